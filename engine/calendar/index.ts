@@ -1,0 +1,15 @@
+/** The working calendar used by the engine and the metrics: China's working days and working hours. */
+export {
+  builtinHolidayData,
+  type HolidayData,
+  type HolidayDataJson,
+  loadCalendarData,
+} from './holiday-data.js';
+export {
+  type CalendarOptions,
+  createCalendar,
+  getDefaultCalendar,
+  type PauseInterval,
+  type WorkingCalendar,
+} from './working-calendar.js';
+export { DEFAULT_WORKING_HOURS, type WorkingPeriod } from './working-hours.js';

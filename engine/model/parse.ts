@@ -1,0 +1,630 @@
+/** Reads BPMN 2.0 XML with bpmn-moddle and the gov descriptor into a typed process graph. */
+import { BpmnModdle } from 'bpmn-moddle';
+import govDescriptor from './gov-descriptor.json' with { type: 'json' };
+import type { EventDefinition, Finding, FlowNode, LoopSpec, Material, ParseResult, ProcessGraph, Scope } from './types.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: moddle elements are dynamically typed
+type Element = any;
+
+const moddle = new BpmnModdle({ gov: govDescriptor });
+
+/** The moddle instance with Reflow's extensions, for callers that need to write XML back. */
+export const reflowModdle = moddle;
+
+const localName = (type: string): string => {
+  const i = type.indexOf(':');
+  const name = i >= 0 ? type.slice(i + 1) : type;
+  return name.charAt(0).toLowerCase() + name.slice(1);
+};
+
+const EVENT_DEFINITION_KINDS: Record<string, EventDefinition['kind']> = {
+  'bpmn:MessageEventDefinition': 'message',
+  'bpmn:SignalEventDefinition': 'signal',
+  'bpmn:ErrorEventDefinition': 'error',
+  'bpmn:EscalationEventDefinition': 'escalation',
+  'bpmn:TimerEventDefinition': 'timer',
+  'bpmn:TerminateEventDefinition': 'terminate',
+  'bpmn:LinkEventDefinition': 'link',
+  'bpmn:ConditionalEventDefinition': 'conditional',
+};
+
+/** Line and column from a moddle/saxes message ("line: 3\n\tcolumn: 14", both counted from 0). */
+function position(message: string): { line?: number; column?: number } {
+  const line = /line: (\d+)/.exec(message);
+  const column = /column: (\d+)/.exec(message);
+  return {
+    ...(line ? { line: Number(line[1]) + 1 } : {}),
+    ...(column ? { column: Number(column[1]) + 1 } : {}),
+  };
+}
+
+const BPMN_NS = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
+const GOV_NS = govDescriptor.uri;
+
+/** The XML text a warning is located in: namespace prefixes and line starts. */
+interface Source {
+  xml: string;
+  /** prefix (`''` for the default namespace) → namespace URI, as declared anywhere in the document. */
+  namespaces: Map<string, string>;
+  lineStarts: number[];
+}
+
+function sourceOf(xml: string): Source {
+  const namespaces = new Map<string, string>();
+  for (const m of xml.matchAll(/\sxmlns(?::([\w.-]+))?\s*=\s*(["'])(.*?)\2/g)) {
+    if (!namespaces.has(m[1] ?? '')) namespaces.set(m[1] ?? '', m[3]);
+  }
+  const lineStarts = [0];
+  for (let i = xml.indexOf('\n'); i >= 0; i = xml.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  return { xml, namespaces, lineStarts };
+}
+
+/** 1-based line and column of a character index. */
+function lineColumn(source: Source, index: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = source.lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (source.lineStarts[mid] <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: index - source.lineStarts[lo] + 1 };
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Index of the start tag of the element with this id, or -1. */
+function elementIndex(source: Source, id: string | undefined): number {
+  if (!id) return -1;
+  const m = new RegExp(`\\sid\\s*=\\s*(["'])${escapeRegExp(id)}\\1`).exec(source.xml);
+  return m ? source.xml.lastIndexOf('<', m.index) : -1;
+}
+
+/** Where `text` occurs as an attribute value or as element text at or after `from`; else `from`. */
+function textIndex(source: Source, from: number, text: string): number {
+  const re = new RegExp(`(["'])\\s*${escapeRegExp(text)}\\s*\\1|>\\s*${escapeRegExp(text)}\\s*<`, 'g');
+  re.lastIndex = Math.max(from, 0);
+  const m = re.exec(source.xml);
+  return m ? m.index + 1 : from;
+}
+
+const located = (source: Source, index: number): { line?: number; column?: number } =>
+  index >= 0 ? lineColumn(source, index) : {};
+
+/** The namespace of a prefixed XML name (`x:foo`), the default namespace for an unprefixed one. */
+function namespaceOf(source: Source, qname: string): string | undefined {
+  const i = qname.indexOf(':');
+  return source.namespaces.get(i >= 0 ? qname.slice(0, i) : '');
+}
+
+const label = (element: Element): string =>
+  element?.$type ? `${localName(element.$type)} '${element.id ?? '(no id)'}'` : 'an element';
+
+/** gov properties by name: their type and the BPMN types they extend. */
+const GOV_ATTRIBUTES = new Map<string, { type: string; on: string[] }>();
+/** Attributes of gov elements (gov:material …) by element local name. */
+const GOV_ELEMENT_ATTRIBUTES = new Map<string, Map<string, string>>();
+for (const type of govDescriptor.types as { name: string; extends?: string[]; properties: { name: string; type: string; isAttr?: boolean }[] }[]) {
+  if (type.extends) {
+    for (const property of type.properties) {
+      const known = GOV_ATTRIBUTES.get(property.name);
+      GOV_ATTRIBUTES.set(property.name, { type: property.type, on: [...(known?.on ?? []), ...type.extends] });
+    }
+  } else {
+    const name = type.name.charAt(0).toLowerCase() + type.name.slice(1);
+    GOV_ELEMENT_ATTRIBUTES.set(name, new Map(type.properties.filter((p) => p.isAttr).map((p) => [p.name, p.type])));
+  }
+}
+const GOV_ELEMENTS = [...GOV_ELEMENT_ATTRIBUTES.keys()].map((name) => `gov:${name}`);
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+function closest(name: string, candidates: Iterable<string>): string | null {
+  let best: string | null = null;
+  let distance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(name, candidate);
+    if (d < distance) [best, distance] = [candidate, d];
+  }
+  return best;
+}
+
+/** The value of attribute `name` in the start tag at `index`. */
+function attributeAt(source: Source, index: number, name: string): string | null {
+  const tag = /^<[^\s/>]+((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)/.exec(source.xml.slice(index, index + 4000));
+  if (!tag) return null;
+  const m = new RegExp(`\\s${escapeRegExp(name)}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(tag[1]);
+  return m ? (m[1] ?? m[2]) : null;
+}
+
+/** A moddle import warning as a finding: the element, the line, what is wrong and the fix. */
+function warningFinding(warning: { message: string; element?: Element; property?: string }, source: Source): Finding | null {
+  const message = warning.message.split('\n')[0];
+  const element = warning.element;
+
+  const encoding = /unsupported document encoding <([^>]*)>/.exec(message);
+  if (encoding) {
+    // moddle reads the text it is given; the declaration only matters if the bytes were decoded wrongly
+    const broken = source.xml.indexOf('\uFFFD');
+    const nonAscii = source.xml.search(/[^\x00-\x7F]/);
+    if (broken < 0 && nonAscii < 0) return null; // plain ASCII reads the same in every ASCII-based encoding
+    return {
+      elementId: null,
+      type: 'unsupportedEncoding',
+      severity: broken >= 0 ? 'error' : 'warning',
+      message:
+        broken >= 0
+          ? `the document declares encoding ${encoding[1]} and holds characters that were not decoded (first at line ${lineColumn(source, broken).line}): save the file as UTF-8 with encoding="UTF-8"`
+          : `the document declares encoding ${encoding[1]}, which Reflow does not read: its text was taken as already decoded (non-ASCII text first at line ${lineColumn(source, nonAscii).line}); check it and save the file as UTF-8 with encoding="UTF-8"`,
+      ...located(source, broken >= 0 ? broken : nonAscii),
+    };
+  }
+
+  const unresolved = /unresolved reference <([^>]*)>/.exec(message);
+  if (unresolved) {
+    const ref = unresolved[1];
+    const property = warning.property ? localName(warning.property) : 'a reference';
+    const at = located(source, textIndex(source, elementIndex(source, element?.id), ref));
+    const namespace = ref.includes(':') ? namespaceOf(source, ref) : undefined;
+    if (namespace && namespace !== BPMN_NS && namespace !== GOV_NS) {
+      return {
+        elementId: element?.id ?? null,
+        type: 'externalReference',
+        severity: 'warning',
+        message: `${label(element)} refers in ${property} to '${ref}' of namespace ${namespace}, which is not in this document: Reflow does not read other documents, so the reference is left empty; define the element here if the process needs it`,
+        ...at,
+      };
+    }
+    return {
+      elementId: element?.id ?? null,
+      type: 'unresolvedReference',
+      severity: 'error',
+      message: `${label(element)} refers in ${property} to '${ref}', which does not exist: fix the reference or add the element`,
+      ...at,
+    };
+  }
+
+  const attribute = /unknown attribute <([^>]*)>/.exec(message);
+  if (attribute) {
+    const name = attribute[1];
+    const index = elementIndex(source, element?.id);
+    const attributeIndex = index >= 0 ? source.xml.indexOf(name, index) : -1;
+    let fix = 'remove it or correct its spelling';
+    if (namespaceOf(source, name) === GOV_NS) {
+      const local = name.slice(name.indexOf(':') + 1);
+      const known = GOV_ATTRIBUTES.get(local);
+      const suggestion = closest(local, GOV_ATTRIBUTES.keys());
+      fix = known
+        ? `gov:${local} applies to ${known.on.map((t) => localName(t)).join(', ')} only: remove it from this element`
+        : suggestion
+          ? `correct its spelling (gov:${suggestion}?)`
+          : `remove it (Reflow's attributes: ${[...GOV_ATTRIBUTES.keys()].map((k) => `gov:${k}`).join(', ')})`;
+    }
+    return {
+      elementId: element?.id ?? null,
+      type: 'unknownAttribute',
+      severity: 'error',
+      message: `${label(element)} has attribute ${name}, which is not defined for it and is not read: ${fix}`,
+      ...located(source, attributeIndex >= 0 ? attributeIndex : index),
+    };
+  }
+
+  const at = position(warning.message);
+  const index = at.line !== undefined ? (source.lineStarts[at.line - 1] ?? 0) + (at.column ?? 1) - 1 : -1;
+  const tag = index >= 0 ? /^<([^\s/>]+)/.exec(source.xml.slice(index, index + 300))?.[1] : undefined;
+  const id = tag && index >= 0 ? attributeAt(source, index, 'id') : null;
+  const where = `${tag ? `<${tag}>` : 'content'}${id ? ` '${id}'` : ''} at line ${at.line ?? '?'}, column ${at.column ?? '?'}`;
+
+  const duplicate = /duplicate ID <([^>]*)>/.exec(warning.message);
+  if (duplicate) {
+    return {
+      elementId: duplicate[1],
+      type: 'duplicateId',
+      severity: 'error',
+      message: `id '${duplicate[1]}' is used by more than one element; ${where} was not read: give each element its own id`,
+      ...at,
+    };
+  }
+  const nested = /nested error: (.*)/.exec(warning.message)?.[1] ?? message;
+  let explanation = `could not be read (${nested})`;
+  let fix = 'correct it or remove it';
+  const unrecognized = /unrecognized element <([^>]*)>/.exec(nested);
+  const unknownType = /unknown type <([^>]*)>/.exec(nested);
+  const text = /unexpected body text <([\s\S]*)>/.exec(nested);
+  if (unrecognized) {
+    const namespace = namespaceOf(source, unrecognized[1]);
+    if (namespace && namespace !== BPMN_NS && namespace !== GOV_NS) {
+      explanation = `is content of namespace ${namespace} outside bpmn:extensionElements, where BPMN allows no extension elements, and was not read`;
+      fix = 'move it into the <bpmn:extensionElements> of its element, or remove it';
+    } else {
+      explanation = `is not allowed at this place and was not read`;
+      fix = 'move it to where BPMN allows it, or remove it';
+    }
+  } else if (unknownType) {
+    const namespace = namespaceOf(source, tag ?? unknownType[1]);
+    if (namespace === GOV_NS) {
+      const suggestion = closest(tag?.slice(tag.indexOf(':') + 1) ?? '', GOV_ELEMENT_ATTRIBUTES.keys());
+      explanation = `is not one of Reflow's extension elements (${GOV_ELEMENTS.join(', ')}) and was not read`;
+      fix = suggestion ? `correct its spelling (gov:${suggestion}?)` : 'remove it';
+    } else {
+      explanation = `is not a ${namespace === BPMN_NS ? 'BPMN 2.0 ' : ''}element type (${nested}) and was not read`;
+      fix = 'correct its spelling or remove it';
+    }
+  } else if (text) {
+    explanation = `has text '${text[1].trim().slice(0, 40)}' where none is allowed; it was not read`;
+    fix = 'remove the text';
+  }
+  return {
+    elementId: id,
+    type: 'unparsableContent',
+    severity: 'error',
+    message: `${text ? `the element at line ${at.line ?? '?'}, column ${at.column ?? '?'}` : where} ${explanation}: ${fix}`,
+    ...at,
+  };
+}
+
+/**
+ * moddle coerces attribute values without complaint (`gov:timeLimit="5天"` reads 5, `gov:inPerson="1"` reads
+ * false): every typed gov attribute is checked against its raw text here.
+ */
+function attributeValueFindings(source: Source): Finding[] {
+  const findings: Finding[] = [];
+  const tags = /<([A-Za-z_][\w.-]*(?::[\w.-]+)?)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/g;
+  let owner: string | null = null;
+  for (const tag of source.xml.matchAll(tags)) {
+    const tagNamespace = namespaceOf(source, tag[1]);
+    const tagLocal = tag[1].slice(tag[1].indexOf(':') + 1);
+    const attributes = [...tag[2].matchAll(/\s([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)];
+    const id = attributes.find((a) => a[1] === 'id');
+    if (tagNamespace === BPMN_NS && id) owner = id[2] ?? id[3];
+    for (const attribute of attributes) {
+      const name = attribute[1];
+      const value = attribute[2] ?? attribute[3];
+      let type: string | undefined;
+      if (name.includes(':') && namespaceOf(source, name) === GOV_NS) {
+        type = GOV_ATTRIBUTES.get(name.slice(name.indexOf(':') + 1))?.type;
+      } else if (!name.includes(':') && tagNamespace === GOV_NS) {
+        type = GOV_ELEMENT_ATTRIBUTES.get(tagLocal)?.get(name);
+      }
+      const valid =
+        type === 'Real'
+          ? /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)
+          : type === 'Boolean'
+            ? value === 'true' || value === 'false'
+            : true;
+      if (valid) continue;
+      const elementId = tagNamespace === BPMN_NS && id ? (id[2] ?? id[3]) : owner;
+      findings.push({
+        elementId,
+        type: 'invalidAttributeValue',
+        severity: 'error',
+        message: `${name}="${value}" on <${tag[1]}>${elementId ? ` of '${elementId}'` : ''} is not ${type === 'Real' ? 'a number' : 'true or false'}: write ${type === 'Real' ? 'a plain number of working days, e.g. 5 or 2.5' : 'true or false'}`,
+        ...lineColumn(source, (tag.index ?? 0) + tag[0].indexOf(attribute[0]) + 1),
+      });
+    }
+  }
+  return findings;
+}
+
+const body = (expression: Element): string | null => {
+  const text = expression?.body;
+  return typeof text === 'string' && text.trim() !== '' ? text.trim() : null;
+};
+
+function readEvent(element: Element): { event: EventDefinition | null; count: number } {
+  const definitions: Element[] = element.eventDefinitions ?? [];
+  const first = definitions[0];
+  if (!first) return { event: null, count: 0 };
+  const kind = EVENT_DEFINITION_KINDS[first.$type];
+  const count = definitions.length;
+  switch (kind) {
+    case 'message':
+      // no messageRef: no name ('' — validation reports it rather than inventing one)
+      return { event: { kind, name: first.messageRef?.name ?? first.messageRef?.id ?? '' }, count };
+    case 'signal':
+      return { event: { kind, name: first.signalRef?.name ?? first.signalRef?.id ?? element.id }, count };
+    case 'error':
+      return { event: { kind, code: first.errorRef?.errorCode ?? first.errorRef?.id ?? null }, count };
+    case 'escalation':
+      return {
+        event: { kind, code: first.escalationRef?.escalationCode ?? first.escalationRef?.id ?? null },
+        count,
+      };
+    case 'timer': {
+      const timer = first.timeDuration ? 'duration' : first.timeDate ? 'date' : first.timeCycle ? 'cycle' : null;
+      const expression = body(first.timeDuration ?? first.timeDate ?? first.timeCycle);
+      return { event: { kind, timer: timer ?? 'duration', expression: timer ? (expression ?? '') : '' }, count };
+    }
+    case 'terminate':
+      return { event: { kind }, count };
+    case 'link':
+      return { event: { kind, name: first.name ?? element.name ?? element.id }, count };
+    case 'conditional':
+      return { event: { kind, condition: body(first.condition) ?? '' }, count };
+    default:
+      // cancel and compensate: read as events the engine refuses (see the element registry)
+      return { event: null, count: count + 100 };
+  }
+}
+
+function readLoop(element: Element): LoopSpec | null {
+  const loop = element.loopCharacteristics;
+  if (!loop) return null;
+  if (loop.$type === 'bpmn:StandardLoopCharacteristics') {
+    const maximum = loop.loopMaximum;
+    return {
+      kind: 'standard',
+      condition: body(loop.loopCondition),
+      testBefore: loop.testBefore === true,
+      maximum: maximum === undefined || maximum === null ? null : Number(maximum),
+    };
+  }
+  return {
+    kind: 'multi',
+    sequential: loop.isSequential === true,
+    cardinality: body(loop.loopCardinality),
+    collection: loop.collection ?? null,
+    elementVariable: loop.elementVariable ?? null,
+    completionCondition: body(loop.completionCondition),
+    behavior: loop.behavior ?? 'All',
+  };
+}
+
+function readExtensions(element: Element): { materials: Material[]; form: unknown | null; findings: Finding[] } {
+  const values: Element[] = element.extensionElements?.values ?? [];
+  const materials: Material[] = [];
+  const findings: Finding[] = [];
+  let form: unknown | null = null;
+  for (const value of values) {
+    if (value.$type === 'gov:Materials') {
+      for (const material of value.materials ?? []) {
+        materials.push({
+          id: material.id,
+          name: material.name ?? material.id,
+          source: material.source === 'shared' ? 'shared' : 'applicant',
+          required: material.required !== false,
+        });
+      }
+    } else if (value.$type === 'gov:Form') {
+      try {
+        form = JSON.parse(value.schema ?? '');
+      } catch (error) {
+        findings.push({
+          elementId: element.id,
+          type: 'invalidForm',
+          severity: 'error',
+          message: `gov:form of '${element.id}' is not valid JSON (${(error as Error).message}): write the form as a JSON Schema object`,
+        });
+      }
+    }
+  }
+  return { materials, form, findings };
+}
+
+function laneNames(laneSets: Element[] | undefined, into: Map<string, string>): void {
+  for (const laneSet of laneSets ?? []) {
+    for (const lane of laneSet.lanes ?? []) {
+      for (const ref of lane.flowNodeRef ?? []) if (ref?.id && lane.name) into.set(ref.id, lane.name);
+      // a nested lane is more specific than its parent: it is read after and wins
+      if (lane.childLaneSet) laneNames([lane.childLaneSet], into);
+    }
+  }
+}
+
+function toNode(element: Element, scope: string, lanes: Map<string, string>): FlowNode {
+  const read = readEvent(element);
+  // a receive or send task names its message directly
+  const event: EventDefinition | null =
+    read.event ?? (element.messageRef ? { kind: 'message', name: element.messageRef.name ?? element.messageRef.id } : null);
+  const count = read.count;
+  const { materials, form } = readExtensions(element);
+  const department = element.department ?? lanes.get(element.id) ?? null;
+  return {
+    id: element.id,
+    type: localName(element.$type),
+    name: element.name ?? null,
+    scope,
+    incoming: [],
+    outgoing: [],
+    department: typeof department === 'string' && department.trim() !== '' ? department.trim() : null,
+    timeLimit: typeof element.timeLimit === 'number' && Number.isFinite(element.timeLimit) ? element.timeLimit : null,
+    inPerson: element.inPerson === true,
+    correction: element.correction === true,
+    pausesClock: element.pausesClock === true,
+    materials,
+    form,
+    loop: readLoop(element),
+    boundaries: [],
+    defaultFlow: element.default?.id ?? null,
+    event,
+    eventDefinitionCount: count,
+    attachedTo: element.attachedToRef?.id ?? null,
+    interrupting: element.$type === 'bpmn:BoundaryEvent' ? element.cancelActivity !== false : element.isInterrupting !== false,
+    triggeredByEvent: element.triggeredByEvent === true,
+    calledElement: typeof element.calledElement === 'string' ? element.calledElement : (element.calledElement?.id ?? null),
+    script: typeof element.script === 'string' ? element.script : null,
+    scriptFormat: element.scriptFormat ?? null,
+    resultVariable: element.resultVariable ?? null,
+    handler: element.handler ?? null,
+    instantiate: element.instantiate === true,
+    startQuantity: typeof element.startQuantity === 'number' ? element.startQuantity : 1,
+    completionQuantity: typeof element.completionQuantity === 'number' ? element.completionQuantity : 1,
+  };
+}
+
+function collect(container: Element, graph: ProcessGraph, lanes: Map<string, string>, findings: Finding[]): void {
+  const scope: Scope = { id: container.id, nodes: [], startEvents: [], eventSubprocesses: [] };
+  graph.scopes[scope.id] = scope;
+  laneNames(container.laneSets, lanes);
+  const flows: Element[] = [];
+  for (const element of container.flowElements ?? []) {
+    if (element.$type === 'bpmn:SequenceFlow') {
+      flows.push(element);
+      continue;
+    }
+    if (element.$type === 'bpmn:DataObject' || element.$type === 'bpmn:DataObjectReference' || element.$type === 'bpmn:DataStoreReference') {
+      continue; // data, not flow: documents are modelled as gov:materials
+    }
+    const node = toNode(element, scope.id, lanes);
+    findings.push(...readExtensions(element).findings);
+    graph.nodes[node.id] = node;
+    scope.nodes.push(node.id);
+    if (node.type === 'startEvent') scope.startEvents.push(node.id);
+    if (node.type === 'subProcess' && node.triggeredByEvent) scope.eventSubprocesses.push(node.id);
+    if (element.flowElements) collect(element, graph, lanes, findings);
+  }
+  for (const flow of flows) {
+    const source = flow.sourceRef?.id;
+    const target = flow.targetRef?.id;
+    graph.flows[flow.id] = {
+      id: flow.id,
+      name: flow.name ?? null,
+      source,
+      target,
+      condition: body(flow.conditionExpression),
+      scope: scope.id,
+    };
+  }
+}
+
+/** Connects flows and boundary events to their nodes once every node is known. */
+function link(graph: ProcessGraph, findings: Finding[]): void {
+  for (const flow of Object.values(graph.flows)) {
+    const source = flow.source ? graph.nodes[flow.source] : undefined;
+    const target = flow.target ? graph.nodes[flow.target] : undefined;
+    if (!source || !target) {
+      // a dangling reference was reported already by the reader; a missing attribute or external end was not
+      if (findings.some((f) => f.elementId === flow.id && f.type === 'unresolvedReference')) continue;
+      findings.push({
+        elementId: flow.id,
+        type: 'unresolvedReference',
+        severity: 'error',
+        message: `sequence flow '${flow.id}' ${!source ? 'has no source' : 'has no target'}: connect both of its ends to flow nodes`,
+      });
+      continue;
+    }
+    source.outgoing.push(flow.id);
+    target.incoming.push(flow.id);
+  }
+  for (const node of Object.values(graph.nodes)) {
+    if (node.type !== 'boundaryEvent') continue;
+    const host = node.attachedTo ? graph.nodes[node.attachedTo] : undefined;
+    if (host) host.boundaries.push(node.id);
+  }
+}
+
+/** The executable process of a definitions document: the one marked executable, or the only one. */
+function pickProcess(definitions: Element, findings: Finding[]): Element | null {
+  const processes: Element[] = (definitions.rootElements ?? []).filter((e: Element) => e.$type === 'bpmn:Process');
+  if (processes.length === 0) {
+    findings.push({
+      elementId: definitions.id ?? null,
+      type: 'noProcess',
+      severity: 'error',
+      message: 'the document holds no bpmn:process: draw a process (a pool) with a start event',
+    });
+    return null;
+  }
+  const executable = processes.filter((p) => p.isExecutable === true);
+  if (executable.length > 1) {
+    findings.push({
+      elementId: executable[1].id,
+      type: 'severalExecutableProcesses',
+      severity: 'error',
+      message: `processes ${executable.map((p) => `'${p.id}'`).join(', ')} are all executable: deploy one executable process per document and set isExecutable="false" on the others`,
+    });
+    return null;
+  }
+  if (executable.length === 1) return executable[0];
+  if (processes.length === 1) return processes[0];
+  // several non-executable pools (a collaboration diagram): take the first with flow nodes
+  const withContent = processes.filter((p) => (p.flowElements ?? []).length > 0);
+  findings.push({
+    elementId: (withContent[0] ?? processes[0]).id,
+    type: 'noExecutableProcess',
+    severity: 'warning',
+    message: `${processes.length} processes and none marked executable: reading '${(withContent[0] ?? processes[0]).id}'; set isExecutable="true" on the one to run`,
+  });
+  return withContent[0] ?? processes[0];
+}
+
+/** The finding for a document that cannot be read at all. */
+function malformedFinding(error: string): Finding {
+  const at = position(error);
+  const nested = /nested error: (.*)/.exec(error)?.[1];
+  const content = /unparsable content (.*?) ?detected/.exec(error)?.[1];
+  const where = at.line !== undefined ? ` at line ${at.line}, column ${at.column}` : '';
+  let message: string;
+  if (/failed to parse document as/.test(error)) {
+    message = `the document's root element is not <definitions> of namespace ${BPMN_NS}: export the diagram as BPMN 2.0 XML`;
+  } else if (nested) {
+    message = `the XML cannot be read: ${nested}${content ? ` near ${content}` : ''}${where}: correct the XML there`;
+  } else {
+    message = `the XML cannot be read: ${error.split('\n')[0]}${where}`;
+  }
+  return { elementId: null, type: 'malformedXml', severity: 'error', message, ...at };
+}
+
+/** Parses BPMN XML. Never throws on bad input: every problem becomes a finding. */
+export async function parseBpmn(xml: string): Promise<ParseResult> {
+  const findings: Finding[] = [];
+  let result: Element;
+  try {
+    result = await moddle.fromXML(xml, 'bpmn:Definitions');
+  } catch (error) {
+    const err = error as Error & { warnings?: unknown[] };
+    findings.push(malformedFinding(err.message));
+    return { graph: null, findings };
+  }
+  const source = sourceOf(xml);
+  for (const warning of result.warnings ?? []) {
+    const finding = warningFinding(warning, source);
+    if (finding) findings.push(finding);
+  }
+  findings.push(...attributeValueFindings(source));
+  const definitions = result.rootElement;
+  const process = definitions ? pickProcess(definitions, findings) : null;
+  if (!process) return { graph: null, findings };
+  const root = readExtensions(process);
+  findings.push(...root.findings);
+  const graph: ProcessGraph = {
+    key: process.id,
+    name: process.name ?? null,
+    serviceCode: process.serviceCode ?? null,
+    timeLimit: typeof process.timeLimit === 'number' && Number.isFinite(process.timeLimit) ? process.timeLimit : null,
+    statutoryLimit:
+      typeof process.statutoryLimit === 'number' && Number.isFinite(process.statutoryLimit) ? process.statutoryLimit : null,
+    form: root.form,
+    nodes: {},
+    flows: {},
+    scopes: {},
+  };
+  collect(process, graph, new Map(), findings);
+  link(graph, findings);
+  const globalTasks = new Set(
+    (definitions.rootElements ?? []).filter((e: Element) => /^bpmn:Global/.test(e.$type)).map((e: Element) => e.id),
+  );
+  for (const node of Object.values(graph.nodes)) {
+    if (node.type === 'callActivity' && node.calledElement && globalTasks.has(node.calledElement)) {
+      findings.push({
+        elementId: node.id,
+        type: 'unsupportedElement',
+        severity: 'error',
+        message: `callActivity '${node.id}' calls global task '${node.calledElement}', which Reflow does not run: call a deployed process by its key`,
+      });
+    }
+  }
+  return { graph, findings };
+}

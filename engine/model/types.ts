@@ -1,0 +1,141 @@
+/** The typed process graph: what the engine, the metrics and the modeler read off a BPMN diagram. */
+
+export type Severity = 'error' | 'warning';
+
+/** A validation finding: always names the element, what is wrong and how to fix it. */
+export interface Finding {
+  elementId: string | null;
+  type: string;
+  severity: Severity;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export interface Material {
+  id: string;
+  name: string;
+  source: 'applicant' | 'shared';
+  required: boolean;
+}
+
+export type TimerKind = 'duration' | 'date' | 'cycle';
+
+export type EventDefinition =
+  | { kind: 'message'; name: string }
+  | { kind: 'signal'; name: string }
+  | { kind: 'error'; code: string | null }
+  | { kind: 'escalation'; code: string | null }
+  | { kind: 'timer'; timer: TimerKind; expression: string }
+  | { kind: 'terminate' }
+  | { kind: 'link'; name: string }
+  | { kind: 'conditional'; condition: string };
+
+export type LoopSpec =
+  | { kind: 'standard'; condition: string | null; testBefore: boolean; maximum: number | null }
+  | {
+      kind: 'multi';
+      sequential: boolean;
+      cardinality: string | null;
+      collection: string | null;
+      elementVariable: string | null;
+      completionCondition: string | null;
+      /** `All` (default), or `None`/`One`/`Complex`: events thrown as instances complete. */
+      behavior: string;
+    };
+
+export interface FlowNode {
+  id: string;
+  /** BPMN local type name: `userTask`, `exclusiveGateway`, `boundaryEvent`… */
+  type: string;
+  name: string | null;
+  /** Id of the container: the process or the (event) subprocess holding this node. */
+  scope: string;
+  incoming: string[];
+  outgoing: string[];
+  /** `gov:department`, else the lane's name; may be a FEEL expression (leading `=`). */
+  department: string | null;
+  timeLimit: number | null;
+  inPerson: boolean;
+  correction: boolean;
+  pausesClock: boolean;
+  materials: Material[];
+  form: unknown | null;
+  loop: LoopSpec | null;
+  /** Boundary events attached to this activity. */
+  boundaries: string[];
+  defaultFlow: string | null;
+  /** The (first) event definition of an event; null for none events. */
+  event: EventDefinition | null;
+  /** Number of event definitions: more than one is a multiple event, which the engine does not run. */
+  eventDefinitionCount: number;
+  attachedTo: string | null;
+  /** Boundary `cancelActivity`, event subprocess start `isInterrupting`. */
+  interrupting: boolean;
+  /** An event subprocess (`triggeredByEvent`). */
+  triggeredByEvent: boolean;
+  calledElement: string | null;
+  script: string | null;
+  scriptFormat: string | null;
+  resultVariable: string | null;
+  handler: string | null;
+  /** Tokens needed to start, and produced on completion (BPMN allows other than 1; Reflow runs 1). */
+  startQuantity: number;
+  completionQuantity: number;
+  /** receiveTask/startEvent `instantiate`. */
+  instantiate: boolean;
+}
+
+export interface SequenceFlow {
+  id: string;
+  name: string | null;
+  source: string;
+  target: string;
+  condition: string | null;
+  scope: string;
+}
+
+export interface Scope {
+  /** The process id or the subprocess id. */
+  id: string;
+  nodes: string[];
+  /** Start events of this scope that are not inside an event subprocess. */
+  startEvents: string[];
+  /** Event subprocesses directly inside this scope. */
+  eventSubprocesses: string[];
+}
+
+export interface ProcessGraph {
+  /** The process id: the key a deployment is known by. */
+  key: string;
+  name: string | null;
+  serviceCode: string | null;
+  timeLimit: number | null;
+  statutoryLimit: number | null;
+  form: unknown | null;
+  nodes: Record<string, FlowNode>;
+  flows: Record<string, SequenceFlow>;
+  scopes: Record<string, Scope>;
+}
+
+export interface ParseResult {
+  graph: ProcessGraph | null;
+  findings: Finding[];
+}
+
+export const ACTIVITY_TYPES = new Set([
+  'task',
+  'userTask',
+  'manualTask',
+  'serviceTask',
+  'scriptTask',
+  'receiveTask',
+  'sendTask',
+  'businessRuleTask',
+  'subProcess',
+  'callActivity',
+  'adHocSubProcess',
+  'transaction',
+]);
+
+export const isActivity = (node: FlowNode): boolean => ACTIVITY_TYPES.has(node.type);

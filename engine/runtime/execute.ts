@@ -1,0 +1,148 @@
+/** The engine's one entry: apply a command to a case snapshot, get the next snapshot and what happened. */
+import { initialTransition, transition } from 'xstate';
+import { CommandRejected } from '../elements/state.js';
+import type { CaseCommand, CaseEvent, CaseSnapshot } from '../elements/state.js';
+import { caseMachine } from './case-machine.js';
+import { CaseRun, IncidentSignal, type RunOptions } from './case-run.js';
+import type { CompiledDefinition } from './definition.js';
+
+export type ExecuteOptions = RunOptions;
+
+export interface ExecuteResult {
+  snapshot: CaseSnapshot;
+  events: CaseEvent[];
+}
+
+const [initialSnapshot] = initialTransition(caseMachine);
+
+function newCase(definition: CompiledDefinition, command: Extract<CaseCommand, { type: 'start' }>, now: number, caseId: string): CaseSnapshot {
+  return {
+    format: 1,
+    id: caseId,
+    definitionId: definition.id,
+    status: 'active',
+    lifecycle: 'active',
+    startedAt: now,
+    endedAt: null,
+    variables: { ...(command.variables ?? {}) },
+    scopes: {},
+    activities: {},
+    subscriptions: [],
+    timers: {},
+    incidents: [],
+    trips: command.channel === 'window' ? 1 : 0,
+    corrected: false,
+    seq: 0,
+  };
+}
+
+/** Applies the command inside a CaseRun, settling every token; an incident fails the case. */
+function run(definition: CompiledDefinition, current: CaseSnapshot | null, command: CaseCommand, options: ExecuteOptions, events: CaseEvent[]): CaseSnapshot {
+  const state: CaseSnapshot = current
+    ? structuredClone(current)
+    : newCase(definition, command as Extract<CaseCommand, { type: 'start' }>, options.now, (command as { caseId?: string }).caseId ?? options.newId?.('case') ?? 'case-1');
+  const caseRun = new CaseRun(state, definition, options);
+  try {
+    applyCommand(caseRun, state, definition, command);
+    caseRun.settle();
+  } catch (error) {
+    if (!(error instanceof IncidentSignal)) throw error;
+    caseRun.failCase(error.elementId, error.message);
+  }
+  events.push(...caseRun.events);
+  return state;
+}
+
+function applyCommand(caseRun: CaseRun, state: CaseSnapshot, definition: CompiledDefinition, command: CaseCommand): void {
+  switch (command.type) {
+    case 'start': {
+      caseRun.emit({ type: 'caseStarted', caseId: state.id, at: caseRun.now, variables: { ...state.variables }, channel: command.channel ?? null });
+      const graph = definition.graph;
+      const starts = graph.scopes[graph.key].startEvents.map((id) => graph.nodes[id]);
+      let startAt: string | undefined = command.startEventId;
+      if (command.message) {
+        const start = starts.find((s) => s.event?.kind === 'message' && s.event.name === command.message);
+        if (!start) throw new CommandRejected('noStart', `process '${graph.key}' has no start event for message '${command.message}'`);
+        startAt = start.id;
+      }
+      if (startAt && !starts.some((s) => s.id === startAt)) {
+        throw new CommandRejected('noStart', `'${startAt}' is not a start event of process '${graph.key}'`);
+      }
+      caseRun.openScope(null, { elementId: graph.key, definitionId: definition.id, startAt });
+      return;
+    }
+    case 'completeTask': {
+      const instance = state.activities[command.taskId];
+      if (!instance || instance.wait !== 'task') {
+        throw new CommandRejected('notOpen', `task '${command.taskId}' is not open in case '${state.id}'`);
+      }
+      caseRun.completeTask(instance, command.variables ?? {});
+      return;
+    }
+    case 'deliverMessage': {
+      const sub = state.subscriptions.find((s) => s.kind === 'message' && s.name === command.name);
+      if (!sub) throw new CommandRejected('noSubscriber', `nothing in case '${state.id}' waits for message '${command.name}'`);
+      caseRun.emit({ type: 'messageReceived', name: command.name, elementId: sub.elementId, at: caseRun.now, channel: command.channel ?? null });
+      if (command.channel === 'window') state.trips++;
+      caseRun.deliver(sub, command.variables ?? {});
+      return;
+    }
+    case 'fireTimer': {
+      const timer = state.timers[command.timerId];
+      if (!timer) throw new CommandRejected('notOpen', `timer '${command.timerId}' is not pending in case '${state.id}'`);
+      caseRun.fire(timer);
+      return;
+    }
+    case 'signal': {
+      const node = { id: 'external' } as Parameters<CaseRun['broadcastSignal']>[1];
+      caseRun.broadcastSignal(command.name, node, command.variables ?? {});
+      return;
+    }
+    case 'cancel': {
+      for (const instance of Object.values(state.activities)) {
+        if (state.activities[instance.id] && state.scopes[instance.scopeId]?.parentActivity === null) caseRun.terminate(instance);
+      }
+      for (const timer of Object.values(state.timers)) caseRun.emit({ type: 'timerCancelled', timerId: timer.id });
+      state.timers = {};
+      state.subscriptions = [];
+      state.scopes = {};
+      state.status = 'cancelled';
+      state.endedAt = caseRun.now;
+      caseRun.emit({ type: 'caseCancelled', at: caseRun.now, reason: command.reason ?? null });
+      return;
+    }
+  }
+}
+
+/**
+ * `(definition, snapshot, command) → (snapshot, events)`: pure and deterministic given `options.now` and
+ * `options.newId`. The snapshot is plain JSON; the caller's snapshot is not modified. Throws
+ * CommandRejected when the command does not apply (task not open, nothing waits for the message…).
+ */
+export function execute(
+  definition: CompiledDefinition,
+  snapshot: CaseSnapshot | null,
+  command: CaseCommand,
+  options: ExecuteOptions,
+): ExecuteResult {
+  if (snapshot && snapshot.definitionId !== definition.id) {
+    throw new Error(`case '${snapshot.id}' runs on definition '${snapshot.definitionId}', not '${definition.id}'`);
+  }
+  const events: CaseEvent[] = [];
+  const machineSnapshot = snapshot
+    ? caseMachine.resolveState({ value: snapshot.lifecycle, context: { case: snapshot } })
+    : initialSnapshot;
+  const [next] = transition(caseMachine, machineSnapshot, {
+    type: command.type,
+    apply: (current) => run(definition, current, command, options, events),
+  });
+  const result = next.context.case;
+  if (!result || result === snapshot) {
+    throw new CommandRejected(
+      snapshot ? 'notActive' : 'notActive',
+      snapshot ? `case '${snapshot.id}' is ${snapshot.status}: it accepts no '${command.type}'` : `a case must be started first (got '${command.type}')`,
+    );
+  }
+  result.lifecycle = String(next.value);
+  return { snapshot: result, events };
+}

@@ -1,5 +1,5 @@
 /** FEEL expressions (conditions, scripts, cardinalities) read and evaluated with feelin over case variables. */
-import { evaluate, SyntaxError as FeelSyntaxError } from 'feelin';
+import { evaluate } from 'feelin';
 
 /** Strips the optional leading `=` that bpmn-js and Camunda put before expressions. */
 export const feelSource = (expression: string): string => {
@@ -14,22 +14,6 @@ export class ExpressionError extends Error {
     message: string,
   ) {
     super(message);
-  }
-}
-
-/** A syntax error in `expression`, or null when it parses. Unknown variables are not errors. */
-export function feelSyntaxError(expression: string): string | null {
-  const source = feelSource(expression);
-  if (source === '') return 'the expression is empty';
-  try {
-    evaluate(source, {});
-    return null;
-  } catch (error) {
-    if (error instanceof FeelSyntaxError) {
-      return `${error.message} at character ${error.position.from + 1}`;
-    }
-    // an evaluation failure with no variables is not a syntax problem
-    return null;
   }
 }
 

@@ -105,14 +105,17 @@ const GOV_ATTRIBUTES = new Map<string, { type: string; on: string[] }>();
 /** Attributes of gov elements (gov:material …) by element local name. */
 const GOV_ELEMENT_ATTRIBUTES = new Map<string, Map<string, string>>();
 for (const type of govDescriptor.types as { name: string; extends?: string[]; properties: { name: string; type: string; isAttr?: boolean }[] }[]) {
+  // moddle qualifies the names of a registered descriptor in place (serviceCode → gov:serviceCode)
+  const unqualified = (name: string): string => name.slice(name.indexOf(':') + 1);
   if (type.extends) {
     for (const property of type.properties) {
-      const known = GOV_ATTRIBUTES.get(property.name);
-      GOV_ATTRIBUTES.set(property.name, { type: property.type, on: [...(known?.on ?? []), ...type.extends] });
+      const name = unqualified(property.name);
+      GOV_ATTRIBUTES.set(name, { type: property.type, on: [...(GOV_ATTRIBUTES.get(name)?.on ?? []), ...type.extends] });
     }
   } else {
-    const name = type.name.charAt(0).toLowerCase() + type.name.slice(1);
-    GOV_ELEMENT_ATTRIBUTES.set(name, new Map(type.properties.filter((p) => p.isAttr).map((p) => [p.name, p.type])));
+    const name = unqualified(type.name).charAt(0).toLowerCase() + unqualified(type.name).slice(1);
+    const attributes = type.properties.filter((p) => p.isAttr).map((p): [string, string] => [unqualified(p.name), p.type]);
+    GOV_ELEMENT_ATTRIBUTES.set(name, new Map(attributes));
   }
 }
 const GOV_ELEMENTS = [...GOV_ELEMENT_ATTRIBUTES.keys()].map((name) => `gov:${name}`);
@@ -158,7 +161,7 @@ function warningFinding(warning: { message: string; element?: Element; property?
   if (encoding) {
     // moddle reads the text it is given; the declaration only matters if the bytes were decoded wrongly
     const broken = source.xml.indexOf('\uFFFD');
-    const nonAscii = source.xml.search(/[^\x00-\x7F]/);
+    const nonAscii = source.xml.search(/[\u0080-\uFFFF]/);
     if (broken < 0 && nonAscii < 0) return null; // plain ASCII reads the same in every ASCII-based encoding
     return {
       elementId: null,

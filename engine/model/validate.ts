@@ -6,7 +6,14 @@
 import { parseExpression } from 'feelin';
 import { feelSource } from './feel.js';
 import { parseBpmn } from './parse.js';
-import { type Finding, type FlowNode, isActivity, type ParseResult, type ProcessGraph, type Severity } from './types.js';
+import {
+  type Finding,
+  type FlowNode,
+  isActivity,
+  type ParseResult,
+  type ProcessGraph,
+  type Severity,
+} from './types.js';
 
 /**
  * The syntax error of a FEEL expression (a leading `=` allowed), or null when it parses. Only parses:
@@ -21,7 +28,8 @@ export function feelSyntaxProblem(expression: string): string | null {
       if (problem !== null) return false;
       if (!ref.type.isError) return undefined;
       // an error node either covers the unexpected text or marks, with no width, where something is missing
-      const next = ref.from !== ref.to ? ref.node : (ref.node.nextSibling ?? ref.node.parent?.nextSibling ?? null);
+      const next =
+        ref.from !== ref.to ? ref.node : (ref.node.nextSibling ?? ref.node.parent?.nextSibling ?? null);
       if (next && next.from < source.length) {
         problem = `unexpected '${source.slice(next.from, Math.max(next.to, next.from + 1))}' at character ${next.from + 1}`;
       } else if (ref.from < source.length) {
@@ -39,8 +47,10 @@ const describe = (node: FlowNode): string =>
   `${node.type} '${node.id}'${node.name ? ` (${node.name.replace(/\s+/g, ' ').trim()})` : ''}`;
 
 const isEventSubprocess = (node: FlowNode): boolean => node.type === 'subProcess' && node.triggeredByEvent;
-const isLinkCatch = (node: FlowNode): boolean => node.type === 'intermediateCatchEvent' && node.event?.kind === 'link';
-const isLinkThrow = (node: FlowNode): boolean => node.type === 'intermediateThrowEvent' && node.event?.kind === 'link';
+const isLinkCatch = (node: FlowNode): boolean =>
+  node.type === 'intermediateCatchEvent' && node.event?.kind === 'link';
+const isLinkThrow = (node: FlowNode): boolean =>
+  node.type === 'intermediateThrowEvent' && node.event?.kind === 'link';
 /** Scopes whose contents are not connected by sequence flows (BPMN §10.3.9): no start, no flow rules. */
 const isAdHoc = (node: FlowNode | undefined): boolean => node?.type === 'adHocSubProcess';
 /**
@@ -81,11 +91,21 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
     if (scope.startEvents.length > 0) continue;
     const heads = scope.nodes.filter((id) => {
       const node = graph.nodes[id];
-      return node.incoming.length === 0 && node.type !== 'boundaryEvent' && !isEventSubprocess(node) && !isLinkCatch(node);
+      return (
+        node.incoming.length === 0 &&
+        node.type !== 'boundaryEvent' &&
+        !isEventSubprocess(node) &&
+        !isLinkCatch(node)
+      );
     });
     const hint = heads.length > 0 ? ` and connect it to ${heads.map((id) => `'${id}'`).join(', ')}` : '';
     if (!container) {
-      add(scope.id, 'noStartEvent', 'error', `process '${scope.id}' has no start event, so no case can start: add a none start event${hint}`);
+      add(
+        scope.id,
+        'noStartEvent',
+        'error',
+        `process '${scope.id}' has no start event, so no case can start: add a none start event${hint}`,
+      );
     } else {
       add(
         scope.id,
@@ -139,7 +159,12 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
     }
     if (node.type === 'endEvent') {
       if (node.outgoing.length > 0) {
-        add(node.id, 'unexpectedOutgoing', 'error', `${describe(node)} has outgoing sequence flows, which an end event never takes: remove them or use an intermediate event`);
+        add(
+          node.id,
+          'unexpectedOutgoing',
+          'error',
+          `${describe(node)} has outgoing sequence flows, which an end event never takes: remove them or use an intermediate event`,
+        );
       }
     } else if (node.outgoing.length === 0 && !isLinkThrow(node) && !isRefusedBoundary(node)) {
       if (isActivity(node)) {
@@ -164,9 +189,16 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
   for (const node of nodes) {
     if (!isLinkThrow(node) || node.event?.kind !== 'link') continue;
     const name = node.event.name;
-    const target = nodes.find((n) => isLinkCatch(n) && n.scope === node.scope && n.event?.kind === 'link' && n.event.name === name);
+    const target = nodes.find(
+      (n) => isLinkCatch(n) && n.scope === node.scope && n.event?.kind === 'link' && n.event.name === name,
+    );
     if (!target) {
-      add(node.id, 'unmatchedLink', 'error', `link throw event '${node.id}' goes to link '${name}', but no link catch event of that name is in the same scope: add one or correct the name`);
+      add(
+        node.id,
+        'unmatchedLink',
+        'error',
+        `link throw event '${node.id}' goes to link '${name}', but no link catch event of that name is in the same scope: add one or correct the name`,
+      );
     }
   }
 
@@ -186,7 +218,12 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
     if (flow.condition !== null) {
       expression(flow.id, `the condition of sequence flow '${flow.id}'`, flow.condition);
       if (source.defaultFlow === flow.id) {
-        add(flow.id, 'conditionOnDefaultFlow', 'error', `sequence flow '${flow.id}' is the default flow of '${source.id}' and has a condition, which is never evaluated: remove the condition`);
+        add(
+          flow.id,
+          'conditionOnDefaultFlow',
+          'error',
+          `sequence flow '${flow.id}' is the default flow of '${source.id}' and has a condition, which is never evaluated: remove the condition`,
+        );
       } else if (IGNORING_CONDITIONS.has(source.type)) {
         add(
           flow.id,
@@ -218,16 +255,32 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
       const flow = graph.flows[flowId];
       if (!flow || flow.condition !== null || flowId === node.defaultFlow) continue;
       if (node.type === 'inclusiveGateway') {
-        add(flowId, 'missingCondition', 'warning', `sequence flow '${flowId}' leaving inclusive gateway '${node.id}' has no condition and is always taken: add a condition, or make it the default flow if it is meant for "none of the others"`);
+        add(
+          flowId,
+          'missingCondition',
+          'warning',
+          `sequence flow '${flowId}' leaving inclusive gateway '${node.id}' has no condition and is always taken: add a condition, or make it the default flow if it is meant for "none of the others"`,
+        );
       } else {
-        add(flowId, 'missingCondition', 'error', `sequence flow '${flowId}' leaving ${describe(node)} has no condition and is not the default flow: add a condition or make it the gateway's default flow`);
+        add(
+          flowId,
+          'missingCondition',
+          'error',
+          `sequence flow '${flowId}' leaving ${describe(node)} has no condition and is not the default flow: add a condition or make it the gateway's default flow`,
+        );
       }
     }
   }
 
   // time limits
   const limit = (elementId: string, what: string, value: number | null): void => {
-    if (value !== null && value < 0) add(elementId, 'invalidTimeLimit', 'error', `${what} is ${value} working days: a time limit cannot be negative; write 0 or more`);
+    if (value !== null && value < 0)
+      add(
+        elementId,
+        'invalidTimeLimit',
+        'error',
+        `${what} is ${value} working days: a time limit cannot be negative; write 0 or more`,
+      );
   };
   limit(graph.key, `gov:timeLimit of process '${graph.key}'`, graph.timeLimit);
   limit(graph.key, `gov:statutoryLimit of process '${graph.key}'`, graph.statutoryLimit);
@@ -243,10 +296,16 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
   // elements
   for (const node of nodes) {
     limit(node.id, `gov:timeLimit of ${describe(node)}`, node.timeLimit);
-    if (node.department?.startsWith('=')) expression(node.id, `gov:department of ${describe(node)}`, node.department);
+    if (node.department?.startsWith('='))
+      expression(node.id, `gov:department of ${describe(node)}`, node.department);
 
     if ((node.type === 'userTask' || node.type === 'manualTask') && node.department === null) {
-      add(node.id, 'missingDepartment', 'error', `${describe(node)} has no department: set gov:department or put it in a lane`);
+      add(
+        node.id,
+        'missingDepartment',
+        'error',
+        `${describe(node)} has no department: set gov:department or put it in a lane`,
+      );
     }
     if (node.type === 'scriptTask') {
       if (node.scriptFormat?.trim().toLowerCase() !== 'feel') {
@@ -257,35 +316,70 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
           `${describe(node)} ${node.scriptFormat ? `has scriptFormat '${node.scriptFormat}'` : 'has no scriptFormat'}: Reflow runs FEEL scripts only; set scriptFormat="feel" and write the script in FEEL`,
         );
       } else if (node.script === null || node.script.trim() === '') {
-        add(node.id, 'missingScript', 'error', `${describe(node)} has no script: write a FEEL expression in its bpmn:script`);
+        add(
+          node.id,
+          'missingScript',
+          'error',
+          `${describe(node)} has no script: write a FEEL expression in its bpmn:script`,
+        );
       } else {
         expression(node.id, `the script of ${describe(node)}`, node.script);
       }
       if (node.resultVariable === null) {
-        add(node.id, 'missingResultVariable', 'warning', `${describe(node)} has no gov:resultVariable, so the script's result is discarded: set gov:resultVariable to the variable that receives it`);
+        add(
+          node.id,
+          'missingResultVariable',
+          'warning',
+          `${describe(node)} has no gov:resultVariable, so the script's result is discarded: set gov:resultVariable to the variable that receives it`,
+        );
       }
     }
     if (node.type === 'serviceTask' && node.handler === null) {
-      add(node.id, 'missingHandler', 'error', `${describe(node)} has no gov:handler: set it to the name of a handler registered in the server`);
+      add(
+        node.id,
+        'missingHandler',
+        'error',
+        `${describe(node)} has no gov:handler: set it to the name of a handler registered in the server`,
+      );
     }
     if (node.type === 'callActivity' && node.calledElement === null) {
-      add(node.id, 'missingCalledElement', 'error', `${describe(node)} has no calledElement: set it to the key of the process to call`);
+      add(
+        node.id,
+        'missingCalledElement',
+        'error',
+        `${describe(node)} has no calledElement: set it to the key of the process to call`,
+      );
     }
 
     const event = node.event;
     if (event?.kind === 'timer') {
       if (event.expression.trim() === '') {
-        add(node.id, 'missingTimerExpression', 'error', `timer ${describe(node)} has no time expression: set timeDuration (e.g. P5D), timeDate or timeCycle`);
+        add(
+          node.id,
+          'missingTimerExpression',
+          'error',
+          `timer ${describe(node)} has no time expression: set timeDuration (e.g. P5D), timeDate or timeCycle`,
+        );
       } else if (event.expression.trim().startsWith('=')) {
         expression(node.id, `the timer expression of ${describe(node)}`, event.expression);
       }
     }
     if (event?.kind === 'message' && event.name.trim() === '') {
-      add(node.id, 'missingMessage', 'error', `message ${describe(node)} has no message name: set messageRef to a bpmn:message with a name (the name a message is sent with)`);
+      add(
+        node.id,
+        'missingMessage',
+        'error',
+        `message ${describe(node)} has no message name: set messageRef to a bpmn:message with a name (the name a message is sent with)`,
+      );
     }
     if (event?.kind === 'conditional') {
       if (event.condition.trim() === '') {
-        add(node.id, 'missingCondition', 'error', `conditional ${describe(node)} has no condition: write a FEEL condition in its bpmn:condition`);
+        add(
+          node.id,
+          'missingCondition',
+          'error',
+          `conditional ${describe(node)} has no condition: write a FEEL condition in its bpmn:condition`,
+        );
       } else {
         expression(node.id, `the condition of ${describe(node)}`, event.condition);
       }
@@ -294,11 +388,26 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
     if (node.type === 'boundaryEvent') {
       const host = node.attachedTo ? graph.nodes[node.attachedTo] : undefined;
       if (!host) {
-        add(node.id, 'invalidAttachment', 'error', `boundary event '${node.id}' is attached to ${node.attachedTo ? `'${node.attachedTo}', which does not exist` : 'nothing'}: attach it to an activity`);
+        add(
+          node.id,
+          'invalidAttachment',
+          'error',
+          `boundary event '${node.id}' is attached to ${node.attachedTo ? `'${node.attachedTo}', which does not exist` : 'nothing'}: attach it to an activity`,
+        );
       } else if (!isActivity(host)) {
-        add(node.id, 'invalidAttachment', 'error', `boundary event '${node.id}' is attached to ${describe(host)}, which is not an activity: attach it to a task or subprocess`);
+        add(
+          node.id,
+          'invalidAttachment',
+          'error',
+          `boundary event '${node.id}' is attached to ${describe(host)}, which is not an activity: attach it to a task or subprocess`,
+        );
       } else if (host.scope !== node.scope) {
-        add(node.id, 'invalidAttachment', 'error', `boundary event '${node.id}' lies in '${node.scope}' but its activity '${host.id}' lies in '${host.scope}': put the boundary event beside its activity`);
+        add(
+          node.id,
+          'invalidAttachment',
+          'error',
+          `boundary event '${node.id}' lies in '${node.scope}' but its activity '${host.id}' lies in '${host.scope}': put the boundary event beside its activity`,
+        );
       }
     }
 
@@ -306,7 +415,12 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
     if (loop?.kind === 'standard') {
       expression(node.id, `the loop condition of ${describe(node)}`, loop.condition);
       if (loop.condition === null && loop.maximum === null) {
-        add(node.id, 'unboundedLoop', 'error', `${describe(node)} loops with neither a loopCondition nor a loopMaximum, so it never stops: set one of them`);
+        add(
+          node.id,
+          'unboundedLoop',
+          'error',
+          `${describe(node)} loops with neither a loopCondition nor a loopMaximum, so it never stops: set one of them`,
+        );
       }
     } else if (loop?.kind === 'multi') {
       expression(node.id, `the loopCardinality of ${describe(node)}`, loop.cardinality);

@@ -1,9 +1,9 @@
 // Structural validation: one test per finding type, each on a model that is sound but for that one defect.
 import { readFile } from 'node:fs/promises';
 import t from 'tap';
+import { parseBpmn } from '../../../engine/model/parse.js';
 import type { Finding } from '../../../engine/model/types.js';
 import { feelSyntaxProblem, parseAndValidate, validateGraph } from '../../../engine/model/validate.js';
-import { parseBpmn } from '../../../engine/model/parse.js';
 
 /** A document holding one executable process `p` with this content. */
 const doc = (content: string, processAttributes = ''): string => `<?xml version="1.0" encoding="UTF-8"?>
@@ -53,7 +53,9 @@ t.test('every finding names its element in a message with a fix', async (t) => {
 
 t.test('noStartEvent: a process without a start event', async (t) => {
   // given
-  const xml = doc(`<bpmn:userTask id="x" gov:department="A" />${flow('f', 'x', 'end')}<bpmn:endEvent id="end" />`);
+  const xml = doc(
+    `<bpmn:userTask id="x" gov:department="A" />${flow('f', 'x', 'end')}<bpmn:endEvent id="end" />`,
+  );
   // when
   const findings = await findingsOf(xml);
   // then the process is reported, and the node where BPMN would start implicitly is pointed at
@@ -67,7 +69,9 @@ t.test('noStartEvent: a process without a start event', async (t) => {
 t.test('noStartEvent: a subprocess without a start event', async (t) => {
   // given
   const xml = doc(
-    around(`<bpmn:subProcess id="x"><bpmn:task id="inner" />${flow('fi', 'inner', 'innerEnd')}<bpmn:endEvent id="innerEnd" /></bpmn:subProcess>`),
+    around(
+      `<bpmn:subProcess id="x"><bpmn:task id="inner" />${flow('fi', 'inner', 'innerEnd')}<bpmn:endEvent id="innerEnd" /></bpmn:subProcess>`,
+    ),
   );
   // when
   const findings = await findingsOf(xml);
@@ -76,7 +80,10 @@ t.test('noStartEvent: a subprocess without a start event', async (t) => {
     ['x', 'noStartEvent', 'error'],
     ['inner', 'implicitStart', 'warning'],
   ]);
-  t.match(findings[0].message, /subProcess 'x' has no start event: add one inside it and connect it to 'inner'/);
+  t.match(
+    findings[0].message,
+    /subProcess 'x' has no start event: add one inside it and connect it to 'inner'/,
+  );
 });
 
 t.test('unreachableNode: a node without incoming flow in a scope that has a start event', async (t) => {
@@ -130,23 +137,27 @@ t.test('noOutgoing: a gateway, an event or a boundary event without outgoing flo
   t.match(findings[1].message, /a boundary event needs exactly one outgoing flow/);
 });
 
-t.test('unexpectedIncoming and unexpectedOutgoing: flows into a start event, out of an end event, on an event subprocess', async (t) => {
-  // given
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'x')}<bpmn:task id="x" />${flow('f2', 'x', 'end')}
+t.test(
+  'unexpectedIncoming and unexpectedOutgoing: flows into a start event, out of an end event, on an event subprocess',
+  async (t) => {
+    // given
+    const xml =
+      doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'x')}<bpmn:task id="x" />${flow('f2', 'x', 'end')}
     <bpmn:endEvent id="end" />${flow('back', 'end', 'start')}
     <bpmn:subProcess id="esp" triggeredByEvent="true">
       <bpmn:startEvent id="espStart"><bpmn:messageEventDefinition messageRef="m1" /></bpmn:startEvent>${flow('fe', 'espStart', 'espEnd')}
       <bpmn:endEvent id="espEnd" />
     </bpmn:subProcess>${flow('into', 'x', 'esp')}`);
-  // when
-  const findings = await findingsOf(xml);
-  // then
-  t.same(rows(findings), [
-    ['start', 'unexpectedIncoming', 'error'],
-    ['end', 'unexpectedOutgoing', 'error'],
-    ['esp', 'unexpectedIncoming', 'error'],
-  ]);
-});
+    // when
+    const findings = await findingsOf(xml);
+    // then
+    t.same(rows(findings), [
+      ['start', 'unexpectedIncoming', 'error'],
+      ['end', 'unexpectedOutgoing', 'error'],
+      ['esp', 'unexpectedIncoming', 'error'],
+    ]);
+  },
+);
 
 t.test('unmatchedLink: a link throw event without a catch of its name', async (t) => {
   // given
@@ -160,16 +171,19 @@ t.test('unmatchedLink: a link throw event without a catch of its name', async (t
   t.same(rows(findings), [['throw', 'unmatchedLink', 'error']]);
 });
 
-t.test('missingCondition: an exclusive split flow with neither condition nor default is an error', async (t) => {
-  // given
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" />
+t.test(
+  'missingCondition: an exclusive split flow with neither condition nor default is an error',
+  async (t) => {
+    // given
+    const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" />
     ${flow('yes', 'g', 'end', 'approved')}${flow('no', 'g', 'end')}<bpmn:endEvent id="end" />`);
-  // when
-  const findings = await findingsOf(xml);
-  // then
-  t.same(rows(findings), [['no', 'missingCondition', 'error']]);
-  t.match(findings[0].message, /make it the gateway's default flow/);
-});
+    // when
+    const findings = await findingsOf(xml);
+    // then
+    t.same(rows(findings), [['no', 'missingCondition', 'error']]);
+    t.match(findings[0].message, /make it the gateway's default flow/);
+  },
+);
 
 t.test('missingCondition: an unconditioned inclusive split flow is always taken, a warning', async (t) => {
   // given
@@ -184,7 +198,8 @@ t.test('missingCondition: an unconditioned inclusive split flow is always taken,
 
 t.test('a default flow needs no condition, and one outgoing flow needs none', async (t) => {
   // given
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="no" />
+  const xml =
+    doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="no" />
     ${flow('yes', 'g', 'merge', 'approved')}${flow('no', 'g', 'merge')}<bpmn:exclusiveGateway id="merge" />${flow('f2', 'merge', 'end')}<bpmn:endEvent id="end" />`);
   // when
   const findings = await findingsOf(xml);
@@ -194,7 +209,8 @@ t.test('a default flow needs no condition, and one outgoing flow needs none', as
 
 t.test('invalidDefaultFlow: a default flow that does not leave its gateway', async (t) => {
   // given
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="f1" />
+  const xml =
+    doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="f1" />
     ${flow('yes', 'g', 'end', 'approved')}${flow('no', 'g', 'end', 'not(approved)')}<bpmn:endEvent id="end" />`);
   // when
   const findings = await findingsOf(xml);
@@ -205,7 +221,8 @@ t.test('invalidDefaultFlow: a default flow that does not leave its gateway', asy
 
 t.test('conditionOnDefaultFlow: the condition of a default flow is never evaluated', async (t) => {
   // given
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="no" />
+  const xml =
+    doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="no" />
     ${flow('yes', 'g', 'end', 'approved')}${flow('no', 'g', 'end', 'not(approved)')}<bpmn:endEvent id="end" />`);
   // when
   const findings = await findingsOf(xml);
@@ -215,7 +232,8 @@ t.test('conditionOnDefaultFlow: the condition of a default flow is never evaluat
 
 t.test('ignoredCondition: conditions leaving a parallel gateway or an event are not evaluated', async (t) => {
   // given
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g', 'ready')}<bpmn:parallelGateway id="g" />
+  const xml =
+    doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g', 'ready')}<bpmn:parallelGateway id="g" />
     ${flow('a', 'g', 'join', 'approved')}${flow('b', 'g', 'join')}<bpmn:parallelGateway id="join" />${flow('f2', 'join', 'end')}<bpmn:endEvent id="end" />`);
   // when
   const findings = await findingsOf(xml);
@@ -224,12 +242,16 @@ t.test('ignoredCondition: conditions leaving a parallel gateway or an event are 
     ['f1', 'ignoredCondition', 'error'],
     ['a', 'ignoredCondition', 'error'],
   ]);
-  t.match(findings[1].message, /leaving parallelGateway 'g' is not evaluated: remove it or use an inclusive gateway/);
+  t.match(
+    findings[1].message,
+    /leaving parallelGateway 'g' is not evaluated: remove it or use an inclusive gateway/,
+  );
 });
 
 t.test('invalidExpression: every FEEL expression of the model is parsed', async (t) => {
   // given one broken expression in each place FEEL is written
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="f3" />
+  const xml =
+    doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="f3" />
     ${flow('f2', 'g', 'loop', 'amount >')}${flow('f3', 'g', 'mi')}
     <bpmn:task id="loop"><bpmn:standardLoopCharacteristics><bpmn:loopCondition>done =</bpmn:loopCondition></bpmn:standardLoopCharacteristics></bpmn:task>
     <bpmn:userTask id="mi" gov:department="=reviewer +">
@@ -262,9 +284,16 @@ t.test('invalidExpression: every FEEL expression of the model is parsed', async 
       ['timer', 'invalidExpression', 'error'],
     ],
   );
-  t.same(rows(findings).filter((r) => r[1] !== 'invalidExpression'), [], 'nothing else');
+  t.same(
+    rows(findings).filter((r) => r[1] !== 'invalidExpression'),
+    [],
+    'nothing else',
+  );
   const messages = findings.map((f) => f.message).join('\n');
-  t.match(messages, /the condition of sequence flow 'f2' is not valid FEEL \('amount >': the expression ends too early/);
+  t.match(
+    messages,
+    /the condition of sequence flow 'f2' is not valid FEEL \('amount >': the expression ends too early/,
+  );
   t.match(messages, /gov:department of userTask 'mi'/);
   t.match(messages, /gov:collection of userTask 'mi'/);
   t.match(messages, /the loopCardinality of userTask 'mi'/);
@@ -272,9 +301,12 @@ t.test('invalidExpression: every FEEL expression of the model is parsed', async 
 });
 
 t.test('invalidExpression: a JUEL expression is named as such', async (t) => {
-  // given
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="no" />
-    ${flow('yes', 'g', 'end', '${approved}')}${flow('no', 'g', 'end')}<bpmn:endEvent id="end" />`);
+  // given a Camunda 7 condition
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the JUEL expression under test
+  const juel = '${approved}';
+  const xml =
+    doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" default="no" />
+    ${flow('yes', 'g', 'end', juel)}${flow('no', 'g', 'end')}<bpmn:endEvent id="end" />`);
   // when
   const findings = await findingsOf(xml);
   // then
@@ -282,16 +314,19 @@ t.test('invalidExpression: a JUEL expression is named as such', async (t) => {
   t.match(findings[0].message, /is a JUEL expression\): write it in FEEL/);
 });
 
-t.test('FEEL: unknown variables, multi-word names and a leading = are fine; syntax errors are located', async (t) => {
-  // given / when / then
-  t.equal(feelSyntaxProblem('applicant age >= 18 and 材料齐全 = true'), null);
-  t.equal(feelSyntaxProblem('= count(reviewers) > 2'), null);
-  t.equal(feelSyntaxProblem('some r in reviews satisfies r.passed'), null);
-  t.equal(feelSyntaxProblem('='), 'the expression is empty');
-  t.equal(feelSyntaxProblem('a +* b'), "unexpected '*' at character 4");
-  t.equal(feelSyntaxProblem('x > 1)'), "unexpected ')' at character 6");
-  t.match(feelSyntaxProblem('{ a: 1') ?? '', /ends too early/);
-});
+t.test(
+  'FEEL: unknown variables, multi-word names and a leading = are fine; syntax errors are located',
+  async (t) => {
+    // given / when / then
+    t.equal(feelSyntaxProblem('applicant age >= 18 and 材料齐全 = true'), null);
+    t.equal(feelSyntaxProblem('= count(reviewers) > 2'), null);
+    t.equal(feelSyntaxProblem('some r in reviews satisfies r.passed'), null);
+    t.equal(feelSyntaxProblem('='), 'the expression is empty');
+    t.equal(feelSyntaxProblem('a +* b'), "unexpected '*' at character 4");
+    t.equal(feelSyntaxProblem('x > 1)'), "unexpected ')' at character 6");
+    t.match(feelSyntaxProblem('{ a: 1') ?? '', /ends too early/);
+  },
+);
 
 t.test('missingDepartment: a userTask or manualTask with neither gov:department nor a lane', async (t) => {
   // given
@@ -309,7 +344,11 @@ t.test('missingDepartment: a userTask or manualTask with neither gov:department 
 
 t.test('unsupportedScriptFormat: a script in another language', async (t) => {
   // given
-  const xml = doc(around('<bpmn:scriptTask id="x" scriptFormat="javascript" gov:resultVariable="r"><bpmn:script>1 + 1</bpmn:script></bpmn:scriptTask>'));
+  const xml = doc(
+    around(
+      '<bpmn:scriptTask id="x" scriptFormat="javascript" gov:resultVariable="r"><bpmn:script>1 + 1</bpmn:script></bpmn:scriptTask>',
+    ),
+  );
   // when
   const findings = await findingsOf(xml);
   // then
@@ -317,17 +356,20 @@ t.test('unsupportedScriptFormat: a script in another language', async (t) => {
   t.match(findings[0].message, /has scriptFormat 'javascript': Reflow runs FEEL scripts only/);
 });
 
-t.test('missingScript and missingResultVariable: an empty FEEL script whose result goes nowhere', async (t) => {
-  // given
-  const xml = doc(around('<bpmn:scriptTask id="x" scriptFormat="feel" />'));
-  // when
-  const findings = await findingsOf(xml);
-  // then
-  t.same(rows(findings), [
-    ['x', 'missingScript', 'error'],
-    ['x', 'missingResultVariable', 'warning'],
-  ]);
-});
+t.test(
+  'missingScript and missingResultVariable: an empty FEEL script whose result goes nowhere',
+  async (t) => {
+    // given
+    const xml = doc(around('<bpmn:scriptTask id="x" scriptFormat="feel" />'));
+    // when
+    const findings = await findingsOf(xml);
+    // then
+    t.same(rows(findings), [
+      ['x', 'missingScript', 'error'],
+      ['x', 'missingResultVariable', 'warning'],
+    ]);
+  },
+);
 
 t.test('missingHandler: a serviceTask without gov:handler', async (t) => {
   // given
@@ -345,14 +387,20 @@ t.test('missingCalledElement: a callActivity without calledElement', async (t) =
 
 t.test('missingTimerExpression: a timer event without a time', async (t) => {
   // given
-  const xml = doc(around('<bpmn:intermediateCatchEvent id="x"><bpmn:timerEventDefinition /></bpmn:intermediateCatchEvent>'));
+  const xml = doc(
+    around('<bpmn:intermediateCatchEvent id="x"><bpmn:timerEventDefinition /></bpmn:intermediateCatchEvent>'),
+  );
   // when / then
   t.same(rows(await findingsOf(xml)), [['x', 'missingTimerExpression', 'error']]);
 });
 
 t.test('missingMessage: a message event without a message', async (t) => {
   // given
-  const xml = doc(around('<bpmn:intermediateCatchEvent id="x"><bpmn:messageEventDefinition /></bpmn:intermediateCatchEvent>'));
+  const xml = doc(
+    around(
+      '<bpmn:intermediateCatchEvent id="x"><bpmn:messageEventDefinition /></bpmn:intermediateCatchEvent>',
+    ),
+  );
   // when
   const result = await parseAndValidate(xml);
   // then
@@ -362,14 +410,19 @@ t.test('missingMessage: a message event without a message', async (t) => {
 
 t.test('missingCondition: a conditional event without a condition', async (t) => {
   // given
-  const xml = doc(around('<bpmn:intermediateCatchEvent id="x"><bpmn:conditionalEventDefinition /></bpmn:intermediateCatchEvent>'));
+  const xml = doc(
+    around(
+      '<bpmn:intermediateCatchEvent id="x"><bpmn:conditionalEventDefinition /></bpmn:intermediateCatchEvent>',
+    ),
+  );
   // when / then
   t.same(rows(await findingsOf(xml)), [['x', 'missingCondition', 'error']]);
 });
 
 t.test('invalidAttachment: a boundary event on nothing, or on a gateway', async (t) => {
   // given
-  const xml = doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" />${flow('f2', 'g', 'end')}<bpmn:endEvent id="end" />
+  const xml =
+    doc(`<bpmn:startEvent id="start" />${flow('f1', 'start', 'g')}<bpmn:exclusiveGateway id="g" />${flow('f2', 'g', 'end')}<bpmn:endEvent id="end" />
     <bpmn:boundaryEvent id="onGateway" attachedToRef="g"><bpmn:messageEventDefinition messageRef="m1" /></bpmn:boundaryEvent>${flow('f3', 'onGateway', 'end')}
     <bpmn:boundaryEvent id="onNothing"><bpmn:messageEventDefinition messageRef="m1" /></bpmn:boundaryEvent>${flow('f4', 'onNothing', 'end')}`);
   // when
@@ -431,7 +484,9 @@ t.test('unboundedLoop: a standard loop with neither condition nor maximum', asyn
 
 t.test('an ad-hoc subprocess holds unconnected activities without findings', async (t) => {
   // given
-  const xml = doc(around('<bpmn:adHocSubProcess id="x"><bpmn:task id="a" /><bpmn:task id="b" /></bpmn:adHocSubProcess>'));
+  const xml = doc(
+    around('<bpmn:adHocSubProcess id="x"><bpmn:task id="a" /><bpmn:task id="b" /></bpmn:adHocSubProcess>'),
+  );
   // when / then
   t.same(await findingsOf(xml), []);
 });

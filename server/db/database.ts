@@ -1,0 +1,107 @@
+/** Opens the database: PostgreSQL when DATABASE_URL is set, else the embedded PGlite in REFLOW_DATA_DIR; migrates it. */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import pg from 'pg';
+import { migrations } from '../../migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface OpenedDatabase {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** The raw pg pool (PostgreSQL only), for LISTEN/NOTIFY. */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  /** A PGlite data dir image to start from (tests load one template instead of creating a database each time). */
+  loadDataDir?: Blob;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+// timestamptz and bigint come back typed; int8 as a number is exact below 2^53 ms of working time
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** PGlite has no lock of its own: a second process on the same data dir would corrupt it. */
+function lockDataDir(dir: string): () => void {
+  const lockFile = join(dir, 'reflow.lock');
+  const take = (): number => openSync(lockFile, 'wx');
+  let fd: number;
+  try {
+    fd = take();
+  } catch {
+    const pid = Number(readFileSync(lockFile, 'utf8').trim());
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+    if (alive) {
+      throw new Error(
+        `the embedded database in ${dir} is in use by process ${pid}: stop it first, or give this process its own REFLOW_DATA_DIR, or use PostgreSQL (DATABASE_URL) to run several nodes`,
+      );
+    }
+    rmSync(lockFile, { force: true }); // left behind by a process that died
+    fd = take();
+  }
+  writeSync(fd, String(process.pid));
+  closeSync(fd);
+  return () => rmSync(lockFile, { force: true });
+}
+
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+}
+
+export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenedDatabase> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
+    pool.on('error', () => {}); // a dropped idle connection is replaced on next use
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    await migrateToLatest(db as Kysely<unknown>);
+    return { db, kind: 'postgres', pool, close: () => db.destroy() };
+  }
+  const dir = resolve(options.dataDir ?? './data');
+  mkdirSync(dir, { recursive: true });
+  const unlock = lockDataDir(dir);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pgDir = join(dir, 'pg');
+    const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
+    const pglite = await PGlite.create({ dataDir: pgDir, ...(fresh && options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    await migrateToLatest(db as Kysely<unknown>);
+    return {
+      db,
+      kind: 'pglite',
+      close: async () => {
+        await db.destroy();
+        unlock();
+      },
+    };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+/** An in-memory PGlite (tests): no data dir, no lock. */
+export async function openMemoryDatabase(loadDataDir?: Blob): Promise<OpenedDatabase> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pglite = await PGlite.create(loadDataDir ? { loadDataDir } : {});
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  await migrateToLatest(db as Kysely<unknown>);
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}

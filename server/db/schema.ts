@@ -1,0 +1,111 @@
+/** The tables as kysely sees them. */
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string | T, string | T>;
+/** bigint columns: PostgreSQL hands them back as strings (pg) or numbers (PGlite); read with Number(). */
+type BigIntColumn = ColumnType<string | number | bigint, number | string, number | string>;
+
+export interface DefinitionVersionsTable {
+  id: string;
+  key: string;
+  version: number;
+  name: string | null;
+  xml: string;
+  hash: string;
+  static_metrics: Json<Record<string, unknown>>;
+  warnings: Json<unknown[]>;
+  deployed_at: Timestamp;
+}
+
+export interface CasesTable {
+  id: string;
+  definition_id: string;
+  process_key: string;
+  version: number;
+  business_key: string | null;
+  status: string;
+  channel: string | null;
+  materials: Generated<Json<string[]>>;
+  snapshot: Json<unknown>;
+  revision: Generated<number>;
+  trips: Generated<number>;
+  corrected: Generated<boolean>;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  paused_ms: Generated<BigIntColumn>;
+  working_ms: BigIntColumn | null;
+  imported: Generated<boolean>;
+}
+
+export interface StepsTable {
+  id: string;
+  case_id: string;
+  process_key: string;
+  version: number;
+  element_id: string;
+  name: string | null;
+  type: string;
+  department: string | null;
+  status: string;
+  entered_at: Timestamp;
+  completed_at: Timestamp | null;
+  due_at: Timestamp | null;
+  time_limit: number | null;
+  in_person: Generated<boolean>;
+  correction: Generated<boolean>;
+  pauses_clock: Generated<boolean>;
+  working_ms: BigIntColumn | null;
+  variables_changed: Json<string[]>;
+  parent_step_id: string | null;
+  seq: Generated<number>;
+}
+
+export interface TasksTable {
+  id: string;
+  case_id: string;
+  element_id: string;
+  name: string | null;
+  department: string | null;
+  status: string;
+  created_at: Timestamp;
+  due_at: Timestamp | null;
+  completed_at: Timestamp | null;
+}
+
+export interface TimersTable {
+  id: string;
+  case_id: string;
+  element_id: string;
+  due_at: Timestamp;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+  attempts: Generated<number>;
+}
+
+export interface AuditEventsTable {
+  case_id: string;
+  seq: number;
+  type: string;
+  at: Timestamp;
+  actor: string | null;
+  payload: Json<unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  case_id: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  definition_versions: DefinitionVersionsTable;
+  cases: CasesTable;
+  steps: StepsTable;
+  tasks: TasksTable;
+  timers: TimersTable;
+  audit_events: AuditEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

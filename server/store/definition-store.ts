@@ -1,0 +1,113 @@
+/** Deployed definitions: stored versions in the database, compiled ones cached in memory (they never change). */
+import { type CompiledDefinition, compileDefinition, type DefinitionSource } from '../../engine/runtime/definition.js';
+import type { Finding } from '../../engine/model/types.js';
+import { staticMetrics } from '../../engine/metrics/static-metrics.js';
+import type { Db } from '../db/database.js';
+
+export interface DeployResult {
+  created: boolean;
+  id: string;
+  key: string;
+  version: number;
+  name: string | null;
+  deployedAt: Date;
+  warnings: Finding[];
+}
+
+export class DeploymentRefused extends Error {
+  constructor(readonly findings: Finding[]) {
+    super(`the definition cannot be deployed: ${findings.filter((f) => f.severity === 'error').length} error(s)`);
+  }
+}
+
+export class DefinitionStore implements DefinitionSource {
+  private readonly compiled = new Map<string, CompiledDefinition>();
+  private readonly latestByKey = new Map<string, CompiledDefinition>();
+
+  constructor(private readonly db: Db) {}
+
+  byId(id: string): CompiledDefinition | undefined {
+    return this.compiled.get(id);
+  }
+
+  latest(key: string): CompiledDefinition | undefined {
+    return this.latestByKey.get(key);
+  }
+
+  private remember(definition: CompiledDefinition): void {
+    this.compiled.set(definition.id, definition);
+    const current = this.latestByKey.get(definition.key);
+    if (!current || current.version < definition.version) this.latestByKey.set(definition.key, definition);
+  }
+
+  /** Loads (and caches) a stored version; other nodes may have deployed it. */
+  async load(id: string): Promise<CompiledDefinition | undefined> {
+    const cached = this.compiled.get(id);
+    if (cached) return cached;
+    const row = await this.db.selectFrom('definition_versions').select(['id', 'xml', 'version']).where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const result = await compileDefinition(row.xml, { id: row.id, version: row.version });
+    if (!result.ok) throw new Error(`stored definition ${id} no longer compiles: ${result.findings.map((f) => f.message).join('; ')}`);
+    this.remember(result.definition);
+    return result.definition;
+  }
+
+  /** Loads the newest stored version of a key (another node may have deployed a newer one). */
+  async loadLatest(key: string): Promise<CompiledDefinition | undefined> {
+    const row = await this.db.selectFrom('definition_versions').select('id').where('key', '=', key).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    return row ? this.load(row.id) : undefined;
+  }
+
+  /** Makes sure the definitions a case may call are loaded at their newest version. */
+  async prepareCallees(definition: CompiledDefinition, seen = new Set<string>()): Promise<void> {
+    for (const node of Object.values(definition.graph.nodes)) {
+      if (node.type !== 'callActivity' || !node.calledElement || seen.has(node.calledElement)) continue;
+      seen.add(node.calledElement);
+      const callee = await this.loadLatest(node.calledElement);
+      if (callee) await this.prepareCallees(callee, seen);
+    }
+  }
+
+  async deploy(xml: string, now: Date): Promise<DeployResult> {
+    const result = await compileDefinition(xml);
+    if (!result.ok) throw new DeploymentRefused(result.findings);
+    const { key, graph } = result.definition;
+    const warnings = result.findings.filter((f) => f.severity === 'warning');
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.db
+        .selectFrom('definition_versions')
+        .select(['id', 'version', 'name', 'deployed_at'])
+        .where('key', '=', key)
+        .where('hash', '=', result.hash)
+        .executeTakeFirst();
+      if (existing) {
+        return { created: false, id: existing.id, key, version: existing.version, name: existing.name, deployedAt: existing.deployed_at, warnings };
+      }
+      const top = await this.db.selectFrom('definition_versions').select((eb) => eb.fn.max('version').as('v')).where('key', '=', key).executeTakeFirst();
+      const version = Number(top?.v ?? 0) + 1;
+      const id = `${key}:${version}`;
+      const callees = (k: string) => this.latestByKey.get(k)?.graph;
+      try {
+        await this.db
+          .insertInto('definition_versions')
+          .values({
+            id,
+            key,
+            version,
+            name: graph.name,
+            xml,
+            hash: result.hash,
+            static_metrics: JSON.stringify(staticMetrics(graph, { resolveCalled: callees })),
+            warnings: JSON.stringify(warnings),
+            deployed_at: now,
+          })
+          .execute();
+      } catch (error) {
+        if (attempt < 3) continue; // another node deployed the same key at the same moment: read again
+        throw error;
+      }
+      this.remember({ ...result.definition, id, version });
+      return { created: true, id, key, version, name: graph.name, deployedAt: now, warnings };
+    }
+  }
+}

@@ -58,7 +58,8 @@ export interface ElementContext {
   setVariables(scope: ScopeInstance, changes: Variables, instance?: ActivityInstance | null): void;
   evaluate(expression: string, scope: ScopeInstance, instance?: ActivityInstance | null, extra?: Variables): unknown;
 
-  throwError(scope: ScopeInstance, node: FlowNode, code: string | null): void;
+  /** Throws a BPMN error outward; `thrower`, the activity instance throwing it, tries its own boundary events first. */
+  throwError(scope: ScopeInstance, node: FlowNode, code: string | null, thrower?: ActivityInstance | null): void;
   throwEscalation(scope: ScopeInstance, node: FlowNode, code: string | null): void;
   broadcastSignal(name: string, node: FlowNode, variables?: Variables): void;
   /** Ends the scope at once (terminate end event). */

@@ -49,7 +49,7 @@ export const serviceTask: ElementBehaviour = {
       result = handler(ctx.variablesOf(scope, instance), { elementId: node.id, department: instance.department });
     } catch (error) {
       if (error instanceof BpmnError) {
-        ctx.throwError(scope, node, error.code);
+        ctx.throwError(scope, node, error.code, instance);
         return;
       }
       ctx.incident(node.id, `handler '${node.handler}' of '${node.id}' failed: ${(error as Error).message}`);

@@ -588,26 +588,31 @@ export class CaseRun implements ElementContext {
         return true;
       }
       if (!current.parentActivity) return false;
-      let host: ActivityInstance | undefined = this.state.activities[current.parentActivity];
+      const host: ActivityInstance | undefined = this.state.activities[current.parentActivity];
       if (!host) return false;
-      if (host.bodyId && this.state.activities[host.bodyId]) host = this.state.activities[host.bodyId];
-      const hostScope: ScopeInstance = this.state.scopes[host.scopeId];
-      const graph = this.graphOf(hostScope);
-      const boundary = graph.nodes[host.elementId].boundaries
-        .map((id) => graph.nodes[id])
-        .find((b) => b.event?.kind === kind && (b.event.code === null || b.event.code === code));
-      if (boundary) {
-        if (boundary.interrupting || kind === 'error') this.terminate(host);
-        this.leave(hostScope, boundary);
-        return true;
-      }
-      current = hostScope;
+      if (this.catchAtBoundary(host, kind, code)) return true;
+      current = this.state.scopes[host.scopeId];
     }
     return false;
   }
 
-  throwError(scope: ScopeInstance, node: FlowNode, code: string | null): void {
-    const caught = this.propagate(scope, 'error', code);
+  /** Leaves by the boundary event of `host` (or of its multi-instance body) that catches `kind`/`code`, if any. */
+  private catchAtBoundary(instance: ActivityInstance, kind: 'error' | 'escalation', code: string | null): boolean {
+    const host = instance.bodyId && this.state.activities[instance.bodyId] ? this.state.activities[instance.bodyId] : instance;
+    const hostScope: ScopeInstance = this.state.scopes[host.scopeId];
+    const graph = this.graphOf(hostScope);
+    const boundary = graph.nodes[host.elementId].boundaries
+      .map((id) => graph.nodes[id])
+      .find((b) => b.event?.kind === kind && (b.event.code === null || b.event.code === code));
+    if (!boundary) return false;
+    if (boundary.interrupting || kind === 'error') this.terminate(host);
+    this.leave(hostScope, boundary);
+    return true;
+  }
+
+  /** `thrower`: the activity instance that throws (a service task's handler), whose own boundary events catch first. */
+  throwError(scope: ScopeInstance, node: FlowNode, code: string | null, thrower?: ActivityInstance | null): void {
+    const caught = (thrower ? this.catchAtBoundary(thrower, 'error', code) : false) || this.propagate(scope, 'error', code);
     this.emit({ type: 'errorRaised', code, elementId: node.id, caught, at: this.now });
     if (!caught) this.incident(node.id, `error '${code ?? '(no code)'}' thrown by '${node.id}' is not caught by any boundary event or event subprocess`);
   }

@@ -26,14 +26,14 @@ export interface CasesTable {
   business_key: string | null;
   status: string;
   channel: string | null;
-  materials: Generated<Json<string[]>>;
+  materials: ColumnType<string[], string | undefined, string>;
   snapshot: Json<unknown>;
   revision: Generated<number>;
   trips: Generated<number>;
   corrected: Generated<boolean>;
   started_at: Timestamp;
   ended_at: Timestamp | null;
-  paused_ms: Generated<BigIntColumn>;
+  paused_ms: ColumnType<string | number | bigint, number | string | undefined, number | string>;
   working_ms: BigIntColumn | null;
   imported: Generated<boolean>;
 }

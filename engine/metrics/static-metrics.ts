@@ -1,0 +1,366 @@
+/**
+ * Static metrics (API.md §4 `static`): read off the process model, no cases needed — the 减环节, 减材料,
+ * 减时限 and 减跑动次数 figures of a version.
+ *
+ * Path figures (`pathTimeLimitDays`, `trips`, `criticalPath`) are longest paths in linear time: each scope
+ * (the process, every embedded subprocess) is searched once depth-first from its start events; edges that
+ * close a cycle (back edges, such as the return from a 补正 correction request to the review) are dropped,
+ * which leaves a DAG whose reverse post-order is a topological order, and one pass over it gives the longest
+ * path. A path never visits a node twice, so a loop counts once and never runs forever; parallel branches
+ * take the longest branch because a path follows one branch, never their sum.
+ */
+import { ACTIVITY_TYPES, type FlowNode, type ProcessGraph } from '../model/types.js';
+
+export interface StaticMetrics {
+  /** Activities: every task and call activity, and the content of embedded subprocesses (not the container). */
+  steps: number;
+  /** Distinct departments over all activities (`gov:department`, else the lane). */
+  departments: number;
+  /** Distinct material ids over all activities. */
+  materials: number;
+  /** Distinct material ids asked of the applicant (`source="applicant"` at least once). */
+  applicantMaterials: number;
+  /** The process's `gov:timeLimit` if set, else `pathTimeLimitDays`. */
+  timeLimitDays: number | null;
+  /** The longest loop-free path summing step `gov:timeLimit`s; null when no step has a time limit. */
+  pathTimeLimitDays: number | null;
+  /** The most in-person nodes on any loop-free path. */
+  trips: number;
+  /** The process's `gov:statutoryLimit` (法定时限), or null. */
+  statutoryLimitDays: number | null;
+}
+
+export interface StaticMetricsOptions {
+  /** The process a call activity calls, by its `calledElement` (the process key); undefined when unknown. */
+  resolveCalled?: (key: string) => ProcessGraph | undefined;
+}
+
+/** Activity types that hold other flow nodes: their content is counted and measured, not the container. */
+const CONTAINER_TYPES = new Set(['subProcess', 'adHocSubProcess', 'transaction']);
+
+const isContainer = (node: FlowNode): boolean => CONTAINER_TYPES.has(node.type);
+const isEventSubprocess = (node: FlowNode): boolean => isContainer(node) && node.triggeredByEvent;
+
+/**
+ * How many times one pass through the activity counts on a path. A sequential multi-instance activity with a
+ * literal integer `loopCardinality` n runs its instances one after another: n. A parallel multi-instance
+ * activity runs them side by side, like parallel branches: one. A cardinality only known at run time (an
+ * expression, a `gov:collection`) counts one instance. A standard loop counts once (paths are loop-free).
+ * The same factor applies to time limits and to in-person trips.
+ */
+function repetitions(node: FlowNode): number {
+  const loop = node.loop;
+  if (loop?.kind !== 'multi' || !loop.sequential || loop.cardinality === null) return 1;
+  const text = loop.cardinality.trim().replace(/^=\s*/, '').trim();
+  return /^\d+$/.test(text) ? Number(text) : 1;
+}
+
+/** An edge of a scope's flow graph: a sequence flow, or (flow null) an activity to one of its boundary events. */
+interface Edge {
+  from: string;
+  to: string;
+  flow: string | null;
+}
+
+/** The loop-free structure of one scope: a topological order of the nodes reached and the edges kept. */
+interface ScopeOrder {
+  /** Nodes reached from the scope's starts, in topological order of the kept edges. */
+  order: string[];
+  starts: string[];
+  /** Kept (non-back) outgoing edges by node. */
+  out: Map<string, Edge[]>;
+}
+
+/** One longest-path answer: the sum of weights and the element ids along the path. */
+interface Longest {
+  value: number;
+  /** Whether any node reached (not only those on the path) carries a defined figure (a `gov:timeLimit`). */
+  defined: boolean;
+  path: string[];
+}
+
+/** The weight of a node on a path and, for a container or call, the elements to show inside it. */
+interface Weight {
+  value: number;
+  defined: boolean;
+  inner: string[];
+}
+
+/** The result of measuring a whole process (memoised per key for called processes). */
+interface ProcessFigures {
+  time: Longest;
+  trips: number;
+}
+
+class PathAnalysis {
+  private readonly orders = new Map<string, ScopeOrder>();
+  private readonly timeMemo = new Map<string, Longest>();
+  private readonly tripsMemo = new Map<string, Longest>();
+  private readonly linkCatches: Map<string, Map<string, string[]>>;
+
+  constructor(
+    private readonly graph: ProcessGraph,
+    private readonly called: (key: string) => ProcessFigures | null,
+  ) {
+    // link events: a throw link continues at the catch links of the same name in the same scope
+    this.linkCatches = new Map();
+    for (const node of Object.values(graph.nodes)) {
+      if (node.type !== 'intermediateCatchEvent' || node.event?.kind !== 'link') continue;
+      const byName = this.linkCatches.get(node.scope) ?? new Map<string, string[]>();
+      this.linkCatches.set(node.scope, byName);
+      byName.set(node.event.name, [...(byName.get(node.event.name) ?? []), node.id]);
+    }
+  }
+
+  /** Sequence flows leaving a node, its boundary events, and the catch links of a throw link. */
+  private successors(node: FlowNode): Edge[] {
+    const edges: Edge[] = [];
+    for (const flowId of node.outgoing) {
+      const flow = this.graph.flows[flowId];
+      const target = flow ? this.graph.nodes[flow.target] : undefined;
+      if (target && target.scope === node.scope) edges.push({ from: node.id, to: target.id, flow: flowId });
+    }
+    for (const boundaryId of node.boundaries) {
+      const boundary = this.graph.nodes[boundaryId];
+      if (boundary && boundary.scope === node.scope)
+        edges.push({ from: node.id, to: boundaryId, flow: null });
+    }
+    if (node.type === 'intermediateThrowEvent' && node.event?.kind === 'link') {
+      for (const catchId of this.linkCatches.get(node.scope)?.get(node.event.name) ?? []) {
+        edges.push({ from: node.id, to: catchId, flow: null });
+      }
+    }
+    return edges;
+  }
+
+  /**
+   * Where paths of a scope begin: its start events; in a scope without any (an ad-hoc subprocess, a
+   * subprocess whose first activities have no incoming flow), every node without incoming flow.
+   */
+  private startsOf(scopeId: string): string[] {
+    const scope = this.graph.scopes[scopeId];
+    if (!scope) return [];
+    if (scope.startEvents.length > 0) return scope.startEvents.filter((id) => this.graph.nodes[id]);
+    return scope.nodes.filter((id) => {
+      const node = this.graph.nodes[id];
+      if (!node || node.type === 'boundaryEvent' || isEventSubprocess(node)) return false;
+      if (node.type === 'intermediateCatchEvent' && node.event?.kind === 'link') return false;
+      return !node.incoming.some(
+        (flowId) => this.graph.nodes[this.graph.flows[flowId]?.source]?.scope === node.scope,
+      );
+    });
+  }
+
+  /** Iterative depth-first search from the starts, dropping back edges (no recursion: deep graphs are fine). */
+  private orderOf(scopeId: string): ScopeOrder {
+    const known = this.orders.get(scopeId);
+    if (known) return known;
+    const starts = this.startsOf(scopeId);
+    const state = new Map<string, 1 | 2>(); // 1 on the stack, 2 finished
+    const out = new Map<string, Edge[]>();
+    const postorder: string[] = [];
+    for (const start of starts) {
+      if (state.has(start)) continue;
+      const stack: { id: string; edges: Edge[]; next: number }[] = [];
+      const enter = (id: string): void => {
+        state.set(id, 1);
+        out.set(id, []);
+        stack.push({ id, edges: this.successors(this.graph.nodes[id]), next: 0 });
+      };
+      enter(start);
+      while (stack.length > 0) {
+        const frame = stack[stack.length - 1];
+        if (frame.next < frame.edges.length) {
+          const edge = frame.edges[frame.next++];
+          const seen = state.get(edge.to);
+          if (seen === 1) continue; // back edge: it closes a loop
+          out.get(frame.id)!.push(edge);
+          if (seen === undefined) enter(edge.to);
+        } else {
+          state.set(frame.id, 2);
+          postorder.push(frame.id);
+          stack.pop();
+        }
+      }
+    }
+    const order: ScopeOrder = { order: postorder.reverse(), starts, out };
+    this.orders.set(scopeId, order);
+    return order;
+  }
+
+  /**
+   * The longest path through a scope under a node weight; event subprocesses are alternative paths.
+   * `defined` tells whether any node reached in the scope (at any depth) carries a defined figure.
+   */
+  private longest(scopeId: string, weigh: (node: FlowNode) => Weight, memo: Map<string, Longest>): Longest {
+    const known = memo.get(scopeId);
+    if (known) return known;
+    const { order, starts, out } = this.orderOf(scopeId);
+    const weights = new Map<string, Weight>();
+    for (const id of order) weights.set(id, weigh(this.graph.nodes[id]));
+    let defined = false;
+    for (const weight of weights.values()) defined ||= weight.defined;
+    // best[v]: the heaviest path from a start to v, and the edge it arrives by (null at its start)
+    const best = new Map<string, { value: number; via: Edge | null }>();
+    for (const start of starts) best.set(start, { value: weights.get(start)!.value, via: null });
+    for (const id of order) {
+      const here = best.get(id)!; // every node in the order was reached, after all its kept predecessors
+      for (const edge of out.get(id) ?? []) {
+        const value = here.value + weights.get(edge.to)!.value;
+        const current = best.get(edge.to);
+        if (!current || value > current.value) best.set(edge.to, { value, via: edge });
+      }
+    }
+    // the end of the longest path: a node no kept edge leaves (weights are ≥ 0, so that is the longest overall)
+    let end: string | null = null;
+    for (const id of order) {
+      if ((out.get(id) ?? []).length > 0) continue;
+      if (end === null || best.get(id)!.value > best.get(end)!.value) end = id;
+    }
+    let value = 0;
+    let path: string[] = [];
+    if (end !== null) {
+      value = best.get(end)!.value;
+      for (let id: string | null = end; id !== null; ) {
+        const via: Edge | null = best.get(id)!.via;
+        path.push(...[...weights.get(id)!.inner].reverse(), id);
+        if (via?.flow) path.push(via.flow);
+        id = via ? via.from : null;
+      }
+      path.reverse();
+    }
+    // an event subprocess runs instead of, or beside, the normal flow: an alternative path of its own
+    for (const subId of this.graph.scopes[scopeId]?.eventSubprocesses ?? []) {
+      const sub = this.graph.nodes[subId];
+      if (!sub) continue;
+      const weight = weigh(sub);
+      defined ||= weight.defined;
+      if (weight.value > value || path.length === 0) {
+        value = weight.value;
+        path = [subId, ...weight.inner];
+      }
+    }
+    const result: Longest = { value, defined, path };
+    memo.set(scopeId, result);
+    return result;
+  }
+
+  /**
+   * A node's committed time on a path: its own `gov:timeLimit`; for an embedded subprocess without one, the
+   * longest path through its content; for a call activity without one, the called process's path figure;
+   * else 0. Times the multi-instance repetitions.
+   */
+  private readonly timeWeight = (node: FlowNode): Weight => {
+    if (!ACTIVITY_TYPES.has(node.type)) return { value: 0, defined: false, inner: [] };
+    const times = repetitions(node);
+    if (node.timeLimit !== null) return { value: node.timeLimit * times, defined: true, inner: [] };
+    if (isContainer(node) && this.graph.scopes[node.id]) {
+      const content = this.longest(node.id, this.timeWeight, this.timeMemo);
+      return { value: content.value * times, defined: content.defined, inner: content.path };
+    }
+    if (node.type === 'callActivity' && node.calledElement) {
+      const figures = this.called(node.calledElement);
+      if (figures?.time.defined) return { value: figures.time.value * times, defined: true, inner: [] };
+    }
+    return { value: 0, defined: false, inner: [] };
+  };
+
+  /** A node's in-person trips on a path: 1 if `gov:inPerson`, plus a subprocess's or called process's own. */
+  private readonly tripsWeight = (node: FlowNode): Weight => {
+    let value = node.inPerson ? 1 : 0;
+    let inner: string[] = [];
+    if (isContainer(node) && this.graph.scopes[node.id]) {
+      const content = this.longest(node.id, this.tripsWeight, this.tripsMemo);
+      value += content.value;
+      inner = content.path;
+    } else if (node.type === 'callActivity' && node.calledElement) {
+      value += this.called(node.calledElement)?.trips ?? 0;
+    }
+    return { value: value * repetitions(node), defined: value > 0, inner };
+  };
+
+  figures(): ProcessFigures {
+    return {
+      time: this.longest(this.graph.key, this.timeWeight, this.timeMemo),
+      trips: this.longest(this.graph.key, this.tripsWeight, this.tripsMemo).value,
+    };
+  }
+}
+
+/** Measures a process and, through `resolveCalled`, the processes it calls (each once; a call cycle counts 0). */
+function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined): ProcessFigures {
+  const done = new Map<string, ProcessFigures>();
+  const running = new Set<string>();
+  const run = (target: ProcessGraph): ProcessFigures => {
+    running.add(target.key);
+    const figures = new PathAnalysis(target, called).figures();
+    running.delete(target.key);
+    done.set(target.key, figures);
+    return figures;
+  };
+  const called = (key: string): ProcessFigures | null => {
+    const known = done.get(key);
+    if (known) return known;
+    if (running.has(key)) return null; // a process that (indirectly) calls itself: loop-free, so once
+    const target = options?.resolveCalled?.(key);
+    return target ? run(target) : null;
+  };
+  return run(graph);
+}
+
+/**
+ * The static metrics of a process.
+ *
+ * - `steps` counts the activities a case goes through: every task of any type, every call activity as one
+ *   (the called process is another service's steps), and the activities inside embedded subprocesses,
+ *   event subprocesses and transactions at any depth — but not the subprocess container itself, which is
+ *   only a frame around its steps.
+ * - `departments` counts distinct department texts over all activities, containers included (a subprocess
+ *   may name the department that does all of it). A FEEL department such as `=reviewer` is not known before
+ *   run time: it counts as one department per distinct expression text.
+ * - `materials` counts distinct material ids over all activities; `applicantMaterials` those declared with
+ *   `source="applicant"` by at least one activity: a document fetched by data sharing at one step but asked
+ *   of the applicant at another is still asked of the applicant, so the applicant occurrence decides.
+ * - `pathTimeLimitDays` and `trips` are longest loop-free paths from a start event to an end (see the
+ *   module comment and `criticalPath`); a path may leave an activity through one of its boundary events.
+ */
+export function staticMetrics(graph: ProcessGraph, options?: StaticMetricsOptions): StaticMetrics {
+  let steps = 0;
+  const departments = new Set<string>();
+  const materials = new Set<string>();
+  const applicantMaterials = new Set<string>();
+  for (const node of Object.values(graph.nodes)) {
+    if (!ACTIVITY_TYPES.has(node.type)) continue;
+    if (!isContainer(node)) steps++;
+    if (node.department !== null) departments.add(node.department);
+    for (const material of node.materials) {
+      materials.add(material.id);
+      if (material.source === 'applicant') applicantMaterials.add(material.id);
+    }
+  }
+  const figures = measure(graph, options);
+  const pathTimeLimitDays = figures.time.defined ? figures.time.value : null;
+  return {
+    steps,
+    departments: departments.size,
+    materials: materials.size,
+    applicantMaterials: applicantMaterials.size,
+    timeLimitDays: graph.timeLimit ?? pathTimeLimitDays,
+    pathTimeLimitDays,
+    trips: figures.trips,
+    statutoryLimitDays: graph.statutoryLimit,
+  };
+}
+
+/**
+ * The element ids along the path that gives `pathTimeLimitDays`, in order from the start event to the end:
+ * flow nodes and the sequence flows between them. A path leaving an activity through a boundary event goes
+ * from the activity's id to the boundary event's id. An embedded subprocess measured by its content is
+ * followed by the ids of the path inside it (its start … its end), then the flow leaving it; a call activity
+ * is one id (the called process's elements belong to another diagram). An event subprocess that outlasts the
+ * normal flow is the path itself: its id, then its content's path. Empty when no step has a time limit.
+ */
+export function criticalPath(graph: ProcessGraph, options?: StaticMetricsOptions): string[] {
+  const figures = measure(graph, options);
+  return figures.time.defined ? figures.time.path : [];
+}

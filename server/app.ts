@@ -1,0 +1,61 @@
+/** The Reflow HTTP application as a fastify instance: plugins and routes, no listening (see main.ts). */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Principal } from './auth/tokens.js';
+import type { CaseService } from './cases/case-service.js';
+import type { Db } from './db/database.js';
+import { authPlugin } from './plugins/auth.js';
+import { problemsPlugin } from './plugins/problems.js';
+import { caseRoutes } from './routes/cases.js';
+import { definitionRoutes } from './routes/definitions.js';
+import { healthRoutes } from './routes/health.js';
+import { taskRoutes } from './routes/tasks.js';
+import type { DefinitionStore } from './store/definition-store.js';
+
+export interface AppOptions {
+  db: Db;
+  service: CaseService;
+  definitions: DefinitionStore;
+  principals: Principal[];
+  /** Largest accepted BPMN document, in bytes. */
+  maxBpmnBytes?: number;
+  logger?: FastifyServerOptions['logger'];
+  /** Extra routes registered by later features (metrics, modeler…). */
+  extend?: (app: FastifyInstance) => Promise<void> | void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    reflow: { db: Db; service: CaseService; definitions: DefinitionStore };
+  }
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  });
+  app.decorate('reflow', { db: options.db, service: options.service, definitions: options.definitions });
+  await app.register(problemsPlugin);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Reflow API',
+        description: '政务服务流程再造的 BPMN 引擎 / BPMN engine for reengineering government service processes',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(authPlugin, { principals: options.principals });
+  await app.register(healthRoutes);
+  await app.register(definitionRoutes, { maxBpmnBytes: options.maxBpmnBytes ?? 5 * 1024 * 1024 });
+  await app.register(caseRoutes);
+  await app.register(taskRoutes);
+  if (options.extend) await options.extend(app);
+  return app;
+}

@@ -1,0 +1,31 @@
+/** `npm start`: one Reflow node listening on HOST:PORT, with the sample processes deployed. */
+import { resolve } from 'node:path';
+import closeWithGrace from 'close-with-grace';
+import { configFromEnv, startNode } from './node.js';
+
+const config = configFromEnv();
+const processesDir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes'); // npm start runs in the project root
+const node = await startNode({ ...config, processesDir, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+await node.app.listen({ port: config.port, host: config.host });
+
+const url = `http://${config.host}:${config.port}`;
+const lines = [
+  '',
+  `Reflow 已启动 / Reflow is running: ${url}`,
+  `  建模与看板 / modeler and dashboards: ${url}/`,
+  `  API 文档 / API docs: ${url}/docs`,
+  `  数据库 / database: ${node.database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
+  `  已部署流程 / deployed processes: ${node.deployed.map((d) => `${d.key} v${d.version}`).join(', ') || '(none)'}`,
+];
+if (node.tokensCreated) {
+  lines.push(`  演示令牌（仅显示一次）/ demo tokens (shown once), saved in ${config.tokensFile}:`);
+  for (const p of node.principals) lines.push(`    ${p.role.padEnd(10)} ${(p.department ?? '').padEnd(8)} ${p.token}`);
+} else {
+  lines.push(`  令牌 / tokens: ${config.tokensFile}`);
+}
+console.log(lines.join('\n'));
+
+closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+  if (err) node.app.log.error({ err }, 'shutting down after an error');
+  await node.stop();
+});

@@ -1,0 +1,88 @@
+/** One Reflow node: database, definitions, case service, timer scheduler and the HTTP app, started and stopped together. */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { ServiceHandler } from '../engine/elements/context.js';
+import { buildApp } from './app.js';
+import { loadTokens, type Principal } from './auth/tokens.js';
+import { CaseService } from './cases/case-service.js';
+import { type OpenedDatabase, openDatabase } from './db/database.js';
+import { TimerScheduler } from './scheduler/timer-scheduler.js';
+import { DefinitionStore } from './store/definition-store.js';
+
+export interface NodeConfig {
+  databaseUrl?: string;
+  dataDir: string;
+  tokensFile: string;
+  pollMs?: number;
+  logger?: FastifyServerOptions['logger'];
+  handlers?: Record<string, ServiceHandler>;
+  /** Deploy every .bpmn file of this folder at start (new content only). */
+  processesDir?: string;
+  clock?: () => number;
+}
+
+export interface ReflowNode {
+  app: FastifyInstance;
+  database: OpenedDatabase;
+  service: CaseService;
+  scheduler: TimerScheduler;
+  principals: Principal[];
+  tokensCreated: boolean;
+  deployed: { key: string; version: number; created: boolean }[];
+  stop(): Promise<void>;
+}
+
+/** Reads the environment as API.md §2 defines it. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig & { port: number; host: string } {
+  const dataDir = resolve(env.REFLOW_DATA_DIR ?? './data');
+  return {
+    port: Number(env.PORT ?? 3000),
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    tokensFile: resolve(env.REFLOW_TOKENS_FILE ?? join(dataDir, 'tokens.json')),
+    pollMs: env.REFLOW_TIMER_POLL_MS ? Number(env.REFLOW_TIMER_POLL_MS) : undefined,
+  };
+}
+
+export async function startNode(config: NodeConfig): Promise<ReflowNode> {
+  const { principals, created } = loadTokens(config.tokensFile);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const definitions = new DefinitionStore(database.db);
+  const service = new CaseService(database.db, definitions, { handlers: config.handlers, clock: config.clock });
+  const deployed: ReflowNode['deployed'] = [];
+  if (config.processesDir) {
+    for (const file of readdirSync(config.processesDir).filter((f) => f.endsWith('.bpmn')).sort()) {
+      const result = await definitions.deploy(readFileSync(join(config.processesDir, file), 'utf8'), new Date(service.now()));
+      deployed.push({ key: result.key, version: result.version, created: result.created });
+    }
+  }
+  const app = await buildApp({ db: database.db, service, definitions, principals, logger: config.logger });
+  const scheduler = new TimerScheduler(database.db, service, {
+    nodeId: `${process.pid}-${randomUUID().slice(0, 8)}`,
+    pollMs: config.pollMs,
+    pool: database.pool,
+    clock: config.clock,
+    onError: (error) => app.log.error({ err: error }, 'timer failed'),
+  });
+  await scheduler.start();
+  let stopped = false;
+  return {
+    app,
+    database,
+    service,
+    scheduler,
+    principals,
+    tokensCreated: created,
+    deployed,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.close(); // in-flight requests finish first
+      await scheduler.stop();
+      await database.close();
+    },
+  };
+}

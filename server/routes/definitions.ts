@@ -1,0 +1,142 @@
+/** Deploying and reading process definitions (designer). */
+import type { FastifyInstance } from 'fastify';
+import { Problem } from '../problems.js';
+import { findingSchema, problemResponses } from './schemas.js';
+
+const deployedSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    key: { type: 'string' },
+    version: { type: 'integer' },
+    name: { type: ['string', 'null'] },
+    deployedAt: { type: 'string', format: 'date-time' },
+    warnings: { type: 'array', items: findingSchema },
+  },
+} as const;
+
+/** XML that declares a DOCTYPE or entities is refused outright: no entity expansion, no external fetches. */
+function refuseDoctype(xml: string): void {
+  const head = xml.slice(0, 64 * 1024);
+  if (/<!DOCTYPE/i.test(head) || /<!ENTITY/i.test(xml)) {
+    throw new Problem(400, 'doctype-refused', 'DOCTYPE and entities are not accepted', 'the BPMN document declares a DOCTYPE or entities: remove the <!DOCTYPE …> declaration (BPMN needs none)');
+  }
+}
+
+export async function definitionRoutes(app: FastifyInstance, options: { maxBpmnBytes: number }): Promise<void> {
+  const parseXml = (_req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) => done(null, body);
+  app.addContentTypeParser(['application/xml', 'text/xml', 'application/bpmn+xml'], { parseAs: 'string', bodyLimit: options.maxBpmnBytes }, parseXml);
+
+  app.post(
+    '/api/definitions',
+    {
+      bodyLimit: options.maxBpmnBytes,
+      config: { roles: ['designer'] },
+      schema: {
+        tags: ['definitions'],
+        summary: '部署流程定义 / deploy a BPMN definition',
+        description: 'Body: BPMN 2.0 XML (Content-Type: application/xml). 201 for a new version, 200 when identical content is already deployed, 422 with every finding when the definition cannot run.',
+        body: { type: 'string', minLength: 1 },
+        response: { 200: deployedSchema, 201: deployedSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const xml = request.body as string;
+      refuseDoctype(xml);
+      const result = await app.reflow.definitions.deploy(xml, new Date());
+      reply.status(result.created ? 201 : 200);
+      return { ...result, deployedAt: result.deployedAt.toISOString() };
+    },
+  );
+
+  app.get(
+    '/api/definitions',
+    {
+      config: { roles: 'any' },
+      schema: {
+        tags: ['definitions'],
+        summary: '流程定义列表 / list definitions and their versions',
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                key: { type: 'string' },
+                name: { type: ['string', 'null'] },
+                versions: {
+                  type: 'array',
+                  items: { type: 'object', properties: { version: { type: 'integer' }, id: { type: 'string' }, deployedAt: { type: 'string' }, name: { type: ['string', 'null'] } } },
+                },
+              },
+            },
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async () => {
+      const rows = await app.reflow.db
+        .selectFrom('definition_versions')
+        .select(['id', 'key', 'version', 'name', 'deployed_at'])
+        .orderBy('key')
+        .orderBy('version')
+        .execute();
+      const byKey = new Map<string, { key: string; name: string | null; versions: unknown[] }>();
+      for (const row of rows) {
+        const entry = byKey.get(row.key) ?? { key: row.key, name: row.name, versions: [] };
+        entry.name = row.name; // the newest version's name
+        entry.versions.push({ version: row.version, id: row.id, deployedAt: row.deployed_at.toISOString(), name: row.name });
+        byKey.set(row.key, entry);
+      }
+      return [...byKey.values()];
+    },
+  );
+
+  app.get(
+    '/api/definitions/:key/versions/:version',
+    {
+      config: { roles: 'any' },
+      schema: {
+        tags: ['definitions'],
+        summary: '流程定义的一个版本 / one version: XML and static metrics',
+        params: {
+          type: 'object',
+          properties: { key: { type: 'string', maxLength: 200 }, version: { type: 'integer', minimum: 1 } },
+          required: ['key', 'version'],
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              key: { type: 'string' },
+              version: { type: 'integer' },
+              name: { type: ['string', 'null'] },
+              deployedAt: { type: 'string' },
+              xml: { type: 'string' },
+              metrics: { type: 'object', additionalProperties: true },
+              warnings: { type: 'array', items: findingSchema },
+            },
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { key, version } = request.params as { key: string; version: number };
+      const row = await app.reflow.db.selectFrom('definition_versions').selectAll().where('key', '=', key).where('version', '=', version).executeTakeFirst();
+      if (!row) throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${version}`);
+      return {
+        id: row.id,
+        key: row.key,
+        version: row.version,
+        name: row.name,
+        deployedAt: row.deployed_at.toISOString(),
+        xml: row.xml,
+        metrics: row.static_metrics,
+        warnings: row.warnings,
+      };
+    },
+  );
+}

@@ -1,0 +1,84 @@
+/** JSON schemas shared by routes: the shapes of cases, steps, tasks and findings in the API. */
+import { problemSchema } from '../problems.js';
+
+export const problemResponses = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+  409: problemSchema,
+  413: problemSchema,
+  415: problemSchema,
+  422: problemSchema,
+} as const;
+
+export const findingSchema = {
+  type: 'object',
+  properties: {
+    elementId: { type: ['string', 'null'] },
+    type: { type: 'string' },
+    severity: { type: 'string' },
+    message: { type: 'string' },
+    line: { type: 'integer' },
+    column: { type: 'integer' },
+  },
+} as const;
+
+export const stepSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    elementId: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    type: { type: 'string' },
+    department: { type: ['string', 'null'] },
+    status: { type: 'string', enum: ['active', 'completed', 'cancelled', 'failed'] },
+    enteredAt: { type: 'string', format: 'date-time' },
+    completedAt: { type: ['string', 'null'], format: 'date-time' },
+    dueAt: { type: ['string', 'null'], format: 'date-time' },
+    durationMs: { type: ['number', 'null'] },
+    workingDays: { type: ['number', 'null'] },
+  },
+} as const;
+
+export const caseSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    process: { type: 'string' },
+    version: { type: 'integer' },
+    businessKey: { type: ['string', 'null'] },
+    status: { type: 'string', enum: ['active', 'completed', 'cancelled', 'failed'] },
+    channel: { type: ['string', 'null'] },
+    startedAt: { type: 'string', format: 'date-time' },
+    endedAt: { type: ['string', 'null'], format: 'date-time' },
+    variables: { type: 'object', additionalProperties: true },
+    materials: { type: 'array', items: { type: 'string' } },
+    trips: { type: 'integer' },
+    firstTime: { type: 'boolean' },
+    workingDays: { type: ['number', 'null'] },
+    incidents: {
+      type: 'array',
+      items: { type: 'object', properties: { elementId: { type: 'string' }, message: { type: 'string' } } },
+    },
+    timeline: { type: 'array', items: stepSchema },
+  },
+} as const;
+
+export const taskSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    caseId: { type: 'string' },
+    elementId: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    department: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    dueAt: { type: ['string', 'null'], format: 'date-time' },
+    completedAt: { type: ['string', 'null'], format: 'date-time' },
+    status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
+    overdue: { type: 'boolean' },
+  },
+} as const;
+
+export const variablesSchema = { type: 'object', additionalProperties: true, maxProperties: 500 } as const;

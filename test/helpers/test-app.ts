@@ -1,0 +1,66 @@
+// Builds the HTTP app on a test database with a virtual clock and fixed tokens, for app.inject() tests.
+import type { FastifyInstance } from 'fastify';
+import type { ServiceHandler } from '../../engine/elements/context.js';
+import { buildApp } from '../../server/app.js';
+import { parseTokens, type Principal } from '../../server/auth/tokens.js';
+import { CaseService } from '../../server/cases/case-service.js';
+import type { OpenedDatabase } from '../../server/db/database.js';
+import { TimerScheduler } from '../../server/scheduler/timer-scheduler.js';
+import { DefinitionStore } from '../../server/store/definition-store.js';
+
+export const TOKENS = {
+  admin: 'admin-token-0001',
+  designer: 'designer-token-0001',
+  intake: 'intake-token-0001',
+  auditor: 'auditor-token-0001',
+  market: 'dept-market-0001',
+  police: 'dept-police-0001',
+  tax: 'dept-tax-0001',
+} as const;
+
+export const principals: Principal[] = parseTokens(
+  JSON.stringify([
+    { token: TOKENS.admin, role: 'admin' },
+    { token: TOKENS.designer, role: 'designer' },
+    { token: TOKENS.intake, role: 'intake' },
+    { token: TOKENS.auditor, role: 'auditor' },
+    { token: TOKENS.market, role: 'department', department: '市场监管' },
+    { token: TOKENS.police, role: 'department', department: '公安' },
+    { token: TOKENS.tax, role: 'department', department: '税务' },
+  ]),
+  'test tokens',
+);
+
+export interface TestApp {
+  app: FastifyInstance;
+  service: CaseService;
+  scheduler: TimerScheduler;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(database: OpenedDatabase, options: { handlers?: Record<string, ServiceHandler>; now?: number } = {}): Promise<TestApp> {
+  const clock = { now: options.now ?? Date.UTC(2026, 0, 5, 1, 0, 0) }; // Monday 2026-01-05 09:00 Beijing
+  let seq = 0;
+  const definitions = new DefinitionStore(database.db);
+  const service = new CaseService(database.db, definitions, {
+    clock: () => clock.now,
+    newId: () => `id-${String(++seq).padStart(6, '0')}-${Math.random().toString(36).slice(2, 6)}`,
+    handlers: options.handlers,
+  });
+  const app = await buildApp({ db: database.db, service, definitions, principals });
+  const scheduler = new TimerScheduler(database.db, service, { nodeId: 'test', clock: () => clock.now });
+  return {
+    app,
+    service,
+    scheduler,
+    clock,
+    close: async () => {
+      await app.close();
+      await scheduler.stop();
+      await database.close();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -22,10 +22,7 @@ export function startEventSubprocess(ctx: ElementContext, scope: ScopeInstance, 
   const graph = ctx.graphOf(scope);
   const eventSubprocess = graph.nodes[start.scope];
   if (start.interrupting) {
-    for (const instance of Object.values(ctx.state.activities)) {
-      if (instance.scopeId === scope.id && ctx.state.activities[instance.id]) ctx.terminate(instance);
-    }
-    scope.joins = {};
+    ctx.terminateScope(scope); // its instances, the tokens at its joins and those still on their way
     ctx.state.subscriptions = ctx.state.subscriptions.filter((s) => !(s.scopeId === scope.id && s.activityId === null));
     for (const timer of Object.values(ctx.state.timers)) {
       if (timer.scopeId === scope.id && timer.activityId === null) {

@@ -32,6 +32,11 @@ export async function definitionRoutes(app: FastifyInstance, options: { maxBpmnB
     {
       bodyLimit: options.maxBpmnBytes,
       config: { roles: ['designer'] },
+      preValidation: async (request) => {
+        if (!/xml/i.test(request.headers['content-type'] ?? '')) {
+          throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the BPMN document as XML with Content-Type: application/xml');
+        }
+      },
       schema: {
         tags: ['definitions'],
         summary: '部署流程定义 / deploy a BPMN definition',

@@ -43,6 +43,7 @@ t.test('a cycle timer on a catch event fires once, after its first interval', as
   // given the hearing day reached
   const { engine, start, take } = await deploy(fixture, ['timers']);
   start('timers');
+  take();
   engine.advanceTo(beijing('2026-01-20 14:30'));
   const reached = take();
   t.same(steps(reached), ['completed publicity', 'entered hearing_day', 'completed hearing_day', 'entered next_slot']);

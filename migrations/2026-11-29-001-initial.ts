@@ -36,6 +36,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('paused_ms', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('working_ms', 'bigint')
     .addColumn('imported', 'boolean', (c) => c.notNull().defaultTo(false))
+    .addColumn('audit_seq', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('audit_hash', 'text', (c) => c.notNull().defaultTo('0'.repeat(64)))
     .execute();
   await db.schema.createIndex('cases_process_version_status').on('cases').columns(['process_key', 'version', 'status']).execute();
   await db.schema.createIndex('cases_business_key').on('cases').column('business_key').execute();

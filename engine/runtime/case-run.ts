@@ -54,6 +54,9 @@ export class CaseRun implements ElementContext {
   private readonly dirty = new Set<string>();
   private variablesChanged = false;
   private current: string;
+  /** How often each scope was interrupted in this run, and that count when the token being moved arrived. */
+  private readonly interruptions = new Map<string, number>();
+  private arriving: { scopeId: string; interruptions: number } | null = null;
 
   constructor(
     readonly state: CaseSnapshot,
@@ -101,12 +104,19 @@ export class CaseRun implements ElementContext {
   }
 
   // ── tokens ───────────────────────────────────────────────────────────────
+  /** Whether the token being moved had its scope interrupted under it (it then moves no further). */
+  private interruptedUnderToken(scope: ScopeInstance): boolean {
+    return this.arriving?.scopeId === scope.id && this.arriving.interruptions !== (this.interruptions.get(scope.id) ?? 0);
+  }
+
   take(scope: ScopeInstance, flowId: string): void {
+    if (this.interruptedUnderToken(scope)) return;
     const flow = this.graphOf(scope).flows[flowId];
     this.queue.push({ scopeId: scope.id, nodeId: flow.target, flowId });
   }
 
   placeToken(scope: ScopeInstance, nodeId: string): void {
+    if (this.interruptedUnderToken(scope)) return;
     this.queue.push({ scopeId: scope.id, nodeId, flowId: null });
   }
 
@@ -149,7 +159,9 @@ export class CaseRun implements ElementContext {
         if (!scope) continue; // its scope was ended by an interrupting event
         const node = this.graphOf(scope).nodes[token.nodeId];
         this.current = node.id;
+        this.arriving = { scopeId: scope.id, interruptions: this.interruptions.get(scope.id) ?? 0 };
         elementRegistry[node.type].arrive(this, scope, node, token.flowId);
+        this.arriving = null;
         this.dirty.add(scope.id);
         continue;
       }
@@ -420,6 +432,7 @@ export class CaseRun implements ElementContext {
   }
 
   terminateScope(scope: ScopeInstance): void {
+    this.interruptions.set(scope.id, (this.interruptions.get(scope.id) ?? 0) + 1);
     for (const instance of Object.values(this.state.activities)) if (instance.scopeId === scope.id) this.terminate(instance);
     scope.joins = {};
     for (let i = this.head; i < this.queue.length; i++) if (this.queue[i].scopeId === scope.id) this.queue[i].scopeId = '';
@@ -430,9 +443,9 @@ export class CaseRun implements ElementContext {
   subscribe(subscription: Omit<Subscription, 'id'>): void {
     const sub: Subscription = { id: this.newId('sub'), ...subscription };
     if (sub.kind === 'conditional') {
-      const scope = this.state.scopes[sub.scopeId];
-      const instance = sub.activityId ? this.state.activities[sub.activityId] : null;
-      sub.lastValue = this.evaluate(sub.name, scope, instance) === true;
+      // a condition that already holds when armed fires once the tokens settle (BPMN: evaluated on activation)
+      sub.lastValue = false;
+      this.variablesChanged = true;
     }
     this.state.subscriptions.push(sub);
   }
@@ -511,8 +524,10 @@ export class CaseRun implements ElementContext {
     const scope = this.state.scopes[sub.scopeId];
     const instance = sub.activityId ? this.state.activities[sub.activityId] : null;
     this.consume(sub);
-    if (Object.keys(variables).length > 0) this.setVariables(scope, variables, instance?.elementId === sub.elementId ? instance : null);
-    this.dispatch(sub.activityId, sub.scopeId, sub.elementId, { kind: sub.kind === 'signal' ? 'signal' : 'message', elementId: sub.elementId, variables: {} });
+    // past an event-based gateway the variables go with the trigger, to the catch event it chooses
+    const viaGateway = instance?.wait === 'gateway';
+    if (!viaGateway && Object.keys(variables).length > 0) this.setVariables(scope, variables, instance?.elementId === sub.elementId ? instance : null);
+    this.dispatch(sub.activityId, sub.scopeId, sub.elementId, { kind: sub.kind === 'signal' ? 'signal' : 'message', elementId: sub.elementId, variables: viaGateway ? variables : {} });
   }
 
   fire(timer: TimerInstance): void {

@@ -1,4 +1,4 @@
-/** Applies commands to stored cases: one transaction each, the case row locked, everything the engine produced written. */
+/** Applies commands to stored cases: each one read, executed, and written in a single statement that lands only if the case did not change meanwhile. */
 import { randomUUID } from 'node:crypto';
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import type { ServiceHandler } from '../../engine/elements/context.js';
@@ -7,7 +7,8 @@ import type { CompiledDefinition } from '../../engine/runtime/definition.js';
 import { execute } from '../../engine/runtime/execute.js';
 import type { Db } from '../db/database.js';
 import type { DefinitionStore } from '../store/definition-store.js';
-import { writeCaseEvents } from '../store/case-writer.js';
+import { GENESIS_HASH } from '../store/audit-log.js';
+import { type CaseRowValues, planWrites, type WritePlan, writeCommand, writeStart } from '../store/case-writer.js';
 import { checkForm } from './forms.js';
 
 export class NotFound extends Error {}
@@ -73,8 +74,13 @@ type CaseRow = {
   definition_id: string;
   process_key: string;
   version: number;
+  business_key: string | null;
+  channel: string | null;
+  materials: string[];
   snapshot: unknown;
   revision: number;
+  audit_seq: number;
+  audit_hash: string;
   started_at: Date;
 };
 
@@ -131,145 +137,187 @@ export class CaseService {
     const known = new Set(Object.values(definition.graph.nodes).flatMap((n) => n.materials.map((m) => m.id)));
     const unknown = materials.filter((m) => !known.has(m));
     if (unknown.length > 0) {
-      throw new BadRequest(`materials not asked for by '${definition.key}' version ${definition.version}: ${unknown.join(', ')}`, unknown.map((m) => ({ field: 'materials', message: `'${m}' is not a material of this process` })));
+      throw new BadRequest(
+        `materials not asked for by '${definition.key}' version ${definition.version}: ${unknown.join(', ')}`,
+        unknown.map((m) => ({ field: 'materials', message: `'${m}' is not a material of this process` })),
+      );
     }
     const now = this.clock();
     const caseId = this.newId();
-    const { snapshot, events } = execute(
-      definition,
-      null,
-      { type: 'start', caseId, variables, channel: input.channel },
-      this.executeOptions(now),
-    );
-    try {
-      await this.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('cases')
-          .values({
-            id: caseId,
-            definition_id: definition.id,
-            process_key: definition.key,
-            version: definition.version,
-            business_key: input.businessKey ?? null,
-            status: snapshot.status,
-            channel: input.channel ?? null,
-            materials: JSON.stringify(materials),
-            snapshot: JSON.stringify(snapshot),
-            trips: snapshot.trips,
-            corrected: snapshot.corrected,
-            started_at: new Date(now),
-            ended_at: snapshot.endedAt === null ? null : new Date(snapshot.endedAt),
-          })
-          .execute();
-        if (idempotencyKey) {
-          await trx.insertInto('idempotency_keys').values({ key: idempotencyKey, case_id: caseId, created_at: new Date(now) }).execute();
-        }
-        const identity = { id: caseId, processKey: definition.key, version: definition.version };
-        await writeCaseEvents(trx, identity, events, { calendar: this.calendar, actor, now, stepSeqBase: 0 });
-        if (snapshot.status !== 'active') await this.recordEnd(trx, identity.id, snapshot, now);
-      });
-    } catch (error) {
-      if (idempotencyKey) {
-        // the same key raced another request: that one's case is the answer
-        const known = await this.db.selectFrom('idempotency_keys').select('case_id').where('key', '=', idempotencyKey).executeTakeFirst();
-        if (known) return { view: await this.view(known.case_id), created: false };
-      }
-      throw error;
+    const { snapshot, events } = execute(definition, null, { type: 'start', caseId, variables, channel: input.channel }, this.executeOptions(now));
+    const identity = { id: caseId, processKey: definition.key, version: definition.version };
+    const plan = planWrites(identity, events, { calendar: this.calendar, actor, now, stepSeqBase: 0, auditSeq: 0, auditHash: GENESIS_HASH });
+    const values = await this.rowValues(caseId, snapshot, plan, now);
+    const newCase = {
+      id: caseId,
+      definitionId: definition.id,
+      processKey: definition.key,
+      version: definition.version,
+      businessKey: input.businessKey ?? null,
+      channel: input.channel ?? null,
+      materials,
+      startedAt: now,
+    };
+    if (!(await writeStart(this.db, newCase, values, plan, idempotencyKey))) {
+      // the same key raced another request: that one's case is the answer
+      const known = await this.db.selectFrom('idempotency_keys').select('case_id').where('key', '=', idempotencyKey ?? '').executeTakeFirstOrThrow();
+      return { view: await this.view(known.case_id), created: false };
     }
-    return { view: await this.view(caseId), created: true };
+    return { view: await this.viewOf({ ...newCase, status: snapshot.status, endedAt: snapshot.endedAt, snapshot, trips: values.trips, corrected: values.corrected, workingMs: values.workingMs }), created: true };
   }
 
-  /** Applies a command to a case under its row lock. `check` may refuse it after the case is read. */
-  async command(caseId: string, command: CaseCommand, actor: string | null, check?: (snapshot: CaseSnapshot) => void): Promise<CaseView> {
-    const row = await this.db.selectFrom('cases').select(['definition_id']).where('id', '=', caseId).executeTakeFirst();
-    if (!row) throw new NotFound(`case '${caseId}' does not exist`);
-    const definition = await this.definitions.load(row.definition_id);
-    if (!definition) throw new NotFound(`definition '${row.definition_id}' of case '${caseId}' is missing`);
-    await this.definitions.prepareCallees(definition);
-    await this.db.transaction().execute(async (trx) => {
-      const locked = (await trx
-        .selectFrom('cases')
-        .select(['id', 'definition_id', 'process_key', 'version', 'snapshot', 'revision', 'started_at'])
-        .where('id', '=', caseId)
-        .forUpdate()
-        .executeTakeFirstOrThrow()) as CaseRow;
-      const current = locked.snapshot as CaseSnapshot;
+  private loadCase(caseId: string): Promise<CaseRow | undefined> {
+    return this.db
+      .selectFrom('cases')
+      .select(['id', 'definition_id', 'process_key', 'version', 'business_key', 'channel', 'materials', 'snapshot', 'revision', 'audit_seq', 'audit_hash', 'started_at'])
+      .where('id', '=', caseId)
+      .executeTakeFirst() as Promise<CaseRow | undefined>;
+  }
+
+  /**
+   * Applies a command to a case. Optimistic: the write is one statement that only lands if nobody changed the
+   * case since it was read; otherwise the command is applied again to the newer case. `check` may refuse it.
+   */
+  async command(caseId: string, command: CaseCommand, actor: string | null, check?: (snapshot: CaseSnapshot) => void, first?: CaseRow): Promise<CaseView> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const row = attempt === 0 && first ? first : await this.loadCase(caseId);
+      if (!row) throw new NotFound(`case '${caseId}' does not exist`);
+      const definition = await this.definitions.load(row.definition_id);
+      if (!definition) throw new NotFound(`definition '${row.definition_id}' of case '${caseId}' is missing`);
+      await this.definitions.prepareCallees(definition);
+      const current = row.snapshot as CaseSnapshot;
       check?.(current);
       const now = Math.max(this.clock(), current.startedAt);
       const { snapshot, events } = execute(definition, current, command, this.executeOptions(now));
-      await trx
-        .updateTable('cases')
-        .set({
-          snapshot: JSON.stringify(snapshot),
+      const identity = { id: caseId, processKey: row.process_key, version: row.version };
+      const plan = planWrites(identity, events, {
+        calendar: this.calendar,
+        actor,
+        now,
+        stepSeqBase: row.revision * 1000,
+        auditSeq: row.audit_seq,
+        auditHash: row.audit_hash,
+      });
+      const values = await this.rowValues(caseId, snapshot, plan, now);
+      if (await writeCommand(this.db, caseId, row.revision, values, plan)) {
+        return this.viewOf({
+          id: caseId,
+          processKey: row.process_key,
+          version: row.version,
+          businessKey: row.business_key,
+          channel: row.channel,
+          materials: row.materials,
+          startedAt: row.started_at.getTime(),
           status: snapshot.status,
-          revision: locked.revision + 1,
-          trips: snapshot.trips,
-          corrected: snapshot.corrected,
-          ended_at: snapshot.endedAt === null ? null : new Date(snapshot.endedAt),
-        })
-        .where('id', '=', caseId)
-        .execute();
-      const identity = { id: caseId, processKey: locked.process_key, version: locked.version };
-      await writeCaseEvents(trx, identity, events, { calendar: this.calendar, actor, now, stepSeqBase: locked.revision * 1000 });
-      if (snapshot.status !== 'active') await this.recordEnd(trx, caseId, snapshot, now);
-    });
-    return this.view(caseId);
+          endedAt: snapshot.endedAt,
+          snapshot,
+          trips: values.trips,
+          corrected: values.corrected,
+          workingMs: values.workingMs,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1))); // another command won: read again
+    }
+    throw new Error(`case '${caseId}' is changed by too many commands at once: try again`);
   }
 
-  /** A case's working duration: start to end in working time, minus time in gov:pausesClock steps. */
-  private async recordEnd(trx: Db, caseId: string, snapshot: CaseSnapshot, now: number): Promise<void> {
-    const paused = await trx
-      .selectFrom('steps')
-      .select(['entered_at', 'completed_at'])
-      .where('case_id', '=', caseId)
-      .where('pauses_clock', '=', true)
-      .execute();
+  /**
+   * The case row after a command. An ended case gets its working duration: start to end in working time,
+   * minus the time spent in gov:pausesClock steps (earlier ones from the database, this command's from the plan).
+   */
+  private async rowValues(caseId: string, snapshot: CaseSnapshot, plan: WritePlan, now: number): Promise<CaseRowValues> {
+    const values: CaseRowValues = {
+      status: snapshot.status,
+      snapshot,
+      trips: snapshot.trips,
+      corrected: snapshot.corrected,
+      endedAt: snapshot.endedAt,
+      workingMs: null,
+      pausedMs: 0,
+    };
+    if (snapshot.status === 'active') return values;
     const end = snapshot.endedAt ?? now;
-    const pauses = paused.map((p) => [p.entered_at.getTime(), (p.completed_at ?? new Date(end)).getTime()] as [number, number]);
-    const workingMs = this.calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses);
-    const pausedMs = this.calendar.workingMsBetween(snapshot.startedAt, end) - workingMs;
-    await trx.updateTable('cases').set({ working_ms: workingMs, paused_ms: pausedMs }).where('id', '=', caseId).execute();
+    const earlier = await this.db.selectFrom('steps').select(['id', 'entered_at', 'completed_at']).where('case_id', '=', caseId).where('pauses_clock', '=', true).execute();
+    const fresh = new Map([...plan.newSteps, ...plan.changedSteps].filter((s) => s.pauses_clock).map((s) => [s.id, s]));
+    const pauses: [number, number][] = earlier
+      .filter((p) => !fresh.has(p.id))
+      .map((p) => [p.entered_at.getTime(), (p.completed_at ?? new Date(end)).getTime()]);
+    for (const s of fresh.values()) pauses.push([Date.parse(s.entered_at!), s.completed_at ? Date.parse(s.completed_at) : end]);
+    values.workingMs = this.calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses);
+    values.pausedMs = this.calendar.workingMsBetween(snapshot.startedAt, end) - values.workingMs;
+    return values;
   }
 
-  async completeTask(taskId: string, variables: Variables, actor: string | null, check?: (task: { department: string | null; caseId: string }) => void): Promise<CaseView> {
-    const task = await this.db.selectFrom('tasks').select(['id', 'case_id', 'department', 'status', 'element_id']).where('id', '=', taskId).executeTakeFirst();
-    if (!task) throw new NotFound(`task '${taskId}' does not exist`);
-    check?.({ department: task.department, caseId: task.case_id });
-    if (task.status !== 'open') throw new CommandRejected('notOpen', `task '${taskId}' is ${task.status}, not open`);
-    const row = await this.db.selectFrom('cases').select('definition_id').where('id', '=', task.case_id).executeTakeFirstOrThrow();
-    const definition = await this.definitions.load(row.definition_id);
-    const form = definition?.graph.nodes[task.element_id]?.form;
-    checkForm(`${row.definition_id}#${task.element_id}`, form, variables, `the form of task '${task.element_id}'`);
-    return this.command(task.case_id, { type: 'completeTask', taskId, variables }, actor);
+  async completeTask(
+    taskId: string,
+    variables: Variables,
+    actor: string | null,
+    check?: (task: { department: string | null; caseId: string }) => void,
+  ): Promise<CaseView> {
+    const found = await this.db
+      .selectFrom('tasks as t')
+      .innerJoin('cases as c', 'c.id', 't.case_id')
+      .select([
+        't.status as task_status',
+        't.department as task_department',
+        't.element_id as task_element',
+        'c.id',
+        'c.definition_id',
+        'c.process_key',
+        'c.version',
+        'c.business_key',
+        'c.channel',
+        'c.materials',
+        'c.snapshot',
+        'c.revision',
+        'c.audit_seq',
+        'c.audit_hash',
+        'c.started_at',
+      ])
+      .where('t.id', '=', taskId)
+      .executeTakeFirst();
+    if (!found) throw new NotFound(`task '${taskId}' does not exist`);
+    check?.({ department: found.task_department, caseId: found.id });
+    if (found.task_status !== 'open') throw new CommandRejected('notOpen', `task '${taskId}' is ${found.task_status}, not open`);
+    const definition = await this.definitions.load(found.definition_id);
+    const form = definition?.graph.nodes[found.task_element]?.form;
+    checkForm(`${found.definition_id}#${found.task_element}`, form, variables, `the form of task '${found.task_element}'`);
+    return this.command(found.id, { type: 'completeTask', taskId, variables }, actor, undefined, found as unknown as CaseRow);
   }
 
-  async view(caseId: string): Promise<CaseView> {
-    const row = await this.db.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirst();
-    if (!row) throw new NotFound(`case '${caseId}' does not exist`);
-    const steps = await this.db
-      .selectFrom('steps')
-      .selectAll()
-      .where('case_id', '=', caseId)
-      .orderBy('entered_at')
-      .orderBy('seq')
-      .execute();
-    const snapshot = row.snapshot as CaseSnapshot;
+  /** The API's view of a case whose row values are known: only its steps are read. */
+  private async viewOf(c: {
+    id: string;
+    processKey: string;
+    version: number;
+    businessKey: string | null;
+    channel: string | null;
+    materials: string[];
+    startedAt: number;
+    status: string;
+    endedAt: number | null;
+    snapshot: CaseSnapshot;
+    trips: number;
+    corrected: boolean;
+    workingMs: number | null;
+  }): Promise<CaseView> {
+    const steps = await this.db.selectFrom('steps').selectAll().where('case_id', '=', c.id).orderBy('entered_at').orderBy('seq').execute();
     const perDay = this.calendar.msPerWorkingDay;
     return {
-      id: row.id,
-      process: row.process_key,
-      version: row.version,
-      businessKey: row.business_key,
-      status: row.status,
-      channel: row.channel,
-      startedAt: row.started_at.toISOString(),
-      endedAt: row.ended_at?.toISOString() ?? null,
-      variables: snapshot.variables ?? {},
-      materials: row.materials ?? [],
-      trips: row.trips,
-      firstTime: !row.corrected,
-      workingDays: row.working_ms === null ? null : Number(row.working_ms) / perDay,
-      incidents: (snapshot.incidents ?? []).map((i) => ({ elementId: i.elementId, message: i.message })),
+      id: c.id,
+      process: c.processKey,
+      version: c.version,
+      businessKey: c.businessKey,
+      status: c.status,
+      channel: c.channel,
+      startedAt: new Date(c.startedAt).toISOString(),
+      endedAt: c.endedAt === null ? null : new Date(c.endedAt).toISOString(),
+      variables: c.snapshot.variables ?? {},
+      materials: c.materials ?? [],
+      trips: c.trips,
+      firstTime: !c.corrected,
+      workingDays: c.workingMs === null ? null : c.workingMs / perDay,
+      incidents: (c.snapshot.incidents ?? []).map((i) => ({ elementId: i.elementId, message: i.message })),
       timeline: steps.map((s) => ({
         id: s.id,
         elementId: s.element_id,
@@ -284,6 +332,26 @@ export class CaseService {
         workingDays: s.working_ms === null ? null : Number(s.working_ms) / perDay,
       })),
     };
+  }
+
+  async view(caseId: string): Promise<CaseView> {
+    const row = await this.db.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirst();
+    if (!row) throw new NotFound(`case '${caseId}' does not exist`);
+    return this.viewOf({
+      id: row.id,
+      processKey: row.process_key,
+      version: row.version,
+      businessKey: row.business_key,
+      channel: row.channel,
+      materials: row.materials,
+      startedAt: row.started_at.getTime(),
+      status: row.status,
+      endedAt: row.ended_at?.getTime() ?? null,
+      snapshot: row.snapshot as CaseSnapshot,
+      trips: row.trips,
+      corrected: row.corrected,
+      workingMs: row.working_ms === null ? null : Number(row.working_ms),
+    });
   }
 
   /** Fires a due timer (the scheduler's command); a timer already gone is dropped quietly. */

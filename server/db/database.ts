@@ -1,5 +1,5 @@
 /** Opens the database: PostgreSQL when DATABASE_URL is set, else the embedded PGlite in REFLOW_DATA_DIR; migrates it. */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -32,18 +32,35 @@ pg.types.setTypeParser(20, (v) => Number(v));
 /** PGlite has no lock of its own: a second process on the same data dir would corrupt it. */
 function lockDataDir(dir: string): () => void {
   const lockFile = join(dir, 'reflow.lock');
-  const take = (): number => openSync(lockFile, 'wx');
-  let fd: number;
-  try {
-    fd = take();
-  } catch {
-    const pid = Number(readFileSync(lockFile, 'utf8').trim());
-    let alive = false;
+  // written aside and linked into place, so a live process's lock is never seen empty
+  const take = (): void => {
+    const own = `${lockFile}.${process.pid}`;
+    const fd = openSync(own, 'w');
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
     try {
-      process.kill(pid, 0);
-      alive = true;
-    } catch {
-      alive = false;
+      linkSync(own, lockFile);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' }); // a file system without hard links
+    } finally {
+      rmSync(own, { force: true });
+    }
+  };
+  try {
+    take();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const pid = Number(readFileSync(lockFile, 'utf8').trim());
+    // our own pid is a previous incarnation's (a container restart hands out the same pid again); an empty or
+    // unreadable lock was cut short by a crash
+    let alive = Number.isInteger(pid) && pid > 0 && pid !== process.pid;
+    if (alive) {
+      try {
+        process.kill(pid, 0);
+      } catch (error) {
+        alive = (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but another user's
+      }
     }
     if (alive) {
       throw new Error(
@@ -51,10 +68,8 @@ function lockDataDir(dir: string): () => void {
       );
     }
     rmSync(lockFile, { force: true }); // left behind by a process that died
-    fd = take();
+    take();
   }
-  writeSync(fd, String(process.pid));
-  closeSync(fd);
   return () => rmSync(lockFile, { force: true });
 }
 

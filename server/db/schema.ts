@@ -36,6 +36,9 @@ export interface CasesTable {
   paused_ms: ColumnType<string | number | bigint, number | string | undefined, number | string>;
   working_ms: BigIntColumn | null;
   imported: Generated<boolean>;
+  /** The head of the case's audit hash chain. */
+  audit_seq: Generated<number>;
+  audit_hash: Generated<string>;
 }
 
 export interface StepsTable {

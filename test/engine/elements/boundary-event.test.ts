@@ -1,7 +1,7 @@
 // bpmn:boundaryEvent: armed while its activity runs; an interrupting one ends the activity and leaves by its
 // own flow, a non-interrupting one sends a token on and leaves the activity running.
 import t from 'tap';
-import { HOUR, T0, deploy, eventTypes, scheduledTimers, steps } from './harness.js';
+import { deploy, eventTypes, HOUR, scheduledTimers, steps, T0 } from './harness.js';
 
 const fixture = new URL('./boundary-event.bpmn', import.meta.url);
 
@@ -19,7 +19,11 @@ t.test('an interrupting timer boundary event cancels the overdue task and takes 
   // then
   const events = take();
   t.same(steps(events), ['cancelled review', 'entered supervise']);
-  t.same(eventTypes(events, 'timerFired', 'taskCancelled', 'taskCreated'), ['timerFired', 'taskCancelled', 'taskCreated']);
+  t.same(eventTypes(events, 'timerFired', 'taskCancelled', 'taskCreated'), [
+    'timerFired',
+    'taskCancelled',
+    'taskCreated',
+  ]);
   t.same(caseOf('case-1').timers, {});
 });
 
@@ -40,34 +44,37 @@ t.test('a task completed in time disarms its timer boundary event', async (t) =>
   t.equal(advance(72 * HOUR), 0, 'nothing fires later');
 });
 
-t.test('SLA escalation: a non-interrupting R2/PT1H timer fires twice while the task stays open', async (t) => {
-  // given
-  const { start, advance, case: caseOf, complete, take } = await deploy(fixture, ['sla_reminders']);
-  start('sla_reminders');
-  t.same(scheduledTimers(take()), [{ elementId: 'sla', dueAt: '2026-01-05 10:00' }]);
+t.test(
+  'SLA escalation: a non-interrupting R2/PT1H timer fires twice while the task stays open',
+  async (t) => {
+    // given
+    const { start, advance, case: caseOf, complete, take } = await deploy(fixture, ['sla_reminders']);
+    start('sla_reminders');
+    t.same(scheduledTimers(take()), [{ elementId: 'sla', dueAt: '2026-01-05 10:00' }]);
 
-  // when three hours pass
-  const fired = advance(3 * HOUR);
+    // when three hours pass
+    const fired = advance(3 * HOUR);
 
-  // then
-  t.equal(fired, 2);
-  const events = take();
-  t.same(steps(events), ['entered warn', 'completed warn', 'entered warn', 'completed warn']);
-  t.same(scheduledTimers(events), [{ elementId: 'sla', dueAt: '2026-01-05 11:00' }]);
-  t.same(
-    events.filter((e) => e.type === 'timerFired').map((e) => e.type === 'timerFired' && e.at - T0),
-    [HOUR, 2 * HOUR],
-  );
-  t.same(caseOf('case-1').timers, {}, 'both repetitions used');
-  t.match(Object.values(caseOf('case-1').activities), [{ elementId: 'approve', wait: 'task' }]);
+    // then
+    t.equal(fired, 2);
+    const events = take();
+    t.same(steps(events), ['entered warn', 'completed warn', 'entered warn', 'completed warn']);
+    t.same(scheduledTimers(events), [{ elementId: 'sla', dueAt: '2026-01-05 11:00' }]);
+    t.same(
+      events.filter((e) => e.type === 'timerFired').map((e) => e.type === 'timerFired' && e.at - T0),
+      [HOUR, 2 * HOUR],
+    );
+    t.same(caseOf('case-1').timers, {}, 'both repetitions used');
+    t.match(Object.values(caseOf('case-1').activities), [{ elementId: 'approve', wait: 'task' }]);
 
-  // when the task is finally done
-  const snapshot = complete('approve');
+    // when the task is finally done
+    const snapshot = complete('approve');
 
-  // then
-  t.same(steps(take()), ['completed approve']);
-  t.equal(snapshot.status, 'completed');
-});
+    // then
+    t.same(steps(take()), ['completed approve']);
+    t.equal(snapshot.status, 'completed');
+  },
+);
 
 t.test('the remaining repetitions of a cycle are withdrawn when the task completes', async (t) => {
   // given one reminder sent
@@ -91,7 +98,11 @@ t.test('a message boundary event interrupts the task', async (t) => {
   take();
 
   // when
-  const snapshot = engine.command('case-1', { type: 'deliverMessage', name: '撤回申请', variables: { reason: '不再需要' } });
+  const snapshot = engine.command('case-1', {
+    type: 'deliverMessage',
+    name: '撤回申请',
+    variables: { reason: '不再需要' },
+  });
 
   // then
   const events = take();
@@ -101,23 +112,34 @@ t.test('a message boundary event interrupts the task', async (t) => {
   t.same(snapshot.variables, { reason: '不再需要' });
 });
 
-t.test('an error end event inside a subprocess is caught by the error boundary on the subprocess', async (t) => {
-  // given both inspections open
-  const { start, complete, take } = await deploy(fixture, ['safety_check']);
-  start('safety_check');
-  t.same(steps(take()), ['entered inspection', 'entered fire_safety', 'entered hygiene']);
+t.test(
+  'an error end event inside a subprocess is caught by the error boundary on the subprocess',
+  async (t) => {
+    // given both inspections open
+    const { start, complete, take } = await deploy(fixture, ['safety_check']);
+    start('safety_check');
+    t.same(steps(take()), ['entered inspection', 'entered fire_safety', 'entered hygiene']);
 
-  // when the fire inspection finds a hazard
-  const snapshot = complete('fire_safety', { hazard: true });
+    // when the fire inspection finds a hazard
+    const snapshot = complete('fire_safety', { hazard: true });
 
-  // then
-  const events = take();
-  t.same(steps(events), ['completed fire_safety', 'cancelled hygiene', 'cancelled inspection', 'entered rectify']);
-  t.match(events.find((e) => e.type === 'errorRaised'), { code: 'UNSAFE', elementId: 'unsafe', caught: true });
-  t.equal(snapshot.status, 'active');
-  t.same(Object.keys(snapshot.scopes), ['case-1-root']);
-  t.same(snapshot.incidents, []);
-});
+    // then
+    const events = take();
+    t.same(steps(events), [
+      'completed fire_safety',
+      'cancelled hygiene',
+      'cancelled inspection',
+      'entered rectify',
+    ]);
+    t.match(
+      events.find((e) => e.type === 'errorRaised'),
+      { code: 'UNSAFE', elementId: 'unsafe', caught: true },
+    );
+    t.equal(snapshot.status, 'active');
+    t.same(Object.keys(snapshot.scopes), ['case-1-root']);
+    t.same(snapshot.incidents, []);
+  },
+);
 
 t.test('the subprocess without an error leaves by its normal flow', async (t) => {
   // given

@@ -19,7 +19,11 @@ t.test('the called process runs inside the call activity with the caller variabl
   t.match(call, { elementId: 'fire', type: 'callActivity', parentStepId: null });
   t.match(inner, { elementId: 'fire_inspect', department: '消防救援支队', parentStepId: call.id });
   const called = Object.values(snapshot.scopes).find((s) => s.parentActivity === call.id);
-  t.match(called, { elementId: 'fire_approval', definitionId: 'fire_approval:1', variables: { venue: '星光影院' } });
+  t.match(called, {
+    elementId: 'fire_approval',
+    definitionId: 'fire_approval:1',
+    variables: { venue: '星光影院' },
+  });
 });
 
 t.test('the called process works on its own copy and hands its variables back at its end', async (t) => {
@@ -33,7 +37,13 @@ t.test('the called process works on its own copy and hands its variables back at
 
   // then
   const events = take();
-  t.same(steps(events), ['completed fire_inspect', 'entered fire_opinion', 'completed fire_opinion', 'completed fire', 'entered issue']);
+  t.same(steps(events), [
+    'completed fire_inspect',
+    'entered fire_opinion',
+    'completed fire_opinion',
+    'completed fire',
+    'entered issue',
+  ]);
   t.same(
     events.filter((e) => e.type === 'variablesChanged').map((e) => e.changes),
     [{ venue: '星光影院', passed: false, fireOpinion: '不合格：星光影院' }],
@@ -43,14 +53,17 @@ t.test('the called process works on its own copy and hands its variables back at
   t.equal(Object.keys(snapshot.scopes).length, 1);
 });
 
-t.test('a call of a process that is not deployed fails the case with an incident naming the call activity', async (t) => {
-  // given only the caller
-  const { start } = await deploy(fixture, ['venue_licence']);
+t.test(
+  'a call of a process that is not deployed fails the case with an incident naming the call activity',
+  async (t) => {
+    // given only the caller
+    const { start } = await deploy(fixture, ['venue_licence']);
 
-  // when
-  const snapshot = start('venue_licence');
+    // when
+    const snapshot = start('venue_licence');
 
-  // then
-  t.equal(snapshot.status, 'failed');
-  t.match(snapshot.incidents, [{ elementId: 'fire', message: /'fire_approval', which is not deployed/ }]);
-});
+    // then
+    t.equal(snapshot.status, 'failed');
+    t.match(snapshot.incidents, [{ elementId: 'fire', message: /'fire_approval', which is not deployed/ }]);
+  },
+);

@@ -34,7 +34,11 @@ t.test('a terminate end event cancels every open step and completes the case', a
   // then
   const events = take();
   t.same(steps(events), ['completed withdraw', 'cancelled examine']);
-  t.same(eventTypes(events, 'taskCompleted', 'taskCancelled', 'caseCompleted'), ['taskCompleted', 'taskCancelled', 'caseCompleted']);
+  t.same(eventTypes(events, 'taskCompleted', 'taskCancelled', 'caseCompleted'), [
+    'taskCompleted',
+    'taskCancelled',
+    'caseCompleted',
+  ]);
   t.equal(snapshot.status, 'completed');
   t.same(snapshot.activities, {});
 });
@@ -51,8 +55,15 @@ t.test('an uncaught error end event fails the case with an incident naming it', 
   // then
   const events = take();
   t.same(steps(events), ['completed check']);
-  t.match(events.find((e) => e.type === 'errorRaised'), { code: 'REJECTED', elementId: 'rejected', caught: false });
+  t.match(
+    events.find((e) => e.type === 'errorRaised'),
+    { code: 'REJECTED', elementId: 'rejected', caught: false },
+  );
   t.equal(snapshot.status, 'failed');
   t.match(snapshot.incidents, [{ elementId: 'rejected', message: /error 'REJECTED'.*not caught/ }]);
-  t.same(eventTypes(events, 'errorRaised', 'incidentRaised', 'caseFailed'), ['errorRaised', 'incidentRaised', 'caseFailed']);
+  t.same(eventTypes(events, 'errorRaised', 'incidentRaised', 'caseFailed'), [
+    'errorRaised',
+    'incidentRaised',
+    'caseFailed',
+  ]);
 });

@@ -1,7 +1,7 @@
 // Event subprocesses (triggeredByEvent): started by their start event's trigger inside a running scope; an
 // interrupting one first ends everything else in that scope, a non-interrupting one runs alongside.
 import t from 'tap';
-import { HOUR, deploy, eventTypes, scheduledTimers, steps } from './harness.js';
+import { deploy, eventTypes, HOUR, scheduledTimers, steps } from './harness.js';
 
 const fixture = new URL('./event-sub-process.bpmn', import.meta.url);
 
@@ -10,7 +10,9 @@ t.test('an interrupting message start cancels the open tasks of its scope', asyn
   const { engine, start, take } = await deploy(fixture, ['withdrawal']);
   const started = start('withdrawal');
   t.same(steps(take()), ['entered review', 'entered inspect']);
-  t.match(started.subscriptions, [{ kind: 'message', name: '撤回申请', elementId: 'withdrawn', activityId: null }]);
+  t.match(started.subscriptions, [
+    { kind: 'message', name: '撤回申请', elementId: 'withdrawn', activityId: null },
+  ]);
 
   // when the applicant withdraws
   const snapshot = engine.command('case-1', { type: 'deliverMessage', name: '撤回申请' });
@@ -18,9 +20,16 @@ t.test('an interrupting message start cancels the open tasks of its scope', asyn
   // then
   const events = take();
   t.same(steps(events), ['cancelled review', 'cancelled inspect', 'entered on_withdraw', 'entered refund']);
-  t.same(eventTypes(events, 'taskCancelled', 'taskCreated'), ['taskCancelled', 'taskCancelled', 'taskCreated']);
+  t.same(eventTypes(events, 'taskCancelled', 'taskCreated'), [
+    'taskCancelled',
+    'taskCancelled',
+    'taskCreated',
+  ]);
   t.same(snapshot.subscriptions, [], 'an interrupting start fires once');
-  t.same(engine.openTasks().map((task) => task.elementId), ['refund']);
+  t.same(
+    engine.openTasks().map((task) => task.elementId),
+    ['refund'],
+  );
 
   // when
   const done = engine.completeTask(engine.openTasks()[0].id);
@@ -103,8 +112,18 @@ t.test('an error start catches an error end event of its scope', async (t) => {
 
   // then tokens still on their way in the interrupted scope are withdrawn too: 'examine' is never entered
   const events = take();
-  t.same(steps(events), ['entered notify', 'completed notify', 'entered on_invalid', 'entered reject', 'completed reject', 'completed on_invalid']);
-  t.match(events.find((e) => e.type === 'errorRaised'), { code: 'INVALID', elementId: 'invalid', caught: true });
+  t.same(steps(events), [
+    'entered notify',
+    'completed notify',
+    'entered on_invalid',
+    'entered reject',
+    'completed reject',
+    'completed on_invalid',
+  ]);
+  t.match(
+    events.find((e) => e.type === 'errorRaised'),
+    { code: 'INVALID', elementId: 'invalid', caught: true },
+  );
   t.equal(snapshot.status, 'completed');
   t.same(snapshot.incidents, []);
 });

@@ -16,7 +16,11 @@ t.test('the flow whose condition holds is taken, and only that one', async (t) =
     const snapshot = start('capital_routing', { capital });
 
     // then
-    t.same(steps(take()), [`entered ${branch}`, `completed ${branch}`, 'entered issue', 'completed issue'], `capital ${capital}`);
+    t.same(
+      steps(take()),
+      [`entered ${branch}`, `completed ${branch}`, 'entered issue', 'completed issue'],
+      `capital ${capital}`,
+    );
     t.equal(snapshot.status, 'completed');
   }
 });
@@ -29,25 +33,39 @@ t.test('the default flow is taken when no condition holds', async (t) => {
   const snapshot = start('capital_routing', { capital: 500_000 });
 
   // then
-  t.same(steps(take()), ['entered standard_review', 'completed standard_review', 'entered issue', 'completed issue']);
+  t.same(steps(take()), [
+    'entered standard_review',
+    'completed standard_review',
+    'entered issue',
+    'completed issue',
+  ]);
   t.equal(snapshot.status, 'completed');
 });
 
-t.test('no condition holding and no default flow fails the case with an incident naming the gateway', async (t) => {
-  // given
-  const { start, take } = await deploy(fixture, ['no_default']);
+t.test(
+  'no condition holding and no default flow fails the case with an incident naming the gateway',
+  async (t) => {
+    // given
+    const { start, take } = await deploy(fixture, ['no_default']);
 
-  // when
-  const snapshot = start('no_default', { decision: 'later' });
+    // when
+    const snapshot = start('no_default', { decision: 'later' });
 
-  // then
-  const events = take();
-  t.same(steps(events), []);
-  t.same(eventTypes(events, 'incidentRaised', 'caseFailed', 'caseCompleted'), ['incidentRaised', 'caseFailed']);
-  t.equal(snapshot.status, 'failed');
-  t.equal(snapshot.incidents.length, 1);
-  t.match(snapshot.incidents[0], { elementId: 'approved', message: /exclusiveGateway 'approved'.*default flow/ });
-});
+    // then
+    const events = take();
+    t.same(steps(events), []);
+    t.same(eventTypes(events, 'incidentRaised', 'caseFailed', 'caseCompleted'), [
+      'incidentRaised',
+      'caseFailed',
+    ]);
+    t.equal(snapshot.status, 'failed');
+    t.equal(snapshot.incidents.length, 1);
+    t.match(snapshot.incidents[0], {
+      elementId: 'approved',
+      message: /exclusiveGateway 'approved'.*default flow/,
+    });
+  },
+);
 
 t.test('a condition that does not hold passes the token to the next flow', async (t) => {
   // given

@@ -2,7 +2,14 @@
 // and reads back what happened as plain, comparable traces.
 import { readFileSync } from 'node:fs';
 import type { ServiceHandler } from '../../../engine/elements/context.js';
-import { type CaseEvent, type CaseSnapshot, CommandRejected, type TaskRecord, type TimerInstance, type Variables } from '../../../engine/elements/state.js';
+import {
+  type CaseEvent,
+  type CaseSnapshot,
+  CommandRejected,
+  type TaskRecord,
+  type TimerInstance,
+  type Variables,
+} from '../../../engine/elements/state.js';
 import { LocalEngine, type LocalEngineOptions } from '../../../engine/runtime/local-engine.js';
 
 /** Monday 2026-01-05 09:00 in Beijing: the virtual clock's start in every spec. */
@@ -23,13 +30,16 @@ export const local = (ms: number | null): string | null =>
  */
 export function processXml(fixture: string, key: string): string {
   let found = false;
-  const xml = fixture.replace(/<bpmn:process id="([^"]+)"([^>]*?)isExecutable="true"/g, (all, id: string, rest: string) => {
-    if (id === key) {
-      found = true;
-      return all;
-    }
-    return `<bpmn:process id="${id}"${rest}isExecutable="false"`;
-  });
+  const xml = fixture.replace(
+    /<bpmn:process id="([^"]+)"([^>]*?)isExecutable="true"/g,
+    (all, id: string, rest: string) => {
+      if (id === key) {
+        found = true;
+        return all;
+      }
+      return `<bpmn:process id="${id}"${rest}isExecutable="false"`;
+    },
+  );
   if (!found) throw new Error(`the fixture has no executable process '${key}'`);
   return xml;
 }
@@ -59,7 +69,11 @@ export interface Harness {
 export async function deploy(
   fixture: URL,
   keys: string[],
-  options: { handlers?: Record<string, ServiceHandler>; calendar?: LocalEngineOptions['calendar']; now?: number } = {},
+  options: {
+    handlers?: Record<string, ServiceHandler>;
+    calendar?: LocalEngineOptions['calendar'];
+    now?: number;
+  } = {},
 ): Promise<Harness> {
   const xml = readFileSync(fixture, 'utf8');
   const events: CaseEvent[] = [];
@@ -72,7 +86,8 @@ export async function deploy(
     onEvents: (_id, batch) => events.push(...batch),
   });
   for (const key of keys) await engine.deploy(processXml(xml, key));
-  const tasks = (elementId: string): TaskRecord[] => engine.openTasks().filter((t) => t.elementId === elementId);
+  const tasks = (elementId: string): TaskRecord[] =>
+    engine.openTasks().filter((t) => t.elementId === elementId);
   const harness: Harness = {
     engine,
     events,
@@ -113,7 +128,9 @@ export function steps(events: CaseEvent[]): string[] {
 }
 
 /** The tasks created in a trace: element, department and due instant (Beijing time). */
-export function createdTasks(events: CaseEvent[]): { elementId: string; department: string | null; dueAt: string | null }[] {
+export function createdTasks(
+  events: CaseEvent[],
+): { elementId: string; department: string | null; dueAt: string | null }[] {
   return events
     .filter((e): e is Extract<CaseEvent, { type: 'taskCreated' }> => e.type === 'taskCreated')
     .map((e) => ({ elementId: e.task.elementId, department: e.task.department, dueAt: local(e.task.dueAt) }));

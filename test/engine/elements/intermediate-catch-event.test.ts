@@ -1,6 +1,6 @@
 // bpmn:intermediateCatchEvent: a step that waits for its timer (duration, date or cycle) or its message.
 import t from 'tap';
-import { HOUR, MINUTE, beijing, deploy, eventTypes, local, scheduledTimers, steps } from './harness.js';
+import { beijing, deploy, eventTypes, HOUR, local, MINUTE, scheduledTimers, steps } from './harness.js';
 
 const fixture = new URL('./intermediate-catch-event.bpmn', import.meta.url);
 
@@ -46,7 +46,12 @@ t.test('a cycle timer on a catch event fires once, after its first interval', as
   take();
   engine.advanceTo(beijing('2026-01-20 14:30'));
   const reached = take();
-  t.same(steps(reached), ['completed publicity', 'entered hearing_day', 'completed hearing_day', 'entered next_slot']);
+  t.same(steps(reached), [
+    'completed publicity',
+    'entered hearing_day',
+    'completed hearing_day',
+    'entered next_slot',
+  ]);
   t.same(scheduledTimers(reached).slice(-1), [{ elementId: 'next_slot', dueAt: '2026-01-20 15:00' }]);
 
   // when two hours pass
@@ -56,7 +61,10 @@ t.test('a cycle timer on a catch event fires once, after its first interval', as
   t.equal(fired, 1);
   const events = take();
   t.same(steps(events), ['completed next_slot']);
-  t.same(eventTypes(events, 'timerScheduled', 'timerFired', 'caseCompleted'), ['timerFired', 'caseCompleted']);
+  t.same(eventTypes(events, 'timerScheduled', 'timerFired', 'caseCompleted'), [
+    'timerFired',
+    'caseCompleted',
+  ]);
   t.equal(local(engine.cases.get('case-1')!.endedAt), '2026-01-20 15:00');
 });
 
@@ -68,12 +76,19 @@ t.test('a message catch event waits for its message', async (t) => {
   t.match(started.subscriptions, [{ kind: 'message', name: '缴费到账', elementId: 'paid' }]);
 
   // when
-  const snapshot = engine.command('case-1', { type: 'deliverMessage', name: '缴费到账', variables: { paidAmount: 50 } });
+  const snapshot = engine.command('case-1', {
+    type: 'deliverMessage',
+    name: '缴费到账',
+    variables: { paidAmount: 50 },
+  });
 
   // then
   const events = take();
   t.same(steps(events), ['completed paid', 'entered issue']);
-  t.match(events.find((e) => e.type === 'stepCompleted'), { step: { elementId: 'paid', variablesChanged: ['paidAmount'] } });
+  t.match(
+    events.find((e) => e.type === 'stepCompleted'),
+    { step: { elementId: 'paid', variablesChanged: ['paidAmount'] } },
+  );
   t.same(snapshot.variables, { paidAmount: 50 });
   t.same(snapshot.subscriptions, []);
 });

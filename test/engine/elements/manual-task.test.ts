@@ -15,7 +15,10 @@ t.test('a manual task waits as a task of its department', async (t) => {
   const events = take();
   t.same(steps(events), ['entered inspect']);
   t.same(createdTasks(events), [{ elementId: 'inspect', department: '市场监管所', dueAt: null }]);
-  t.match(events.find((e) => e.type === 'taskCreated'), { task: { type: 'manualTask', name: '现场核查' } });
+  t.match(
+    events.find((e) => e.type === 'taskCreated'),
+    { task: { type: 'manualTask', name: '现场核查' } },
+  );
   t.equal(snapshot.status, 'active');
 });
 

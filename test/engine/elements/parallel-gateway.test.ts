@@ -14,7 +14,11 @@ t.test('the fork opens every branch at once', async (t) => {
 
   // then
   t.same(steps(take()), ['entered tax', 'entered social', 'entered seal', 'completed seal']);
-  t.same(snapshot.scopes['case-1-root'].joins, { join: { f_seal_done: 1 } }, 'the quick branch waits at the join');
+  t.same(
+    snapshot.scopes['case-1-root'].joins,
+    { join: { f_seal_done: 1 } },
+    'the quick branch waits at the join',
+  );
 });
 
 t.test('the join fires once, when the last branch arrives', async (t) => {
@@ -60,7 +64,13 @@ t.test('a second token on the same flow waits at the join for the next firing', 
   start('looping_join');
   complete('submit', { moreMaterial: true });
   complete('submit', { moreMaterial: false });
-  t.same(steps(take()), ['entered submit', 'entered approve', 'completed submit', 'entered submit', 'completed submit']);
+  t.same(steps(take()), [
+    'entered submit',
+    'entered approve',
+    'completed submit',
+    'entered submit',
+    'completed submit',
+  ]);
   t.same(caseOf('case-1').scopes['case-1-root'].joins, { l_join: { f_submitted: 2 } });
 
   // when the first approval arrives

@@ -12,13 +12,27 @@ t.test('a receive task waits for its message and completes with its variables', 
   t.match(started.subscriptions, [{ kind: 'message', name: '缴费到账', elementId: 'payment' }]);
 
   // when the payment arrives at the window
-  const snapshot = engine.command('case-1', { type: 'deliverMessage', name: '缴费到账', variables: { amount: 200 }, channel: 'window' });
+  const snapshot = engine.command('case-1', {
+    type: 'deliverMessage',
+    name: '缴费到账',
+    variables: { amount: 200 },
+    channel: 'window',
+  });
 
   // then
   const events = take();
-  t.same(events[0], { type: 'messageReceived', name: '缴费到账', elementId: 'payment', at: T0, channel: 'window' });
+  t.same(events[0], {
+    type: 'messageReceived',
+    name: '缴费到账',
+    elementId: 'payment',
+    at: T0,
+    channel: 'window',
+  });
   t.same(steps(events), ['completed payment', 'entered issue']);
-  t.match(events.find((e) => e.type === 'stepCompleted'), { step: { elementId: 'payment', department: '财政局', variablesChanged: ['amount'] } });
+  t.match(
+    events.find((e) => e.type === 'stepCompleted'),
+    { step: { elementId: 'payment', department: '财政局', variablesChanged: ['amount'] } },
+  );
   t.same(eventTypes(events, 'taskCreated'), ['taskCreated'], 'only the next user task is a work item');
   t.same(snapshot.variables, { amount: 200 });
   t.same(snapshot.subscriptions, []);

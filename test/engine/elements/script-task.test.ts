@@ -24,7 +24,10 @@ t.test('FEEL scripts run in order and store their results', async (t) => {
     events.filter((e) => e.type === 'variablesChanged').map((e) => e.changes),
     [{ risk: 'high' }, { fee: 40 }],
   );
-  t.match(events.filter((e) => e.type === 'stepCompleted'), [{ step: { variablesChanged: ['risk'] } }, { step: { variablesChanged: ['fee'] } }]);
+  t.match(
+    events.filter((e) => e.type === 'stepCompleted'),
+    [{ step: { variablesChanged: ['risk'] } }, { step: { variablesChanged: ['fee'] } }],
+  );
   t.equal(snapshot.status, 'completed');
   t.equal(snapshot.variables.risk, 'high');
   t.equal(snapshot.variables.fee, 40);

@@ -18,10 +18,15 @@ t.test('the handler runs with the case variables and its result is merged', asyn
   const snapshot = start('data_sharing', { creditCode: '91110000' });
 
   // then
-  t.same(calls, [{ variables: { creditCode: '91110000' }, step: { elementId: 'fetch_licence', department: '大数据局' } }]);
+  t.same(calls, [
+    { variables: { creditCode: '91110000' }, step: { elementId: 'fetch_licence', department: '大数据局' } },
+  ]);
   const events = take();
   t.same(steps(events), ['entered fetch_licence', 'completed fetch_licence', 'entered review']);
-  t.match(events.find((e) => e.type === 'stepCompleted'), { step: { variablesChanged: ['licenceNo', 'licenceValid'] } });
+  t.match(
+    events.find((e) => e.type === 'stepCompleted'),
+    { step: { variablesChanged: ['licenceNo', 'licenceValid'] } },
+  );
   t.same(snapshot.variables, { creditCode: '91110000', licenceNo: 'L-91110000', licenceValid: true });
 });
 
@@ -38,7 +43,10 @@ t.test('a BpmnError thrown by the handler is caught by the error boundary event'
   // then
   const events = take();
   t.same(steps(events), ['entered fetch_licence', 'cancelled fetch_licence', 'entered ask_applicant']);
-  t.match(events.find((e) => e.type === 'errorRaised'), { code: 'NO_RECORD', elementId: 'fetch_licence', caught: true });
+  t.match(
+    events.find((e) => e.type === 'errorRaised'),
+    { code: 'NO_RECORD', elementId: 'fetch_licence', caught: true },
+  );
   t.equal(snapshot.status, 'active');
   t.same(snapshot.incidents, []);
   t.same(
@@ -59,7 +67,9 @@ t.test('a handler that is not registered fails the case with an incident', async
   t.same(steps(events), ['entered fetch_licence', 'failed fetch_licence']);
   t.same(eventTypes(events, 'incidentRaised', 'caseFailed'), ['incidentRaised', 'caseFailed']);
   t.equal(snapshot.status, 'failed');
-  t.match(snapshot.incidents, [{ elementId: 'fetch_licence', message: /no handler is registered under 'fetchLicence'/ }]);
+  t.match(snapshot.incidents, [
+    { elementId: 'fetch_licence', message: /no handler is registered under 'fetchLicence'/ },
+  ]);
   t.same(snapshot.activities, {});
 });
 

@@ -44,7 +44,11 @@ t.test('a while loop (testBefore) runs as long as the condition holds before eac
     const snapshot = start('while_pending', { reminders });
 
     // then
-    t.same(steps(take()), Array.from({ length: runs }, () => ['entered remind', 'completed remind']).flat(), `${reminders} reminders`);
+    t.same(
+      steps(take()),
+      Array.from({ length: runs }, () => ['entered remind', 'completed remind']).flat(),
+      `${reminders} reminders`,
+    );
     t.equal(snapshot.status, 'completed');
   }
 });
@@ -60,7 +64,14 @@ t.test('loopMaximum stops the loop even while the condition holds', async (t) =>
   const snapshot = complete('retry', { verified: false });
 
   // then
-  t.same(steps(take()), ['entered retry', 'completed retry', 'entered retry', 'completed retry', 'entered retry', 'completed retry']);
+  t.same(steps(take()), [
+    'entered retry',
+    'completed retry',
+    'entered retry',
+    'completed retry',
+    'entered retry',
+    'completed retry',
+  ]);
   t.equal(snapshot.status, 'completed');
 });
 

@@ -12,11 +12,20 @@ t.test('the none start event starts the case with its variables and moves on', a
   const snapshot = start('none_start', { applicant: '李四', channel: 'online' });
 
   // then
-  t.same(events[0], { type: 'caseStarted', caseId: 'case-1', at: T0, variables: { applicant: '李四', channel: 'online' }, channel: null });
+  t.same(events[0], {
+    type: 'caseStarted',
+    caseId: 'case-1',
+    at: T0,
+    variables: { applicant: '李四', channel: 'online' },
+    channel: null,
+  });
   t.same(steps(events), ['entered accept'], 'the start event is no step; the token waits at the task');
   t.equal(snapshot.status, 'active');
   t.equal(snapshot.startedAt, T0);
-  t.same(Object.values(snapshot.activities).map((a) => [a.elementId, a.state, a.wait]), [['accept', 'active', 'task']]);
+  t.same(
+    Object.values(snapshot.activities).map((a) => [a.elementId, a.state, a.wait]),
+    [['accept', 'active', 'task']],
+  );
 });
 
 t.test('a case started at an element that is no start event is refused', async (t) => {

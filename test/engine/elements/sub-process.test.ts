@@ -15,7 +15,12 @@ t.test('the subprocess is a step that holds its inner steps', async (t) => {
   const events = take();
   t.same(steps(events), ['entered site_check', 'entered inspect']);
   const [outer, inner] = events.filter((e) => e.type === 'stepEntered').map((e) => e.step);
-  t.match(outer, { elementId: 'site_check', type: 'subProcess', department: '市场监管局', parentStepId: null });
+  t.match(outer, {
+    elementId: 'site_check',
+    type: 'subProcess',
+    department: '市场监管局',
+    parentStepId: null,
+  });
   t.match(inner, { elementId: 'inspect', department: '市场监管所', parentStepId: outer.id });
   t.equal(Object.keys(snapshot.scopes).length, 2, 'the case scope and the subprocess scope');
   t.match(Object.values(snapshot.activities), [
@@ -34,7 +39,13 @@ t.test('the subprocess completes when its inner tokens end, with the variables t
   const snapshot = complete('inspect', { findings: 0 });
 
   // then
-  t.same(steps(take()), ['completed inspect', 'entered record', 'completed record', 'completed site_check', 'entered decide']);
+  t.same(steps(take()), [
+    'completed inspect',
+    'entered record',
+    'completed record',
+    'completed site_check',
+    'entered decide',
+  ]);
   t.same(snapshot.variables, { findings: 0, siteOk: true }, 'inner steps set the case variables');
   t.same(Object.keys(snapshot.scopes), ['case-1-root']);
 });

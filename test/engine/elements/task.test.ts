@@ -33,6 +33,15 @@ t.test('a task step records its department and instants', async (t) => {
   const completed = events.find((e) => e.type === 'stepCompleted');
   t.match(completed, {
     type: 'stepCompleted',
-    step: { elementId: 'register', name: '登记', type: 'task', department: '窗口', status: 'completed', enteredAt: T0, completedAt: T0, parentStepId: null },
+    step: {
+      elementId: 'register',
+      name: '登记',
+      type: 'task',
+      department: '窗口',
+      status: 'completed',
+      enteredAt: T0,
+      completedAt: T0,
+      parentStepId: null,
+    },
   });
 });

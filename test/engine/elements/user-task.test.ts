@@ -9,7 +9,10 @@ const reviewers = ['市场监管局', '消防救援支队'];
 t.test('a user task is created for its department, due after gov:timeLimit working days', async (t) => {
   // given Friday 2026-02-13 15:00, the eve of the 2026 Spring Festival (Saturday the 14th is a 调休 working day,
   // the 15th to the 23rd are holidays)
-  const { start, take } = await deploy(fixture, ['licence_review'], { calendar: getDefaultCalendar(), now: beijing('2026-02-13 15:00') });
+  const { start, take } = await deploy(fixture, ['licence_review'], {
+    calendar: getDefaultCalendar(),
+    now: beijing('2026-02-13 15:00'),
+  });
 
   // when
   const snapshot = start('licence_review', { reviewers });
@@ -18,15 +21,30 @@ t.test('a user task is created for its department, due after gov:timeLimit worki
   const events = take();
   t.same(steps(events), ['entered accept']);
   t.same(createdTasks(events), [{ elementId: 'accept', department: '综合窗口', dueAt: '2026-02-14 10:30' }]);
-  t.match(events.find((e) => e.type === 'taskCreated'), {
-    task: { id: 'case-1-s1', caseId: 'case-1', elementId: 'accept', name: '受理', type: 'userTask', createdAt: beijing('2026-02-13 15:00') },
-  });
-  t.match(Object.values(snapshot.activities), [{ elementId: 'accept', wait: 'task', department: '综合窗口', dueAt: beijing('2026-02-14 10:30') }]);
+  t.match(
+    events.find((e) => e.type === 'taskCreated'),
+    {
+      task: {
+        id: 'case-1-s1',
+        caseId: 'case-1',
+        elementId: 'accept',
+        name: '受理',
+        type: 'userTask',
+        createdAt: beijing('2026-02-13 15:00'),
+      },
+    },
+  );
+  t.match(Object.values(snapshot.activities), [
+    { elementId: 'accept', wait: 'task', department: '综合窗口', dueAt: beijing('2026-02-14 10:30') },
+  ]);
 });
 
 t.test('gov:department wins over the lane, and the due date skips the Spring Festival', async (t) => {
   // given the case accepted at once
-  const { start, complete, take } = await deploy(fixture, ['licence_review'], { calendar: getDefaultCalendar(), now: beijing('2026-02-13 15:00') });
+  const { start, complete, take } = await deploy(fixture, ['licence_review'], {
+    calendar: getDefaultCalendar(),
+    now: beijing('2026-02-13 15:00'),
+  });
   start('licence_review', { reviewers });
   take();
 
@@ -41,7 +59,10 @@ t.test('gov:department wins over the lane, and the due date skips the Spring Fes
 
 t.test('a FEEL department inside a multi-instance names each instance its reviewer', async (t) => {
   // given the case at the joint review
-  const { start, complete, take } = await deploy(fixture, ['licence_review'], { calendar: getDefaultCalendar(), now: beijing('2026-02-13 15:00') });
+  const { start, complete, take } = await deploy(fixture, ['licence_review'], {
+    calendar: getDefaultCalendar(),
+    now: beijing('2026-02-13 15:00'),
+  });
   start('licence_review', { reviewers });
   complete('accept');
   take();
@@ -82,16 +103,20 @@ t.test('completing a task merges its variables and moves the token on', async (t
   // then
   const events = take();
   t.same(steps(events), ['completed accept', 'entered review']);
-  t.same(eventTypes(events, 'taskCompleted', 'variablesChanged', 'stepCompleted', 'stepEntered', 'taskCreated'), [
-    'taskCompleted',
-    'variablesChanged',
-    'stepCompleted',
-    'stepEntered',
-    'taskCreated',
-  ]);
-  t.match(events.find((e) => e.type === 'stepCompleted'), {
-    step: { elementId: 'accept', completedAt: beijing('2026-01-06 10:00'), variablesChanged: ['materialsComplete'] },
-  });
+  t.same(
+    eventTypes(events, 'taskCompleted', 'variablesChanged', 'stepCompleted', 'stepEntered', 'taskCreated'),
+    ['taskCompleted', 'variablesChanged', 'stepCompleted', 'stepEntered', 'taskCreated'],
+  );
+  t.match(
+    events.find((e) => e.type === 'stepCompleted'),
+    {
+      step: {
+        elementId: 'accept',
+        completedAt: beijing('2026-01-06 10:00'),
+        variablesChanged: ['materialsComplete'],
+      },
+    },
+  );
   t.equal(snapshot.variables.materialsComplete, true);
   t.equal(local(snapshot.activities['case-1-s2'].enteredAt), '2026-01-06 10:00');
 });

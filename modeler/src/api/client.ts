@@ -1,0 +1,72 @@
+/** Calls the Reflow API with the bearer token the user typed (kept in localStorage). */
+import type { ApiFinding } from './types.js';
+
+const TOKEN_KEY = 'reflow.token';
+
+export const tokenStore = {
+  get: (): string => localStorage.getItem(TOKEN_KEY) ?? '',
+  set: (token: string): void => {
+    if (token) localStorage.setItem(TOKEN_KEY, token.trim());
+    else localStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** An answer other than 2xx: the problem document's status, title, detail and findings. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors: ApiFinding[] = [],
+  ) {
+    super(detail ? `${status} ${title}: ${detail}` : `${status} ${title}`);
+  }
+}
+
+export interface ApiRequest {
+  method?: 'GET' | 'POST';
+  /** A JSON body, or a string sent as XML. */
+  body?: unknown;
+  accept?: string;
+}
+
+async function send(path: string, request: ApiRequest = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: request.accept ?? 'application/json' };
+  const token = tokenStore.get();
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (typeof request.body === 'string') {
+    headers['content-type'] = 'application/xml';
+    body = request.body;
+  } else if (request.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(request.body);
+  }
+  const response = await fetch(path, { method: request.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+  if (!response.ok) {
+    let problem: { title?: string; detail?: string; errors?: ApiFinding[] } = {};
+    try {
+      problem = await response.json();
+    } catch {
+      // not a problem document (a proxy's error page): the status says enough
+    }
+    throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? '', problem.errors ?? []);
+  }
+  return response;
+}
+
+/** GET or POST a path of the API and read the JSON answer. */
+export async function api<T>(path: string, request?: ApiRequest): Promise<T> {
+  return (await send(path, request)).json() as Promise<T>;
+}
+
+/** The status of a successful call with its JSON answer (deploy answers 201 for a new version, 200 for a known one). */
+export async function apiWithStatus<T>(path: string, request?: ApiRequest): Promise<{ status: number; body: T }> {
+  const response = await send(path, request);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** A document the API serves (the printable report) as a blob, fetched with the token. */
+export async function apiBlob(path: string, accept = 'text/html'): Promise<Blob> {
+  return (await send(path, { accept })).blob();
+}

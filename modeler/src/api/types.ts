@@ -1,0 +1,132 @@
+/** The shapes of the HTTP API's answers (API.md §3, §4) that the dashboards read. */
+import type { StaticMetrics } from '../../../engine/metrics/static-metrics.js';
+
+export type { StaticMetrics };
+
+export interface ApiFinding {
+  elementId: string | null;
+  type: string;
+  severity?: string;
+  message: string;
+}
+
+export interface DefinitionSummary {
+  key: string;
+  name: string | null;
+  versions: { version: number; id: string; deployedAt: string; name?: string | null }[];
+}
+
+export interface DefinitionVersion {
+  id: string;
+  key: string;
+  version: number;
+  name: string | null;
+  deployedAt: string;
+  xml: string;
+  metrics: StaticMetrics;
+  warnings?: ApiFinding[];
+}
+
+export interface Deployed {
+  id: string;
+  key: string;
+  version: number;
+  name: string | null;
+  deployedAt: string;
+  warnings: ApiFinding[];
+}
+
+export interface Step {
+  id: string;
+  elementId: string;
+  name: string | null;
+  type: string;
+  department: string | null;
+  status: 'active' | 'completed' | 'cancelled' | 'failed';
+  enteredAt: string;
+  completedAt: string | null;
+  dueAt?: string | null;
+  durationMs: number | null;
+  workingDays: number | null;
+}
+
+export interface CaseView {
+  id: string;
+  process: string;
+  version: number;
+  businessKey: string | null;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  variables: Record<string, unknown>;
+  trips: number;
+  workingDays?: number | null;
+  incidents: { elementId: string; message: string }[];
+  timeline: Step[];
+}
+
+export interface CaseSummary {
+  id: string;
+  process: string;
+  version: number;
+  businessKey: string | null;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  trips: number;
+  workingDays: number | null;
+}
+
+export interface Task {
+  id: string;
+  caseId: string;
+  elementId: string;
+  name: string | null;
+  department: string | null;
+  createdAt: string;
+  dueAt: string | null;
+  status: string;
+  overdue?: boolean;
+}
+
+export interface StepMetrics {
+  elementId: string;
+  name: string | null;
+  count: number;
+  meanWorkingDays: number | null;
+  p90WorkingDays: number | null;
+  breaches: number;
+}
+
+export interface DynamicMetrics {
+  cases: number;
+  completed: number;
+  meanWorkingDays: number | null;
+  medianWorkingDays: number | null;
+  p90WorkingDays: number | null;
+  meanTrips: number | null;
+  firstTimeRate: number | null;
+  onTimeRate: number | null;
+  satisfaction: number | null;
+  badRatings: number;
+  steps: StepMetrics[];
+  [figure: string]: unknown;
+}
+
+export interface VersionMetrics {
+  static: StaticMetrics;
+  dynamic: DynamicMetrics;
+}
+
+export interface FigureChange {
+  before: number | null;
+  after: number | null;
+  delta: number | null;
+  percent: number | null;
+}
+
+export interface Comparison {
+  before: VersionMetrics;
+  after: VersionMetrics;
+  change: Record<string, FigureChange>;
+}

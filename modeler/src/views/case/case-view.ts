@@ -1,0 +1,111 @@
+/** 办件 — one case on its diagram (done, active, incidents) and its timeline. */
+import { api } from '../../api/client.js';
+import type { CaseSummary, CaseView, DefinitionVersion } from '../../api/types.js';
+import { formatFigure, formatTime, h, replaceChildren } from '../../dom.js';
+import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
+import { t } from '../../i18n/language.js';
+import { createStatusLine } from '../common/status-line.js';
+import type { View } from '../common/view.js';
+import { markCase } from './case-markers.js';
+
+function timelineTable(view: CaseView): HTMLTableElement {
+  return h(
+    'table',
+    { class: 'reflow-table', id: 'reflow-timeline' },
+    h(
+      'thead',
+      null,
+      h('tr', null, ['#', 'Step', 'Element', 'Type', 'Department', 'Status', 'Entered', 'Completed', 'Working days'].map((c) => h('th', null, t(c)))),
+    ),
+    h(
+      'tbody',
+      null,
+      view.timeline.map((step, i) =>
+        h(
+          'tr',
+          { class: `reflow-step-${step.status}`, 'data-element-id': step.elementId },
+          h('td', null, i + 1),
+          h('td', null, step.name ?? ''),
+          h('td', null, h('code', null, step.elementId)),
+          h('td', null, step.type),
+          h('td', null, step.department ?? '—'),
+          h('td', null, t(step.status)),
+          h('td', null, formatTime(step.enteredAt)),
+          h('td', null, formatTime(step.completedAt)),
+          h('td', { class: 'reflow-number' }, formatFigure(step.workingDays)),
+        ),
+      ),
+    ),
+  );
+}
+
+export function createCaseView(): View {
+  const status = createStatusLine('reflow-case-status');
+  const input = h('input', { id: 'reflow-case-id', placeholder: t('case id'), size: 40 });
+  const show = () => {
+    if (input.value.trim()) location.hash = `#/case/${encodeURIComponent(input.value.trim())}`;
+  };
+  input.addEventListener('keydown', (e) => e.key === 'Enter' && show());
+  const summary = h('div', { class: 'reflow-case-summary', id: 'reflow-case-summary' });
+  const container = h('div', { class: 'reflow-diagram reflow-diagram-large', id: 'reflow-case-diagram' });
+  const diagram = createReadOnlyDiagram(container);
+  const timeline = h('div', { class: 'reflow-timeline' });
+  const recent = h('div', { class: 'reflow-recent-cases' });
+
+  async function listRecent(): Promise<void> {
+    try {
+      const page = await api<{ items: CaseSummary[] }>('/api/cases?limit=20');
+      replaceChildren(
+        recent,
+        h('h3', null, t('Recent cases')),
+        h('ul', null, page.items.map((c) => h('li', null, h('a', { href: `#/case/${encodeURIComponent(c.id)}` }, c.businessKey ?? c.id), ` · ${c.process} v${c.version} · ${t(c.status)}`))),
+      );
+    } catch {
+      replaceChildren(recent); // a department lists no cases: it reaches its cases from the inbox
+    }
+  }
+
+  async function load(id: string): Promise<void> {
+    input.value = id;
+    try {
+      const view = await api<CaseView>(`/api/cases/${encodeURIComponent(id)}`);
+      const definition = await api<DefinitionVersion>(`/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`);
+      await diagram.open(definition.xml);
+      markCase(diagram.viewer, view);
+      replaceChildren(
+        summary,
+        h('span', null, h('strong', null, t('Case')), ' ', h('code', null, view.id)),
+        h('span', null, `${definition.name ?? view.process} v${view.version}`),
+        h('span', { 'data-field': 'status' }, `${t('Status')}: ${t(view.status)}`),
+        h('span', null, `${t('Started')}: ${formatTime(view.startedAt)}`),
+        h('span', null, `${t('Ended')}: ${formatTime(view.endedAt)}`),
+        h('span', { 'data-field': 'workingDays' }, `${t('Working days')}: ${formatFigure(view.workingDays)}`),
+        h('span', { 'data-field': 'trips' }, `${t('Trips')}: ${view.trips}`),
+      );
+      replaceChildren(timeline, h('h3', null, t('Timeline')), timelineTable(view));
+      status.set('ok', t('{n} steps, {m} incidents', { n: view.timeline.length, m: view.incidents.length }));
+    } catch (error) {
+      status.error(error);
+    }
+  }
+
+  const element = h(
+    'section',
+    { class: 'reflow-view', id: 'view-case' },
+    h('div', { class: 'reflow-toolbar' }, h('label', null, t('Case'), ' ', input), h('button', { id: 'reflow-case-show', onClick: show }, t('Show'))),
+    status.element,
+    summary,
+    container,
+    timeline,
+    recent,
+  );
+  return {
+    element,
+    async show(params) {
+      diagram.fit();
+      if (params[0]) await load(params[0]);
+      else status.set('info', t('Enter a case id, or open a case from the inbox'));
+      await listRecent();
+    },
+  };
+}

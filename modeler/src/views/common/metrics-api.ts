@@ -1,0 +1,26 @@
+/**
+ * The metrics routes (API.md §3–4). They belong to the metrics API; until a server has them, a 404 is told
+ * to the user plainly rather than as a broken page.
+ */
+import { ApiError, api } from '../../api/client.js';
+import type { Comparison, VersionMetrics } from '../../api/types.js';
+import { t } from '../../i18n/language.js';
+
+export class MetricsUnavailable extends Error {}
+
+async function metricsCall<T>(path: string): Promise<T> {
+  try {
+    return await api<T>(path);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && /^no route /.test(error.detail)) {
+      throw new MetricsUnavailable(t('This server has no metrics API yet (404 for {path}): update the server', { path: path.split('?')[0] }));
+    }
+    throw error;
+  }
+}
+
+export const versionMetrics = (key: string, version: number) =>
+  metricsCall<VersionMetrics>(`/api/processes/${encodeURIComponent(key)}/versions/${version}/metrics`);
+
+export const comparison = (key: string, from: number, to: number) =>
+  metricsCall<Comparison>(`/api/processes/${encodeURIComponent(key)}/compare?from=${from}&to=${to}`);

@@ -1,0 +1,75 @@
+/** Beside the modeler: the static metrics of the diagram and the list of findings, updated on each analysis. */
+import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
+import type { ApiFinding, StaticMetrics } from '../../api/types.js';
+import { formatFigure, h, replaceChildren } from '../../dom.js';
+import { t } from '../../i18n/language.js';
+
+/** The static figures shown, in the order of the four reductions (四减) and then the rest. */
+export const STATIC_FIGURES: { key: keyof StaticMetrics; label: string }[] = [
+  { key: 'steps', label: 'Steps' },
+  { key: 'materials', label: 'Materials' },
+  { key: 'applicantMaterials', label: 'Applicant materials' },
+  { key: 'timeLimitDays', label: 'Time limit (working days)' },
+  { key: 'pathTimeLimitDays', label: 'Critical path time limit' },
+  { key: 'trips', label: 'Trips' },
+  { key: 'departments', label: 'Departments' },
+  { key: 'statutoryLimitDays', label: 'Statutory limit' },
+];
+
+export interface AnalysisPanel {
+  element: HTMLElement;
+  showAnalysis(analysis: DiagramAnalysis): void;
+  /** Findings of a refused deployment, listed until the next analysis. */
+  showServerFindings(findings: ApiFinding[]): void;
+}
+
+export function createAnalysisPanel(onSelect: (elementId: string) => void): AnalysisPanel {
+  const metricsTable = h('dl', { class: 'reflow-metrics', id: 'reflow-static-metrics' });
+  const findingsList = h('ul', { class: 'reflow-findings', id: 'reflow-findings' });
+  const findingsTitle = h('h3', null, t('Findings'));
+  const element = h(
+    'section',
+    { class: 'reflow-analysis' },
+    h('div', null, h('h3', null, t('Static metrics')), metricsTable),
+    h('div', { class: 'reflow-findings-box' }, findingsTitle, findingsList),
+  );
+
+  const listFindings = (findings: ApiFinding[], source: string) => {
+    findingsTitle.textContent = `${t('Findings')} (${findings.length})${source ? ` · ${source}` : ''}`;
+    if (findings.length === 0) {
+      replaceChildren(findingsList, h('li', { class: 'reflow-finding-none' }, t('No findings: the engine can run this diagram')));
+      return;
+    }
+    replaceChildren(
+      findingsList,
+      ...findings.map((f) =>
+        h(
+          'li',
+          { class: `reflow-finding reflow-finding-${f.severity ?? 'error'}`, 'data-element-id': f.elementId ?? '', onClick: () => f.elementId && onSelect(f.elementId) },
+          h('span', { class: 'reflow-finding-severity' }, t(f.severity === 'warning' ? 'warning' : 'error')),
+          f.elementId ? h('code', null, f.elementId) : null,
+          ' ',
+          f.message,
+        ),
+      ),
+    );
+  };
+
+  return {
+    element,
+    showAnalysis(analysis) {
+      const metrics = analysis.metrics;
+      replaceChildren(
+        metricsTable,
+        ...STATIC_FIGURES.flatMap(({ key, label }) => [
+          h('dt', null, t(label)),
+          h('dd', { 'data-metric': key }, metrics ? formatFigure(metrics[key]) : '—'),
+        ]),
+      );
+      listFindings(analysis.findings, '');
+    },
+    showServerFindings(findings) {
+      listFindings(findings, t('refused by the server'));
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/** Which elements two versions of a process add, remove or change (by element id, name, type and gov attributes). */
+import { parseBpmn } from '../../../../engine/model/parse.js';
+import type { FlowNode } from '../../../../engine/model/types.js';
+
+export interface VersionDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+const signature = (node: FlowNode): string =>
+  JSON.stringify([node.type, node.name, node.department, node.timeLimit, node.inPerson, node.correction, node.pausesClock, node.materials, node.loop, node.incoming.length, node.outgoing.length]);
+
+export async function diffVersions(beforeXml: string, afterXml: string): Promise<VersionDiff> {
+  const [before, after] = await Promise.all([parseBpmn(beforeXml), parseBpmn(afterXml)]);
+  const a = before.graph?.nodes ?? {};
+  const b = after.graph?.nodes ?? {};
+  return {
+    added: Object.keys(b).filter((id) => !(id in a)),
+    removed: Object.keys(a).filter((id) => !(id in b)),
+    changed: Object.keys(b).filter((id) => id in a && signature(a[id]) !== signature(b[id])),
+  };
+}

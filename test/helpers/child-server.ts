@@ -1,0 +1,254 @@
+// Real server processes for crash and multi-node tests: the server bundled once per test file with esbuild,
+// spawned as `node <bundle>` with the environment of API.md §2, and killed or stopped like an operator would.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import pg from 'pg';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** The tokens every child server accepts (written to its REFLOW_TOKENS_FILE). */
+export const CHILD_TOKENS = {
+  admin: 'child-admin-0001',
+  designer: 'child-designer-0001',
+  intake: 'child-intake-0001',
+  auditor: 'child-auditor-0001',
+  market: 'child-market-0001',
+  police: 'child-police-0001',
+  tax: 'child-tax-0001',
+  social: 'child-social-0001',
+  fund: 'child-fund-0001',
+} as const;
+
+/** Which token completes the tasks of each department of the sample processes. */
+export const DEPARTMENT_TOKENS: Record<string, string> = {
+  市场监管: CHILD_TOKENS.market,
+  公安: CHILD_TOKENS.police,
+  税务: CHILD_TOKENS.tax,
+  人社: CHILD_TOKENS.social,
+  公积金中心: CHILD_TOKENS.fund,
+};
+
+/** Writes the tokens file (format of server/auth/tokens.ts) and returns its path. */
+export function writeTokensFile(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'tokens.json');
+  const entries = [
+    { token: CHILD_TOKENS.admin, role: 'admin' },
+    { token: CHILD_TOKENS.designer, role: 'designer' },
+    { token: CHILD_TOKENS.intake, role: 'intake' },
+    { token: CHILD_TOKENS.auditor, role: 'auditor' },
+    ...Object.entries(DEPARTMENT_TOKENS).map(([department, token]) => ({
+      token,
+      role: 'department',
+      department,
+    })),
+  ];
+  writeFileSync(file, JSON.stringify(entries, null, 2));
+  return file;
+}
+
+let bundle: Promise<string> | null = null;
+
+/** Bundles server/main.ts once per test process, inside the project so `packages: 'external'` resolves node_modules. */
+export function serverBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const outfile = join(root, 'dist', `test-server-${process.pid}.mjs`);
+    await build({
+      entryPoints: [join(root, 'server/main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile,
+      logLevel: 'warning',
+    });
+    process.once('exit', () => rmSync(outfile, { force: true }));
+    return outfile;
+  })();
+  return bundle;
+}
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ChildOptions {
+  /** REFLOW_DATA_DIR: the embedded database (when no databaseUrl) and the tokens file. */
+  dataDir: string;
+  databaseUrl?: string;
+  /** REFLOW_PROCESSES_DIR: .bpmn files deployed at start (an empty folder when unset). */
+  processesDir?: string;
+  pollMs?: number;
+  logLevel?: string;
+  env?: Record<string, string>;
+}
+
+export interface ChildServer {
+  url: string;
+  port: number;
+  pid: number;
+  process: ChildProcess;
+  /** Everything the child printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves when the child has exited (and node has reaped it). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM (graceful: in-flight requests finish, the database closes), SIGKILL after a grace period. */
+  stop(): Promise<void>;
+}
+
+/** Spawns a server process without waiting for it to be ready (see startChild). */
+export async function spawnChild(options: ChildOptions): Promise<ChildServer> {
+  const file = await serverBundle();
+  mkdirSync(options.dataDir, { recursive: true });
+  const tokensFile = writeTokensFile(options.dataDir);
+  const processesDir = options.processesDir ?? join(options.dataDir, 'no-processes');
+  mkdirSync(processesDir, { recursive: true });
+  const port = await freePort();
+  const child = spawn(process.execPath, [file], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REFLOW_DATA_DIR: options.dataDir,
+      REFLOW_TOKENS_FILE: tokensFile,
+      REFLOW_PROCESSES_DIR: processesDir,
+      REFLOW_TIMER_POLL_MS: String(options.pollMs ?? 200),
+      LOG_LEVEL: options.logLevel ?? 'warn',
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    out += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (!done) child.kill(signal);
+    return exited;
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid ?? -1,
+    process: child,
+    output: () => out,
+    exited,
+    kill,
+    async stop() {
+      if (done) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Spawns a server process and waits until GET /healthz answers 200. */
+export async function startChild(options: ChildOptions, timeoutMs = 30_000): Promise<ChildServer> {
+  const child = await spawnChild(options);
+  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  void child.exited.then(() => {
+    gone = true;
+  });
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`the server exited before it was ready:\n${child.output()}`);
+    try {
+      const res = await fetch(`${child.url}/healthz`);
+      if (res.status === 200) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await child.kill('SIGKILL');
+  throw new Error(`the server did not answer /healthz within ${timeoutMs} ms:\n${child.output()}`);
+}
+
+/** A fresh PostgreSQL database next to TEST_DATABASE_URL's, for child servers; drop() removes it. */
+export async function createPostgresDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `reflow_c_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export interface HttpResult {
+  status: number;
+  body: any;
+}
+
+/** One JSON request to a child; network failures come back as status 0 (not acknowledged). */
+export async function http(
+  base: string,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined
+          ? {}
+          : { 'content-type': typeof body === 'string' ? 'application/xml' : 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body: parsed };
+  } catch (error) {
+    return { status: 0, body: (error as Error).message };
+  }
+}

@@ -1,7 +1,9 @@
 /** Every migration, by name in date order: imported statically so bundles and tests see the same list. */
 import type { Migration } from 'kysely/migration';
 import * as initial from './2026-11-29-001-initial.js';
+import * as metricRollups from './2026-11-29-002-metric-rollups.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
+  '2026-11-29-002-metric-rollups': metricRollups,
 };

@@ -1,0 +1,118 @@
+/** 待办 — the open tasks of the token's department, due dates and overdue ones marked; complete with variables. */
+import { parseBpmn } from '../../../../engine/model/parse.js';
+import { api } from '../../api/client.js';
+import type { CaseView, DefinitionVersion, Task } from '../../api/types.js';
+import { formatTime, h, replaceChildren } from '../../dom.js';
+import { t } from '../../i18n/language.js';
+import { createStatusLine } from '../common/status-line.js';
+import type { View } from '../common/view.js';
+import { createTaskForm } from './task-form.js';
+
+/** The `gov:form` schemas of each deployed version's elements, read once per version. */
+const formsByVersion = new Map<string, Promise<Record<string, unknown>>>();
+
+async function taskFormSchema(task: Task): Promise<unknown> {
+  const view = await api<CaseView>(`/api/cases/${encodeURIComponent(task.caseId)}`);
+  const key = `${view.process}@${view.version}`;
+  let forms = formsByVersion.get(key);
+  if (!forms) {
+    forms = api<DefinitionVersion>(`/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`).then(async (d) => {
+      const { graph } = await parseBpmn(d.xml);
+      return Object.fromEntries(Object.values(graph?.nodes ?? {}).map((n) => [n.id, n.form]));
+    });
+    formsByVersion.set(key, forms);
+  }
+  return (await forms)[task.elementId] ?? null;
+}
+
+export function createInboxView(): View {
+  const status = createStatusLine('reflow-inbox-status');
+  const list = h('div', { class: 'reflow-inbox' });
+  const editor = h('div', { class: 'reflow-task-editor', id: 'reflow-task-editor' });
+
+  async function openTask(task: Task): Promise<void> {
+    replaceChildren(editor, t('Loading…'));
+    let schema: unknown = null;
+    try {
+      schema = await taskFormSchema(task);
+    } catch {
+      // without the form the variables are typed as JSON
+    }
+    const form = createTaskForm(schema);
+    const submit = async (event: Event) => {
+      event.preventDefault();
+      let variables: Record<string, unknown>;
+      try {
+        variables = form.variables();
+      } catch (error) {
+        return status.set('error', (error as Error).message);
+      }
+      try {
+        const after = await api<CaseView>(`/api/tasks/${encodeURIComponent(task.id)}/complete`, { method: 'POST', body: { variables } });
+        status.set('ok', t('Completed "{name}"; the case is {status}', { name: task.name ?? task.elementId, status: t(after.status) }));
+        replaceChildren(editor);
+        await refresh(false);
+      } catch (error) {
+        status.error(error);
+      }
+    };
+    replaceChildren(
+      editor,
+      h(
+        'form',
+        { id: 'reflow-task-form', onSubmit: submit },
+        h('h3', null, `${t('Complete')}: ${task.name ?? task.elementId}`),
+        h('p', null, h('a', { href: `#/case/${encodeURIComponent(task.caseId)}` }, t('case {id}', { id: task.caseId }))),
+        form.element,
+        h('div', { class: 'reflow-form-actions' }, h('button', { type: 'submit', class: 'reflow-primary', id: 'reflow-task-submit' }, t('Complete')), h('button', { type: 'button', onClick: () => replaceChildren(editor) }, t('Cancel'))),
+      ),
+    );
+  }
+
+  async function refresh(announce = true): Promise<void> {
+    try {
+      const tasks = await api<Task[]>('/api/tasks?status=open');
+      const now = Date.now();
+      replaceChildren(
+        list,
+        tasks.length === 0
+          ? h('p', { id: 'reflow-inbox-empty' }, t('No open tasks'))
+          : h(
+              'table',
+              { class: 'reflow-table', id: 'reflow-tasks' },
+              h('thead', null, h('tr', null, ['Task', 'Case', 'Department', 'Created', 'Due', ''].map((c) => h('th', null, c ? t(c) : '')))),
+              h(
+                'tbody',
+                null,
+                tasks.map((task) => {
+                  const overdue = task.overdue ?? (task.dueAt !== null && Date.parse(task.dueAt) < now);
+                  return h(
+                    'tr',
+                    { class: overdue ? 'reflow-overdue' : '', 'data-task-id': task.id, 'data-element-id': task.elementId },
+                    h('td', null, task.name ?? task.elementId),
+                    h('td', null, h('a', { href: `#/case/${encodeURIComponent(task.caseId)}` }, task.caseId)),
+                    h('td', null, task.department ?? '—'),
+                    h('td', null, formatTime(task.createdAt)),
+                    h('td', null, formatTime(task.dueAt), overdue ? h('span', { class: 'reflow-overdue-mark' }, ` ${t('overdue')}`) : null),
+                    h('td', null, h('button', { class: 'reflow-task-open', onClick: () => openTask(task) }, t('Complete…'))),
+                  );
+                }),
+              ),
+            ),
+      );
+      if (announce) status.set('info', t('{n} open tasks', { n: tasks.length }));
+    } catch (error) {
+      replaceChildren(list);
+      status.error(error);
+    }
+  }
+
+  const element = h(
+    'section',
+    { class: 'reflow-view', id: 'view-inbox' },
+    h('div', { class: 'reflow-toolbar' }, h('button', { id: 'reflow-inbox-refresh', onClick: () => refresh() }, t('Refresh'))),
+    status.element,
+    h('div', { class: 'reflow-inbox-body' }, list, editor),
+  );
+  return { element, show: () => refresh() };
+}

@@ -47,8 +47,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
   };
 }
 
+/** Every department named (not computed) by a step of a deployed process: the demo tokens' departments. */
+async function deployedDepartments(database: OpenedDatabase, definitions: DefinitionStore): Promise<string[]> {
+  const versions = await database.db.selectFrom('definition_versions').select('id').execute();
+  const names = new Set<string>();
+  for (const { id } of versions) {
+    const definition = await definitions.load(id);
+    for (const node of Object.values(definition?.graph.nodes ?? {})) {
+      if (node.department && !node.department.startsWith('=')) names.add(node.department);
+    }
+  }
+  return [...names];
+}
+
 export async function startNode(config: NodeConfig): Promise<ReflowNode> {
-  const { principals, created } = loadTokens(config.tokensFile);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const definitions = new DefinitionStore(database.db);
   const service = new CaseService(database.db, definitions, { handlers: config.handlers, clock: config.clock });
@@ -59,6 +71,8 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
       deployed.push({ key: result.key, version: result.version, created: result.created });
     }
   }
+  const departments = await deployedDepartments(database, definitions);
+  const { principals, created } = loadTokens(config.tokensFile, departments.length > 0 ? departments : undefined);
   const app = await buildApp({ db: database.db, service, definitions, principals, logger: config.logger });
   const scheduler = new TimerScheduler(database.db, service, {
     nodeId: `${process.pid}-${randomUUID().slice(0, 8)}`,

@@ -14,7 +14,7 @@ export interface Principal {
   name: string;
 }
 
-const DEMO_DEPARTMENTS = ['市场监管', '公安', '税务', '人社', '公积金中心', '住建', '自然资源', '消防', '人防', '档案', '政务服务中心'];
+const DEMO_DEPARTMENTS = ['市场监管', '公安', '税务', '人社', '公积金中心'];
 
 /** Reads and checks a tokens file; a broken file is a start-up error naming the entry. */
 export function parseTokens(text: string, source: string): Principal[] {
@@ -37,8 +37,11 @@ export function parseTokens(text: string, source: string): Principal[] {
   });
 }
 
-/** Loads the tokens file, creating it with demo tokens when missing; `created` tells whether to print them. */
-export function loadTokens(file: string): { principals: Principal[]; created: boolean } {
+/**
+ * Loads the tokens file, creating it with demo tokens when missing (one per role, and one per department of
+ * the deployed processes); `created` tells whether to print them.
+ */
+export function loadTokens(file: string, departments: string[] = DEMO_DEPARTMENTS): { principals: Principal[]; created: boolean } {
   if (existsSync(file)) return { principals: parseTokens(readFileSync(file, 'utf8'), file), created: false };
   const make = () => randomBytes(12).toString('hex');
   const entries = [
@@ -46,7 +49,7 @@ export function loadTokens(file: string): { principals: Principal[]; created: bo
     { token: make(), role: 'designer' },
     { token: make(), role: 'intake' },
     { token: make(), role: 'auditor' },
-    ...DEMO_DEPARTMENTS.map((department) => ({ token: make(), role: 'department', department })),
+    ...[...new Set(departments)].sort().map((department) => ({ token: make(), role: 'department', department })),
   ];
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 });

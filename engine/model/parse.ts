@@ -346,6 +346,10 @@ function readEvent(element: Element): { event: EventDefinition | null; count: nu
         count,
       };
     case 'timer': {
+      const workingDays = first.workingDays ?? first.$attrs?.['gov:workingDays'];
+      if (workingDays !== undefined && workingDays !== null && String(workingDays).trim() !== '') {
+        return { event: { kind, timer: 'workingDays', expression: String(workingDays).trim() }, count };
+      }
       const timer = first.timeDuration ? 'duration' : first.timeDate ? 'date' : first.timeCycle ? 'cycle' : null;
       const expression = body(first.timeDuration ?? first.timeDate ?? first.timeCycle);
       return { event: { kind, timer: timer ?? 'duration', expression: timer ? (expression ?? '') : '' }, count };

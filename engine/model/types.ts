@@ -19,7 +19,8 @@ export interface Material {
   required: boolean;
 }
 
-export type TimerKind = 'duration' | 'date' | 'cycle';
+/** `workingDays`: `gov:workingDays` on the timer definition — due N working days later (法定/承诺时限, 超时默认). */
+export type TimerKind = 'duration' | 'date' | 'cycle' | 'workingDays';
 
 export type EventDefinition =
   | { kind: 'message'; name: string }

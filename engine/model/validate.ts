@@ -4,6 +4,7 @@
  * a definition is compiled; this module knows only the model.
  */
 import { parseExpression } from 'feelin';
+import { timerExpressionError } from './timer-expression.js';
 import { feelSource } from './feel.js';
 import { parseBpmn } from './parse.js';
 import {
@@ -353,7 +354,9 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
 
     const event = node.event;
     if (event?.kind === 'timer') {
-      if (event.expression.trim() === '') {
+      if (event.timer === 'workingDays' && !(Number(event.expression) >= 0)) {
+        add(node.id, 'invalidTimeLimit', 'error', `gov:workingDays of timer ${describe(node)} must be a number of working days ≥ 0, not '${event.expression}'`);
+      } else if (event.expression.trim() === '') {
         add(
           node.id,
           'missingTimerExpression',
@@ -362,6 +365,9 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
         );
       } else if (event.expression.trim().startsWith('=')) {
         expression(node.id, `the timer expression of ${describe(node)}`, event.expression);
+      } else if (event.timer !== 'workingDays') {
+        const problem = timerExpressionError(event.timer, event.expression);
+        if (problem) add(node.id, 'invalidTimerExpression', 'error', `timer ${describe(node)}: ${problem}`);
       }
     }
     if (event?.kind === 'message' && event.name.trim() === '') {

@@ -17,7 +17,8 @@ import type {
   Variables,
 } from '../elements/state.js';
 import { startEventSubprocess } from '../elements/sub-process.js';
-import { parseCycle, parseDate, parseDuration } from '../elements/timer-expression.js';
+import { parseCycle, parseDate, parseDuration } from '../model/timer-expression.js';
+import { getDefaultCalendar } from '../calendar/index.js';
 import { ExpressionError, evaluateFeel } from '../model/feel.js';
 import type { FlowNode, ProcessGraph } from '../model/types.js';
 import type { CompiledDefinition, DefinitionSource } from './definition.js';
@@ -457,7 +458,9 @@ export class CaseRun implements ElementContext {
     let dueAt: number | null = null;
     let repeat: number | null | undefined;
     let intervalMs: number | undefined;
-    if (event.timer === 'duration') {
+    if (event.timer === 'workingDays') {
+      dueAt = (this.options.calendar ?? getDefaultCalendar()).addWorkingDays(this.now, Number(raw));
+    } else if (event.timer === 'duration') {
       const ms = parseDuration(raw);
       dueAt = ms === null ? null : this.now + ms;
     } else if (event.timer === 'date') {

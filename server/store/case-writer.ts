@@ -181,6 +181,8 @@ function planCtes(plan: WritePlan) {
     tm_new AS (
       INSERT INTO timers (id, case_id, element_id, due_at)
       SELECT x.* FROM gate, jsonb_to_recordset(${json(plan.newTimers)}) AS x(id text, case_id text, element_id text, due_at timestamptz)),
+    wake AS (
+      SELECT pg_notify('reflow_timers', gate.id) FROM gate WHERE ${plan.newTimers.length > 0}),
     audit AS (
       INSERT INTO audit_events (case_id, seq, type, at, actor, payload, prev_hash, hash)
       SELECT x.* FROM gate, jsonb_to_recordset(${json(plan.audit)}) AS x(
@@ -207,7 +209,7 @@ export async function writeCommand(db: Db, caseId: string, revision: number, row
       WHERE id = ${caseId} AND revision = ${revision}
       RETURNING id),
     ${planCtes(plan)}
-    SELECT (SELECT count(*) FROM gate)::int AS applied`.execute(db);
+    SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(db);
   return Number(result.rows[0]?.applied ?? 0) === 1;
 }
 
@@ -239,6 +241,6 @@ export async function writeStart(db: Db, c: NewCase, row: CaseRowValues, plan: W
       FROM k
       RETURNING id),
     ${planCtes(plan)}
-    SELECT (SELECT count(*) FROM gate)::int AS applied`.execute(db);
+    SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(db);
   return Number(result.rows[0]?.applied ?? 0) === 1;
 }

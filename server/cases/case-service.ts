@@ -69,6 +69,33 @@ export interface CaseView {
   timeline: StepView[];
 }
 
+/** What the API view reads off a cases row. */
+type CaseHeader = {
+  id: string;
+  process_key: string;
+  version: number;
+  business_key: string | null;
+  channel: string | null;
+  materials: string[];
+  started_at: Date;
+  status: string;
+  ended_at: Date | null;
+  snapshot: unknown;
+  trips: number;
+  corrected: boolean;
+  working_ms: number | string | bigint | null;
+};
+
+/** The row values a command leaves, as the view reads them. */
+const outcome = (values: CaseRowValues) => ({
+  status: values.status,
+  ended_at: values.endedAt === null ? null : new Date(values.endedAt),
+  snapshot: values.snapshot,
+  trips: values.trips,
+  corrected: values.corrected,
+  working_ms: values.workingMs,
+});
+
 type CaseRow = {
   id: string;
   definition_id: string;
@@ -163,7 +190,16 @@ export class CaseService {
       const known = await this.db.selectFrom('idempotency_keys').select('case_id').where('key', '=', idempotencyKey ?? '').executeTakeFirstOrThrow();
       return { view: await this.view(known.case_id), created: false };
     }
-    return { view: await this.viewOf({ ...newCase, status: snapshot.status, endedAt: snapshot.endedAt, snapshot, trips: values.trips, corrected: values.corrected, workingMs: values.workingMs }), created: true };
+    const header = {
+      id: caseId,
+      process_key: definition.key,
+      version: definition.version,
+      business_key: newCase.businessKey,
+      channel: newCase.channel,
+      materials,
+      started_at: new Date(now),
+    };
+    return { view: await this.viewOf({ ...header, ...outcome(values) }), created: true };
   }
 
   private loadCase(caseId: string): Promise<CaseRow | undefined> {
@@ -200,21 +236,7 @@ export class CaseService {
       });
       const values = await this.rowValues(caseId, snapshot, plan, now);
       if (await writeCommand(this.db, caseId, row.revision, values, plan)) {
-        return this.viewOf({
-          id: caseId,
-          processKey: row.process_key,
-          version: row.version,
-          businessKey: row.business_key,
-          channel: row.channel,
-          materials: row.materials,
-          startedAt: row.started_at.getTime(),
-          status: snapshot.status,
-          endedAt: snapshot.endedAt,
-          snapshot,
-          trips: values.trips,
-          corrected: values.corrected,
-          workingMs: values.workingMs,
-        });
+        return this.viewOf({ ...row, ...outcome(values) });
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1))); // another command won: read again
     }
@@ -286,38 +308,25 @@ export class CaseService {
   }
 
   /** The API's view of a case whose row values are known: only its steps are read. */
-  private async viewOf(c: {
-    id: string;
-    processKey: string;
-    version: number;
-    businessKey: string | null;
-    channel: string | null;
-    materials: string[];
-    startedAt: number;
-    status: string;
-    endedAt: number | null;
-    snapshot: CaseSnapshot;
-    trips: number;
-    corrected: boolean;
-    workingMs: number | null;
-  }): Promise<CaseView> {
+  private async viewOf(c: CaseHeader): Promise<CaseView> {
     const steps = await this.db.selectFrom('steps').selectAll().where('case_id', '=', c.id).orderBy('entered_at').orderBy('seq').execute();
     const perDay = this.calendar.msPerWorkingDay;
+    const snapshot = c.snapshot as CaseSnapshot;
     return {
       id: c.id,
-      process: c.processKey,
+      process: c.process_key,
       version: c.version,
-      businessKey: c.businessKey,
+      businessKey: c.business_key,
       status: c.status,
       channel: c.channel,
-      startedAt: new Date(c.startedAt).toISOString(),
-      endedAt: c.endedAt === null ? null : new Date(c.endedAt).toISOString(),
-      variables: c.snapshot.variables ?? {},
+      startedAt: c.started_at.toISOString(),
+      endedAt: c.ended_at?.toISOString() ?? null,
+      variables: snapshot.variables ?? {},
       materials: c.materials ?? [],
       trips: c.trips,
       firstTime: !c.corrected,
-      workingDays: c.workingMs === null ? null : c.workingMs / perDay,
-      incidents: (c.snapshot.incidents ?? []).map((i) => ({ elementId: i.elementId, message: i.message })),
+      workingDays: c.working_ms === null ? null : Number(c.working_ms) / perDay,
+      incidents: (snapshot.incidents ?? []).map((i) => ({ elementId: i.elementId, message: i.message })),
       timeline: steps.map((s) => ({
         id: s.id,
         elementId: s.element_id,
@@ -337,21 +346,7 @@ export class CaseService {
   async view(caseId: string): Promise<CaseView> {
     const row = await this.db.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirst();
     if (!row) throw new NotFound(`case '${caseId}' does not exist`);
-    return this.viewOf({
-      id: row.id,
-      processKey: row.process_key,
-      version: row.version,
-      businessKey: row.business_key,
-      channel: row.channel,
-      materials: row.materials,
-      startedAt: row.started_at.getTime(),
-      status: row.status,
-      endedAt: row.ended_at?.getTime() ?? null,
-      snapshot: row.snapshot as CaseSnapshot,
-      trips: row.trips,
-      corrected: row.corrected,
-      workingMs: row.working_ms === null ? null : Number(row.working_ms),
-    });
+    return this.viewOf(row);
   }
 
   /** Fires a due timer (the scheduler's command); a timer already gone is dropped quietly. */

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { principalOf } from '../plugins/auth.js';
 import { Problem } from '../problems.js';
 import type { Principal } from '../auth/tokens.js';
-import { caseSchema, problemResponses, variablesSchema } from './schemas.js';
+import { caseSchema, caseSummarySchema, problemResponses, variablesSchema } from './schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } as const;
 const channelSchema = { type: 'string', enum: ['online', 'window', 'app', 'sms', 'phone', 'mail'] } as const;
@@ -75,21 +75,6 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  const summary = {
-    type: 'object',
-    properties: {
-      id: { type: 'string' },
-      process: { type: 'string' },
-      version: { type: 'integer' },
-      businessKey: { type: ['string', 'null'] },
-      status: { type: 'string' },
-      channel: { type: ['string', 'null'] },
-      startedAt: { type: 'string' },
-      endedAt: { type: ['string', 'null'] },
-      trips: { type: 'integer' },
-      workingDays: { type: ['number', 'null'] },
-    },
-  } as const;
 
   app.get(
     '/api/cases',
@@ -111,7 +96,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           },
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: summary }, next: { type: ['string', 'null'] } } },
+          200: { type: 'object', properties: { items: { type: 'array', items: caseSummarySchema }, next: { type: ['string', 'null'] } } },
           ...problemResponses,
         },
       },

@@ -114,14 +114,9 @@ export async function definitionRoutes(app: FastifyInstance, options: { maxBpmnB
           200: {
             type: 'object',
             properties: {
-              id: { type: 'string' },
-              key: { type: 'string' },
-              version: { type: 'integer' },
-              name: { type: ['string', 'null'] },
-              deployedAt: { type: 'string' },
+              ...deployedSchema.properties,
               xml: { type: 'string' },
               metrics: { type: 'object', additionalProperties: true },
-              warnings: { type: 'array', items: findingSchema },
             },
           },
           ...problemResponses,

@@ -102,5 +102,12 @@ export class TimerScheduler {
       this.listener = null;
     }
     await this.running;
+    // hand back what this node claimed but did not fire, so another node need not wait out the lease
+    await this.db
+      .updateTable('timers')
+      .set({ claimed_by: null, claimed_until: null })
+      .where('claimed_by', '=', this.options.nodeId)
+      .execute()
+      .catch((error) => this.options.onError?.(error));
   }
 }

@@ -142,6 +142,22 @@ for (const database of testDatabases()) {
     },
   );
 
+  t.test(`a node that shuts down gracefully hands its claims back at once (${database.name})`, async (t) => {
+    // given a timer claimed by a node that is stopping
+    const r = await rig(await database.open(), t);
+    const caseId = await r.startCase();
+    r.clock.now += 2_000;
+    const leaving = r.scheduler('leaving-node');
+    t.equal((await leaving.claim()).length, 1);
+    // when it stops
+    await leaving.stop();
+    // then the claim is released and another node fires the timer without waiting out the lease
+    const [row] = await timerRows(r.db);
+    t.equal(row.claimed_by, null);
+    t.equal(await r.scheduler('other').tick(), 1);
+    t.equal((await r.fired(caseId)).length, 1);
+  });
+
   t.test(`a timer whose case moved on is dropped quietly (${database.name})`, async (t) => {
     const r = await rig(await database.open(), t);
     // a node claims a due timer; before it fires, the task is completed and the case ends

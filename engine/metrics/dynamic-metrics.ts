@@ -33,7 +33,15 @@ export interface StepFigures {
 
 /** How one figure was obtained: the method and how many cases (steps, ratings) it was computed from. */
 export interface FigureSource {
-  method: 'count' | 'rollup' | 'percentile_cont' | 'histogram' | 'ratings' | 'no-ratings' | 'no-time-limit' | 'memory';
+  method:
+    | 'count'
+    | 'rollup'
+    | 'percentile_cont'
+    | 'histogram'
+    | 'ratings'
+    | 'no-ratings'
+    | 'no-time-limit'
+    | 'memory';
   from: number;
 }
 
@@ -46,6 +54,8 @@ export interface MetricsMethod {
   histogramBucketDays: number;
   /** Largest possible error of a histogram percentile, in working days (0 when exact). */
   maxErrorDays: number;
+  /** Completed cases that were imported from an event log (the rest ran on the engine). */
+  importedCases: number;
   figures: Record<string, FigureSource>;
 }
 
@@ -88,7 +98,8 @@ export function percentileCont(sorted: readonly number[], p: number): number | n
 }
 
 /** The histogram bucket of a working duration. */
-export const bucketOf = (workingMs: number): number => Math.min(Math.floor(workingMs / BUCKET_MS), BUCKET_CAP);
+export const bucketOf = (workingMs: number): number =>
+  Math.min(Math.floor(workingMs / BUCKET_MS), BUCKET_CAP);
 
 export interface Bucket {
   bucket: number;
@@ -152,13 +163,20 @@ export function change(before: number | null | undefined, after: number | null |
 }
 
 /** Pairs every figure that is a number (or null) on either side, by name. */
-export function compareFigures(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, Change> {
+export function compareFigures(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, Change> {
   const numeric = (v: unknown): boolean => typeof v === 'number' || v === null;
   const names = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   const out: Record<string, Change> = {};
   for (const name of names) {
     if (!numeric(before[name]) && !numeric(after[name])) continue;
-    if ((before[name] !== undefined && !numeric(before[name])) || (after[name] !== undefined && !numeric(after[name]))) continue;
+    if (
+      (before[name] !== undefined && !numeric(before[name])) ||
+      (after[name] !== undefined && !numeric(after[name]))
+    )
+      continue;
     out[name] = change(before[name] as number | null, after[name] as number | null);
   }
   return out;
@@ -170,10 +188,17 @@ export interface CaseOutcome {
   workingMs: number | null;
   trips: number;
   corrected: boolean;
-  steps: { elementId: string; name: string | null; status: string; workingMs: number | null; timeLimit: number | null }[];
+  steps: {
+    elementId: string;
+    name: string | null;
+    status: string;
+    workingMs: number | null;
+    timeLimit: number | null;
+  }[];
 }
 
-const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length);
+const mean = (values: number[]): number | null =>
+  values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;
 
 /** The dynamic metrics of cases held in memory, exactly, by the definitions above (no ratings: satisfaction null). */
 export function dynamicMetricsOf(
@@ -182,7 +207,9 @@ export function dynamicMetricsOf(
 ): DynamicMetrics {
   const perDay = options.msPerWorkingDay;
   const completed = cases.filter((c) => c.status === 'completed');
-  const days = completed.flatMap((c) => (c.workingMs === null ? [] : [c.workingMs / perDay])).sort((a, b) => a - b);
+  const days = completed
+    .flatMap((c) => (c.workingMs === null ? [] : [c.workingMs / perDay]))
+    .sort((a, b) => a - b);
   const limit = options.timeLimitDays;
   const stepsByElement = new Map<string, { name: string | null; days: number[]; breaches: number }>();
   for (const c of completed) {
@@ -199,7 +226,10 @@ export function dynamicMetricsOf(
     name: e.name,
     count: e.days.length,
     meanWorkingDays: mean(e.days),
-    p90WorkingDays: percentileCont([...e.days].sort((a, b) => a - b), 0.9),
+    p90WorkingDays: percentileCont(
+      [...e.days].sort((a, b) => a - b),
+      0.9,
+    ),
     breaches: e.breaches,
   }));
   const n = completed.length;
@@ -213,7 +243,10 @@ export function dynamicMetricsOf(
     meanTrips: mean(completed.map((c) => c.trips)),
     firstTimeRate: n === 0 ? null : completed.filter((c) => !c.corrected).length / n,
     onTimeRate:
-      limit === null || days.length === 0 ? null : completed.filter((c) => c.workingMs !== null && isOnTime(c.workingMs, limit, perDay)).length / days.length,
+      limit === null || days.length === 0
+        ? null
+        : completed.filter((c) => c.workingMs !== null && isOnTime(c.workingMs, limit, perDay)).length /
+          days.length,
     satisfaction: null,
     badRatings: 0,
     steps,
@@ -223,11 +256,14 @@ export function dynamicMetricsOf(
       exactPercentileLimit: EXACT_PERCENTILE_LIMIT,
       histogramBucketDays: BUCKET_MS / perDay,
       maxErrorDays: 0,
+      importedCases: 0,
       figures: Object.fromEntries(
-        ['meanWorkingDays', 'medianWorkingDays', 'p90WorkingDays', 'onTimeRate'].map((f) => [f, from(days.length)]).concat(
-          ['completed', 'meanTrips', 'firstTimeRate'].map((f) => [f, from(n)]),
-          [['cases', from(cases.length)]],
-        ),
+        ['meanWorkingDays', 'medianWorkingDays', 'p90WorkingDays', 'onTimeRate']
+          .map((f) => [f, from(days.length)])
+          .concat(
+            ['completed', 'meanTrips', 'firstTimeRate'].map((f) => [f, from(n)]),
+            [['cases', from(cases.length)]],
+          ),
       ),
     },
   };

@@ -354,8 +354,13 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
 
     const event = node.event;
     if (event?.kind === 'timer') {
-      if (event.timer === 'workingDays' && !(Number(event.expression) >= 0)) {
-        add(node.id, 'invalidTimeLimit', 'error', `gov:workingDays of timer ${describe(node)} must be a number of working days ≥ 0, not '${event.expression}'`);
+      if (event.timer === 'workingDays' && !event.expression.startsWith('=') && !(Number(event.expression) >= 0)) {
+        add(
+          node.id,
+          'invalidTimeLimit',
+          'error',
+          `gov:workingDays of timer ${describe(node)} must be a number of working days ≥ 0 or a FEEL expression starting with '=', not '${event.expression}'`,
+        );
       } else if (event.expression.trim() === '') {
         add(
           node.id,

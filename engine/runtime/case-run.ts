@@ -459,7 +459,11 @@ export class CaseRun implements ElementContext {
     let repeat: number | null | undefined;
     let intervalMs: number | undefined;
     if (event.timer === 'workingDays') {
-      dueAt = (this.options.calendar ?? getDefaultCalendar()).addWorkingDays(this.now, Number(raw));
+      const days = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(days) || days < 0) {
+        this.incident(node.id, `gov:workingDays of timer '${node.id}' gave '${raw}', not a number of working days ≥ 0`);
+      }
+      dueAt = (this.options.calendar ?? getDefaultCalendar()).addWorkingDays(this.now, days);
     } else if (event.timer === 'duration') {
       const ms = parseDuration(raw);
       dueAt = ms === null ? null : this.now + ms;

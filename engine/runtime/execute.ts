@@ -6,7 +6,14 @@ import { caseMachine } from './case-machine.js';
 import { CaseRun, IncidentSignal, type RunOptions } from './case-run.js';
 import type { CompiledDefinition } from './definition.js';
 
-export type ExecuteOptions = RunOptions;
+export interface ExecuteOptions extends RunOptions {
+  /**
+   * Apply the command to the given snapshot itself instead of a copy, and return it: for callers that keep no
+   * earlier state (simulation, benchmarks), saving a deep copy per command. A command that throws may leave
+   * the snapshot partly changed. Default false: the caller's snapshot is never modified.
+   */
+  inPlace?: boolean;
+}
 
 export interface ExecuteResult {
   snapshot: CaseSnapshot;
@@ -39,7 +46,9 @@ function newCase(definition: CompiledDefinition, command: Extract<CaseCommand, {
 /** Applies the command inside a CaseRun, settling every token; an incident fails the case. */
 function run(definition: CompiledDefinition, current: CaseSnapshot | null, command: CaseCommand, options: ExecuteOptions, events: CaseEvent[]): CaseSnapshot {
   const state: CaseSnapshot = current
-    ? structuredClone(current)
+    ? options.inPlace
+      ? current
+      : structuredClone(current)
     : newCase(definition, command as Extract<CaseCommand, { type: 'start' }>, options.now, (command as { caseId?: string }).caseId ?? options.newId?.('case') ?? 'case-1');
   const caseRun = new CaseRun(state, definition, options);
   try {
@@ -115,9 +124,62 @@ function applyCommand(caseRun: CaseRun, state: CaseSnapshot, definition: Compile
 }
 
 /**
+ * The lifecycle machine's answers, remembered. caseMachine (case-machine.ts) accepts a command by the state it
+ * is in, and after the command moves on by guards that read only the case's `status`; so whether a state accepts
+ * a command type, and the state after it given the resulting status, are fixed, and XState is asked once per
+ * combination rather than once per command (a machine transition cost more than running most commands).
+ */
+const accepted = new Map<string, Map<string, boolean>>();
+const following = new Map<string, Map<string, Map<string, string>>>();
+
+const machineAt = (lifecycle: string, status: string) =>
+  lifecycle === 'new'
+    ? initialSnapshot
+    : caseMachine.resolveState({ value: lifecycle, context: { case: { status } as CaseSnapshot } });
+
+/** The inner map of `memo` under `key` (nested maps: no key string built per command). */
+function within<V>(memo: Map<string, V>, key: string, create: () => V): V {
+  let inner = memo.get(key);
+  if (inner === undefined) {
+    inner = create();
+    memo.set(key, inner);
+  }
+  return inner;
+}
+
+function accepts(lifecycle: string, type: CaseCommand['type']): boolean {
+  const known = within(accepted, lifecycle, () => new Map<string, boolean>());
+  let answer = known.get(type);
+  if (answer === undefined) {
+    let applied = false;
+    transition(caseMachine, machineAt(lifecycle, 'active'), {
+      type,
+      apply: (current) => {
+        applied = true;
+        return current ?? ({ status: 'active' } as CaseSnapshot);
+      },
+    });
+    answer = applied;
+    known.set(type, answer);
+  }
+  return answer;
+}
+
+function lifecycleAfter(lifecycle: string, type: CaseCommand['type'], status: string): string {
+  const known = within(within(following, lifecycle, () => new Map<string, Map<string, string>>()), type, () => new Map<string, string>());
+  let next = known.get(status);
+  if (next === undefined) {
+    const [after] = transition(caseMachine, machineAt(lifecycle, 'active'), { type, apply: () => ({ status }) as CaseSnapshot });
+    next = String(after.value);
+    known.set(status, next);
+  }
+  return next;
+}
+
+/**
  * `(definition, snapshot, command) → (snapshot, events)`: pure and deterministic given `options.now` and
- * `options.newId`. The snapshot is plain JSON; the caller's snapshot is not modified. Throws
- * CommandRejected when the command does not apply (task not open, nothing waits for the message…).
+ * `options.newId`. The snapshot is plain JSON; the caller's snapshot is not modified (unless `options.inPlace`).
+ * Throws CommandRejected when the command does not apply (task not open, nothing waits for the message…).
  */
 export function execute(
   definition: CompiledDefinition,
@@ -128,21 +190,15 @@ export function execute(
   if (snapshot && snapshot.definitionId !== definition.id) {
     throw new Error(`case '${snapshot.id}' runs on definition '${snapshot.definitionId}', not '${definition.id}'`);
   }
-  const events: CaseEvent[] = [];
-  const machineSnapshot = snapshot
-    ? caseMachine.resolveState({ value: snapshot.lifecycle, context: { case: snapshot } })
-    : initialSnapshot;
-  const [next] = transition(caseMachine, machineSnapshot, {
-    type: command.type,
-    apply: (current) => run(definition, current, command, options, events),
-  });
-  const result = next.context.case;
-  if (!result || result === snapshot) {
+  const lifecycle = snapshot ? snapshot.lifecycle : 'new';
+  if (!accepts(lifecycle, command.type)) {
     throw new CommandRejected(
-      snapshot ? 'notActive' : 'notActive',
+      'notActive',
       snapshot ? `case '${snapshot.id}' is ${snapshot.status}: it accepts no '${command.type}'` : `a case must be started first (got '${command.type}')`,
     );
   }
-  result.lifecycle = String(next.value);
+  const events: CaseEvent[] = [];
+  const result = run(definition, snapshot, command, options, events);
+  result.lifecycle = lifecycleAfter(lifecycle, command.type, result.status);
   return { snapshot: result, events };
 }

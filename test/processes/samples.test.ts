@@ -670,6 +670,7 @@ t.test('好差评 rectification loop', async (t) => {
     ratedCaseId: 'case-20260105-001',
     level: 1,
     comment: '窗口人员态度差，多次往返',
+    deadlineDays: 5,
   };
 
   t.test('rectify path: 受理-核实-整改-反馈-回访', async (t) => {

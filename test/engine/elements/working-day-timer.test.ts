@@ -3,7 +3,17 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { getDefaultCalendar } from '../../../engine/calendar/index.js';
 import { compileDefinition } from '../../../engine/runtime/definition.js';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beijing, deploy, local, scheduledTimers, steps } from './harness.js';
+
+/** Deploys a variant of the fixture (written to a temporary file, as the harness reads fixtures from disk). */
+async function deployXml(xml: string, now: number) {
+  const file = join(tmpdir(), `reflow-working-day-${process.pid}.bpmn`);
+  writeFileSync(file, xml);
+  return deploy(new URL(`file://${file}`), ['deemed_approval'], { now, calendar: getDefaultCalendar() });
+}
 
 const fixture = new URL('./working-day-timer.bpmn', import.meta.url);
 
@@ -32,5 +42,18 @@ t.test('gov:workingDays that is not a number is refused at deploy', async (t) =>
   const result = await compileDefinition(xml);
   // then the finding names the timer
   t.equal(result.ok, false);
-  t.match(result.findings, [{ elementId: 'overdue', type: 'invalidAttributeValue', severity: 'error', message: /workingDays/ }]);
+  t.match(result.findings, [{ elementId: 'overdue', type: 'invalidTimeLimit', severity: 'error', message: /workingDays/ }]);
+});
+
+t.test('gov:workingDays may be a FEEL expression over the case variables', async (t) => {
+  // given the limit in a variable (a rectification deadline, configurable per case)
+  const xml = readFileSync(fixture, 'utf8').replace('gov:workingDays="20"', 'gov:workingDays="=deadlineDays"');
+  const h = await deployXml(xml, beijing('2026-01-05 09:00'));
+  // when cases start with 2 days and with no number
+  h.start('deemed_approval', { deadlineDays: 2 });
+  const bad = h.start('deemed_approval', { deadlineDays: 'soon' });
+  // then the first is due after 2 working days; the second fails with an incident naming the timer
+  t.same(scheduledTimers(h.events)[0], { elementId: 'overdue', dueAt: '2026-01-06 17:00' });
+  t.equal(h.case(bad.id).status, 'failed');
+  t.match(h.case(bad.id).incidents, [{ elementId: 'overdue', message: /soon/ }]);
 });

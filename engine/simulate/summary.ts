@@ -1,0 +1,249 @@
+/**
+ * The summary of a simulation run: the dynamic metrics exactly as the metrics API defines them (API.md §4,
+ * computed by `dynamicMetricsOf`, so a run written into the database shows the same figures there), the ratings
+ * drawn, per-step waiting and processing (Prosimos' definitions: waiting = start − enabled, processing =
+ * complete − start, both in working time), and per-department utilisation. `formatSummary` prints it as a
+ * table: fixed decimals, no wall-clock time, so one seed gives byte-identical text.
+ */
+import type { WorkingCalendar } from '../calendar/index.js';
+import { type DynamicMetrics, dynamicMetricsOf } from '../metrics/dynamic-metrics.js';
+import { staticMetrics } from '../metrics/static-metrics.js';
+import type { CompiledDefinition } from '../runtime/definition.js';
+import type { SimulationResult } from './simulator.js';
+
+const MS_PER_HOUR = 3_600_000;
+
+export interface StepSummary {
+  elementId: string;
+  name: string | null;
+  departments: string[];
+  /** Completed steps of completed cases (as the metrics count them). */
+  count: number;
+  meanWorkingDays: number | null;
+  p90WorkingDays: number | null;
+  breaches: number;
+  /** Work items done by staff (all cases), their mean waiting and processing in working hours. */
+  worked: number;
+  meanWaitingHours: number | null;
+  meanProcessingHours: number | null;
+}
+
+export interface DepartmentSummary {
+  name: string;
+  staff: number | null;
+  tasks: number;
+  busyHours: number;
+  /** Busy time over staff × working time of the period; null for unlimited staff. */
+  utilisation: number | null;
+  meanWaitingHours: number | null;
+  maxQueue: number;
+}
+
+export interface SimulationSummary {
+  process: { key: string; version: number; name: string | null };
+  seed: number | string;
+  period: { start: string; end: string; workingDays: number };
+  timeLimitDays: number | null;
+  cases: { arrived: number; completed: number; active: number; failed: number; cancelled: number };
+  /** The metrics API's `dynamic` figures for these cases, satisfaction and bad ratings from the drawn ratings. */
+  dynamic: Omit<DynamicMetrics, 'method' | 'steps'>;
+  ratings: { rated: number; levels: Record<'1' | '2' | '3' | '4' | '5', number> };
+  steps: StepSummary[];
+  departments: DepartmentSummary[];
+  commands: number;
+  waiting: { elementId: string; cases: number }[];
+  incidents: { elementId: string; message: string; cases: number }[];
+  warnings: string[];
+}
+
+/** Summarises a run; `definition` supplies the committed limit (static `timeLimitDays`) and the step order. */
+export function summarise(result: SimulationResult, definition: CompiledDefinition, calendar: WorkingCalendar): SimulationSummary {
+  const perDay = calendar.msPerWorkingDay;
+  const timeLimitDays = staticMetrics(definition.graph).timeLimitDays;
+  const metrics = dynamicMetricsOf(
+    result.cases.map((c) => c.outcome),
+    { timeLimitDays, msPerWorkingDay: perDay },
+  );
+  const levels = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as Record<'1' | '2' | '3' | '4' | '5', number>;
+  for (const r of result.ratings) levels[String(r.level) as keyof typeof levels]++;
+  const rated = result.ratings.length;
+  const { method: _method, steps: metricSteps, ...figures } = metrics;
+  const dynamic = {
+    ...figures,
+    satisfaction: rated === 0 ? null : (levels['4'] + levels['5']) / rated,
+    badRatings: levels['1'] + levels['2'],
+  };
+  const order = new Map(Object.keys(definition.graph.nodes).map((id, i) => [id, i]));
+  const rank = (id: string) => order.get(id) ?? Number.MAX_SAFE_INTEGER;
+  const worked = new Map(result.steps.map((s) => [s.elementId, s]));
+  const ids = [...new Set([...metricSteps.map((s) => s.elementId), ...result.steps.map((s) => s.elementId)])].sort(
+    (a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0),
+  );
+  const steps: StepSummary[] = ids.map((id) => {
+    const m = metricSteps.find((s) => s.elementId === id);
+    const w = worked.get(id);
+    const node = definition.graph.nodes[id];
+    return {
+      elementId: id,
+      name: m?.name ?? w?.name ?? node?.name ?? null,
+      departments: w?.departments ?? (node?.department ? [node.department] : []),
+      count: m?.count ?? 0,
+      meanWorkingDays: m?.meanWorkingDays ?? null,
+      p90WorkingDays: m?.p90WorkingDays ?? null,
+      breaches: m?.breaches ?? 0,
+      worked: w?.worked ?? 0,
+      meanWaitingHours: w && w.worked > 0 ? w.waitingMs / w.worked / MS_PER_HOUR : null,
+      meanProcessingHours: w && w.worked > 0 ? w.processingMs / w.worked / MS_PER_HOUR : null,
+    };
+  });
+  const available = calendar.workingMsBetween(result.start, result.end);
+  const departments = result.departments
+    .map((d) => ({
+      name: d.name,
+      staff: d.staff,
+      tasks: d.tasks,
+      busyHours: d.busyMs / MS_PER_HOUR,
+      utilisation: d.staff === null || available === 0 ? null : d.busyMs / (d.staff * available),
+      meanWaitingHours: d.tasks === 0 ? null : d.waitingMs / d.tasks / MS_PER_HOUR,
+      maxQueue: d.maxQueue,
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const count = (status: string) => result.cases.filter((c) => c.status === status).length;
+  const incidents = new Map<string, { elementId: string; message: string; cases: number }>();
+  for (const c of result.cases) {
+    for (const i of c.incidents) {
+      const key = `${i.elementId}\u0000${i.message}`;
+      const entry = incidents.get(key) ?? { elementId: i.elementId, message: i.message, cases: 0 };
+      entry.cases++;
+      incidents.set(key, entry);
+    }
+  }
+  return {
+    process: { key: result.process.key, version: result.process.version, name: result.process.name },
+    seed: result.seed,
+    period: { start: new Date(result.start).toISOString(), end: new Date(result.end).toISOString(), workingDays: available / perDay },
+    timeLimitDays,
+    cases: { arrived: result.cases.length, completed: count('completed'), active: count('active'), failed: count('failed'), cancelled: count('cancelled') },
+    dynamic,
+    ratings: { rated, levels },
+    steps,
+    departments,
+    commands: result.commands,
+    waiting: result.waiting,
+    incidents: [...incidents.values()],
+    warnings: result.warnings,
+  };
+}
+
+// ── text ──────────────────────────────────────────────────────────────────
+
+/** Display width: CJK and full-width characters take two columns. */
+function width(text: string): number {
+  let w = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    w += (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) || (code >= 0xffe0 && code <= 0xffe6) ? 2 : 1;
+  }
+  return w;
+}
+
+const pad = (text: string, n: number, right = false): string => {
+  const fill = ' '.repeat(Math.max(0, n - width(text)));
+  return right ? fill + text : text + fill;
+};
+
+function table(header: string[], rows: string[][], rightFrom: number): string[] {
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]))));
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], i >= rightFrom)).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+const fixed = (value: number | null | undefined, digits: number): string => (value === null || value === undefined ? '—' : value.toFixed(digits));
+const percent = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
+const stamp = (iso: string): string => {
+  // the period in Beijing time, minutes precision
+  const d = new Date(Date.parse(iso) + 8 * MS_PER_HOUR);
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} +08:00`;
+};
+
+/** The summary as a printable table, Chinese labels with English beside them. */
+export function formatSummary(s: SimulationSummary): string {
+  const d = s.dynamic;
+  const out: string[] = [];
+  out.push(`${s.process.name ?? s.process.key} — ${s.process.key} v${s.process.version} · 模拟 simulation · 种子 seed ${s.seed}`);
+  out.push(`期间 period: ${stamp(s.period.start)} → ${stamp(s.period.end)} (${s.period.workingDays.toFixed(1)} 工作日 working days)`);
+  out.push(
+    `案件 cases: ${s.cases.arrived} 受理 arrived · ${s.cases.completed} 办结 completed · ${s.cases.active} 在办 open · ${s.cases.failed} 失败 failed · ${s.commands} 引擎命令 engine commands`,
+  );
+  out.push(
+    `办理时间 duration (工作日 working days): 平均 mean ${fixed(d.meanWorkingDays, 2)} · 中位 median ${fixed(d.medianWorkingDays, 2)} · P90 ${fixed(d.p90WorkingDays, 2)}`,
+  );
+  out.push(
+    `一次性办结率 first-time ${percent(d.firstTimeRate)} · 按时办结率 on-time ${percent(d.onTimeRate)} (承诺时限 limit ${s.timeLimitDays ?? '—'} 工作日 days) · 平均跑动 mean trips ${fixed(d.meanTrips, 2)}`,
+  );
+  const r = s.ratings;
+  out.push(
+    `好差评 ratings: ${r.rated} 条 rated · 满意度 satisfaction (4–5) ${percent(d.satisfaction)} · 差评 bad (1–2) ${d.badRatings} · 各级 levels 5/4/3/2/1 = ${r.levels['5']}/${r.levels['4']}/${r.levels['3']}/${r.levels['2']}/${r.levels['1']}`,
+  );
+  out.push('');
+  out.push(
+    ...table(
+      ['环节 step', '部门 department', '次数 count', '等待 wait h', '办理 work h', '平均 mean wd', 'P90 wd', '超时 breaches'],
+      s.steps.map((st) => [
+        st.name ?? st.elementId,
+        st.departments.length > 2 ? `${st.departments.length} 个部门 depts` : st.departments.join('、') || '—',
+        String(st.count),
+        fixed(st.meanWaitingHours, 2),
+        fixed(st.meanProcessingHours, 2),
+        fixed(st.meanWorkingDays, 3),
+        fixed(st.p90WorkingDays, 3),
+        String(st.breaches),
+      ]),
+      2,
+    ),
+  );
+  out.push('');
+  out.push(
+    ...table(
+      ['部门 department', '人员 staff', '任务 tasks', '忙时 busy h', '利用率 utilisation', '平均等待 wait h', '最长队列 max queue'],
+      s.departments.map((dep) => [
+        dep.name || '—',
+        dep.staff === null ? '不限 unlimited' : String(dep.staff),
+        String(dep.tasks),
+        fixed(dep.busyHours, 1),
+        percent(dep.utilisation),
+        fixed(dep.meanWaitingHours, 2),
+        String(dep.maxQueue),
+      ]),
+      1,
+    ),
+  );
+  if (s.waiting.length > 0) {
+    out.push('');
+    out.push(`在办案件停在 open cases wait at: ${s.waiting.map((w) => `${w.elementId} × ${w.cases}`).join(', ')}`);
+  }
+  for (const i of s.incidents) out.push(`故障 incident ${i.elementId} × ${i.cases}: ${i.message}`);
+  for (const w of s.warnings) out.push(`注意 note: ${w}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** Two runs side by side (before → after): the figures the comparison dashboard shows, with their change. */
+export function formatComparison(before: SimulationSummary, after: SimulationSummary): string {
+  const figures: [string, (s: SimulationSummary) => number | null, number][] = [
+    ['平均办理时间 mean working days', (s) => s.dynamic.meanWorkingDays, 2],
+    ['中位 median working days', (s) => s.dynamic.medianWorkingDays, 2],
+    ['P90 working days', (s) => s.dynamic.p90WorkingDays, 2],
+    ['平均跑动 mean trips', (s) => s.dynamic.meanTrips, 2],
+    ['一次性办结率 first-time rate', (s) => s.dynamic.firstTimeRate, 3],
+    ['按时办结率 on-time rate', (s) => s.dynamic.onTimeRate, 3],
+    ['满意度 satisfaction', (s) => s.dynamic.satisfaction, 3],
+  ];
+  const rows = figures.map(([label, get, digits]) => {
+    const b = get(before);
+    const a = get(after);
+    const change = a === null || b === null || b === 0 ? '—' : `${(((a - b) / b) * 100).toFixed(1)}%`;
+    return [label, fixed(b, digits), fixed(a, digits), change];
+  });
+  const head = `${before.process.key}: v${before.process.version} → v${after.process.version} (模拟 simulated, seed ${after.seed})`;
+  return `${[head, ...table(['指标 figure', `改革前 before v${before.process.version}`, `改革后 after v${after.process.version}`, '变化 change'], rows, 1)].join('\n')}\n`;
+}

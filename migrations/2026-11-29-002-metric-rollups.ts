@@ -17,16 +17,17 @@ const SHARDS = 8;
 
 /** The four upserts that add the completed cases selected by `where` (over `cases c`) to the rollups. */
 const rollUp = (where: string): string => `
-  INSERT INTO version_rollups AS r (process_key, version, shard, completed, timed, sum_working_ms, on_time, first_time, sum_trips)
-  SELECT c.process_key, c.version, (hashtext(c.id) & ${SHARDS - 1})::smallint, count(*), count(c.working_ms),
-         coalesce(sum(c.working_ms), 0),
+  INSERT INTO version_rollups AS r
+         (process_key, version, shard, completed, imported, timed, sum_working_ms, on_time, first_time, sum_trips)
+  SELECT c.process_key, c.version, (hashtext(c.id) & ${SHARDS - 1})::smallint, count(*), count(*) FILTER (WHERE c.imported),
+         count(c.working_ms), coalesce(sum(c.working_ms), 0),
          count(*) FILTER (WHERE c.working_ms <= (d.static_metrics->>'timeLimitDays')::float8 * s.ms_per_working_day),
          count(*) FILTER (WHERE NOT c.corrected), coalesce(sum(c.trips), 0)
     FROM cases c JOIN definition_versions d ON d.id = c.definition_id CROSS JOIN metric_settings s
    WHERE ${where} AND c.status = 'completed'
    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
   ON CONFLICT (process_key, version, shard) DO UPDATE SET
-    completed = r.completed + excluded.completed, timed = r.timed + excluded.timed,
+    completed = r.completed + excluded.completed, imported = r.imported + excluded.imported, timed = r.timed + excluded.timed,
     sum_working_ms = r.sum_working_ms + excluded.sum_working_ms, on_time = r.on_time + excluded.on_time,
     first_time = r.first_time + excluded.first_time, sum_trips = r.sum_trips + excluded.sum_trips;
 
@@ -76,7 +77,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     `INSERT INTO metric_settings VALUES (1, 25200000, 252000, 100000, ${SHARDS})`,
     `CREATE TABLE version_rollups (
     process_key text NOT NULL, version integer NOT NULL, shard smallint NOT NULL,
-    completed bigint NOT NULL, timed bigint NOT NULL, sum_working_ms bigint NOT NULL,
+    completed bigint NOT NULL, imported bigint NOT NULL, timed bigint NOT NULL, sum_working_ms bigint NOT NULL,
     on_time bigint NOT NULL, first_time bigint NOT NULL, sum_trips bigint NOT NULL,
     PRIMARY KEY (process_key, version, shard))`,
     `CREATE TABLE case_duration_buckets (

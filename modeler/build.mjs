@@ -27,9 +27,16 @@ function removeStale(dir, keep) {
     return;
   }
   for (const name of entries) {
+    if (name.endsWith('.partial')) continue; // another build's file on its way
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) removeStale(path, keep);
-    else if (!keep.has(path) && !name.endsWith('.partial')) rmSync(path, { force: true });
+    let isDirectory;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      continue; // renamed or removed meanwhile
+    }
+    if (isDirectory) removeStale(path, keep);
+    else if (!keep.has(path)) rmSync(path, { force: true });
   }
 }
 
@@ -76,7 +83,13 @@ export async function buildModeler({ outdir = join(root, 'dist', 'modeler'), min
     .flatMap(([, out]) => out.imports.filter((i) => i.kind === 'import-statement').map((i) => relative(assets, join(root, i.path))))
     .map((chunk) => `<link rel="modulepreload" href="/assets/${chunk}">`)
     .join('\n    ');
-  const html = template.replaceAll('{{version}}', version).replace('{{preloads}}', preloads);
+  // the diagram icon font is requested only once the palette is drawn: fetching it early saves that round trip
+  // (the same URL as the stylesheet's, query included, or the browser fetches it twice)
+  const css = result.outputFiles.find((f) => f.path.endsWith('style.css'))?.text ?? '';
+  const fonts = [...new Set([...css.matchAll(/url\("?\.\/([^")]+\.woff2[^")]*)"?\)/g)].map((m) => m[1]))].map(
+    (font) => `<link rel="preload" href="/assets/${font}" as="font" type="font/woff2" crossorigin>`,
+  );
+  const html = template.replaceAll('{{version}}', version).replace('{{preloads}}', [preloads, ...fonts].filter(Boolean).join('\n    '));
   const indexPath = join(outdir, 'index.html');
   writeAtomically(indexPath, html);
   written.add(indexPath);
@@ -90,6 +103,7 @@ export async function buildModeler({ outdir = join(root, 'dist', 'modeler'), min
 }
 
 export const built = await buildModeler();
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+// run as a build script (`node modeler/build.mjs`, or `npm run build` through server/build.mjs): say what it did
+if (process.argv[1]?.endsWith('build.mjs')) {
   console.log(`modeler: ${built.files} files, ${(built.bytes / 1024).toFixed(0)} KiB in ${built.ms} ms → ${relative(root, built.outdir)}/`);
 }

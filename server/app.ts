@@ -6,10 +6,16 @@ import type { Principal } from './auth/tokens.js';
 import type { CaseService } from './cases/case-service.js';
 import type { Db } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
-import { problemsPlugin } from './plugins/problems.js';
+import { inputGuardPlugin } from './plugins/input-guard.js';
+import { frameworkErrorHandler, problemsPlugin } from './plugins/problems.js';
+import { auditRoutes } from './routes/audit.js';
 import { caseRoutes } from './routes/cases.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
+import { modelerRoutes } from './routes/modeler.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { ratingRoutes } from './routes/ratings.js';
+import { RatingService } from './ratings/rating-service.js';
 import { taskRoutes } from './routes/tasks.js';
 import type { DefinitionStore } from './store/definition-store.js';
 
@@ -21,6 +27,8 @@ export interface AppOptions {
   /** Largest accepted BPMN document, in bytes. */
   maxBpmnBytes?: number;
   logger?: FastifyServerOptions['logger'];
+  /** 好差评; built from the case service when not given. */
+  ratings?: RatingService;
   /** Extra routes registered by later features (metrics, modeler…). */
   extend?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -36,6 +44,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    frameworkErrors: frameworkErrorHandler,
   });
   app.decorate('reflow', { db: options.db, service: options.service, definitions: options.definitions });
   await app.register(problemsPlugin);
@@ -52,10 +61,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { principals: options.principals });
+  await app.register(inputGuardPlugin);
   await app.register(healthRoutes);
   await app.register(definitionRoutes, { maxBpmnBytes: options.maxBpmnBytes ?? 5 * 1024 * 1024 });
   await app.register(caseRoutes);
   await app.register(taskRoutes);
+  await app.register(auditRoutes);
+  await app.register(modelerRoutes);
+  await app.register(metricsRoutes);
+  app.decorate('ratings', options.ratings ?? new RatingService(options.db, options.service));
+  await app.register(ratingRoutes);
   if (options.extend) await options.extend(app);
   return app;
 }

@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import { loadTokens, type Principal } from './auth/tokens.js';
 import { CaseService } from './cases/case-service.js';
 import { type OpenedDatabase, openDatabase } from './db/database.js';
+import { RatingService } from './ratings/rating-service.js';
 import { TimerScheduler } from './scheduler/timer-scheduler.js';
 import { DefinitionStore } from './store/definition-store.js';
 
@@ -16,6 +17,10 @@ export interface NodeConfig {
   dataDir: string;
   tokensFile: string;
   pollMs?: number;
+  /** 好差评: working days to rectify a bad rating; days after which an unrated case gets the default rating, and its level. */
+  rectificationDays?: number;
+  defaultRatingDays?: number;
+  defaultRatingLevel?: number;
   logger?: FastifyServerOptions['logger'];
   handlers?: Record<string, ServiceHandler>;
   /** Deploy every .bpmn file of this folder at start (new content only). */
@@ -44,6 +49,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
     dataDir,
     tokensFile: resolve(env.REFLOW_TOKENS_FILE ?? join(dataDir, 'tokens.json')),
     pollMs: env.REFLOW_TIMER_POLL_MS ? Number(env.REFLOW_TIMER_POLL_MS) : undefined,
+    rectificationDays: env.REFLOW_RECTIFICATION_DAYS ? Number(env.REFLOW_RECTIFICATION_DAYS) : undefined,
+    defaultRatingDays: env.REFLOW_DEFAULT_RATING_DAYS ? Number(env.REFLOW_DEFAULT_RATING_DAYS) : undefined,
+    defaultRatingLevel: env.REFLOW_DEFAULT_RATING_LEVEL ? Number(env.REFLOW_DEFAULT_RATING_LEVEL) : undefined,
   };
 }
 
@@ -73,7 +81,16 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   }
   const departments = await deployedDepartments(database, definitions);
   const { principals, created } = loadTokens(config.tokensFile, departments.length > 0 ? departments : undefined);
-  const app = await buildApp({ db: database.db, service, definitions, principals, logger: config.logger });
+  const ratings = new RatingService(database.db, service, { deadlineDays: config.rectificationDays });
+  const app = await buildApp({ db: database.db, service, definitions, principals, ratings, logger: config.logger });
+  // unrated completed cases get the default rating (基本满意 after 7 days by default); every node may run it
+  const defaultRatings = () =>
+    ratings
+      .applyDefaults({ afterDays: config.defaultRatingDays, level: config.defaultRatingLevel })
+      .catch((error) => app.log.error({ err: error }, 'default ratings failed'));
+  await defaultRatings();
+  const ratingSweep = setInterval(defaultRatings, 10 * 60_000);
+  ratingSweep.unref();
   const scheduler = new TimerScheduler(database.db, service, {
     nodeId: `${process.pid}-${randomUUID().slice(0, 8)}`,
     pollMs: config.pollMs,
@@ -95,6 +112,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
       if (stopped) return;
       stopped = true;
       await app.close(); // in-flight requests finish first
+      clearInterval(ratingSweep);
       await scheduler.stop();
       await database.close();
     },

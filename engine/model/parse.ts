@@ -584,6 +584,9 @@ function malformedFinding(error: string): Finding {
   return { elementId: null, type: 'malformedXml', severity: 'error', message, ...at };
 }
 
+/** Moddle warnings turned into located findings; the rest are only counted. */
+const MAX_WARNINGS = 100;
+
 /** Parses BPMN XML. Never throws on bad input: every problem becomes a finding. */
 export async function parseBpmn(xml: string): Promise<ParseResult> {
   const findings: Finding[] = [];
@@ -596,9 +599,20 @@ export async function parseBpmn(xml: string): Promise<ParseResult> {
     return { graph: null, findings };
   }
   const source = sourceOf(xml);
-  for (const warning of result.warnings ?? []) {
+  // each warning is located by searching the document: a document with thousands of them (60,000 unknown
+  // attributes fit in a megabyte) would take minutes, so past MAX_WARNINGS the rest are counted, not located
+  const warnings = result.warnings ?? [];
+  for (const warning of warnings.slice(0, MAX_WARNINGS)) {
     const finding = warningFinding(warning, source);
     if (finding) findings.push(finding);
+  }
+  if (warnings.length > MAX_WARNINGS) {
+    findings.push({
+      elementId: null,
+      type: 'tooManyProblems',
+      severity: 'error',
+      message: `the document has ${warnings.length} problems; the first ${MAX_WARNINGS} are listed, ${warnings.length - MAX_WARNINGS} more are not: fix these first`,
+    });
   }
   findings.push(...attributeValueFindings(source));
   const definitions = result.rootElement;

@@ -540,7 +540,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
         cases.push(data);
         open.set(id, c);
         scheduleArrival(number + 1);
-        const command: CaseCommand = { type: 'start', caseId: id, variables: structuredClone(variables), ...(channel ? { channel } : {}) };
+        const command: CaseCommand = { type: 'start', caseId: id, variables: { ...variables }, ...(channel ? { channel } : {}) };
         apply(c, command, 'simulation:applicant', [id]);
         if (options.onProgress && arrived % 1000 === 0) options.onProgress(arrived, total);
         break;

@@ -103,6 +103,20 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface RatingsTable {
+  id: string;
+  case_id: string;
+  channel: string;
+  level: number;
+  comment: string | null;
+  element_id: string | null;
+  department: string | null;
+  defaulted: Generated<boolean>;
+  rated_at: Timestamp;
+  deadline_days: number | null;
+  rectification_case_id: string | null;
+}
+
 export interface Database {
   definition_versions: DefinitionVersionsTable;
   cases: CasesTable;
@@ -111,4 +125,5 @@ export interface Database {
   timers: TimersTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  ratings: RatingsTable;
 }

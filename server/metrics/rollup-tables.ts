@@ -5,7 +5,7 @@ import type { Db } from '../db/database.js';
 /** bigint: a number (PGlite, and pg with the int8 parser of server/db/database.ts) or a string. */
 type Count = ColumnType<number | string, number, number>;
 
-export interface MetricTables {
+export type MetricTables = {
   metric_settings: {
     id: number;
     ms_per_working_day: Count;
@@ -18,6 +18,8 @@ export interface MetricTables {
     version: number;
     shard: number;
     completed: Count;
+    /** Of which imported from an event log. */
+    imported: Count;
     timed: Count;
     sum_working_ms: Count;
     on_time: Count;
@@ -51,7 +53,7 @@ export interface MetricTables {
     steps: Count;
     sum_working_ms: Count;
   };
-}
+};
 
 /** The database with the rollup tables typed. */
 export const metricsDb = (db: Db) => db.withTables<MetricTables>();

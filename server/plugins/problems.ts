@@ -1,5 +1,5 @@
 /** Turns every error into application/problem+json: validation errors name each field; engine refusals are 409s. */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CommandRejected } from '../../engine/elements/state.js';
 import { BadRequest, NotFound } from '../cases/case-service.js';
@@ -12,6 +12,30 @@ function fieldOf(error: { instancePath?: string; params?: Record<string, unknown
   const extra = typeof error.params?.additionalProperty === 'string' ? `/${error.params.additionalProperty}` : '';
   const path = `${error.instancePath ?? ''}${missing}${extra}`.replace(/^\//, '').replace(/\//g, '.');
   return [context, path].filter(Boolean).join('.') || (context ?? '(body)');
+}
+
+/** PostgreSQL refusing a value the request carried (out of range, malformed, not storable, too deeply nested). */
+const INPUT_SQLSTATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05', '54001']);
+/** The database is restarting, shutting down or unreachable: the request may be retried. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)/i;
+
+function databaseProblem(error: Error): Problem | null {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && INPUT_SQLSTATES.has(code)) {
+    return new Problem(400, 'invalid-value', 'The request holds a value the database cannot take', `${error.message}: check the values sent`);
+  }
+  if ((typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_CODES.has(code))) || UNAVAILABLE_MESSAGE.test(error.message)) {
+    return new Problem(503, 'database-unavailable', 'The database is not available', 'the database does not answer right now (restarting or unreachable); nothing was changed unless a later read shows it: retry shortly');
+  }
+  return null;
+}
+
+/** Errors fastify raises before routing (a URL that is not valid percent-encoded UTF-8): problem+json like the rest. */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply.code(status).type('application/problem+json').send({ type: problemType('invalid-url'), title: 'The URL is not valid', status, detail: error.message });
 }
 
 function toProblem(error: FastifyError | Error): Problem {
@@ -30,6 +54,8 @@ function toProblem(error: FastifyError | Error): Problem {
     );
   }
   if (error instanceof CommandRejected) return new Problem(409, `case-${error.code}`, 'The case cannot take this command now', error.message);
+  const fromDatabase = databaseProblem(error);
+  if (fromDatabase) return fromDatabase;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const errors = fastifyError.validation.map((v) => ({
@@ -48,7 +74,9 @@ function toProblem(error: FastifyError | Error): Problem {
 export const problemsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (problem.status >= 500 && problem.status !== 503) request.log.error({ err: error }, 'request failed');
+    else if (problem.status === 503 || problem.code === 'invalid-value') request.log.warn({ err: error }, problem.title);
+    if (problem.status === 503) reply.header('retry-after', '1');
     reply
       .status(problem.status)
       .type('application/problem+json')

@@ -15,10 +15,28 @@ const deployedSchema = {
   },
 } as const;
 
+/** Whether the prolog (what precedes the root element: declaration, comments, processing instructions) has a DOCTYPE. */
+function prologHasDoctype(xml: string): boolean {
+  let i = 0;
+  for (;;) {
+    while (i < xml.length && /\s|\ufeff/.test(xml[i])) i++;
+    if (xml.startsWith('<?', i)) {
+      const end = xml.indexOf('?>', i + 2);
+      if (end < 0) return false;
+      i = end + 2;
+    } else if (xml.startsWith('<!--', i)) {
+      const end = xml.indexOf('-->', i + 4);
+      if (end < 0) return false;
+      i = end + 3;
+    } else {
+      return /^<!DOCTYPE/i.test(xml.slice(i, i + 9));
+    }
+  }
+}
+
 /** XML that declares a DOCTYPE or entities is refused outright: no entity expansion, no external fetches. */
 function refuseDoctype(xml: string): void {
-  const head = xml.slice(0, 64 * 1024);
-  if (/<!DOCTYPE/i.test(head) || /<!ENTITY/i.test(xml)) {
+  if (prologHasDoctype(xml) || /<!DOCTYPE/i.test(xml.slice(0, 64 * 1024)) || /<!ENTITY/i.test(xml)) {
     throw new Problem(400, 'doctype-refused', 'DOCTYPE and entities are not accepted', 'the BPMN document declares a DOCTYPE or entities: remove the <!DOCTYPE …> declaration (BPMN needs none)');
   }
 }

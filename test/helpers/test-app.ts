@@ -16,6 +16,7 @@ export const TOKENS = {
   market: 'dept-market-0001',
   police: 'dept-police-0001',
   tax: 'dept-tax-0001',
+  centre: 'dept-centre-0001',
 } as const;
 
 export const principals: Principal[] = parseTokens(
@@ -27,6 +28,7 @@ export const principals: Principal[] = parseTokens(
     { token: TOKENS.market, role: 'department', department: '市场监管' },
     { token: TOKENS.police, role: 'department', department: '公安' },
     { token: TOKENS.tax, role: 'department', department: '税务' },
+    { token: TOKENS.centre, role: 'department', department: '政务服务中心' },
   ]),
   'test tokens',
 );

@@ -1,7 +1,7 @@
 // Test databases: an embedded PGlite loaded from one template per run, and — when TEST_DATABASE_URL is set —
 // a fresh PostgreSQL database per test file, so tap's parallel files never share state.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
@@ -10,7 +10,13 @@ import { migrations } from '../../migrations/index.js';
 import { migrateToLatest, type OpenedDatabase } from '../../server/db/database.js';
 import type { Database } from '../../server/db/schema.js';
 
-const schemaHash = createHash('sha1').update(Object.keys(migrations).join(',')).update(readFileSync(new URL('../../migrations/2026-11-29-001-initial.ts', import.meta.url))).digest('hex').slice(0, 12);
+/** The template is rebuilt whenever any migration's text changes. */
+const migrationsDir = new URL('../../migrations/', import.meta.url);
+const schemaHash = readdirSync(migrationsDir)
+  .sort()
+  .reduce((hash, file) => hash.update(file).update(readFileSync(new URL(file, migrationsDir))), createHash('sha1').update(Object.keys(migrations).join(',')))
+  .digest('hex')
+  .slice(0, 12);
 const templatePath = join(tmpdir(), `reflow-pglite-template-${schemaHash}.tar.gz`);
 
 async function pgliteTemplate(): Promise<Blob> {

@@ -42,7 +42,11 @@ async function send(path: string, request: ApiRequest = {}): Promise<Response> {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(request.body);
   }
-  const response = await fetch(path, { method: request.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+  const response = await fetch(path, {
+    method: request.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body,
+  });
   if (!response.ok) {
     let problem: { title?: string; detail?: string; errors?: ApiFinding[] } = {};
     try {
@@ -50,7 +54,12 @@ async function send(path: string, request: ApiRequest = {}): Promise<Response> {
     } catch {
       // not a problem document (a proxy's error page): the status says enough
     }
-    throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? '', problem.errors ?? []);
+    throw new ApiError(
+      response.status,
+      problem.title ?? response.statusText,
+      problem.detail ?? '',
+      problem.errors ?? [],
+    );
   }
   return response;
 }
@@ -61,7 +70,10 @@ export async function api<T>(path: string, request?: ApiRequest): Promise<T> {
 }
 
 /** The status of a successful call with its JSON answer (deploy answers 201 for a new version, 200 for a known one). */
-export async function apiWithStatus<T>(path: string, request?: ApiRequest): Promise<{ status: number; body: T }> {
+export async function apiWithStatus<T>(
+  path: string,
+  request?: ApiRequest,
+): Promise<{ status: number; body: T }> {
   const response = await send(path, request);
   return { status: response.status, body: (await response.json()) as T };
 }

@@ -3,7 +3,6 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer.js';
 import govDescriptor from '../../../engine/model/gov-descriptor.json' with { type: 'json' };
 import { translateModule } from '../i18n/language.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js services are dynamically typed
 type Any = any;
 
 export interface ReadOnlyDiagram {
@@ -15,7 +14,13 @@ export interface ReadOnlyDiagram {
 }
 
 export function createReadOnlyDiagram(container: HTMLElement): ReadOnlyDiagram {
-  const viewer: Any = new NavigatedViewer({ container, additionalModules: [translateModule], moddleExtensions: { gov: govDescriptor } });
+  // bpmn-js is ESM without "type": "module"; TypeScript reads it as CommonJS, esbuild bundles it as ESM
+  const Viewer = NavigatedViewer as unknown as new (options: Record<string, unknown>) => Any;
+  const viewer: Any = new Viewer({
+    container,
+    additionalModules: [translateModule],
+    moddleExtensions: { gov: govDescriptor },
+  });
   const fit = () => {
     const canvas = viewer.get('canvas');
     canvas.resized();
@@ -33,7 +38,14 @@ export function createReadOnlyDiagram(container: HTMLElement): ReadOnlyDiagram {
 }
 
 /** Overlay helpers: a label under (or over) a shape. */
-export function addLabel(viewer: Any, elementId: string, className: string, text: string, title = '', where: 'below' | 'above' = 'below'): void {
+export function addLabel(
+  viewer: Any,
+  elementId: string,
+  className: string,
+  text: string,
+  title = '',
+  where: 'below' | 'above' = 'below',
+): void {
   const element = viewer.get('elementRegistry').get(elementId);
   if (!element || element.waypoints) return;
   const html = document.createElement('div');

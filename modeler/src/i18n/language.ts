@@ -13,7 +13,9 @@ export const language: Language = localStorage.getItem(LANGUAGE_KEY) === 'en' ? 
 /** The text in the current language, `{name}` placeholders replaced. */
 export function t(template: string, replacements: Record<string, string | number> = {}): string {
   const text = language === 'zh' ? (zh[template] ?? template) : template;
-  return text.replace(/{([^}]+)}/g, (whole, name: string) => (name in replacements ? String(replacements[name]) : whole));
+  return text.replace(/{([^}]+)}/g, (whole, name: string) =>
+    name in replacements ? String(replacements[name]) : whole,
+  );
 }
 
 /** A bpmn-js module that replaces its `translate` service. */

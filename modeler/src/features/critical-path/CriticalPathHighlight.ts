@@ -2,7 +2,6 @@
 import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
 import { ANALYSIS_EVENT } from '../live-validation/LiveValidation.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js services are dynamically typed
 type Any = any;
 
 const MARKER = 'reflow-critical';

@@ -6,10 +6,9 @@
 import { isTextAreaEntryEdited, TextAreaEntry } from '@bpmn-io/properties-panel';
 import { h } from '@bpmn-io/properties-panel/preact';
 import { useService } from 'bpmn-js-properties-panel';
-import { feelSyntaxProblem } from '../../analysis/diagram-analysis.js';
+import { feelSyntaxProblem } from '../../analysis/engine-loader.js';
 import { textEntry } from './GovFieldEntries.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js elements and moddle objects are dynamically typed
 type Any = any;
 
 function feelProblem(value: string, translate: (s: string) => string): string | null {
@@ -37,7 +36,8 @@ function ConditionEntry(props: { element: Any; id: string }): Any {
     getValue: () => bo.get('conditionExpression')?.get('body') ?? '',
     setValue: (value: string) => {
       const text = (value ?? '').trim();
-      const conditionExpression = text === '' ? undefined : bpmnFactory.create('bpmn:FormalExpression', { body: text });
+      const conditionExpression =
+        text === '' ? undefined : bpmnFactory.create('bpmn:FormalExpression', { body: text });
       modeling.updateProperties(element, { conditionExpression });
     },
   });
@@ -60,7 +60,10 @@ function ScriptEntry(props: { element: Any; id: string }): Any {
     getValue: () => bo.get('script') ?? '',
     setValue: (value: string) => {
       const text = (value ?? '').trim();
-      modeling.updateModdleProperties(element, bo, { script: text === '' ? undefined : text, scriptFormat: text === '' ? bo.get('scriptFormat') : 'feel' });
+      modeling.updateModdleProperties(element, bo, {
+        script: text === '' ? undefined : text,
+        scriptFormat: text === '' ? bo.get('scriptFormat') : 'feel',
+      });
     },
   });
 }
@@ -73,10 +76,21 @@ export function hasCondition(element: Any): boolean {
   return !source?.$instanceOf?.('bpmn:ParallelGateway') && !source?.$instanceOf?.('bpmn:EventBasedGateway');
 }
 
-export const conditionEntry = (element: Any) => ({ id: 'gov-condition', element, component: ConditionEntry, isEdited: isTextAreaEntryEdited });
-export const scriptEntry = (element: Any) => ({ id: 'gov-script', element, component: ScriptEntry, isEdited: isTextAreaEntryEdited });
+export const conditionEntry = (element: Any) => ({
+  id: 'gov-condition',
+  element,
+  component: ConditionEntry,
+  isEdited: isTextAreaEntryEdited,
+});
+export const scriptEntry = (element: Any) => ({
+  id: 'gov-script',
+  element,
+  component: ScriptEntry,
+  isEdited: isTextAreaEntryEdited,
+});
 
-const isScriptTask = (element: Any): boolean => element?.businessObject?.$instanceOf?.('bpmn:ScriptTask') === true;
+const isScriptTask = (element: Any): boolean =>
+  element?.businessObject?.$instanceOf?.('bpmn:ScriptTask') === true;
 
 export const hasExpressions = (element: Any): boolean => hasCondition(element) || isScriptTask(element);
 
@@ -85,6 +99,12 @@ export function expressionEntries(element: Any): Any[] {
   if (!isScriptTask(element)) return [conditionEntry(element)];
   return [
     scriptEntry(element),
-    textEntry(element, { id: 'gov-resultVariable', label: 'Result variable', property: 'gov:resultVariable', kind: 'name', target: (e: Any) => e.businessObject }),
+    textEntry(element, {
+      id: 'gov-resultVariable',
+      label: 'Result variable',
+      property: 'gov:resultVariable',
+      kind: 'name',
+      target: (e: Any) => e.businessObject,
+    }),
   ];
 }

@@ -4,7 +4,6 @@ import { h } from '@bpmn-io/properties-panel/preact';
 import { useService } from 'bpmn-js-properties-panel';
 import { ensureExtension, extensionOf, govTarget, removeExtension } from './gov-model.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js elements and moddle objects are dynamically typed
 type Any = any;
 
 function FormSchemaEntry(props: { element: Any; id: string }): Any {
@@ -18,7 +17,9 @@ function FormSchemaEntry(props: { element: Any; id: string }): Any {
     element,
     id,
     label: translate('Form (JSON Schema)'),
-    description: translate('Variables given at this point are validated against it, e.g. {"type":"object","required":["applicant"],"properties":{"applicant":{"type":"string"}}}'),
+    description: translate(
+      'Variables given at this point are validated against it, e.g. {"type":"object","required":["applicant"],"properties":{"applicant":{"type":"string"}}}',
+    ),
     debounce,
     rows: 4,
     monospace: true,
@@ -26,7 +27,9 @@ function FormSchemaEntry(props: { element: Any; id: string }): Any {
       if (!value || value.trim() === '') return null;
       try {
         const schema = JSON.parse(value);
-        return schema && typeof schema === 'object' && !Array.isArray(schema) ? null : translate('The form must be a JSON object (a JSON Schema)');
+        return schema && typeof schema === 'object' && !Array.isArray(schema)
+          ? null
+          : translate('The form must be a JSON object (a JSON Schema)');
       } catch (error) {
         return `${translate('Not valid JSON')}: ${(error as Error).message}`;
       }
@@ -45,4 +48,9 @@ function FormSchemaEntry(props: { element: Any; id: string }): Any {
   });
 }
 
-export const formEntry = (element: Any) => ({ id: 'gov-form', element, component: FormSchemaEntry, isEdited: isTextAreaEntryEdited });
+export const formEntry = (element: Any) => ({
+  id: 'gov-form',
+  element,
+  component: FormSchemaEntry,
+  isEdited: isTextAreaEntryEdited,
+});

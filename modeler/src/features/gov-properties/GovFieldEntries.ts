@@ -2,12 +2,16 @@
  * Generic properties-panel entries for one `gov:` attribute: a text field (optionally numeric or FEEL-checked)
  * and a checkbox. Each writes with `modeling.updateModdleProperties`, so every edit is one undoable command.
  */
-import { CheckboxEntry, isCheckboxEntryEdited, isTextFieldEntryEdited, TextFieldEntry } from '@bpmn-io/properties-panel';
+import {
+  CheckboxEntry,
+  isCheckboxEntryEdited,
+  isTextFieldEntryEdited,
+  TextFieldEntry,
+} from '@bpmn-io/properties-panel';
 import { h } from '@bpmn-io/properties-panel/preact';
 import { useService } from 'bpmn-js-properties-panel';
-import { feelSyntaxProblem } from '../../analysis/diagram-analysis.js';
+import { feelSyntaxProblem } from '../../analysis/engine-loader.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js elements and moddle objects are dynamically typed
 type Any = any;
 
 export type ValueKind = 'text' | 'days' | 'feelOrText' | 'name' | 'identifier';
@@ -24,12 +28,18 @@ export interface FieldSpec {
 }
 
 /** The problem with a typed value, in the words of the current language, or null. */
-export function valueProblem(kind: ValueKind, value: string, translate: (s: string) => string): string | null {
+export function valueProblem(
+  kind: ValueKind,
+  value: string,
+  translate: (s: string) => string,
+): string | null {
   const text = value.trim();
   if (text === '') return null;
   if (kind === 'days') {
     const days = Number(text);
-    return Number.isFinite(days) && days >= 0 ? null : translate('Enter a number of working days (0 or more), e.g. 5 or 0.5');
+    return Number.isFinite(days) && days >= 0
+      ? null
+      : translate('Enter a number of working days (0 or more), e.g. 5 or 0.5');
   }
   if (kind === 'feelOrText' && text.startsWith('=')) {
     const problem = feelSyntaxProblem(text);
@@ -85,9 +95,20 @@ function GovCheckbox(props: FieldSpec & { element: Any }): Any {
     description: description ? translate(description) : undefined,
     getValue: () => bo.get(property) === true,
     // unchecked removes the attribute: `false` is the default
-    setValue: (checked: boolean) => modeling.updateModdleProperties(element, bo, { [property]: checked ? true : undefined }),
+    setValue: (checked: boolean) =>
+      modeling.updateModdleProperties(element, bo, { [property]: checked ? true : undefined }),
   });
 }
 
-export const textEntry = (element: Any, spec: FieldSpec) => ({ ...spec, element, component: GovTextField, isEdited: isTextFieldEntryEdited });
-export const checkboxEntry = (element: Any, spec: FieldSpec) => ({ ...spec, element, component: GovCheckbox, isEdited: isCheckboxEntryEdited });
+export const textEntry = (element: Any, spec: FieldSpec) => ({
+  ...spec,
+  element,
+  component: GovTextField,
+  isEdited: isTextFieldEntryEdited,
+});
+export const checkboxEntry = (element: Any, spec: FieldSpec) => ({
+  ...spec,
+  element,
+  component: GovCheckbox,
+  isEdited: isCheckboxEntryEdited,
+});

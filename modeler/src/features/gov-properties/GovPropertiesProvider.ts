@@ -3,12 +3,11 @@
  * catch events), the materials list, and FEEL expressions (conditions, scripts) checked by the engine's parser.
  */
 import { expressionEntries, hasExpressions } from './ExpressionEntries.js';
-import { checkboxEntry, textEntry } from './GovFieldEntries.js';
 import { formEntry } from './FormEntry.js';
+import { checkboxEntry, textEntry } from './GovFieldEntries.js';
 import { govTarget, isProcessTarget } from './gov-model.js';
 import { materialsGroup } from './MaterialsGroup.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js elements and moddle objects are dynamically typed
 type Any = any;
 
 const is = (element: Any, type: string): boolean => element?.businessObject?.$instanceOf?.(type) === true;
@@ -16,18 +15,50 @@ const own = (element: Any) => element.businessObject;
 
 function processEntries(element: Any): Any[] {
   return [
-    textEntry(element, { id: 'gov-serviceCode', label: 'Service code', property: 'gov:serviceCode', target: govTarget }),
-    textEntry(element, { id: 'gov-process-timeLimit', label: 'Committed time limit (working days)', property: 'gov:timeLimit', kind: 'days', target: govTarget }),
-    textEntry(element, { id: 'gov-statutoryLimit', label: 'Statutory time limit (working days)', property: 'gov:statutoryLimit', kind: 'days', target: govTarget }),
+    textEntry(element, {
+      id: 'gov-serviceCode',
+      label: 'Service code',
+      property: 'gov:serviceCode',
+      target: govTarget,
+    }),
+    textEntry(element, {
+      id: 'gov-process-timeLimit',
+      label: 'Committed time limit (working days)',
+      property: 'gov:timeLimit',
+      kind: 'days',
+      target: govTarget,
+    }),
+    textEntry(element, {
+      id: 'gov-statutoryLimit',
+      label: 'Statutory time limit (working days)',
+      property: 'gov:statutoryLimit',
+      kind: 'days',
+      target: govTarget,
+    }),
     formEntry(element),
   ];
 }
 
 function touchpointEntries(element: Any): Any[] {
   return [
-    checkboxEntry(element, { id: 'gov-inPerson', label: 'Applicant comes in person (one trip)', property: 'gov:inPerson', target: own }),
-    checkboxEntry(element, { id: 'gov-correction', label: 'Correction request (补正)', property: 'gov:correction', target: own }),
-    checkboxEntry(element, { id: 'gov-pausesClock', label: 'Pauses the clock', property: 'gov:pausesClock', target: own }),
+    checkboxEntry(element, {
+      id: 'gov-inPerson',
+      label: 'Applicant comes in person (one trip)',
+      property: 'gov:inPerson',
+      target: own,
+    }),
+    checkboxEntry(element, {
+      id: 'gov-correction',
+      label: 'Correction request (补正)',
+      property: 'gov:correction',
+      target: own,
+    }),
+    checkboxEntry(element, {
+      id: 'gov-pausesClock',
+      label: 'Pauses the clock',
+      property: 'gov:pausesClock',
+      target: own,
+    }),
   ];
 }
 
@@ -41,19 +72,46 @@ function stepEntries(element: Any): Any[] {
       target: own,
       description: 'Defaults to the lane name; =expression for FEEL (e.g. =reviewer)',
     }),
-    textEntry(element, { id: 'gov-timeLimit', label: 'Time limit (working days)', property: 'gov:timeLimit', kind: 'days', target: own }),
+    textEntry(element, {
+      id: 'gov-timeLimit',
+      label: 'Time limit (working days)',
+      property: 'gov:timeLimit',
+      kind: 'days',
+      target: own,
+    }),
     ...touchpointEntries(element),
   ];
   if (is(element, 'bpmn:ServiceTask')) {
-    entries.push(textEntry(element, { id: 'gov-handler', label: 'Handler', property: 'gov:handler', kind: 'identifier', target: own }));
+    entries.push(
+      textEntry(element, {
+        id: 'gov-handler',
+        label: 'Handler',
+        property: 'gov:handler',
+        kind: 'identifier',
+        target: own,
+      }),
+    );
   }
   if (is(element, 'bpmn:UserTask')) entries.push(formEntry(element));
   const loop = own(element).get('loopCharacteristics');
   if (loop?.$instanceOf('bpmn:MultiInstanceLoopCharacteristics')) {
     const target = () => loop;
     entries.push(
-      textEntry(element, { id: 'gov-collection', label: 'Collection (FEEL)', property: 'gov:collection', kind: 'feelOrText', target, description: 'One instance per item, e.g. =reviewers' }),
-      textEntry(element, { id: 'gov-elementVariable', label: 'Element variable', property: 'gov:elementVariable', kind: 'name', target }),
+      textEntry(element, {
+        id: 'gov-collection',
+        label: 'Collection (FEEL)',
+        property: 'gov:collection',
+        kind: 'feelOrText',
+        target,
+        description: 'One instance per item, e.g. =reviewers',
+      }),
+      textEntry(element, {
+        id: 'gov-elementVariable',
+        label: 'Element variable',
+        property: 'gov:elementVariable',
+        kind: 'name',
+        target,
+      }),
     );
   }
   return entries;
@@ -74,15 +132,31 @@ export default class GovPropertiesProvider {
     return (groups: Any[]): Any[] => {
       const ours: Any[] = [];
       if (isProcessTarget(element)) {
-        ours.push({ id: 'gov-process', label: this.translate('Government service (gov)'), entries: processEntries(element) });
+        ours.push({
+          id: 'gov-process',
+          label: this.translate('Government service (gov)'),
+          entries: processEntries(element),
+        });
       } else if (is(element, 'bpmn:Activity')) {
-        ours.push({ id: 'gov-step', label: this.translate('Service step (gov)'), entries: stepEntries(element) });
+        ours.push({
+          id: 'gov-step',
+          label: this.translate('Service step (gov)'),
+          entries: stepEntries(element),
+        });
         ours.push(materialsGroup(element, this.injector));
       } else if (is(element, 'bpmn:CatchEvent')) {
-        ours.push({ id: 'gov-step', label: this.translate('Service step (gov)'), entries: touchpointEntries(element) });
+        ours.push({
+          id: 'gov-step',
+          label: this.translate('Service step (gov)'),
+          entries: touchpointEntries(element),
+        });
       }
       if (hasExpressions(element)) {
-        ours.push({ id: 'gov-expressions', label: this.translate('Expression (FEEL)'), entries: expressionEntries(element) });
+        ours.push({
+          id: 'gov-expressions',
+          label: this.translate('Expression (FEEL)'),
+          entries: expressionEntries(element),
+        });
       }
       const general = groups.findIndex((g) => g.id === 'general');
       groups.splice(general + 1, 0, ...ours);

@@ -8,7 +8,6 @@ import { useService } from 'bpmn-js-properties-panel';
 import { textEntry } from './GovFieldEntries.js';
 import { createModdleElement, ensureExtension, extensionOf, removeExtension } from './gov-model.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js elements and moddle objects are dynamically typed
 type Any = any;
 
 function SourceEntry(props: { element: Any; id: string; material: Any }): Any {
@@ -67,7 +66,14 @@ export function materialsGroup(element: Any, injector: Any): Any {
       label: material.get('name') || material.get('id') || translate('<unnamed material>'),
       autoFocusEntry: `${prefix}-name`,
       entries: [
-        textEntry(element, { id: `${prefix}-id`, label: 'Material ID', property: 'id', kind: 'identifier', target, description: 'The same document at several steps keeps the same id' }),
+        textEntry(element, {
+          id: `${prefix}-id`,
+          label: 'Material ID',
+          property: 'id',
+          kind: 'identifier',
+          target,
+          description: 'The same document at several steps keeps the same id',
+        }),
         textEntry(element, { id: `${prefix}-name`, label: 'Material name', property: 'name', target }),
         { id: `${prefix}-source`, element, material, component: SourceEntry, isEdited: isSelectEntryEdited },
         { id: `${prefix}-required`, element, material, component: RequiredEntry },
@@ -91,10 +97,18 @@ export function materialsGroup(element: Any, injector: Any): Any {
       const existing = extensionOf(bo, 'gov:Materials');
       if (existing) {
         const material = createModdleElement(bpmnFactory, 'gov:Material', attrs, existing);
-        modeling.updateModdleProperties(element, existing, { materials: [...existing.get('materials'), material] });
+        modeling.updateModdleProperties(element, existing, {
+          materials: [...existing.get('materials'), material],
+        });
       } else {
         const material = bpmnFactory.create('gov:Material', attrs);
-        material.$parent = ensureExtension(element, bo, 'gov:Materials', { materials: [material] }, { bpmnFactory, modeling });
+        material.$parent = ensureExtension(
+          element,
+          bo,
+          'gov:Materials',
+          { materials: [material] },
+          { bpmnFactory, modeling },
+        );
       }
     },
   };

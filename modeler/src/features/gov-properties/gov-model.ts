@@ -1,6 +1,5 @@
 /** Reading and writing the `gov:` extensions of a diagram element through bpmn-js commands (undoable). */
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js elements and moddle objects are dynamically typed
 type Any = any;
 
 /** The business object whose gov attributes an element edits: a pool edits its process. */
@@ -10,7 +9,8 @@ export function govTarget(element: Any): Any {
   return bo ?? null;
 }
 
-export const isProcessTarget = (element: Any): boolean => govTarget(element)?.$instanceOf?.('bpmn:Process') === true;
+export const isProcessTarget = (element: Any): boolean =>
+  govTarget(element)?.$instanceOf?.('bpmn:Process') === true;
 
 /** The first extension element of a type (`gov:Materials`, `gov:Form`), or undefined. */
 export function extensionOf(bo: Any, type: string): Any {
@@ -27,7 +27,13 @@ function create(bpmnFactory: Any, type: string, attrs: Record<string, unknown>, 
  * Puts an extension element of `type` on `bo`, creating `bpmn:extensionElements` when needed, in one command;
  * returns the extension element (new or existing).
  */
-export function ensureExtension(element: Any, bo: Any, type: string, attrs: Record<string, unknown>, services: { bpmnFactory: Any; modeling: Any }): Any {
+export function ensureExtension(
+  element: Any,
+  bo: Any,
+  type: string,
+  attrs: Record<string, unknown>,
+  services: { bpmnFactory: Any; modeling: Any },
+): Any {
   const existing = extensionOf(bo, type);
   if (existing) return existing;
   const { bpmnFactory, modeling } = services;
@@ -40,7 +46,9 @@ export function ensureExtension(element: Any, bo: Any, type: string, attrs: Reco
     return extension;
   }
   const extension = create(bpmnFactory, type, attrs, extensionElements);
-  modeling.updateModdleProperties(element, extensionElements, { values: [...extensionElements.get('values'), extension] });
+  modeling.updateModdleProperties(element, extensionElements, {
+    values: [...extensionElements.get('values'), extension],
+  });
   return extension;
 }
 
@@ -48,7 +56,9 @@ export function ensureExtension(element: Any, bo: Any, type: string, attrs: Reco
 export function removeExtension(element: Any, bo: Any, extension: Any, modeling: Any): void {
   const extensionElements = bo.get('extensionElements');
   if (!extensionElements) return;
-  modeling.updateModdleProperties(element, extensionElements, { values: extensionElements.get('values').filter((v: Any) => v !== extension) });
+  modeling.updateModdleProperties(element, extensionElements, {
+    values: extensionElements.get('values').filter((v: Any) => v !== extension),
+  });
 }
 
 export { create as createModdleElement };

@@ -2,11 +2,9 @@
  * Shows findings on the diagram: a marker class on each element (red outline for errors, amber for warnings)
  * and a badge with the number of findings whose title lists the messages.
  */
-import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
 import type { ApiFinding } from '../../api/types.js';
-import { ANALYSIS_EVENT, SERVER_FINDINGS_EVENT } from './LiveValidation.js';
+import { FINDINGS_EVENT, type FindingsEvent } from './LiveValidation.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js services are dynamically typed
 type Any = any;
 
 const MARKERS = ['reflow-error', 'reflow-warning'];
@@ -23,8 +21,7 @@ export default class FindingMarkers {
     private readonly overlays: Any,
     private readonly elementRegistry: Any,
   ) {
-    eventBus.on(ANALYSIS_EVENT, ({ analysis }: { analysis: DiagramAnalysis }) => this.show(analysis.findings));
-    eventBus.on(SERVER_FINDINGS_EVENT, ({ findings }: { findings: ApiFinding[] }) => this.show(findings));
+    eventBus.on(FINDINGS_EVENT, ({ findings }: FindingsEvent) => this.show(findings));
     eventBus.on('diagram.clear', () => {
       this.marked = [];
     });

@@ -1,16 +1,23 @@
 /**
  * Runs the engine's validator on the diagram as it is edited: after each change (debounced) the diagram is
- * saved to XML and analysed (findings, static metrics, critical path); the result is published on the event
- * bus as `reflow.analysis`. Findings the server gave at deploy are published as `reflow.serverFindings`.
+ * saved to XML and analysed (findings, static metrics, critical path) and the result published on the event
+ * bus as `reflow.analysis`. The findings to show — the analysis's, plus those the server gave when it refused
+ * a deployment, kept until the next change — are published as `reflow.findings`.
  */
-import { analyseDiagram, type DiagramAnalysis } from '../../analysis/diagram-analysis.js';
+import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
+import { engineAnalysis } from '../../analysis/engine-loader.js';
 import type { ApiFinding } from '../../api/types.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js services are dynamically typed
 type Any = any;
 
 export const ANALYSIS_EVENT = 'reflow.analysis';
-export const SERVER_FINDINGS_EVENT = 'reflow.serverFindings';
+export const FINDINGS_EVENT = 'reflow.findings';
+
+export interface FindingsEvent {
+  findings: ApiFinding[];
+  /** The part of `findings` the server gave at deploy. */
+  serverFindings: ApiFinding[];
+}
 
 /** Short enough to flag an element as it is drawn, long enough to skip the intermediate steps of a drag. */
 const DEBOUNCE_MS = 150;
@@ -20,16 +27,22 @@ export default class LiveValidation {
 
   /** The analysis of the diagram as last validated. */
   latest: DiagramAnalysis | null = null;
+  private serverFindings: ApiFinding[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private runs = 0;
-  private pending: Promise<DiagramAnalysis | null> | null = null;
 
   constructor(
     private readonly eventBus: Any,
     private readonly bpmnjs: Any,
   ) {
-    eventBus.on('import.done', () => this.schedule(0));
-    eventBus.on('commandStack.changed', () => this.schedule(DEBOUNCE_MS));
+    eventBus.on('import.done', () => {
+      this.serverFindings = [];
+      this.schedule(0);
+    });
+    eventBus.on('commandStack.changed', () => {
+      this.serverFindings = [];
+      this.schedule(DEBOUNCE_MS);
+    });
   }
 
   private schedule(delay: number): void {
@@ -38,27 +51,40 @@ export default class LiveValidation {
   }
 
   /** Validates now and publishes the result (an older run finishing later is dropped). */
-  async validateNow(): Promise<DiagramAnalysis | null> {
+  async validateNow(): Promise<DiagramAnalysis> {
     clearTimeout(this.timer);
     const run = ++this.runs;
-    this.pending = (async () => {
-      let analysis: DiagramAnalysis;
-      try {
-        const { xml } = await this.bpmnjs.saveXML({ format: false });
-        analysis = await analyseDiagram(xml);
-      } catch (error) {
-        analysis = { findings: [{ elementId: null, type: 'analysisFailed', severity: 'error', message: String((error as Error).message ?? error) }], metrics: null, criticalPath: [], graph: null };
-      }
-      if (run !== this.runs) return analysis;
-      this.latest = analysis;
-      this.eventBus.fire(ANALYSIS_EVENT, { analysis });
-      return analysis;
-    })();
-    return this.pending;
+    let analysis: DiagramAnalysis;
+    try {
+      const { xml } = await this.bpmnjs.saveXML({ format: false });
+      analysis = await (await engineAnalysis).analyseDiagram(xml);
+    } catch (error) {
+      const message = String((error as Error).message ?? error);
+      analysis = {
+        findings: [{ elementId: null, type: 'analysisFailed', severity: 'error', message }],
+        metrics: null,
+        criticalPath: [],
+        graph: null,
+      };
+    }
+    if (run !== this.runs) return analysis;
+    this.latest = analysis;
+    this.eventBus.fire(ANALYSIS_EVENT, { analysis });
+    this.publishFindings();
+    return analysis;
   }
 
   /** Shows the findings of a refused deployment (422) on the elements, until the next change. */
   showServerFindings(findings: ApiFinding[]): void {
-    this.eventBus.fire(SERVER_FINDINGS_EVENT, { findings });
+    this.serverFindings = findings.map((f) => ({ ...f, severity: f.severity ?? 'error' }));
+    this.publishFindings();
+  }
+
+  private publishFindings(): void {
+    const event: FindingsEvent = {
+      findings: [...(this.latest?.findings ?? []), ...this.serverFindings],
+      serverFindings: this.serverFindings,
+    };
+    this.eventBus.fire(FINDINGS_EVENT, event);
   }
 }

@@ -7,7 +7,6 @@ import { addLabel } from '../../diagram/read-only-diagram.js';
 import { formatFigure } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js services are dynamically typed
 type Any = any;
 
 export function markCase(viewer: Any, view: CaseView): void {
@@ -37,6 +36,13 @@ export function markCase(viewer: Any, view: CaseView): void {
   for (const incident of view.incidents) {
     if (!registry.get(incident.elementId)) continue;
     canvas.addMarker(incident.elementId, 'reflow-incident');
-    addLabel(viewer, incident.elementId, 'reflow-label-incident', `⚠ ${incident.message}`, incident.message, 'above');
+    addLabel(
+      viewer,
+      incident.elementId,
+      'reflow-label-incident',
+      `⚠ ${incident.message}`,
+      incident.message,
+      'above',
+    );
   }
 }

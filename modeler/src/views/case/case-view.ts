@@ -1,8 +1,8 @@
 /** 办件 — one case on its diagram (done, active, incidents) and its timeline. */
 import { api } from '../../api/client.js';
 import type { CaseSummary, CaseView, DefinitionVersion } from '../../api/types.js';
-import { formatFigure, formatTime, h, replaceChildren } from '../../dom.js';
 import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
+import { formatFigure, formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
@@ -15,7 +15,13 @@ function timelineTable(view: CaseView): HTMLTableElement {
     h(
       'thead',
       null,
-      h('tr', null, ['#', 'Step', 'Element', 'Type', 'Department', 'Status', 'Entered', 'Completed', 'Working days'].map((c) => h('th', null, t(c)))),
+      h(
+        'tr',
+        null,
+        ['#', 'Step', 'Element', 'Type', 'Department', 'Status', 'Entered', 'Completed', 'Working days'].map(
+          (c) => h('th', null, t(c)),
+        ),
+      ),
     ),
     h(
       'tbody',
@@ -58,7 +64,18 @@ export function createCaseView(): View {
       replaceChildren(
         recent,
         h('h3', null, t('Recent cases')),
-        h('ul', null, page.items.map((c) => h('li', null, h('a', { href: `#/case/${encodeURIComponent(c.id)}` }, c.businessKey ?? c.id), ` · ${c.process} v${c.version} · ${t(c.status)}`))),
+        h(
+          'ul',
+          null,
+          page.items.map((c) =>
+            h(
+              'li',
+              null,
+              h('a', { href: `#/case/${encodeURIComponent(c.id)}` }, c.businessKey ?? c.id),
+              ` · ${c.process} v${c.version} · ${t(c.status)}`,
+            ),
+          ),
+        ),
       );
     } catch {
       replaceChildren(recent); // a department lists no cases: it reaches its cases from the inbox
@@ -69,7 +86,9 @@ export function createCaseView(): View {
     input.value = id;
     try {
       const view = await api<CaseView>(`/api/cases/${encodeURIComponent(id)}`);
-      const definition = await api<DefinitionVersion>(`/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`);
+      const definition = await api<DefinitionVersion>(
+        `/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`,
+      );
       await diagram.open(definition.xml);
       markCase(diagram.viewer, view);
       replaceChildren(
@@ -92,7 +111,12 @@ export function createCaseView(): View {
   const element = h(
     'section',
     { class: 'reflow-view', id: 'view-case' },
-    h('div', { class: 'reflow-toolbar' }, h('label', null, t('Case'), ' ', input), h('button', { id: 'reflow-case-show', onClick: show }, t('Show'))),
+    h(
+      'div',
+      { class: 'reflow-toolbar' },
+      h('label', null, t('Case'), ' ', input),
+      h('button', { id: 'reflow-case-show', onClick: show }, t('Show')),
+    ),
     status.element,
     summary,
     container,

@@ -4,7 +4,8 @@ import type { DefinitionSummary } from '../../api/types.js';
 import { h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 
-export const loadDefinitions = (): Promise<DefinitionSummary[]> => api<DefinitionSummary[]>('/api/definitions');
+export const loadDefinitions = (): Promise<DefinitionSummary[]> =>
+  api<DefinitionSummary[]>('/api/definitions');
 
 export interface VersionPicker {
   element: HTMLElement;
@@ -22,18 +23,27 @@ export interface VersionPicker {
  * A process select and `count` version selects. With two versions the first defaults to the one before the
  * latest and the second to the latest, as a before/after pair.
  */
-export function createVersionPicker(options: { id: string; count: 1 | 2; labels?: string[]; onChange?: () => void }): VersionPicker {
+export function createVersionPicker(options: {
+  id: string;
+  count: 1 | 2;
+  labels?: string[];
+  onChange?: () => void;
+}): VersionPicker {
   let definitions: DefinitionSummary[] = [];
   const processSelect = h('select', { id: `${options.id}-process`, 'aria-label': t('Process') });
   const versionSelects = Array.from({ length: options.count }, (_, i) =>
-    h('select', { id: `${options.id}-version${options.count === 2 ? i + 1 : ''}`, 'aria-label': options.labels?.[i] ?? t('Version') }),
+    h('select', {
+      id: `${options.id}-version${options.count === 2 ? i + 1 : ''}`,
+      'aria-label': options.labels?.[i] ?? t('Version'),
+    }),
   );
   const fillVersions = (keep: number[] = []) => {
     const entry = definitions.find((d) => d.key === processSelect.value);
     const versions = entry?.versions.map((v) => v.version) ?? [];
     versionSelects.forEach((select, i) => {
       replaceChildren(select, ...versions.map((v) => h('option', { value: String(v) }, `v${v}`)));
-      const fallback = options.count === 2 && i === 0 ? versions.at(-2) ?? versions.at(-1) : versions.at(-1);
+      const fallback =
+        options.count === 2 && i === 0 ? (versions.at(-2) ?? versions.at(-1)) : versions.at(-1);
       const wanted = keep[i] !== undefined && versions.includes(keep[i]) ? keep[i] : fallback;
       if (wanted !== undefined) select.value = String(wanted);
     });
@@ -55,7 +65,10 @@ export function createVersionPicker(options: { id: string; count: 1 | 2; labels?
       const keepProcess = processSelect.value;
       const keepVersions = picker.versions();
       definitions = await loadDefinitions();
-      replaceChildren(processSelect, ...definitions.map((d) => h('option', { value: d.key }, d.name ? `${d.name} (${d.key})` : d.key)));
+      replaceChildren(
+        processSelect,
+        ...definitions.map((d) => h('option', { value: d.key }, d.name ? `${d.name} (${d.key})` : d.key)),
+      );
       if (definitions.some((d) => d.key === keepProcess)) processSelect.value = keepProcess;
       fillVersions(keepVersions);
     },

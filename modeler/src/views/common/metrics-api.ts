@@ -13,7 +13,11 @@ async function metricsCall<T>(path: string): Promise<T> {
     return await api<T>(path);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404 && /^no route /.test(error.detail)) {
-      throw new MetricsUnavailable(t('This server has no metrics API yet (404 for {path}): update the server', { path: path.split('?')[0] }));
+      throw new MetricsUnavailable(
+        t('This server has no metrics API yet (404 for {path}): update the server', {
+          path: path.split('?')[0],
+        }),
+      );
     }
     throw error;
   }

@@ -15,7 +15,8 @@ export interface StatusLine {
 
 export function explainError(error: unknown): string {
   if (!(error instanceof ApiError)) return String((error as Error)?.message ?? error);
-  if (error.status === 401) return `${t('Not signed in: enter an API token at the top right')} (${error.detail || error.title})`;
+  if (error.status === 401)
+    return `${t('Not signed in: enter an API token at the top right')} (${error.detail || error.title})`;
   if (error.status === 403) return `${t('This token may not do that')}: ${error.detail || error.title}`;
   return error.message;
 }

@@ -18,20 +18,30 @@ const COLOURS = ['#8c8c8c', '#1677ff'];
 
 /** Draws (or redraws) a grouped bar chart of two series into `container`. */
 export function drawPairChart(container: HTMLElement, pair: SeriesPair): void {
-  const chart = echarts.getInstanceByDom(container) ?? echarts.init(container, undefined, { renderer: 'canvas' });
-  const categoryAxis = { type: 'category' as const, data: pair.categories, axisLabel: { interval: 0, width: 110, overflow: 'truncate' as const } };
+  const chart =
+    echarts.getInstanceByDom(container) ?? echarts.init(container, undefined, { renderer: 'canvas' });
+  const categoryAxis = {
+    type: 'category' as const,
+    data: pair.categories,
+    axisLabel: { interval: 0, width: 110, overflow: 'truncate' as const },
+  };
   const valueAxis = { type: 'value' as const };
   chart.setOption(
     {
       animation: false,
       color: COLOURS,
-      title: { text: pair.title, left: 'center', textStyle: { fontSize: 13 } },
+      title: { text: pair.title, left: 'center', top: 4, textStyle: { fontSize: 13 } },
       tooltip: { trigger: 'axis' },
-      legend: { top: 22 },
-      grid: { top: 56, left: pair.horizontal ? 120 : 40, right: 16, bottom: 28 },
+      legend: { top: 30 },
+      grid: { top: 66, left: pair.horizontal ? 120 : 40, right: 16, bottom: 28 },
       xAxis: pair.horizontal ? valueAxis : categoryAxis,
       yAxis: pair.horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
-      series: pair.names.map((name, i) => ({ name, type: 'bar' as const, data: pair.values[i], barMaxWidth: 28 })),
+      series: pair.names.map((name, i) => ({
+        name,
+        type: 'bar' as const,
+        data: pair.values[i],
+        barMaxWidth: 28,
+      })),
     },
     true,
   );
@@ -39,5 +49,7 @@ export function drawPairChart(container: HTMLElement, pair: SeriesPair): void {
 
 /** Frees the charts of a container that is emptied. */
 export function disposeCharts(root: HTMLElement): void {
-  for (const node of root.querySelectorAll<HTMLElement>('.reflow-chart')) echarts.getInstanceByDom(node)?.dispose();
+  root.querySelectorAll<HTMLElement>('.reflow-chart').forEach((node) => {
+    echarts.getInstanceByDom(node)?.dispose();
+  });
 }

@@ -2,13 +2,13 @@
  * 对比 — two versions side by side: the four reductions (四减), the outcome figures, case duration
  * distributions and the slowest steps as charts, and the printable report.
  */
-import { apiBlob } from '../../api/client.js';
+import { ApiError, apiBlob } from '../../api/client.js';
 import type { Comparison, StepMetrics } from '../../api/types.js';
 import { formatFigure, h, replaceChildren } from '../../dom.js';
 import { language, t } from '../../i18n/language.js';
 import { createVersionPicker } from '../common/definitions.js';
-import { type FigureRow, figureTable } from '../common/metrics-table.js';
 import { comparison, MetricsUnavailable } from '../common/metrics-api.js';
+import { type FigureRow, figureTable } from '../common/metrics-table.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
 import { completedDurations, histogram } from './duration-histogram.js';
@@ -35,18 +35,27 @@ const OUTCOMES: { key: string; label: string; kind?: 'rate' }[] = [
 ];
 
 const figureOf = (side: Comparison['before'], key: string): number | null => {
-  const value = (side.static as unknown as Record<string, unknown>)[key] ?? (side.dynamic as Record<string, unknown>)?.[key];
+  const value =
+    (side.static as unknown as Record<string, unknown>)[key] ??
+    (side.dynamic as Record<string, unknown>)?.[key];
   return typeof value === 'number' ? value : null;
 };
 
 function rows(result: Comparison, figures: { key: string; label: string; kind?: 'rate' }[]): FigureRow[] {
   return figures.map(({ key, label, kind }) => {
     const change = result.change?.[key];
-    return { key, label, kind, values: [figureOf(result.before, key), figureOf(result.after, key)], ...(change ? { delta: change.delta, percent: change.percent } : {}) };
+    return {
+      key,
+      label,
+      kind,
+      values: [figureOf(result.before, key), figureOf(result.after, key)],
+      ...(change ? { delta: change.delta, percent: change.percent } : {}),
+    };
   });
 }
 
-const slowest = (steps: StepMetrics[] = [], n = 5) => [...steps].sort((a, b) => (b.meanWorkingDays ?? 0) - (a.meanWorkingDays ?? 0)).slice(0, n);
+const slowest = (steps: StepMetrics[] = [], n = 5) =>
+  [...steps].sort((a, b) => (b.meanWorkingDays ?? 0) - (a.meanWorkingDays ?? 0)).slice(0, n);
 
 function slowestTable(id: string, title: string, steps: StepMetrics[]): HTMLElement {
   return h(
@@ -56,8 +65,29 @@ function slowestTable(id: string, title: string, steps: StepMetrics[]): HTMLElem
     h(
       'table',
       { class: 'reflow-table', id },
-      h('thead', null, h('tr', null, ['Step', 'Mean working days', 'P90 working days', 'Over limit'].map((c) => h('th', null, t(c))))),
-      h('tbody', null, steps.map((s) => h('tr', { 'data-element-id': s.elementId }, h('td', null, s.name ?? s.elementId), h('td', { class: 'reflow-number' }, formatFigure(s.meanWorkingDays)), h('td', { class: 'reflow-number' }, formatFigure(s.p90WorkingDays)), h('td', { class: 'reflow-number' }, s.breaches)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['Step', 'Mean working days', 'P90 working days', 'Over limit'].map((c) => h('th', null, t(c))),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        steps.map((s) =>
+          h(
+            'tr',
+            { 'data-element-id': s.elementId },
+            h('td', null, s.name ?? s.elementId),
+            h('td', { class: 'reflow-number' }, formatFigure(s.meanWorkingDays)),
+            h('td', { class: 'reflow-number' }, formatFigure(s.p90WorkingDays)),
+            h('td', { class: 'reflow-number' }, s.breaches),
+          ),
+        ),
+      ),
     ),
   );
 }
@@ -74,14 +104,17 @@ export function createComparisonView(): View {
     if (!key || !from || !to) return;
     const target = window.open('', '_blank'); // opened now, while the click still counts as the user's
     try {
-      const blob = await apiBlob(`/api/processes/${encodeURIComponent(key)}/report?from=${from}&to=${to}&lang=${language}`);
+      const blob = await apiBlob(
+        `/api/processes/${encodeURIComponent(key)}/report?from=${from}&to=${to}&lang=${language}`,
+      );
       const url = URL.createObjectURL(new Blob([blob], { type: 'text/html' }));
       if (target) target.location.href = url;
       else location.href = url;
       status.set('ok', t('The report opened in a new window'));
     } catch (error) {
       target?.close();
-      if (error instanceof Error && 'status' in error && error.status === 404) status.set('error', t('This server has no report yet (404): update the server'));
+      if (error instanceof ApiError && error.status === 404)
+        status.set('error', t('This server has no report yet (404): update the server'));
       else status.error(error);
     }
   }
@@ -89,13 +122,17 @@ export function createComparisonView(): View {
   async function compare(): Promise<void> {
     const key = picker.process();
     const [from, to] = picker.versions();
-    if (!key || !from || !to) return status.set('info', t('No deployed process yet: deploy one from the modeler'));
+    if (!key || !from || !to)
+      return status.set('info', t('No deployed process yet: deploy one from the modeler'));
     const charts = await import('./comparison-charts.js');
     charts.disposeCharts(results);
     try {
       const result = await comparison(key, from, to);
       const names: [string, string] = [`${t('Before')} v${from}`, `${t('After')} v${to}`];
-      const [beforeDays, afterDays] = await Promise.all([completedDurations(key, from), completedDurations(key, to)]).catch(() => [[], []] as number[][]);
+      const [beforeDays, afterDays] = await Promise.all([
+        completedDurations(key, from),
+        completedDurations(key, to),
+      ]).catch(() => [[], []] as number[][]);
       const reductionChart = chart('reflow-chart-reductions');
       const histogramChart = chart('reflow-chart-durations');
       const summaryChart = chart('reflow-chart-duration-summary');
@@ -108,17 +145,57 @@ export function createComparisonView(): View {
         figureTable('reflow-outcomes', names, rows(result, OUTCOMES)),
         h('div', { class: 'reflow-charts' }, reductionChart, summaryChart, histogramChart, stepsChart),
         h('h3', null, t('Slowest steps')),
-        h('div', { class: 'reflow-panes' }, slowestTable('reflow-slowest-before', names[0], slowest(result.before.dynamic?.steps)), slowestTable('reflow-slowest-after', names[1], slowest(result.after.dynamic?.steps))),
+        h(
+          'div',
+          { class: 'reflow-panes' },
+          slowestTable('reflow-slowest-before', names[0], slowest(result.before.dynamic?.steps)),
+          slowestTable('reflow-slowest-after', names[1], slowest(result.after.dynamic?.steps)),
+        ),
       );
-      const pick = (keys: string[]) => [keys.map((k) => figureOf(result.before, k)), keys.map((k) => figureOf(result.after, k))] as [(number | null)[], (number | null)[]];
-      charts.drawPairChart(reductionChart, { title: t('The four reductions'), categories: REDUCTIONS.map((r) => t(r.label)), names, values: pick(REDUCTIONS.map((r) => r.key)) });
+      const pick = (keys: string[]) =>
+        [keys.map((k) => figureOf(result.before, k)), keys.map((k) => figureOf(result.after, k))] as [
+          (number | null)[],
+          (number | null)[],
+        ];
+      charts.drawPairChart(reductionChart, {
+        title: t('The four reductions'),
+        categories: REDUCTIONS.map((r) => t(r.label)),
+        names,
+        values: pick(REDUCTIONS.map((r) => r.key)),
+      });
       const durationKeys = ['meanWorkingDays', 'medianWorkingDays', 'p90WorkingDays'];
-      charts.drawPairChart(summaryChart, { title: t('Case duration (working days)'), categories: ['Mean working days', 'Median working days', 'P90 working days'].map((k) => t(k)), names, values: pick(durationKeys) });
+      charts.drawPairChart(summaryChart, {
+        title: t('Case duration (working days)'),
+        categories: ['Mean working days', 'Median working days', 'P90 working days'].map((k) => t(k)),
+        names,
+        values: pick(durationKeys),
+      });
       const bins = histogram(beforeDays, afterDays);
-      charts.drawPairChart(histogramChart, { title: t('Distribution of case durations (completed cases)'), categories: bins.bins, names, values: bins.counts });
-      const stepNames = [...new Set([...slowest(result.before.dynamic?.steps), ...slowest(result.after.dynamic?.steps)].map((s) => s.name ?? s.elementId))];
-      const meanOf = (steps: StepMetrics[] = [], name: string) => steps.find((s) => (s.name ?? s.elementId) === name)?.meanWorkingDays ?? null;
-      charts.drawPairChart(stepsChart, { title: t('Slowest steps (mean working days)'), categories: stepNames, names, values: [stepNames.map((n) => meanOf(result.before.dynamic?.steps, n)), stepNames.map((n) => meanOf(result.after.dynamic?.steps, n))], horizontal: true });
+      charts.drawPairChart(histogramChart, {
+        title: t('Distribution of case durations (completed cases)'),
+        categories: bins.bins,
+        names,
+        values: bins.counts,
+      });
+      const stepNames = [
+        ...new Set(
+          [...slowest(result.before.dynamic?.steps), ...slowest(result.after.dynamic?.steps)].map(
+            (s) => s.name ?? s.elementId,
+          ),
+        ),
+      ];
+      const meanOf = (steps: StepMetrics[] = [], name: string) =>
+        steps.find((s) => (s.name ?? s.elementId) === name)?.meanWorkingDays ?? null;
+      charts.drawPairChart(stepsChart, {
+        title: t('Slowest steps (mean working days)'),
+        categories: stepNames,
+        names,
+        values: [
+          stepNames.map((n) => meanOf(result.before.dynamic?.steps, n)),
+          stepNames.map((n) => meanOf(result.after.dynamic?.steps, n)),
+        ],
+        horizontal: true,
+      });
       status.set('ok', t('{key}: v{a} → v{b}', { key, a: from, b: to }));
     } catch (error) {
       replaceChildren(results);

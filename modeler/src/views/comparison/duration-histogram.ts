@@ -9,7 +9,12 @@ export async function completedDurations(key: string, version: number): Promise<
   const days: number[] = [];
   let after: string | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const query = new URLSearchParams({ process: key, version: String(version), status: 'completed', limit: '500' });
+    const query = new URLSearchParams({
+      process: key,
+      version: String(version),
+      status: 'completed',
+      limit: '500',
+    });
     if (after) query.set('after', after);
     const result: { items: CaseSummary[]; next: string | null } = await api(`/api/cases?${query}`);
     for (const item of result.items) if (typeof item.workingDays === 'number') days.push(item.workingDays);

@@ -6,11 +6,11 @@ import type { StepMetrics } from '../../api/types.js';
 import { formatFigure } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js services are dynamically typed
 type Any = any;
 
 /** Green (120°) for the fastest through red (0°) for the slowest. */
-export const heatColour = (share: number): string => `hsla(${Math.round(120 * (1 - Math.min(1, Math.max(0, share))))}, 85%, 50%, 0.45)`;
+export const heatColour = (share: number): string =>
+  `hsla(${Math.round(120 * (1 - Math.min(1, Math.max(0, share))))}, 85%, 50%, 0.45)`;
 
 export function paintHeatmap(viewer: Any, steps: StepMetrics[]): number {
   const overlays = viewer.get('overlays');

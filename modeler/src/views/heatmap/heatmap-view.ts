@@ -1,8 +1,8 @@
 /** 热力图 — per-step mean duration and breaches of one version, painted on its diagram. */
 import { api } from '../../api/client.js';
 import type { DefinitionVersion } from '../../api/types.js';
-import { formatFigure, h, replaceChildren } from '../../dom.js';
 import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
+import { formatFigure, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createVersionPicker } from '../common/definitions.js';
 import { MetricsUnavailable, versionMetrics } from '../common/metrics-api.js';
@@ -21,7 +21,9 @@ export function createHeatmapView(): View {
     { class: 'reflow-legend' },
     t('fastest'),
     ' ',
-    [0, 0.25, 0.5, 0.75, 1].map((share) => h('span', { class: 'reflow-swatch', style: `background:${heatColour(share)}` })),
+    [0, 0.25, 0.5, 0.75, 1].map((share) =>
+      h('span', { class: 'reflow-swatch', style: `background:${heatColour(share)}` }),
+    ),
     ' ',
     t('slowest (mean working days)'),
   );
@@ -29,9 +31,12 @@ export function createHeatmapView(): View {
   async function load(): Promise<void> {
     const key = picker.process();
     const [version] = picker.versions();
-    if (!key || !version) return status.set('info', t('No deployed process yet: deploy one from the modeler'));
+    if (!key || !version)
+      return status.set('info', t('No deployed process yet: deploy one from the modeler'));
     try {
-      const definition = await api<DefinitionVersion>(`/api/definitions/${encodeURIComponent(key)}/versions/${version}`);
+      const definition = await api<DefinitionVersion>(
+        `/api/definitions/${encodeURIComponent(key)}/versions/${version}`,
+      );
       await diagram.open(definition.xml);
       const metrics = await versionMetrics(key, version);
       const steps = metrics.dynamic?.steps ?? [];
@@ -42,7 +47,17 @@ export function createHeatmapView(): View {
         h(
           'table',
           { class: 'reflow-table', id: 'reflow-heatmap-steps' },
-          h('thead', null, h('tr', null, ['Step', 'Element', 'Runs', 'Mean working days', 'P90 working days', 'Over limit'].map((c) => h('th', null, t(c))))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              ['Step', 'Element', 'Runs', 'Mean working days', 'P90 working days', 'Over limit'].map((c) =>
+                h('th', null, t(c)),
+              ),
+            ),
+          ),
           h(
             'tbody',
             null,
@@ -61,7 +76,15 @@ export function createHeatmapView(): View {
           ),
         ),
       );
-      status.set('ok', t('{key} v{version}: {cases} cases, {n} steps measured', { key, version, cases: metrics.dynamic?.cases ?? 0, n: painted }));
+      status.set(
+        'ok',
+        t('{key} v{version}: {cases} cases, {n} steps measured', {
+          key,
+          version,
+          cases: metrics.dynamic?.cases ?? 0,
+          n: painted,
+        }),
+      );
     } catch (error) {
       replaceChildren(table);
       if (error instanceof MetricsUnavailable) status.set('error', error.message);
@@ -72,7 +95,13 @@ export function createHeatmapView(): View {
   const element = h(
     'section',
     { class: 'reflow-view', id: 'view-heatmap' },
-    h('div', { class: 'reflow-toolbar' }, picker.element, h('button', { id: 'reflow-heatmap-show', onClick: () => load() }, t('Show')), legend),
+    h(
+      'div',
+      { class: 'reflow-toolbar' },
+      picker.element,
+      h('button', { id: 'reflow-heatmap-show', onClick: () => load() }, t('Show')),
+      legend,
+    ),
     status.element,
     container,
     table,

@@ -1,5 +1,4 @@
 /** 待办 — the open tasks of the token's department, due dates and overdue ones marked; complete with variables. */
-import { parseBpmn } from '../../../../engine/model/parse.js';
 import { api } from '../../api/client.js';
 import type { CaseView, DefinitionVersion, Task } from '../../api/types.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
@@ -16,7 +15,10 @@ async function taskFormSchema(task: Task): Promise<unknown> {
   const key = `${view.process}@${view.version}`;
   let forms = formsByVersion.get(key);
   if (!forms) {
-    forms = api<DefinitionVersion>(`/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`).then(async (d) => {
+    forms = api<DefinitionVersion>(
+      `/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`,
+    ).then(async (d) => {
+      const { parseBpmn } = await import('../../../../engine/model/parse.js');
       const { graph } = await parseBpmn(d.xml);
       return Object.fromEntries(Object.values(graph?.nodes ?? {}).map((n) => [n.id, n.form]));
     });
@@ -48,8 +50,17 @@ export function createInboxView(): View {
         return status.set('error', (error as Error).message);
       }
       try {
-        const after = await api<CaseView>(`/api/tasks/${encodeURIComponent(task.id)}/complete`, { method: 'POST', body: { variables } });
-        status.set('ok', t('Completed "{name}"; the case is {status}', { name: task.name ?? task.elementId, status: t(after.status) }));
+        const after = await api<CaseView>(`/api/tasks/${encodeURIComponent(task.id)}/complete`, {
+          method: 'POST',
+          body: { variables },
+        });
+        status.set(
+          'ok',
+          t('Completed "{name}"; the case is {status}', {
+            name: task.name ?? task.elementId,
+            status: t(after.status),
+          }),
+        );
         replaceChildren(editor);
         await refresh(false);
       } catch (error) {
@@ -62,9 +73,18 @@ export function createInboxView(): View {
         'form',
         { id: 'reflow-task-form', onSubmit: submit },
         h('h3', null, `${t('Complete')}: ${task.name ?? task.elementId}`),
-        h('p', null, h('a', { href: `#/case/${encodeURIComponent(task.caseId)}` }, t('case {id}', { id: task.caseId }))),
+        h(
+          'p',
+          null,
+          h('a', { href: `#/case/${encodeURIComponent(task.caseId)}` }, t('case {id}', { id: task.caseId })),
+        ),
         form.element,
-        h('div', { class: 'reflow-form-actions' }, h('button', { type: 'submit', class: 'reflow-primary', id: 'reflow-task-submit' }, t('Complete')), h('button', { type: 'button', onClick: () => replaceChildren(editor) }, t('Cancel'))),
+        h(
+          'div',
+          { class: 'reflow-form-actions' },
+          h('button', { type: 'submit', class: 'reflow-primary', id: 'reflow-task-submit' }, t('Complete')),
+          h('button', { type: 'button', onClick: () => replaceChildren(editor) }, t('Cancel')),
+        ),
       ),
     );
   }
@@ -80,7 +100,17 @@ export function createInboxView(): View {
           : h(
               'table',
               { class: 'reflow-table', id: 'reflow-tasks' },
-              h('thead', null, h('tr', null, ['Task', 'Case', 'Department', 'Created', 'Due', ''].map((c) => h('th', null, c ? t(c) : '')))),
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  ['Task', 'Case', 'Department', 'Created', 'Due', ''].map((c) =>
+                    h('th', null, c ? t(c) : ''),
+                  ),
+                ),
+              ),
               h(
                 'tbody',
                 null,
@@ -88,13 +118,30 @@ export function createInboxView(): View {
                   const overdue = task.overdue ?? (task.dueAt !== null && Date.parse(task.dueAt) < now);
                   return h(
                     'tr',
-                    { class: overdue ? 'reflow-overdue' : '', 'data-task-id': task.id, 'data-element-id': task.elementId },
+                    {
+                      class: overdue ? 'reflow-overdue' : '',
+                      'data-task-id': task.id,
+                      'data-element-id': task.elementId,
+                    },
                     h('td', null, task.name ?? task.elementId),
                     h('td', null, h('a', { href: `#/case/${encodeURIComponent(task.caseId)}` }, task.caseId)),
                     h('td', null, task.department ?? '—'),
                     h('td', null, formatTime(task.createdAt)),
-                    h('td', null, formatTime(task.dueAt), overdue ? h('span', { class: 'reflow-overdue-mark' }, ` ${t('overdue')}`) : null),
-                    h('td', null, h('button', { class: 'reflow-task-open', onClick: () => openTask(task) }, t('Complete…'))),
+                    h(
+                      'td',
+                      null,
+                      formatTime(task.dueAt),
+                      overdue ? h('span', { class: 'reflow-overdue-mark' }, ` ${t('overdue')}`) : null,
+                    ),
+                    h(
+                      'td',
+                      null,
+                      h(
+                        'button',
+                        { class: 'reflow-task-open', onClick: () => openTask(task) },
+                        t('Complete…'),
+                      ),
+                    ),
                   );
                 }),
               ),
@@ -110,7 +157,11 @@ export function createInboxView(): View {
   const element = h(
     'section',
     { class: 'reflow-view', id: 'view-inbox' },
-    h('div', { class: 'reflow-toolbar' }, h('button', { id: 'reflow-inbox-refresh', onClick: () => refresh() }, t('Refresh'))),
+    h(
+      'div',
+      { class: 'reflow-toolbar' },
+      h('button', { id: 'reflow-inbox-refresh', onClick: () => refresh() }, t('Refresh')),
+    ),
     status.element,
     h('div', { class: 'reflow-inbox-body' }, list, editor),
   );

@@ -18,9 +18,9 @@ export const STATIC_FIGURES: { key: keyof StaticMetrics; label: string }[] = [
 
 export interface AnalysisPanel {
   element: HTMLElement;
-  showAnalysis(analysis: DiagramAnalysis): void;
-  /** Findings of a refused deployment, listed until the next analysis. */
-  showServerFindings(findings: ApiFinding[]): void;
+  showMetrics(analysis: DiagramAnalysis): void;
+  /** The findings of the diagram; `fromServer` of them came with a refused deployment. */
+  showFindings(findings: ApiFinding[], fromServer: ApiFinding[]): void;
 }
 
 export function createAnalysisPanel(onSelect: (elementId: string) => void): AnalysisPanel {
@@ -34,10 +34,14 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
     h('div', { class: 'reflow-findings-box' }, findingsTitle, findingsList),
   );
 
-  const listFindings = (findings: ApiFinding[], source: string) => {
-    findingsTitle.textContent = `${t('Findings')} (${findings.length})${source ? ` · ${source}` : ''}`;
+  const listFindings = (findings: ApiFinding[], fromServer: ApiFinding[]) => {
+    const source = fromServer.length ? ` · ${t('refused by the server')}: ${fromServer.length}` : '';
+    findingsTitle.textContent = `${t('Findings')} (${findings.length})${source}`;
     if (findings.length === 0) {
-      replaceChildren(findingsList, h('li', { class: 'reflow-finding-none' }, t('No findings: the engine can run this diagram')));
+      replaceChildren(
+        findingsList,
+        h('li', { class: 'reflow-finding-none' }, t('No findings: the engine can run this diagram')),
+      );
       return;
     }
     replaceChildren(
@@ -45,7 +49,11 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
       ...findings.map((f) =>
         h(
           'li',
-          { class: `reflow-finding reflow-finding-${f.severity ?? 'error'}`, 'data-element-id': f.elementId ?? '', onClick: () => f.elementId && onSelect(f.elementId) },
+          {
+            class: `reflow-finding reflow-finding-${f.severity ?? 'error'}${fromServer.includes(f) ? ' reflow-finding-server' : ''}`,
+            'data-element-id': f.elementId ?? '',
+            onClick: () => f.elementId && onSelect(f.elementId),
+          },
           h('span', { class: 'reflow-finding-severity' }, t(f.severity === 'warning' ? 'warning' : 'error')),
           f.elementId ? h('code', null, f.elementId) : null,
           ' ',
@@ -57,7 +65,7 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
 
   return {
     element,
-    showAnalysis(analysis) {
+    showMetrics(analysis) {
       const metrics = analysis.metrics;
       replaceChildren(
         metricsTable,
@@ -66,10 +74,7 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
           h('dd', { 'data-metric': key }, metrics ? formatFigure(metrics[key]) : '—'),
         ]),
       );
-      listFindings(analysis.findings, '');
     },
-    showServerFindings(findings) {
-      listFindings(findings, t('refused by the server'));
-    },
+    showFindings: listFindings,
   };
 }

@@ -2,17 +2,22 @@
  * 建模 — the bpmn-js Modeler with the properties panel and our gov groups, live validation by the engine's
  * validator, live static metrics and the critical path; open from and deploy to the server; .bpmn files.
  */
-import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
+
 import Modeler from 'bpmn-js/lib/Modeler.js';
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import govDescriptor from '../../../../engine/model/gov-descriptor.json' with { type: 'json' };
 import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
-import { api, ApiError, apiWithStatus } from '../../api/client.js';
-import type { Deployed, DefinitionVersion } from '../../api/types.js';
+import { ApiError, api, apiWithStatus } from '../../api/client.js';
+import type { DefinitionVersion, Deployed } from '../../api/types.js';
 import { h } from '../../dom.js';
 import criticalPathModule from '../../features/critical-path/index.js';
 import govPropertiesModule from '../../features/gov-properties/index.js';
 import liveValidationModule from '../../features/live-validation/index.js';
-import { ANALYSIS_EVENT } from '../../features/live-validation/LiveValidation.js';
+import {
+  ANALYSIS_EVENT,
+  FINDINGS_EVENT,
+  type FindingsEvent,
+} from '../../features/live-validation/LiveValidation.js';
 import { t, translateModule } from '../../i18n/language.js';
 import { createVersionPicker } from '../common/definitions.js';
 import { createStatusLine } from '../common/status-line.js';
@@ -20,7 +25,6 @@ import type { View } from '../common/view.js';
 import { createAnalysisPanel } from './analysis-panel.js';
 import { newDiagramXml } from './new-diagram.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bpmn-js services are dynamically typed
 type Any = any;
 
 declare global {
@@ -41,28 +45,58 @@ export function createModelerView(): View {
   const canvas = h('div', { class: 'reflow-canvas', id: 'reflow-canvas' });
   const properties = h('div', { class: 'reflow-properties', id: 'reflow-properties' });
   const status = createStatusLine('reflow-modeler-status');
-  const modeler: Any = new Modeler({
+  // bpmn-js is ESM without "type": "module"; TypeScript reads it as CommonJS, esbuild bundles it as ESM
+  const ModelerClass = Modeler as unknown as new (options: Record<string, unknown>) => Any;
+  const modeler: Any = new ModelerClass({
     container: canvas,
-    propertiesPanel: { parent: properties, layout: { groups: { general: { open: true }, 'gov-process': { open: true }, 'gov-step': { open: true }, 'gov-materials': { open: true }, 'gov-expressions': { open: true } } } },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, govPropertiesModule, liveValidationModule, criticalPathModule, translateModule],
+    propertiesPanel: {
+      parent: properties,
+      layout: {
+        groups: {
+          general: { open: true },
+          'gov-process': { open: true },
+          'gov-step': { open: true },
+          'gov-materials': { open: true },
+          'gov-expressions': { open: true },
+        },
+      },
+    },
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      govPropertiesModule,
+      liveValidationModule,
+      criticalPathModule,
+      translateModule,
+    ],
     moddleExtensions: { gov: govDescriptor },
   });
   window.reflowModeler = modeler;
 
   const select = (elementId: string) => {
-    const element = modeler.get('elementRegistry').get(elementId) ?? modeler.get('elementRegistry').find((e: Any) => e.businessObject?.processRef?.id === elementId);
+    const element =
+      modeler.get('elementRegistry').get(elementId) ??
+      modeler.get('elementRegistry').find((e: Any) => e.businessObject?.processRef?.id === elementId);
     if (!element) return;
     modeler.get('selection').select(element);
     if (element.parent) modeler.get('canvas').scrollToElement(element);
   };
   const panel = createAnalysisPanel(select);
-  modeler.on(ANALYSIS_EVENT, ({ analysis }: { analysis: DiagramAnalysis }) => panel.showAnalysis(analysis));
+  modeler.on(ANALYSIS_EVENT, ({ analysis }: { analysis: DiagramAnalysis }) => panel.showMetrics(analysis));
+  modeler.on(FINDINGS_EVENT, ({ findings, serverFindings }: FindingsEvent) =>
+    panel.showFindings(findings, serverFindings),
+  );
 
   const open = async (xml: string, source: string) => {
     try {
       const { warnings } = await modeler.importXML(xml);
       modeler.get('canvas').zoom('fit-viewport', 'auto');
-      status.set(warnings.length ? 'info' : 'ok', warnings.length ? t('Opened {source} with {n} import warnings (see the console)', { source, n: warnings.length }) : t('Opened {source}', { source }));
+      status.set(
+        warnings.length ? 'info' : 'ok',
+        warnings.length
+          ? t('Opened {source} with {n} import warnings (see the console)', { source, n: warnings.length })
+          : t('Opened {source}', { source }),
+      );
       if (warnings.length) console.warn('import warnings', warnings);
     } catch (error) {
       status.set('error', `${t('Cannot open {source}', { source })}: ${(error as Error).message}`);
@@ -71,9 +105,15 @@ export function createModelerView(): View {
 
   const picker = createVersionPicker({ id: 'modeler-open', count: 1 });
   const openFromServer = async (key = picker.process(), version = picker.versions()[0]) => {
-    if (!key || !version) return status.set('error', t('Choose a process and a version (deployed processes are listed once a token is set)'));
+    if (!key || !version)
+      return status.set(
+        'error',
+        t('Choose a process and a version (deployed processes are listed once a token is set)'),
+      );
     try {
-      const definition = await api<DefinitionVersion>(`/api/definitions/${encodeURIComponent(key)}/versions/${version}`);
+      const definition = await api<DefinitionVersion>(
+        `/api/definitions/${encodeURIComponent(key)}/versions/${version}`,
+      );
       await open(definition.xml, `${key} v${version}`);
     } catch (error) {
       status.error(error);
@@ -84,16 +124,30 @@ export function createModelerView(): View {
     const liveValidation = modeler.get('liveValidation');
     try {
       const { xml } = await modeler.saveXML({ format: true });
-      const { status: code, body } = await apiWithStatus<Deployed>('/api/definitions', { method: 'POST', body: xml });
-      const message = code === 201 ? t('Deployed {key} as version {version}', body) : t('Unchanged: {key} version {version} has this content already', body);
-      status.set('ok', body.warnings.length ? `${message} · ${t('{n} warnings', { n: body.warnings.length })}` : message);
+      const { status: code, body } = await apiWithStatus<Deployed>('/api/definitions', {
+        method: 'POST',
+        body: xml,
+      });
+      const names = { key: body.key, version: body.version };
+      const message =
+        code === 201
+          ? t('Deployed {key} as version {version}', names)
+          : t('Unchanged: {key} version {version} has this content already', names);
+      status.set(
+        'ok',
+        body.warnings.length ? `${message} · ${t('{n} warnings', { n: body.warnings.length })}` : message,
+      );
       await picker.refresh().catch(() => undefined);
       picker.select(body.key, [body.version]);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) {
         liveValidation.showServerFindings(error.errors);
-        panel.showServerFindings(error.errors);
-        status.set('error', t('The server refused the deployment: {n} findings, marked on the diagram', { n: error.errors.length }));
+        status.set(
+          'error',
+          t('The server refused the deployment: {n} findings, marked on the diagram', {
+            n: error.errors.length,
+          }),
+        );
       } else {
         status.error(error);
       }
@@ -102,19 +156,29 @@ export function createModelerView(): View {
 
   const download = async () => {
     const { xml } = await modeler.saveXML({ format: true });
-    const link = h('a', { href: URL.createObjectURL(new Blob([xml], { type: 'application/xml' })), download: `${processKey(modeler)}.bpmn` });
+    const link = h('a', {
+      href: URL.createObjectURL(new Blob([xml], { type: 'application/xml' })),
+      download: `${processKey(modeler)}.bpmn`,
+    });
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   };
 
-  const upload = h('input', { type: 'file', accept: '.bpmn,.xml,application/xml', id: 'reflow-upload', class: 'reflow-hidden' });
+  const upload = h('input', {
+    type: 'file',
+    accept: '.bpmn,.xml,application/xml',
+    id: 'reflow-upload',
+    class: 'reflow-hidden',
+  });
   upload.addEventListener('change', async () => {
     const file = upload.files?.[0];
     if (file) await open(await file.text(), file.name);
     upload.value = '';
   });
   const criticalToggle = h('input', { type: 'checkbox', id: 'reflow-critical-toggle', checked: true });
-  criticalToggle.addEventListener('change', () => modeler.get('criticalPathHighlight').setEnabled(criticalToggle.checked));
+  criticalToggle.addEventListener('change', () =>
+    modeler.get('criticalPathHighlight').setEnabled(criticalToggle.checked),
+  );
 
   const toolbar = h(
     'div',
@@ -122,7 +186,11 @@ export function createModelerView(): View {
     h('button', { id: 'reflow-new', onClick: () => open(newDiagramXml(), t('a new diagram')) }, t('New')),
     picker.element,
     h('button', { id: 'reflow-open', onClick: () => openFromServer() }, t('Open')),
-    h('button', { id: 'reflow-deploy', class: 'reflow-primary', onClick: deploy }, t('Deploy as new version')),
+    h(
+      'button',
+      { id: 'reflow-deploy', class: 'reflow-primary', onClick: deploy },
+      t('Deploy as new version'),
+    ),
     h('button', { id: 'reflow-download', onClick: download }, t('Download .bpmn')),
     h('button', { id: 'reflow-upload-button', onClick: () => upload.click() }, t('Upload .bpmn')),
     upload,
@@ -133,19 +201,20 @@ export function createModelerView(): View {
     { class: 'reflow-view reflow-modeler-view', id: 'view-modeler' },
     toolbar,
     status.element,
-    h('div', { class: 'reflow-modeler-body' }, h('div', { class: 'reflow-modeler-main' }, canvas, panel.element), properties),
+    h(
+      'div',
+      { class: 'reflow-modeler-body' },
+      h('div', { class: 'reflow-modeler-main' }, canvas, panel.element),
+      properties,
+    ),
   );
 
   void open(newDiagramXml(), t('a new diagram'));
-  let listed = false;
   return {
     element,
     async show(params) {
       modeler.get('canvas').resized();
-      if (!listed) {
-        listed = true;
-        await picker.refresh().catch(() => undefined); // without a token the list stays empty
-      }
+      await picker.refresh().catch(() => undefined); // without a token the list stays empty
       const [key, version] = params;
       if (key && Number(version) > 0) {
         picker.select(key, [Number(version)]);

@@ -1,5 +1,4 @@
 /** Which elements two versions of a process add, remove or change (by element id, name, type and gov attributes). */
-import { parseBpmn } from '../../../../engine/model/parse.js';
 import type { FlowNode } from '../../../../engine/model/types.js';
 
 export interface VersionDiff {
@@ -9,9 +8,22 @@ export interface VersionDiff {
 }
 
 const signature = (node: FlowNode): string =>
-  JSON.stringify([node.type, node.name, node.department, node.timeLimit, node.inPerson, node.correction, node.pausesClock, node.materials, node.loop, node.incoming.length, node.outgoing.length]);
+  JSON.stringify([
+    node.type,
+    node.name,
+    node.department,
+    node.timeLimit,
+    node.inPerson,
+    node.correction,
+    node.pausesClock,
+    node.materials,
+    node.loop,
+    node.incoming.length,
+    node.outgoing.length,
+  ]);
 
 export async function diffVersions(beforeXml: string, afterXml: string): Promise<VersionDiff> {
+  const { parseBpmn } = await import('../../../../engine/model/parse.js');
   const [before, after] = await Promise.all([parseBpmn(beforeXml), parseBpmn(afterXml)]);
   const a = before.graph?.nodes ?? {};
   const b = after.graph?.nodes ?? {};

@@ -1,8 +1,8 @@
 /** 版本 — the versions of a process, and two of them side by side: both diagrams, what changed, their static metrics. */
 import { api } from '../../api/client.js';
 import type { DefinitionVersion } from '../../api/types.js';
-import { formatTime, h, replaceChildren } from '../../dom.js';
 import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
+import { formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createVersionPicker } from '../common/definitions.js';
 import { figureTable } from '../common/metrics-table.js';
@@ -16,16 +16,27 @@ export function createVersionsView(): View {
   const panes = [0, 1].map((i) => {
     const title = h('h3', { class: 'reflow-pane-title' });
     const container = h('div', { class: 'reflow-diagram', id: `reflow-version-diagram-${i + 1}` });
-    return { title, container, diagram: createReadOnlyDiagram(container), element: h('div', { class: 'reflow-pane' }, title, container) };
+    return {
+      title,
+      container,
+      diagram: createReadOnlyDiagram(container),
+      element: h('div', { class: 'reflow-pane' }, title, container),
+    };
   });
   const metrics = h('div', { class: 'reflow-version-metrics' });
   const versionList = h('div', { class: 'reflow-version-list' });
-  const picker = createVersionPicker({ id: 'versions', count: 2, labels: [t('Version A'), t('Version B')], onChange: () => void compare() });
+  const picker = createVersionPicker({
+    id: 'versions',
+    count: 2,
+    labels: [t('Version A'), t('Version B')],
+    onChange: () => void compare(),
+  });
 
   async function compare(): Promise<void> {
     const key = picker.process();
     const [a, b] = picker.versions();
-    if (!key || !a || !b) return status.set('info', t('No deployed process yet: deploy one from the modeler'));
+    if (!key || !a || !b)
+      return status.set('info', t('No deployed process yet: deploy one from the modeler'));
     replaceChildren(
       versionList,
       h('h3', null, t('Versions of {key}', { key })),
@@ -33,12 +44,22 @@ export function createVersionsView(): View {
         'ul',
         { id: 'reflow-version-list' },
         (picker.summary()?.versions ?? []).map((v) =>
-          h('li', null, h('strong', null, `v${v.version}`), ` · ${formatTime(v.deployedAt)} · `, h('a', { href: `#/modeler/${encodeURIComponent(key)}/${v.version}` }, t('open in the modeler'))),
+          h(
+            'li',
+            null,
+            h('strong', null, `v${v.version}`),
+            ` · ${formatTime(v.deployedAt)} · `,
+            h('a', { href: `#/modeler/${encodeURIComponent(key)}/${v.version}` }, t('open in the modeler')),
+          ),
         ),
       ),
     );
     try {
-      const [va, vb] = await Promise.all([a, b].map((v) => api<DefinitionVersion>(`/api/definitions/${encodeURIComponent(key)}/versions/${v}`)));
+      const [va, vb] = await Promise.all(
+        [a, b].map((v) =>
+          api<DefinitionVersion>(`/api/definitions/${encodeURIComponent(key)}/versions/${v}`),
+        ),
+      );
       await Promise.all([panes[0].diagram.open(va.xml), panes[1].diagram.open(vb.xml)]);
       panes[0].title.textContent = `v${va.version} · ${formatTime(va.deployedAt)}`;
       panes[1].title.textContent = `v${vb.version} · ${formatTime(vb.deployedAt)}`;
@@ -57,14 +78,23 @@ export function createVersionsView(): View {
         figureTable(
           'reflow-version-figures',
           [`v${va.version}`, `v${vb.version}`],
-          STATIC_FIGURES.map(({ key: figure, label }) => ({ key: figure, label, values: [va.metrics?.[figure], vb.metrics?.[figure]] })),
+          STATIC_FIGURES.map(({ key: figure, label }) => ({
+            key: figure,
+            label,
+            values: [va.metrics?.[figure], vb.metrics?.[figure]],
+          })),
         ),
         h(
           'p',
           { class: 'reflow-legend' },
-          h('span', { class: 'reflow-swatch reflow-swatch-added' }), t('added: {n}', { n: diff.added.length }), ' ',
-          h('span', { class: 'reflow-swatch reflow-swatch-removed' }), t('removed: {n}', { n: diff.removed.length }), ' ',
-          h('span', { class: 'reflow-swatch reflow-swatch-changed' }), t('changed: {n}', { n: diff.changed.length }),
+          h('span', { class: 'reflow-swatch reflow-swatch-added' }),
+          t('added: {n}', { n: diff.added.length }),
+          ' ',
+          h('span', { class: 'reflow-swatch reflow-swatch-removed' }),
+          t('removed: {n}', { n: diff.removed.length }),
+          ' ',
+          h('span', { class: 'reflow-swatch reflow-swatch-changed' }),
+          t('changed: {n}', { n: diff.changed.length }),
         ),
       );
       status.set('ok', t('{key}: v{a} and v{b}', { key, a, b }));
@@ -76,10 +106,19 @@ export function createVersionsView(): View {
   const element = h(
     'section',
     { class: 'reflow-view', id: 'view-versions' },
-    h('div', { class: 'reflow-toolbar' }, picker.element, h('button', { id: 'reflow-versions-compare', onClick: () => compare() }, t('Compare'))),
+    h(
+      'div',
+      { class: 'reflow-toolbar' },
+      picker.element,
+      h('button', { id: 'reflow-versions-compare', onClick: () => compare() }, t('Compare')),
+    ),
     status.element,
     versionList,
-    h('div', { class: 'reflow-panes' }, panes.map((p) => p.element)),
+    h(
+      'div',
+      { class: 'reflow-panes' },
+      panes.map((p) => p.element),
+    ),
     metrics,
   );
   return {

@@ -1,0 +1,535 @@
+/**
+ * Audit verification (审计校验): recomputes each case's audit hash chain from the genesis hash, checks the chain
+ * head kept on the case row, and checks the tables derived from the chain — steps, tasks, timers and the case
+ * row's times, status, trips and working time — against what the audit events say. Cases are read in pages of
+ * `pageSize` (each page in one read-only snapshot), so a whole database is checked in bounded memory; only the
+ * broken cases are kept, each with its FIRST broken link.
+ */
+import { sql } from 'kysely';
+import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
+import type { Db } from '../db/database.js';
+import { auditHash, GENESIS_HASH } from '../store/audit-log.js';
+
+export interface VerifyScope {
+  caseId?: string;
+  process?: string;
+  version?: number;
+}
+
+export interface VerifyOptions {
+  /** Cases read per page (default 200). */
+  pageSize?: number;
+  /** Broken cases listed in the report (default 100); the rest are only counted. */
+  maxReported?: number;
+  /** The calendar working times are recomputed with (the server's). */
+  calendar?: WorkingCalendar;
+  /** Called after each page with the number of cases checked so far. */
+  onProgress?: (checkedCases: number) => void;
+}
+
+export type BreakKind = 'chain' | 'head' | 'case' | 'step' | 'task' | 'timer';
+
+/** The first broken link of a case. */
+export interface BrokenLink {
+  caseId: string;
+  process: string;
+  version: number;
+  /** The audit event at which the case breaks: the first bad or missing event of the chain, or the event a row contradicts (null: a row no event accounts for). */
+  seq: number | null;
+  /** That event's type, when it exists. */
+  eventType: string | null;
+  kind: BreakKind;
+  /** The table holding what differs. */
+  table: 'audit_events' | 'cases' | 'steps' | 'tasks' | 'timers';
+  /** The row that differs (step, task or timer id). */
+  rowId?: string;
+  elementId?: string;
+  field?: string;
+  /** What the audit log says. */
+  expected?: unknown;
+  /** What the table holds. */
+  actual?: unknown;
+  message: string;
+  /** Further differences found in the same case. */
+  more: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  scope: VerifyScope;
+  checkedCases: number;
+  checkedEvents: number;
+  /** Imported cases that carry no audit chain (nothing to verify). */
+  unchainedCases: number;
+  brokenCases: number;
+  /** The first `maxReported` broken cases, each with its first broken link. */
+  broken: BrokenLink[];
+  truncated: boolean;
+  durationMs: number;
+}
+
+type Problem = Omit<BrokenLink, 'caseId' | 'process' | 'version' | 'more'>;
+
+interface CaseRow {
+  id: string;
+  process_key: string;
+  version: number;
+  status: string;
+  started_at: Date;
+  ended_at: Date | null;
+  working_ms: string | number | bigint | null;
+  paused_ms: string | number | bigint;
+  trips: number;
+  corrected: boolean;
+  imported: boolean;
+  audit_seq: number;
+  audit_hash: string;
+}
+
+interface AuditRow {
+  case_id: string;
+  seq: number;
+  type: string;
+  at: Date;
+  actor: string | null;
+  payload: unknown;
+  prev_hash: string;
+  hash: string;
+}
+
+interface StepRow {
+  id: string;
+  case_id: string;
+  element_id: string;
+  type: string;
+  department: string | null;
+  status: string;
+  entered_at: Date;
+  completed_at: Date | null;
+  due_at: Date | null;
+  working_ms: string | number | bigint | null;
+  in_person: boolean;
+  correction: boolean;
+  pauses_clock: boolean;
+}
+
+interface TaskRow {
+  id: string;
+  case_id: string;
+  element_id: string;
+  department: string | null;
+  status: string;
+  created_at: Date;
+  due_at: Date | null;
+  completed_at: Date | null;
+}
+
+interface TimerRow {
+  id: string;
+  case_id: string;
+  element_id: string;
+  due_at: Date;
+}
+
+/** The step and task records as events carry them (engine/elements/state.ts), read defensively. */
+interface StepPayload {
+  id: string;
+  elementId: string;
+  type: string;
+  department: string | null;
+  status: string;
+  enteredAt: number;
+  completedAt: number | null;
+  dueAt: number | null;
+  inPerson: boolean;
+  correction: boolean;
+  pausesClock: boolean;
+}
+
+const iso = (ms: number | null | undefined): string | null => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+const isoOf = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
+const short = (hash: string | null | undefined): string => (hash ? `${hash.slice(0, 12)}…` : String(hash));
+const show = (v: unknown): string => (v === null || v === undefined ? 'null' : typeof v === 'string' ? v : JSON.stringify(v));
+const obj = (v: unknown): Record<string, any> => (v && typeof v === 'object' ? (v as Record<string, any>) : {});
+
+/** Reads one page of cases and everything derived from them in one read-only snapshot. */
+async function readPage(db: Db, scope: VerifyScope, after: string | null, limit: number) {
+  const read = async (trx: Db) => {
+    let query = trx
+      .selectFrom('cases')
+      .select(['id', 'process_key', 'version', 'status', 'started_at', 'ended_at', 'working_ms', 'paused_ms', 'trips', 'corrected', 'imported', 'audit_seq', 'audit_hash']);
+    if (scope.caseId !== undefined) query = query.where('id', '=', scope.caseId);
+    if (scope.process !== undefined) query = query.where('process_key', '=', scope.process);
+    if (scope.version !== undefined) query = query.where('version', '=', scope.version);
+    if (after !== null) query = query.where('id', '>', after);
+    const cases = (await query.orderBy('id').limit(limit).execute()) as CaseRow[];
+    if (cases.length === 0) return { cases, audit: [], steps: [], tasks: [], timers: [] };
+    const ids = cases.map((c) => c.id);
+    const [audit, steps, tasks, timers] = [
+      (await trx.selectFrom('audit_events').selectAll().where('case_id', 'in', ids).orderBy('case_id').orderBy('seq').execute()) as AuditRow[],
+      (await trx
+        .selectFrom('steps')
+        .select(['id', 'case_id', 'element_id', 'type', 'department', 'status', 'entered_at', 'completed_at', 'due_at', 'working_ms', 'in_person', 'correction', 'pauses_clock'])
+        .where('case_id', 'in', ids)
+        .execute()) as StepRow[],
+      (await trx
+        .selectFrom('tasks')
+        .select(['id', 'case_id', 'element_id', 'department', 'status', 'created_at', 'due_at', 'completed_at'])
+        .where('case_id', 'in', ids)
+        .execute()) as TaskRow[],
+      (await trx.selectFrom('timers').select(['id', 'case_id', 'element_id', 'due_at']).where('case_id', 'in', ids).execute()) as TimerRow[],
+    ];
+    return { cases, audit, steps, tasks, timers };
+  };
+  // one snapshot per page: a command landing meanwhile cannot make a case look half-written
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => read(trx as unknown as Db));
+}
+
+function groupBy<T extends { case_id: string }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    let list = out.get(row.case_id);
+    if (!list) out.set(row.case_id, (list = []));
+    list.push(row);
+  }
+  return out;
+}
+
+/** Recomputes the chain from the genesis hash; returns the first broken link, or null when it verifies. */
+function checkChain(c: CaseRow, audit: AuditRow[]): Problem | null {
+  let prev = GENESIS_HASH;
+  for (let i = 0; i < audit.length; i++) {
+    const a = audit[i];
+    const expected = i + 1;
+    if (a.seq !== expected) {
+      return {
+        seq: expected,
+        eventType: null,
+        kind: 'chain',
+        table: 'audit_events',
+        field: 'seq',
+        expected,
+        actual: a.seq,
+        message:
+          a.seq > expected
+            ? `audit event ${expected}${a.seq - 1 > expected ? `–${a.seq - 1}` : ''} ${a.seq - 1 > expected ? 'are' : 'is'} missing: the chain goes from event ${expected - 1} to event ${a.seq}`
+            : `audit event ${a.seq} appears out of order at position ${expected}`,
+      };
+    }
+    if (a.prev_hash !== prev) {
+      return {
+        seq: a.seq,
+        eventType: a.type,
+        kind: 'chain',
+        table: 'audit_events',
+        field: 'prev_hash',
+        expected: prev,
+        actual: a.prev_hash,
+        message: `audit event ${a.seq} (${a.type}) links to ${short(a.prev_hash)}, but the ${a.seq === 1 ? 'genesis hash' : `hash of event ${a.seq - 1}`} is ${short(prev)}`,
+      };
+    }
+    const hash = auditHash(prev, c.id, a.seq, { type: a.type, at: a.at, actor: a.actor, payload: a.payload });
+    if (hash !== a.hash) {
+      return {
+        seq: a.seq,
+        eventType: a.type,
+        kind: 'chain',
+        table: 'audit_events',
+        field: 'hash',
+        expected: hash,
+        actual: a.hash,
+        message: `audit event ${a.seq} (${a.type}) was altered: its content hashes to ${short(hash)}, the chain holds ${short(a.hash)}`,
+      };
+    }
+    prev = a.hash;
+  }
+  const lastSeq = audit.length;
+  if (c.audit_seq !== lastSeq || c.audit_hash !== prev) {
+    const missing = c.audit_seq > lastSeq;
+    return {
+      seq: missing ? lastSeq + 1 : lastSeq === 0 ? null : lastSeq,
+      eventType: missing || lastSeq === 0 ? null : audit[lastSeq - 1].type,
+      kind: 'head',
+      table: 'cases',
+      field: c.audit_seq !== lastSeq ? 'audit_seq' : 'audit_hash',
+      expected: c.audit_seq !== lastSeq ? lastSeq : prev,
+      actual: c.audit_seq !== lastSeq ? c.audit_seq : c.audit_hash,
+      message:
+        lastSeq === 0
+          ? `the case has no audit events, but its row says the chain ends at event ${c.audit_seq} (${short(c.audit_hash)})`
+          : missing
+            ? `audit event ${lastSeq + 1}${c.audit_seq > lastSeq + 1 ? `–${c.audit_seq}` : ''} ${c.audit_seq > lastSeq + 1 ? 'are' : 'is'} missing: the case row says the chain ends at event ${c.audit_seq} (${short(c.audit_hash)}), the log ends at event ${lastSeq}`
+            : `the case row's chain head (event ${c.audit_seq}, ${short(c.audit_hash)}) does not match the log's last event ${lastSeq} (${short(prev)})`,
+    };
+  }
+  return null;
+}
+
+/** Replays the (verified) audit events and compares every derived row with them. */
+function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: TaskRow[], timers: TimerRow[], calendar: WorkingCalendar): Problem[] {
+  const problems: Problem[] = [];
+  const typeOf = (seq: number | null) => (seq === null ? null : (audit[seq - 1]?.type ?? null));
+  const differ = (p: Omit<Problem, 'eventType' | 'message'> & { what: string }) => {
+    const { what, ...rest } = p;
+    const said = p.seq === null ? '' : ` (event ${p.seq} ${typeOf(p.seq)})`;
+    problems.push({
+      ...rest,
+      eventType: typeOf(p.seq),
+      message: `${what}: ${p.field} is ${show(p.actual)} in the ${p.table} table, but the audit log says ${show(p.expected)}${said}`,
+    });
+  };
+
+  const stepEvents = new Map<string, { step: StepPayload; seq: number; enteredSeq: number }>();
+  const taskEvents = new Map<string, { task: Record<string, any>; createdSeq: number; status: string; completedAt: number | null; statusSeq: number }>();
+  const timerEvents = new Map<string, { timer: Record<string, any>; seq: number }>();
+  let started: { seq: number; at: number } | null = null;
+  let ended: { seq: number; status: string; at: number } | null = null;
+  let trips = 0;
+  let tripsSeq: number | null = null;
+  let corrected = false;
+  let correctedSeq: number | null = null;
+  for (const a of audit) {
+    const p = obj(a.payload);
+    switch (a.type) {
+      case 'caseStarted':
+        started = { seq: a.seq, at: p.at };
+        if (p.channel === 'window') [trips, tripsSeq] = [trips + 1, a.seq];
+        break;
+      case 'stepEntered':
+      case 'stepCompleted':
+      case 'stepCancelled':
+      case 'stepFailed': {
+        const step = obj(p.step) as StepPayload;
+        const known = stepEvents.get(step.id);
+        stepEvents.set(step.id, { step, seq: a.seq, enteredSeq: known?.enteredSeq ?? a.seq });
+        if (a.type === 'stepEntered' && step.correction && !corrected) [corrected, correctedSeq] = [true, a.seq];
+        if (a.type === 'stepCompleted' && step.inPerson) [trips, tripsSeq] = [trips + 1, a.seq];
+        break;
+      }
+      case 'taskCreated': {
+        const task = obj(p.task);
+        taskEvents.set(task.id, { task, createdSeq: a.seq, status: 'open', completedAt: null, statusSeq: a.seq });
+        break;
+      }
+      case 'taskCompleted':
+      case 'taskCancelled': {
+        const known = taskEvents.get(p.taskId);
+        if (!known) {
+          problems.push({ seq: a.seq, eventType: a.type, kind: 'task', table: 'tasks', rowId: p.taskId, message: `event ${a.seq} (${a.type}) names task ${p.taskId}, which no taskCreated event created` });
+          break;
+        }
+        Object.assign(known, { status: a.type === 'taskCompleted' ? 'completed' : 'cancelled', completedAt: p.at, statusSeq: a.seq });
+        break;
+      }
+      case 'timerScheduled': {
+        const timer = obj(p.timer);
+        timerEvents.set(timer.id, { timer, seq: a.seq });
+        break;
+      }
+      case 'timerFired':
+      case 'timerCancelled':
+        timerEvents.delete(p.timerId);
+        break;
+      case 'messageReceived':
+        if (p.channel === 'window') [trips, tripsSeq] = [trips + 1, a.seq];
+        break;
+      case 'caseCompleted':
+        ended = { seq: a.seq, status: 'completed', at: p.at };
+        break;
+      case 'caseCancelled':
+        ended = { seq: a.seq, status: 'cancelled', at: p.at };
+        break;
+      case 'caseFailed':
+        ended = { seq: a.seq, status: 'failed', at: p.at };
+        break;
+      default:
+        break;
+    }
+  }
+
+  // the case row
+  const caseWhat = `case ${c.id}`;
+  if (!started) {
+    problems.push({ seq: 1, eventType: typeOf(1), kind: 'case', table: 'audit_events', message: `the audit log has no caseStarted event` });
+  } else if (c.started_at.getTime() !== started.at) {
+    differ({ seq: started.seq, kind: 'case', table: 'cases', field: 'started_at', expected: iso(started.at), actual: isoOf(c.started_at), what: caseWhat });
+  }
+  const status = ended?.status ?? 'active';
+  if (c.status !== status) differ({ seq: ended?.seq ?? null, kind: 'case', table: 'cases', field: 'status', expected: status, actual: c.status, what: caseWhat });
+  const endedAt = ended ? ended.at : null;
+  if ((c.ended_at?.getTime() ?? null) !== endedAt) differ({ seq: ended?.seq ?? null, kind: 'case', table: 'cases', field: 'ended_at', expected: iso(endedAt), actual: isoOf(c.ended_at), what: caseWhat });
+  if (c.trips !== trips) differ({ seq: tripsSeq, kind: 'case', table: 'cases', field: 'trips', expected: trips, actual: c.trips, what: caseWhat });
+  if (c.corrected !== corrected) differ({ seq: correctedSeq, kind: 'case', table: 'cases', field: 'corrected', expected: corrected, actual: c.corrected, what: caseWhat });
+  if (started && ended) {
+    // working time of the case: start to end, minus what it spent in gov:pausesClock steps (case-service.ts)
+    const pauses: [number, number][] = [...stepEvents.values()]
+      .filter((e) => e.step.pausesClock)
+      .map((e) => [e.step.enteredAt, e.step.completedAt ?? ended.at]);
+    try {
+      const working = calendar.workingMsBetweenExcluding(started.at, ended.at, pauses);
+      const paused = calendar.workingMsBetween(started.at, ended.at) - working;
+      if (num(c.working_ms) !== working) differ({ seq: ended.seq, kind: 'case', table: 'cases', field: 'working_ms', expected: working, actual: num(c.working_ms), what: caseWhat });
+      else if (num(c.paused_ms) !== paused) differ({ seq: ended.seq, kind: 'case', table: 'cases', field: 'paused_ms', expected: paused, actual: num(c.paused_ms), what: caseWhat });
+    } catch {
+      problems.push({ seq: ended.seq, eventType: typeOf(ended.seq), kind: 'case', table: 'cases', field: 'working_ms', message: `${caseWhat}: the working time cannot be recomputed from the audit events' times` });
+    }
+  } else if (c.working_ms !== null) {
+    differ({ seq: null, kind: 'case', table: 'cases', field: 'working_ms', expected: null, actual: num(c.working_ms), what: caseWhat });
+  }
+
+  // steps: one row per stepEntered, holding what the step's last event says
+  const stepRows = new Map(steps.map((s) => [s.id, s]));
+  for (const [id, e] of stepEvents) {
+    const row = stepRows.get(id);
+    const what = `step ${id} (${e.step.elementId})`;
+    const base = { kind: 'step' as const, table: 'steps' as const, rowId: id, elementId: e.step.elementId };
+    if (!row) {
+      problems.push({ ...base, seq: e.enteredSeq, eventType: typeOf(e.enteredSeq), message: `${what} entered at event ${e.enteredSeq} has no row in the steps table` });
+      continue;
+    }
+    const s = e.step;
+    const workingMs = s.completedAt === null || s.completedAt === undefined ? null : calendar.workingMsBetween(s.enteredAt, s.completedAt);
+    const checks: [string, unknown, unknown, number][] = [
+      ['element_id', s.elementId, row.element_id, e.enteredSeq],
+      ['type', s.type, row.type, e.enteredSeq],
+      ['entered_at', iso(s.enteredAt), isoOf(row.entered_at), e.enteredSeq],
+      ['status', s.status, row.status, e.seq],
+      ['completed_at', iso(s.completedAt), isoOf(row.completed_at), e.seq],
+      ['department', s.department ?? null, row.department, e.seq],
+      ['due_at', iso(s.dueAt), isoOf(row.due_at), e.enteredSeq],
+      ['working_ms', workingMs, num(row.working_ms), e.seq],
+      ['in_person', Boolean(s.inPerson), row.in_person, e.enteredSeq],
+      ['correction', Boolean(s.correction), row.correction, e.enteredSeq],
+      ['pauses_clock', Boolean(s.pausesClock), row.pauses_clock, e.enteredSeq],
+    ];
+    for (const [field, expected, actual, seq] of checks) {
+      if (expected !== actual) differ({ ...base, seq, field, expected, actual, what });
+    }
+  }
+  for (const row of steps) {
+    if (!stepEvents.has(row.id)) {
+      problems.push({ seq: null, eventType: null, kind: 'step', table: 'steps', rowId: row.id, elementId: row.element_id, message: `step ${row.id} (${row.element_id}) has a row in the steps table but no event in the audit log` });
+    }
+  }
+
+  // tasks: one row per taskCreated, its status and completion time from taskCompleted/taskCancelled
+  const taskRows = new Map(tasks.map((k) => [k.id, k]));
+  for (const [id, e] of taskEvents) {
+    const row = taskRows.get(id);
+    const what = `task ${id} (${e.task.elementId})`;
+    const base = { kind: 'task' as const, table: 'tasks' as const, rowId: id, elementId: e.task.elementId };
+    if (!row) {
+      problems.push({ ...base, seq: e.createdSeq, eventType: typeOf(e.createdSeq), message: `${what} created at event ${e.createdSeq} has no row in the tasks table` });
+      continue;
+    }
+    const checks: [string, unknown, unknown, number][] = [
+      ['element_id', e.task.elementId, row.element_id, e.createdSeq],
+      ['department', e.task.department ?? null, row.department, e.createdSeq],
+      ['created_at', iso(e.task.createdAt), isoOf(row.created_at), e.createdSeq],
+      ['due_at', iso(e.task.dueAt), isoOf(row.due_at), e.createdSeq],
+      ['status', e.status, row.status, e.statusSeq],
+      ['completed_at', iso(e.completedAt), isoOf(row.completed_at), e.statusSeq],
+    ];
+    for (const [field, expected, actual, seq] of checks) {
+      if (expected !== actual) differ({ ...base, seq, field, expected, actual, what });
+    }
+  }
+  for (const row of tasks) {
+    if (!taskEvents.has(row.id)) {
+      problems.push({ seq: null, eventType: null, kind: 'task', table: 'tasks', rowId: row.id, elementId: row.element_id, message: `task ${row.id} (${row.element_id}) has a row in the tasks table but no taskCreated event in the audit log` });
+    }
+  }
+
+  // timers: pending exactly when scheduled and neither fired nor cancelled
+  const timerRows = new Map(timers.map((m) => [m.id, m]));
+  for (const [id, e] of timerEvents) {
+    const row = timerRows.get(id);
+    const base = { kind: 'timer' as const, table: 'timers' as const, rowId: id, elementId: e.timer.elementId };
+    if (!row) {
+      problems.push({ ...base, seq: e.seq, eventType: typeOf(e.seq), message: `timer ${id} (${e.timer.elementId}) scheduled at event ${e.seq} is still pending in the audit log but has no row in the timers table` });
+    } else if (row.due_at.getTime() !== e.timer.dueAt) {
+      differ({ ...base, seq: e.seq, field: 'due_at', expected: iso(e.timer.dueAt), actual: isoOf(row.due_at), what: `timer ${id} (${e.timer.elementId})` });
+    }
+  }
+  for (const row of timers) {
+    if (!timerEvents.has(row.id)) {
+      problems.push({ seq: null, eventType: null, kind: 'timer', table: 'timers', rowId: row.id, elementId: row.element_id, message: `timer ${row.id} (${row.element_id}) is pending in the timers table but not in the audit log (never scheduled, or already fired or cancelled)` });
+    }
+  }
+  return problems;
+}
+
+/** Every problem of one case, the first broken link first: the chain, then its head, then the earliest contradicted event. */
+export function checkCase(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: TaskRow[], timers: TimerRow[], calendar: WorkingCalendar): Problem[] {
+  const chain = checkChain(c, audit);
+  if (chain) return [chain]; // the derived rows cannot be judged against a log that does not verify
+  const problems = checkDerived(c, audit, steps, tasks, timers, calendar);
+  return problems.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
+}
+
+/** Verifies the cases in scope (one case, a process, a version, or everything), page by page. */
+export async function verifyAudit(db: Db, scope: VerifyScope = {}, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const began = performance.now();
+  const pageSize = Math.max(1, options.pageSize ?? 200);
+  const maxReported = Math.max(0, options.maxReported ?? 100);
+  const calendar = options.calendar ?? getDefaultCalendar();
+  const report: VerifyReport = {
+    ok: true,
+    scope,
+    checkedCases: 0,
+    checkedEvents: 0,
+    unchainedCases: 0,
+    brokenCases: 0,
+    broken: [],
+    truncated: false,
+    durationMs: 0,
+  };
+  let after: string | null = null;
+  for (;;) {
+    const page = await readPage(db, scope, after, pageSize);
+    if (page.cases.length === 0) break;
+    const audit = groupBy(page.audit);
+    const steps = groupBy(page.steps);
+    const tasks = groupBy(page.tasks);
+    const timers = groupBy(page.timers);
+    for (const c of page.cases) {
+      const chain = audit.get(c.id) ?? [];
+      report.checkedCases++;
+      report.checkedEvents += chain.length;
+      if (chain.length === 0 && c.imported && c.audit_seq === 0) {
+        report.unchainedCases++;
+        continue;
+      }
+      const problems = checkCase(c, chain, steps.get(c.id) ?? [], tasks.get(c.id) ?? [], timers.get(c.id) ?? [], calendar);
+      if (problems.length === 0) continue;
+      report.ok = false;
+      report.brokenCases++;
+      if (report.broken.length < maxReported) {
+        report.broken.push({ caseId: c.id, process: c.process_key, version: c.version, ...problems[0], more: problems.length - 1 });
+      } else {
+        report.truncated = true;
+      }
+    }
+    after = page.cases[page.cases.length - 1].id;
+    options.onProgress?.(report.checkedCases);
+    if (page.cases.length < pageSize) break;
+  }
+  report.durationMs = Math.round(performance.now() - began);
+  return report;
+}
+
+/** One line per broken case, for the CLI and logs. */
+export function describeBreak(b: BrokenLink): string {
+  const at = b.seq === null ? 'a row no audit event accounts for' : `seq ${b.seq}${b.eventType ? ` (${b.eventType})` : ''}`;
+  return `case ${b.caseId} (${b.process} v${b.version}): first broken link at ${at}: ${b.message}${b.more > 0 ? ` [+${b.more} more in this case]` : ''}`;
+}
+
+/** Whether the database answers the tables the verifier reads (a quick pre-flight for the CLI). */
+export async function countCases(db: Db, scope: VerifyScope): Promise<number> {
+  let query = db.selectFrom('cases').select(sql<number>`count(*)::int`.as('n'));
+  if (scope.caseId !== undefined) query = query.where('id', '=', scope.caseId);
+  if (scope.process !== undefined) query = query.where('process_key', '=', scope.process);
+  if (scope.version !== undefined) query = query.where('version', '=', scope.version);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}

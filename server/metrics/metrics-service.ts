@@ -1,0 +1,161 @@
+/** A version's metrics (static from deployment, dynamic from its cases) and the before/after comparison of two versions. */
+import { sql } from 'kysely';
+import type { WorkingCalendar } from '../../engine/calendar/index.js';
+import {
+  type Change,
+  change,
+  compareFigures,
+  type DynamicMetrics,
+} from '../../engine/metrics/dynamic-metrics.js';
+import type { Db } from '../db/database.js';
+import { Problem } from '../problems.js';
+import type { DefinitionStore } from '../store/definition-store.js';
+import { dynamicMetrics, metricSettings } from './dynamic-query.js';
+
+export type StaticFigures = Record<string, unknown> & { timeLimitDays?: number | null };
+
+export interface VersionMetrics {
+  key: string;
+  version: number;
+  name: string | null;
+  static: StaticFigures;
+  dynamic: DynamicMetrics;
+}
+
+export interface StepChange {
+  elementId: string;
+  name: string | null;
+  count: Change;
+  meanWorkingDays: Change;
+  p90WorkingDays: Change;
+  breaches: Change;
+}
+
+export interface Comparison {
+  key: string;
+  from: number;
+  to: number;
+  before: VersionMetrics;
+  after: VersionMetrics;
+  change: Record<string, Change>;
+  stepChanges: StepChange[];
+}
+
+export class MetricsService {
+  constructor(
+    private readonly db: Db,
+    private readonly definitions: DefinitionStore,
+  ) {}
+
+  private async versionRow(key: string, version: number) {
+    const row = await this.db
+      .selectFrom('definition_versions')
+      .select(['id', 'name', 'static_metrics'])
+      .where('key', '=', key)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (!row) throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${version}`);
+    return row;
+  }
+
+  /** Static and dynamic metrics of one version. */
+  async version(key: string, version: number): Promise<VersionMetrics> {
+    const row = await this.versionRow(key, version);
+    const definition = await this.definitions.load(row.id);
+    const figures = row.static_metrics as StaticFigures;
+    const dynamic = await dynamicMetrics(this.db, {
+      key,
+      version,
+      timeLimitDays: typeof figures.timeLimitDays === 'number' ? figures.timeLimitDays : null,
+      elementOrder: definition ? Object.keys(definition.graph.nodes) : [],
+    });
+    return { key, version, name: row.name, static: figures, dynamic };
+  }
+
+  /** The versions to compare: `to` defaults to the latest, `from` to the version before `to`. */
+  async resolvePair(key: string, from?: number, to?: number): Promise<{ from: number; to: number }> {
+    const versions = (
+      await this.db
+        .selectFrom('definition_versions')
+        .select('version')
+        .where('key', '=', key)
+        .orderBy('version')
+        .execute()
+    ).map((r) => r.version);
+    if (versions.length === 0)
+      throw new Problem(404, 'not-found', 'Not found', `process '${key}' is not deployed`);
+    const after = to ?? versions[versions.length - 1];
+    if (!versions.includes(after))
+      throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${after}`);
+    const before = from ?? [...versions].reverse().find((v) => v < after);
+    if (before === undefined) {
+      throw new Problem(
+        400,
+        'no-previous-version',
+        'Nothing to compare with',
+        `process '${key}' has no version before ${after}: give ?from=`,
+      );
+    }
+    if (!versions.includes(before))
+      throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${before}`);
+    return { from: before, to: after };
+  }
+
+  /** Before and after, and the change of every numeric figure, static and dynamic, paired by name. */
+  async compare(key: string, fromVersion?: number, toVersion?: number): Promise<Comparison> {
+    const { from, to } = await this.resolvePair(key, fromVersion, toVersion);
+    const [before, after] = await Promise.all([this.version(key, from), this.version(key, to)]);
+    const { steps: _b, method: _bm, ...beforeDynamic } = before.dynamic;
+    const { steps: _a, method: _am, ...afterDynamic } = after.dynamic;
+    const changes = {
+      ...compareFigures(before.static, after.static),
+      ...compareFigures(beforeDynamic, afterDynamic),
+    };
+    return {
+      key,
+      from,
+      to,
+      before,
+      after,
+      change: changes,
+      stepChanges: stepChanges(before.dynamic, after.dynamic),
+    };
+  }
+}
+
+/** Per-step changes by element id: the after version's steps in its order, then steps only the before version had. */
+export function stepChanges(before: DynamicMetrics, after: DynamicMetrics): StepChange[] {
+  const old = new Map(before.steps.map((s) => [s.elementId, s]));
+  const ids = [
+    ...after.steps.map((s) => s.elementId),
+    ...before.steps.map((s) => s.elementId).filter((id) => !after.steps.some((s) => s.elementId === id)),
+  ];
+  return ids.map((id) => {
+    const b = old.get(id);
+    const a = after.steps.find((s) => s.elementId === id);
+    return {
+      elementId: id,
+      name: a?.name ?? b?.name ?? null,
+      count: change(b?.count ?? 0, a?.count ?? 0),
+      meanWorkingDays: change(b?.meanWorkingDays ?? null, a?.meanWorkingDays ?? null),
+      p90WorkingDays: change(b?.p90WorkingDays ?? null, a?.p90WorkingDays ?? null),
+      breaches: change(b?.breaches ?? 0, a?.breaches ?? 0),
+    };
+  });
+}
+
+/**
+ * Makes the rollups use the server calendar's working-day length: when it differs from the one they were built
+ * with, stores it and rebuilds every version's rollups (on-time counts and breaches depend on it).
+ */
+export async function syncMetricCalendar(db: Db, calendar: WorkingCalendar): Promise<boolean> {
+  const current = await metricSettings(db);
+  if (current.msPerWorkingDay === calendar.msPerWorkingDay) return false;
+  await db.transaction().execute(async (trx) => {
+    await sql`UPDATE metric_settings SET ms_per_working_day = ${calendar.msPerWorkingDay} WHERE id = 1`.execute(
+      trx,
+    );
+    await sql`SELECT reflow_roll_up_version(v.key, v.version) FROM definition_versions v`.execute(trx);
+  });
+  return true;
+}

@@ -1,0 +1,67 @@
+/**
+ * Refuses input that no route can store or evaluate safely, before any route sees it, with a 400 naming the
+ * field: text with NUL characters or unpaired UTF-16 surrogates (PostgreSQL text and jsonb cannot hold them),
+ * JSON nested deeper than MAX_DEPTH (the engine, the hash chain and jsonb all recurse over variables), and
+ * numbers in the path or query string outside PostgreSQL's integer range.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Problem } from '../problems.js';
+
+/** Containers inside containers a JSON body may have (a form with nested groups needs a handful). */
+export const MAX_DEPTH = 64;
+const INT4_MAX = 2_147_483_647;
+
+const wellFormed = (s: string): boolean => !s.includes('\u0000') && (s as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** The first problem of a parsed value, iteratively (a hostile body must not exhaust the stack here either). */
+function inspect(root: unknown, context: string): { field: string; message: string } | null {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    const field = `${context}${path}`;
+    if (typeof value === 'string') {
+      if (!wellFormed(value)) return { field, message: `${field} holds a NUL character or an unpaired UTF-16 surrogate` };
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_DEPTH) return { field, message: `${field} is nested more than ${MAX_DEPTH} levels deep` };
+    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+    for (const [key, child] of entries) {
+      if (!wellFormed(key)) return { field: `${field}`, message: `${field} has a key with a NUL character or an unpaired UTF-16 surrogate` };
+      stack.push({ value: child, path: `${path}.${key}`, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+const refuse = (problem: { field: string; message: string }): Problem =>
+  new Problem(400, 'invalid-request', 'The request is not valid', problem.message, [{ field: problem.field.replace(/^\./, ''), message: problem.message }]);
+
+export const inputGuardPlugin = fp(async (app: FastifyInstance) => {
+  app.addHook('preValidation', async (request: FastifyRequest) => {
+    for (const [context, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
+      if (value === undefined || value === null || typeof value !== 'object' || Buffer.isBuffer(value) || typeof (value as { pipe?: unknown }).pipe === 'function') continue;
+      const found = inspect(value, context);
+      if (found) throw refuse(found);
+    }
+  });
+  // after validation has coerced them: ids, versions and limits are compared with int4 and int8 columns
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    for (const [context, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+    ] as const) {
+      if (!value || typeof value !== 'object') continue;
+      for (const [key, v] of Object.entries(value)) {
+        if (typeof v === 'number' && (!Number.isFinite(v) || Math.abs(v) > INT4_MAX)) {
+          throw refuse({ field: `${context}.${key}`, message: `${context}.${key} must be a number between ${-INT4_MAX} and ${INT4_MAX}` });
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,153 @@
+/** JSON schemas of the metrics API: static and dynamic figures, changes, event-log imports. */
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+export const versionParams = {
+  type: 'object',
+  properties: {
+    key: { type: 'string', minLength: 1, maxLength: 200 },
+    version: { type: 'integer', minimum: 1 },
+  },
+  required: ['key', 'version'],
+} as const;
+
+export const keyParams = {
+  type: 'object',
+  properties: { key: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['key'],
+} as const;
+
+export const pairQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: {
+      type: 'integer',
+      minimum: 1,
+      description: 'the version before the reform; default: the version before `to`',
+    },
+    to: { type: 'integer', minimum: 1, description: 'the version after the reform; default: the latest' },
+  },
+} as const;
+
+export const staticSchema = {
+  type: 'object',
+  description: 'static metrics, read off the model (API.md §4)',
+  additionalProperties: true,
+} as const;
+
+export const stepFiguresSchema = {
+  type: 'object',
+  properties: {
+    elementId: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    count: { type: 'integer' },
+    meanWorkingDays: nullableNumber,
+    p90WorkingDays: nullableNumber,
+    breaches: { type: 'integer' },
+  },
+} as const;
+
+export const dynamicSchema = {
+  type: 'object',
+  description:
+    'dynamic metrics, from the cases of the version (API.md §4); `method` tells how each figure was computed and from how many cases',
+  properties: {
+    cases: { type: 'integer' },
+    completed: { type: 'integer' },
+    meanWorkingDays: nullableNumber,
+    medianWorkingDays: nullableNumber,
+    p90WorkingDays: nullableNumber,
+    meanTrips: nullableNumber,
+    firstTimeRate: nullableNumber,
+    onTimeRate: nullableNumber,
+    satisfaction: nullableNumber,
+    badRatings: { type: 'integer' },
+    steps: { type: 'array', items: stepFiguresSchema },
+    method: {
+      type: 'object',
+      properties: {
+        msPerWorkingDay: { type: 'number' },
+        percentiles: { type: 'string', enum: ['percentile_cont', 'histogram', 'memory'] },
+        exactPercentileLimit: { type: 'integer' },
+        histogramBucketDays: { type: 'number' },
+        maxErrorDays: { type: 'number' },
+        importedCases: { type: 'integer' },
+        figures: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            properties: { method: { type: 'string' }, from: { type: 'integer' } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const versionMetricsSchema = {
+  type: 'object',
+  properties: {
+    key: { type: 'string' },
+    version: { type: 'integer' },
+    name: { type: ['string', 'null'] },
+    static: staticSchema,
+    dynamic: dynamicSchema,
+  },
+} as const;
+
+export const changeSchema = {
+  type: 'object',
+  properties: {
+    before: nullableNumber,
+    after: nullableNumber,
+    delta: nullableNumber,
+    percent: nullableNumber,
+  },
+} as const;
+
+export const comparisonSchema = {
+  type: 'object',
+  properties: {
+    key: { type: 'string' },
+    from: { type: 'integer' },
+    to: { type: 'integer' },
+    before: versionMetricsSchema,
+    after: versionMetricsSchema,
+    change: {
+      type: 'object',
+      description:
+        'every numeric figure, static and dynamic, by name: delta = after − before, percent = 100 × delta / before (null when before is 0 or a side is null)',
+      additionalProperties: changeSchema,
+    },
+    stepChanges: {
+      type: 'array',
+      description: 'per step, by element id (an extension)',
+      items: {
+        type: 'object',
+        properties: {
+          elementId: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          count: changeSchema,
+          meanWorkingDays: changeSchema,
+          p90WorkingDays: changeSchema,
+          breaches: changeSchema,
+        },
+      },
+    },
+  },
+} as const;
+
+export const importResultSchema = {
+  type: 'object',
+  properties: {
+    imported: { type: 'integer', description: 'cases imported' },
+    cases: { type: 'integer', description: 'cases of the version after the import' },
+    events: { type: 'integer', description: 'events read' },
+    steps: { type: 'integer', description: 'steps stored (start/complete pairs)' },
+    skipped: {
+      type: 'integer',
+      description: 'events with another lifecycle transition (schedule, assign, suspend…), not used',
+    },
+    unmatched: { type: 'array', items: { type: 'string' } },
+  },
+} as const;

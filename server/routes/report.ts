@@ -1,0 +1,74 @@
+/** The auditor's before/after report as a self-contained HTML page (中文 by default, English with lang=en). */
+import type { FastifyInstance } from 'fastify';
+import type { CompiledDefinition } from '../../engine/runtime/definition.js';
+import { caseBuckets } from '../metrics/dynamic-query.js';
+import type { MetricsService } from '../metrics/metrics-service.js';
+import { type ElementInfo, renderReport } from '../metrics/report.js';
+import { keyParams } from './metrics-schemas.js';
+import { problemResponses } from './schemas.js';
+
+/** Name, department and step limit of every element of a definition. */
+function elementsOf(definition: CompiledDefinition | undefined): Record<string, ElementInfo> {
+  const out: Record<string, ElementInfo> = {};
+  for (const node of Object.values(definition?.graph.nodes ?? {})) {
+    out[node.id] = { name: node.name, department: node.department, timeLimit: node.timeLimit };
+  }
+  return out;
+}
+
+export async function reportRoutes(
+  app: FastifyInstance,
+  options: { metrics: MetricsService },
+): Promise<void> {
+  const { db, definitions } = app.reflow;
+
+  app.get(
+    '/api/processes/:key/report',
+    {
+      config: { roles: ['auditor'] },
+      schema: {
+        tags: ['metrics'],
+        summary: '改革前后对比报告（HTML）/ the before/after report as HTML',
+        description:
+          'A printable, self-contained HTML page: the four reductions (环节, 材料, 时限, 跑动次数) and the outcome figures before and after, the case-duration distributions, the slowest steps, the steps most often over their limits, and how each figure was computed and from how many cases.',
+        params: keyParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'integer', minimum: 1 },
+            to: { type: 'integer', minimum: 1 },
+            lang: { type: 'string', enum: ['zh', 'en'], default: 'zh' },
+          },
+        },
+        produces: ['text/html'],
+        response: { 200: { type: 'string', description: 'text/html; charset=utf-8' }, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { key } = request.params as { key: string };
+      const { from, to, lang } = request.query as { from?: number; to?: number; lang: 'zh' | 'en' };
+      const comparison = await options.metrics.compare(key, from, to);
+      const [before, after, beforeDef, afterDef] = await Promise.all([
+        caseBuckets(db, key, comparison.from),
+        caseBuckets(db, key, comparison.to),
+        definitions.load(`${key}:${comparison.from}`),
+        definitions.load(`${key}:${comparison.to}`),
+      ]);
+      const html = renderReport({
+        comparison,
+        histograms: { before, after },
+        elements: { before: elementsOf(beforeDef), after: elementsOf(afterDef) },
+        generatedAt: new Date(),
+        lang,
+      });
+      reply
+        .type('text/html; charset=utf-8')
+        .header(
+          'content-disposition',
+          `inline; filename="report-${encodeURIComponent(key)}-v${comparison.from}-v${comparison.to}.html"`,
+        );
+      return html;
+    },
+  );
+}

@@ -1,0 +1,79 @@
+// The modeler tests' setting: the page built by modeler/build.mjs, a Reflow server on a PGlite test database
+// listening on a free port, and Debian's headless Chromium driven by playwright-core.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { openPglite } from '../helpers/test-database.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = new URL('../artifacts/modeler/', import.meta.url).pathname;
+
+/**
+ * Builds dist/modeler (importing modeler/build.mjs runs the build) and returns what it wrote. The path is
+ * computed so that bundlers (the benchmarks are bundled into dist/bench/) leave the build script where it is.
+ */
+export async function buildPage(): Promise<{ ms: number; bytes: number }> {
+  const script = new URL('../../modeler/build.mjs', import.meta.url).href;
+  const { built } = (await import(script)) as typeof import('../../modeler/build.mjs');
+  return built;
+}
+
+export interface ModelerServer extends TestApp {
+  url: string;
+}
+
+export async function startServer(): Promise<ModelerServer> {
+  const testApp = await buildTestApp(await openPglite());
+  await testApp.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = testApp.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the server did not listen on a TCP port');
+  return { ...testApp, url: `http://127.0.0.1:${address.port}` };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Saves a full-page screenshot as test/artifacts/modeler/<name>.png (gitignored). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Milliseconds from the start of navigation to the end of the load event, as the page measured them. */
+export async function loadEventMs(page: Page): Promise<number> {
+  const ended = () =>
+    (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)
+      ?.loadEventEnd ?? 0;
+  await page.waitForFunction(
+    () =>
+      ((performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)
+        ?.loadEventEnd ?? 0) > 0,
+  );
+  return page.evaluate(ended);
+}
+
+/** Errors the page logged or threw, collected for the test to assert there were none. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}

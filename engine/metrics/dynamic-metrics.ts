@@ -39,7 +39,6 @@ export interface FigureSource {
     | 'percentile_cont'
     | 'histogram'
     | 'ratings'
-    | 'no-ratings'
     | 'no-time-limit'
     | 'memory';
   from: number;
@@ -70,8 +69,29 @@ export interface DynamicMetrics {
   onTimeRate: number | null;
   satisfaction: number | null;
   badRatings: number;
+  /** The 好差评 loop: bad ratings rectified, within their deadline, called back; appeals upheld; defaulted ratings. */
+  rectified: number;
+  rectifiedOnTime: number;
+  calledBack: number;
+  appealsUpheld: number;
+  defaultedRatings: number;
+  /** The same per department of the rated step. */
+  ratingsByDepartment: DepartmentRatings[];
   steps: StepFigures[];
   method: MetricsMethod;
+}
+
+export interface DepartmentRatings {
+  department: string | null;
+  ratings: number;
+  satisfaction: number | null;
+  badRatings: number;
+  defaulted: number;
+  rectified: number;
+  rectifiedOnTime: number;
+  calledBack: number;
+  appealsUpheld: number;
+  open: number;
 }
 
 /** The names of the numeric dynamic figures, in the order reports list them. */
@@ -86,6 +106,10 @@ export const DYNAMIC_FIGURES = [
   'onTimeRate',
   'satisfaction',
   'badRatings',
+  'rectified',
+  'rectifiedOnTime',
+  'calledBack',
+  'appealsUpheld',
 ] as const;
 
 /** `percentile_cont(p)` over values sorted ascending: linear interpolation between ranks p × (n − 1). */
@@ -249,6 +273,12 @@ export function dynamicMetricsOf(
           days.length,
     satisfaction: null,
     badRatings: 0,
+    rectified: 0,
+    rectifiedOnTime: 0,
+    calledBack: 0,
+    appealsUpheld: 0,
+    defaultedRatings: 0,
+    ratingsByDepartment: [],
     steps,
     method: {
       msPerWorkingDay: perDay,

@@ -17,7 +17,7 @@ import {
   type StepFigures,
 } from '../../engine/metrics/dynamic-metrics.js';
 import type { Db } from '../db/database.js';
-import { ratingFigures } from './rating-figures.js';
+import { ratingLoopFigures } from '../ratings/rating-loop-figures.js';
 import { metricsDb } from './rollup-tables.js';
 
 export interface VersionRef {
@@ -130,7 +130,7 @@ async function histogramStepP90(
 export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMetrics> {
   const { key, version } = ref;
   const mdb = metricsDb(db);
-  const [settings, totals, open, stepRows, ratings] = await Promise.all([
+  const [settings, totals, open, stepRows] = await Promise.all([
     metricSettings(db),
     mdb
       .selectFrom('version_rollups')
@@ -162,8 +162,8 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
       .where('version', '=', version)
       .groupBy('element_id')
       .execute(),
-    ratingFigures(db, key, version),
   ]);
+  const ratings = await ratingLoopFigures(db, key, version, settings.msPerWorkingDay);
   const perDay = settings.msPerWorkingDay;
   const completed = num(totals.completed);
   const timed = num(totals.timed);
@@ -218,8 +218,14 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
     meanTrips: completed === 0 ? null : num(totals.trips) / completed,
     firstTimeRate: completed === 0 ? null : num(totals.firstTime) / completed,
     onTimeRate: limit === null || timed === 0 ? null : num(totals.onTime) / timed,
-    satisfaction: ratings.satisfaction,
-    badRatings: ratings.badRatings,
+    satisfaction: ratings.total.satisfaction,
+    badRatings: ratings.total.badRatings,
+    rectified: ratings.total.rectified,
+    rectifiedOnTime: ratings.total.rectifiedOnTime,
+    calledBack: ratings.total.calledBack,
+    appealsUpheld: ratings.total.appealsUpheld,
+    defaultedRatings: ratings.total.defaulted,
+    ratingsByDepartment: ratings.departments,
     steps: stepFigures,
     method: {
       msPerWorkingDay: perDay,
@@ -237,8 +243,12 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
         meanTrips: source('rollup', completed),
         firstTimeRate: source('rollup', completed),
         onTimeRate: limit === null ? source('no-time-limit', 0) : source('rollup', timed),
-        satisfaction: ratings.ratings === null ? source('no-ratings', 0) : source('ratings', ratings.ratings),
-        badRatings: ratings.ratings === null ? source('no-ratings', 0) : source('ratings', ratings.ratings),
+        satisfaction: source('ratings', ratings.total.ratings),
+        badRatings: source('ratings', ratings.total.ratings),
+        rectified: source('ratings', ratings.total.badRatings),
+        rectifiedOnTime: source('ratings', ratings.total.badRatings),
+        calledBack: source('ratings', ratings.total.badRatings),
+        appealsUpheld: source('ratings', ratings.total.badRatings),
         stepFigures: source(
           large.length > 0 ? 'histogram' : 'percentile_cont',
           steps.reduce((n, s) => n + s.count, 0),

@@ -80,7 +80,11 @@ export async function* xesChunks(
 ): AsyncGenerator<string> {
   yield xesHeader(`${key} v${version}`);
   for await (const page of tracePages(db, key, version, options)) {
-    for (let i = 0; i < page.length; i += 50) yield page.slice(i, i + 50).map((trace) => xesTrace(trace, options.utcOffsetMinutes)).join('');
+    for (let i = 0; i < page.length; i += 50)
+      yield page
+        .slice(i, i + 50)
+        .map((trace) => xesTrace(trace, options.utcOffsetMinutes))
+        .join('');
   }
   yield xesFooter();
 }

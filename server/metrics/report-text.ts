@@ -125,6 +125,10 @@ export const FIGURE_ROWS: [
   ['onTimeRate', '按时办结率', 'Done within the committed limit', 'rate'],
   ['satisfaction', '满意度', 'Satisfaction (ratings 4–5)', 'rate'],
   ['badRatings', '差评数', 'Bad ratings (1–2)', 'number'],
+  ['rectified', '差评已整改', 'Bad ratings rectified', 'number'],
+  ['rectifiedOnTime', '按期整改', 'Rectified within the deadline', 'number'],
+  ['calledBack', '已回访', 'Called back', 'number'],
+  ['appealsUpheld', '申诉成立', 'Appeals upheld', 'number'],
 ];
 
 /** A figure's value with its unit. */
@@ -256,8 +260,6 @@ export function methodText(lang: Lang, source: FigureSource | undefined, maxErro
         : `estimated from the duration histogram of ${n} completed cases (buckets of ${fmt(maxErrorDays)} working days), error below ${fmt(maxErrorDays)} working days`;
     case 'ratings':
       return zh ? `基于 ${n} 条评价` : `from ${n} ratings`;
-    case 'no-ratings':
-      return zh ? '尚无评价数据' : 'no ratings recorded';
     case 'no-time-limit':
       return zh ? '流程未设承诺时限，不计算' : 'the process has no committed limit: not computed';
     case 'memory':

@@ -131,6 +131,29 @@ function methodSection(input: ReportInput): string {
 <table><thead><tr><th>${l.figure}</th><th>${tag(lang, l.before, c.from)}</th><th>${tag(lang, l.after, c.to)}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** The 好差评 loop per department of the rated step, before and after. */
+function ratingLoopSection(input: ReportInput): string {
+  const { lang, comparison: c } = input;
+  const zh = lang === 'zh';
+  const l = labels(lang);
+  const heads = zh
+    ? ['部门', '版本', '评价数', '满意度', '差评', '已整改', '按期整改', '已回访', '申诉成立', '默认评价']
+    : ['Department', 'Version', 'Ratings', 'Satisfaction', 'Bad', 'Rectified', 'On time', 'Called back', 'Appeals upheld', 'Defaulted'];
+  const rows = (['before', 'after'] as const).flatMap((side) => {
+    const d = c[side].dynamic;
+    const version = side === 'before' ? tag(lang, l.before, c.from) : tag(lang, l.after, c.to);
+    return d.ratingsByDepartment.map(
+      (r) =>
+        `<tr><td>${esc(r.department ?? l.none)}</td><td>${version}</td><td class="n">${fmt(r.ratings, 0)}</td><td class="n">${r.satisfaction === null ? esc(l.noData) : pct(r.satisfaction)}</td><td class="n">${fmt(r.badRatings, 0)}</td><td class="n">${fmt(r.rectified, 0)}</td><td class="n">${fmt(r.rectifiedOnTime, 0)}</td><td class="n">${fmt(r.calledBack, 0)}</td><td class="n">${fmt(r.appealsUpheld, 0)}</td><td class="n">${fmt(r.defaulted, 0)}</td></tr>`,
+    );
+  });
+  if (rows.length === 0) return `<p>${zh ? '两个版本均尚无评价。' : 'Neither version has ratings yet.'}</p>`;
+  const note = zh
+    ? '满意度为 4–5 级（满意、非常满意）评价占比，只计真实评价；默认评价（逾期未评按“基本满意”记）单列。按期整改指整改环节在期限（工作日）内完成。'
+    : 'Satisfaction is the share of ratings at 4–5, real ratings only; default ratings (no rating within the set days) are counted apart. On time: the rectification step was done within its deadline in working days.';
+  return `<table><thead><tr>${heads.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table><p class="note">${note}</p>`;
+}
+
 /** Renders the report. Every text that comes from users (names, departments, keys) is escaped. */
 export function renderReport(input: ReportInput): string {
   const { lang, comparison: c } = input;
@@ -165,6 +188,7 @@ export function renderReport(input: ReportInput): string {
 <h2>${l.chart}</h2>${chart}
 <h2>${l.slowest}</h2>${slowestSteps(input)}
 <h2>${l.breaches}</h2>${breachingSteps(input)}
+<h2>${lang === 'zh' ? '好差评与整改闭环' : 'Ratings and the rectification loop'}</h2>${ratingLoopSection(input)}
 <h2>${l.method}</h2>${methodSection(input)}
 <p class="note">${esc(l.printed)}</p>
 </body></html>

@@ -4,22 +4,11 @@
  * Read off the rectification process's steps: `rectify` (整改) and `call_back` (回访), and its `appealUpheld` variable.
  */
 import { sql } from 'kysely';
+import type { DepartmentRatings } from '../../engine/metrics/dynamic-metrics.js';
 import type { Db } from '../db/database.js';
 
-export interface RatingLoopFigures {
-  department: string | null;
-  /** Real ratings (defaulted ones are counted apart, never mixed in). */
-  ratings: number;
-  satisfaction: number | null;
-  badRatings: number;
-  defaulted: number;
-  rectified: number;
-  rectifiedOnTime: number;
-  calledBack: number;
-  appealsUpheld: number;
-  /** Bad ratings whose rectification case is still open. */
-  open: number;
-}
+/** `ratings` counts real ratings (defaulted ones are counted apart, never mixed in); `open`: rectifications under way. */
+export type RatingLoopFigures = DepartmentRatings;
 
 type Row = {
   department: string | null;

@@ -115,6 +115,14 @@ for (const database of testDatabases()) {
       const police = figures.departments.find((d: { department: string }) => d.department === '公安');
       t.match(police, { ratings: 1, satisfaction: 1 });
       t.equal((await app.inject({ method: 'GET', url: '/api/processes/permit/versions/1/ratings', headers: bearer(TOKENS.market) })).statusCode, 403);
+      // and the version's metrics and report carry the loop
+      const metrics = await get('/api/processes/permit/versions/1/metrics', TOKENS.auditor);
+      t.match(metrics.dynamic, { satisfaction: 0.5, badRatings: 2, rectified: 1, rectifiedOnTime: 0, calledBack: 1, appealsUpheld: 1 });
+      t.ok(metrics.dynamic.defaultedRatings >= 1);
+      t.same(metrics.dynamic.ratingsByDepartment.map((d: { department: string }) => d.department).sort(), ['公安', '市场监管']);
+      const report = await app.inject({ method: 'GET', url: '/api/processes/permit/report?from=1&to=1&lang=zh', headers: bearer(TOKENS.auditor) });
+      t.equal(report.statusCode, 200, report.body.slice(0, 300));
+      t.match(report.body, /好差评与整改闭环[\s\S]*市场监管/);
     });
   });
 }

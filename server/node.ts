@@ -10,6 +10,7 @@ import { CaseService } from './cases/case-service.js';
 import { type OpenedDatabase, openDatabase } from './db/database.js';
 import { RatingService } from './ratings/rating-service.js';
 import { TimerScheduler } from './scheduler/timer-scheduler.js';
+import { type DemoReport, seedDemoHistory } from './simulate/demo.js';
 import { DefinitionStore } from './store/definition-store.js';
 
 export interface NodeConfig {
@@ -23,8 +24,13 @@ export interface NodeConfig {
   defaultRatingLevel?: number;
   logger?: FastifyServerOptions['logger'];
   handlers?: Record<string, ServiceHandler>;
-  /** Deploy every .bpmn file of this folder at start (new content only). */
+  /** Deploy every .bpmn file of this folder at start (new content only; a `.before.bpmn` before its `.after.bpmn`). */
   processesDir?: string;
+  /**
+   * When the database has no cases at all: simulate history for the deployed samples of `processesDir` that
+   * have a `.sim.json` (engine/simulate), so the dashboards have figures at once. Set by main.ts.
+   */
+  seedDemo?: boolean;
   clock?: () => number;
 }
 
@@ -36,6 +42,8 @@ export interface ReflowNode {
   principals: Principal[];
   tokensCreated: boolean;
   deployed: { key: string; version: number; created: boolean }[];
+  /** What the demo seeding wrote, when it ran. */
+  demo: DemoReport | null;
   stop(): Promise<void>;
 }
 
@@ -74,10 +82,22 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   const service = new CaseService(database.db, definitions, { handlers: config.handlers, clock: config.clock });
   const deployed: ReflowNode['deployed'] = [];
   if (config.processesDir) {
-    for (const file of readdirSync(config.processesDir).filter((f) => f.endsWith('.bpmn')).sort()) {
+    // a service's before is deployed ahead of its after, so they become versions 1 and 2 (processes/README.md)
+    const order = (f: string) => f.replace('.before.', '.0.').replace('.after.', '.1.');
+    const files = readdirSync(config.processesDir).filter((f) => f.endsWith('.bpmn'));
+    for (const file of files.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
       const result = await definitions.deploy(readFileSync(join(config.processesDir, file), 'utf8'), new Date(service.now()));
       deployed.push({ key: result.key, version: result.version, created: result.created });
     }
+  }
+  let demo: DemoReport | null = null;
+  if (config.seedDemo && config.processesDir && !(await database.db.selectFrom('cases').select('id').limit(1).executeTakeFirst())) {
+    demo = await seedDemoHistory(database.db, definitions, {
+      processesDir: config.processesDir,
+      now: service.now(),
+      calendar: service.calendar,
+      rectificationDays: config.rectificationDays,
+    });
   }
   const departments = await deployedDepartments(database, definitions);
   const { principals, created } = loadTokens(config.tokensFile, departments.length > 0 ? departments : undefined);
@@ -108,6 +128,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     principals,
     tokensCreated: created,
     deployed,
+    demo,
     async stop() {
       if (stopped) return;
       stopped = true;

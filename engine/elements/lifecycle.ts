@@ -30,15 +30,20 @@ export const activityLifecycle = createMachine({
 });
 
 const resolved = new Map<string, ReturnType<typeof activityLifecycle.resolveState>>();
-const next = new Map<string, LifecycleState | null>();
+/** state → event → next state (nested maps: no key string is built per transition, which runs several times per step). */
+const next = new Map<string, Map<string, LifecycleState | null>>();
 
 /**
  * The lifecycle state after `event`, or null when the machine does not allow it from `state`.
  * XState decides; the answer is cached per (state, event) since the machine has no context.
  */
 export function lifecycleAfter(state: LifecycleState, event: LifecycleEvent): LifecycleState | null {
-  const key = `${state}|${event}`;
-  const cached = next.get(key);
+  let fromState = next.get(state);
+  if (!fromState) {
+    fromState = new Map();
+    next.set(state, fromState);
+  }
+  const cached = fromState.get(event);
   if (cached !== undefined) return cached;
   let snapshot = resolved.get(state);
   if (!snapshot) {
@@ -48,7 +53,7 @@ export function lifecycleAfter(state: LifecycleState, event: LifecycleEvent): Li
   const [after] = transition(activityLifecycle, snapshot, { type: event });
   const value = after.value as LifecycleState;
   const result = value === state ? null : value; // the lifecycle has no self-transitions
-  next.set(key, result);
+  fromState.set(event, result);
   return result;
 }
 

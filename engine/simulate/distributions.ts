@@ -23,7 +23,14 @@ export class Problems {
   }
 }
 
-export const NUMERIC_KINDS = ['fixed', 'exponential', 'lognormal', 'uniform', 'normal', 'triangular'] as const;
+export const NUMERIC_KINDS = [
+  'fixed',
+  'exponential',
+  'lognormal',
+  'uniform',
+  'normal',
+  'triangular',
+] as const;
 export type NumericKind = (typeof NUMERIC_KINDS)[number];
 
 /** A numeric distribution as written in the JSON (see README.md). */
@@ -40,10 +47,18 @@ export type Unit = 'hours' | 'days';
 /** Returns a number drawn from the distribution (in the spec's own unit). */
 export type NumberSampler = (random: Random) => number;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-function numberField(problems: Problems, path: string, body: Record<string, unknown>, name: string, check: (v: number) => string | null, optional = false): number {
+function numberField(
+  problems: Problems,
+  path: string,
+  body: Record<string, unknown>,
+  name: string,
+  check: (v: number) => string | null,
+  optional = false,
+): number {
   const value = body[name];
   if (value === undefined && optional) return Number.NaN;
   if (!isNumber(value)) {
@@ -60,7 +75,13 @@ const positive = (v: number) => (v <= 0 ? 'must be > 0' : null);
 const any = () => null;
 
 /** The single distribution key of a spec object, or null with a problem recorded. */
-function kindOf(problems: Problems, path: string, spec: Record<string, unknown>, kinds: readonly string[], extra: readonly string[]): string | null {
+function kindOf(
+  problems: Problems,
+  path: string,
+  spec: Record<string, unknown>,
+  kinds: readonly string[],
+  extra: readonly string[],
+): string | null {
   const keys = Object.keys(spec).filter((k) => !extra.includes(k));
   const known = keys.filter((k) => kinds.includes(k));
   if (known.length !== 1 || keys.length !== 1) {
@@ -74,16 +95,28 @@ function kindOf(problems: Problems, path: string, spec: Record<string, unknown>,
  * Checks a numeric spec and compiles it to a sampler returning values ≥ 0 (durations cannot be negative) in
  * working hours: `unit: "days"` multiplies by `hoursPerDay`.
  */
-export function compileDuration(problems: Problems, path: string, spec: unknown, hoursPerDay: number): NumberSampler {
+export function compileDuration(
+  problems: Problems,
+  path: string,
+  spec: unknown,
+  hoursPerDay: number,
+): NumberSampler {
   const sampler = compileNumber(problems, path, spec, true);
   const unit = isObject(spec) ? spec.unit : undefined;
-  if (unit !== undefined && unit !== 'hours' && unit !== 'days') problems.add(`${path}.unit`, "must be 'hours' or 'days'");
+  if (unit !== undefined && unit !== 'hours' && unit !== 'days')
+    problems.add(`${path}.unit`, "must be 'hours' or 'days'");
   const factor = unit === 'days' ? hoursPerDay : 1;
   return factor === 1 ? sampler : (random) => sampler(random) * factor;
 }
 
 /** Checks a numeric spec; `durations` forbids distributions that give negative values. */
-export function compileNumber(problems: Problems, path: string, spec: unknown, durations: boolean, extra: readonly string[] = ['unit']): NumberSampler {
+export function compileNumber(
+  problems: Problems,
+  path: string,
+  spec: unknown,
+  durations: boolean,
+  extra: readonly string[] = ['unit'],
+): NumberSampler {
   const fail: NumberSampler = () => 0;
   if (isNumber(spec)) {
     if (durations && spec < 0) problems.add(path, 'must be ≥ 0');
@@ -116,7 +149,9 @@ export function compileNumber(problems: Problems, path: string, spec: unknown, d
     normal: ['mean', 'sd', 'min', 'max'],
     triangular: ['min', 'mode', 'max'],
   };
-  for (const key of Object.keys(raw)) if (!allowed[kind].includes(key)) problems.add(`${at}.${key}`, `is not a parameter of ${kind} (${allowed[kind].join(', ')})`);
+  for (const key of Object.keys(raw))
+    if (!allowed[kind].includes(key))
+      problems.add(`${at}.${key}`, `is not a parameter of ${kind} (${allowed[kind].join(', ')})`);
   const low = durations ? nonNegative : any;
   switch (kind) {
     case 'exponential': {
@@ -163,7 +198,9 @@ export function compileNumber(problems: Problems, path: string, spec: unknown, d
       const split = max === min ? 0 : (mode - min) / (max - min);
       return (random) => {
         const u = random.next();
-        return u < split ? min + Math.sqrt(u * (max - min) * (mode - min)) : max - Math.sqrt((1 - u) * (max - min) * (max - mode));
+        return u < split
+          ? min + Math.sqrt(u * (max - min) * (mode - min))
+          : max - Math.sqrt((1 - u) * (max - min) * (max - mode));
       };
     }
   }
@@ -185,14 +222,37 @@ export function meanOf(spec: NumericSpec | number): number {
 /** Draws a variable's value: `visit` counts completions of the same element in the case (1 = first). */
 export type ValueSampler = (random: Random, context: { caseNumber: number; visit: number }) => unknown;
 
-const VALUE_KINDS = ['value', 'bernoulli', 'categorical', 'choice', 'template', 'byVisit', ...NUMERIC_KINDS] as const;
+const VALUE_KINDS = [
+  'value',
+  'bernoulli',
+  'categorical',
+  'choice',
+  'template',
+  'byVisit',
+  ...NUMERIC_KINDS,
+] as const;
 
-const copyOf = (value: unknown): unknown => (value !== null && typeof value === 'object' ? structuredClone(value) : value);
+/** A text template: `{n}` → the case number; `{n:6}` → the case number padded with zeros to 6 digits. */
+export function compileTemplate(text: string): (n: number) => string {
+  const parts = text.split(/\{n(?::(\d+))?\}/);
+  if (parts.length === 1) return () => text;
+  // split with a capture group: literal, width, literal, width, …, literal
+  return (n) => {
+    let out = parts[0];
+    for (let i = 1; i < parts.length; i += 2)
+      out += (parts[i] ? String(n).padStart(Number(parts[i]), '0') : String(n)) + parts[i + 1];
+    return out;
+  };
+}
+
+const copyOf = (value: unknown): unknown =>
+  value !== null && typeof value === 'object' ? structuredClone(value) : value;
 
 function probabilities(problems: Problems, path: string, weights: number[]): number[] {
   if (weights.some((w) => !isNumber(w) || w < 0)) problems.add(path, 'probabilities must be numbers ≥ 0');
   const total = weights.reduce((s, w) => s + (isNumber(w) ? w : 0), 0);
-  if (Math.abs(total - 1) > 1e-6) problems.add(path, `probabilities must add up to 1 (they add up to ${total})`);
+  if (Math.abs(total - 1) > 1e-6)
+    problems.add(path, `probabilities must add up to 1 (they add up to ${total})`);
   let cumulative = 0;
   return weights.map((w) => (cumulative += isNumber(w) ? w : 0));
 }
@@ -229,25 +289,44 @@ export function compileValue(problems: Problems, path: string, spec: unknown): V
         return () => null;
       }
       const values = Object.keys(raw);
-      const cumulative = probabilities(problems, at, values.map((v) => raw[v] as number));
+      const cumulative = probabilities(
+        problems,
+        at,
+        values.map((v) => raw[v] as number),
+      );
       return (random) => values[pick(random, cumulative)];
     }
     case 'choice': {
-      if (!Array.isArray(raw) || raw.length === 0 || !raw.every((c) => isObject(c) && 'value' in c && 'p' in c)) {
+      if (
+        !Array.isArray(raw) ||
+        raw.length === 0 ||
+        !raw.every((c) => isObject(c) && 'value' in c && 'p' in c)
+      ) {
         problems.add(at, 'must be a list of { "value": …, "p": probability }');
         return () => null;
       }
-      const cumulative = probabilities(problems, at, raw.map((c) => c.p as number));
+      const cumulative = probabilities(
+        problems,
+        at,
+        raw.map((c) => c.p as number),
+      );
       return (random) => copyOf(raw[pick(random, cumulative)].value);
     }
     case 'template': {
-      if (typeof raw !== 'string') problems.add(at, 'must be text; {n} is replaced by the case number');
-      const text = String(raw);
-      return (_random, context) => text.replaceAll('{n}', String(context.caseNumber));
+      if (typeof raw !== 'string')
+        problems.add(
+          at,
+          'must be text; {n} is replaced by the case number, {n:6} by it padded with zeros to 6 digits',
+        );
+      const fill = compileTemplate(String(raw));
+      return (_random, context) => fill(context.caseNumber);
     }
     case 'byVisit': {
       if (!Array.isArray(raw) || raw.length === 0) {
-        problems.add(at, 'must be a non-empty list of specs: the first for the first visit, the last for every later one');
+        problems.add(
+          at,
+          'must be a non-empty list of specs: the first for the first visit, the last for every later one',
+        );
         return () => null;
       }
       const samplers = raw.map((s, i) => compileValue(problems, `${at}[${i}]`, s));
@@ -256,7 +335,8 @@ export function compileValue(problems: Problems, path: string, spec: unknown): V
     default: {
       const sampler = compileNumber(problems, path, spec, false, ['round']);
       const round = spec.round;
-      if (round !== undefined && !(Number.isInteger(round) && (round as number) >= 0)) problems.add(`${path}.round`, 'must be a whole number of decimals ≥ 0');
+      if (round !== undefined && !(Number.isInteger(round) && (round as number) >= 0))
+        problems.add(`${path}.round`, 'must be a whole number of decimals ≥ 0');
       if (round === undefined) return (random) => sampler(random);
       const factor = 10 ** (round as number);
       return (random) => Math.round(sampler(random) * factor) / factor;
@@ -265,13 +345,19 @@ export function compileValue(problems: Problems, path: string, spec: unknown): V
 }
 
 /** Compiles `{ name: spec }` into one sampler of a variables object. */
-export function compileVariables(problems: Problems, path: string, spec: unknown): ((random: Random, context: { caseNumber: number; visit: number }) => Record<string, unknown>) | null {
+export function compileVariables(
+  problems: Problems,
+  path: string,
+  spec: unknown,
+): ((random: Random, context: { caseNumber: number; visit: number }) => Record<string, unknown>) | null {
   if (spec === undefined) return null;
   if (!isObject(spec)) {
     problems.add(path, 'must be an object of { variable: spec }');
     return null;
   }
-  const entries = Object.entries(spec).map(([name, s]) => [name, compileValue(problems, `${path}.${name}`, s)] as const);
+  const entries = Object.entries(spec).map(
+    ([name, s]) => [name, compileValue(problems, `${path}.${name}`, s)] as const,
+  );
   return (random, context) => {
     const out: Record<string, unknown> = {};
     for (const [name, sampler] of entries) out[name] = sampler(random, context);

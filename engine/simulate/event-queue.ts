@@ -56,4 +56,5 @@ export class EventQueue<E extends QueuedEvent> {
   }
 }
 
-const before = (a: QueuedEvent, b: QueuedEvent): boolean => a.time < b.time || (a.time === b.time && a.seq < b.seq);
+const before = (a: QueuedEvent, b: QueuedEvent): boolean =>
+  a.time < b.time || (a.time === b.time && a.seq < b.seq);

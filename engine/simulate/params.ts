@@ -2,6 +2,7 @@
  * The simulation parameter file (`<process>.sim.json`, schema in README.md): checked against the schema and
  * against the process it drives, then compiled into samplers.
  */
+import { Ajv } from 'ajv';
 import type { CompiledDefinition } from '../runtime/definition.js';
 import {
   compileDuration,
@@ -12,7 +13,7 @@ import {
   Problems,
   type ValueSampler,
 } from './distributions.js';
-import type { Random } from './random.js';
+import { Random } from './random.js';
 
 /** The JSON as written (README.md documents every field). */
 export interface SimulationParams {
@@ -38,7 +39,10 @@ export interface SimulationParams {
   tasks?: Record<string, { duration?: NumericSpec | number; variables?: Record<string, unknown> }>;
   defaults?: { duration?: NumericSpec | number };
   /** Per message name: the delay before the applicant (or another party) sends it, working hours. */
-  messages?: Record<string, { delay: NumericSpec | number; channel?: unknown; variables?: Record<string, unknown> }>;
+  messages?: Record<
+    string,
+    { delay: NumericSpec | number; channel?: unknown; variables?: Record<string, unknown> }
+  >;
   /** 好差评: share of completed cases rated and the probability of each level (5 very satisfied … 1 very dissatisfied). */
   ratings?: { share?: number; levels: Record<string, number>; delay?: NumericSpec | number };
   /** History seeded by `npm run demo` and by the first start on an empty database. */
@@ -47,7 +51,9 @@ export interface SimulationParams {
 
 export interface CompiledTask {
   duration: NumberSampler;
-  variables: ((random: Random, context: { caseNumber: number; visit: number }) => Record<string, unknown>) | null;
+  variables:
+    | ((random: Random, context: { caseNumber: number; visit: number }) => Record<string, unknown>)
+    | null;
 }
 
 export interface CompiledParams {
@@ -56,32 +62,86 @@ export interface CompiledParams {
   count: number | null;
   start: number | null;
   channel: ValueSampler | null;
-  startVariables: ((random: Random, context: { caseNumber: number; visit: number }) => Record<string, unknown>) | null;
+  startVariables:
+    | ((random: Random, context: { caseNumber: number; visit: number }) => Record<string, unknown>)
+    | null;
   businessKey: string | null;
   staff: Map<string, number>;
   tasks: Map<string, CompiledTask>;
-  messages: Map<string, { delay: NumberSampler; channel: ValueSampler | null; variables: CompiledTask['variables'] }>;
+  messages: Map<
+    string,
+    { delay: NumberSampler; channel: ValueSampler | null; variables: CompiledTask['variables'] }
+  >;
   ratings: { share: number; levels: number[]; cumulative: number[]; delay: NumberSampler } | null;
   /** Notes that do not stop the run (e.g. a message nobody will send: cases waiting for it stay open). */
   warnings: string[];
 }
 
-const TOP_LEVEL = ['$schema', 'description', 'seed', 'arrivals', 'case', 'departments', 'tasks', 'defaults', 'messages', 'ratings', 'demo'];
+const TOP_LEVEL = [
+  '$schema',
+  'description',
+  'seed',
+  'arrivals',
+  'case',
+  'departments',
+  'tasks',
+  'defaults',
+  'messages',
+  'ratings',
+  'demo',
+];
 const WORK_TYPES = new Set(['userTask', 'manualTask']);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function unknownKeys(problems: Problems, path: string, value: Record<string, unknown>, allowed: string[]): void {
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) problems.add(`${path}.${key}`, `is not a known field (${allowed.join(', ')})`);
+function unknownKeys(
+  problems: Problems,
+  path: string,
+  value: Record<string, unknown>,
+  allowed: string[],
+): void {
+  for (const key of Object.keys(value))
+    if (!allowed.includes(key))
+      problems.add(`${path}.${key}`, `is not a known field (${allowed.join(', ')})`);
 }
 
-/** Reads the `required` list of a JSON Schema form, if any. */
-const requiredOf = (form: unknown): string[] => (isObject(form) && Array.isArray(form.required) ? form.required.filter((r): r is string => typeof r === 'string') : []);
+const ajv = new Ajv({ allErrors: true, strict: false });
+const FORM_CHECK_DRAWS = 30;
+
+/** Draws the variables a few times (first three visits) and checks each draw against the JSON Schema form. */
+function checkForm(
+  problems: Problems,
+  path: string,
+  formName: string,
+  form: unknown,
+  sampler: CompiledTask['variables'],
+): void {
+  if (!isObject(form)) return;
+  const validate = ajv.compile(form);
+  const random = new Random('form-check');
+  for (let draw = 1; draw <= FORM_CHECK_DRAWS; draw++) {
+    const variables = sampler?.(random, { caseNumber: draw, visit: 1 + (draw % 3) }) ?? {};
+    if (validate(variables)) continue;
+    const errors = (validate.errors ?? []).map((e) => {
+      const missing =
+        e.keyword === 'required' ? (e.params as { missingProperty: string }).missingProperty : '';
+      const field = `${e.instancePath.replace(/^\//, '').replace(/\//g, '.')}${missing}`;
+      return `${field || '(root)'} ${e.message ?? 'is invalid'}`;
+    });
+    problems.add(path, `a draw does not fit ${formName}, which the server checks: ${errors.join('; ')}`);
+    return;
+  }
+}
 
 /**
  * Checks `params` against the schema and the process (tasks, messages, forms) and compiles it. Throws
  * ParamsError listing every problem.
  */
-export function compileParams(params: unknown, definition: CompiledDefinition, options: { hoursPerDay: number }): CompiledParams {
+export function compileParams(
+  params: unknown,
+  definition: CompiledDefinition,
+  options: { hoursPerDay: number },
+): CompiledParams {
   const problems = new Problems();
   const warnings: string[] = [];
   if (!isObject(params)) {
@@ -97,7 +157,8 @@ export function compileParams(params: unknown, definition: CompiledDefinition, o
   // arrivals
   const arrivals = p.arrivals ?? {};
   if (!isObject(arrivals)) problems.add('$.arrivals', 'must be an object');
-  else unknownKeys(problems, '$.arrivals', arrivals, ['ratePerWorkingHour', 'interArrival', 'count', 'start']);
+  else
+    unknownKeys(problems, '$.arrivals', arrivals, ['ratePerWorkingHour', 'interArrival', 'count', 'start']);
   let interArrival: NumberSampler = () => 1;
   if (arrivals.ratePerWorkingHour !== undefined && arrivals.interArrival !== undefined) {
     problems.add('$.arrivals', 'give ratePerWorkingHour or interArrival, not both');
@@ -105,15 +166,18 @@ export function compileParams(params: unknown, definition: CompiledDefinition, o
     interArrival = compileDuration(problems, '$.arrivals.interArrival', arrivals.interArrival, hours);
   } else {
     const rate = arrivals.ratePerWorkingHour ?? 1;
-    if (!(typeof rate === 'number' && rate > 0 && Number.isFinite(rate))) problems.add('$.arrivals.ratePerWorkingHour', 'must be a number > 0');
+    if (!(typeof rate === 'number' && rate > 0 && Number.isFinite(rate)))
+      problems.add('$.arrivals.ratePerWorkingHour', 'must be a number > 0');
     interArrival = compileDuration(problems, '$.arrivals', { exponential: { mean: 1 / rate } }, hours);
   }
   const count = arrivals.count ?? null;
-  if (count !== null && !(Number.isInteger(count) && count >= 0)) problems.add('$.arrivals.count', 'must be a whole number ≥ 0');
+  if (count !== null && !(Number.isInteger(count) && count >= 0))
+    problems.add('$.arrivals.count', 'must be a whole number ≥ 0');
   let start: number | null = null;
   if (arrivals.start !== undefined) {
     start = typeof arrivals.start === 'string' ? Date.parse(arrivals.start) : Number.NaN;
-    if (Number.isNaN(start)) problems.add('$.arrivals.start', 'must be an ISO 8601 date-time, e.g. 2026-03-02T09:00:00+08:00');
+    if (Number.isNaN(start))
+      problems.add('$.arrivals.start', 'must be an ISO 8601 date-time, e.g. 2026-03-02T09:00:00+08:00');
   }
 
   // case start
@@ -122,15 +186,14 @@ export function compileParams(params: unknown, definition: CompiledDefinition, o
   else unknownKeys(problems, '$.case', kase, ['channel', 'variables', 'businessKey']);
   const channel = kase.channel === undefined ? null : compileValue(problems, '$.case.channel', kase.channel);
   const startVariables = compileVariables(problems, '$.case.variables', kase.variables);
-  for (const name of requiredOf(graph.form)) {
-    if (!isObject(kase.variables) || !(name in kase.variables)) problems.add('$.case.variables', `the application form requires '${name}': give it a value or distribution`);
-  }
-  if (kase.businessKey !== undefined && typeof kase.businessKey !== 'string') problems.add('$.case.businessKey', 'must be text; {n} is the case number');
+  if (kase.businessKey !== undefined && typeof kase.businessKey !== 'string')
+    problems.add('$.case.businessKey', 'must be text; {n} is the case number');
 
   // departments
   const staff = new Map<string, number>();
   if (p.departments !== undefined) {
-    if (!isObject(p.departments)) problems.add('$.departments', 'must be an object of { department: { staff } }');
+    if (!isObject(p.departments))
+      problems.add('$.departments', 'must be an object of { department: { staff } }');
     else {
       const known = new Set(nodes.map((n) => n.department).filter((d): d is string => d !== null));
       for (const [name, entry] of Object.entries(p.departments)) {
@@ -140,9 +203,11 @@ export function compileParams(params: unknown, definition: CompiledDefinition, o
           continue;
         }
         unknownKeys(problems, at, entry, ['staff']);
-        if (!(Number.isInteger(entry.staff) && (entry.staff as number) >= 1)) problems.add(`${at}.staff`, 'must be a whole number ≥ 1');
+        if (!(Number.isInteger(entry.staff) && (entry.staff as number) >= 1))
+          problems.add(`${at}.staff`, 'must be a whole number ≥ 1');
         else staff.set(name, entry.staff as number);
-        if (!known.has(name) && ![...known].some((d) => d.startsWith('='))) warnings.push(`department '${name}' has no step in ${graph.key}`);
+        if (!known.has(name) && ![...known].some((d) => d.startsWith('=')))
+          warnings.push(`department '${name}' has no step in ${graph.key}`);
       }
     }
   }
@@ -151,42 +216,55 @@ export function compileParams(params: unknown, definition: CompiledDefinition, o
   const defaults = p.defaults ?? {};
   if (!isObject(defaults)) problems.add('$.defaults', 'must be an object');
   else unknownKeys(problems, '$.defaults', defaults, ['duration']);
-  const defaultDuration = defaults.duration === undefined ? null : compileDuration(problems, '$.defaults.duration', defaults.duration, hours);
+  const defaultDuration =
+    defaults.duration === undefined
+      ? null
+      : compileDuration(problems, '$.defaults.duration', defaults.duration, hours);
   const tasks = new Map<string, CompiledTask>();
   const taskParams = p.tasks ?? {};
-  if (!isObject(taskParams)) problems.add('$.tasks', 'must be an object of { elementId: { duration, variables } }');
+  if (!isObject(taskParams))
+    problems.add('$.tasks', 'must be an object of { elementId: { duration, variables } }');
   for (const [id, entry] of Object.entries(isObject(taskParams) ? taskParams : {})) {
     const at = `$.tasks.${id}`;
     const node = graph.nodes[id];
     if (!node) problems.add(at, `'${id}' is not an element of process '${graph.key}'`);
-    else if (!WORK_TYPES.has(node.type)) problems.add(at, `'${id}' is a ${node.type}: only user and manual tasks are worked by staff`);
+    else if (!WORK_TYPES.has(node.type))
+      problems.add(at, `'${id}' is a ${node.type}: only user and manual tasks are worked by staff`);
     if (!isObject(entry)) {
       problems.add(at, 'must be { "duration": …, "variables": … }');
       continue;
     }
     unknownKeys(problems, at, entry, ['duration', 'variables']);
-    const duration = entry.duration === undefined ? defaultDuration : compileDuration(problems, `${at}.duration`, entry.duration, hours);
+    const duration =
+      entry.duration === undefined
+        ? defaultDuration
+        : compileDuration(problems, `${at}.duration`, entry.duration, hours);
     if (!duration) problems.add(`${at}.duration`, 'is missing (and there is no defaults.duration)');
-    tasks.set(id, { duration: duration ?? (() => 0), variables: compileVariables(problems, `${at}.variables`, entry.variables) });
+    tasks.set(id, {
+      duration: duration ?? (() => 0),
+      variables: compileVariables(problems, `${at}.variables`, entry.variables),
+    });
   }
   for (const node of nodes) {
     if (!WORK_TYPES.has(node.type) || tasks.has(node.id)) continue;
-    if (!defaultDuration) problems.add(`$.tasks.${node.id}`, `task '${node.id}' (${node.name ?? ''}) has no duration and there is no defaults.duration`);
+    if (!defaultDuration)
+      problems.add(
+        `$.tasks.${node.id}`,
+        `task '${node.id}' (${node.name ?? ''}) has no duration and there is no defaults.duration`,
+      );
     else tasks.set(node.id, { duration: defaultDuration, variables: null });
-  }
-  for (const node of nodes) {
-    for (const name of requiredOf(node.form)) {
-      const entry = isObject(taskParams) ? taskParams[node.id] : undefined;
-      if (!(isObject(entry) && isObject(entry.variables) && name in entry.variables)) {
-        problems.add(`$.tasks.${node.id}.variables`, `the form of '${node.id}' requires '${name}': give it a value or distribution`);
-      }
-    }
   }
 
   // messages
-  const messages = new Map<string, { delay: NumberSampler; channel: ValueSampler | null; variables: CompiledTask['variables'] }>();
-  const waited = new Set(nodes.flatMap((n) => (n.event?.kind === 'message' && n.type !== 'startEvent' ? [n.event.name] : [])));
-  for (const n of nodes) if (n.type === 'receiveTask' && n.event?.kind === 'message') waited.add(n.event.name);
+  const messages = new Map<
+    string,
+    { delay: NumberSampler; channel: ValueSampler | null; variables: CompiledTask['variables'] }
+  >();
+  const waited = new Set(
+    nodes.flatMap((n) => (n.event?.kind === 'message' && n.type !== 'startEvent' ? [n.event.name] : [])),
+  );
+  for (const n of nodes)
+    if (n.type === 'receiveTask' && n.event?.kind === 'message') waited.add(n.event.name);
   const messageParams = p.messages ?? {};
   if (!isObject(messageParams)) problems.add('$.messages', 'must be an object of { messageName: { delay } }');
   for (const [name, entry] of Object.entries(isObject(messageParams) ? messageParams : {})) {
@@ -204,23 +282,31 @@ export function compileParams(params: unknown, definition: CompiledDefinition, o
       variables: compileVariables(problems, `${at}.variables`, entry.variables),
     });
   }
-  for (const name of waited) if (!messages.has(name)) warnings.push(`message '${name}' has no parameters: cases waiting for it stay open`);
+  for (const name of waited)
+    if (!messages.has(name))
+      warnings.push(`message '${name}' has no parameters: cases waiting for it stay open`);
 
   // ratings
   let ratings: CompiledParams['ratings'] = null;
   if (p.ratings !== undefined) {
     const r = p.ratings;
-    if (!isObject(r) || !isObject(r.levels)) problems.add('$.ratings', 'must be { "share": p, "levels": { "1": p, …, "5": p } }');
+    if (!isObject(r) || !isObject(r.levels))
+      problems.add('$.ratings', 'must be { "share": p, "levels": { "1": p, …, "5": p } }');
     else {
       unknownKeys(problems, '$.ratings', r, ['share', 'levels', 'delay']);
       const share = r.share ?? 1;
-      if (!(typeof share === 'number' && share >= 0 && share <= 1)) problems.add('$.ratings.share', 'must be a probability from 0 to 1');
+      if (!(typeof share === 'number' && share >= 0 && share <= 1))
+        problems.add('$.ratings.share', 'must be a probability from 0 to 1');
       const levels = [1, 2, 3, 4, 5];
-      for (const key of Object.keys(r.levels)) if (!['1', '2', '3', '4', '5'].includes(key)) problems.add(`$.ratings.levels.${key}`, 'levels are 1 to 5');
+      for (const key of Object.keys(r.levels))
+        if (!['1', '2', '3', '4', '5'].includes(key))
+          problems.add(`$.ratings.levels.${key}`, 'levels are 1 to 5');
       const weights = levels.map((l) => Number(r.levels[String(l)] ?? 0));
-      if (weights.some((w) => !(w >= 0))) problems.add('$.ratings.levels', 'probabilities must be numbers ≥ 0');
+      if (weights.some((w) => !(w >= 0)))
+        problems.add('$.ratings.levels', 'probabilities must be numbers ≥ 0');
       const total = weights.reduce((s, w) => s + w, 0);
-      if (Math.abs(total - 1) > 1e-6) problems.add('$.ratings.levels', `probabilities must add up to 1 (they add up to ${total})`);
+      if (Math.abs(total - 1) > 1e-6)
+        problems.add('$.ratings.levels', `probabilities must add up to 1 (they add up to ${total})`);
       let cumulative = 0;
       ratings = {
         share,
@@ -239,12 +325,28 @@ export function compileParams(params: unknown, definition: CompiledDefinition, o
       unknownKeys(problems, '$.demo', d, ['cases', 'fromWorkingDaysAgo', 'toWorkingDaysAgo']);
       const from = d.fromWorkingDaysAgo ?? 80;
       const to = d.toWorkingDaysAgo ?? 20;
-      if (d.cases !== undefined && !(Number.isInteger(d.cases) && d.cases >= 0)) problems.add('$.demo.cases', 'must be a whole number ≥ 0');
-      if (!(typeof from === 'number' && typeof to === 'number' && from > to && to >= 0)) problems.add('$.demo', 'needs fromWorkingDaysAgo > toWorkingDaysAgo ≥ 0');
+      if (d.cases !== undefined && !(Number.isInteger(d.cases) && d.cases >= 0))
+        problems.add('$.demo.cases', 'must be a whole number ≥ 0');
+      if (!(typeof from === 'number' && typeof to === 'number' && from > to && to >= 0))
+        problems.add('$.demo', 'needs fromWorkingDaysAgo > toWorkingDaysAgo ≥ 0');
     }
   }
-  if (p.seed !== undefined && typeof p.seed !== 'number' && typeof p.seed !== 'string') problems.add('$.seed', 'must be a number or text');
+  if (p.seed !== undefined && typeof p.seed !== 'number' && typeof p.seed !== 'string')
+    problems.add('$.seed', 'must be a number or text');
 
+  // the server checks start variables against the application form and task variables against the task's form
+  // (CaseService, ajv): so draws that the server would refuse are caught here, before anything runs
+  if (problems.list.length === 0) {
+    checkForm(problems, '$.case.variables', 'the application form', graph.form, startVariables);
+    for (const [id, task] of tasks)
+      checkForm(
+        problems,
+        `$.tasks.${id}.variables`,
+        `the form of '${id}'`,
+        graph.nodes[id]?.form,
+        task.variables,
+      );
+  }
   problems.throwIfAny();
   return {
     source: p,

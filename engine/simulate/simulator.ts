@@ -16,7 +16,8 @@ import type { ServiceHandler } from '../elements/context.js';
 import type { CaseCommand, CaseEvent, CaseSnapshot, StepRecord, Variables } from '../elements/state.js';
 import type { CaseOutcome } from '../metrics/dynamic-metrics.js';
 import type { CompiledDefinition, DefinitionSource } from '../runtime/definition.js';
-import { execute } from '../runtime/execute.js';
+import { type ExecuteOptions, execute } from '../runtime/execute.js';
+import { compileTemplate } from './distributions.js';
 import { EventQueue } from './event-queue.js';
 import type { CompiledParams } from './params.js';
 import { Random } from './random.js';
@@ -43,6 +44,11 @@ export interface SimulateOptions {
    * Poisson process conditioned on its number of arrivals (uniform order statistics in working time).
    */
   arrivalsEnd?: number;
+  /**
+   * Instead of drawn arrivals: these cases, at these instants (ascending), each with its own id and start
+   * variables (merged over the drawn `case.variables`) — e.g. the rectification cases of given bad ratings.
+   */
+  arrivals?: ExplicitArrival[];
   /** Stop the clock here: later events are not processed and cases still open stay active. */
   until?: number;
   /** Keep each case's commands with the ids they generated, to replay them through CaseService. */
@@ -56,6 +62,16 @@ export interface SimulateOptions {
   namespace?: string;
 }
 
+export interface ExplicitArrival {
+  at: number;
+  id: string;
+  variables?: Variables;
+  businessKey?: string | null;
+  channel?: string | null;
+  /** Written with the case like CaseService's Idempotency-Key. */
+  idempotencyKey?: string;
+}
+
 /** One command of a case as it ran: when, what, by whom, and the ids the engine drew for it, in order. */
 export interface RecordedCommand {
   at: number;
@@ -63,6 +79,8 @@ export interface RecordedCommand {
   /** For `start`: the case id first, then the engine's. */
   ids: string[];
   actor: string;
+  /** What the command produced (a copy), for writers that build the rows themselves. */
+  events: CaseEvent[];
 }
 
 export interface SimulatedCase {
@@ -72,6 +90,7 @@ export interface SimulatedCase {
   arrivedAt: number;
   channel: string | null;
   businessKey: string | null;
+  idempotencyKey: string | null;
   variables: Variables;
   status: CaseSnapshot['status'];
   endedAt: number | null;
@@ -79,15 +98,22 @@ export interface SimulatedCase {
   outcome: CaseOutcome;
   incidents: { elementId: string; message: string }[];
   commands: RecordedCommand[] | null;
+  /** With `record`: the case's snapshot when it ended, or when the run ended. */
+  snapshot: CaseSnapshot | null;
 }
 
-/** An event-log line (XES / CSV): lifecycle `schedule` (enabled), `start`, `complete`, `withdraw`, `ate_abort`, `pi_abort`. */
+/**
+ * An event-log line (XES / CSV), as the API's log export writes a case's steps — `start` when a step was entered,
+ * `complete` when it completed, `ate_abort` when it was cancelled or failed — plus `assign` when a staff member
+ * took up a task (the XES lifecycle transition for it; `resource` names the staff member): the time between a
+ * task's `start` and its `assign` is its waiting, between `assign` and `complete` its processing.
+ */
 export interface LogEntry {
   caseId: string;
   activity: string;
   elementId: string;
   department: string | null;
-  lifecycle: 'schedule' | 'start' | 'complete' | 'withdraw' | 'ate_abort' | 'pi_abort';
+  lifecycle: 'start' | 'assign' | 'complete' | 'ate_abort';
   timestamp: number;
   resource: string | null;
   seq: number;
@@ -151,6 +177,8 @@ interface SimCase {
   idSeq: number;
   pendingIds: string[] | null;
   newId: (prefix: string) => string;
+  /** execute()'s options, reused from command to command (only `now` changes). */
+  options: ExecuteOptions;
   visits: Map<string, number>;
   steps: Map<string, TrackedStep>;
   work: Map<string, Work>;
@@ -188,7 +216,7 @@ type SimEvent =
   | { time: number; seq: number; kind: 'message'; kase: SimCase; subscriptionId: string; name: string }
   | { time: number; seq: number; kind: 'timer'; kase: SimCase; timerId: string };
 
-const WORK_TYPES = new Set(['userTask', 'manualTask']);
+const NO_INCIDENTS = Object.freeze([]) as unknown as SimulatedCase['incidents'];
 
 export class SimulationError extends Error {}
 
@@ -204,9 +232,16 @@ export function simulate(options: SimulateOptions): SimulationResult {
     ratings: new Random(options.seed, 'ratings'),
     ids: new Random(options.seed, `ids:${namespace}`),
   };
-  const start = options.start ?? params.start ?? DEFAULT_START;
+  const firstGiven =
+    options.arrivals && options.arrivals.length > 0
+      ? options.arrivals.reduce((m, a) => Math.min(m, a.at), Number.POSITIVE_INFINITY)
+      : undefined;
+  const start = options.start ?? firstGiven ?? params.start ?? DEFAULT_START;
   const until = options.until ?? Number.POSITIVE_INFINITY;
-  const total = options.cases ?? params.count ?? (Number.isFinite(until) ? null : 1000);
+  const explicit = options.arrivals ? [...options.arrivals].sort((a, b) => a.at - b.at) : null;
+  const total = explicit
+    ? explicit.length
+    : (options.cases ?? params.count ?? (Number.isFinite(until) ? null : 1000));
   const record = options.record === true;
   const logging = options.onCaseLog !== undefined;
   const queue = new EventQueue<SimEvent>();
@@ -220,6 +255,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
   let logSeq = 0;
   let now = start;
   const nextWorking = (t: number): number => calendar.addWorkingMs(t, 1) - 1;
+  const businessKey = params.businessKey === null ? null : compileTemplate(params.businessKey);
 
   // ── arrivals ──
   let arrivalTimes: number[] | null = null;
@@ -233,7 +269,8 @@ export function simulate(options: SimulateOptions): SimulationResult {
   const scheduleArrival = (number: number): void => {
     if (total !== null && number > total) return;
     let time: number;
-    if (arrivalTimes) time = arrivalTimes[number - 1];
+    if (explicit) time = explicit[number - 1].at;
+    else if (arrivalTimes) time = arrivalTimes[number - 1];
     else {
       const gap = Math.max(1, Math.round(params.interArrival(random.arrivals) * MS_PER_HOUR));
       time = calendar.addWorkingMs(lastArrival, gap);
@@ -259,7 +296,13 @@ export function simulate(options: SimulateOptions): SimulationResult {
     return pool;
   };
 
-  const log = (c: SimCase, step: StepRecord, lifecycle: LogEntry['lifecycle'], timestamp: number, resource: string | null): void => {
+  const log = (
+    c: SimCase,
+    step: StepRecord,
+    lifecycle: LogEntry['lifecycle'],
+    timestamp: number,
+    resource: string | null,
+  ): void => {
     c.log?.push({
       caseId: c.data.id,
       activity: step.name ?? step.elementId,
@@ -280,7 +323,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
     queue.push({ time: end, kind: 'complete', work });
     if (work.kase.log) {
       const step = work.kase.steps.get(work.id);
-      if (step) log(work.kase, step.record, 'start', work.startAt, work.staff);
+      if (step) log(work.kase, step.record, 'assign', work.startAt, work.staff);
     }
   };
 
@@ -315,7 +358,10 @@ export function simulate(options: SimulateOptions): SimulationResult {
 
   const enqueue = (c: SimCase, id: string, elementId: string, department: string | null): void => {
     const task = params.tasks.get(elementId);
-    if (!task) throw new SimulationError(`task '${elementId}' has no duration in the parameters (give tasks.${elementId} or defaults.duration)`);
+    if (!task)
+      throw new SimulationError(
+        `task '${elementId}' has no duration in the parameters (give tasks.${elementId} or defaults.duration)`,
+      );
     const name = department ?? '';
     const pool = poolOf(name);
     const work: Work = {
@@ -355,20 +401,17 @@ export function simulate(options: SimulateOptions): SimulationResult {
   // ── commands ──
   const apply = (c: SimCase, command: CaseCommand, actor: string, firstIds: string[] = []): void => {
     if (++c.commandCount > MAX_COMMANDS_PER_CASE) {
-      throw new SimulationError(`case ${c.data.number} ran more than ${MAX_COMMANDS_PER_CASE} commands: does a loop never end (a probability of 1)?`);
+      throw new SimulationError(
+        `case ${c.data.number} ran more than ${MAX_COMMANDS_PER_CASE} commands: does a loop never end (a probability of 1)?`,
+      );
     }
     c.pendingIds = record ? [...firstIds] : null;
-    const { snapshot, events } = execute(definition, c.snapshot, command, {
-      now,
-      calendar,
-      definitions: options.definitions,
-      handlers: options.handlers,
-      newId: c.newId,
-      inPlace: true,
-    });
+    c.options.now = now;
+    const { snapshot, events } = execute(definition, c.snapshot, command, c.options);
     commands++;
     c.snapshot = snapshot;
-    if (c.data.commands && c.pendingIds) c.data.commands.push({ at: now, command, ids: c.pendingIds, actor });
+    if (c.data.commands && c.pendingIds)
+      c.data.commands.push({ at: now, command, ids: c.pendingIds, actor, events: structuredClone(events) });
     c.pendingIds = null;
     handle(c, events);
     if (snapshot.status !== 'active') finish(c);
@@ -381,7 +424,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
         case 'stepEntered': {
           const s = event.step;
           c.steps.set(s.id, { record: s, enteredAt: s.enteredAt, completedAt: null, status: 'active' });
-          if (c.log) log(c, s, WORK_TYPES.has(s.type) ? 'schedule' : 'start', s.enteredAt, null);
+          if (c.log) log(c, s, 'start', s.enteredAt, null);
           break;
         }
         case 'stepCompleted':
@@ -394,11 +437,14 @@ export function simulate(options: SimulateOptions): SimulationResult {
             tracked.completedAt = s.completedAt;
             tracked.status = s.status;
           }
-          if (c.log) {
-            const work = c.work.get(s.id);
-            const lifecycle = event.type === 'stepCompleted' ? 'complete' : event.type === 'stepFailed' ? 'pi_abort' : work && work.state === 0 ? 'withdraw' : 'ate_abort';
-            log(c, s, lifecycle, s.completedAt ?? now, work?.staff ?? null);
-          }
+          if (c.log)
+            log(
+              c,
+              s,
+              event.type === 'stepCompleted' ? 'complete' : 'ate_abort',
+              s.completedAt ?? now,
+              c.work.get(s.id)?.staff ?? null,
+            );
           break;
         }
         case 'taskCreated':
@@ -410,7 +456,12 @@ export function simulate(options: SimulateOptions): SimulationResult {
           break;
         }
         case 'timerScheduled':
-          queue.push({ time: Math.max(event.timer.dueAt, now), kind: 'timer', kase: c, timerId: event.timer.id });
+          queue.push({
+            time: Math.max(event.timer.dueAt, now),
+            kind: 'timer',
+            kase: c,
+            timerId: event.timer.id,
+          });
           break;
         default:
           break;
@@ -425,7 +476,13 @@ export function simulate(options: SimulateOptions): SimulationResult {
       const message = params.messages.get(sub.name);
       if (!message) continue;
       const delay = Math.max(0, Math.round(message.delay(random.messages) * MS_PER_HOUR));
-      queue.push({ time: delay === 0 ? now : calendar.addWorkingMs(now, delay), kind: 'message', kase: c, subscriptionId: sub.id, name: sub.name });
+      queue.push({
+        time: delay === 0 ? now : calendar.addWorkingMs(now, delay),
+        kind: 'message',
+        kase: c,
+        subscriptionId: sub.id,
+        name: sub.name,
+      });
     }
   };
 
@@ -449,7 +506,8 @@ export function simulate(options: SimulateOptions): SimulationResult {
     const data = c.data;
     data.status = snapshot.status;
     data.endedAt = end;
-    data.incidents = snapshot.incidents.map((i) => ({ elementId: i.elementId, message: i.message }));
+    if (snapshot.incidents.length > 0)
+      data.incidents = snapshot.incidents.map((i) => ({ elementId: i.elementId, message: i.message }));
     data.outcome = {
       status: snapshot.status,
       workingMs: calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses),
@@ -463,9 +521,14 @@ export function simulate(options: SimulateOptions): SimulationResult {
       let index = r.cumulative.findIndex((cum) => u < cum);
       if (index < 0) index = r.levels.length - 1;
       const delay = Math.max(0, Math.round(r.delay(random.ratings) * MS_PER_HOUR));
-      ratings.push({ caseId: data.id, level: r.levels[index], at: delay === 0 ? end : calendar.addWorkingMs(end, delay) });
+      ratings.push({
+        caseId: data.id,
+        level: r.levels[index],
+        at: delay === 0 ? end : calendar.addWorkingMs(end, delay),
+      });
     }
     flushLog(c);
+    if (record) data.snapshot = snapshot;
     c.snapshot = null;
     c.steps.clear();
     c.work.clear();
@@ -482,7 +545,14 @@ export function simulate(options: SimulateOptions): SimulationResult {
     let stats = stepStats.get(work.elementId);
     if (!stats) {
       const node = definition.graph.nodes[work.elementId];
-      stats = { elementId: work.elementId, name: node?.name ?? null, departments: [], worked: 0, waitingMs: 0, processingMs: 0 };
+      stats = {
+        elementId: work.elementId,
+        name: node?.name ?? null,
+        departments: [],
+        worked: 0,
+        waitingMs: 0,
+        processingMs: 0,
+      };
       stepStats.set(work.elementId, stats);
     }
     if (!stats.departments.includes(work.department)) stats.departments.push(work.department);
@@ -502,22 +572,30 @@ export function simulate(options: SimulateOptions): SimulationResult {
       case 'arrival': {
         arrived++;
         const number = event.number;
-        const id = random.ids.uuid();
+        const given = explicit?.[number - 1];
+        const id = given ? given.id : random.ids.uuid();
         const context = { caseNumber: number, visit: 1 };
-        const variables = params.startVariables?.(random.variables, context) ?? {};
-        const channel = params.channel ? String(params.channel(random.variables, context)) : null;
+        const variables = {
+          ...(params.startVariables?.(random.variables, context) ?? {}),
+          ...(given?.variables ?? {}),
+        };
+        const drawnChannel = params.channel ? String(params.channel(random.variables, context)) : null;
+        const channel = given?.channel !== undefined ? given.channel : drawnChannel;
+        const drawnKey = businessKey === null ? null : businessKey(number);
         const data: SimulatedCase = {
           id,
           number,
           arrivedAt: now,
           channel,
-          businessKey: params.businessKey === null ? null : params.businessKey.replaceAll('{n}', String(number)),
+          businessKey: given?.businessKey !== undefined ? given.businessKey : drawnKey,
+          idempotencyKey: given?.idempotencyKey ?? null,
           variables,
           status: 'active',
           endedAt: null,
           outcome: { status: 'active', workingMs: null, trips: 0, corrected: false, steps: [] },
-          incidents: [],
+          incidents: NO_INCIDENTS,
           commands: record ? [] : null,
+          snapshot: null,
         };
         const c: SimCase = {
           data,
@@ -529,6 +607,13 @@ export function simulate(options: SimulateOptions): SimulationResult {
             c.pendingIds?.push(generated);
             return generated;
           },
+          options: {
+            now,
+            calendar,
+            definitions: options.definitions,
+            handlers: options.handlers,
+            inPlace: true,
+          },
           visits: new Map(),
           steps: new Map(),
           work: new Map(),
@@ -537,10 +622,16 @@ export function simulate(options: SimulateOptions): SimulationResult {
           commandCount: 0,
           ended: false,
         };
+        c.options.newId = c.newId;
         cases.push(data);
         open.set(id, c);
         scheduleArrival(number + 1);
-        const command: CaseCommand = { type: 'start', caseId: id, variables: { ...variables }, ...(channel ? { channel } : {}) };
+        const command: CaseCommand = {
+          type: 'start',
+          caseId: id,
+          variables: { ...variables },
+          ...(channel ? { channel } : {}),
+        };
         apply(c, command, 'simulation:applicant', [id]);
         if (options.onProgress && arrived % 1000 === 0) options.onProgress(arrived, total);
         break;
@@ -564,7 +655,8 @@ export function simulate(options: SimulateOptions): SimulationResult {
         const visit = (c.visits.get(work.elementId) ?? 0) + 1;
         c.visits.set(work.elementId, visit);
         const variables = task?.variables?.(random.variables, { caseNumber: c.data.number, visit }) ?? {};
-        if (!c.ended) apply(c, { type: 'completeTask', taskId: work.id, variables }, work.staff ?? 'simulation:staff');
+        if (!c.ended)
+          apply(c, { type: 'completeTask', taskId: work.id, variables }, work.staff ?? 'simulation:staff');
         dispatch(pool);
         break;
       }
@@ -575,8 +667,14 @@ export function simulate(options: SimulateOptions): SimulationResult {
         const visit = (c.visits.get(`message:${event.name}`) ?? 0) + 1;
         c.visits.set(`message:${event.name}`, visit);
         const variables = message?.variables?.(random.messages, { caseNumber: c.data.number, visit }) ?? {};
-        const channel = message?.channel ? String(message.channel(random.messages, { caseNumber: c.data.number, visit })) : undefined;
-        apply(c, { type: 'deliverMessage', name: event.name, variables, ...(channel ? { channel } : {}) }, 'simulation:applicant');
+        const channel = message?.channel
+          ? String(message.channel(random.messages, { caseNumber: c.data.number, visit }))
+          : undefined;
+        apply(
+          c,
+          { type: 'deliverMessage', name: event.name, variables, ...(channel ? { channel } : {}) },
+          'simulation:applicant',
+        );
         break;
       }
       case 'timer': {
@@ -595,20 +693,35 @@ export function simulate(options: SimulateOptions): SimulationResult {
   const waitingAt = new Map<string, number>();
   for (const c of open.values()) {
     for (const work of c.work.values()) {
-      if (work.state === 1) work.pool.stats.busyMs += calendar.workingMsBetween(work.startAt, Math.max(end, work.startAt));
+      if (work.state === 1)
+        work.pool.stats.busyMs += calendar.workingMsBetween(work.startAt, Math.max(end, work.startAt));
     }
     for (const instance of Object.values(c.snapshot?.activities ?? {})) {
-      if (instance.wait === 'task' || instance.wait === 'message' || instance.wait === 'timer' || instance.wait === 'signal' || instance.wait === 'conditional') {
+      if (
+        instance.wait === 'task' ||
+        instance.wait === 'message' ||
+        instance.wait === 'timer' ||
+        instance.wait === 'signal' ||
+        instance.wait === 'conditional'
+      ) {
         waitingAt.set(instance.elementId, (waitingAt.get(instance.elementId) ?? 0) + 1);
       }
     }
     flushLog(c);
+    if (record) c.data.snapshot = c.snapshot;
   }
   if (queue.size === 0 && open.size > 0) {
-    warnings.push(`${open.size} case(s) stayed open with nothing left to happen: see 'waiting' (a message without parameters?)`);
+    warnings.push(
+      `${open.size} case(s) stayed open with nothing left to happen: see 'waiting' (a message without parameters?)`,
+    );
   }
   return {
-    process: { id: definition.id, key: definition.key, version: definition.version, name: definition.graph.name },
+    process: {
+      id: definition.id,
+      key: definition.key,
+      version: definition.version,
+      name: definition.graph.name,
+    },
     seed: options.seed,
     start,
     end,

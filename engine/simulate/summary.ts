@@ -57,7 +57,11 @@ export interface SimulationSummary {
 }
 
 /** Summarises a run; `definition` supplies the committed limit (static `timeLimitDays`) and the step order. */
-export function summarise(result: SimulationResult, definition: CompiledDefinition, calendar: WorkingCalendar): SimulationSummary {
+export function summarise(
+  result: SimulationResult,
+  definition: CompiledDefinition,
+  calendar: WorkingCalendar,
+): SimulationSummary {
   const perDay = calendar.msPerWorkingDay;
   const timeLimitDays = staticMetrics(definition.graph).timeLimitDays;
   const metrics = dynamicMetricsOf(
@@ -76,9 +80,9 @@ export function summarise(result: SimulationResult, definition: CompiledDefiniti
   const order = new Map(Object.keys(definition.graph.nodes).map((id, i) => [id, i]));
   const rank = (id: string) => order.get(id) ?? Number.MAX_SAFE_INTEGER;
   const worked = new Map(result.steps.map((s) => [s.elementId, s]));
-  const ids = [...new Set([...metricSteps.map((s) => s.elementId), ...result.steps.map((s) => s.elementId)])].sort(
-    (a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0),
-  );
+  const ids = [
+    ...new Set([...metricSteps.map((s) => s.elementId), ...result.steps.map((s) => s.elementId)]),
+  ].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const steps: StepSummary[] = ids.map((id) => {
     const m = metricSteps.find((s) => s.elementId === id);
     const w = worked.get(id);
@@ -121,9 +125,19 @@ export function summarise(result: SimulationResult, definition: CompiledDefiniti
   return {
     process: { key: result.process.key, version: result.process.version, name: result.process.name },
     seed: result.seed,
-    period: { start: new Date(result.start).toISOString(), end: new Date(result.end).toISOString(), workingDays: available / perDay },
+    period: {
+      start: new Date(result.start).toISOString(),
+      end: new Date(result.end).toISOString(),
+      workingDays: available / perDay,
+    },
     timeLimitDays,
-    cases: { arrived: result.cases.length, completed: count('completed'), active: count('active'), failed: count('failed'), cancelled: count('cancelled') },
+    cases: {
+      arrived: result.cases.length,
+      completed: count('completed'),
+      active: count('active'),
+      failed: count('failed'),
+      cancelled: count('cancelled'),
+    },
     dynamic,
     ratings: { rated, levels },
     steps,
@@ -142,7 +156,16 @@ function width(text: string): number {
   let w = 0;
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    w += (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) || (code >= 0xffe0 && code <= 0xffe6) ? 2 : 1;
+    w +=
+      (code >= 0x1100 && code <= 0x115f) ||
+      (code >= 0x2e80 && code <= 0xa4cf) ||
+      (code >= 0xac00 && code <= 0xd7a3) ||
+      (code >= 0xf900 && code <= 0xfaff) ||
+      (code >= 0xfe30 && code <= 0xfe4f) ||
+      (code >= 0xff00 && code <= 0xff60) ||
+      (code >= 0xffe0 && code <= 0xffe6)
+        ? 2
+        : 1;
   }
   return w;
 }
@@ -154,12 +177,18 @@ const pad = (text: string, n: number, right = false): string => {
 
 function table(header: string[], rows: string[][], rightFrom: number): string[] {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]))));
-  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], i >= rightFrom)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => pad(c, widths[i], i >= rightFrom))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-const fixed = (value: number | null | undefined, digits: number): string => (value === null || value === undefined ? '—' : value.toFixed(digits));
-const percent = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
+const fixed = (value: number | null | undefined, digits: number): string =>
+  value === null || value === undefined ? '—' : value.toFixed(digits);
+const percent = (value: number | null | undefined): string =>
+  value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`;
 const stamp = (iso: string): string => {
   // the period in Beijing time, minutes precision
   const d = new Date(Date.parse(iso) + 8 * MS_PER_HOUR);
@@ -170,8 +199,12 @@ const stamp = (iso: string): string => {
 export function formatSummary(s: SimulationSummary): string {
   const d = s.dynamic;
   const out: string[] = [];
-  out.push(`${s.process.name ?? s.process.key} — ${s.process.key} v${s.process.version} · 模拟 simulation · 种子 seed ${s.seed}`);
-  out.push(`期间 period: ${stamp(s.period.start)} → ${stamp(s.period.end)} (${s.period.workingDays.toFixed(1)} 工作日 working days)`);
+  out.push(
+    `${s.process.name ?? s.process.key} — ${s.process.key} v${s.process.version} · 模拟 simulation · 种子 seed ${s.seed}`,
+  );
+  out.push(
+    `期间 period: ${stamp(s.period.start)} → ${stamp(s.period.end)} (${s.period.workingDays.toFixed(1)} 工作日 working days)`,
+  );
   out.push(
     `案件 cases: ${s.cases.arrived} 受理 arrived · ${s.cases.completed} 办结 completed · ${s.cases.active} 在办 open · ${s.cases.failed} 失败 failed · ${s.commands} 引擎命令 engine commands`,
   );
@@ -188,10 +221,21 @@ export function formatSummary(s: SimulationSummary): string {
   out.push('');
   out.push(
     ...table(
-      ['环节 step', '部门 department', '次数 count', '等待 wait h', '办理 work h', '平均 mean wd', 'P90 wd', '超时 breaches'],
+      [
+        '环节 step',
+        '部门 department',
+        '次数 count',
+        '等待 wait h',
+        '办理 work h',
+        '平均 mean wd',
+        'P90 wd',
+        '超时 breaches',
+      ],
       s.steps.map((st) => [
         st.name ?? st.elementId,
-        st.departments.length > 2 ? `${st.departments.length} 个部门 depts` : st.departments.join('、') || '—',
+        st.departments.length > 2
+          ? `${st.departments.length} 个部门 depts`
+          : st.departments.join('、') || '—',
         String(st.count),
         fixed(st.meanWaitingHours, 2),
         fixed(st.meanProcessingHours, 2),
@@ -205,7 +249,15 @@ export function formatSummary(s: SimulationSummary): string {
   out.push('');
   out.push(
     ...table(
-      ['部门 department', '人员 staff', '任务 tasks', '忙时 busy h', '利用率 utilisation', '平均等待 wait h', '最长队列 max queue'],
+      [
+        '部门 department',
+        '人员 staff',
+        '任务 tasks',
+        '忙时 busy h',
+        '利用率 utilisation',
+        '平均等待 wait h',
+        '最长队列 max queue',
+      ],
       s.departments.map((dep) => [
         dep.name || '—',
         dep.staff === null ? '不限 unlimited' : String(dep.staff),
@@ -220,7 +272,9 @@ export function formatSummary(s: SimulationSummary): string {
   );
   if (s.waiting.length > 0) {
     out.push('');
-    out.push(`在办案件停在 open cases wait at: ${s.waiting.map((w) => `${w.elementId} × ${w.cases}`).join(', ')}`);
+    out.push(
+      `在办案件停在 open cases wait at: ${s.waiting.map((w) => `${w.elementId} × ${w.cases}`).join(', ')}`,
+    );
   }
   for (const i of s.incidents) out.push(`故障 incident ${i.elementId} × ${i.cases}: ${i.message}`);
   for (const w of s.warnings) out.push(`注意 note: ${w}`);

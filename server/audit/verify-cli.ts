@@ -43,7 +43,8 @@ function parse(argv: string[]) {
   const int = (name: string, v: string | undefined, min: number): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
     return n;
   };
   const scope: VerifyScope = {};
@@ -54,7 +55,13 @@ function parse(argv: string[]) {
     if (scope.process === undefined) throw new UsageError('--version needs --process');
     scope.version = version;
   }
-  return { scope, json: values.json ?? false, help: values.help ?? false, max: int('max', values.max, 0), pageSize: int('page-size', values['page-size'], 1) };
+  return {
+    scope,
+    json: values.json ?? false,
+    help: values.help ?? false,
+    max: int('max', values.max, 0),
+    pageSize: int('page-size', values['page-size'], 1),
+  };
 }
 
 /** PostgreSQL is read as it is (no migration: an auditor's read-only role suffices); the embedded one needs its lock. */
@@ -75,7 +82,9 @@ async function open(): Promise<{ db: Db; where: string; close(): Promise<void> }
   } catch (error) {
     const message = (error as Error).message;
     if (/in use by process/.test(message)) {
-      throw new Error(`${message}.\nThe embedded database can be read by one process only: verify through the running server instead (GET /api/audit/verify with an auditor token), or stop it first.`);
+      throw new Error(
+        `${message}.\nThe embedded database can be read by one process only: verify through the running server instead (GET /api/audit/verify with an auditor token), or stop it first.`,
+      );
     }
     throw error;
   }
@@ -111,15 +120,23 @@ export async function main(argv: string[]): Promise<number> {
     if (options.json) {
       console.log(JSON.stringify(report, null, 2));
     } else {
-      const what = options.scope.caseId ? `case ${options.scope.caseId}` : options.scope.process ? `process ${options.scope.process}${options.scope.version ? ` v${options.scope.version}` : ''}` : 'every case';
+      const what = options.scope.caseId
+        ? `case ${options.scope.caseId}`
+        : options.scope.process
+          ? `process ${options.scope.process}${options.scope.version ? ` v${options.scope.version}` : ''}`
+          : 'every case';
       console.log(`审计校验 / audit verification of ${what} in ${database.where}`);
       if (options.scope.caseId && report.checkedCases === 0) {
         console.error(`verify: case '${options.scope.caseId}' does not exist`);
         return 2;
       }
       for (const b of report.broken) console.log(`BROKEN ${describeBreak(b)}`);
-      if (report.truncated) console.log(`… and ${report.brokenCases - report.broken.length} more broken cases (raise --max to list them)`);
-      const unchained = report.unchainedCases > 0 ? `, ${report.unchainedCases} imported cases without a chain` : '';
+      if (report.truncated)
+        console.log(
+          `… and ${report.brokenCases - report.broken.length} more broken cases (raise --max to list them)`,
+        );
+      const unchained =
+        report.unchainedCases > 0 ? `, ${report.unchainedCases} imported cases without a chain` : '';
       console.log(
         report.ok
           ? `OK: ${report.checkedCases} cases, ${report.checkedEvents} audit events verified${unchained} (${report.durationMs} ms)`

@@ -146,19 +146,36 @@ interface StepPayload {
   pausesClock: boolean;
 }
 
-const iso = (ms: number | null | undefined): string | null => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+const iso = (ms: number | null | undefined): string | null =>
+  typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 const isoOf = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const num = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
 const short = (hash: string | null | undefined): string => (hash ? `${hash.slice(0, 12)}…` : String(hash));
-const show = (v: unknown): string => (v === null || v === undefined ? 'null' : typeof v === 'string' ? v : JSON.stringify(v));
-const obj = (v: unknown): Record<string, any> => (v && typeof v === 'object' ? (v as Record<string, any>) : {});
+const show = (v: unknown): string =>
+  v === null || v === undefined ? 'null' : typeof v === 'string' ? v : JSON.stringify(v);
+const obj = (v: unknown): Record<string, any> =>
+  v && typeof v === 'object' ? (v as Record<string, any>) : {};
 
 /** Reads one page of cases and everything derived from them in one read-only snapshot. */
 async function readPage(db: Db, scope: VerifyScope, after: string | null, limit: number) {
   const read = async (trx: Db) => {
     let query = trx
       .selectFrom('cases')
-      .select(['id', 'process_key', 'version', 'status', 'started_at', 'ended_at', 'working_ms', 'paused_ms', 'trips', 'corrected', 'imported', 'audit_seq', 'audit_hash']);
+      .select([
+        'id',
+        'process_key',
+        'version',
+        'status',
+        'started_at',
+        'ended_at',
+        'working_ms',
+        'paused_ms',
+        'trips',
+        'corrected',
+        'imported',
+        'audit_seq',
+        'audit_hash',
+      ]);
     if (scope.caseId !== undefined) query = query.where('id', '=', scope.caseId);
     if (scope.process !== undefined) query = query.where('process_key', '=', scope.process);
     if (scope.version !== undefined) query = query.where('version', '=', scope.version);
@@ -167,31 +184,68 @@ async function readPage(db: Db, scope: VerifyScope, after: string | null, limit:
     if (cases.length === 0) return { cases, audit: [], steps: [], tasks: [], timers: [] };
     const ids = cases.map((c) => c.id);
     const [audit, steps, tasks, timers] = [
-      (await trx.selectFrom('audit_events').selectAll().where('case_id', 'in', ids).orderBy('case_id').orderBy('seq').execute()) as AuditRow[],
+      (await trx
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('case_id', 'in', ids)
+        .orderBy('case_id')
+        .orderBy('seq')
+        .execute()) as AuditRow[],
       (await trx
         .selectFrom('steps')
-        .select(['id', 'case_id', 'element_id', 'type', 'department', 'status', 'entered_at', 'completed_at', 'due_at', 'working_ms', 'in_person', 'correction', 'pauses_clock'])
+        .select([
+          'id',
+          'case_id',
+          'element_id',
+          'type',
+          'department',
+          'status',
+          'entered_at',
+          'completed_at',
+          'due_at',
+          'working_ms',
+          'in_person',
+          'correction',
+          'pauses_clock',
+        ])
         .where('case_id', 'in', ids)
         .execute()) as StepRow[],
       (await trx
         .selectFrom('tasks')
-        .select(['id', 'case_id', 'element_id', 'department', 'status', 'created_at', 'due_at', 'completed_at'])
+        .select([
+          'id',
+          'case_id',
+          'element_id',
+          'department',
+          'status',
+          'created_at',
+          'due_at',
+          'completed_at',
+        ])
         .where('case_id', 'in', ids)
         .execute()) as TaskRow[],
-      (await trx.selectFrom('timers').select(['id', 'case_id', 'element_id', 'due_at']).where('case_id', 'in', ids).execute()) as TimerRow[],
+      (await trx
+        .selectFrom('timers')
+        .select(['id', 'case_id', 'element_id', 'due_at'])
+        .where('case_id', 'in', ids)
+        .execute()) as TimerRow[],
     ];
     return { cases, audit, steps, tasks, timers };
   };
   // one snapshot per page: a command landing meanwhile cannot make a case look half-written
-  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => read(trx as unknown as Db));
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute((trx) => read(trx as unknown as Db));
 }
 
 function groupBy<T extends { case_id: string }>(rows: T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const row of rows) {
-    let list = out.get(row.case_id);
-    if (!list) out.set(row.case_id, (list = []));
-    list.push(row);
+    const list = out.get(row.case_id);
+    if (list) list.push(row);
+    else out.set(row.case_id, [row]);
   }
   return out;
 }
@@ -267,7 +321,14 @@ function checkChain(c: CaseRow, audit: AuditRow[]): Problem | null {
 }
 
 /** Replays the (verified) audit events and compares every derived row with them. */
-function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: TaskRow[], timers: TimerRow[], calendar: WorkingCalendar): Problem[] {
+function checkDerived(
+  c: CaseRow,
+  audit: AuditRow[],
+  steps: StepRow[],
+  tasks: TaskRow[],
+  timers: TimerRow[],
+  calendar: WorkingCalendar,
+): Problem[] {
   const problems: Problem[] = [];
   const typeOf = (seq: number | null) => (seq === null ? null : (audit[seq - 1]?.type ?? null));
   const differ = (p: Omit<Problem, 'eventType' | 'message'> & { what: string }) => {
@@ -281,7 +342,16 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
   };
 
   const stepEvents = new Map<string, { step: StepPayload; seq: number; enteredSeq: number }>();
-  const taskEvents = new Map<string, { task: Record<string, any>; createdSeq: number; status: string; completedAt: number | null; statusSeq: number }>();
+  const taskEvents = new Map<
+    string,
+    {
+      task: Record<string, any>;
+      createdSeq: number;
+      status: string;
+      completedAt: number | null;
+      statusSeq: number;
+    }
+  >();
   const timerEvents = new Map<string, { timer: Record<string, any>; seq: number }>();
   let started: { seq: number; at: number } | null = null;
   let ended: { seq: number; status: string; at: number } | null = null;
@@ -303,23 +373,41 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
         const step = obj(p.step) as StepPayload;
         const known = stepEvents.get(step.id);
         stepEvents.set(step.id, { step, seq: a.seq, enteredSeq: known?.enteredSeq ?? a.seq });
-        if (a.type === 'stepEntered' && step.correction && !corrected) [corrected, correctedSeq] = [true, a.seq];
+        if (a.type === 'stepEntered' && step.correction && !corrected)
+          [corrected, correctedSeq] = [true, a.seq];
         if (a.type === 'stepCompleted' && step.inPerson) [trips, tripsSeq] = [trips + 1, a.seq];
         break;
       }
       case 'taskCreated': {
         const task = obj(p.task);
-        taskEvents.set(task.id, { task, createdSeq: a.seq, status: 'open', completedAt: null, statusSeq: a.seq });
+        taskEvents.set(task.id, {
+          task,
+          createdSeq: a.seq,
+          status: 'open',
+          completedAt: null,
+          statusSeq: a.seq,
+        });
         break;
       }
       case 'taskCompleted':
       case 'taskCancelled': {
         const known = taskEvents.get(p.taskId);
         if (!known) {
-          problems.push({ seq: a.seq, eventType: a.type, kind: 'task', table: 'tasks', rowId: p.taskId, message: `event ${a.seq} (${a.type}) names task ${p.taskId}, which no taskCreated event created` });
+          problems.push({
+            seq: a.seq,
+            eventType: a.type,
+            kind: 'task',
+            table: 'tasks',
+            rowId: p.taskId,
+            message: `event ${a.seq} (${a.type}) names task ${p.taskId}, which no taskCreated event created`,
+          });
           break;
         }
-        Object.assign(known, { status: a.type === 'taskCompleted' ? 'completed' : 'cancelled', completedAt: p.at, statusSeq: a.seq });
+        Object.assign(known, {
+          status: a.type === 'taskCompleted' ? 'completed' : 'cancelled',
+          completedAt: p.at,
+          statusSeq: a.seq,
+        });
         break;
       }
       case 'timerScheduled': {
@@ -351,16 +439,66 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
   // the case row
   const caseWhat = `case ${c.id}`;
   if (!started) {
-    problems.push({ seq: 1, eventType: typeOf(1), kind: 'case', table: 'audit_events', message: `the audit log has no caseStarted event` });
+    problems.push({
+      seq: 1,
+      eventType: typeOf(1),
+      kind: 'case',
+      table: 'audit_events',
+      message: `the audit log has no caseStarted event`,
+    });
   } else if (c.started_at.getTime() !== started.at) {
-    differ({ seq: started.seq, kind: 'case', table: 'cases', field: 'started_at', expected: iso(started.at), actual: isoOf(c.started_at), what: caseWhat });
+    differ({
+      seq: started.seq,
+      kind: 'case',
+      table: 'cases',
+      field: 'started_at',
+      expected: iso(started.at),
+      actual: isoOf(c.started_at),
+      what: caseWhat,
+    });
   }
   const status = ended?.status ?? 'active';
-  if (c.status !== status) differ({ seq: ended?.seq ?? null, kind: 'case', table: 'cases', field: 'status', expected: status, actual: c.status, what: caseWhat });
+  if (c.status !== status)
+    differ({
+      seq: ended?.seq ?? null,
+      kind: 'case',
+      table: 'cases',
+      field: 'status',
+      expected: status,
+      actual: c.status,
+      what: caseWhat,
+    });
   const endedAt = ended ? ended.at : null;
-  if ((c.ended_at?.getTime() ?? null) !== endedAt) differ({ seq: ended?.seq ?? null, kind: 'case', table: 'cases', field: 'ended_at', expected: iso(endedAt), actual: isoOf(c.ended_at), what: caseWhat });
-  if (c.trips !== trips) differ({ seq: tripsSeq, kind: 'case', table: 'cases', field: 'trips', expected: trips, actual: c.trips, what: caseWhat });
-  if (c.corrected !== corrected) differ({ seq: correctedSeq, kind: 'case', table: 'cases', field: 'corrected', expected: corrected, actual: c.corrected, what: caseWhat });
+  if ((c.ended_at?.getTime() ?? null) !== endedAt)
+    differ({
+      seq: ended?.seq ?? null,
+      kind: 'case',
+      table: 'cases',
+      field: 'ended_at',
+      expected: iso(endedAt),
+      actual: isoOf(c.ended_at),
+      what: caseWhat,
+    });
+  if (c.trips !== trips)
+    differ({
+      seq: tripsSeq,
+      kind: 'case',
+      table: 'cases',
+      field: 'trips',
+      expected: trips,
+      actual: c.trips,
+      what: caseWhat,
+    });
+  if (c.corrected !== corrected)
+    differ({
+      seq: correctedSeq,
+      kind: 'case',
+      table: 'cases',
+      field: 'corrected',
+      expected: corrected,
+      actual: c.corrected,
+      what: caseWhat,
+    });
   if (started && ended) {
     // working time of the case: start to end, minus what it spent in gov:pausesClock steps (case-service.ts)
     const pauses: [number, number][] = [...stepEvents.values()]
@@ -369,13 +507,46 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
     try {
       const working = calendar.workingMsBetweenExcluding(started.at, ended.at, pauses);
       const paused = calendar.workingMsBetween(started.at, ended.at) - working;
-      if (num(c.working_ms) !== working) differ({ seq: ended.seq, kind: 'case', table: 'cases', field: 'working_ms', expected: working, actual: num(c.working_ms), what: caseWhat });
-      else if (num(c.paused_ms) !== paused) differ({ seq: ended.seq, kind: 'case', table: 'cases', field: 'paused_ms', expected: paused, actual: num(c.paused_ms), what: caseWhat });
+      if (num(c.working_ms) !== working)
+        differ({
+          seq: ended.seq,
+          kind: 'case',
+          table: 'cases',
+          field: 'working_ms',
+          expected: working,
+          actual: num(c.working_ms),
+          what: caseWhat,
+        });
+      else if (num(c.paused_ms) !== paused)
+        differ({
+          seq: ended.seq,
+          kind: 'case',
+          table: 'cases',
+          field: 'paused_ms',
+          expected: paused,
+          actual: num(c.paused_ms),
+          what: caseWhat,
+        });
     } catch {
-      problems.push({ seq: ended.seq, eventType: typeOf(ended.seq), kind: 'case', table: 'cases', field: 'working_ms', message: `${caseWhat}: the working time cannot be recomputed from the audit events' times` });
+      problems.push({
+        seq: ended.seq,
+        eventType: typeOf(ended.seq),
+        kind: 'case',
+        table: 'cases',
+        field: 'working_ms',
+        message: `${caseWhat}: the working time cannot be recomputed from the audit events' times`,
+      });
     }
   } else if (c.working_ms !== null) {
-    differ({ seq: null, kind: 'case', table: 'cases', field: 'working_ms', expected: null, actual: num(c.working_ms), what: caseWhat });
+    differ({
+      seq: null,
+      kind: 'case',
+      table: 'cases',
+      field: 'working_ms',
+      expected: null,
+      actual: num(c.working_ms),
+      what: caseWhat,
+    });
   }
 
   // steps: one row per stepEntered, holding what the step's last event says
@@ -385,11 +556,19 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
     const what = `step ${id} (${e.step.elementId})`;
     const base = { kind: 'step' as const, table: 'steps' as const, rowId: id, elementId: e.step.elementId };
     if (!row) {
-      problems.push({ ...base, seq: e.enteredSeq, eventType: typeOf(e.enteredSeq), message: `${what} entered at event ${e.enteredSeq} has no row in the steps table` });
+      problems.push({
+        ...base,
+        seq: e.enteredSeq,
+        eventType: typeOf(e.enteredSeq),
+        message: `${what} entered at event ${e.enteredSeq} has no row in the steps table`,
+      });
       continue;
     }
     const s = e.step;
-    const workingMs = s.completedAt === null || s.completedAt === undefined ? null : calendar.workingMsBetween(s.enteredAt, s.completedAt);
+    const workingMs =
+      s.completedAt === null || s.completedAt === undefined
+        ? null
+        : calendar.workingMsBetween(s.enteredAt, s.completedAt);
     const checks: [string, unknown, unknown, number][] = [
       ['element_id', s.elementId, row.element_id, e.enteredSeq],
       ['type', s.type, row.type, e.enteredSeq],
@@ -409,7 +588,15 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
   }
   for (const row of steps) {
     if (!stepEvents.has(row.id)) {
-      problems.push({ seq: null, eventType: null, kind: 'step', table: 'steps', rowId: row.id, elementId: row.element_id, message: `step ${row.id} (${row.element_id}) has a row in the steps table but no event in the audit log` });
+      problems.push({
+        seq: null,
+        eventType: null,
+        kind: 'step',
+        table: 'steps',
+        rowId: row.id,
+        elementId: row.element_id,
+        message: `step ${row.id} (${row.element_id}) has a row in the steps table but no event in the audit log`,
+      });
     }
   }
 
@@ -420,7 +607,12 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
     const what = `task ${id} (${e.task.elementId})`;
     const base = { kind: 'task' as const, table: 'tasks' as const, rowId: id, elementId: e.task.elementId };
     if (!row) {
-      problems.push({ ...base, seq: e.createdSeq, eventType: typeOf(e.createdSeq), message: `${what} created at event ${e.createdSeq} has no row in the tasks table` });
+      problems.push({
+        ...base,
+        seq: e.createdSeq,
+        eventType: typeOf(e.createdSeq),
+        message: `${what} created at event ${e.createdSeq} has no row in the tasks table`,
+      });
       continue;
     }
     const checks: [string, unknown, unknown, number][] = [
@@ -437,7 +629,15 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
   }
   for (const row of tasks) {
     if (!taskEvents.has(row.id)) {
-      problems.push({ seq: null, eventType: null, kind: 'task', table: 'tasks', rowId: row.id, elementId: row.element_id, message: `task ${row.id} (${row.element_id}) has a row in the tasks table but no taskCreated event in the audit log` });
+      problems.push({
+        seq: null,
+        eventType: null,
+        kind: 'task',
+        table: 'tasks',
+        rowId: row.id,
+        elementId: row.element_id,
+        message: `task ${row.id} (${row.element_id}) has a row in the tasks table but no taskCreated event in the audit log`,
+      });
     }
   }
 
@@ -445,23 +645,55 @@ function checkDerived(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: Ta
   const timerRows = new Map(timers.map((m) => [m.id, m]));
   for (const [id, e] of timerEvents) {
     const row = timerRows.get(id);
-    const base = { kind: 'timer' as const, table: 'timers' as const, rowId: id, elementId: e.timer.elementId };
+    const base = {
+      kind: 'timer' as const,
+      table: 'timers' as const,
+      rowId: id,
+      elementId: e.timer.elementId,
+    };
     if (!row) {
-      problems.push({ ...base, seq: e.seq, eventType: typeOf(e.seq), message: `timer ${id} (${e.timer.elementId}) scheduled at event ${e.seq} is still pending in the audit log but has no row in the timers table` });
+      problems.push({
+        ...base,
+        seq: e.seq,
+        eventType: typeOf(e.seq),
+        message: `timer ${id} (${e.timer.elementId}) scheduled at event ${e.seq} is still pending in the audit log but has no row in the timers table`,
+      });
     } else if (row.due_at.getTime() !== e.timer.dueAt) {
-      differ({ ...base, seq: e.seq, field: 'due_at', expected: iso(e.timer.dueAt), actual: isoOf(row.due_at), what: `timer ${id} (${e.timer.elementId})` });
+      differ({
+        ...base,
+        seq: e.seq,
+        field: 'due_at',
+        expected: iso(e.timer.dueAt),
+        actual: isoOf(row.due_at),
+        what: `timer ${id} (${e.timer.elementId})`,
+      });
     }
   }
   for (const row of timers) {
     if (!timerEvents.has(row.id)) {
-      problems.push({ seq: null, eventType: null, kind: 'timer', table: 'timers', rowId: row.id, elementId: row.element_id, message: `timer ${row.id} (${row.element_id}) is pending in the timers table but not in the audit log (never scheduled, or already fired or cancelled)` });
+      problems.push({
+        seq: null,
+        eventType: null,
+        kind: 'timer',
+        table: 'timers',
+        rowId: row.id,
+        elementId: row.element_id,
+        message: `timer ${row.id} (${row.element_id}) is pending in the timers table but not in the audit log (never scheduled, or already fired or cancelled)`,
+      });
     }
   }
   return problems;
 }
 
 /** Every problem of one case, the first broken link first: the chain, then its head, then the earliest contradicted event. */
-export function checkCase(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks: TaskRow[], timers: TimerRow[], calendar: WorkingCalendar): Problem[] {
+export function checkCase(
+  c: CaseRow,
+  audit: AuditRow[],
+  steps: StepRow[],
+  tasks: TaskRow[],
+  timers: TimerRow[],
+  calendar: WorkingCalendar,
+): Problem[] {
   const chain = checkChain(c, audit);
   if (chain) return [chain]; // the derived rows cannot be judged against a log that does not verify
   const problems = checkDerived(c, audit, steps, tasks, timers, calendar);
@@ -469,7 +701,11 @@ export function checkCase(c: CaseRow, audit: AuditRow[], steps: StepRow[], tasks
 }
 
 /** Verifies the cases in scope (one case, a process, a version, or everything), page by page. */
-export async function verifyAudit(db: Db, scope: VerifyScope = {}, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyAudit(
+  db: Db,
+  scope: VerifyScope = {},
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
   const began = performance.now();
   const pageSize = Math.max(1, options.pageSize ?? 200);
   const maxReported = Math.max(0, options.maxReported ?? 100);
@@ -501,12 +737,25 @@ export async function verifyAudit(db: Db, scope: VerifyScope = {}, options: Veri
         report.unchainedCases++;
         continue;
       }
-      const problems = checkCase(c, chain, steps.get(c.id) ?? [], tasks.get(c.id) ?? [], timers.get(c.id) ?? [], calendar);
+      const problems = checkCase(
+        c,
+        chain,
+        steps.get(c.id) ?? [],
+        tasks.get(c.id) ?? [],
+        timers.get(c.id) ?? [],
+        calendar,
+      );
       if (problems.length === 0) continue;
       report.ok = false;
       report.brokenCases++;
       if (report.broken.length < maxReported) {
-        report.broken.push({ caseId: c.id, process: c.process_key, version: c.version, ...problems[0], more: problems.length - 1 });
+        report.broken.push({
+          caseId: c.id,
+          process: c.process_key,
+          version: c.version,
+          ...problems[0],
+          more: problems.length - 1,
+        });
       } else {
         report.truncated = true;
       }
@@ -521,7 +770,10 @@ export async function verifyAudit(db: Db, scope: VerifyScope = {}, options: Veri
 
 /** One line per broken case, for the CLI and logs. */
 export function describeBreak(b: BrokenLink): string {
-  const at = b.seq === null ? 'a row no audit event accounts for' : `seq ${b.seq}${b.eventType ? ` (${b.eventType})` : ''}`;
+  const at =
+    b.seq === null
+      ? 'a row no audit event accounts for'
+      : `seq ${b.seq}${b.eventType ? ` (${b.eventType})` : ''}`;
   return `case ${b.caseId} (${b.process} v${b.version}): first broken link at ${at}: ${b.message}${b.more > 0 ? ` [+${b.more} more in this case]` : ''}`;
 }
 

@@ -84,6 +84,10 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Opene
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
     pool.on('error', () => {}); // a dropped idle connection is replaced on next use
+    // a connection dropped while checked out (the database restarting mid-query) emits 'error' on its client,
+    // where the pool listens only while it is idle: unheard, that error would end the process. The query
+    // in flight still fails (503), and the pool discards the broken client when it comes back.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrateToLatest(db as Kysely<unknown>);
     return { db, kind: 'postgres', pool, close: () => db.destroy() };

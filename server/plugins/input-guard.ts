@@ -12,7 +12,8 @@ import { Problem } from '../problems.js';
 export const MAX_DEPTH = 64;
 const INT4_MAX = 2_147_483_647;
 
-const wellFormed = (s: string): boolean => !s.includes('\u0000') && (s as string & { isWellFormed(): boolean }).isWellFormed();
+const wellFormed = (s: string): boolean =>
+  !s.includes('\u0000') && (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** The first problem of a parsed value, iteratively (a hostile body must not exhaust the stack here either). */
 function inspect(root: unknown, context: string): { field: string; message: string } | null {
@@ -21,14 +22,22 @@ function inspect(root: unknown, context: string): { field: string; message: stri
     const { value, path, depth } = stack.pop()!;
     const field = `${context}${path}`;
     if (typeof value === 'string') {
-      if (!wellFormed(value)) return { field, message: `${field} holds a NUL character or an unpaired UTF-16 surrogate` };
+      if (!wellFormed(value))
+        return { field, message: `${field} holds a NUL character or an unpaired UTF-16 surrogate` };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_DEPTH) return { field, message: `${field} is nested more than ${MAX_DEPTH} levels deep` };
-    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+    if (depth >= MAX_DEPTH)
+      return { field, message: `${field} is nested more than ${MAX_DEPTH} levels deep` };
+    const entries: [string, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v])
+      : Object.entries(value);
     for (const [key, child] of entries) {
-      if (!wellFormed(key)) return { field: `${field}`, message: `${field} has a key with a NUL character or an unpaired UTF-16 surrogate` };
+      if (!wellFormed(key))
+        return {
+          field: `${field}`,
+          message: `${field} has a key with a NUL character or an unpaired UTF-16 surrogate`,
+        };
       stack.push({ value: child, path: `${path}.${key}`, depth: depth + 1 });
     }
   }
@@ -36,7 +45,9 @@ function inspect(root: unknown, context: string): { field: string; message: stri
 }
 
 const refuse = (problem: { field: string; message: string }): Problem =>
-  new Problem(400, 'invalid-request', 'The request is not valid', problem.message, [{ field: problem.field.replace(/^\./, ''), message: problem.message }]);
+  new Problem(400, 'invalid-request', 'The request is not valid', problem.message, [
+    { field: problem.field.replace(/^\./, ''), message: problem.message },
+  ]);
 
 export const inputGuardPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('preValidation', async (request: FastifyRequest) => {
@@ -45,7 +56,14 @@ export const inputGuardPlugin = fp(async (app: FastifyInstance) => {
       ['querystring', request.query],
       ['body', request.body],
     ] as const) {
-      if (value === undefined || value === null || typeof value !== 'object' || Buffer.isBuffer(value) || typeof (value as { pipe?: unknown }).pipe === 'function') continue;
+      if (
+        value === undefined ||
+        value === null ||
+        typeof value !== 'object' ||
+        Buffer.isBuffer(value) ||
+        typeof (value as { pipe?: unknown }).pipe === 'function'
+      )
+        continue;
       const found = inspect(value, context);
       if (found) throw refuse(found);
     }
@@ -59,7 +77,10 @@ export const inputGuardPlugin = fp(async (app: FastifyInstance) => {
       if (!value || typeof value !== 'object') continue;
       for (const [key, v] of Object.entries(value)) {
         if (typeof v === 'number' && (!Number.isFinite(v) || Math.abs(v) > INT4_MAX)) {
-          throw refuse({ field: `${context}.${key}`, message: `${context}.${key} must be a number between ${-INT4_MAX} and ${INT4_MAX}` });
+          throw refuse({
+            field: `${context}.${key}`,
+            message: `${context}.${key} must be a number between ${-INT4_MAX} and ${INT4_MAX}`,
+          });
         }
       }
     }

@@ -10,7 +10,11 @@ const brokenLinkSchema = {
     caseId: { type: 'string' },
     process: { type: 'string' },
     version: { type: 'integer' },
-    seq: { type: ['integer', 'null'], description: 'the audit event where the case breaks: the first bad or missing event of its chain, or the event a derived row contradicts; null for a row no event accounts for' },
+    seq: {
+      type: ['integer', 'null'],
+      description:
+        'the audit event where the case breaks: the first bad or missing event of its chain, or the event a derived row contradicts; null for a row no event accounts for',
+    },
     eventType: { type: ['string', 'null'] },
     kind: { type: 'string', enum: ['chain', 'head', 'case', 'step', 'task', 'timer'] },
     table: { type: 'string', enum: ['audit_events', 'cases', 'steps', 'tasks', 'timers'] },
@@ -63,7 +67,13 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
             caseId: { type: 'string', minLength: 1, maxLength: 100 },
             process: { type: 'string', minLength: 1, maxLength: 200 },
             version: { type: 'integer', minimum: 1 },
-            limit: { type: 'integer', minimum: 0, maximum: 1000, default: 100, description: 'broken cases to list' },
+            limit: {
+              type: 'integer',
+              minimum: 0,
+              maximum: 1000,
+              default: 100,
+              description: 'broken cases to list',
+            },
           },
         },
         response: { 200: verifyReportSchema, ...problemResponses },
@@ -72,7 +82,9 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const q = request.query as { caseId?: string; process?: string; version?: number; limit: number };
       if (q.version !== undefined && q.process === undefined) {
-        throw new Problem(400, 'invalid-request', 'The request is not valid', 'version needs process', [{ field: 'querystring.version', message: 'give process with version' }]);
+        throw new Problem(400, 'invalid-request', 'The request is not valid', 'version needs process', [
+          { field: 'querystring.version', message: 'give process with version' },
+        ]);
       }
       if (q.caseId !== undefined) {
         const found = await db.selectFrom('cases').select('id').where('id', '=', q.caseId).executeTakeFirst();
@@ -81,12 +93,27 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         let query = db.selectFrom('definition_versions').select('id').where('key', '=', q.process);
         if (q.version !== undefined) query = query.where('version', '=', q.version);
         if (!(await query.executeTakeFirst())) {
-          throw new Problem(404, 'not-found', 'Not found', q.version === undefined ? `process '${q.process}' is not deployed` : `process '${q.process}' has no version ${q.version}`);
+          throw new Problem(
+            404,
+            'not-found',
+            'Not found',
+            q.version === undefined
+              ? `process '${q.process}' is not deployed`
+              : `process '${q.process}' has no version ${q.version}`,
+          );
         }
       }
-      const scope = { ...(q.caseId !== undefined ? { caseId: q.caseId } : {}), ...(q.process !== undefined ? { process: q.process } : {}), ...(q.version !== undefined ? { version: q.version } : {}) };
+      const scope = {
+        ...(q.caseId !== undefined ? { caseId: q.caseId } : {}),
+        ...(q.process !== undefined ? { process: q.process } : {}),
+        ...(q.version !== undefined ? { version: q.version } : {}),
+      };
       const report = await verifyAudit(db, scope, { maxReported: q.limit, calendar: service.calendar });
-      if (!report.ok) request.log.warn({ brokenCases: report.brokenCases, first: report.broken[0] }, 'audit verification found broken cases');
+      if (!report.ok)
+        request.log.warn(
+          { brokenCases: report.brokenCases, first: report.broken[0] },
+          'audit verification found broken cases',
+        );
       return report;
     },
   );

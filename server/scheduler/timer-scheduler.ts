@@ -22,6 +22,8 @@ export class TimerScheduler {
   private interval: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
   private listener: pg.PoolClient | null = null;
+  private relisten: NodeJS.Timeout | null = null;
+  private stopped = false;
   private again = false;
   private readonly clock: () => number;
 
@@ -82,21 +84,59 @@ export class TimerScheduler {
       this.tick().catch((error) => this.options.onError?.(error));
     }, poll);
     this.interval.unref();
-    if (this.options.pool) {
-      try {
-        this.listener = await this.options.pool.connect();
-        this.listener.on('notification', () => void this.tick().catch((error) => this.options.onError?.(error)));
-        await this.listener.query(`LISTEN ${TIMER_CHANNEL}`);
-      } catch (error) {
-        this.options.onError?.(error);
-      }
-    }
+    if (this.options.pool) await this.listen();
     await this.tick(); // timers that came due while every node was down
   }
 
+  /**
+   * Holds a connection LISTENing for wake-ups. When the database drops it (a restart, a failover), the error
+   * is handled — an unhandled 'error' on a checked-out client would crash the process — the broken connection
+   * is discarded and LISTEN is taken up again on a new one; polling keeps timers firing meanwhile.
+   */
+  private async listen(): Promise<void> {
+    const pool = this.options.pool;
+    if (!pool || this.stopped) return;
+    let client: pg.PoolClient | null = null;
+    try {
+      client = await pool.connect();
+      const own = client;
+      own.on('error', (error) => {
+        if (this.listener !== own) return;
+        this.listener = null;
+        own.release(error); // destroys it
+        this.options.onError?.(error);
+        this.scheduleListen();
+      });
+      own.on('notification', () => void this.tick().catch((error) => this.options.onError?.(error)));
+      await own.query(`LISTEN ${TIMER_CHANNEL}`);
+      if (this.stopped) {
+        own.release();
+        return;
+      }
+      this.listener = own;
+      void this.tick().catch((error) => this.options.onError?.(error)); // wake-ups missed while not listening
+    } catch (error) {
+      client?.release(error as Error);
+      this.options.onError?.(error);
+      this.scheduleListen();
+    }
+  }
+
+  private scheduleListen(): void {
+    if (this.stopped || this.relisten) return;
+    this.relisten = setTimeout(() => {
+      this.relisten = null;
+      void this.listen();
+    }, 1000);
+    this.relisten.unref();
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.interval) clearInterval(this.interval);
     this.interval = null;
+    if (this.relisten) clearTimeout(this.relisten);
+    this.relisten = null;
     if (this.listener) {
       this.listener.release();
       this.listener = null;

@@ -36,7 +36,8 @@ interface Row {
   check?: (t: Test, who: Caller, res: LightMyRequestResponse) => void;
 }
 
-const everyone = (status = 200): Partial<Record<Caller, number>> => Object.fromEntries(CALLERS.map((c) => [c, status]));
+const everyone = (status = 200): Partial<Record<Caller, number>> =>
+  Object.fromEntries(CALLERS.map((c) => [c, status]));
 
 for (const database of testDatabases()) {
   t.test(`authorisation matrix (${database.name})`, async (t) => {
@@ -47,37 +48,68 @@ for (const database of testDatabases()) {
       app.inject({
         method,
         url: call.url,
-        headers: { ...headers, ...(call.payload !== undefined ? { 'content-type': call.contentType ?? 'application/json' } : {}) },
+        headers: {
+          ...headers,
+          ...(call.payload !== undefined ? { 'content-type': call.contentType ?? 'application/json' } : {}),
+        },
         ...(call.payload !== undefined ? { payload: call.payload as string } : {}),
       });
-    const as = (who: Caller, method: 'GET' | 'POST', url: string, payload?: object) => send(method, { url, payload }, bearer(TOKENS[who]));
+    const as = (who: Caller, method: 'GET' | 'POST', url: string, payload?: object) =>
+      send(method, { url, payload }, bearer(TOKENS[who]));
 
     for (const xml of [permit, permitV2]) {
-      const deployed = await send('POST', { url: '/api/definitions', payload: xml, contentType: 'application/xml' }, bearer(TOKENS.designer));
+      const deployed = await send(
+        'POST',
+        { url: '/api/definitions', payload: xml, contentType: 'application/xml' },
+        bearer(TOKENS.designer),
+      );
       t.equal(deployed.statusCode, 201, deployed.body);
     }
 
     // fixtures: a case at 市场监管's review, one at 公安's issue, one waiting for the applicant's supplement
     let n = 0;
     const atReview = async () => {
-      const res = await as('intake', 'POST', '/api/cases', { process: 'permit', variables: { applicant: `申请人${++n}` } });
+      const res = await as('intake', 'POST', '/api/cases', {
+        process: 'permit',
+        variables: { applicant: `申请人${++n}` },
+      });
       const view = res.json();
-      return { caseId: view.id as string, taskId: view.timeline.find((s: { elementId: string }) => s.elementId === 'review').id as string };
+      return {
+        caseId: view.id as string,
+        taskId: view.timeline.find((s: { elementId: string }) => s.elementId === 'review').id as string,
+      };
     };
     const atIssue = async () => {
       const { caseId, taskId } = await atReview();
-      const view = (await as('market', 'POST', `/api/tasks/${taskId}/complete`, { variables: { complete: true } })).json();
-      return { caseId, taskId: view.timeline.find((s: { elementId: string; status: string }) => s.elementId === 'issue' && s.status === 'active').id as string };
+      const view = (
+        await as('market', 'POST', `/api/tasks/${taskId}/complete`, { variables: { complete: true } })
+      ).json();
+      return {
+        caseId,
+        taskId: view.timeline.find(
+          (s: { elementId: string; status: string }) => s.elementId === 'issue' && s.status === 'active',
+        ).id as string,
+      };
     };
     const waitingForSupplement = async () => {
       const { caseId, taskId } = await atReview();
-      const view = (await as('market', 'POST', `/api/tasks/${taskId}/complete`, { variables: { complete: false } })).json();
-      const ask = view.timeline.find((s: { elementId: string; status: string }) => s.elementId === 'ask' && s.status === 'active').id;
+      const view = (
+        await as('market', 'POST', `/api/tasks/${taskId}/complete`, { variables: { complete: false } })
+      ).json();
+      const ask = view.timeline.find(
+        (s: { elementId: string; status: string }) => s.elementId === 'ask' && s.status === 'active',
+      ).id;
       await as('market', 'POST', `/api/tasks/${ask}/complete`, {});
+      return caseId;
+    };
+    const completedCase = async () => {
+      const { caseId, taskId } = await atIssue();
+      await as('police', 'POST', `/api/tasks/${taskId}/complete`, {});
       return caseId;
     };
     const reviewCase = await atReview();
     const issueCase = await atIssue();
+    const doneCase = await completedCase();
     let imports = 0;
     const historicalLog = () => {
       const id = `H-${++imports}`;
@@ -91,22 +123,54 @@ for (const database of testDatabases()) {
     };
     const onlyOwnTasks = (t: Test, who: Caller, res: LightMyRequestResponse) => {
       const departments = new Set(res.json().map((k: { department: string }) => k.department));
-      if (DEPARTMENT[who]) t.same([...departments].filter((d) => d !== DEPARTMENT[who]), [], `${who} sees only ${DEPARTMENT[who]}'s tasks`);
+      if (DEPARTMENT[who])
+        t.same(
+          [...departments].filter((d) => d !== DEPARTMENT[who]),
+          [],
+          `${who} sees only ${DEPARTMENT[who]}'s tasks`,
+        );
     };
     const same = (url: string) => async (): Promise<Call> => ({ url });
 
     const matrix: Row[] = [
-      { title: 'deploy', method: 'POST', route: '/api/definitions', allowed: { designer: 200, admin: 200 }, call: async () => ({ url: '/api/definitions', payload: permit, contentType: 'application/xml' }) },
-      { title: 'list definitions', method: 'GET', route: '/api/definitions', allowed: everyone(), call: same('/api/definitions') },
-      { title: 'read a version', method: 'GET', route: '/api/definitions/{key}/versions/{version}', allowed: everyone(), call: same('/api/definitions/permit/versions/1') },
+      {
+        title: 'deploy',
+        method: 'POST',
+        route: '/api/definitions',
+        allowed: { designer: 200, admin: 200 },
+        call: async () => ({ url: '/api/definitions', payload: permit, contentType: 'application/xml' }),
+      },
+      {
+        title: 'list definitions',
+        method: 'GET',
+        route: '/api/definitions',
+        allowed: everyone(),
+        call: same('/api/definitions'),
+      },
+      {
+        title: 'read a version',
+        method: 'GET',
+        route: '/api/definitions/{key}/versions/{version}',
+        allowed: everyone(),
+        call: same('/api/definitions/permit/versions/1'),
+      },
       {
         title: 'start a case',
         method: 'POST',
         route: '/api/cases',
         allowed: { intake: 201, admin: 201 },
-        call: async () => ({ url: '/api/cases', payload: { process: 'permit', variables: { applicant: `申请人${++n}` } } }),
+        call: async () => ({
+          url: '/api/cases',
+          payload: { process: 'permit', variables: { applicant: `申请人${++n}` } },
+        }),
       },
-      { title: 'list cases', method: 'GET', route: '/api/cases', allowed: { intake: 200, auditor: 200, admin: 200 }, call: same('/api/cases?limit=5') },
+      {
+        title: 'list cases',
+        method: 'GET',
+        route: '/api/cases',
+        allowed: { intake: 200, auditor: 200, admin: 200 },
+        call: same('/api/cases?limit=5'),
+      },
       {
         title: 'read a case with a 市场监管 task only',
         method: 'GET',
@@ -126,16 +190,28 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/cases/{id}/messages',
         allowed: { intake: 200, admin: 200, market: 200 },
-        call: async () => ({ url: `/api/cases/${await waitingForSupplement()}/messages`, payload: { name: 'materials-supplemented' } }),
+        call: async () => ({
+          url: `/api/cases/${await waitingForSupplement()}/messages`,
+          payload: { name: 'materials-supplemented' },
+        }),
       },
       {
         title: 'cancel a case',
         method: 'POST',
         route: '/api/cases/{id}/cancel',
         allowed: { admin: 200 },
-        call: async () => ({ url: `/api/cases/${(await atReview()).caseId}/cancel`, payload: { reason: '测试' } }),
+        call: async () => ({
+          url: `/api/cases/${(await atReview()).caseId}/cancel`,
+          payload: { reason: '测试' },
+        }),
       },
-      { title: 'read the audit log', method: 'GET', route: '/api/cases/{id}/events', allowed: { auditor: 200, admin: 200 }, call: async () => ({ url: `/api/cases/${issueCase.caseId}/events` }) },
+      {
+        title: 'read the audit log',
+        method: 'GET',
+        route: '/api/cases/{id}/events',
+        allowed: { auditor: 200, admin: 200 },
+        call: async () => ({ url: `/api/cases/${issueCase.caseId}/events` }),
+      },
       {
         title: 'list tasks (a department: its own)',
         method: 'GET',
@@ -150,7 +226,11 @@ for (const database of testDatabases()) {
         route: '/api/tasks',
         allowed: { auditor: 200, admin: 200, market: 200 },
         call: same(`/api/tasks?department=${encodeURIComponent('市场监管')}&status=open`),
-        check: (t, _who, res) => t.ok(res.json().length > 0 && res.json().every((k: { department: string }) => k.department === '市场监管')),
+        check: (t, _who, res) =>
+          t.ok(
+            res.json().length > 0 &&
+              res.json().every((k: { department: string }) => k.department === '市场监管'),
+          ),
       },
       {
         title: 'list the tasks of department=公安',
@@ -167,7 +247,11 @@ for (const database of testDatabases()) {
         call: async () => ({ url: `/api/tasks?caseId=${reviewCase.caseId}` }),
         check: (t, who, res) => {
           onlyOwnTasks(t, who, res);
-          t.equal(res.json().length, who === 'police' || who === 'tax' ? 0 : 1, `${who} sees ${who === 'police' || who === 'tax' ? 'none' : 'the review task'}`);
+          t.equal(
+            res.json().length,
+            who === 'police' || who === 'tax' ? 0 : 1,
+            `${who} sees ${who === 'police' || who === 'tax' ? 'none' : 'the review task'}`,
+          );
         },
       },
       {
@@ -175,43 +259,119 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/tasks/{id}/complete',
         allowed: { market: 200, admin: 200 },
-        call: async () => ({ url: `/api/tasks/${(await atReview()).taskId}/complete`, payload: { variables: { complete: true } } }),
+        call: async () => ({
+          url: `/api/tasks/${(await atReview()).taskId}/complete`,
+          payload: { variables: { complete: true } },
+        }),
       },
       {
-        title: "complete a 公安 task of a case 市场监管 worked on",
+        title: 'complete a 公安 task of a case 市场监管 worked on',
         method: 'POST',
         route: '/api/tasks/{id}/complete',
         allowed: { police: 200, admin: 200 },
         call: async () => ({ url: `/api/tasks/${(await atIssue()).taskId}/complete`, payload: {} }),
       },
-      { title: 'metrics of a version', method: 'GET', route: '/api/processes/{key}/versions/{version}/metrics', allowed: { auditor: 200, designer: 200, admin: 200 }, call: same('/api/processes/permit/versions/1/metrics') },
-      { title: 'compare versions', method: 'GET', route: '/api/processes/{key}/compare', allowed: { auditor: 200, admin: 200 }, call: same('/api/processes/permit/compare?from=1&to=2') },
-      { title: 'the report', method: 'GET', route: '/api/processes/{key}/report', allowed: { auditor: 200, admin: 200 }, call: same('/api/processes/permit/report?from=1&to=2') },
-      { title: 'export XES', method: 'GET', route: '/api/processes/{key}/versions/{version}/log.xes', allowed: { auditor: 200, admin: 200 }, call: same('/api/processes/permit/versions/2/log.xes?status=all') },
-      { title: 'export CSV', method: 'GET', route: '/api/processes/{key}/versions/{version}/log.csv', allowed: { auditor: 200, admin: 200 }, call: same('/api/processes/permit/versions/2/log.csv?status=all') },
+      {
+        title: 'metrics of a version',
+        method: 'GET',
+        route: '/api/processes/{key}/versions/{version}/metrics',
+        allowed: { auditor: 200, designer: 200, admin: 200 },
+        call: same('/api/processes/permit/versions/1/metrics'),
+      },
+      {
+        title: 'compare versions',
+        method: 'GET',
+        route: '/api/processes/{key}/compare',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/processes/permit/compare?from=1&to=2'),
+      },
+      {
+        title: 'the report',
+        method: 'GET',
+        route: '/api/processes/{key}/report',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/processes/permit/report?from=1&to=2'),
+      },
+      {
+        title: 'export XES',
+        method: 'GET',
+        route: '/api/processes/{key}/versions/{version}/log.xes',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/processes/permit/versions/2/log.xes?status=all'),
+      },
+      {
+        title: 'export CSV',
+        method: 'GET',
+        route: '/api/processes/{key}/versions/{version}/log.csv',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/processes/permit/versions/2/log.csv?status=all'),
+      },
       {
         title: 'import a historical log',
         method: 'POST',
         route: '/api/processes/{key}/versions/{version}/log',
         allowed: { admin: 200 },
-        call: async () => ({ url: '/api/processes/permit/versions/1/log', payload: historicalLog(), contentType: 'text/csv' }),
+        call: async () => ({
+          url: '/api/processes/permit/versions/1/log',
+          payload: historicalLog(),
+          contentType: 'text/csv',
+        }),
       },
-      { title: 'verify the audit chains', method: 'GET', route: '/api/audit/verify', allowed: { auditor: 200, admin: 200 }, call: same('/api/audit/verify') },
+      {
+        title: 'rate a completed case',
+        method: 'POST',
+        route: '/api/cases/{id}/ratings',
+        allowed: { intake: 201, admin: 201 },
+        call: async () => ({
+          url: `/api/cases/${await completedCase()}/ratings`,
+          payload: { level: 5, channel: 'online' },
+        }),
+      },
+      {
+        title: 'read the ratings of a case',
+        method: 'GET',
+        route: '/api/cases/{id}/ratings',
+        allowed: { intake: 200, auditor: 200, admin: 200 },
+        call: async () => ({ url: `/api/cases/${doneCase}/ratings` }),
+      },
+      {
+        title: 'the rating loop of a version',
+        method: 'GET',
+        route: '/api/processes/{key}/versions/{version}/ratings',
+        allowed: { auditor: 200, designer: 200, admin: 200 },
+        call: same('/api/processes/permit/versions/2/ratings'),
+      },
+      {
+        title: 'verify the audit chains',
+        method: 'GET',
+        route: '/api/audit/verify',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/audit/verify'),
+      },
     ];
 
     await t.test('every route of the API is in the matrix', async (t) => {
       await app.ready();
-      const documented = Object.entries((app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths).flatMap(([path, ops]) =>
-        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
-      );
+      const documented = Object.entries(
+        (app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths,
+      ).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
       const covered = new Set([...matrix.map((r) => `${r.method} ${r.route}`), 'GET /healthz']);
       t.same(
         documented.filter((r) => !covered.has(r)),
         [],
         'a route with no row: add it to the matrix with the roles API.md gives it',
       );
-      t.same([...covered].filter((r) => !documented.includes(r)), [], 'no row for a route that does not exist');
-      for (const headers of [{}, bearer('not-a-real-token'), { authorization: TOKENS.admin }, { authorization: 'Basic YWRtaW46YWRtaW4=' }]) {
+      t.same(
+        [...covered].filter((r) => !documented.includes(r)),
+        [],
+        'no row for a route that does not exist',
+      );
+      for (const headers of [
+        {},
+        bearer('not-a-real-token'),
+        { authorization: TOKENS.admin },
+        { authorization: 'Basic YWRtaW46YWRtaW4=' },
+      ]) {
         const res = await app.inject({ method: 'GET', url: '/healthz', headers });
         t.equal(res.statusCode, 200, 'healthz is public');
       }
@@ -225,7 +385,11 @@ for (const database of testDatabases()) {
           const res = await send(row.method, call, bearer(TOKENS[who]));
           const expected = row.allowed[who];
           if (expected !== undefined) {
-            t.equal(res.statusCode, expected, `${who} → ${res.statusCode} ${res.statusCode >= 300 ? res.body.slice(0, 300) : ''}`);
+            t.equal(
+              res.statusCode,
+              expected,
+              `${who} → ${res.statusCode} ${res.statusCode >= 300 ? res.body.slice(0, 300) : ''}`,
+            );
             row.check?.(t, who, res);
           } else {
             t.equal(res.statusCode, 403, `${who} is refused → ${res.statusCode}`);
@@ -236,7 +400,12 @@ for (const database of testDatabases()) {
         }
         const call = await row.call('admin');
         const before = await tableChecksums(opened.db);
-        for (const headers of [{}, bearer('not-a-real-token'), { authorization: TOKENS.admin }, { authorization: 'Bearer ' }]) {
+        for (const headers of [
+          {},
+          bearer('not-a-real-token'),
+          { authorization: TOKENS.admin },
+          { authorization: 'Bearer ' },
+        ]) {
           const res = await send(row.method, call, headers);
           t.equal(res.statusCode, 401, `${JSON.stringify(headers)} → 401`);
           t.match(res.json(), { type: 'urn:reflow:problem:unauthenticated', status: 401 });
@@ -249,21 +418,50 @@ for (const database of testDatabases()) {
       // 税务 has no task anywhere: it reads no case, however it asks
       for (const caseId of [reviewCase.caseId, issueCase.caseId]) {
         t.equal((await as('tax', 'GET', `/api/cases/${caseId}`)).statusCode, 403);
-        t.equal((await as('tax', 'POST', `/api/cases/${caseId}/messages`, { name: 'materials-supplemented' })).statusCode, 403);
+        t.equal(
+          (await as('tax', 'POST', `/api/cases/${caseId}/messages`, { name: 'materials-supplemented' }))
+            .statusCode,
+          403,
+        );
       }
       t.same((await as('tax', 'GET', '/api/tasks')).json(), [], '税务 has no tasks');
-      t.equal((await as('tax', 'GET', `/api/tasks?department=${encodeURIComponent('市场监管')}&caseId=${reviewCase.caseId}`)).statusCode, 403);
+      t.equal(
+        (
+          await as(
+            'tax',
+            'GET',
+            `/api/tasks?department=${encodeURIComponent('市场监管')}&caseId=${reviewCase.caseId}`,
+          )
+        ).statusCode,
+        403,
+      );
       // 公安 may not complete 市场监管's task, even on a case it shares; the task stays open
       const shared = await atIssue();
       const { caseId } = shared;
-      const market = (await as('admin', 'GET', `/api/tasks?caseId=${caseId}&department=${encodeURIComponent('市场监管')}`)).json();
+      const market = (
+        await as('admin', 'GET', `/api/tasks?caseId=${caseId}&department=${encodeURIComponent('市场监管')}`)
+      ).json();
       t.equal(market.length, 1);
-      t.equal((await as('police', 'POST', `/api/tasks/${market[0].id}/complete`, { variables: { complete: false } })).statusCode, 403, 'a completed task of another department');
+      t.equal(
+        (
+          await as('police', 'POST', `/api/tasks/${market[0].id}/complete`, {
+            variables: { complete: false },
+          })
+        ).statusCode,
+        403,
+        'a completed task of another department',
+      );
       const review = await atReview();
-      const refused = await as('police', 'POST', `/api/tasks/${review.taskId}/complete`, { variables: { complete: true } });
+      const refused = await as('police', 'POST', `/api/tasks/${review.taskId}/complete`, {
+        variables: { complete: true },
+      });
       t.equal(refused.statusCode, 403);
       t.match(refused.json().detail, /belongs to department '市场监管', not '公安'/);
-      t.equal((await as('admin', 'GET', `/api/tasks?caseId=${review.caseId}`)).json()[0].status, 'open', 'the task is still open');
+      t.equal(
+        (await as('admin', 'GET', `/api/tasks?caseId=${review.caseId}`)).json()[0].status,
+        'open',
+        'the task is still open',
+      );
       // an unknown case or task is 404 for everyone allowed to ask
       t.equal((await as('market', 'GET', '/api/cases/no-such-case')).statusCode, 404);
       t.equal((await as('market', 'POST', '/api/tasks/no-such-task/complete', {})).statusCode, 404);

@@ -1,0 +1,305 @@
+/**
+ * `npm run simulate -- <process.bpmn>… [options]` and `npm run demo`: the simulation's command line. The only
+ * I/O of the simulation is here: files, the database, the terminal.
+ */
+import { createWriteStream, existsSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
+import { getDefaultCalendar } from '../calendar/index.js';
+import { type CompiledDefinition, compileDefinition, definitionSet } from '../runtime/definition.js';
+import { ParamsError } from './distributions.js';
+import { csvHeader, csvRows, xesFooter, xesHeader, xesTrace } from './event-log.js';
+import { compileParams, type SimulationParams } from './params.js';
+import { type SimulationResult, simulate } from './simulator.js';
+import { formatComparison, formatSummary, type SimulationSummary, summarise } from './summary.js';
+
+const HELP = `用法 / usage:
+  npm run simulate -- <process.bpmn> [more.bpmn …] [options]
+  npm run demo                      演示数据：为示例流程写入模拟历史 / seed the samples' simulated history
+
+options:
+  --params FILE   参数文件 / parameters (default: <process>.sim.json beside the .bpmn; one file: all processes)
+  --seed S        随机种子 / seed (default: the file's "seed", else 1)
+  --cases N       案件数 / cases to start (default: arrivals.count, else 1000)
+  --rate R        到达率 / arrivals per working hour (overrides the file)
+  --start ISO     虚拟时钟起点 / virtual clock start (default: arrivals.start, else 2026-03-02T09:00:00+08:00)
+  --until ISO     停止时刻 / stop the clock here; open cases stay open
+  --csv FILE      事件日志 / event log as CSV (case_id, activity, element_id, department, lifecycle, timestamp)
+  --xes FILE      事件日志 / event log as XES (IEEE 1849)
+  --json FILE     汇总 / summary as JSON
+  --ratings FILE  好差评 / the drawn ratings as CSV (case_id, level, rated_at)
+  --db            写入数据库 / write the cases into the database (DATABASE_URL, else REFLOW_DATA_DIR) through CaseService
+  --bulk          与 --db 同用 / with --db: the same rows written in bulk (much faster)
+  --quiet         不显示进度条 / no progress bar
+  --help`;
+
+interface Run {
+  file: string;
+  definition: CompiledDefinition;
+  result: SimulationResult;
+  summary: SimulationSummary;
+}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function progressBar(label: string, total: number, enabled: boolean) {
+  if (!enabled) return { update: (_n: number) => {}, stop: () => {} };
+  const bar = new SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} | ETA {eta}s`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return { update: (n: number) => bar.update(n), stop: () => bar.stop() };
+}
+
+const sorted = (files: string[]) => {
+  const order = (f: string) => f.replace('.before.', '.0.').replace('.after.', '.1.');
+  return files.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+};
+
+async function openServer() {
+  const [{ openDatabase }, { DefinitionStore }] = await Promise.all([
+    import('../../server/db/database.js'),
+    import('../../server/store/definition-store.js'),
+  ]);
+  const dataDir = resolve(process.env.REFLOW_DATA_DIR ?? './data');
+  const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir });
+  return {
+    database,
+    definitions: new DefinitionStore(database.db),
+    where: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`,
+  };
+}
+
+async function demo(): Promise<void> {
+  const { seedDemoHistory } = await import('../../server/simulate/demo.js');
+  const dir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes');
+  const t0 = performance.now();
+  const { database, definitions, where } = await openServer();
+  try {
+    for (const file of sorted(readdirSync(dir).filter((f) => f.endsWith('.bpmn')))) {
+      await definitions.deploy(readFileSync(join(dir, file), 'utf8'), new Date());
+    }
+    process.stdout.write(`演示数据 / demo history → ${where}\n`);
+    const report = await seedDemoHistory(database.db, definitions, {
+      processesDir: dir,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    if (report.versions.length === 0)
+      process.stdout.write(
+        '  每个示例版本都已有案件，未写入 / every sample version already has cases: nothing written\n',
+      );
+    process.stdout.write(
+      `完成 / done: seeded in ${(report.ms / 1000).toFixed(1)} s (total ${((performance.now() - t0) / 1000).toFixed(1)} s with opening and deploying)\n`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      params: { type: 'string' },
+      seed: { type: 'string' },
+      cases: { type: 'string' },
+      rate: { type: 'string' },
+      start: { type: 'string' },
+      until: { type: 'string' },
+      csv: { type: 'string' },
+      xes: { type: 'string' },
+      json: { type: 'string' },
+      ratings: { type: 'string' },
+      db: { type: 'boolean' },
+      bulk: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  if (positionals[0] === 'demo') return demo();
+  const number = (name: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n)) fail(`--${name} must be a number, got '${text}'`);
+    return n;
+  };
+  const instant = (name: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const t = Date.parse(text);
+    if (Number.isNaN(t))
+      fail(`--${name} must be an ISO 8601 date-time such as 2026-03-02T09:00:00+08:00, got '${text}'`);
+    return t;
+  };
+  const cases = number('cases', values.cases);
+  const rate = number('rate', values.rate);
+  const start = instant('start', values.start);
+  const until = instant('until', values.until);
+  const showProgress = !values.quiet && process.stderr.isTTY === true;
+  const calendar = getDefaultCalendar();
+  const hoursPerDay = calendar.msPerWorkingDay / 3_600_000;
+  const server = values.db ? await openServer() : null;
+  const memory = definitionSet([]);
+  const csv = values.csv ? createWriteStream(values.csv) : null;
+  const xes = values.xes ? createWriteStream(values.xes) : null;
+  csv?.write(csvHeader());
+  xes?.write(xesHeader(positionals.map((p) => basename(p).replace(/\.bpmn$/, '')).join(' / ')));
+  const runs: Run[] = [];
+  try {
+    for (const [index, path] of positionals.entries()) {
+      const file = resolve(path);
+      if (!existsSync(file)) fail(`no such file: ${path}`);
+      const xml = readFileSync(file, 'utf8');
+      let definition: CompiledDefinition;
+      if (server) {
+        const deployed = await server.definitions.deploy(xml, new Date());
+        definition = (await server.definitions.load(deployed.id)) as CompiledDefinition;
+      } else {
+        const compiled = await compileDefinition(xml, { version: index + 1 });
+        if (!compiled.ok)
+          fail(
+            `${path} cannot run:\n${compiled.findings
+              .filter((f) => f.severity === 'error')
+              .map((f) => `  ${f.elementId ?? '-'}: ${f.message}`)
+              .join('\n')}`,
+          );
+        const earlier = runs.filter((r) => r.definition.key === compiled.definition.key).length;
+        definition = {
+          ...compiled.definition,
+          version: earlier + 1,
+          id: `${compiled.definition.key}:${earlier + 1}`,
+        };
+        memory.add(definition);
+      }
+      const paramsFile = values.params
+        ? resolve(values.params)
+        : join(dirname(file), basename(file).replace(/\.bpmn$/, '.sim.json'));
+      if (!existsSync(paramsFile))
+        fail(
+          `no parameters for ${path}: write ${paramsFile} (schema: engine/simulate/README.md) or give --params`,
+        );
+      const raw = JSON.parse(readFileSync(paramsFile, 'utf8')) as SimulationParams;
+      if (rate !== undefined)
+        raw.arrivals = { ...raw.arrivals, ratePerWorkingHour: rate, interArrival: undefined };
+      let params: ReturnType<typeof compileParams>;
+      try {
+        params = compileParams(raw, definition, { hoursPerDay });
+      } catch (error) {
+        if (error instanceof ParamsError)
+          fail(`${paramsFile}:\n${error.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+        throw error;
+      }
+      const total = cases ?? params.count ?? 1000;
+      const bar = progressBar(
+        `${definition.key} v${definition.version}`,
+        total,
+        showProgress && (total >= 5000 || server !== null),
+      );
+      const result = simulate({
+        definition,
+        definitions: server ? server.definitions : memory,
+        params,
+        seed: values.seed ?? raw.seed ?? 1,
+        calendar,
+        cases,
+        start,
+        until,
+        record: server !== null,
+        onProgress: (n) => bar.update(n),
+        onCaseLog:
+          csv || xes
+            ? (entries) => {
+                if (entries.length === 0) return;
+                csv?.write(csvRows(entries));
+                xes?.write(xesTrace(entries[0].caseId, entries));
+              }
+            : undefined,
+      });
+      bar.stop();
+      const summary = summarise(result, definition, calendar);
+      runs.push({ file: path, definition, result, summary });
+      process.stdout.write(`${formatSummary(summary)}\n`);
+      if (server) {
+        const first = result.cases[0];
+        if (
+          first &&
+          (await server.database.db
+            .selectFrom('cases')
+            .select('id')
+            .where('id', '=', first.id)
+            .executeTakeFirst())
+        ) {
+          fail(
+            `the database already holds the cases of seed ${values.seed ?? raw.seed ?? 1} for ${definition.key} v${definition.version}: give another --seed`,
+          );
+        }
+        const writer = progressBar('写入 writing', result.cases.length, showProgress);
+        const t0 = performance.now();
+        const written = values.bulk
+          ? await (await import('../../server/simulate/bulk-write.js')).bulkWriteSimulatedCases(
+              server.database.db,
+              result,
+              { calendar, onProgress: (n) => writer.update(n) },
+            )
+          : await (await import('../../server/simulate/write-cases.js')).writeSimulatedCases(
+              server.database.db,
+              server.definitions,
+              result,
+              { calendar, onProgress: (n) => writer.update(n) },
+            );
+        writer.stop();
+        process.stdout.write(
+          `已写入 / written: ${written.cases} cases, ${written.commands} commands → ${server.where}, ${definition.key} v${definition.version} (${values.bulk ? 'bulk' : 'CaseService'}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
+        );
+      }
+    }
+    for (let i = 1; i < runs.length; i++) {
+      const before = runs
+        .slice(0, i)
+        .reverse()
+        .find((r) => r.definition.key === runs[i].definition.key);
+      if (before) process.stdout.write(`${formatComparison(before.summary, runs[i].summary)}\n`);
+    }
+    if (values.json) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(
+        values.json,
+        `${JSON.stringify(runs.length === 1 ? runs[0].summary : runs.map((r) => r.summary), null, 2)}\n`,
+      );
+    }
+    if (values.ratings) {
+      const { writeFileSync } = await import('node:fs');
+      const { stringify } = await import('csv-stringify/sync');
+      const rows = runs.flatMap((r) =>
+        r.result.ratings.map((x) => [x.caseId, x.level, new Date(x.at).toISOString()]),
+      );
+      writeFileSync(values.ratings, stringify([['case_id', 'level', 'rated_at'], ...rows]));
+    }
+  } finally {
+    await server?.database.close();
+  }
+  xes?.write(xesFooter());
+  await close(csv);
+  await close(xes);
+}
+
+const close = (stream: WriteStream | null): Promise<void> =>
+  new Promise((done) => (stream ? stream.end(done) : done()));
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,206 @@
+/**
+ * Writes simulated cases in bulk: the rows CaseService would leave after running each case's commands — built
+ * with the server's own write plan (`planWrites`: step, task, timer rows and the hash-chained audit entries,
+ * command by command, with CaseService's step numbering and its working-time figures) — inserted a batch of
+ * cases per transaction with multi-row INSERTs instead of one statement per command. Metric rollups are added
+ * per batch with `reflow_roll_up_cases`, the SQL the completion trigger runs (`reflow.rollups = 'manual'`, as
+ * the log import does). test/simulate/database.test.ts checks that both writers leave identical rows.
+ *
+ * Used for the demo history (thousands of commands in a few seconds on PGlite, where CaseService takes
+ * several milliseconds per command).
+ */
+import { sql } from 'kysely';
+import type { WorkingCalendar } from '../../engine/calendar/index.js';
+import type { CaseSnapshot } from '../../engine/elements/state.js';
+import type { SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
+import type { Db } from '../db/database.js';
+import { GENESIS_HASH } from '../store/audit-log.js';
+import { planWrites, type WritePlan } from '../store/case-writer.js';
+
+type StepRow = WritePlan['newSteps'][number];
+type TaskRow = WritePlan['newTasks'][number];
+type TimerRow = WritePlan['newTimers'][number];
+type AuditRow = WritePlan['audit'][number];
+
+interface CaseRows {
+  case: Record<string, unknown>;
+  steps: StepRow[];
+  tasks: TaskRow[];
+  timers: TimerRow[];
+  audit: AuditRow[];
+  idempotency: { key: string; case_id: string; created_at: string }[];
+  completed: boolean;
+}
+
+/** The rows one case leaves in the database after all its commands, as CaseService writes them. */
+export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar: WorkingCalendar): CaseRows {
+  const commands = c.commands ?? [];
+  const snapshot = c.snapshot as CaseSnapshot;
+  if (commands.length === 0 || !snapshot)
+    throw new Error(`case ${c.id} has no recorded commands: simulate with record: true`);
+  const identity = { id: c.id, processKey: result.process.key, version: result.process.version };
+  const steps = new Map<string, StepRow>();
+  const tasks = new Map<string, TaskRow>();
+  const timers = new Map<string, TimerRow>();
+  const audit: AuditRow[] = [];
+  let auditSeq = 0;
+  let auditHash = GENESIS_HASH;
+  commands.forEach((recorded, index) => {
+    // CaseService: a start writes with step numbers from 0 and revision 1; command i reads revision i
+    const plan = planWrites(identity, recorded.events, {
+      calendar,
+      actor: recorded.actor,
+      now: recorded.at,
+      stepSeqBase: index * 1000,
+      auditSeq,
+      auditHash,
+    });
+    for (const s of plan.newSteps) steps.set(s.id, { ...s });
+    for (const s of plan.changedSteps) {
+      const row = steps.get(s.id);
+      if (row)
+        Object.assign(row, {
+          status: s.status,
+          completed_at: s.completed_at,
+          working_ms: s.working_ms,
+          variables_changed: s.variables_changed,
+          department: s.department,
+        });
+    }
+    for (const t of plan.newTasks) tasks.set(t.id, { ...t });
+    for (const t of plan.changedTasks) {
+      const row = tasks.get(t.id);
+      if (row) Object.assign(row, { status: t.status, completed_at: t.completed_at });
+    }
+    for (const id of plan.goneTimers) timers.delete(id);
+    for (const t of plan.newTimers) timers.set(t.id, t);
+    audit.push(...plan.audit);
+    auditSeq = plan.auditSeq;
+    auditHash = plan.auditHash;
+  });
+  // CaseService.rowValues: an ended case's working time excludes its gov:pausesClock steps
+  const end = snapshot.endedAt ?? commands[commands.length - 1].at;
+  let workingMs: number | null = null;
+  let pausedMs = 0;
+  if (snapshot.status !== 'active') {
+    const pauses = [...steps.values()]
+      .filter((s) => s.pauses_clock)
+      .map(
+        (s) =>
+          [Date.parse(s.entered_at as string), s.completed_at ? Date.parse(s.completed_at) : end] as [
+            number,
+            number,
+          ],
+      );
+    workingMs = calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses);
+    pausedMs = calendar.workingMsBetween(snapshot.startedAt, end) - workingMs;
+  }
+  const start = commands[0].command;
+  return {
+    case: {
+      id: c.id,
+      definition_id: result.process.id,
+      process_key: result.process.key,
+      version: result.process.version,
+      business_key: c.businessKey,
+      status: snapshot.status,
+      channel: start.type === 'start' ? (start.channel ?? null) : null,
+      materials: '[]',
+      snapshot: JSON.stringify(snapshot),
+      revision: commands.length,
+      trips: snapshot.trips,
+      corrected: snapshot.corrected,
+      started_at: new Date(commands[0].at).toISOString(),
+      ended_at: snapshot.endedAt === null ? null : new Date(snapshot.endedAt).toISOString(),
+      working_ms: workingMs,
+      paused_ms: pausedMs,
+      audit_seq: auditSeq,
+      audit_hash: auditHash,
+    },
+    steps: [...steps.values()],
+    tasks: [...tasks.values()],
+    timers: [...timers.values()],
+    audit,
+    idempotency: c.idempotencyKey
+      ? [{ key: c.idempotencyKey, case_id: c.id, created_at: new Date(commands[0].at).toISOString() }]
+      : [],
+    completed: snapshot.status === 'completed',
+  };
+}
+
+/** Multi-row INSERT in chunks that stay under PostgreSQL's 65,535 parameters. */
+async function insertAll(
+  trx: Db,
+  table: 'cases' | 'steps' | 'tasks' | 'timers' | 'audit_events' | 'idempotency_keys',
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const perRow = Object.keys(rows[0]).length;
+  const chunk = Math.max(1, Math.floor(30_000 / perRow));
+  for (let i = 0; i < rows.length; i += chunk) {
+    await trx
+      .insertInto(table)
+      .values(rows.slice(i, i + chunk) as never)
+      .execute();
+  }
+}
+
+/**
+ * Writes every case of a run made with `record: true` (its definition deployed as the same key and version),
+ * `batch` cases per transaction. Returns the number of cases and commands written.
+ */
+export async function bulkWriteSimulatedCases(
+  db: Db,
+  result: SimulationResult,
+  options: {
+    calendar: WorkingCalendar;
+    batch?: number;
+    onProgress?: (written: number, total: number) => void;
+  },
+): Promise<{ cases: number; commands: number }> {
+  const batch = Math.max(1, options.batch ?? 200);
+  let commands = 0;
+  for (let i = 0; i < result.cases.length; i += batch) {
+    const rows = result.cases.slice(i, i + batch).map((c) => rowsOfCase(result, c, options.calendar));
+    await db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL reflow.rollups = 'manual'`.execute(trx);
+      await insertAll(
+        trx,
+        'cases',
+        rows.map((r) => r.case),
+      );
+      await insertAll(
+        trx,
+        'idempotency_keys',
+        rows.flatMap((r) => r.idempotency),
+      );
+      await insertAll(
+        trx,
+        'steps',
+        rows.flatMap((r) =>
+          r.steps.map((s) => ({ ...s, variables_changed: JSON.stringify(s.variables_changed) })),
+        ),
+      );
+      await insertAll(
+        trx,
+        'tasks',
+        rows.flatMap((r) => r.tasks),
+      );
+      await insertAll(
+        trx,
+        'timers',
+        rows.flatMap((r) => r.timers),
+      );
+      await insertAll(
+        trx,
+        'audit_events',
+        rows.flatMap((r) => r.audit.map((a) => ({ ...a, payload: JSON.stringify(a.payload) }))),
+      );
+      const completed = rows.filter((r) => r.completed).map((r) => r.case.id as string);
+      if (completed.length > 0) await sql`SELECT reflow_roll_up_cases(${completed}::text[])`.execute(trx);
+    });
+    commands += rows.reduce((n, r) => n + (r.case.revision as number), 0);
+    options.onProgress?.(Math.min(i + batch, result.cases.length), result.cases.length);
+  }
+  return { cases: result.cases.length, commands };
+}

@@ -1,0 +1,150 @@
+// The command line (npm run simulate): the same seed prints the same summary and writes the same files, byte for
+// byte; the CSV and XES logs read back through the server's event-log parser and import as cases of the version
+// with the simulated durations; parameter mistakes stop it with their paths.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { importEventLog } from '../../server/metrics/event-log-import.js';
+import { parseCsvLog, parseXes } from '../../server/metrics/event-log-parse.js';
+import { DefinitionStore } from '../../server/store/definition-store.js';
+import { openPglite } from '../helpers/test-database.js';
+import { calendar, readSample } from './helpers.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'reflow-simulate-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+const cli = (args: string[]) =>
+  execFileSync(process.execPath, ['engine/simulate/run.mjs', ...args], { cwd: root, encoding: 'utf8' });
+
+const collect = async <T>(source: AsyncIterable<T>): Promise<T[]> => {
+  const out: T[] = [];
+  for await (const x of source) out.push(x);
+  return out;
+};
+
+t.test('same seed, same output: summary and files byte-identical', async (t) => {
+  const run = (n: number) => {
+    const out = join(dir, `run${n}`);
+    const stdout = cli([
+      'processes/business-startup.before.bpmn',
+      'processes/business-startup.after.bpmn',
+      '--cases',
+      '300',
+      '--seed',
+      '5',
+      '--quiet',
+      '--csv',
+      `${out}.csv`,
+      '--xes',
+      `${out}.xes`,
+      '--json',
+      `${out}.json`,
+      '--ratings',
+      `${out}.ratings.csv`,
+    ]);
+    return {
+      stdout,
+      files: ['csv', 'xes', 'json', 'ratings.csv'].map((ext) => readFileSync(`${out}.${ext}`, 'utf8')),
+    };
+  };
+  const a = run(1);
+  const b = run(2);
+  t.equal(b.stdout, a.stdout, 'stdout');
+  for (const [i, file] of a.files.entries()) t.equal(b.files[i], file, `file ${i + 1} of 4`);
+  t.match(a.stdout, /案件 cases: 300 受理 arrived/, 'a summary per process');
+  t.match(a.stdout, /business_startup: v1 → v2/, 'and the comparison of the two versions');
+  const summaries = JSON.parse(a.files[2]);
+  t.equal(summaries.length, 2, 'JSON: one summary per process');
+  t.ok(
+    summaries[1].dynamic.meanWorkingDays < summaries[0].dynamic.meanWorkingDays / 10,
+    'after far shorter than before',
+  );
+  t.equal(
+    a.files[0].split('\n')[0],
+    'case_id,activity,element_id,department,lifecycle,timestamp',
+    'CSV columns of the API export',
+  );
+});
+
+t.test('the logs read back and import as cases with the simulated durations', async (t) => {
+  // given a simulated log of the after version
+  const out = join(dir, 'after');
+  const stdout = cli([
+    'processes/business-startup.after.bpmn',
+    '--cases',
+    '200',
+    '--seed',
+    '9',
+    '--quiet',
+    '--csv',
+    `${out}.csv`,
+    '--xes',
+    `${out}.xes`,
+    '--json',
+    `${out}.json`,
+  ]);
+  const summary = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+  t.equal(summary.cases.completed, 200, stdout.split('\n')[2]);
+
+  // when both logs are parsed
+  const xes = await collect(parseXes(createReadStream(`${out}.xes`)));
+  const csv = await collect(parseCsvLog(createReadStream(`${out}.csv`)));
+
+  // then they hold the same traces
+  t.equal(xes.length, 200, '200 XES traces');
+  t.equal(csv.length, 200, '200 CSV traces');
+  t.same(
+    xes.map((x) => x.events.length),
+    csv.map((x) => x.events.length),
+    'the same events per trace',
+  );
+  t.ok(
+    xes[0].events.some((e) => e.lifecycle === 'assign'),
+    'assign events: a staff member took the task',
+  );
+
+  // and imported as cases of the version, the durations are the simulated ones
+  const opened = await openPglite();
+  t.teardown(() => opened.close());
+  const definitions = new DefinitionStore(opened.db);
+  const deployed = await definitions.deploy(
+    readSample('business-startup.after').xml,
+    new Date('2026-01-01T00:00:00Z'),
+  );
+  const definition = await definitions.load(deployed.id);
+  if (!definition) throw new Error('not deployed');
+  const result = await importEventLog(opened.db, definition, parseXes(createReadStream(`${out}.xes`)), {
+    calendar,
+  });
+  t.equal(result.imported, 200, `imported (${result.skipped} assign events skipped)`);
+  const row = await opened.db
+    .selectFrom('cases')
+    .select((eb) => eb.fn.avg<number>('working_ms').as('mean'))
+    .where('process_key', '=', 'business_startup')
+    .executeTakeFirstOrThrow();
+  const mean = Number(row.mean) / calendar.msPerWorkingDay;
+  t.ok(
+    Math.abs(mean - summary.dynamic.meanWorkingDays) < 1e-6,
+    `imported mean ${mean.toFixed(6)} = simulated ${summary.dynamic.meanWorkingDays.toFixed(6)} working days`,
+  );
+});
+
+t.test('parameter mistakes stop the run with their paths', async (t) => {
+  const bad = join(dir, 'bad.sim.json');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(
+    bad,
+    JSON.stringify({ tasks: { registration_review: { duration: { lognormal: { mean: 1 } } } } }),
+  );
+  const run = spawnSync(
+    process.execPath,
+    ['engine/simulate/run.mjs', 'processes/business-startup.after.bpmn', '--params', bad],
+    { cwd: root, encoding: 'utf8' },
+  );
+  t.equal(run.status, 2, 'exit code 2');
+  t.match(run.stderr, /\$\.tasks\.registration_review\.duration\.lognormal\.sd: must be a finite number/);
+  t.match(run.stderr, /\$\.tasks\.seal_making: task 'seal_making'.*has no duration/);
+});

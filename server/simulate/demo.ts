@@ -74,9 +74,10 @@ interface Scenario {
 /** The sample versions with simulation parameters, deployed with exactly that BPMN content. */
 async function scenarios(db: Db, definitions: DefinitionStore, dir: string): Promise<Scenario[]> {
   const found: Scenario[] = [];
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.sim.json'))
-    .sort()) {
+  // a before ahead of its after, as they are deployed
+  const order = (f: string) => f.replace('.before.', '.0.').replace('.after.', '.1.');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sim.json'));
+  for (const file of files.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
     const bpmn = join(dir, file.replace(/\.sim\.json$/, '.bpmn'));
     let xml: string;
     try {

@@ -4,9 +4,8 @@
  * however many cases there are. Each step gives a `start` event when it was entered and a `complete` event
  * when it completed (`ate_abort` when it was cancelled or failed); events of a trace are in time order.
  */
-import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/database.js';
-import { isoWithOffset, type LogEvent, type LogTrace, xesFooter, xesHeader, xesTrace } from './xes-writer.js';
+import { csvHeader, csvRows, type LogEvent, type LogTrace, xesFooter, xesHeader, xesTrace } from '../../engine/metrics/event-log-format.js';
 
 export interface ExportOptions {
   /** `completed` (default): the completed cases, the population of the dynamic metrics; `all`: every case. */
@@ -16,14 +15,7 @@ export interface ExportOptions {
   utcOffsetMinutes?: number;
 }
 
-export const CSV_COLUMNS = [
-  'case_id',
-  'activity',
-  'element_id',
-  'department',
-  'lifecycle',
-  'timestamp',
-] as const;
+export { CSV_COLUMNS } from '../../engine/metrics/event-log-format.js';
 
 /** The traces of a version, one page of cases at a time. */
 export async function* tracePages(
@@ -96,18 +88,9 @@ export async function* csvChunks(
   version: number,
   options: ExportOptions = {},
 ): AsyncGenerator<string> {
-  yield stringify([[...CSV_COLUMNS]]);
+  yield csvHeader();
   for await (const page of tracePages(db, key, version, options)) {
-    const rows = page.flatMap((trace: LogTrace) =>
-      trace.events.map((e) => [
-        trace.caseId,
-        e.activity,
-        e.elementId ?? '',
-        e.department ?? '',
-        e.lifecycle,
-        isoWithOffset(e.at, options.utcOffsetMinutes),
-      ]),
-    );
-    if (rows.length > 0) yield stringify(rows);
+    const rows = csvRows(page, options.utcOffsetMinutes);
+    if (rows !== '') yield rows;
   }
 }

@@ -1,6 +1,5 @@
 /** The append-only audit log of each case: every event carries the hash of the one before it. */
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/database.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -25,26 +24,4 @@ export interface AuditEntry {
 export function auditHash(prevHash: string, caseId: string, seq: number, entry: AuditEntry): string {
   const body = canonicalJson({ caseId, seq, type: entry.type, at: entry.at.toISOString(), actor: entry.actor, payload: entry.payload });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
-}
-
-/** Appends entries to a case's chain; call inside the transaction that holds the case's row lock. */
-export async function appendAudit(trx: Db, caseId: string, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const last = await trx
-    .selectFrom('audit_events')
-    .select(['seq', 'hash'])
-    .where('case_id', '=', caseId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  let seq = last?.seq ?? 0;
-  let prev = last?.hash ?? GENESIS_HASH;
-  const rows = entries.map((entry) => {
-    seq += 1;
-    const hash = auditHash(prev, caseId, seq, entry);
-    const row = { case_id: caseId, seq, type: entry.type, at: entry.at, actor: entry.actor, payload: JSON.stringify(entry.payload), prev_hash: prev, hash };
-    prev = hash;
-    return row;
-  });
-  for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
 }

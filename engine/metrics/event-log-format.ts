@@ -1,7 +1,9 @@
 /**
- * IEEE 1849-2016 XES, written piece by piece: the log header (extensions, globals, classifiers), one trace at a
- * time, the footer — so a log of any size streams without being held in memory.
+ * The event-log formats Reflow writes — IEEE 1849-2016 XES and the CSV `case_id, activity, element_id,
+ * department, lifecycle, timestamp` — piece by piece: a header, one trace at a time, a footer, so a log of any
+ * size streams without being held in memory. The API's export and the simulator both write through here.
  */
+import { stringify } from 'csv-stringify/sync';
 
 /** One event of a trace, as the export and the import see it. */
 export interface LogEvent {
@@ -11,6 +13,8 @@ export interface LogEvent {
   lifecycle: string;
   /** Epoch ms. */
   at: number;
+  /** Who did it (`org:resource`), when known — the simulator's staff member. */
+  resource?: string | null;
 }
 
 export interface LogTrace {
@@ -80,6 +84,7 @@ export function xesTrace(trace: LogTrace, offsetMinutes = 480): string {
       `      <string key="lifecycle:transition" value="${xmlAttr(e.lifecycle)}"/>\n`,
       `      <date key="time:timestamp" value="${isoWithOffset(e.at, offsetMinutes)}"/>\n`,
       e.department ? `      <string key="org:group" value="${xmlAttr(e.department)}"/>\n` : '',
+      e.resource ? `      <string key="org:resource" value="${xmlAttr(e.resource)}"/>\n` : '',
       e.elementId ? `      <string key="reflow:elementId" value="${xmlAttr(e.elementId)}"/>\n` : '',
       '    </event>\n',
     );
@@ -89,3 +94,15 @@ export function xesTrace(trace: LogTrace, offsetMinutes = 480): string {
 }
 
 export const xesFooter = (): string => '</log>\n';
+
+export const CSV_COLUMNS = ['case_id', 'activity', 'element_id', 'department', 'lifecycle', 'timestamp'] as const;
+
+export const csvHeader = (): string => stringify([[...CSV_COLUMNS]]);
+
+/** Traces as CSV lines (empty for no events). */
+export function csvRows(traces: readonly LogTrace[], offsetMinutes = 480): string {
+  const rows = traces.flatMap((trace) =>
+    trace.events.map((e) => [trace.caseId, e.activity, e.elementId ?? '', e.department ?? '', e.lifecycle, isoWithOffset(e.at, offsetMinutes)]),
+  );
+  return rows.length === 0 ? '' : stringify(rows);
+}

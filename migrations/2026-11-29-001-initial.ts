@@ -39,7 +39,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('audit_seq', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('audit_hash', 'text', (c) => c.notNull().defaultTo('0'.repeat(64)))
     .execute();
-  await db.schema.createIndex('cases_process_version_status').on('cases').columns(['process_key', 'version', 'status']).execute();
+  await db.schema
+    .createIndex('cases_process_version_status')
+    .on('cases')
+    .columns(['process_key', 'version', 'status'])
+    .execute();
   await db.schema.createIndex('cases_business_key').on('cases').column('business_key').execute();
   await db.schema.createIndex('cases_started').on('cases').columns(['started_at', 'id']).execute();
 
@@ -67,7 +71,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('seq', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema.createIndex('steps_case').on('steps').columns(['case_id', 'entered_at', 'seq']).execute();
-  await db.schema.createIndex('steps_version_element').on('steps').columns(['process_key', 'version', 'element_id']).execute();
+  await db.schema
+    .createIndex('steps_version_element')
+    .on('steps')
+    .columns(['process_key', 'version', 'element_id'])
+    .execute();
 
   await db.schema
     .createTable('tasks')
@@ -81,7 +89,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('due_at', 'timestamptz')
     .addColumn('completed_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('tasks_department_status').on('tasks').columns(['department', 'status', 'created_at']).execute();
+  await db.schema
+    .createIndex('tasks_department_status')
+    .on('tasks')
+    .columns(['department', 'status', 'created_at'])
+    .execute();
   await db.schema.createIndex('tasks_case').on('tasks').column('case_id').execute();
 
   await db.schema
@@ -118,7 +130,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['idempotency_keys', 'audit_events', 'timers', 'tasks', 'steps', 'cases', 'definition_versions']) {
+  for (const table of [
+    'idempotency_keys',
+    'audit_events',
+    'timers',
+    'tasks',
+    'steps',
+    'cases',
+    'definition_versions',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -17,8 +17,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('rectification_case_id', 'text')
     .addUniqueConstraint('ratings_case_channel', ['case_id', 'channel'])
     .execute();
-  await db.schema.createIndex('ratings_department').on('ratings').columns(['department', 'rated_at']).execute();
-  await db.schema.createIndex('ratings_rectification').on('ratings').column('rectification_case_id').execute();
+  await db.schema
+    .createIndex('ratings_department')
+    .on('ratings')
+    .columns(['department', 'rated_at'])
+    .execute();
+  await db.schema
+    .createIndex('ratings_rectification')
+    .on('ratings')
+    .column('rectification_case_id')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

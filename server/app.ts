@@ -8,14 +8,14 @@ import type { Db } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
 import { frameworkErrorHandler, problemsPlugin } from './plugins/problems.js';
+import { RatingService } from './ratings/rating-service.js';
 import { auditRoutes } from './routes/audit.js';
 import { caseRoutes } from './routes/cases.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
-import { modelerRoutes } from './routes/modeler.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { modelerRoutes } from './routes/modeler.js';
 import { ratingRoutes } from './routes/ratings.js';
-import { RatingService } from './ratings/rating-service.js';
 import { taskRoutes } from './routes/tasks.js';
 import type { DefinitionStore } from './store/definition-store.js';
 
@@ -52,7 +52,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     openapi: {
       info: {
         title: 'Reflow API',
-        description: '政务服务流程再造的 BPMN 引擎 / BPMN engine for reengineering government service processes',
+        description:
+          '政务服务流程再造的 BPMN 引擎 / BPMN engine for reengineering government service processes',
         version: '0.1.0',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -6,8 +6,15 @@ import { configFromEnv, startNode } from './node.js';
 const config = configFromEnv();
 const processesDir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes'); // npm start runs in the project root
 // simulated history for the samples on a database without cases: on by default with the embedded database only
-const seedDemo = process.env.REFLOW_SEED_DEMO ? ['1', 'true', 'yes'].includes(process.env.REFLOW_SEED_DEMO) : !config.databaseUrl;
-const node = await startNode({ ...config, processesDir, seedDemo, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+const seedDemo = process.env.REFLOW_SEED_DEMO
+  ? ['1', 'true', 'yes'].includes(process.env.REFLOW_SEED_DEMO)
+  : !config.databaseUrl;
+const node = await startNode({
+  ...config,
+  processesDir,
+  seedDemo,
+  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+});
 await node.app.listen({ port: config.port, host: config.host });
 
 const url = `http://${config.host}:${config.port}`;
@@ -27,7 +34,8 @@ if (node.demo) {
 }
 if (node.tokensCreated) {
   lines.push(`  演示令牌（仅显示一次）/ demo tokens (shown once), saved in ${config.tokensFile}:`);
-  for (const p of node.principals) lines.push(`    ${p.role.padEnd(10)} ${(p.department ?? '').padEnd(8)} ${p.token}`);
+  for (const p of node.principals)
+    lines.push(`    ${p.role.padEnd(10)} ${(p.department ?? '').padEnd(8)} ${p.token}`);
 } else {
   lines.push(`  令牌 / tokens: ${config.tokensFile}`);
 }

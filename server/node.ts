@@ -48,7 +48,9 @@ export interface ReflowNode {
 }
 
 /** Reads the environment as API.md §2 defines it. */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig & { port: number; host: string } {
+export function configFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): NodeConfig & { port: number; host: string } {
   const dataDir = resolve(env.REFLOW_DATA_DIR ?? './data');
   return {
     port: Number(env.PORT ?? 3000),
@@ -64,7 +66,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
 }
 
 /** Every department named (not computed) by a step of a deployed process: the demo tokens' departments. */
-async function deployedDepartments(database: OpenedDatabase, definitions: DefinitionStore): Promise<string[]> {
+async function deployedDepartments(
+  database: OpenedDatabase,
+  definitions: DefinitionStore,
+): Promise<string[]> {
   const versions = await database.db.selectFrom('definition_versions').select('id').execute();
   const names = new Set<string>();
   for (const { id } of versions) {
@@ -79,19 +84,29 @@ async function deployedDepartments(database: OpenedDatabase, definitions: Defini
 export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const definitions = new DefinitionStore(database.db);
-  const service = new CaseService(database.db, definitions, { handlers: config.handlers, clock: config.clock });
+  const service = new CaseService(database.db, definitions, {
+    handlers: config.handlers,
+    clock: config.clock,
+  });
   const deployed: ReflowNode['deployed'] = [];
   if (config.processesDir) {
     // a service's before is deployed ahead of its after, so they become versions 1 and 2 (processes/README.md)
     const order = (f: string) => f.replace('.before.', '.0.').replace('.after.', '.1.');
     const files = readdirSync(config.processesDir).filter((f) => f.endsWith('.bpmn'));
     for (const file of files.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
-      const result = await definitions.deploy(readFileSync(join(config.processesDir, file), 'utf8'), new Date(service.now()));
+      const result = await definitions.deploy(
+        readFileSync(join(config.processesDir, file), 'utf8'),
+        new Date(service.now()),
+      );
       deployed.push({ key: result.key, version: result.version, created: result.created });
     }
   }
   let demo: DemoReport | null = null;
-  if (config.seedDemo && config.processesDir && !(await database.db.selectFrom('cases').select('id').limit(1).executeTakeFirst())) {
+  if (
+    config.seedDemo &&
+    config.processesDir &&
+    !(await database.db.selectFrom('cases').select('id').limit(1).executeTakeFirst())
+  ) {
     demo = await seedDemoHistory(database.db, definitions, {
       processesDir: config.processesDir,
       now: service.now(),
@@ -100,9 +115,19 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     });
   }
   const departments = await deployedDepartments(database, definitions);
-  const { principals, created } = loadTokens(config.tokensFile, departments.length > 0 ? departments : undefined);
+  const { principals, created } = loadTokens(
+    config.tokensFile,
+    departments.length > 0 ? departments : undefined,
+  );
   const ratings = new RatingService(database.db, service, { deadlineDays: config.rectificationDays });
-  const app = await buildApp({ db: database.db, service, definitions, principals, ratings, logger: config.logger });
+  const app = await buildApp({
+    db: database.db,
+    service,
+    definitions,
+    principals,
+    ratings,
+    logger: config.logger,
+  });
   // unrated completed cases get the default rating (基本满意 after 7 days by default); every node may run it
   const defaultRatings = () =>
     ratings

@@ -5,9 +5,15 @@ import { beginMultiInstance } from './multi-instance.js';
 import type { ActivityInstance, ScopeInstance } from './state.js';
 
 /** Whether a standard loop runs (again) after `counter` iterations. */
-export function loopContinues(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, counter: number, instance: ActivityInstance | null): boolean {
+export function loopContinues(
+  ctx: ElementContext,
+  scope: ScopeInstance,
+  node: FlowNode,
+  counter: number,
+  instance: ActivityInstance | null,
+): boolean {
   const loop = node.loop;
-  if (!loop || loop.kind !== 'standard') return false;
+  if (loop?.kind !== 'standard') return false;
   if (loop.maximum !== null && counter >= loop.maximum) return false;
   if (!loop.condition) return loop.maximum !== null;
   return ctx.evaluate(loop.condition, scope, instance, { loopCounter: counter }) === true;

@@ -11,5 +11,11 @@ export interface ElementBehaviour {
   /** An activity instance has been entered: start its work, or complete it at once. */
   activate?(ctx: ElementContext, instance: ActivityInstance, scope: ScopeInstance, node: FlowNode): void;
   /** A waiting instance is woken by a task completion, message, timer, signal, condition or its inner scope ending. */
-  trigger?(ctx: ElementContext, instance: ActivityInstance, scope: ScopeInstance, node: FlowNode, trigger: Trigger): void;
+  trigger?(
+    ctx: ElementContext,
+    instance: ActivityInstance,
+    scope: ScopeInstance,
+    node: FlowNode,
+    trigger: Trigger,
+  ): void;
 }

@@ -1,9 +1,19 @@
 /** What an element behaviour may ask of the running case: the runtime implements this, behaviours call it. */
 import type { FlowNode, ProcessGraph } from '../model/types.js';
-import type { ActivityInstance, CaseEvent, CaseSnapshot, ScopeInstance, Subscription, Variables } from './state.js';
+import type {
+  ActivityInstance,
+  CaseEvent,
+  CaseSnapshot,
+  ScopeInstance,
+  Subscription,
+  Variables,
+} from './state.js';
 
 /** A service task handler registered in the server's code: pure, synchronous, returns variables to merge. */
-export type ServiceHandler = (variables: Variables, step: { elementId: string; department: string | null }) => Variables | undefined;
+export type ServiceHandler = (
+  variables: Variables,
+  step: { elementId: string; department: string | null },
+) => Variables | undefined;
 
 /** Raised by a service handler to throw a BPMN error that a boundary or event subprocess may catch. */
 export class BpmnError extends Error {
@@ -56,10 +66,20 @@ export interface ElementContext {
   /** Variables visible to an instance (its locals over its scope's variables). */
   variablesOf(scope: ScopeInstance, instance?: ActivityInstance | null): Variables;
   setVariables(scope: ScopeInstance, changes: Variables, instance?: ActivityInstance | null): void;
-  evaluate(expression: string, scope: ScopeInstance, instance?: ActivityInstance | null, extra?: Variables): unknown;
+  evaluate(
+    expression: string,
+    scope: ScopeInstance,
+    instance?: ActivityInstance | null,
+    extra?: Variables,
+  ): unknown;
 
   /** Throws a BPMN error outward; `thrower`, the activity instance throwing it, tries its own boundary events first. */
-  throwError(scope: ScopeInstance, node: FlowNode, code: string | null, thrower?: ActivityInstance | null): void;
+  throwError(
+    scope: ScopeInstance,
+    node: FlowNode,
+    code: string | null,
+    thrower?: ActivityInstance | null,
+  ): void;
   throwEscalation(scope: ScopeInstance, node: FlowNode, code: string | null): void;
   broadcastSignal(name: string, node: FlowNode, variables?: Variables): void;
   /** Ends the scope at once (terminate end event). */

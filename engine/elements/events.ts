@@ -19,14 +19,31 @@ const unsupportedDefinition = (node: FlowNode, allowed: Set<string>): string | n
 };
 
 /** Arms what a waiting event instance waits for. */
-export function armCatch(ctx: ElementContext, instance: ActivityInstance | null, scope: ScopeInstance, node: FlowNode): void {
+export function armCatch(
+  ctx: ElementContext,
+  instance: ActivityInstance | null,
+  scope: ScopeInstance,
+  node: FlowNode,
+): void {
   const event = node.event;
   if (!event) return;
   if (event.kind === 'timer') ctx.scheduleTimer(instance, scope, node);
   else if (event.kind === 'message' || event.kind === 'signal') {
-    ctx.subscribe({ kind: event.kind, name: event.name, elementId: node.id, activityId: instance?.id ?? null, scopeId: scope.id });
+    ctx.subscribe({
+      kind: event.kind,
+      name: event.name,
+      elementId: node.id,
+      activityId: instance?.id ?? null,
+      scopeId: scope.id,
+    });
   } else if (event.kind === 'conditional') {
-    ctx.subscribe({ kind: 'conditional', name: event.condition, elementId: node.id, activityId: instance?.id ?? null, scopeId: scope.id });
+    ctx.subscribe({
+      kind: 'conditional',
+      name: event.condition,
+      elementId: node.id,
+      activityId: instance?.id ?? null,
+      scopeId: scope.id,
+    });
   }
 }
 
@@ -55,8 +72,15 @@ export const intermediateThrowEvent: ElementBehaviour = {
       const graph = ctx.graphOf(scope);
       const target = graph.scopes[scope.elementId].nodes
         .map((id) => graph.nodes[id])
-        .find((n) => n.type === 'intermediateCatchEvent' && n.event?.kind === 'link' && n.event.name === event.name);
-      if (!target) return ctx.incident(node.id, `link '${event.name}' thrown by '${node.id}' has no catching link event in the same scope`);
+        .find(
+          (n) =>
+            n.type === 'intermediateCatchEvent' && n.event?.kind === 'link' && n.event.name === event.name,
+        );
+      if (!target)
+        return ctx.incident(
+          node.id,
+          `link '${event.name}' thrown by '${node.id}' has no catching link event in the same scope`,
+        );
       ctx.placeToken(scope, target.id);
       return;
     }
@@ -72,7 +96,9 @@ export const intermediateThrowEvent: ElementBehaviour = {
 export const intermediateCatchEvent: ElementBehaviour = {
   unsupported: (node) =>
     unsupportedDefinition(node, CAUGHT) ??
-    (node.event ? null : `intermediateCatchEvent '${node.id}' has no event definition: give it a message, timer, signal, conditional or link`),
+    (node.event
+      ? null
+      : `intermediateCatchEvent '${node.id}' has no event definition: give it a message, timer, signal, conditional or link`),
   arrive(ctx, scope, node) {
     if (node.event?.kind === 'link') {
       ctx.leave(scope, node);
@@ -82,7 +108,14 @@ export const intermediateCatchEvent: ElementBehaviour = {
   },
   activate(ctx, instance, scope, node) {
     const event = node.event;
-    instance.wait = event?.kind === 'timer' ? 'timer' : event?.kind === 'conditional' ? 'conditional' : event?.kind === 'signal' ? 'signal' : 'message';
+    instance.wait =
+      event?.kind === 'timer'
+        ? 'timer'
+        : event?.kind === 'conditional'
+          ? 'conditional'
+          : event?.kind === 'signal'
+            ? 'signal'
+            : 'message';
     if (event?.kind === 'conditional' && ctx.evaluate(event.condition, scope, instance) === true) {
       ctx.complete(instance); // already true when reached: nothing to wait for
       return;
@@ -97,8 +130,13 @@ export const intermediateCatchEvent: ElementBehaviour = {
 
 export const boundaryEvent: ElementBehaviour = {
   unsupported: (node) =>
-    unsupportedDefinition(node, new Set(['message', 'timer', 'signal', 'conditional', 'error', 'escalation'])) ??
-    (node.event ? null : `boundaryEvent '${node.id}' has no event definition: give it a timer, message, signal, error, escalation or conditional`),
+    unsupportedDefinition(
+      node,
+      new Set(['message', 'timer', 'signal', 'conditional', 'error', 'escalation']),
+    ) ??
+    (node.event
+      ? null
+      : `boundaryEvent '${node.id}' has no event definition: give it a timer, message, signal, error, escalation or conditional`),
   // boundary events are armed with their activity and fired by the runtime; a token never flows into one
   arrive: (ctx, scope, node) => ctx.leave(scope, node),
 };

@@ -6,7 +6,8 @@ import type { ScopeInstance } from './state.js';
 
 /** Counts a token on `flowId` at a join; returns the flows holding tokens. */
 function arriveAtJoin(scope: ScopeInstance, node: FlowNode, flowId: string | null): Record<string, number> {
-  const join = (scope.joins[node.id] ??= {});
+  scope.joins[node.id] ??= {};
+  const join = scope.joins[node.id];
   if (flowId) join[flowId] = (join[flowId] ?? 0) + 1;
   return join;
 }
@@ -97,9 +98,21 @@ export const eventBasedGateway: ElementBehaviour = {
       const event = target.event;
       if (event?.kind === 'timer') ctx.scheduleTimer(gateway, scope, target);
       else if (event?.kind === 'message' || event?.kind === 'signal') {
-        ctx.subscribe({ kind: event.kind, name: event.name, elementId: target.id, activityId: gateway.id, scopeId: scope.id });
+        ctx.subscribe({
+          kind: event.kind,
+          name: event.name,
+          elementId: target.id,
+          activityId: gateway.id,
+          scopeId: scope.id,
+        });
       } else if (event?.kind === 'conditional') {
-        ctx.subscribe({ kind: 'conditional', name: event.condition, elementId: target.id, activityId: gateway.id, scopeId: scope.id });
+        ctx.subscribe({
+          kind: 'conditional',
+          name: event.condition,
+          elementId: target.id,
+          activityId: gateway.id,
+          scopeId: scope.id,
+        });
       }
     }
   },

@@ -11,7 +11,14 @@ export type LifecycleState =
   | 'failing'
   | 'failed';
 
-export type LifecycleEvent = 'activate' | 'complete' | 'completed' | 'terminate' | 'terminated' | 'fail' | 'failed';
+export type LifecycleEvent =
+  | 'activate'
+  | 'complete'
+  | 'completed'
+  | 'terminate'
+  | 'terminated'
+  | 'fail'
+  | 'failed';
 
 /** BPMN 2.0 §13.2.2, without compensation: the states an activity instance passes through. */
 export const activityLifecycle = createMachine({
@@ -61,7 +68,10 @@ export function lifecycleAfter(state: LifecycleState, event: LifecycleEvent): Li
 export function advance(instance: { id: string; state: LifecycleState }, ...events: LifecycleEvent[]): void {
   for (const event of events) {
     const after = lifecycleAfter(instance.state, event);
-    if (after === null) throw new Error(`activity instance ${instance.id}: '${event}' is not allowed in state '${instance.state}'`);
+    if (after === null)
+      throw new Error(
+        `activity instance ${instance.id}: '${event}' is not allowed in state '${instance.state}'`,
+      );
     instance.state = after;
   }
 }

@@ -16,7 +16,11 @@ function startInner(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, b
   const multi = body.multi!;
   const index = multi.next++;
   multi.active++;
-  ctx.enter(scope, node, { bodyId: body.id, locals: innerLocals(scope, node, body, index), loopCounter: index + 1 });
+  ctx.enter(scope, node, {
+    bodyId: body.id,
+    locals: innerLocals(scope, node, body, index),
+    loopCounter: index + 1,
+  });
 }
 
 export function beginMultiInstance(ctx: ElementContext, scope: ScopeInstance, node: FlowNode): void {
@@ -26,13 +30,20 @@ export function beginMultiInstance(ctx: ElementContext, scope: ScopeInstance, no
   let total: number;
   if (spec.collection) {
     const value = ctx.evaluate(spec.collection, scope);
-    if (!Array.isArray(value)) ctx.incident(node.id, `gov:collection '${spec.collection}' of '${node.id}' is not a list (got ${JSON.stringify(value)}): give the case a list variable`);
+    if (!Array.isArray(value))
+      ctx.incident(
+        node.id,
+        `gov:collection '${spec.collection}' of '${node.id}' is not a list (got ${JSON.stringify(value)}): give the case a list variable`,
+      );
     items = value as unknown[];
     total = items.length;
   } else {
     const value = ctx.evaluate(spec.cardinality ?? '', scope);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      ctx.incident(node.id, `loopCardinality '${spec.cardinality}' of '${node.id}' is not a whole number ≥ 0 (got ${JSON.stringify(value)})`);
+      ctx.incident(
+        node.id,
+        `loopCardinality '${spec.cardinality}' of '${node.id}' is not a whole number ≥ 0 (got ${JSON.stringify(value)})`,
+      );
     }
     total = value as number;
   }
@@ -50,7 +61,12 @@ export function beginMultiInstance(ctx: ElementContext, scope: ScopeInstance, no
 }
 
 /** Called when an inner instance has completed: start the next one, or complete the body. */
-export function innerCompleted(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, body: ActivityInstance): void {
+export function innerCompleted(
+  ctx: ElementContext,
+  scope: ScopeInstance,
+  node: FlowNode,
+  body: ActivityInstance,
+): void {
   const spec = node.loop;
   const multi = body.multi!;
   if (spec?.kind !== 'multi') return;
@@ -64,7 +80,8 @@ export function innerCompleted(ctx: ElementContext, scope: ScopeInstance, node: 
       loopCounter: multi.completed,
     };
     if (ctx.evaluate(spec.completionCondition, scope, body, counts) === true) {
-      for (const inner of Object.values(ctx.state.activities)) if (inner.bodyId === body.id) ctx.terminate(inner);
+      for (const inner of Object.values(ctx.state.activities))
+        if (inner.bodyId === body.id) ctx.terminate(inner);
       ctx.complete(body);
       return;
     }

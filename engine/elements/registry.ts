@@ -1,7 +1,13 @@
 /** Which BPMN element types the engine runs, and the behaviour of each: one line per type. */
 import type { Finding, FlowNode, ProcessGraph } from '../model/types.js';
 import type { ElementBehaviour } from './behaviour.js';
-import { boundaryEvent, endEvent, intermediateCatchEvent, intermediateThrowEvent, startEvent } from './events.js';
+import {
+  boundaryEvent,
+  endEvent,
+  intermediateCatchEvent,
+  intermediateThrowEvent,
+  startEvent,
+} from './events.js';
 import { eventBasedGateway, exclusiveGateway, inclusiveGateway, parallelGateway } from './gateways.js';
 import { callActivity, subProcess } from './sub-process.js';
 import { humanTask, passThroughTask, receiveTask, scriptTask, sendTask, serviceTask } from './tasks.js';
@@ -28,10 +34,14 @@ export const elementRegistry: Record<string, ElementBehaviour> = {
 };
 
 const WHY_NOT: Record<string, string> = {
-  complexGateway: 'the complex gateway has no agreed execution semantics: use an inclusive gateway with conditions',
-  adHocSubProcess: 'ad-hoc subprocesses are not executable here: model the steps with an inclusive gateway or a multi-instance',
-  transaction: 'transactions (with compensation and cancel) are not executable here: use a subprocess with error boundary events',
-  businessRuleTask: 'business rule tasks (DMN) are not executable here: use a FEEL scriptTask or an exclusive gateway',
+  complexGateway:
+    'the complex gateway has no agreed execution semantics: use an inclusive gateway with conditions',
+  adHocSubProcess:
+    'ad-hoc subprocesses are not executable here: model the steps with an inclusive gateway or a multi-instance',
+  transaction:
+    'transactions (with compensation and cancel) are not executable here: use a subprocess with error boundary events',
+  businessRuleTask:
+    'business rule tasks (DMN) are not executable here: use a FEEL scriptTask or an exclusive gateway',
   event: 'a plain bpmn:event is not executable: use a start, intermediate or end event',
   implicitThrowEvent: 'implicit throw events are not executable',
 };
@@ -42,7 +52,20 @@ export function whyNotExecutable(node: FlowNode): string | null {
   if (!behaviour) {
     return `${node.type} '${node.id}' is not executable: ${WHY_NOT[node.type] ?? 'Reflow does not run this element type'}`;
   }
-  if (node.loop && (node.type === 'receiveTask' || !['task', 'userTask', 'manualTask', 'serviceTask', 'scriptTask', 'sendTask', 'subProcess', 'callActivity'].includes(node.type))) {
+  if (
+    node.loop &&
+    (node.type === 'receiveTask' ||
+      ![
+        'task',
+        'userTask',
+        'manualTask',
+        'serviceTask',
+        'scriptTask',
+        'sendTask',
+        'subProcess',
+        'callActivity',
+      ].includes(node.type))
+  ) {
     return `${node.type} '${node.id}' with loop characteristics is not executable here: put the loop on a task or subprocess`;
   }
   if (node.startQuantity !== 1 || node.completionQuantity !== 1) {
@@ -59,7 +82,8 @@ export function executabilityFindings(graph: ProcessGraph): Finding[] {
   const findings: Finding[] = [];
   for (const node of Object.values(graph.nodes)) {
     const reason = whyNotExecutable(node);
-    if (reason) findings.push({ elementId: node.id, type: 'unsupportedElement', severity: 'error', message: reason });
+    if (reason)
+      findings.push({ elementId: node.id, type: 'unsupportedElement', severity: 'error', message: reason });
   }
   return findings;
 }

@@ -113,7 +113,14 @@ export interface CaseSnapshot {
 }
 
 export type CaseCommand =
-  | { type: 'start'; caseId?: string; variables?: Variables; channel?: Channel; startEventId?: string; message?: string }
+  | {
+      type: 'start';
+      caseId?: string;
+      variables?: Variables;
+      channel?: Channel;
+      startEventId?: string;
+      message?: string;
+    }
   | { type: 'completeTask'; taskId: string; variables?: Variables }
   | { type: 'deliverMessage'; name: string; variables?: Variables; channel?: Channel }
   | { type: 'fireTimer'; timerId: string }

@@ -6,9 +6,12 @@ import type { ElementContext } from './context.js';
 import type { ScopeInstance } from './state.js';
 
 export const subProcess: ElementBehaviour = {
-  unsupported: (node) => (node.triggeredByEvent && node.incoming.length > 0 ? `event subprocess '${node.id}' must not have incoming flows` : null),
+  unsupported: (node) =>
+    node.triggeredByEvent && node.incoming.length > 0
+      ? `event subprocess '${node.id}' must not have incoming flows`
+      : null,
   arrive: (ctx, scope, node) => arriveAtActivity(ctx, scope, node),
-  activate(ctx, instance, scope, node) {
+  activate(ctx, instance, _scope, node) {
     instance.wait = 'scope';
     ctx.openScope(instance, { elementId: node.id });
   },
@@ -23,7 +26,9 @@ export function startEventSubprocess(ctx: ElementContext, scope: ScopeInstance, 
   const eventSubprocess = graph.nodes[start.scope];
   if (start.interrupting) {
     ctx.terminateScope(scope); // its instances, the tokens at its joins and those still on their way
-    ctx.state.subscriptions = ctx.state.subscriptions.filter((s) => !(s.scopeId === scope.id && s.activityId === null));
+    ctx.state.subscriptions = ctx.state.subscriptions.filter(
+      (s) => !(s.scopeId === scope.id && s.activityId === null),
+    );
     for (const timer of Object.values(ctx.state.timers)) {
       if (timer.scopeId === scope.id && timer.activityId === null) {
         delete ctx.state.timers[timer.id];
@@ -37,7 +42,10 @@ export function startEventSubprocess(ctx: ElementContext, scope: ScopeInstance, 
 
 /** `callActivity`: runs the latest deployed version of the process named by `calledElement`, with its own variables. */
 export const callActivity: ElementBehaviour = {
-  unsupported: (node) => (node.calledElement ? null : `callActivity '${node.id}' has no calledElement: name the key of the process to call`),
+  unsupported: (node) =>
+    node.calledElement
+      ? null
+      : `callActivity '${node.id}' has no calledElement: name the key of the process to call`,
   arrive: (ctx, scope, node) => arriveAtActivity(ctx, scope, node),
   activate(ctx, instance, scope, node) {
     instance.wait = 'scope';

@@ -39,14 +39,22 @@ export const humanTask: ElementBehaviour = {
 
 /** `serviceTask`: runs the handler registered under `gov:handler`; a thrown BpmnError is a BPMN error. */
 export const serviceTask: ElementBehaviour = {
-  unsupported: (node) => (node.handler ? null : `serviceTask '${node.id}' has no gov:handler: name the handler that does its work`),
+  unsupported: (node) =>
+    node.handler ? null : `serviceTask '${node.id}' has no gov:handler: name the handler that does its work`,
   arrive: (ctx, scope, node) => arriveAtActivity(ctx, scope, node),
   activate(ctx, instance, scope, node) {
     const handler = ctx.handler(node.handler ?? '');
-    if (!handler) return ctx.incident(node.id, `no handler is registered under '${node.handler}' for serviceTask '${node.id}': register it in the server`);
+    if (!handler)
+      return ctx.incident(
+        node.id,
+        `no handler is registered under '${node.handler}' for serviceTask '${node.id}': register it in the server`,
+      );
     let result: Record<string, unknown> | undefined;
     try {
-      result = handler(ctx.variablesOf(scope, instance), { elementId: node.id, department: instance.department });
+      result = handler(ctx.variablesOf(scope, instance), {
+        elementId: node.id,
+        department: instance.department,
+      });
     } catch (error) {
       if (error instanceof BpmnError) {
         ctx.throwError(scope, node, error.code, instance);
@@ -76,7 +84,13 @@ export const receiveTask: ElementBehaviour = {
   arrive: (ctx, scope, node) => arriveAtActivity(ctx, scope, node),
   activate(ctx, instance, scope, node) {
     instance.wait = 'message';
-    ctx.subscribe({ kind: 'message', name: node.event?.kind === 'message' ? node.event.name : node.id, elementId: node.id, activityId: instance.id, scopeId: scope.id });
+    ctx.subscribe({
+      kind: 'message',
+      name: node.event?.kind === 'message' ? node.event.name : node.id,
+      elementId: node.id,
+      activityId: instance.id,
+      scopeId: scope.id,
+    });
   },
   trigger(ctx, instance, _scope, _node, trigger) {
     if (trigger.kind === 'message') ctx.complete(instance, trigger.variables);

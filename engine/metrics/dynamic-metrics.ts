@@ -33,14 +33,7 @@ export interface StepFigures {
 
 /** How one figure was obtained: the method and how many cases (steps, ratings) it was computed from. */
 export interface FigureSource {
-  method:
-    | 'count'
-    | 'rollup'
-    | 'percentile_cont'
-    | 'histogram'
-    | 'ratings'
-    | 'no-time-limit'
-    | 'memory';
+  method: 'count' | 'rollup' | 'percentile_cont' | 'histogram' | 'ratings' | 'no-time-limit' | 'memory';
   from: number;
 }
 

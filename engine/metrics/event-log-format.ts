@@ -95,14 +95,28 @@ export function xesTrace(trace: LogTrace, offsetMinutes = 480): string {
 
 export const xesFooter = (): string => '</log>\n';
 
-export const CSV_COLUMNS = ['case_id', 'activity', 'element_id', 'department', 'lifecycle', 'timestamp'] as const;
+export const CSV_COLUMNS = [
+  'case_id',
+  'activity',
+  'element_id',
+  'department',
+  'lifecycle',
+  'timestamp',
+] as const;
 
 export const csvHeader = (): string => stringify([[...CSV_COLUMNS]]);
 
 /** Traces as CSV lines (empty for no events). */
 export function csvRows(traces: readonly LogTrace[], offsetMinutes = 480): string {
   const rows = traces.flatMap((trace) =>
-    trace.events.map((e) => [trace.caseId, e.activity, e.elementId ?? '', e.department ?? '', e.lifecycle, isoWithOffset(e.at, offsetMinutes)]),
+    trace.events.map((e) => [
+      trace.caseId,
+      e.activity,
+      e.elementId ?? '',
+      e.department ?? '',
+      e.lifecycle,
+      isoWithOffset(e.at, offsetMinutes),
+    ]),
   );
   return rows.length === 0 ? '' : stringify(rows);
 }

@@ -117,7 +117,10 @@ export function evaluateFeel(expression: string, variables: Record<string, unkno
   try {
     value = toJson(evaluate(source, variables).value);
   } catch (error) {
-    throw new ExpressionError(expression, `FEEL expression '${expression}' failed: ${(error as Error).message}`);
+    throw new ExpressionError(
+      expression,
+      `FEEL expression '${expression}' failed: ${(error as Error).message}`,
+    );
   }
   if (key !== null && (value === null || typeof value !== 'object')) {
     if (memo.size >= MEMO_LIMIT) memo.clear();

@@ -1,9 +1,17 @@
 /** Reads BPMN 2.0 XML with bpmn-moddle and the gov descriptor into a typed process graph. */
 import { BpmnModdle } from 'bpmn-moddle';
 import govDescriptor from './gov-descriptor.json' with { type: 'json' };
-import type { EventDefinition, Finding, FlowNode, LoopSpec, Material, ParseResult, ProcessGraph, Scope } from './types.js';
+import type {
+  EventDefinition,
+  Finding,
+  FlowNode,
+  LoopSpec,
+  Material,
+  ParseResult,
+  ProcessGraph,
+  Scope,
+} from './types.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: moddle elements are dynamically typed
 type Element = any;
 
 const moddle = new BpmnModdle({ gov: govDescriptor });
@@ -104,17 +112,26 @@ const label = (element: Element): string =>
 const GOV_ATTRIBUTES = new Map<string, { type: string; on: string[] }>();
 /** Attributes of gov elements (gov:material …) by element local name. */
 const GOV_ELEMENT_ATTRIBUTES = new Map<string, Map<string, string>>();
-for (const type of govDescriptor.types as { name: string; extends?: string[]; properties: { name: string; type: string; isAttr?: boolean }[] }[]) {
+for (const type of govDescriptor.types as {
+  name: string;
+  extends?: string[];
+  properties: { name: string; type: string; isAttr?: boolean }[];
+}[]) {
   // moddle qualifies the names of a registered descriptor in place (serviceCode → gov:serviceCode)
   const unqualified = (name: string): string => name.slice(name.indexOf(':') + 1);
   if (type.extends) {
     for (const property of type.properties) {
       const name = unqualified(property.name);
-      GOV_ATTRIBUTES.set(name, { type: property.type, on: [...(GOV_ATTRIBUTES.get(name)?.on ?? []), ...type.extends] });
+      GOV_ATTRIBUTES.set(name, {
+        type: property.type,
+        on: [...(GOV_ATTRIBUTES.get(name)?.on ?? []), ...type.extends],
+      });
     }
   } else {
     const name = unqualified(type.name).charAt(0).toLowerCase() + unqualified(type.name).slice(1);
-    const attributes = type.properties.filter((p) => p.isAttr).map((p): [string, string] => [unqualified(p.name), p.type]);
+    const attributes = type.properties
+      .filter((p) => p.isAttr)
+      .map((p): [string, string] => [unqualified(p.name), p.type]);
     GOV_ELEMENT_ATTRIBUTES.set(name, new Map(attributes));
   }
 }
@@ -127,7 +144,11 @@ function editDistance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      row[j] = Math.min(
+        row[j] + 1,
+        row[j - 1] + 1,
+        previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+      );
       previous = current;
     }
   }
@@ -146,14 +167,19 @@ function closest(name: string, candidates: Iterable<string>): string | null {
 
 /** The value of attribute `name` in the start tag at `index`. */
 function attributeAt(source: Source, index: number, name: string): string | null {
-  const tag = /^<[^\s/>]+((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)/.exec(source.xml.slice(index, index + 4000));
+  const tag = /^<[^\s/>]+((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)/.exec(
+    source.xml.slice(index, index + 4000),
+  );
   if (!tag) return null;
   const m = new RegExp(`\\s${escapeRegExp(name)}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(tag[1]);
   return m ? (m[1] ?? m[2]) : null;
 }
 
 /** A moddle import warning as a finding: the element, the line, what is wrong and the fix. */
-function warningFinding(warning: { message: string; element?: Element; property?: string }, source: Source): Finding | null {
+function warningFinding(
+  warning: { message: string; element?: Element; property?: string },
+  source: Source,
+): Finding | null {
   const message = warning.message.split('\n')[0];
   const element = warning.element;
 
@@ -350,9 +376,18 @@ function readEvent(element: Element): { event: EventDefinition | null; count: nu
       if (workingDays !== undefined && workingDays !== null && String(workingDays).trim() !== '') {
         return { event: { kind, timer: 'workingDays', expression: String(workingDays).trim() }, count };
       }
-      const timer = first.timeDuration ? 'duration' : first.timeDate ? 'date' : first.timeCycle ? 'cycle' : null;
+      const timer = first.timeDuration
+        ? 'duration'
+        : first.timeDate
+          ? 'date'
+          : first.timeCycle
+            ? 'cycle'
+            : null;
       const expression = body(first.timeDuration ?? first.timeDate ?? first.timeCycle);
-      return { event: { kind, timer: timer ?? 'duration', expression: timer ? (expression ?? '') : '' }, count };
+      return {
+        event: { kind, timer: timer ?? 'duration', expression: timer ? (expression ?? '') : '' },
+        count,
+      };
     }
     case 'terminate':
       return { event: { kind }, count };
@@ -389,7 +424,11 @@ function readLoop(element: Element): LoopSpec | null {
   };
 }
 
-function readExtensions(element: Element): { materials: Material[]; form: unknown | null; findings: Finding[] } {
+function readExtensions(element: Element): {
+  materials: Material[];
+  form: unknown | null;
+  findings: Finding[];
+} {
   const values: Element[] = element.extensionElements?.values ?? [];
   const materials: Material[] = [];
   const findings: Finding[] = [];
@@ -434,7 +473,8 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
   const read = readEvent(element);
   // a receive or send task names its message directly
   const event: EventDefinition | null =
-    read.event ?? (element.messageRef ? { kind: 'message', name: element.messageRef.name ?? element.messageRef.id } : null);
+    read.event ??
+    (element.messageRef ? { kind: 'message', name: element.messageRef.name ?? element.messageRef.id } : null);
   const count = read.count;
   const { materials, form } = readExtensions(element);
   const department = element.department ?? lanes.get(element.id) ?? null;
@@ -446,7 +486,8 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
     incoming: [],
     outgoing: [],
     department: typeof department === 'string' && department.trim() !== '' ? department.trim() : null,
-    timeLimit: typeof element.timeLimit === 'number' && Number.isFinite(element.timeLimit) ? element.timeLimit : null,
+    timeLimit:
+      typeof element.timeLimit === 'number' && Number.isFinite(element.timeLimit) ? element.timeLimit : null,
     inPerson: element.inPerson === true,
     correction: element.correction === true,
     pausesClock: element.pausesClock === true,
@@ -458,9 +499,13 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
     event,
     eventDefinitionCount: count,
     attachedTo: element.attachedToRef?.id ?? null,
-    interrupting: element.$type === 'bpmn:BoundaryEvent' ? element.cancelActivity !== false : element.isInterrupting !== false,
+    interrupting:
+      element.$type === 'bpmn:BoundaryEvent'
+        ? element.cancelActivity !== false
+        : element.isInterrupting !== false,
     triggeredByEvent: element.triggeredByEvent === true,
-    calledElement: typeof element.calledElement === 'string' ? element.calledElement : (element.calledElement?.id ?? null),
+    calledElement:
+      typeof element.calledElement === 'string' ? element.calledElement : (element.calledElement?.id ?? null),
     script: typeof element.script === 'string' ? element.script : null,
     scriptFormat: element.scriptFormat ?? null,
     resultVariable: element.resultVariable ?? null,
@@ -471,7 +516,12 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
   };
 }
 
-function collect(container: Element, graph: ProcessGraph, lanes: Map<string, string>, findings: Finding[]): void {
+function collect(
+  container: Element,
+  graph: ProcessGraph,
+  lanes: Map<string, string>,
+  findings: Finding[],
+): void {
   const scope: Scope = { id: container.id, nodes: [], startEvents: [], eventSubprocesses: [] };
   graph.scopes[scope.id] = scope;
   laneNames(container.laneSets, lanes);
@@ -481,7 +531,11 @@ function collect(container: Element, graph: ProcessGraph, lanes: Map<string, str
       flows.push(element);
       continue;
     }
-    if (element.$type === 'bpmn:DataObject' || element.$type === 'bpmn:DataObjectReference' || element.$type === 'bpmn:DataStoreReference') {
+    if (
+      element.$type === 'bpmn:DataObject' ||
+      element.$type === 'bpmn:DataObjectReference' ||
+      element.$type === 'bpmn:DataStoreReference'
+    ) {
       continue; // data, not flow: documents are modelled as gov:materials
     }
     const node = toNode(element, scope.id, lanes);
@@ -534,7 +588,9 @@ function link(graph: ProcessGraph, findings: Finding[]): void {
 
 /** The executable process of a definitions document: the one marked executable, or the only one. */
 function pickProcess(definitions: Element, findings: Finding[]): Element | null {
-  const processes: Element[] = (definitions.rootElements ?? []).filter((e: Element) => e.$type === 'bpmn:Process');
+  const processes: Element[] = (definitions.rootElements ?? []).filter(
+    (e: Element) => e.$type === 'bpmn:Process',
+  );
   if (processes.length === 0) {
     findings.push({
       elementId: definitions.id ?? null,
@@ -624,9 +680,12 @@ export async function parseBpmn(xml: string): Promise<ParseResult> {
     key: process.id,
     name: process.name ?? null,
     serviceCode: process.serviceCode ?? null,
-    timeLimit: typeof process.timeLimit === 'number' && Number.isFinite(process.timeLimit) ? process.timeLimit : null,
+    timeLimit:
+      typeof process.timeLimit === 'number' && Number.isFinite(process.timeLimit) ? process.timeLimit : null,
     statutoryLimit:
-      typeof process.statutoryLimit === 'number' && Number.isFinite(process.statutoryLimit) ? process.statutoryLimit : null,
+      typeof process.statutoryLimit === 'number' && Number.isFinite(process.statutoryLimit)
+        ? process.statutoryLimit
+        : null,
     form: root.form,
     nodes: {},
     flows: {},
@@ -635,7 +694,9 @@ export async function parseBpmn(xml: string): Promise<ParseResult> {
   collect(process, graph, new Map(), findings);
   link(graph, findings);
   const globalTasks = new Set(
-    (definitions.rootElements ?? []).filter((e: Element) => /^bpmn:Global/.test(e.$type)).map((e: Element) => e.id),
+    (definitions.rootElements ?? [])
+      .filter((e: Element) => /^bpmn:Global/.test(e.$type))
+      .map((e: Element) => e.id),
   );
   for (const node of Object.values(graph.nodes)) {
     if (node.type === 'callActivity' && node.calledElement && globalTasks.has(node.calledElement)) {

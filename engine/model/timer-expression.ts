@@ -1,8 +1,17 @@
 /** ISO 8601 timer expressions of BPMN timer events: durations, dates and repeating cycles. */
 
-const DURATION = /^(-)?P(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/;
+const DURATION =
+  /^(-)?P(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/;
 
-const MS = { year: 365 * 86_400_000, month: 30 * 86_400_000, week: 7 * 86_400_000, day: 86_400_000, hour: 3_600_000, minute: 60_000, second: 1000 };
+const MS = {
+  year: 365 * 86_400_000,
+  month: 30 * 86_400_000,
+  week: 7 * 86_400_000,
+  day: 86_400_000,
+  hour: 3_600_000,
+  minute: 60_000,
+  second: 1000,
+};
 
 /** Milliseconds of an ISO 8601 duration (`PT5M`, `P3D`, `P1W`); years and months count 365 and 30 days. */
 export function parseDuration(text: string): number | null {
@@ -10,7 +19,13 @@ export function parseDuration(text: string): number | null {
   if (!match || text.trim() === 'P' || text.trim().endsWith('T')) return null;
   const n = (i: number): number => (match[i] ? Number(match[i].replace(',', '.')) : 0);
   const ms =
-    n(2) * MS.year + n(3) * MS.month + n(4) * MS.week + n(5) * MS.day + n(6) * MS.hour + n(7) * MS.minute + n(8) * MS.second;
+    n(2) * MS.year +
+    n(3) * MS.month +
+    n(4) * MS.week +
+    n(5) * MS.day +
+    n(6) * MS.hour +
+    n(7) * MS.minute +
+    n(8) * MS.second;
   return match[1] ? -ms : Math.round(ms);
 }
 
@@ -18,7 +33,8 @@ export function parseDuration(text: string): number | null {
 export function parseDate(text: string): number | null {
   const trimmed = text.trim();
   if (!/^\d{4}-\d{2}-\d{2}/.test(trimmed)) return null;
-  const zoned = /([zZ]|[+-]\d{2}:?\d{2})$/.test(trimmed) || trimmed.length === 10 ? trimmed : `${trimmed}+08:00`;
+  const zoned =
+    /([zZ]|[+-]\d{2}:?\d{2})$/.test(trimmed) || trimmed.length === 10 ? trimmed : `${trimmed}+08:00`;
   const ms = Date.parse(trimmed.length === 10 ? `${trimmed}T00:00:00+08:00` : zoned);
   return Number.isNaN(ms) ? null : ms;
 }
@@ -44,8 +60,14 @@ export function parseCycle(text: string): Cycle | null {
 /** Why a timer expression cannot be read, or null when it can. */
 export function timerExpressionError(kind: 'duration' | 'date' | 'cycle', text: string): string | null {
   if (text.trim().startsWith('=')) return null; // FEEL: checked when evaluated
-  const ok = kind === 'duration' ? parseDuration(text) !== null : kind === 'date' ? parseDate(text) !== null : parseCycle(text) !== null;
+  const ok =
+    kind === 'duration'
+      ? parseDuration(text) !== null
+      : kind === 'date'
+        ? parseDate(text) !== null
+        : parseCycle(text) !== null;
   if (ok) return null;
-  const example = kind === 'duration' ? 'PT30M or P3D' : kind === 'date' ? '2026-03-01T09:00:00+08:00' : 'R3/PT1H';
+  const example =
+    kind === 'duration' ? 'PT30M or P3D' : kind === 'date' ? '2026-03-01T09:00:00+08:00' : 'R3/PT1H';
   return `'${text}' is not an ISO 8601 ${kind}: write it like ${example}`;
 }

@@ -4,9 +4,9 @@
  * a definition is compiled; this module knows only the model.
  */
 import { parseExpression } from 'feelin';
-import { timerExpressionError } from './timer-expression.js';
 import { feelSource } from './feel.js';
 import { parseBpmn } from './parse.js';
+import { timerExpressionError } from './timer-expression.js';
 import {
   type Finding,
   type FlowNode,
@@ -354,7 +354,11 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
 
     const event = node.event;
     if (event?.kind === 'timer') {
-      if (event.timer === 'workingDays' && !event.expression.startsWith('=') && !(Number(event.expression) >= 0)) {
+      if (
+        event.timer === 'workingDays' &&
+        !event.expression.startsWith('=') &&
+        !(Number(event.expression) >= 0)
+      ) {
         add(
           node.id,
           'invalidTimeLimit',

@@ -8,7 +8,10 @@ export interface CommandEvent {
   apply: (current: CaseSnapshot | null) => CaseSnapshot;
 }
 
-const statusIs = (status: CaseStatus) => ({ context }: { context: { case: CaseSnapshot | null } }) => context.case?.status === status;
+const statusIs =
+  (status: CaseStatus) =>
+  ({ context }: { context: { case: CaseSnapshot | null } }) =>
+    context.case?.status === status;
 
 export const caseMachine = setup({
   types: { context: {} as { case: CaseSnapshot | null }, events: {} as CommandEvent },

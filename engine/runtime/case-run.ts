@@ -1,9 +1,17 @@
 /** One command's run over a case: routes tokens along sequence flows until every token waits. */
-import { consumeJoin, inclusiveSplit } from '../elements/gateways.js';
-import type { ElementContext, EnterOptions, ScopeOptions, ServiceHandler, Trigger } from '../elements/context.js';
-import { armCatch } from '../elements/events.js';
-import { advance } from '../elements/lifecycle.js';
+
+import { getDefaultCalendar } from '../calendar/index.js';
 import { loopContinues } from '../elements/activity.js';
+import type {
+  ElementContext,
+  EnterOptions,
+  ScopeOptions,
+  ServiceHandler,
+  Trigger,
+} from '../elements/context.js';
+import { armCatch } from '../elements/events.js';
+import { consumeJoin, inclusiveSplit } from '../elements/gateways.js';
+import { advance } from '../elements/lifecycle.js';
 import { innerCompleted } from '../elements/multi-instance.js';
 import { elementRegistry } from '../elements/registry.js';
 import type {
@@ -17,9 +25,8 @@ import type {
   Variables,
 } from '../elements/state.js';
 import { startEventSubprocess } from '../elements/sub-process.js';
-import { parseCycle, parseDate, parseDuration } from '../model/timer-expression.js';
-import { getDefaultCalendar } from '../calendar/index.js';
 import { ExpressionError, evaluateFeel } from '../model/feel.js';
+import { parseCycle, parseDate, parseDuration } from '../model/timer-expression.js';
 import type { FlowNode, ProcessGraph } from '../model/types.js';
 import type { CompiledDefinition, DefinitionSource } from './definition.js';
 
@@ -72,7 +79,8 @@ export class CaseRun implements ElementContext {
   definition(id: string): CompiledDefinition {
     if (id === this.root.id) return this.root;
     const found = this.options.definitions?.byId(id);
-    if (!found) throw new IncidentSignal(this.current, `definition '${id}' that this case runs is not loaded`);
+    if (!found)
+      throw new IncidentSignal(this.current, `definition '${id}' that this case runs is not loaded`);
     return found;
   }
 
@@ -107,7 +115,10 @@ export class CaseRun implements ElementContext {
   // ── tokens ───────────────────────────────────────────────────────────────
   /** Whether the token being moved had its scope interrupted under it (it then moves no further). */
   private interruptedUnderToken(scope: ScopeInstance): boolean {
-    return this.arriving?.scopeId === scope.id && this.arriving.interruptions !== (this.interruptions.get(scope.id) ?? 0);
+    return (
+      this.arriving?.scopeId === scope.id &&
+      this.arriving.interruptions !== (this.interruptions.get(scope.id) ?? 0)
+    );
   }
 
   take(scope: ScopeInstance, flowId: string): void {
@@ -143,7 +154,11 @@ export class CaseRun implements ElementContext {
       }
     }
     if (held === 0 && node.defaultFlow) this.take(scope, node.defaultFlow);
-    else if (taken === 0) this.incident(node.id, `no condition on the flows leaving '${node.id}' holds and none is the default flow`);
+    else if (taken === 0)
+      this.incident(
+        node.id,
+        `no condition on the flows leaving '${node.id}' holds and none is the default flow`,
+      );
   }
 
   awaitOrJoin(scope: ScopeInstance): void {
@@ -205,7 +220,8 @@ export class CaseRun implements ElementContext {
     if (empty.length === 0) return true;
     const reach = this.definition(scope.definitionId).reach;
     const positions = new Set<string>();
-    for (const instance of Object.values(this.state.activities)) if (instance.scopeId === scope.id) positions.add(instance.elementId);
+    for (const instance of Object.values(this.state.activities))
+      if (instance.scopeId === scope.id) positions.add(instance.elementId);
     for (const nodeId of Object.keys(scope.joins)) if (nodeId !== join.id) positions.add(nodeId);
     for (const position of positions) {
       const blocks = empty.some((f) => reach.canReachFlowAvoiding(position, f, join.id));
@@ -228,7 +244,10 @@ export class CaseRun implements ElementContext {
       sub.lastValue = value;
       if (rising) {
         this.consume(sub);
-        this.dispatch(sub.activityId, sub.scopeId, sub.elementId, { kind: 'conditional', elementId: sub.elementId });
+        this.dispatch(sub.activityId, sub.scopeId, sub.elementId, {
+          kind: 'conditional',
+          elementId: sub.elementId,
+        });
         fired = true;
       }
     }
@@ -275,7 +294,12 @@ export class CaseRun implements ElementContext {
     return value === null || value === undefined ? null : String(value);
   }
 
-  private stepRecord(instance: ActivityInstance, node: FlowNode, scope: ScopeInstance, status: StepRecord['status']): StepRecord {
+  private stepRecord(
+    instance: ActivityInstance,
+    node: FlowNode,
+    scope: ScopeInstance,
+    status: StepRecord['status'],
+  ): StepRecord {
     return {
       id: instance.id,
       elementId: node.id,
@@ -328,8 +352,10 @@ export class CaseRun implements ElementContext {
   terminate(instance: ActivityInstance, status: 'cancelled' | 'failed' = 'cancelled'): void {
     if (this.state.activities[instance.id] !== instance) return;
     advance(instance, status === 'failed' ? 'fail' : 'terminate');
-    for (const inner of Object.values(this.state.activities)) if (inner.bodyId === instance.id) this.terminate(inner);
-    if (instance.childScope && this.state.scopes[instance.childScope]) this.dropScope(this.state.scopes[instance.childScope]);
+    for (const inner of Object.values(this.state.activities))
+      if (inner.bodyId === instance.id) this.terminate(inner);
+    if (instance.childScope && this.state.scopes[instance.childScope])
+      this.dropScope(this.state.scopes[instance.childScope]);
     this.disarm(instance);
     if (instance.wait === 'task') this.emit({ type: 'taskCancelled', taskId: instance.id, at: this.now });
     advance(instance, status === 'failed' ? 'failed' : 'terminated');
@@ -366,7 +392,10 @@ export class CaseRun implements ElementContext {
     if (options.calledKey) {
       const called = this.options.definitions?.latest(options.calledKey);
       if (!called) {
-        this.incident(instance?.elementId ?? this.current, `callActivity '${instance?.elementId}' calls process '${options.calledKey}', which is not deployed: deploy it first`);
+        this.incident(
+          instance?.elementId ?? this.current,
+          `callActivity '${instance?.elementId}' calls process '${options.calledKey}', which is not deployed: deploy it first`,
+        );
       }
       definitionId = called.id;
       elementId = called.graph.key;
@@ -386,9 +415,12 @@ export class CaseRun implements ElementContext {
     const graph = this.graphOf(scope);
     const content = graph.scopes[elementId];
     for (const eventSubprocessId of content.eventSubprocesses) {
-      for (const startId of graph.scopes[eventSubprocessId].startEvents) armCatch(this, null, scope, graph.nodes[startId]);
+      for (const startId of graph.scopes[eventSubprocessId].startEvents)
+        armCatch(this, null, scope, graph.nodes[startId]);
     }
-    const starts = options.startAt ? [options.startAt] : content.startEvents.filter((id) => graph.nodes[id].event === null);
+    const starts = options.startAt
+      ? [options.startAt]
+      : content.startEvents.filter((id) => graph.nodes[id].event === null);
     const chosen = starts.length > 0 ? starts : content.startEvents.slice(0, 1);
     for (const start of chosen) this.placeToken(scope, start);
     this.dirty.add(scope.id);
@@ -411,15 +443,23 @@ export class CaseRun implements ElementContext {
     if (!instance) return;
     const parentScope = this.state.scopes[instance.scopeId];
     if (scope.variables) this.setVariables(parentScope, scope.variables, instance); // a called process hands its variables back
-    elementRegistry[instance.type].trigger?.(this, instance, parentScope, this.graphOf(parentScope).nodes[instance.elementId], {
-      kind: 'scope',
-      scopeId: scope.id,
-    });
+    elementRegistry[instance.type].trigger?.(
+      this,
+      instance,
+      parentScope,
+      this.graphOf(parentScope).nodes[instance.elementId],
+      {
+        kind: 'scope',
+        scopeId: scope.id,
+      },
+    );
   }
 
   /** Removes a scope with the waits of its event subprocesses. */
   private closeScope(scope: ScopeInstance): void {
-    this.state.subscriptions = this.state.subscriptions.filter((s) => !(s.scopeId === scope.id && s.activityId === null));
+    this.state.subscriptions = this.state.subscriptions.filter(
+      (s) => !(s.scopeId === scope.id && s.activityId === null),
+    );
     for (const timer of Object.values(this.state.timers)) {
       if (timer.scopeId === scope.id && timer.activityId === null) this.cancelTimer(timer);
     }
@@ -428,15 +468,18 @@ export class CaseRun implements ElementContext {
 
   /** Ends a scope without completing its activity: everything inside is terminated. */
   private dropScope(scope: ScopeInstance): void {
-    for (const instance of Object.values(this.state.activities)) if (instance.scopeId === scope.id) this.terminate(instance);
+    for (const instance of Object.values(this.state.activities))
+      if (instance.scopeId === scope.id) this.terminate(instance);
     this.closeScope(scope);
   }
 
   terminateScope(scope: ScopeInstance): void {
     this.interruptions.set(scope.id, (this.interruptions.get(scope.id) ?? 0) + 1);
-    for (const instance of Object.values(this.state.activities)) if (instance.scopeId === scope.id) this.terminate(instance);
+    for (const instance of Object.values(this.state.activities))
+      if (instance.scopeId === scope.id) this.terminate(instance);
     scope.joins = {};
-    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i].scopeId === scope.id) this.queue[i].scopeId = '';
+    for (let i = this.head; i < this.queue.length; i++)
+      if (this.queue[i].scopeId === scope.id) this.queue[i].scopeId = '';
     this.dirty.add(scope.id);
   }
 
@@ -454,14 +497,19 @@ export class CaseRun implements ElementContext {
   scheduleTimer(instance: ActivityInstance | null, scope: ScopeInstance, node: FlowNode): void {
     const event = node.event;
     if (event?.kind !== 'timer') return;
-    const raw = event.expression.trim().startsWith('=') ? String(this.evaluate(event.expression, scope, instance)) : event.expression;
+    const raw = event.expression.trim().startsWith('=')
+      ? String(this.evaluate(event.expression, scope, instance))
+      : event.expression;
     let dueAt: number | null = null;
     let repeat: number | null | undefined;
     let intervalMs: number | undefined;
     if (event.timer === 'workingDays') {
       const days = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(days) || days < 0) {
-        this.incident(node.id, `gov:workingDays of timer '${node.id}' gave '${raw}', not a number of working days ≥ 0`);
+        this.incident(
+          node.id,
+          `gov:workingDays of timer '${node.id}' gave '${raw}', not a number of working days ≥ 0`,
+        );
       }
       dueAt = (this.options.calendar ?? getDefaultCalendar()).addWorkingDays(this.now, days);
     } else if (event.timer === 'duration') {
@@ -477,8 +525,17 @@ export class CaseRun implements ElementContext {
         intervalMs = cycle.intervalMs;
       }
     }
-    if (dueAt === null) this.incident(node.id, `timer of '${node.id}' has an unreadable ${event.timer} '${raw}'`);
-    this.addTimer({ id: this.newId('timer'), elementId: node.id, activityId: instance?.id ?? null, scopeId: scope.id, dueAt, repeat, intervalMs });
+    if (dueAt === null)
+      this.incident(node.id, `timer of '${node.id}' has an unreadable ${event.timer} '${raw}'`);
+    this.addTimer({
+      id: this.newId('timer'),
+      elementId: node.id,
+      activityId: instance?.id ?? null,
+      scopeId: scope.id,
+      dueAt,
+      repeat,
+      intervalMs,
+    });
   }
 
   private addTimer(timer: TimerInstance): void {
@@ -497,7 +554,8 @@ export class CaseRun implements ElementContext {
   }
 
   private consume(sub: Subscription): void {
-    if (!this.keepsWaiting(sub.scopeId, sub.elementId)) this.state.subscriptions = this.state.subscriptions.filter((s) => s !== sub);
+    if (!this.keepsWaiting(sub.scopeId, sub.elementId))
+      this.state.subscriptions = this.state.subscriptions.filter((s) => s !== sub);
   }
 
   /** Wakes whatever waits at `elementId`: an instance, a boundary event of one, or an event subprocess start. */
@@ -519,7 +577,13 @@ export class CaseRun implements ElementContext {
       this.leave(hostScope, node);
       return;
     }
-    elementRegistry[instance.type].trigger?.(this, instance, this.state.scopes[instance.scopeId], this.nodeOf(instance), trigger);
+    elementRegistry[instance.type].trigger?.(
+      this,
+      instance,
+      this.state.scopes[instance.scopeId],
+      this.nodeOf(instance),
+      trigger,
+    );
   }
 
   // ── commands from outside ────────────────────────────────────────────────
@@ -533,8 +597,13 @@ export class CaseRun implements ElementContext {
     this.consume(sub);
     // past an event-based gateway the variables go with the trigger, to the catch event it chooses
     const viaGateway = instance?.wait === 'gateway';
-    if (!viaGateway && Object.keys(variables).length > 0) this.setVariables(scope, variables, instance?.elementId === sub.elementId ? instance : null);
-    this.dispatch(sub.activityId, sub.scopeId, sub.elementId, { kind: sub.kind === 'signal' ? 'signal' : 'message', elementId: sub.elementId, variables: viaGateway ? variables : {} });
+    if (!viaGateway && Object.keys(variables).length > 0)
+      this.setVariables(scope, variables, instance?.elementId === sub.elementId ? instance : null);
+    this.dispatch(sub.activityId, sub.scopeId, sub.elementId, {
+      kind: sub.kind === 'signal' ? 'signal' : 'message',
+      elementId: sub.elementId,
+      variables: viaGateway ? variables : {},
+    });
   }
 
   fire(timer: TimerInstance): void {
@@ -549,7 +618,10 @@ export class CaseRun implements ElementContext {
         repeat: timer.repeat === null ? null : (timer.repeat ?? 1) - 1,
       });
     }
-    this.dispatch(timer.activityId, timer.scopeId, timer.elementId, { kind: 'timer', elementId: timer.elementId });
+    this.dispatch(timer.activityId, timer.scopeId, timer.elementId, {
+      kind: 'timer',
+      elementId: timer.elementId,
+    });
   }
 
   // ── variables and expressions ────────────────────────────────────────────
@@ -578,23 +650,34 @@ export class CaseRun implements ElementContext {
     this.variablesChanged = true;
   }
 
-  evaluate(expression: string, scope: ScopeInstance, instance?: ActivityInstance | null, extra?: Variables): unknown {
+  evaluate(
+    expression: string,
+    scope: ScopeInstance,
+    instance?: ActivityInstance | null,
+    extra?: Variables,
+  ): unknown {
     const variables = this.variablesOf(scope, instance);
     try {
       return evaluateFeel(expression, extra ? { ...variables, ...extra } : variables);
     } catch (error) {
-      if (error instanceof ExpressionError) throw new IncidentSignal(instance?.elementId ?? this.current, error.message);
+      if (error instanceof ExpressionError)
+        throw new IncidentSignal(instance?.elementId ?? this.current, error.message);
       throw error;
     }
   }
 
   // ── errors, escalations, signals ─────────────────────────────────────────
-  private eventStartFor(scope: ScopeInstance, kind: 'error' | 'escalation', code: string | null): FlowNode | null {
+  private eventStartFor(
+    scope: ScopeInstance,
+    kind: 'error' | 'escalation',
+    code: string | null,
+  ): FlowNode | null {
     const graph = this.graphOf(scope);
     for (const eventSubprocessId of graph.scopes[scope.elementId].eventSubprocesses) {
       for (const startId of graph.scopes[eventSubprocessId].startEvents) {
         const start = graph.nodes[startId];
-        if (start.event?.kind === kind && (start.event.code === null || start.event.code === code)) return start;
+        if (start.event?.kind === kind && (start.event.code === null || start.event.code === code))
+          return start;
       }
     }
     return null;
@@ -619,8 +702,15 @@ export class CaseRun implements ElementContext {
   }
 
   /** Leaves by the boundary event of `host` (or of its multi-instance body) that catches `kind`/`code`, if any. */
-  private catchAtBoundary(instance: ActivityInstance, kind: 'error' | 'escalation', code: string | null): boolean {
-    const host = instance.bodyId && this.state.activities[instance.bodyId] ? this.state.activities[instance.bodyId] : instance;
+  private catchAtBoundary(
+    instance: ActivityInstance,
+    kind: 'error' | 'escalation',
+    code: string | null,
+  ): boolean {
+    const host =
+      instance.bodyId && this.state.activities[instance.bodyId]
+        ? this.state.activities[instance.bodyId]
+        : instance;
     const hostScope: ScopeInstance = this.state.scopes[host.scopeId];
     const graph = this.graphOf(hostScope);
     const boundary = graph.nodes[host.elementId].boundaries
@@ -633,10 +723,21 @@ export class CaseRun implements ElementContext {
   }
 
   /** `thrower`: the activity instance that throws (a service task's handler), whose own boundary events catch first. */
-  throwError(scope: ScopeInstance, node: FlowNode, code: string | null, thrower?: ActivityInstance | null): void {
-    const caught = (thrower ? this.catchAtBoundary(thrower, 'error', code) : false) || this.propagate(scope, 'error', code);
+  throwError(
+    scope: ScopeInstance,
+    node: FlowNode,
+    code: string | null,
+    thrower?: ActivityInstance | null,
+  ): void {
+    const caught =
+      (thrower ? this.catchAtBoundary(thrower, 'error', code) : false) ||
+      this.propagate(scope, 'error', code);
     this.emit({ type: 'errorRaised', code, elementId: node.id, caught, at: this.now });
-    if (!caught) this.incident(node.id, `error '${code ?? '(no code)'}' thrown by '${node.id}' is not caught by any boundary event or event subprocess`);
+    if (!caught)
+      this.incident(
+        node.id,
+        `error '${code ?? '(no code)'}' thrown by '${node.id}' is not caught by any boundary event or event subprocess`,
+      );
   }
 
   throwEscalation(scope: ScopeInstance, node: FlowNode, code: string | null): void {
@@ -659,7 +760,11 @@ export class CaseRun implements ElementContext {
     this.head = this.queue.length;
     this.state.status = 'failed'; // stops settle() before terminating
     for (const instance of Object.values(this.state.activities)) {
-      if (this.state.activities[instance.id]) this.terminate(instance, instance.elementId === elementId && instance.wait !== 'body' ? 'failed' : 'cancelled');
+      if (this.state.activities[instance.id])
+        this.terminate(
+          instance,
+          instance.elementId === elementId && instance.wait !== 'body' ? 'failed' : 'cancelled',
+        );
     }
     for (const timer of Object.values(this.state.timers)) this.cancelTimer(timer);
     this.state.subscriptions = [];

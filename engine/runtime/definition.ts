@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { executabilityFindings } from '../elements/registry.js';
 import { createReachability } from '../model/reachability.js';
-import { parseAndValidate } from '../model/validate.js';
 import type { Finding, ProcessGraph } from '../model/types.js';
+import { parseAndValidate } from '../model/validate.js';
 
 export interface CompiledDefinition {
   /** `key:version`, or the content hash when not yet deployed. */
@@ -32,7 +32,10 @@ export const contentHash = (xml: string): string => createHash('sha256').update(
  * Compiles BPMN XML. A definition with any error finding — malformed, broken, or holding an element
  * the engine does not execute — never runs: the result lists every finding instead.
  */
-export async function compileDefinition(xml: string, identity: { version?: number; id?: string } = {}): Promise<CompileResult> {
+export async function compileDefinition(
+  xml: string,
+  identity: { version?: number; id?: string } = {},
+): Promise<CompileResult> {
   const hash = contentHash(xml);
   const parsed = await parseAndValidate(xml);
   const findings = [...parsed.findings];
@@ -56,7 +59,9 @@ export async function compileDefinition(xml: string, identity: { version?: numbe
 }
 
 /** A definition source over an in-memory list (tests, simulation, the CLI). */
-export function definitionSet(definitions: CompiledDefinition[]): DefinitionSource & { add(d: CompiledDefinition): void } {
+export function definitionSet(
+  definitions: CompiledDefinition[],
+): DefinitionSource & { add(d: CompiledDefinition): void } {
   const byId = new Map<string, CompiledDefinition>();
   const latest = new Map<string, CompiledDefinition>();
   const add = (d: CompiledDefinition): void => {

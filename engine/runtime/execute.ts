@@ -1,7 +1,7 @@
 /** The engine's one entry: apply a command to a case snapshot, get the next snapshot and what happened. */
 import { initialTransition, transition } from 'xstate';
-import { CommandRejected } from '../elements/state.js';
 import type { CaseCommand, CaseEvent, CaseSnapshot } from '../elements/state.js';
+import { CommandRejected } from '../elements/state.js';
 import { caseMachine } from './case-machine.js';
 import { CaseRun, IncidentSignal, type RunOptions } from './case-run.js';
 import type { CompiledDefinition } from './definition.js';
@@ -22,7 +22,12 @@ export interface ExecuteResult {
 
 const [initialSnapshot] = initialTransition(caseMachine);
 
-function newCase(definition: CompiledDefinition, command: Extract<CaseCommand, { type: 'start' }>, now: number, caseId: string): CaseSnapshot {
+function newCase(
+  definition: CompiledDefinition,
+  command: Extract<CaseCommand, { type: 'start' }>,
+  now: number,
+  caseId: string,
+): CaseSnapshot {
   return {
     format: 1,
     id: caseId,
@@ -44,12 +49,23 @@ function newCase(definition: CompiledDefinition, command: Extract<CaseCommand, {
 }
 
 /** Applies the command inside a CaseRun, settling every token; an incident fails the case. */
-function run(definition: CompiledDefinition, current: CaseSnapshot | null, command: CaseCommand, options: ExecuteOptions, events: CaseEvent[]): CaseSnapshot {
+function run(
+  definition: CompiledDefinition,
+  current: CaseSnapshot | null,
+  command: CaseCommand,
+  options: ExecuteOptions,
+  events: CaseEvent[],
+): CaseSnapshot {
   const state: CaseSnapshot = current
     ? options.inPlace
       ? current
       : structuredClone(current)
-    : newCase(definition, command as Extract<CaseCommand, { type: 'start' }>, options.now, (command as { caseId?: string }).caseId ?? options.newId?.('case') ?? 'case-1');
+    : newCase(
+        definition,
+        command as Extract<CaseCommand, { type: 'start' }>,
+        options.now,
+        (command as { caseId?: string }).caseId ?? options.newId?.('case') ?? 'case-1',
+      );
   const caseRun = new CaseRun(state, definition, options);
   try {
     applyCommand(caseRun, state, definition, command);
@@ -62,16 +78,31 @@ function run(definition: CompiledDefinition, current: CaseSnapshot | null, comma
   return state;
 }
 
-function applyCommand(caseRun: CaseRun, state: CaseSnapshot, definition: CompiledDefinition, command: CaseCommand): void {
+function applyCommand(
+  caseRun: CaseRun,
+  state: CaseSnapshot,
+  definition: CompiledDefinition,
+  command: CaseCommand,
+): void {
   switch (command.type) {
     case 'start': {
-      caseRun.emit({ type: 'caseStarted', caseId: state.id, at: caseRun.now, variables: { ...state.variables }, channel: command.channel ?? null });
+      caseRun.emit({
+        type: 'caseStarted',
+        caseId: state.id,
+        at: caseRun.now,
+        variables: { ...state.variables },
+        channel: command.channel ?? null,
+      });
       const graph = definition.graph;
       const starts = graph.scopes[graph.key].startEvents.map((id) => graph.nodes[id]);
       let startAt: string | undefined = command.startEventId;
       if (command.message) {
         const start = starts.find((s) => s.event?.kind === 'message' && s.event.name === command.message);
-        if (!start) throw new CommandRejected('noStart', `process '${graph.key}' has no start event for message '${command.message}'`);
+        if (!start)
+          throw new CommandRejected(
+            'noStart',
+            `process '${graph.key}' has no start event for message '${command.message}'`,
+          );
         startAt = start.id;
       }
       if (startAt && !starts.some((s) => s.id === startAt)) {
@@ -82,7 +113,7 @@ function applyCommand(caseRun: CaseRun, state: CaseSnapshot, definition: Compile
     }
     case 'completeTask': {
       const instance = state.activities[command.taskId];
-      if (!instance || instance.wait !== 'task') {
+      if (instance?.wait !== 'task') {
         throw new CommandRejected('notOpen', `task '${command.taskId}' is not open in case '${state.id}'`);
       }
       caseRun.completeTask(instance, command.variables ?? {});
@@ -90,15 +121,29 @@ function applyCommand(caseRun: CaseRun, state: CaseSnapshot, definition: Compile
     }
     case 'deliverMessage': {
       const sub = state.subscriptions.find((s) => s.kind === 'message' && s.name === command.name);
-      if (!sub) throw new CommandRejected('noSubscriber', `nothing in case '${state.id}' waits for message '${command.name}'`);
-      caseRun.emit({ type: 'messageReceived', name: command.name, elementId: sub.elementId, at: caseRun.now, channel: command.channel ?? null });
+      if (!sub)
+        throw new CommandRejected(
+          'noSubscriber',
+          `nothing in case '${state.id}' waits for message '${command.name}'`,
+        );
+      caseRun.emit({
+        type: 'messageReceived',
+        name: command.name,
+        elementId: sub.elementId,
+        at: caseRun.now,
+        channel: command.channel ?? null,
+      });
       if (command.channel === 'window') state.trips++;
       caseRun.deliver(sub, command.variables ?? {});
       return;
     }
     case 'fireTimer': {
       const timer = state.timers[command.timerId];
-      if (!timer) throw new CommandRejected('notOpen', `timer '${command.timerId}' is not pending in case '${state.id}'`);
+      if (!timer)
+        throw new CommandRejected(
+          'notOpen',
+          `timer '${command.timerId}' is not pending in case '${state.id}'`,
+        );
       caseRun.fire(timer);
       return;
     }
@@ -109,9 +154,11 @@ function applyCommand(caseRun: CaseRun, state: CaseSnapshot, definition: Compile
     }
     case 'cancel': {
       for (const instance of Object.values(state.activities)) {
-        if (state.activities[instance.id] && state.scopes[instance.scopeId]?.parentActivity === null) caseRun.terminate(instance);
+        if (state.activities[instance.id] && state.scopes[instance.scopeId]?.parentActivity === null)
+          caseRun.terminate(instance);
       }
-      for (const timer of Object.values(state.timers)) caseRun.emit({ type: 'timerCancelled', timerId: timer.id });
+      for (const timer of Object.values(state.timers))
+        caseRun.emit({ type: 'timerCancelled', timerId: timer.id });
       state.timers = {};
       state.subscriptions = [];
       state.scopes = {};
@@ -166,10 +213,17 @@ function accepts(lifecycle: string, type: CaseCommand['type']): boolean {
 }
 
 function lifecycleAfter(lifecycle: string, type: CaseCommand['type'], status: string): string {
-  const known = within(within(following, lifecycle, () => new Map<string, Map<string, string>>()), type, () => new Map<string, string>());
+  const known = within(
+    within(following, lifecycle, () => new Map<string, Map<string, string>>()),
+    type,
+    () => new Map<string, string>(),
+  );
   let next = known.get(status);
   if (next === undefined) {
-    const [after] = transition(caseMachine, machineAt(lifecycle, 'active'), { type, apply: () => ({ status }) as CaseSnapshot });
+    const [after] = transition(caseMachine, machineAt(lifecycle, 'active'), {
+      type,
+      apply: () => ({ status }) as CaseSnapshot,
+    });
     next = String(after.value);
     known.set(status, next);
   }
@@ -188,13 +242,17 @@ export function execute(
   options: ExecuteOptions,
 ): ExecuteResult {
   if (snapshot && snapshot.definitionId !== definition.id) {
-    throw new Error(`case '${snapshot.id}' runs on definition '${snapshot.definitionId}', not '${definition.id}'`);
+    throw new Error(
+      `case '${snapshot.id}' runs on definition '${snapshot.definitionId}', not '${definition.id}'`,
+    );
   }
   const lifecycle = snapshot ? snapshot.lifecycle : 'new';
   if (!accepts(lifecycle, command.type)) {
     throw new CommandRejected(
       'notActive',
-      snapshot ? `case '${snapshot.id}' is ${snapshot.status}: it accepts no '${command.type}'` : `a case must be started first (got '${command.type}')`,
+      snapshot
+        ? `case '${snapshot.id}' is ${snapshot.status}: it accepts no '${command.type}'`
+        : `a case must be started first (got '${command.type}')`,
     );
   }
   const events: CaseEvent[] = [];

@@ -1,6 +1,13 @@
 /** An in-memory engine over `execute()`: cases kept in a Map, timers fired in virtual time. For tests, the CLI, simulation and benchmarks. */
 import type { ServiceHandler } from '../elements/context.js';
-import type { CaseCommand, CaseEvent, CaseSnapshot, TaskRecord, TimerInstance, Variables } from '../elements/state.js';
+import type {
+  CaseCommand,
+  CaseEvent,
+  CaseSnapshot,
+  TaskRecord,
+  TimerInstance,
+  Variables,
+} from '../elements/state.js';
 import { type CompiledDefinition, compileDefinition, definitionSet } from './definition.js';
 import { execute } from './execute.js';
 
@@ -32,7 +39,9 @@ export class LocalEngine {
     const probe = await compileDefinition(xml);
     if (!probe.ok) {
       const errors = probe.findings.filter((f) => f.severity === 'error');
-      throw Object.assign(new Error(errors.map((f) => `${f.elementId ?? '-'}: ${f.message}`).join('\n')), { findings: probe.findings });
+      throw Object.assign(new Error(errors.map((f) => `${f.elementId ?? '-'}: ${f.message}`).join('\n')), {
+        findings: probe.findings,
+      });
     }
     const version = (this.versions.get(probe.definition.key) ?? 0) + 1;
     this.versions.set(probe.definition.key, version);
@@ -53,7 +62,8 @@ export class LocalEngine {
     this.cases.set(stored.id, stored);
     for (const event of events) {
       if (event.type === 'taskCreated') this.tasks.set(event.task.id, event.task);
-      else if (event.type === 'taskCompleted' || event.type === 'taskCancelled') this.tasks.delete(event.taskId);
+      else if (event.type === 'taskCompleted' || event.type === 'taskCancelled')
+        this.tasks.delete(event.taskId);
     }
     this.options.onEvents?.(stored.id, events);
     return stored;
@@ -67,10 +77,19 @@ export class LocalEngine {
     return definition;
   }
 
-  start(key: string, variables: Variables = {}, extra: Partial<Extract<CaseCommand, { type: 'start' }>> = {}): CaseSnapshot {
+  start(
+    key: string,
+    variables: Variables = {},
+    extra: Partial<Extract<CaseCommand, { type: 'start' }>> = {},
+  ): CaseSnapshot {
     const definition = this.definitions.latest(key);
     if (!definition) throw new Error(`process '${key}' is not deployed`);
-    return this.apply(null, definition, { type: 'start', caseId: extra.caseId ?? `case-${++this.caseSeq}`, variables, ...extra });
+    return this.apply(null, definition, {
+      type: 'start',
+      caseId: extra.caseId ?? `case-${++this.caseSeq}`,
+      variables,
+      ...extra,
+    });
   }
 
   command(caseId: string, command: CaseCommand): CaseSnapshot {

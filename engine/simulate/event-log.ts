@@ -3,7 +3,7 @@
  * (engine/metrics/event-log-format.ts), so a simulated log reads like an exported one and imports back
  * (POST …/log); simulated events also name the staff member (`org:resource`) on `assign` and `complete`.
  */
-import { csvRows as formatCsv, type LogTrace, xesTrace as formatTrace } from '../metrics/event-log-format.js';
+import { csvRows as formatCsv, xesTrace as formatTrace, type LogTrace } from '../metrics/event-log-format.js';
 import type { LogEntry } from './simulator.js';
 
 export { CSV_COLUMNS, csvHeader, xesFooter, xesHeader } from '../metrics/event-log-format.js';

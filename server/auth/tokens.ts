@@ -22,18 +22,28 @@ export function parseTokens(text: string, source: string): Principal[] {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${source} is not valid JSON (${(error as Error).message}): fix it or delete it to get fresh demo tokens`);
+    throw new Error(
+      `${source} is not valid JSON (${(error as Error).message}): fix it or delete it to get fresh demo tokens`,
+    );
   }
-  if (!Array.isArray(data)) throw new Error(`${source} must hold a JSON array of { token, role, department? }`);
+  if (!Array.isArray(data))
+    throw new Error(`${source} must hold a JSON array of { token, role, department? }`);
   return data.map((entry, i) => {
     const { token, role, department } = (entry ?? {}) as Record<string, unknown>;
-    if (typeof token !== 'string' || token.length < 8) throw new Error(`${source}[${i}].token must be a string of at least 8 characters`);
-    if (!ROLES.includes(role as Role)) throw new Error(`${source}[${i}].role must be one of ${ROLES.join(', ')}`);
+    if (typeof token !== 'string' || token.length < 8)
+      throw new Error(`${source}[${i}].token must be a string of at least 8 characters`);
+    if (!ROLES.includes(role as Role))
+      throw new Error(`${source}[${i}].role must be one of ${ROLES.join(', ')}`);
     if (role === 'department' && (typeof department !== 'string' || department === '')) {
       throw new Error(`${source}[${i}] has role department and needs "department": the department's name`);
     }
     const name = role === 'department' ? `department:${department}` : String(role);
-    return { token, role: role as Role, ...(role === 'department' ? { department: department as string } : {}), name };
+    return {
+      token,
+      role: role as Role,
+      ...(role === 'department' ? { department: department as string } : {}),
+      name,
+    };
   });
 }
 
@@ -41,7 +51,10 @@ export function parseTokens(text: string, source: string): Principal[] {
  * Loads the tokens file, creating it with demo tokens when missing (one per role, and one per department of
  * the deployed processes); `created` tells whether to print them.
  */
-export function loadTokens(file: string, departments: string[] = DEMO_DEPARTMENTS): { principals: Principal[]; created: boolean } {
+export function loadTokens(
+  file: string,
+  departments: string[] = DEMO_DEPARTMENTS,
+): { principals: Principal[]; created: boolean } {
   if (existsSync(file)) return { principals: parseTokens(readFileSync(file, 'utf8'), file), created: false };
   const make = () => randomBytes(12).toString('hex');
   const entries = [
@@ -49,7 +62,9 @@ export function loadTokens(file: string, departments: string[] = DEMO_DEPARTMENT
     { token: make(), role: 'designer' },
     { token: make(), role: 'intake' },
     { token: make(), role: 'auditor' },
-    ...[...new Set(departments)].sort().map((department) => ({ token: make(), role: 'department', department })),
+    ...[...new Set(departments)]
+      .sort()
+      .map((department) => ({ token: make(), role: 'department', department })),
   ];
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 });

@@ -2,13 +2,24 @@
 import { randomUUID } from 'node:crypto';
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import type { ServiceHandler } from '../../engine/elements/context.js';
-import { type CaseCommand, type CaseSnapshot, CommandRejected, type Variables } from '../../engine/elements/state.js';
+import {
+  type CaseCommand,
+  type CaseSnapshot,
+  CommandRejected,
+  type Variables,
+} from '../../engine/elements/state.js';
 import type { CompiledDefinition } from '../../engine/runtime/definition.js';
 import { execute } from '../../engine/runtime/execute.js';
 import type { Db } from '../db/database.js';
-import type { DefinitionStore } from '../store/definition-store.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
-import { type CaseRowValues, planWrites, type WritePlan, writeCommand, writeStart } from '../store/case-writer.js';
+import {
+  type CaseRowValues,
+  planWrites,
+  type WritePlan,
+  writeCommand,
+  writeStart,
+} from '../store/case-writer.js';
+import type { DefinitionStore } from '../store/definition-store.js';
 import { checkForm } from './forms.js';
 
 export class NotFound extends Error {}
@@ -143,23 +154,42 @@ export class CaseService {
 
   private async definitionFor(key: string, version?: number): Promise<CompiledDefinition> {
     const definition =
-      version === undefined ? await this.definitions.loadLatest(key) : await this.definitions.load(`${key}:${version}`);
+      version === undefined
+        ? await this.definitions.loadLatest(key)
+        : await this.definitions.load(`${key}:${version}`);
     if (!definition) {
-      throw new NotFound(version === undefined ? `process '${key}' is not deployed` : `process '${key}' has no version ${version}`);
+      throw new NotFound(
+        version === undefined
+          ? `process '${key}' is not deployed`
+          : `process '${key}' has no version ${version}`,
+      );
     }
     await this.definitions.prepareCallees(definition);
     return definition;
   }
 
   /** Starts a case; with an idempotency key, the same key returns the case it started the first time. */
-  async start(input: StartInput, actor: string | null, idempotencyKey?: string): Promise<{ view: CaseView; created: boolean }> {
+  async start(
+    input: StartInput,
+    actor: string | null,
+    idempotencyKey?: string,
+  ): Promise<{ view: CaseView; created: boolean }> {
     if (idempotencyKey) {
-      const known = await this.db.selectFrom('idempotency_keys').select('case_id').where('key', '=', idempotencyKey).executeTakeFirst();
+      const known = await this.db
+        .selectFrom('idempotency_keys')
+        .select('case_id')
+        .where('key', '=', idempotencyKey)
+        .executeTakeFirst();
       if (known) return { view: await this.view(known.case_id), created: false };
     }
     const definition = await this.definitionFor(input.process, input.version);
     const variables = input.variables ?? {};
-    checkForm(`${definition.id}#process`, definition.graph.form, variables, `the application form of '${definition.key}'`);
+    checkForm(
+      `${definition.id}#process`,
+      definition.graph.form,
+      variables,
+      `the application form of '${definition.key}'`,
+    );
     const materials = input.materials ?? [];
     const known = new Set(Object.values(definition.graph.nodes).flatMap((n) => n.materials.map((m) => m.id)));
     const unknown = materials.filter((m) => !known.has(m));
@@ -171,9 +201,21 @@ export class CaseService {
     }
     const now = this.clock();
     const caseId = this.newId();
-    const { snapshot, events } = execute(definition, null, { type: 'start', caseId, variables, channel: input.channel }, this.executeOptions(now));
+    const { snapshot, events } = execute(
+      definition,
+      null,
+      { type: 'start', caseId, variables, channel: input.channel },
+      this.executeOptions(now),
+    );
     const identity = { id: caseId, processKey: definition.key, version: definition.version };
-    const plan = planWrites(identity, events, { calendar: this.calendar, actor, now, stepSeqBase: 0, auditSeq: 0, auditHash: GENESIS_HASH });
+    const plan = planWrites(identity, events, {
+      calendar: this.calendar,
+      actor,
+      now,
+      stepSeqBase: 0,
+      auditSeq: 0,
+      auditHash: GENESIS_HASH,
+    });
     const values = await this.rowValues(caseId, snapshot, plan, now);
     const newCase = {
       id: caseId,
@@ -187,7 +229,11 @@ export class CaseService {
     };
     if (!(await writeStart(this.db, newCase, values, plan, idempotencyKey))) {
       // the same key raced another request: that one's case is the answer
-      const known = await this.db.selectFrom('idempotency_keys').select('case_id').where('key', '=', idempotencyKey ?? '').executeTakeFirstOrThrow();
+      const known = await this.db
+        .selectFrom('idempotency_keys')
+        .select('case_id')
+        .where('key', '=', idempotencyKey ?? '')
+        .executeTakeFirstOrThrow();
       return { view: await this.view(known.case_id), created: false };
     }
     const header = {
@@ -205,7 +251,20 @@ export class CaseService {
   private loadCase(caseId: string): Promise<CaseRow | undefined> {
     return this.db
       .selectFrom('cases')
-      .select(['id', 'definition_id', 'process_key', 'version', 'business_key', 'channel', 'materials', 'snapshot', 'revision', 'audit_seq', 'audit_hash', 'started_at'])
+      .select([
+        'id',
+        'definition_id',
+        'process_key',
+        'version',
+        'business_key',
+        'channel',
+        'materials',
+        'snapshot',
+        'revision',
+        'audit_seq',
+        'audit_hash',
+        'started_at',
+      ])
       .where('id', '=', caseId)
       .executeTakeFirst() as Promise<CaseRow | undefined>;
   }
@@ -214,7 +273,13 @@ export class CaseService {
    * Applies a command to a case. Optimistic: the write is one statement that only lands if nobody changed the
    * case since it was read; otherwise the command is applied again to the newer case. `check` may refuse it.
    */
-  async command(caseId: string, command: CaseCommand, actor: string | null, check?: (snapshot: CaseSnapshot) => void, first?: CaseRow): Promise<CaseView> {
+  async command(
+    caseId: string,
+    command: CaseCommand,
+    actor: string | null,
+    check?: (snapshot: CaseSnapshot) => void,
+    first?: CaseRow,
+  ): Promise<CaseView> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const row = attempt === 0 && first ? first : await this.loadCase(caseId);
       if (!row) throw new NotFound(`case '${caseId}' does not exist`);
@@ -247,7 +312,12 @@ export class CaseService {
    * The case row after a command. An ended case gets its working duration: start to end in working time,
    * minus the time spent in gov:pausesClock steps (earlier ones from the database, this command's from the plan).
    */
-  private async rowValues(caseId: string, snapshot: CaseSnapshot, plan: WritePlan, now: number): Promise<CaseRowValues> {
+  private async rowValues(
+    caseId: string,
+    snapshot: CaseSnapshot,
+    plan: WritePlan,
+    now: number,
+  ): Promise<CaseRowValues> {
     const values: CaseRowValues = {
       status: snapshot.status,
       snapshot,
@@ -259,12 +329,20 @@ export class CaseService {
     };
     if (snapshot.status === 'active') return values;
     const end = snapshot.endedAt ?? now;
-    const earlier = await this.db.selectFrom('steps').select(['id', 'entered_at', 'completed_at']).where('case_id', '=', caseId).where('pauses_clock', '=', true).execute();
-    const fresh = new Map([...plan.newSteps, ...plan.changedSteps].filter((s) => s.pauses_clock).map((s) => [s.id, s]));
+    const earlier = await this.db
+      .selectFrom('steps')
+      .select(['id', 'entered_at', 'completed_at'])
+      .where('case_id', '=', caseId)
+      .where('pauses_clock', '=', true)
+      .execute();
+    const fresh = new Map(
+      [...plan.newSteps, ...plan.changedSteps].filter((s) => s.pauses_clock).map((s) => [s.id, s]),
+    );
     const pauses: [number, number][] = earlier
       .filter((p) => !fresh.has(p.id))
       .map((p) => [p.entered_at.getTime(), (p.completed_at ?? new Date(end)).getTime()]);
-    for (const s of fresh.values()) pauses.push([Date.parse(s.entered_at!), s.completed_at ? Date.parse(s.completed_at) : end]);
+    for (const s of fresh.values())
+      pauses.push([Date.parse(s.entered_at!), s.completed_at ? Date.parse(s.completed_at) : end]);
     values.workingMs = this.calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses);
     values.pausedMs = this.calendar.workingMsBetween(snapshot.startedAt, end) - values.workingMs;
     return values;
@@ -300,16 +378,34 @@ export class CaseService {
       .executeTakeFirst();
     if (!found) throw new NotFound(`task '${taskId}' does not exist`);
     check?.({ department: found.task_department, caseId: found.id });
-    if (found.task_status !== 'open') throw new CommandRejected('notOpen', `task '${taskId}' is ${found.task_status}, not open`);
+    if (found.task_status !== 'open')
+      throw new CommandRejected('notOpen', `task '${taskId}' is ${found.task_status}, not open`);
     const definition = await this.definitions.load(found.definition_id);
     const form = definition?.graph.nodes[found.task_element]?.form;
-    checkForm(`${found.definition_id}#${found.task_element}`, form, variables, `the form of task '${found.task_element}'`);
-    return this.command(found.id, { type: 'completeTask', taskId, variables }, actor, undefined, found as unknown as CaseRow);
+    checkForm(
+      `${found.definition_id}#${found.task_element}`,
+      form,
+      variables,
+      `the form of task '${found.task_element}'`,
+    );
+    return this.command(
+      found.id,
+      { type: 'completeTask', taskId, variables },
+      actor,
+      undefined,
+      found as unknown as CaseRow,
+    );
   }
 
   /** The API's view of a case whose row values are known: only its steps are read. */
   private async viewOf(c: CaseHeader): Promise<CaseView> {
-    const steps = await this.db.selectFrom('steps').selectAll().where('case_id', '=', c.id).orderBy('entered_at').orderBy('seq').execute();
+    const steps = await this.db
+      .selectFrom('steps')
+      .selectAll()
+      .where('case_id', '=', c.id)
+      .orderBy('entered_at')
+      .orderBy('seq')
+      .execute();
     const perDay = this.calendar.msPerWorkingDay;
     const snapshot = c.snapshot as CaseSnapshot;
     return {

@@ -19,7 +19,12 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 const compiled = new Map<string, ValidateFunction>();
 
 /** Validates `variables` against `schema` (cached under `cacheKey`); throws FormInvalid naming each field. */
-export function checkForm(cacheKey: string, schema: unknown, variables: Record<string, unknown>, formName: string): void {
+export function checkForm(
+  cacheKey: string,
+  schema: unknown,
+  variables: Record<string, unknown>,
+  formName: string,
+): void {
   if (!schema || typeof schema !== 'object') return;
   let validate = compiled.get(cacheKey);
   if (!validate) {
@@ -28,7 +33,8 @@ export function checkForm(cacheKey: string, schema: unknown, variables: Record<s
   }
   if (validate(variables)) return;
   const errors = (validate.errors ?? []).map((e) => {
-    const missing = e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : '';
+    const missing =
+      e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : '';
     const path = `${e.instancePath}${missing}`.replace(/^\//, '').replace(/\//g, '.');
     return { field: `variables.${path || '(root)'}`.replace(/\.$/, ''), message: e.message ?? 'is invalid' };
   });

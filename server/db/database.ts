@@ -1,5 +1,15 @@
 /** Opens the database: PostgreSQL when DATABASE_URL is set, else the embedded PGlite in REFLOW_DATA_DIR; migrates it. */
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -77,7 +87,10 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+  if (error || failed)
+    throw new Error(
+      `database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`,
+    );
 }
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenedDatabase> {
@@ -99,7 +112,10 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Opene
     const { PGlite } = await import('@electric-sql/pglite');
     const pgDir = join(dir, 'pg');
     const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
-    const pglite = await PGlite.create({ dataDir: pgDir, ...(fresh && options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+    const pglite = await PGlite.create({
+      dataDir: pgDir,
+      ...(fresh && options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    });
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
     await migrateToLatest(db as Kysely<unknown>);
     return {

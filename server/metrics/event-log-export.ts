@@ -4,8 +4,17 @@
  * however many cases there are. Each step gives a `start` event when it was entered and a `complete` event
  * when it completed (`ate_abort` when it was cancelled or failed); events of a trace are in time order.
  */
+
+import {
+  csvHeader,
+  csvRows,
+  type LogEvent,
+  type LogTrace,
+  xesFooter,
+  xesHeader,
+  xesTrace,
+} from '../../engine/metrics/event-log-format.js';
 import type { Db } from '../db/database.js';
-import { csvHeader, csvRows, type LogEvent, type LogTrace, xesFooter, xesHeader, xesTrace } from '../../engine/metrics/event-log-format.js';
 
 export interface ExportOptions {
   /** `completed` (default): the completed cases, the population of the dynamic metrics; `all`: every case. */

@@ -138,7 +138,18 @@ function ratingLoopSection(input: ReportInput): string {
   const l = labels(lang);
   const heads = zh
     ? ['部门', '版本', '评价数', '满意度', '差评', '已整改', '按期整改', '已回访', '申诉成立', '默认评价']
-    : ['Department', 'Version', 'Ratings', 'Satisfaction', 'Bad', 'Rectified', 'On time', 'Called back', 'Appeals upheld', 'Defaulted'];
+    : [
+        'Department',
+        'Version',
+        'Ratings',
+        'Satisfaction',
+        'Bad',
+        'Rectified',
+        'On time',
+        'Called back',
+        'Appeals upheld',
+        'Defaulted',
+      ];
   const rows = (['before', 'after'] as const).flatMap((side) => {
     const d = c[side].dynamic;
     const version = side === 'before' ? tag(lang, l.before, c.from) : tag(lang, l.after, c.to);

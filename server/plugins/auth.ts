@@ -22,18 +22,31 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { principals:
     if (!roles) return;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match) throw new Problem(401, 'unauthenticated', 'Authentication required', 'send Authorization: Bearer <token> (tokens are in REFLOW_TOKENS_FILE)');
+    if (!match)
+      throw new Problem(
+        401,
+        'unauthenticated',
+        'Authentication required',
+        'send Authorization: Bearer <token> (tokens are in REFLOW_TOKENS_FILE)',
+      );
     const principal = byToken.get(match[1].trim());
-    if (!principal) throw new Problem(401, 'unauthenticated', 'Authentication required', 'the bearer token is not known');
+    if (!principal)
+      throw new Problem(401, 'unauthenticated', 'Authentication required', 'the bearer token is not known');
     request.principal = principal;
     if (roles !== 'any' && principal.role !== 'admin' && !roles.includes(principal.role)) {
-      throw new Problem(403, 'forbidden', 'Forbidden', `role '${principal.role}' may not ${request.method} ${request.routeOptions.url}; allowed: ${['admin', ...roles].join(', ')}`);
+      throw new Problem(
+        403,
+        'forbidden',
+        'Forbidden',
+        `role '${principal.role}' may not ${request.method} ${request.routeOptions.url}; allowed: ${['admin', ...roles].join(', ')}`,
+      );
     }
   });
 });
 
 /** The principal of an authenticated route. */
 export const principalOf = (request: FastifyRequest): Principal => {
-  if (!request.principal) throw new Problem(401, 'unauthenticated', 'Authentication required', 'no principal');
+  if (!request.principal)
+    throw new Problem(401, 'unauthenticated', 'Authentication required', 'no principal');
   return request.principal;
 };

@@ -7,9 +7,13 @@ import { FormInvalid } from '../cases/forms.js';
 import { Problem, problemType } from '../problems.js';
 import { DeploymentRefused } from '../store/definition-store.js';
 
-function fieldOf(error: { instancePath?: string; params?: Record<string, unknown> }, context: string | undefined): string {
+function fieldOf(
+  error: { instancePath?: string; params?: Record<string, unknown> },
+  context: string | undefined,
+): string {
   const missing = typeof error.params?.missingProperty === 'string' ? `/${error.params.missingProperty}` : '';
-  const extra = typeof error.params?.additionalProperty === 'string' ? `/${error.params.additionalProperty}` : '';
+  const extra =
+    typeof error.params?.additionalProperty === 'string' ? `/${error.params.additionalProperty}` : '';
   const path = `${error.instancePath ?? ''}${missing}${extra}`.replace(/^\//, '').replace(/\//g, '.');
   return [context, path].filter(Boolean).join('.') || (context ?? '(body)');
 }
@@ -17,31 +21,77 @@ function fieldOf(error: { instancePath?: string; params?: Record<string, unknown
 /** PostgreSQL refusing a value the request carried (out of range, malformed, not storable, too deeply nested). */
 const INPUT_SQLSTATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05', '54001']);
 /** The database is restarting, shutting down or unreachable: the request may be retried. */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
-const UNAVAILABLE_MESSAGE = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)/i;
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)/i;
 
 function databaseProblem(error: Error): Problem | null {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && INPUT_SQLSTATES.has(code)) {
-    return new Problem(400, 'invalid-value', 'The request holds a value the database cannot take', `${error.message}: check the values sent`);
+    return new Problem(
+      400,
+      'invalid-value',
+      'The request holds a value the database cannot take',
+      `${error.message}: check the values sent`,
+    );
   }
-  if ((typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_CODES.has(code))) || UNAVAILABLE_MESSAGE.test(error.message)) {
-    return new Problem(503, 'database-unavailable', 'The database is not available', 'the database does not answer right now (restarting or unreachable); nothing was changed unless a later read shows it: retry shortly');
+  if (
+    (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_CODES.has(code))) ||
+    UNAVAILABLE_MESSAGE.test(error.message)
+  ) {
+    return new Problem(
+      503,
+      'database-unavailable',
+      'The database is not available',
+      'the database does not answer right now (restarting or unreachable); nothing was changed unless a later read shows it: retry shortly',
+    );
   }
   return null;
 }
 
 /** Errors fastify raises before routing (a URL that is not valid percent-encoded UTF-8): problem+json like the rest. */
-export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  reply.code(status).type('application/problem+json').send({ type: problemType('invalid-url'), title: 'The URL is not valid', status, detail: error.message });
+export function frameworkErrorHandler(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: problemType('invalid-url'), title: 'The URL is not valid', status, detail: error.message });
 }
 
 function toProblem(error: FastifyError | Error): Problem {
   if (error instanceof Problem) return error;
-  if (error instanceof FormInvalid) return new Problem(400, 'invalid-form', 'The form is not filled in correctly', error.message, error.errors);
-  if (error instanceof BadRequest) return new Problem(400, 'bad-request', 'Bad request', error.message, error.errors);
+  if (error instanceof FormInvalid)
+    return new Problem(
+      400,
+      'invalid-form',
+      'The form is not filled in correctly',
+      error.message,
+      error.errors,
+    );
+  if (error instanceof BadRequest)
+    return new Problem(400, 'bad-request', 'Bad request', error.message, error.errors);
   if (error instanceof NotFound) return new Problem(404, 'not-found', 'Not found', error.message);
   if (error instanceof DeploymentRefused) {
     const errors = error.findings.filter((f) => f.severity === 'error');
@@ -50,10 +100,17 @@ function toProblem(error: FastifyError | Error): Problem {
       'definition-not-executable',
       'The BPMN definition cannot be deployed',
       errors.map((f) => `${f.elementId ?? '(document)'}: ${f.message}`).join('\n'),
-      errors.map((f) => ({ elementId: f.elementId, type: f.type, message: f.message, ...(f.line ? { line: f.line } : {}), ...(f.column ? { column: f.column } : {}) })),
+      errors.map((f) => ({
+        elementId: f.elementId,
+        type: f.type,
+        message: f.message,
+        ...(f.line ? { line: f.line } : {}),
+        ...(f.column ? { column: f.column } : {}),
+      })),
     );
   }
-  if (error instanceof CommandRejected) return new Problem(409, `case-${error.code}`, 'The case cannot take this command now', error.message);
+  if (error instanceof CommandRejected)
+    return new Problem(409, `case-${error.code}`, 'The case cannot take this command now', error.message);
   const fromDatabase = databaseProblem(error);
   if (fromDatabase) return fromDatabase;
   const fastifyError = error as FastifyError;
@@ -62,20 +119,40 @@ function toProblem(error: FastifyError | Error): Problem {
       field: fieldOf(v as never, fastifyError.validationContext),
       message: `${fieldOf(v as never, fastifyError.validationContext)} ${v.message ?? 'is invalid'}`,
     }));
-    return new Problem(400, 'invalid-request', 'The request is not valid', errors.map((e) => e.message).join('; '), errors);
+    return new Problem(
+      400,
+      'invalid-request',
+      'The request is not valid',
+      errors.map((e) => e.message).join('; '),
+      errors,
+    );
   }
   const status = fastifyError.statusCode ?? 500;
-  if (status === 413) return new Problem(413, 'too-large', 'The request body is too large', fastifyError.message);
-  if (status === 415) return new Problem(415, 'unsupported-media-type', 'Unsupported media type', fastifyError.message);
-  if (status >= 400 && status < 500) return new Problem(status, fastifyError.code?.toLowerCase() ?? 'bad-request', 'Bad request', fastifyError.message);
-  return new Problem(500, 'internal', 'Internal error', 'the server failed to handle the request; it is logged');
+  if (status === 413)
+    return new Problem(413, 'too-large', 'The request body is too large', fastifyError.message);
+  if (status === 415)
+    return new Problem(415, 'unsupported-media-type', 'Unsupported media type', fastifyError.message);
+  if (status >= 400 && status < 500)
+    return new Problem(
+      status,
+      fastifyError.code?.toLowerCase() ?? 'bad-request',
+      'Bad request',
+      fastifyError.message,
+    );
+  return new Problem(
+    500,
+    'internal',
+    'Internal error',
+    'the server failed to handle the request; it is logged',
+  );
 }
 
 export const problemsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
     if (problem.status >= 500 && problem.status !== 503) request.log.error({ err: error }, 'request failed');
-    else if (problem.status === 503 || problem.code === 'invalid-value') request.log.warn({ err: error }, problem.title);
+    else if (problem.status === 503 || problem.code === 'invalid-value')
+      request.log.warn({ err: error }, problem.title);
     if (problem.status === 503) reply.header('retry-after', '1');
     reply
       .status(problem.status)
@@ -89,11 +166,14 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
       });
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).type('application/problem+json').send({
-      type: problemType('not-found'),
-      title: 'Not found',
-      status: 404,
-      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
-    });
+    reply
+      .status(404)
+      .type('application/problem+json')
+      .send({
+        type: problemType('not-found'),
+        title: 'Not found',
+        status: 404,
+        detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+      });
   });
 });

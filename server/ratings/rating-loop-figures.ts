@@ -71,7 +71,18 @@ export async function ratingLoopFigures(
      GROUP BY ROLLUP (department)
      ORDER BY grouping DESC, department`.execute(db);
   const total = rows.rows.find((r) => Number(r.grouping) === 1);
-  const empty: Row = { department: null, ratings: 0, good: 0, bad: 0, defaulted: 0, rectified: 0, on_time: 0, called_back: 0, upheld: 0, open: 0 };
+  const empty: Row = {
+    department: null,
+    ratings: 0,
+    good: 0,
+    bad: 0,
+    defaulted: 0,
+    rectified: 0,
+    on_time: 0,
+    called_back: 0,
+    upheld: 0,
+    open: 0,
+  };
   return {
     total: toFigures(total ?? empty),
     departments: rows.rows.filter((r) => Number(r.grouping) === 0).map(toFigures),

@@ -97,7 +97,11 @@ export class RatingService {
   }
 
   /** The department answerable for a rating: the rated step's, else the last department that did a step of the case. */
-  private async ratedDepartment(caseId: string, status: string, elementId: string | undefined): Promise<string | null> {
+  private async ratedDepartment(
+    caseId: string,
+    status: string,
+    elementId: string | undefined,
+  ): Promise<string | null> {
     if (elementId) {
       const steps = await this.db
         .selectFrom('steps')
@@ -107,10 +111,18 @@ export class RatingService {
         .orderBy('entered_at', 'desc')
         .execute();
       if (steps.length === 0) {
-        throw new BadRequest(`case '${caseId}' has no step '${elementId}'`, [{ field: 'elementId', message: `'${elementId}' is not a step of this case` }]);
+        throw new BadRequest(`case '${caseId}' has no step '${elementId}'`, [
+          { field: 'elementId', message: `'${elementId}' is not a step of this case` },
+        ]);
       }
       const done = steps.find((s) => s.status === 'completed');
-      if (!done) throw new Problem(409, 'step-not-done', 'The step is not done yet', `step '${elementId}' of case '${caseId}' is not completed: rate it once it is done`);
+      if (!done)
+        throw new Problem(
+          409,
+          'step-not-done',
+          'The step is not done yet',
+          `step '${elementId}' of case '${caseId}' is not completed: rate it once it is done`,
+        );
       return done.department;
     }
     if (status !== 'completed') {
@@ -135,7 +147,11 @@ export class RatingService {
   }
 
   async rate(caseId: string, input: RatingInput, actor: string | null): Promise<RatingView> {
-    const rated = await this.db.selectFrom('cases').select(['id', 'status', 'process_key']).where('id', '=', caseId).executeTakeFirst();
+    const rated = await this.db
+      .selectFrom('cases')
+      .select(['id', 'status', 'process_key'])
+      .where('id', '=', caseId)
+      .executeTakeFirst();
     if (!rated) throw new NotFound(`case '${caseId}' does not exist`);
     const department = await this.ratedDepartment(caseId, rated.status, input.elementId);
     const bad = input.level <= 2;
@@ -152,9 +168,18 @@ export class RatingService {
       deadline_days: bad ? this.deadlineDays : null,
       rectification_case_id: null,
     };
-    const inserted = await this.db.insertInto('ratings').values(row).onConflict((oc) => oc.columns(['case_id', 'channel']).doNothing()).executeTakeFirst();
+    const inserted = await this.db
+      .insertInto('ratings')
+      .values(row)
+      .onConflict((oc) => oc.columns(['case_id', 'channel']).doNothing())
+      .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
-      throw new Problem(409, 'already-rated', 'Already rated', `case '${caseId}' is already rated on channel '${row.channel}': one rating per case and channel`);
+      throw new Problem(
+        409,
+        'already-rated',
+        'Already rated',
+        `case '${caseId}' is already rated on channel '${row.channel}': one rating per case and channel`,
+      );
     }
     if (!bad) return ratingView(row);
     try {
@@ -175,7 +200,11 @@ export class RatingService {
         `rating:${row.id}`,
       );
       row.rectification_case_id = view.id;
-      await this.db.updateTable('ratings').set({ rectification_case_id: view.id }).where('id', '=', row.id).execute();
+      await this.db
+        .updateTable('ratings')
+        .set({ rectification_case_id: view.id })
+        .where('id', '=', row.id)
+        .execute();
       return ratingView(row);
     } catch (error) {
       // a bad rating without its rectification would be lost from the loop: take the rating back
@@ -193,7 +222,12 @@ export class RatingService {
   }
 
   async list(caseId: string): Promise<RatingView[]> {
-    const rows = await this.db.selectFrom('ratings').selectAll().where('case_id', '=', caseId).orderBy('rated_at').execute();
+    const rows = await this.db
+      .selectFrom('ratings')
+      .selectAll()
+      .where('case_id', '=', caseId)
+      .orderBy('rated_at')
+      .execute();
     return rows.map(ratingView);
   }
 

@@ -1,16 +1,24 @@
 /** Cases: start (intake), read, list, messages, cancel (admin), audit events. */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import type { Principal } from '../auth/tokens.js';
 import { principalOf } from '../plugins/auth.js';
 import { Problem } from '../problems.js';
-import type { Principal } from '../auth/tokens.js';
 import { caseSchema, caseSummarySchema, problemResponses, variablesSchema } from './schemas.js';
 
-const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } as const;
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+  required: ['id'],
+} as const;
 const channelSchema = { type: 'string', enum: ['online', 'window', 'app', 'sms', 'phone', 'mail'] } as const;
 
 /** A department may read a case only when one of its steps is the department's. */
-export async function assertCaseVisible(app: FastifyInstance, principal: Principal, caseId: string): Promise<void> {
+export async function assertCaseVisible(
+  app: FastifyInstance,
+  principal: Principal,
+  caseId: string,
+): Promise<void> {
   if (principal.role !== 'department') return;
   const own = await app.reflow.db
     .selectFrom('tasks')
@@ -20,9 +28,18 @@ export async function assertCaseVisible(app: FastifyInstance, principal: Princip
     .limit(1)
     .executeTakeFirst();
   if (!own) {
-    const exists = await app.reflow.db.selectFrom('cases').select('id').where('id', '=', caseId).executeTakeFirst();
+    const exists = await app.reflow.db
+      .selectFrom('cases')
+      .select('id')
+      .where('id', '=', caseId)
+      .executeTakeFirst();
     if (!exists) throw new Problem(404, 'not-found', 'Not found', `case '${caseId}' does not exist`);
-    throw new Problem(403, 'forbidden', 'Forbidden', `case '${caseId}' has no task of department '${principal.department}'`);
+    throw new Problem(
+      403,
+      'forbidden',
+      'Forbidden',
+      `case '${caseId}' has no task of department '${principal.department}'`,
+    );
   }
 }
 
@@ -36,7 +53,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['cases'],
         summary: '受理：发起办件 / start a case',
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } } },
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
+        },
         body: {
           type: 'object',
           additionalProperties: false,
@@ -46,7 +66,12 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
             version: { type: 'integer', minimum: 1 },
             businessKey: { type: 'string', minLength: 1, maxLength: 200 },
             variables: variablesSchema,
-            materials: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 500, uniqueItems: true },
+            materials: {
+              type: 'array',
+              items: { type: 'string', minLength: 1, maxLength: 200 },
+              maxItems: 500,
+              uniqueItems: true,
+            },
             channel: channelSchema,
           },
         },
@@ -56,7 +81,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const key = request.headers['idempotency-key'] as string | undefined;
       const principal = principalOf(request);
-      const { view, created } = await service.start(request.body as never, principal.name, key ? `${principal.token.slice(0, 8)}:${key}` : undefined);
+      const { view, created } = await service.start(
+        request.body as never,
+        principal.name,
+        key ? `${principal.token.slice(0, 8)}:${key}` : undefined,
+      );
       reply.status(created ? 201 : 200);
       return view;
     },
@@ -66,7 +95,12 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     '/api/cases/:id',
     {
       config: { roles: ['intake', 'auditor', 'department'] },
-      schema: { tags: ['cases'], summary: '办件详情与时间线 / a case with its timeline', params: idParams, response: { 200: caseSchema, ...problemResponses } },
+      schema: {
+        tags: ['cases'],
+        summary: '办件详情与时间线 / a case with its timeline',
+        params: idParams,
+        response: { 200: caseSchema, ...problemResponses },
+      },
     },
     async (request) => {
       const { id } = request.params as { id: string };
@@ -74,7 +108,6 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       return service.view(id);
     },
   );
-
 
   app.get(
     '/api/cases',
@@ -96,24 +129,65 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           },
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: caseSummarySchema }, next: { type: ['string', 'null'] } } },
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: caseSummarySchema },
+              next: { type: ['string', 'null'] },
+            },
+          },
           ...problemResponses,
         },
       },
     },
     async (request) => {
-      const q = request.query as { process?: string; version?: number; status?: string; businessKey?: string; limit: number; after?: string };
-      let query = db.selectFrom('cases').select(['id', 'process_key', 'version', 'business_key', 'status', 'channel', 'started_at', 'ended_at', 'trips', 'working_ms']);
+      const q = request.query as {
+        process?: string;
+        version?: number;
+        status?: string;
+        businessKey?: string;
+        limit: number;
+        after?: string;
+      };
+      let query = db
+        .selectFrom('cases')
+        .select([
+          'id',
+          'process_key',
+          'version',
+          'business_key',
+          'status',
+          'channel',
+          'started_at',
+          'ended_at',
+          'trips',
+          'working_ms',
+        ]);
       if (q.process) query = query.where('process_key', '=', q.process);
       if (q.version) query = query.where('version', '=', q.version);
       if (q.status) query = query.where('status', '=', q.status);
       if (q.businessKey) query = query.where('business_key', '=', q.businessKey);
       if (q.after) {
-        const anchor = await db.selectFrom('cases').select(['started_at', 'id']).where('id', '=', q.after).executeTakeFirst();
-        if (!anchor) throw new Problem(400, 'invalid-request', 'The request is not valid', `after: no case '${q.after}' to continue from`, [{ field: 'querystring.after', message: 'unknown cursor' }]);
+        const anchor = await db
+          .selectFrom('cases')
+          .select(['started_at', 'id'])
+          .where('id', '=', q.after)
+          .executeTakeFirst();
+        if (!anchor)
+          throw new Problem(
+            400,
+            'invalid-request',
+            'The request is not valid',
+            `after: no case '${q.after}' to continue from`,
+            [{ field: 'querystring.after', message: 'unknown cursor' }],
+          );
         query = query.where(sql<boolean>`(started_at, id) < (${anchor.started_at}, ${anchor.id})`);
       }
-      const rows = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+      const rows = await query
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       const page = rows.slice(0, q.limit);
       const perDay = service.calendar.msPerWorkingDay;
       return {
@@ -146,7 +220,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           type: 'object',
           additionalProperties: false,
           required: ['name'],
-          properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, variables: variablesSchema, channel: channelSchema },
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            variables: variablesSchema,
+            channel: channelSchema,
+          },
         },
         response: { 200: caseSchema, ...problemResponses },
       },
@@ -156,7 +234,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       const principal = principalOf(request);
       await assertCaseVisible(app, principal, id);
       const body = request.body as { name: string; variables?: Record<string, unknown>; channel?: string };
-      return service.command(id, { type: 'deliverMessage', name: body.name, variables: body.variables, channel: body.channel }, principal.name);
+      return service.command(
+        id,
+        { type: 'deliverMessage', name: body.name, variables: body.variables, channel: body.channel },
+        principal.name,
+      );
     },
   );
 
@@ -168,7 +250,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         tags: ['cases'],
         summary: '撤销办件 / cancel a case (admin)',
         params: idParams,
-        body: { type: ['object', 'null'], additionalProperties: false, properties: { reason: { type: 'string', maxLength: 1000 } } },
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { reason: { type: 'string', maxLength: 1000 } },
+        },
         response: { 200: caseSchema, ...problemResponses },
       },
     },
@@ -209,12 +295,25 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      const rows = await db.selectFrom('audit_events').selectAll().where('case_id', '=', id).orderBy('seq').execute();
+      const rows = await db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('case_id', '=', id)
+        .orderBy('seq')
+        .execute();
       if (rows.length === 0) {
         const exists = await db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
         if (!exists) throw new Problem(404, 'not-found', 'Not found', `case '${id}' does not exist`);
       }
-      return rows.map((r) => ({ seq: r.seq, type: r.type, at: r.at.toISOString(), actor: r.actor, payload: r.payload, prevHash: r.prev_hash, hash: r.hash }));
+      return rows.map((r) => ({
+        seq: r.seq,
+        type: r.type,
+        at: r.at.toISOString(),
+        actor: r.actor,
+        payload: r.payload,
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      }));
     },
   );
 }

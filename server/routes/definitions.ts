@@ -37,13 +37,26 @@ function prologHasDoctype(xml: string): boolean {
 /** XML that declares a DOCTYPE or entities is refused outright: no entity expansion, no external fetches. */
 function refuseDoctype(xml: string): void {
   if (prologHasDoctype(xml) || /<!DOCTYPE/i.test(xml.slice(0, 64 * 1024)) || /<!ENTITY/i.test(xml)) {
-    throw new Problem(400, 'doctype-refused', 'DOCTYPE and entities are not accepted', 'the BPMN document declares a DOCTYPE or entities: remove the <!DOCTYPE …> declaration (BPMN needs none)');
+    throw new Problem(
+      400,
+      'doctype-refused',
+      'DOCTYPE and entities are not accepted',
+      'the BPMN document declares a DOCTYPE or entities: remove the <!DOCTYPE …> declaration (BPMN needs none)',
+    );
   }
 }
 
-export async function definitionRoutes(app: FastifyInstance, options: { maxBpmnBytes: number }): Promise<void> {
-  const parseXml = (_req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) => done(null, body);
-  app.addContentTypeParser(['application/xml', 'text/xml', 'application/bpmn+xml'], { parseAs: 'string', bodyLimit: options.maxBpmnBytes }, parseXml);
+export async function definitionRoutes(
+  app: FastifyInstance,
+  options: { maxBpmnBytes: number },
+): Promise<void> {
+  const parseXml = (_req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) =>
+    done(null, body);
+  app.addContentTypeParser(
+    ['application/xml', 'text/xml', 'application/bpmn+xml'],
+    { parseAs: 'string', bodyLimit: options.maxBpmnBytes },
+    parseXml,
+  );
 
   app.post(
     '/api/definitions',
@@ -52,13 +65,19 @@ export async function definitionRoutes(app: FastifyInstance, options: { maxBpmnB
       config: { roles: ['designer'] },
       preValidation: async (request) => {
         if (!/xml/i.test(request.headers['content-type'] ?? '')) {
-          throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send the BPMN document as XML with Content-Type: application/xml');
+          throw new Problem(
+            415,
+            'unsupported-media-type',
+            'Unsupported media type',
+            'send the BPMN document as XML with Content-Type: application/xml',
+          );
         }
       },
       schema: {
         tags: ['definitions'],
         summary: '部署流程定义 / deploy a BPMN definition',
-        description: 'Body: BPMN 2.0 XML (Content-Type: application/xml). 201 for a new version, 200 when identical content is already deployed, 422 with every finding when the definition cannot run.',
+        description:
+          'Body: BPMN 2.0 XML (Content-Type: application/xml). 201 for a new version, 200 when identical content is already deployed, 422 with every finding when the definition cannot run.',
         body: { type: 'string', minLength: 1 },
         response: { 200: deployedSchema, 201: deployedSchema, ...problemResponses },
       },
@@ -89,7 +108,15 @@ export async function definitionRoutes(app: FastifyInstance, options: { maxBpmnB
                 name: { type: ['string', 'null'] },
                 versions: {
                   type: 'array',
-                  items: { type: 'object', properties: { version: { type: 'integer' }, id: { type: 'string' }, deployedAt: { type: 'string' }, name: { type: ['string', 'null'] } } },
+                  items: {
+                    type: 'object',
+                    properties: {
+                      version: { type: 'integer' },
+                      id: { type: 'string' },
+                      deployedAt: { type: 'string' },
+                      name: { type: ['string', 'null'] },
+                    },
+                  },
                 },
               },
             },
@@ -109,7 +136,12 @@ export async function definitionRoutes(app: FastifyInstance, options: { maxBpmnB
       for (const row of rows) {
         const entry = byKey.get(row.key) ?? { key: row.key, name: row.name, versions: [] };
         entry.name = row.name; // the newest version's name
-        entry.versions.push({ version: row.version, id: row.id, deployedAt: row.deployed_at.toISOString(), name: row.name });
+        entry.versions.push({
+          version: row.version,
+          id: row.id,
+          deployedAt: row.deployed_at.toISOString(),
+          name: row.name,
+        });
         byKey.set(row.key, entry);
       }
       return [...byKey.values()];
@@ -143,8 +175,14 @@ export async function definitionRoutes(app: FastifyInstance, options: { maxBpmnB
     },
     async (request) => {
       const { key, version } = request.params as { key: string; version: number };
-      const row = await app.reflow.db.selectFrom('definition_versions').selectAll().where('key', '=', key).where('version', '=', version).executeTakeFirst();
-      if (!row) throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${version}`);
+      const row = await app.reflow.db
+        .selectFrom('definition_versions')
+        .selectAll()
+        .where('key', '=', key)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      if (!row)
+        throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${version}`);
       return {
         id: row.id,
         key: row.key,

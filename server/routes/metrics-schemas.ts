@@ -66,7 +66,10 @@ export const dynamicSchema = {
     rectifiedOnTime: { type: 'integer' },
     calledBack: { type: 'integer' },
     appealsUpheld: { type: 'integer' },
-    defaultedRatings: { type: 'integer', description: 'ratings given by default (no rating within N days): never in satisfaction' },
+    defaultedRatings: {
+      type: 'integer',
+      description: 'ratings given by default (no rating within N days): never in satisfaction',
+    },
     ratingsByDepartment: {
       type: 'array',
       items: {

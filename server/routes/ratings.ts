@@ -46,7 +46,11 @@ const figuresSchema = {
   },
 } as const;
 
-const caseParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] } as const;
+const caseParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+  required: ['id'],
+} as const;
 
 export async function ratingRoutes(app: FastifyInstance): Promise<void> {
   app.post(
@@ -55,7 +59,8 @@ export async function ratingRoutes(app: FastifyInstance): Promise<void> {
       config: { roles: ['intake'] },
       schema: {
         tags: ['ratings'],
-        summary: '好差评：评价办件 / rate a case (5 非常满意 … 1 非常不满意; 1–2 start the rectification loop)',
+        summary:
+          '好差评：评价办件 / rate a case (5 非常满意 … 1 非常不满意; 1–2 start the rectification loop)',
         params: caseParams,
         body: {
           type: 'object',
@@ -83,11 +88,20 @@ export async function ratingRoutes(app: FastifyInstance): Promise<void> {
     '/api/cases/:id/ratings',
     {
       config: { roles: ['intake', 'auditor'] },
-      schema: { tags: ['ratings'], summary: '办件的评价 / the ratings of a case', params: caseParams, response: { 200: { type: 'array', items: ratingSchema }, ...problemResponses } },
+      schema: {
+        tags: ['ratings'],
+        summary: '办件的评价 / the ratings of a case',
+        params: caseParams,
+        response: { 200: { type: 'array', items: ratingSchema }, ...problemResponses },
+      },
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      const exists = await app.reflow.db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
+      const exists = await app.reflow.db
+        .selectFrom('cases')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (!exists) throw new NotFound(`case '${id}' does not exist`);
       return app.ratings.list(id);
     },
@@ -105,7 +119,13 @@ export async function ratingRoutes(app: FastifyInstance): Promise<void> {
           properties: { key: { type: 'string', maxLength: 200 }, version: { type: 'integer', minimum: 1 } },
           required: ['key', 'version'],
         },
-        response: { 200: { type: 'object', properties: { total: figuresSchema, departments: { type: 'array', items: figuresSchema } } }, ...problemResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { total: figuresSchema, departments: { type: 'array', items: figuresSchema } },
+          },
+          ...problemResponses,
+        },
       },
     },
     async (request) => {

@@ -66,7 +66,14 @@ export const caseSchema = {
 } as const;
 
 /** A case in a list: the case without variables, incidents and timeline. */
-const { variables: _v, materials: _m, firstTime: _f, incidents: _i, timeline: _t, ...summaryProperties } = caseSchema.properties;
+const {
+  variables: _v,
+  materials: _m,
+  firstTime: _f,
+  incidents: _i,
+  timeline: _t,
+  ...summaryProperties
+} = caseSchema.properties;
 export const caseSummarySchema = { type: 'object', properties: summaryProperties } as const;
 
 export const taskSchema = {

@@ -33,7 +33,12 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       let department = q.department;
       if (principal.role === 'department') {
         if (department && department !== principal.department) {
-          throw new Problem(403, 'forbidden', 'Forbidden', `department '${principal.department}' may not list the tasks of '${department}'`);
+          throw new Problem(
+            403,
+            'forbidden',
+            'Forbidden',
+            `department '${principal.department}' may not list the tasks of '${department}'`,
+          );
         }
         department = principal.department;
       }
@@ -65,8 +70,16 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['tasks'],
         summary: '办结待办 / complete a task',
-        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 100 } }, required: ['id'] },
-        body: { type: ['object', 'null'], additionalProperties: false, properties: { variables: variablesSchema } },
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+          required: ['id'],
+        },
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { variables: variablesSchema },
+        },
         response: { 200: caseSchema, ...problemResponses },
       },
     },
@@ -76,7 +89,12 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       const body = (request.body ?? {}) as { variables?: Record<string, unknown> };
       return service.completeTask(id, body.variables ?? {}, principal.name, (task) => {
         if (principal.role === 'department' && task.department !== principal.department) {
-          throw new Problem(403, 'forbidden', 'Forbidden', `task '${id}' belongs to department '${task.department}', not '${principal.department}'`);
+          throw new Problem(
+            403,
+            'forbidden',
+            'Forbidden',
+            `task '${id}' belongs to department '${task.department}', not '${principal.department}'`,
+          );
         }
       });
     },

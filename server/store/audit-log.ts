@@ -22,6 +22,13 @@ export interface AuditEntry {
 }
 
 export function auditHash(prevHash: string, caseId: string, seq: number, entry: AuditEntry): string {
-  const body = canonicalJson({ caseId, seq, type: entry.type, at: entry.at.toISOString(), actor: entry.actor, payload: entry.payload });
+  const body = canonicalJson({
+    caseId,
+    seq,
+    type: entry.type,
+    at: entry.at.toISOString(),
+    actor: entry.actor,
+    payload: entry.payload,
+  });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }

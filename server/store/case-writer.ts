@@ -35,7 +35,8 @@ function stepRow(c: CaseIdentity, step: StepRecord, calendar: WorkingCalendar, s
     in_person: step.inPerson,
     correction: step.correction,
     pauses_clock: step.pausesClock,
-    working_ms: step.completedAt === null ? null : calendar.workingMsBetween(step.enteredAt, step.completedAt),
+    working_ms:
+      step.completedAt === null ? null : calendar.workingMsBetween(step.enteredAt, step.completedAt),
     variables_changed: step.variablesChanged,
     parent_step_id: step.parentStepId,
     seq,
@@ -71,7 +72,16 @@ export interface WritePlan {
   changedTasks: { id: string; status: string; completed_at: string }[];
   newTimers: { id: string; case_id: string; element_id: string; due_at: string }[];
   goneTimers: string[];
-  audit: { case_id: string; seq: number; type: string; at: string; actor: string | null; payload: unknown; prev_hash: string; hash: string }[];
+  audit: {
+    case_id: string;
+    seq: number;
+    type: string;
+    at: string;
+    actor: string | null;
+    payload: unknown;
+    prev_hash: string;
+    hash: string;
+  }[];
   /** The audit chain's head after this command. */
   auditSeq: number;
   auditHash: string;
@@ -81,7 +91,14 @@ export interface WritePlan {
 export function planWrites(
   c: CaseIdentity,
   events: CaseEvent[],
-  options: { calendar: WorkingCalendar; actor: string | null; now: number; stepSeqBase: number; auditSeq: number; auditHash: string },
+  options: {
+    calendar: WorkingCalendar;
+    actor: string | null;
+    now: number;
+    stepSeqBase: number;
+    auditSeq: number;
+    auditHash: string;
+  },
 ): WritePlan {
   const newSteps = new Map<string, ReturnType<typeof stepRow>>();
   const changedSteps = new Map<string, ReturnType<typeof stepRow>>();
@@ -109,14 +126,23 @@ export function planWrites(
         break;
       case 'taskCompleted':
       case 'taskCancelled': {
-        const change = { id: event.taskId, status: event.type === 'taskCompleted' ? 'completed' : 'cancelled', completed_at: iso(event.at)! };
+        const change = {
+          id: event.taskId,
+          status: event.type === 'taskCompleted' ? 'completed' : 'cancelled',
+          completed_at: iso(event.at)!,
+        };
         const fresh = newTasks.get(event.taskId);
         if (fresh) Object.assign(fresh, change);
         else changedTasks.set(event.taskId, change);
         break;
       }
       case 'timerScheduled':
-        newTimers.set(event.timer.id, { id: event.timer.id, case_id: c.id, element_id: event.timer.elementId, due_at: iso(event.timer.dueAt)! });
+        newTimers.set(event.timer.id, {
+          id: event.timer.id,
+          case_id: c.id,
+          element_id: event.timer.elementId,
+          due_at: iso(event.timer.dueAt)!,
+        });
         break;
       case 'timerCancelled':
       case 'timerFired':
@@ -130,9 +156,23 @@ export function planWrites(
   let prev = options.auditHash;
   const audit = events.map((event) => {
     auditSeq += 1;
-    const entry = { type: event.type, at: new Date(eventTime(event, options.now)), actor: options.actor, payload: event };
+    const entry = {
+      type: event.type,
+      at: new Date(eventTime(event, options.now)),
+      actor: options.actor,
+      payload: event,
+    };
     const hash = auditHash(prev, c.id, auditSeq, entry);
-    const row = { case_id: c.id, seq: auditSeq, type: entry.type, at: entry.at.toISOString(), actor: entry.actor, payload: event, prev_hash: prev, hash };
+    const row = {
+      case_id: c.id,
+      seq: auditSeq,
+      type: entry.type,
+      at: entry.at.toISOString(),
+      actor: entry.actor,
+      payload: event,
+      prev_hash: prev,
+      hash,
+    };
     prev = hash;
     return row;
   });
@@ -200,7 +240,13 @@ export interface CaseRowValues {
 }
 
 /** Writes a command's result if the case is still at `revision`; false when another command got there first. */
-export async function writeCommand(db: Db, caseId: string, revision: number, row: CaseRowValues, plan: WritePlan): Promise<boolean> {
+export async function writeCommand(
+  db: Db,
+  caseId: string,
+  revision: number,
+  row: CaseRowValues,
+  plan: WritePlan,
+): Promise<boolean> {
   const result = await sql<{ applied: number }>`
     WITH gate AS (
       UPDATE cases SET snapshot = ${json(row.snapshot)}, status = ${row.status}, revision = revision + 1, trips = ${row.trips},
@@ -209,7 +255,9 @@ export async function writeCommand(db: Db, caseId: string, revision: number, row
       WHERE id = ${caseId} AND revision = ${revision}
       RETURNING id),
     ${planCtes(plan)}
-    SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(db);
+    SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(
+    db,
+  );
   return Number(result.rows[0]?.applied ?? 0) === 1;
 }
 
@@ -225,7 +273,13 @@ export interface NewCase {
 }
 
 /** Inserts a started case with its rows; with an idempotency key already used, writes nothing and returns false. */
-export async function writeStart(db: Db, c: NewCase, row: CaseRowValues, plan: WritePlan, idempotencyKey?: string): Promise<boolean> {
+export async function writeStart(
+  db: Db,
+  c: NewCase,
+  row: CaseRowValues,
+  plan: WritePlan,
+  idempotencyKey?: string,
+): Promise<boolean> {
   const key = idempotencyKey
     ? sql`k AS (INSERT INTO idempotency_keys (key, case_id, created_at) VALUES (${idempotencyKey}, ${c.id}, ${iso(c.startedAt)}::timestamptz)
               ON CONFLICT (key) DO NOTHING RETURNING key),`
@@ -241,6 +295,8 @@ export async function writeStart(db: Db, c: NewCase, row: CaseRowValues, plan: W
       FROM k
       RETURNING id),
     ${planCtes(plan)}
-    SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(db);
+    SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(
+    db,
+  );
   return Number(result.rows[0]?.applied ?? 0) === 1;
 }

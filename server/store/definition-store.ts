@@ -1,7 +1,12 @@
 /** Deployed definitions: stored versions in the database, compiled ones cached in memory (they never change). */
-import { type CompiledDefinition, compileDefinition, type DefinitionSource } from '../../engine/runtime/definition.js';
-import type { Finding } from '../../engine/model/types.js';
+
 import { staticMetrics } from '../../engine/metrics/static-metrics.js';
+import type { Finding } from '../../engine/model/types.js';
+import {
+  type CompiledDefinition,
+  compileDefinition,
+  type DefinitionSource,
+} from '../../engine/runtime/definition.js';
 import type { Db } from '../db/database.js';
 
 export interface DeployResult {
@@ -16,7 +21,9 @@ export interface DeployResult {
 
 export class DeploymentRefused extends Error {
   constructor(readonly findings: Finding[]) {
-    super(`the definition cannot be deployed: ${findings.filter((f) => f.severity === 'error').length} error(s)`);
+    super(
+      `the definition cannot be deployed: ${findings.filter((f) => f.severity === 'error').length} error(s)`,
+    );
   }
 }
 
@@ -44,17 +51,30 @@ export class DefinitionStore implements DefinitionSource {
   async load(id: string): Promise<CompiledDefinition | undefined> {
     const cached = this.compiled.get(id);
     if (cached) return cached;
-    const row = await this.db.selectFrom('definition_versions').select(['id', 'xml', 'version']).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('definition_versions')
+      .select(['id', 'xml', 'version'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) return undefined;
     const result = await compileDefinition(row.xml, { id: row.id, version: row.version });
-    if (!result.ok) throw new Error(`stored definition ${id} no longer compiles: ${result.findings.map((f) => f.message).join('; ')}`);
+    if (!result.ok)
+      throw new Error(
+        `stored definition ${id} no longer compiles: ${result.findings.map((f) => f.message).join('; ')}`,
+      );
     this.remember(result.definition);
     return result.definition;
   }
 
   /** Loads the newest stored version of a key (another node may have deployed a newer one). */
   async loadLatest(key: string): Promise<CompiledDefinition | undefined> {
-    const row = await this.db.selectFrom('definition_versions').select('id').where('key', '=', key).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('definition_versions')
+      .select('id')
+      .where('key', '=', key)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? this.load(row.id) : undefined;
   }
 
@@ -81,9 +101,21 @@ export class DefinitionStore implements DefinitionSource {
         .where('hash', '=', result.hash)
         .executeTakeFirst();
       if (existing) {
-        return { created: false, id: existing.id, key, version: existing.version, name: existing.name, deployedAt: existing.deployed_at, warnings };
+        return {
+          created: false,
+          id: existing.id,
+          key,
+          version: existing.version,
+          name: existing.name,
+          deployedAt: existing.deployed_at,
+          warnings,
+        };
       }
-      const top = await this.db.selectFrom('definition_versions').select((eb) => eb.fn.max('version').as('v')).where('key', '=', key).executeTakeFirst();
+      const top = await this.db
+        .selectFrom('definition_versions')
+        .select((eb) => eb.fn.max('version').as('v'))
+        .where('key', '=', key)
+        .executeTakeFirst();
       const version = Number(top?.v ?? 0) + 1;
       const id = `${key}:${version}`;
       const callees = (k: string) => this.latestByKey.get(k)?.graph;

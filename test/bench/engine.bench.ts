@@ -1,12 +1,13 @@
 // Engine steps/s on the business-registration shape (accept → 4 parallel approvals → issue), in memory,
 // beside bpmn-engine in the same process and run. Target: ≥ 20× bpmn-engine, ≤ 50 µs CPU per step.
-import { readFileSync } from 'node:fs';
+
 import { EventEmitter } from 'node:events';
-import { BpmnModdle } from 'bpmn-moddle';
+import { readFileSync } from 'node:fs';
 import { Engine } from 'bpmn-engine';
+import { BpmnModdle } from 'bpmn-moddle';
 import { LocalEngine } from '../../engine/runtime/local-engine.js';
 
-const xml = readFileSync('test/bench/business-registration.bpmn', 'utf8') // run from the project root (npm run bench);
+const xml = readFileSync('test/bench/business-registration.bpmn', 'utf8'); // run from the project root (npm run bench);
 const STEPS_PER_CASE = 6; // accept, 4 approvals, issue
 
 async function reflow(cases: number): Promise<{ ms: number; cpuUs: number }> {
@@ -53,8 +54,12 @@ const ourStepsPerSec = (20_000 * STEPS_PER_CASE) / (ours.ms / 1000);
 const baseStepsPerSec = (baseCases * STEPS_PER_CASE) / (base.ms / 1000);
 const ratio = ourStepsPerSec / baseStepsPerSec;
 const cpuPerStep = ours.cpuUs / (20_000 * STEPS_PER_CASE);
-console.log(`Reflow: ${ourStepsPerSec.toFixed(0)} steps/s, ${((20_000 / ours.ms) * 1000).toFixed(0)} cases/s, ${cpuPerStep.toFixed(1)} µs CPU/step`);
-console.log(`bpmn-engine: ${baseStepsPerSec.toFixed(0)} steps/s, ${((baseCases / base.ms) * 1000).toFixed(0)} cases/s`);
+console.log(
+  `Reflow: ${ourStepsPerSec.toFixed(0)} steps/s, ${((20_000 / ours.ms) * 1000).toFixed(0)} cases/s, ${cpuPerStep.toFixed(1)} µs CPU/step`,
+);
+console.log(
+  `bpmn-engine: ${baseStepsPerSec.toFixed(0)} steps/s, ${((baseCases / base.ms) * 1000).toFixed(0)} cases/s`,
+);
 console.log(`ratio: ${ratio.toFixed(1)}× (target ≥ 20×), CPU/step ${cpuPerStep.toFixed(1)} µs (target ≤ 50)`);
 console.log(
   JSON.stringify({

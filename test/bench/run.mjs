@@ -19,11 +19,25 @@ const results = { measuredAt: new Date().toISOString(), node: process.version, b
 for (const file of files) {
   const name = file.replace(/\.bench\.ts$/, '');
   const outfile = join(out, `${name}.mjs`);
-  await build({ entryPoints: [join(here, file)], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'warning' });
+  await build({
+    entryPoints: [join(here, file)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
   console.log(`\n▶ ${name}`);
   let stdout = '';
   try {
-    stdout = execFileSync(process.execPath, ['--expose-gc', outfile], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: process.env, timeout: 30 * 60_000 });
+    stdout = execFileSync(process.execPath, ['--expose-gc', outfile], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+      timeout: 30 * 60_000,
+    });
   } catch (error) {
     stdout = error.stdout ?? '';
     results.benchmarks[name] = { error: String(error.message).split('\n')[0] };
@@ -47,11 +61,18 @@ writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n
 
 // the README table lists each benchmark's headline figures and its ratio to the baseline
 const rows = Object.entries(results.benchmarks).map(([name, r]) =>
-  r.error ? `| ${name} | error: ${r.error} | | |` : `| ${name} | ${r.figure ?? ''} | ${r.baseline ?? ''} | ${r.ratio ?? ''} |`,
+  r.error
+    ? `| ${name} | error: ${r.error} | | |`
+    : `| ${name} | ${r.figure ?? ''} | ${r.baseline ?? ''} | ${r.ratio ?? ''} |`,
 );
-const table = ['| benchmark | Reflow | baseline (same run) | ratio / target |', '|---|---|---|---|', ...rows].join('\n');
+const table = [
+  '| benchmark | Reflow | baseline (same run) | ratio / target |',
+  '|---|---|---|---|',
+  ...rows,
+].join('\n');
 const readmePath = join(root, 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
 const marked = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
-if (marked.test(readme)) writeFileSync(readmePath, readme.replace(marked, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`));
+if (marked.test(readme))
+  writeFileSync(readmePath, readme.replace(marked, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`));
 console.log(`\n${table}\n\nwritten: test/bench/results.json`);

@@ -28,7 +28,9 @@ async function scratch(name: string): Promise<string> {
 function pgbenchTps(url: string): number | null {
   try {
     execFileSync('pgbench', ['-i', '-q', '-s', '10', url], { stdio: 'ignore' });
-    const out = execFileSync('pgbench', ['-c', '16', '-j', '2', '-T', String(SECONDS), url], { encoding: 'utf8' });
+    const out = execFileSync('pgbench', ['-c', '16', '-j', '2', '-T', String(SECONDS), url], {
+      encoding: 'utf8',
+    });
     const match = /tps = ([\d.]+)/.exec(out);
     return match ? Number(match[1]) : null;
   } catch {
@@ -49,7 +51,12 @@ async function persistedSteps(url: string): Promise<{ stepsPerSec: number; comma
       const { view } = await service.start({ process: key }, 'bench');
       commands++;
       for (;;) {
-        const open = await database.db.selectFrom('tasks').select('id').where('case_id', '=', view.id).where('status', '=', 'open').execute();
+        const open = await database.db
+          .selectFrom('tasks')
+          .select('id')
+          .where('case_id', '=', view.id)
+          .where('status', '=', 'open')
+          .execute();
         if (open.length === 0) break;
         for (const task of open) {
           await service.completeTask(task.id, {}, 'bench');
@@ -72,15 +79,29 @@ async function httpLatency(url: string): Promise<{ p50: number; p99: number; cou
   const { key } = await definitions.deploy(xml, new Date());
   const service = new CaseService(database.db, definitions);
   const token = 'bench-admin-token';
-  const app = await buildApp({ db: database.db, service, definitions, principals: parseTokens(JSON.stringify([{ token, role: 'admin' }]), 'bench') });
+  const app = await buildApp({
+    db: database.db,
+    service,
+    definitions,
+    principals: parseTokens(JSON.stringify([{ token, role: 'admin' }]), 'bench'),
+  });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const cases = 600;
   const taskIds: string[] = [];
   for (let i = 0; i < cases; i++) {
     const { view } = await service.start({ process: key }, 'bench');
-    const [accept] = await database.db.selectFrom('tasks').select('id').where('case_id', '=', view.id).execute();
+    const [accept] = await database.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('case_id', '=', view.id)
+      .execute();
     await service.completeTask(accept.id, {}, 'bench');
-    const open = await database.db.selectFrom('tasks').select('id').where('case_id', '=', view.id).where('status', '=', 'open').execute();
+    const open = await database.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('case_id', '=', view.id)
+      .where('status', '=', 'open')
+      .execute();
     taskIds.push(...open.map((t) => t.id));
   }
   const latencies: number[] = [];
@@ -110,9 +131,13 @@ const tps = pgbenchTps(await scratch('reflow_bench_pgbench'));
 const persisted = await persistedSteps(await scratch('reflow_bench_steps'));
 const http = await httpLatency(await scratch('reflow_bench_http'));
 const ratio = tps ? persisted.stepsPerSec / tps : null;
-console.log(`persisted: ${persisted.stepsPerSec.toFixed(0)} steps/s (${persisted.commandsPerSec.toFixed(0)} commands/s) at 16 clients`);
+console.log(
+  `persisted: ${persisted.stepsPerSec.toFixed(0)} steps/s (${persisted.commandsPerSec.toFixed(0)} commands/s) at 16 clients`,
+);
 console.log(`pgbench TPC-B: ${tps?.toFixed(0) ?? 'not available'} tps at 16 clients`);
-console.log(`HTTP task completion at 32 clients: p50 ${http.p50.toFixed(1)} ms, p99 ${http.p99.toFixed(1)} ms over ${http.count} requests`);
+console.log(
+  `HTTP task completion at 32 clients: p50 ${http.p50.toFixed(1)} ms, p99 ${http.p99.toFixed(1)} ms over ${http.count} requests`,
+);
 console.log(
   JSON.stringify({
     figure: `${persisted.stepsPerSec.toFixed(0)} persisted steps/s; HTTP p50 ${http.p50.toFixed(1)} ms, p99 ${http.p99.toFixed(1)} ms`,

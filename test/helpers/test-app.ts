@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceHandler } from '../../engine/elements/context.js';
 import { buildApp } from '../../server/app.js';
-import { parseTokens, type Principal } from '../../server/auth/tokens.js';
+import { type Principal, parseTokens } from '../../server/auth/tokens.js';
 import { CaseService } from '../../server/cases/case-service.js';
 import type { OpenedDatabase } from '../../server/db/database.js';
 import { TimerScheduler } from '../../server/scheduler/timer-scheduler.js';
@@ -41,7 +41,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(database: OpenedDatabase, options: { handlers?: Record<string, ServiceHandler>; now?: number } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  database: OpenedDatabase,
+  options: { handlers?: Record<string, ServiceHandler>; now?: number } = {},
+): Promise<TestApp> {
   const clock = { now: options.now ?? Date.UTC(2026, 0, 5, 1, 0, 0) }; // Monday 2026-01-05 09:00 Beijing
   let seq = 0;
   const definitions = new DefinitionStore(database.db);

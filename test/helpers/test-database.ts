@@ -14,7 +14,10 @@ import type { Database } from '../../server/db/schema.js';
 const migrationsDir = new URL('../../migrations/', import.meta.url);
 const schemaHash = readdirSync(migrationsDir)
   .sort()
-  .reduce((hash, file) => hash.update(file).update(readFileSync(new URL(file, migrationsDir))), createHash('sha1').update(Object.keys(migrations).join(',')))
+  .reduce(
+    (hash, file) => hash.update(file).update(readFileSync(new URL(file, migrationsDir))),
+    createHash('sha1').update(Object.keys(migrations).join(',')),
+  )
   .digest('hex')
   .slice(0, 12);
 const templatePath = join(tmpdir(), `reflow-pglite-template-${schemaHash}.tar.gz`);
@@ -69,7 +72,9 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
 
 /** The databases every storage test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export function testDatabases(): { name: 'pglite' | 'postgres'; open: () => Promise<OpenedDatabase> }[] {
-  const list: { name: 'pglite' | 'postgres'; open: () => Promise<OpenedDatabase> }[] = [{ name: 'pglite', open: openPglite }];
+  const list: { name: 'pglite' | 'postgres'; open: () => Promise<OpenedDatabase> }[] = [
+    { name: 'pglite', open: openPglite },
+  ];
   const url = process.env.TEST_DATABASE_URL;
   if (url) list.push({ name: 'postgres', open: () => openPostgres(url) });
   return list;

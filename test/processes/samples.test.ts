@@ -610,7 +610,11 @@ t.test('construction approval, after: four stages', async (t) => {
     // then each counts working days on the calendar, not calendar time
     t.same(
       timers.map((node) => (node.event?.kind === 'timer' ? [node.event.timer, node.event.expression] : null)),
-      [['workingDays', '20'], ['workingDays', '20'], ['workingDays', '20']],
+      [
+        ['workingDays', '20'],
+        ['workingDays', '20'],
+        ['workingDays', '20'],
+      ],
     );
   });
 });

@@ -12,14 +12,17 @@ t.test('a missing tokens file is created with one token per role and per departm
   const first = loadTokens(file, ['税务', '公安', '税务']);
   // then it is created, private, with demo tokens — and read back unchanged next time
   t.equal(first.created, true);
-  t.same(first.principals.map((p) => [p.role, p.department ?? null]), [
-    ['admin', null],
-    ['designer', null],
-    ['intake', null],
-    ['auditor', null],
-    ['department', '公安'],
-    ['department', '税务'],
-  ]);
+  t.same(
+    first.principals.map((p) => [p.role, p.department ?? null]),
+    [
+      ['admin', null],
+      ['designer', null],
+      ['intake', null],
+      ['auditor', null],
+      ['department', '公安'],
+      ['department', '税务'],
+    ],
+  );
   t.equal(statSync(file).mode & 0o777, 0o600);
   const second = loadTokens(file);
   t.equal(second.created, false);
@@ -32,12 +35,17 @@ t.test('a broken tokens file is refused with the entry and the fix', async (t) =
     ['not json', /not valid JSON.*delete it/],
     ['{"token":"x"}', /JSON array/],
     ['[{"token":"short","role":"admin"}]', /\[0\]\.token must be a string of at least 8/],
-    ['[{"token":"long-enough","role":"boss"}]', /\[0\]\.role must be one of admin, designer, intake, department, auditor/],
+    [
+      '[{"token":"long-enough","role":"boss"}]',
+      /\[0\]\.role must be one of admin, designer, intake, department, auditor/,
+    ],
     ['[{"token":"long-enough","role":"department"}]', /\[0\] has role department and needs "department"/],
   ];
   for (const [text, message] of cases) t.throws(() => parseTokens(text, 'tokens.json'), message, text);
   const file = join(mkdtempSync(join(tmpdir(), 'reflow-tokens-')), 'tokens.json');
   writeFileSync(file, '[{"token":"dept-token-1","role":"department","department":"人社"}]');
-  t.same(loadTokens(file).principals, [{ token: 'dept-token-1', role: 'department', department: '人社', name: 'department:人社' }]);
+  t.same(loadTokens(file).principals, [
+    { token: 'dept-token-1', role: 'department', department: '人社', name: 'department:人社' },
+  ]);
   t.equal(readFileSync(file, 'utf8').includes('人社'), true, 'an existing file is never rewritten');
 });

@@ -13,7 +13,11 @@ const MARKERS = /^(task[1-5]|marker)$/;
 
 export async function runBetsyCase(
   xml: string,
-  c: { variables: Record<string, unknown>; expect: { trace?: string[]; failed?: boolean; rejected?: boolean }; delayMs: number },
+  c: {
+    variables: Record<string, unknown>;
+    expect: { trace?: string[]; failed?: boolean; rejected?: boolean };
+    delayMs: number;
+  },
 ): Promise<BetsyOutcome> {
   const { main, called } = splitCalledProcesses(xml);
   const compiled = await compileDefinition(main);
@@ -27,7 +31,9 @@ export async function runBetsyCase(
   const engine = new LocalEngine({
     roundTrip: true,
     onEvents: (_id, events) => {
-      for (const e of events) if (e.type === 'stepCompleted' && e.step.type === 'task' && e.step.name && MARKERS.test(e.step.name)) trace.push(e.step.name);
+      for (const e of events)
+        if (e.type === 'stepCompleted' && e.step.type === 'task' && e.step.name && MARKERS.test(e.step.name))
+          trace.push(e.step.name);
     },
   });
   for (const other of called) await engine.deploy(other);
@@ -46,7 +52,10 @@ export async function runBetsyCase(
   const same = JSON.stringify(got) === JSON.stringify(want);
   return same && final.status !== 'failed'
     ? { kind: 'pass', detail: `trace ${got}` }
-    : { kind: 'wrong', detail: `trace ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}, status ${final.status} ${JSON.stringify(final.incidents)}` };
+    : {
+        kind: 'wrong',
+        detail: `trace ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}, status ${final.status} ${JSON.stringify(final.incidents)}`,
+      };
 }
 
 /**
@@ -55,10 +64,14 @@ export async function runBetsyCase(
  */
 function splitCalledProcesses(xml: string): { main: string; called: string[] } {
   const ids = [...xml.matchAll(/<bpmn2:process id="([^"]+)" isExecutable="true"/g)].map((m) => m[1]);
-  const calledIds = [...xml.matchAll(/calledElement="([^"]+)"/g)].map((m) => m[1]).filter((id) => ids.includes(id));
+  const calledIds = [...xml.matchAll(/calledElement="([^"]+)"/g)]
+    .map((m) => m[1])
+    .filter((id) => ids.includes(id));
   if (ids.length < 2 || calledIds.length === 0) return { main: xml, called: [] };
   const only = (keep: string): string =>
-    xml.replace(/<bpmn2:process id="([^"]+)" isExecutable="true"/g, (all, id) => (id === keep ? all : `<bpmn2:process id="${id}" isExecutable="false"`));
+    xml.replace(/<bpmn2:process id="([^"]+)" isExecutable="true"/g, (all, id) =>
+      id === keep ? all : `<bpmn2:process id="${id}" isExecutable="false"`,
+    );
   const mainId = ids.find((id) => !calledIds.includes(id))!;
   return { main: only(mainId), called: calledIds.map(only) };
 }

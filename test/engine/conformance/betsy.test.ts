@@ -9,7 +9,11 @@ interface BetsyProcess {
   group: string;
   name: string;
   file: string;
-  cases: { variables: Record<string, unknown>; expect: { trace?: string[]; failed?: boolean; rejected?: boolean }; delayMs: number }[];
+  cases: {
+    variables: Record<string, unknown>;
+    expect: { trace?: string[]; failed?: boolean; rejected?: boolean };
+    delayMs: number;
+  }[];
 }
 const processes = JSON.parse(readFileSync(new URL('cases.json', root), 'utf8')) as BetsyProcess[];
 
@@ -38,5 +42,7 @@ for (const process of processes) {
 }
 
 t.teardown(() => {
-  console.log(`# betsy tally: pass ${tally.pass.length}, unsupported ${tally.unsupported.length} (${tally.unsupported.join(', ')}), wrong ${tally.wrong.length} (${tally.wrong.join(', ')})`);
+  console.log(
+    `# betsy tally: pass ${tally.pass.length}, unsupported ${tally.unsupported.length} (${tally.unsupported.join(', ')}), wrong ${tally.wrong.length} (${tally.wrong.join(', ')})`,
+  );
 });

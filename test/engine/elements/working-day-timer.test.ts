@@ -1,11 +1,10 @@
 // Timers counted in working days (gov:workingDays): a department that misses its statutory limit is deemed to agree (超时默认).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { getDefaultCalendar } from '../../../engine/calendar/index.js';
 import { compileDefinition } from '../../../engine/runtime/definition.js';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beijing, deploy, local, scheduledTimers, steps } from './harness.js';
 
 /** Deploys a variant of the fixture (written to a temporary file, as the harness reads fixtures from disk). */
@@ -20,7 +19,10 @@ const fixture = new URL('./working-day-timer.bpmn', import.meta.url);
 t.test('a working-day boundary timer skips weekends and the Spring Festival', async (t) => {
   // given a review entered on Friday 2026-02-06 10:00, before the 2026 Spring Festival (02-15 … 02-23 off,
   // 02-14 and 02-28 worked)
-  const h = await deploy(fixture, ['deemed_approval'], { now: beijing('2026-02-06 10:00'), calendar: getDefaultCalendar() });
+  const h = await deploy(fixture, ['deemed_approval'], {
+    now: beijing('2026-02-06 10:00'),
+    calendar: getDefaultCalendar(),
+  });
   h.start('deemed_approval');
   // when it is left undone
   const [timer] = scheduledTimers(h.events);
@@ -42,12 +44,17 @@ t.test('gov:workingDays that is not a number is refused at deploy', async (t) =>
   const result = await compileDefinition(xml);
   // then the finding names the timer
   t.equal(result.ok, false);
-  t.match(result.findings, [{ elementId: 'overdue', type: 'invalidTimeLimit', severity: 'error', message: /workingDays/ }]);
+  t.match(result.findings, [
+    { elementId: 'overdue', type: 'invalidTimeLimit', severity: 'error', message: /workingDays/ },
+  ]);
 });
 
 t.test('gov:workingDays may be a FEEL expression over the case variables', async (t) => {
   // given the limit in a variable (a rectification deadline, configurable per case)
-  const xml = readFileSync(fixture, 'utf8').replace('gov:workingDays="20"', 'gov:workingDays="=deadlineDays"');
+  const xml = readFileSync(fixture, 'utf8').replace(
+    'gov:workingDays="20"',
+    'gov:workingDays="=deadlineDays"',
+  );
   const h = await deployXml(xml, beijing('2026-01-05 09:00'));
   // when cases start with 2 days and with no number
   h.start('deemed_approval', { deadlineDays: 2 });

@@ -54,6 +54,9 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
   const target = new URL(url);
   target.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: target.toString(), max: 10 });
+  // the database is dropped WITH (FORCE) at close: a connection still open then is ended by the server
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>);
   return {

@@ -18,6 +18,11 @@ const unsupportedDefinition = (node: FlowNode, allowed: Set<string>): string | n
   return null;
 };
 
+/** Records a message thrown by an event or send task, with the case's variables as its payload. */
+export function sendMessage(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, name: string): void {
+  ctx.emit({ type: 'messageSent', name, elementId: node.id, at: ctx.now, variables: { ...ctx.variablesOf(scope) } });
+}
+
 /** Arms what a waiting event instance waits for. */
 export function armCatch(
   ctx: ElementContext,
@@ -60,6 +65,7 @@ export const endEvent: ElementBehaviour = {
     else if (event?.kind === 'error') ctx.throwError(scope, node, event.code);
     else if (event?.kind === 'escalation') ctx.throwEscalation(scope, node, event.code);
     else if (event?.kind === 'signal') ctx.broadcastSignal(event.name, node);
+    else if (event?.kind === 'message') sendMessage(ctx, scope, node, event.name);
     // none and message end events consume the token; the scope ends when no token is left
   },
 };
@@ -85,6 +91,7 @@ export const intermediateThrowEvent: ElementBehaviour = {
       return;
     }
     if (event?.kind === 'signal') ctx.broadcastSignal(event.name, node);
+    if (event?.kind === 'message') sendMessage(ctx, scope, node, event.name);
     if (event?.kind === 'escalation') {
       ctx.throwEscalation(scope, node, event.code);
       if (!ctx.state.scopes[scope.id]) return; // an interrupting catch ended this scope

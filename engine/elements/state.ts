@@ -171,6 +171,8 @@ export type CaseEvent =
   | { type: 'timerCancelled'; timerId: string }
   | { type: 'timerFired'; timerId: string; elementId: string; at: number }
   | { type: 'messageReceived'; name: string; elementId: string; at: number; channel: Channel | null }
+  /** A message throw event or send task: whoever carries messages between cases or systems delivers it. */
+  | { type: 'messageSent'; name: string; elementId: string; at: number; variables: Variables }
   | { type: 'signalThrown'; name: string; elementId: string; at: number }
   | { type: 'escalationRaised'; code: string | null; elementId: string; caught: boolean; at: number }
   | { type: 'errorRaised'; code: string | null; elementId: string; caught: boolean; at: number }

@@ -2,6 +2,7 @@
 import { arriveAtActivity } from './activity.js';
 import type { ElementBehaviour } from './behaviour.js';
 import { BpmnError } from './context.js';
+import { sendMessage } from './events.js';
 
 /** `task`: no work of its own; completes as soon as it is entered. */
 export const passThroughTask: ElementBehaviour = {
@@ -100,5 +101,8 @@ export const receiveTask: ElementBehaviour = {
 /** `sendTask`: records that the message was sent and moves on (delivery to other systems is the server's). */
 export const sendTask: ElementBehaviour = {
   arrive: (ctx, scope, node) => arriveAtActivity(ctx, scope, node),
-  activate: (ctx, instance) => ctx.complete(instance),
+  activate(ctx, instance, scope, node) {
+    sendMessage(ctx, scope, node, node.event?.kind === 'message' ? node.event.name : node.id);
+    ctx.complete(instance);
+  },
 };

@@ -207,6 +207,17 @@ function warningFinding(
     const property = warning.property ? localName(warning.property) : 'a reference';
     const at = located(source, textIndex(source, elementIndex(source, element?.id), ref));
     const namespace = ref.includes(':') ? namespaceOf(source, ref) : undefined;
+    if (property === 'structureRef') {
+      // a data type (xsd:string, or the bare 'String' many tools write): Reflow's variables are JSON and
+      // are typed by gov:form, so the type is not needed to run — kept as a warning, not dropped
+      return {
+        elementId: element?.id ?? null,
+        type: 'externalReference',
+        severity: 'warning',
+        message: `${label(element)} names the data type '${ref}' in structureRef, which is not defined in this document: Reflow does not check it (variables are JSON; type them with gov:form)`,
+        ...at,
+      };
+    }
     if (namespace && namespace !== BPMN_NS && namespace !== GOV_NS) {
       return {
         elementId: element?.id ?? null,

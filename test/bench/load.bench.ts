@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openDatabase } from '../../server/db/database.js';
 import { startChild } from '../helpers/child-server.js';
 import {
@@ -19,21 +18,10 @@ import {
   summarize,
   writeLoadTokens,
 } from '../helpers/load-driver.js';
+import { scratchDatabase } from './scratch-database.js';
 
-const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CASES = Number(process.env.LOAD_CASES ?? 10_000);
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 64);
-
-async function scratch(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 function pgbenchTps(url: string, clients: number): { tps: number; latencyMs: number } | null {
   try {
@@ -70,8 +58,8 @@ async function healthzLatency(url: string, clients: number, ms: number) {
 
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
-const pgbench = pgbenchTps(await scratch('reflow_bench_pgbench64'), CLIENTS);
-const databaseUrl = await scratch('reflow_bench_load');
+const pgbench = pgbenchTps(await scratchDatabase('reflow_bench_pgbench64'), CLIENTS);
+const databaseUrl = await scratchDatabase('reflow_bench_load');
 const dir = mkdtempSync(join(tmpdir(), 'reflow-load-bench-'));
 const processesDir = join(dir, 'processes');
 mkdirSync(processesDir);

@@ -11,8 +11,8 @@ import { parseTokens } from '../../server/auth/tokens.js';
 import { CaseService } from '../../server/cases/case-service.js';
 import { type Db, openDatabase } from '../../server/db/database.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
+import { benchDatabaseUrl, scratchDatabase } from './scratch-database.js';
 
-const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CASES = Number(process.env.BENCH_METRICS_CASES ?? 1_000_000);
 const EXPORT_CASES = Number(process.env.BENCH_EXPORT_CASES ?? 100_000);
 const BATCH = 250_000;
@@ -22,17 +22,6 @@ const reformed = permit
   .replace('gov:timeLimit="2"', 'gov:timeLimit="1"')
   .replace(' gov:inPerson="true"', '');
 const exported = permit.replace('name="许可（测试）"', 'name="许可（导出）"');
-
-async function scratch(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /**
  * `count` completed cases of a version with a review and an issue step each: case working time exponential
@@ -95,7 +84,7 @@ const timed = async (run: () => Promise<unknown>): Promise<number> => {
 };
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-const url = await scratch(`reflow_bench_metrics_${process.pid}`);
+const url = await scratchDatabase(`reflow_bench_metrics_${process.pid}`);
 const database = await openDatabase({ databaseUrl: url, poolSize: 10 });
 const { db } = database;
 const definitions = new DefinitionStore(db);
@@ -219,7 +208,7 @@ console.log(
 
 await app.close();
 await database.close();
-const admin = new pg.Client({ connectionString: base });
+const admin = new pg.Client({ connectionString: benchDatabaseUrl });
 await admin.connect();
 await admin.query(`DROP DATABASE IF EXISTS reflow_bench_metrics_${process.pid} WITH (FORCE)`);
 await admin.end();

@@ -3,27 +3,15 @@
 // Targets: steps/s ≥ 0.8 × pgbench tps; HTTP p99 ≤ 20 ms.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { buildApp } from '../../server/app.js';
 import { parseTokens } from '../../server/auth/tokens.js';
 import { CaseService } from '../../server/cases/case-service.js';
 import { openDatabase } from '../../server/db/database.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
+import { scratchDatabase } from './scratch-database.js';
 
-const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const xml = readFileSync('test/bench/business-registration.bpmn', 'utf8');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-
-async function scratch(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 function pgbenchTps(url: string): number | null {
   try {
@@ -127,9 +115,9 @@ async function httpLatency(url: string): Promise<{ p50: number; p99: number; cou
   return { p50: at(0.5), p99: at(0.99), count: latencies.length };
 }
 
-const tps = pgbenchTps(await scratch('reflow_bench_pgbench'));
-const persisted = await persistedSteps(await scratch('reflow_bench_steps'));
-const http = await httpLatency(await scratch('reflow_bench_http'));
+const tps = pgbenchTps(await scratchDatabase('reflow_bench_pgbench'));
+const persisted = await persistedSteps(await scratchDatabase('reflow_bench_steps'));
+const http = await httpLatency(await scratchDatabase('reflow_bench_http'));
 const ratio = tps ? persisted.stepsPerSec / tps : null;
 console.log(
   `persisted: ${persisted.stepsPerSec.toFixed(0)} steps/s (${persisted.commandsPerSec.toFixed(0)} commands/s) at 16 clients`,

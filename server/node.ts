@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ServiceHandler } from '../engine/elements/context.js';
+import { isActivity } from '../engine/model/types.js';
 import { buildApp } from './app.js';
 import { loadTokens, type Principal } from './auth/tokens.js';
 import { CaseService } from './cases/case-service.js';
@@ -65,7 +66,7 @@ export function configFromEnv(
   };
 }
 
-/** Every department named (not computed) by a step of a deployed process: the demo tokens' departments. */
+/** Every department named (not computed) by an activity of a deployed process: the demo tokens' departments. */
 async function deployedDepartments(
   database: OpenedDatabase,
   definitions: DefinitionStore,
@@ -75,7 +76,7 @@ async function deployedDepartments(
   for (const { id } of versions) {
     const definition = await definitions.load(id);
     for (const node of Object.values(definition?.graph.nodes ?? {})) {
-      if (node.department && !node.department.startsWith('=')) names.add(node.department);
+      if (isActivity(node) && node.department && !node.department.startsWith('=')) names.add(node.department);
     }
   }
   return [...names];

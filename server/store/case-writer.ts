@@ -191,8 +191,12 @@ export function planWrites(
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 
-/** The CTEs that write a plan's rows, each gated on the `gate` CTE having produced the case row. */
-function planCtes(plan: WritePlan) {
+/**
+ * The CTEs that write a plan's rows, each gated on the `gate` CTE having produced the case row. Updates name
+ * the case too, so they use its index: a function scan is estimated at 100 rows, and on the id alone the
+ * planner would scan the whole table for every command.
+ */
+function planCtes(caseId: string, plan: WritePlan) {
   return sql`
     s_new AS (
       INSERT INTO steps (id, case_id, process_key, version, element_id, name, type, department, status, entered_at, completed_at,
@@ -206,7 +210,7 @@ function planCtes(plan: WritePlan) {
                        variables_changed = x.variables_changed, department = x.department
       FROM gate, jsonb_to_recordset(${json(plan.changedSteps)}) AS x(
         id text, status text, completed_at timestamptz, working_ms bigint, variables_changed jsonb, department text)
-      WHERE steps.id = x.id),
+      WHERE steps.case_id = ${caseId} AND steps.id = x.id),
     t_new AS (
       INSERT INTO tasks (id, case_id, element_id, name, department, status, created_at, due_at, completed_at)
       SELECT x.* FROM gate, jsonb_to_recordset(${json(plan.newTasks)}) AS x(
@@ -215,9 +219,9 @@ function planCtes(plan: WritePlan) {
     t_upd AS (
       UPDATE tasks SET status = x.status, completed_at = x.completed_at
       FROM gate, jsonb_to_recordset(${json(plan.changedTasks)}) AS x(id text, status text, completed_at timestamptz)
-      WHERE tasks.id = x.id),
+      WHERE tasks.case_id = ${caseId} AND tasks.id = x.id),
     tm_gone AS (
-      DELETE FROM timers USING gate WHERE timers.id IN (SELECT jsonb_array_elements_text(${json(plan.goneTimers)}))),
+      DELETE FROM timers USING gate WHERE timers.id = ANY (ARRAY(SELECT jsonb_array_elements_text(${json(plan.goneTimers)})))),
     tm_new AS (
       INSERT INTO timers (id, case_id, element_id, due_at)
       SELECT x.* FROM gate, jsonb_to_recordset(${json(plan.newTimers)}) AS x(id text, case_id text, element_id text, due_at timestamptz)),
@@ -254,7 +258,7 @@ export async function writeCommand(
         paused_ms = ${row.pausedMs}::bigint, audit_seq = ${plan.auditSeq}, audit_hash = ${plan.auditHash}
       WHERE id = ${caseId} AND revision = ${revision}
       RETURNING id),
-    ${planCtes(plan)}
+    ${planCtes(caseId, plan)}
     SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(
     db,
   );
@@ -294,7 +298,7 @@ export async function writeStart(
              ${row.workingMs}::bigint, ${row.pausedMs}::bigint, ${plan.auditSeq}, ${plan.auditHash}
       FROM k
       RETURNING id),
-    ${planCtes(plan)}
+    ${planCtes(c.id, plan)}
     SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(
     db,
   );

@@ -20,7 +20,13 @@ const unsupportedDefinition = (node: FlowNode, allowed: Set<string>): string | n
 
 /** Records a message thrown by an event or send task, with the case's variables as its payload. */
 export function sendMessage(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, name: string): void {
-  ctx.emit({ type: 'messageSent', name, elementId: node.id, at: ctx.now, variables: { ...ctx.variablesOf(scope) } });
+  ctx.emit({
+    type: 'messageSent',
+    name,
+    elementId: node.id,
+    at: ctx.now,
+    variables: { ...ctx.variablesOf(scope) },
+  });
 }
 
 /** Arms what a waiting event instance waits for. */

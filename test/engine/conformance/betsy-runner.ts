@@ -46,7 +46,11 @@ export async function runBetsyCase(
     for (let m = sent.shift(); m; m = sent.shift()) {
       const message = m;
       for (const [id, snapshot] of engine.cases) {
-        if (id === message.from || !snapshot.subscriptions.some((sub) => sub.kind === 'message' && sub.name === message.name)) continue;
+        if (
+          id === message.from ||
+          !snapshot.subscriptions.some((sub) => sub.kind === 'message' && sub.name === message.name)
+        )
+          continue;
         engine.command(id, { type: 'deliverMessage', name: message.name, variables: message.variables });
         break;
       }
@@ -90,7 +94,9 @@ function splitProcesses(xml: string): { main: string; called: string[]; partners
     xml.replace(/<bpmn2:process id="([^"]+)" isExecutable="true"/g, (all, id) =>
       id === keep ? all : `<bpmn2:process id="${id}" isExecutable="false"`,
     );
-  const calledIds = [...xml.matchAll(/calledElement="([^"]+)"/g)].map((m) => m[1]).filter((id) => ids.includes(id));
+  const calledIds = [...xml.matchAll(/calledElement="([^"]+)"/g)]
+    .map((m) => m[1])
+    .filter((id) => ids.includes(id));
   if (calledIds.length > 0) {
     const mainId = ids.find((id) => !calledIds.includes(id))!;
     return { main: only(mainId), called: calledIds.map(only), partners: [] };

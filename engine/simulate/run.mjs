@@ -14,6 +14,7 @@ await build({
   target: 'node20',
   packages: 'external',
   outfile,
+  sourcemap: true, // coverage of a run maps back to engine/simulate/*.ts
   logLevel: 'warning',
 });
 await import(pathToFileURL(outfile).href);

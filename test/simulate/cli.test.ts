@@ -17,7 +17,10 @@ const dir = mkdtempSync(join(tmpdir(), 'reflow-simulate-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: string[]) =>
-  execFileSync(process.execPath, ['engine/simulate/run.mjs', ...args], { cwd: root, encoding: 'utf8' });
+  execFileSync(process.execPath, ['engine/simulate/run.mjs', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
 
 const collect = async <T>(source: AsyncIterable<T>): Promise<T[]> => {
   const out: T[] = [];

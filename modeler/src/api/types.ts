@@ -1,4 +1,8 @@
 /** The shapes of the HTTP API's answers (API.md §3, §4) that the dashboards read. */
+import type {
+  DynamicMetrics as EngineDynamicMetrics,
+  StepFigures,
+} from '../../../engine/metrics/dynamic-metrics.js';
 import type { StaticMetrics } from '../../../engine/metrics/static-metrics.js';
 
 export type { StaticMetrics };
@@ -89,29 +93,9 @@ export interface Task {
   overdue?: boolean;
 }
 
-export interface StepMetrics {
-  elementId: string;
-  name: string | null;
-  count: number;
-  meanWorkingDays: number | null;
-  p90WorkingDays: number | null;
-  breaches: number;
-}
-
-export interface DynamicMetrics {
-  cases: number;
-  completed: number;
-  meanWorkingDays: number | null;
-  medianWorkingDays: number | null;
-  p90WorkingDays: number | null;
-  meanTrips: number | null;
-  firstTimeRate: number | null;
-  onTimeRate: number | null;
-  satisfaction: number | null;
-  badRatings: number;
-  steps: StepMetrics[];
-  [figure: string]: unknown;
-}
+/** The per-step and dynamic figures as the metrics API returns them (the engine's own types). */
+export type StepMetrics = StepFigures;
+export type DynamicMetrics = EngineDynamicMetrics & { [figure: string]: unknown };
 
 export interface VersionMetrics {
   static: StaticMetrics;

@@ -33,6 +33,8 @@ export interface NodeConfig {
    */
   seedDemo?: boolean;
   clock?: () => number;
+  /** Cases a node keeps in memory between commands (REFLOW_CASE_CACHE). */
+  caseCache?: number;
 }
 
 export interface ReflowNode {
@@ -46,6 +48,16 @@ export interface ReflowNode {
   /** What the demo seeding wrote, when it ran. */
   demo: DemoReport | null;
   stop(): Promise<void>;
+}
+
+/** A setting that must be a whole number ≥ 0, when it is set. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a whole number ≥ 0, not '${text}' (unset it for the default)`);
+  return value;
 }
 
 /** Reads the environment as API.md §2 defines it. */
@@ -63,6 +75,7 @@ export function configFromEnv(
     rectificationDays: env.REFLOW_RECTIFICATION_DAYS ? Number(env.REFLOW_RECTIFICATION_DAYS) : undefined,
     defaultRatingDays: env.REFLOW_DEFAULT_RATING_DAYS ? Number(env.REFLOW_DEFAULT_RATING_DAYS) : undefined,
     defaultRatingLevel: env.REFLOW_DEFAULT_RATING_LEVEL ? Number(env.REFLOW_DEFAULT_RATING_LEVEL) : undefined,
+    caseCache: wholeNumber(env, 'REFLOW_CASE_CACHE'),
   };
 }
 
@@ -88,6 +101,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   const service = new CaseService(database.db, definitions, {
     handlers: config.handlers,
     clock: config.clock,
+    cacheSize: config.caseCache,
   });
   const deployed: ReflowNode['deployed'] = [];
   if (config.processesDir) {

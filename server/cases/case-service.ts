@@ -1,5 +1,6 @@
 /** Applies commands to stored cases: each one read, executed, and written in a single statement that lands only if the case did not change meanwhile. */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import type { ServiceHandler } from '../../engine/elements/context.js';
 import {
@@ -12,14 +13,17 @@ import type { CompiledDefinition } from '../../engine/runtime/definition.js';
 import { execute } from '../../engine/runtime/execute.js';
 import type { Db } from '../db/database.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
-import {
-  type CaseRowValues,
-  planWrites,
-  type WritePlan,
-  writeCommand,
-  writeStart,
-} from '../store/case-writer.js';
+import { type CaseRowValues, planWrites, type WritePlan } from '../store/case-writer.js';
 import type { DefinitionStore } from '../store/definition-store.js';
+import { WriteBatcher, type WriteBatcherOptions } from '../store/write-batcher.js';
+import {
+  applyPlan,
+  type CachedStep,
+  type CachedTask,
+  CaseCache,
+  type CaseRow,
+  type CaseState,
+} from './case-cache.js';
 import { checkForm } from './forms.js';
 
 export class NotFound extends Error {}
@@ -37,6 +41,10 @@ export interface CaseServiceOptions {
   newId?: () => string;
   calendar?: WorkingCalendar;
   handlers?: Record<string, ServiceHandler>;
+  /** Cases kept in memory between commands (0: read every case from the database for every command). */
+  cacheSize?: number;
+  /** How commands are grouped into writes. */
+  batch?: WriteBatcherOptions;
 }
 
 export interface StartInput {
@@ -77,55 +85,37 @@ export interface CaseView {
   firstTime: boolean;
   workingDays: number | null;
   incidents: { elementId: string; message: string }[];
+  /** The work items waiting in departments now (办件进度: who has the case). */
+  openTasks: {
+    id: string;
+    elementId: string;
+    name: string | null;
+    department: string | null;
+    createdAt: string;
+    dueAt: string | null;
+  }[];
   timeline: StepView[];
 }
 
-/** What the API view reads off a cases row. */
-type CaseHeader = {
-  id: string;
-  process_key: string;
-  version: number;
-  business_key: string | null;
-  channel: string | null;
-  materials: string[];
-  started_at: Date;
-  status: string;
-  ended_at: Date | null;
-  snapshot: unknown;
-  trips: number;
-  corrected: boolean;
-  working_ms: number | string | bigint | null;
+/** A step of the timeline as the database returns it inside a case's JSON. */
+type StoredStep = Omit<CachedStep, 'entered_at' | 'completed_at' | 'due_at'> & {
+  entered_at: string;
+  completed_at: string | null;
+  due_at: string | null;
 };
+type StoredTask = Omit<CachedTask, 'created_at' | 'due_at'> & { created_at: string; due_at: string | null };
 
-/** The row values a command leaves, as the view reads them. */
-const outcome = (values: CaseRowValues) => ({
-  status: values.status,
-  ended_at: values.endedAt === null ? null : new Date(values.endedAt),
-  snapshot: values.snapshot,
-  trips: values.trips,
-  corrected: values.corrected,
-  working_ms: values.workingMs,
-});
-
-type CaseRow = {
-  id: string;
-  definition_id: string;
-  process_key: string;
-  version: number;
-  business_key: string | null;
-  channel: string | null;
-  materials: string[];
-  snapshot: unknown;
-  revision: number;
-  audit_seq: number;
-  audit_hash: string;
-  started_at: Date;
-};
+const time = (value: string | null): number | null => (value === null ? null : Date.parse(value));
 
 export class CaseService {
   readonly calendar: WorkingCalendar;
   private readonly clock: () => number;
   private readonly newId: () => string;
+  private readonly cache: CaseCache;
+  /** The write path's group commit (its stats show how many commands each round trip carried). */
+  readonly writer: WriteBatcher;
+  /** Commands waiting for the one before them on the same case, so one node never races itself. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly db: Db,
@@ -135,6 +125,8 @@ export class CaseService {
     this.calendar = options.calendar ?? getDefaultCalendar();
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? randomUUID;
+    this.cache = new CaseCache(options.cacheSize ?? 5_000);
+    this.writer = new WriteBatcher(db, options.batch);
   }
 
   /** The service's clock (injected in tests and simulation). */
@@ -166,6 +158,21 @@ export class CaseService {
     }
     await this.definitions.prepareCallees(definition);
     return definition;
+  }
+
+  /** Runs `work` after every earlier command of this node on the same case has finished. */
+  private exclusive<T>(caseId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(caseId) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(caseId, tail);
+    void tail.then(() => {
+      if (this.queues.get(caseId) === tail) this.queues.delete(caseId);
+    });
+    return run;
   }
 
   /** Starts a case; with an idempotency key, the same key returns the case it started the first time. */
@@ -216,7 +223,8 @@ export class CaseService {
       auditSeq: 0,
       auditHash: GENESIS_HASH,
     });
-    const values = await this.rowValues(caseId, snapshot, plan, now);
+    const { steps, tasks } = applyPlan({ steps: new Map(), tasks: new Map() }, plan);
+    const values = this.rowValues(snapshot, steps, now);
     const newCase = {
       id: caseId,
       definitionId: definition.id,
@@ -227,7 +235,8 @@ export class CaseService {
       materials,
       startedAt: now,
     };
-    if (!(await writeStart(this.db, newCase, values, plan, idempotencyKey))) {
+    const landed = await this.writer.write({ kind: 'start', newCase, row: values, plan, idempotencyKey });
+    if (!landed) {
       // the same key raced another request: that one's case is the answer
       const known = await this.db
         .selectFrom('idempotency_keys')
@@ -236,60 +245,124 @@ export class CaseService {
         .executeTakeFirstOrThrow();
       return { view: await this.view(known.case_id), created: false };
     }
-    const header = {
-      id: caseId,
-      process_key: definition.key,
-      version: definition.version,
-      business_key: newCase.businessKey,
-      channel: newCase.channel,
-      materials,
-      started_at: new Date(now),
+    const state: CaseState = {
+      row: {
+        id: caseId,
+        definition_id: definition.id,
+        process_key: definition.key,
+        version: definition.version,
+        business_key: newCase.businessKey,
+        channel: newCase.channel,
+        materials,
+        started_at: new Date(now),
+        revision: 0,
+        ...this.rowAfter(values, plan),
+      },
+      steps,
+      tasks,
     };
-    return { view: await this.viewOf({ ...header, ...outcome(values) }), created: true };
+    this.cache.set(state);
+    return { view: this.viewOf(state), created: true };
   }
 
-  private loadCase(caseId: string): Promise<CaseRow | undefined> {
-    return this.db
-      .selectFrom('cases')
-      .select([
-        'id',
-        'definition_id',
-        'process_key',
-        'version',
-        'business_key',
-        'channel',
-        'materials',
-        'snapshot',
-        'revision',
-        'audit_seq',
-        'audit_hash',
-        'started_at',
-      ])
-      .where('id', '=', caseId)
-      .executeTakeFirst() as Promise<CaseRow | undefined>;
+  /** The row columns a write leaves. */
+  private rowAfter(values: CaseRowValues, plan: WritePlan) {
+    return {
+      status: values.status,
+      ended_at: values.endedAt === null ? null : new Date(values.endedAt),
+      snapshot: values.snapshot,
+      trips: values.trips,
+      corrected: values.corrected,
+      working_ms: values.workingMs,
+      audit_seq: plan.auditSeq,
+      audit_hash: plan.auditHash,
+    };
+  }
+
+  /** A case with its steps and tasks, in one query: by its id, or by the id of one of its tasks. */
+  private async load(by: { caseId: string } | { taskId: string }): Promise<CaseState | undefined> {
+    const where =
+      'caseId' in by
+        ? sql`c.id = ${by.caseId}`
+        : sql`c.id = (SELECT case_id FROM tasks WHERE id = ${by.taskId})`;
+    const { rows } = await sql<CaseRow & { steps: StoredStep[]; tasks: StoredTask[] }>`
+      SELECT c.id, c.definition_id, c.process_key, c.version, c.business_key, c.channel, c.materials, c.snapshot,
+             c.revision, c.audit_seq, c.audit_hash, c.started_at, c.status, c.ended_at, c.trips, c.corrected, c.working_ms,
+             (SELECT coalesce(json_agg(json_build_object(
+                'id', s.id, 'element_id', s.element_id, 'name', s.name, 'type', s.type, 'department', s.department,
+                'status', s.status, 'entered_at', s.entered_at, 'completed_at', s.completed_at, 'due_at', s.due_at,
+                'working_ms', s.working_ms, 'pauses_clock', s.pauses_clock, 'seq', s.seq)), '[]'::json)
+                FROM steps s WHERE s.case_id = c.id) AS steps,
+             (SELECT coalesce(json_agg(json_build_object(
+                'id', t.id, 'element_id', t.element_id, 'name', t.name, 'department', t.department, 'status', t.status,
+                'created_at', t.created_at, 'due_at', t.due_at)), '[]'::json)
+                FROM tasks t WHERE t.case_id = c.id) AS tasks
+        FROM cases c WHERE ${where}`.execute(this.db);
+    const found = rows[0];
+    if (!found) return undefined;
+    const { steps, tasks, ...row } = found;
+    return {
+      row,
+      steps: new Map(
+        steps.map((s) => [
+          s.id,
+          {
+            ...s,
+            entered_at: Date.parse(s.entered_at),
+            completed_at: time(s.completed_at),
+            due_at: time(s.due_at),
+          },
+        ]),
+      ),
+      tasks: new Map(
+        tasks.map((t) => [t.id, { ...t, created_at: Date.parse(t.created_at), due_at: time(t.due_at) }]),
+      ),
+    };
   }
 
   /**
-   * Applies a command to a case. Optimistic: the write is one statement that only lands if nobody changed the
-   * case since it was read; otherwise the command is applied again to the newer case. `check` may refuse it.
+   * Applies a command to a case. Optimistic: the write lands only if nobody changed the case since it was read
+   * (or remembered); otherwise the command is applied again to the case as stored. `check` may refuse it.
    */
-  async command(
+  command(
     caseId: string,
     command: CaseCommand,
     actor: string | null,
     check?: (snapshot: CaseSnapshot) => void,
-    first?: CaseRow,
+  ): Promise<CaseView> {
+    return this.exclusive(caseId, () => this.apply(caseId, command, actor, check));
+  }
+
+  private async apply(
+    caseId: string,
+    command: CaseCommand,
+    actor: string | null,
+    check?: (snapshot: CaseSnapshot) => void,
+    first?: CaseState,
   ): Promise<CaseView> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const row = attempt === 0 && first ? first : await this.loadCase(caseId);
-      if (!row) throw new NotFound(`case '${caseId}' does not exist`);
+      const remembered = attempt === 0 ? (first ?? this.cache.get(caseId)) : undefined;
+      const state = remembered ?? (await this.load({ caseId }));
+      if (!state) throw new NotFound(`case '${caseId}' does not exist`);
+      // from here the remembered state is changed in place: it is remembered again only once the write lands
+      this.cache.delete(caseId);
+      const { row } = state;
       const definition = await this.definitions.load(row.definition_id);
       if (!definition) throw new NotFound(`definition '${row.definition_id}' of case '${caseId}' is missing`);
       await this.definitions.prepareCallees(definition);
       const current = row.snapshot as CaseSnapshot;
-      check?.(current);
       const now = Math.max(this.clock(), current.startedAt);
-      const { snapshot, events } = execute(definition, current, command, this.executeOptions(now));
+      let result: ReturnType<typeof execute>;
+      try {
+        check?.(current);
+        result = execute(definition, current, command, { ...this.executeOptions(now), inPlace: true });
+      } catch (error) {
+        // refused by what this node remembered, which another node may have moved on (a timer or a message it
+        // now waits for): only the case as stored can refuse a command
+        if (remembered) continue;
+        throw error;
+      }
+      const { snapshot, events } = result;
       const identity = { id: caseId, processKey: row.process_key, version: row.version };
       const plan = planWrites(identity, events, {
         calendar: this.calendar,
@@ -299,9 +372,16 @@ export class CaseService {
         auditSeq: row.audit_seq,
         auditHash: row.audit_hash,
       });
-      const values = await this.rowValues(caseId, snapshot, plan, now);
-      if (await writeCommand(this.db, caseId, row.revision, values, plan)) {
-        return this.viewOf({ ...row, ...outcome(values) });
+      const next = applyPlan(state, plan);
+      const values = this.rowValues(snapshot, next.steps, now);
+      const job = { kind: 'command' as const, caseId, revision: row.revision, row: values, plan };
+      if (await this.writer.write(job)) {
+        const after: CaseState = {
+          row: { ...row, revision: row.revision + 1, ...this.rowAfter(values, plan) },
+          ...next,
+        };
+        this.cache.set(after);
+        return this.viewOf(after);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1))); // another command won: read again
     }
@@ -310,14 +390,9 @@ export class CaseService {
 
   /**
    * The case row after a command. An ended case gets its working duration: start to end in working time,
-   * minus the time spent in gov:pausesClock steps (earlier ones from the database, this command's from the plan).
+   * minus the time spent in gov:pausesClock steps.
    */
-  private async rowValues(
-    caseId: string,
-    snapshot: CaseSnapshot,
-    plan: WritePlan,
-    now: number,
-  ): Promise<CaseRowValues> {
+  private rowValues(snapshot: CaseSnapshot, steps: Map<string, CachedStep>, now: number): CaseRowValues {
     const values: CaseRowValues = {
       status: snapshot.status,
       snapshot,
@@ -329,20 +404,8 @@ export class CaseService {
     };
     if (snapshot.status === 'active') return values;
     const end = snapshot.endedAt ?? now;
-    const earlier = await this.db
-      .selectFrom('steps')
-      .select(['id', 'entered_at', 'completed_at'])
-      .where('case_id', '=', caseId)
-      .where('pauses_clock', '=', true)
-      .execute();
-    const fresh = new Map(
-      [...plan.newSteps, ...plan.changedSteps].filter((s) => s.pauses_clock).map((s) => [s.id, s]),
-    );
-    const pauses: [number, number][] = earlier
-      .filter((p) => !fresh.has(p.id))
-      .map((p) => [p.entered_at.getTime(), (p.completed_at ?? new Date(end)).getTime()]);
-    for (const s of fresh.values())
-      pauses.push([Date.parse(s.entered_at!), s.completed_at ? Date.parse(s.completed_at) : end]);
+    const pauses: [number, number][] = [];
+    for (const s of steps.values()) if (s.pauses_clock) pauses.push([s.entered_at, s.completed_at ?? end]);
     values.workingMs = this.calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses);
     values.pausedMs = this.calendar.workingMsBetween(snapshot.startedAt, end) - values.workingMs;
     return values;
@@ -354,60 +417,42 @@ export class CaseService {
     actor: string | null,
     check?: (task: { department: string | null; caseId: string }) => void,
   ): Promise<CaseView> {
-    const found = await this.db
-      .selectFrom('tasks as t')
-      .innerJoin('cases as c', 'c.id', 't.case_id')
-      .select([
-        't.status as task_status',
-        't.department as task_department',
-        't.element_id as task_element',
-        'c.id',
-        'c.definition_id',
-        'c.process_key',
-        'c.version',
-        'c.business_key',
-        'c.channel',
-        'c.materials',
-        'c.snapshot',
-        'c.revision',
-        'c.audit_seq',
-        'c.audit_hash',
-        'c.started_at',
-      ])
-      .where('t.id', '=', taskId)
-      .executeTakeFirst();
-    if (!found) throw new NotFound(`task '${taskId}' does not exist`);
-    check?.({ department: found.task_department, caseId: found.id });
-    if (found.task_status !== 'open')
-      throw new CommandRejected('notOpen', `task '${taskId}' is ${found.task_status}, not open`);
-    const definition = await this.definitions.load(found.definition_id);
-    const form = definition?.graph.nodes[found.task_element]?.form;
-    checkForm(
-      `${found.definition_id}#${found.task_element}`,
-      form,
-      variables,
-      `the form of task '${found.task_element}'`,
-    );
-    return this.command(
-      found.id,
-      { type: 'completeTask', taskId, variables },
-      actor,
-      undefined,
-      found as unknown as CaseRow,
-    );
+    let loaded: CaseState | undefined;
+    let caseId = this.cache.caseOfTask(taskId);
+    if (caseId === undefined) {
+      loaded = await this.load({ taskId });
+      if (!loaded) throw new NotFound(`task '${taskId}' does not exist`);
+      caseId = loaded.row.id;
+    }
+    const id = caseId;
+    return this.exclusive(id, async () => {
+      let state = this.cache.get(id) ?? loaded;
+      // a task this node has not seen was made by another node: what this node remembers of the case is stale
+      if (!state?.tasks.has(taskId)) state = await this.load({ caseId: id });
+      const task = state?.tasks.get(taskId);
+      if (!state || !task) throw new NotFound(`task '${taskId}' does not exist`);
+      check?.({ department: task.department, caseId: id });
+      if (task.status !== 'open')
+        throw new CommandRejected('notOpen', `task '${taskId}' is ${task.status}, not open`);
+      const definition = await this.definitions.load(state.row.definition_id);
+      const form = definition?.graph.nodes[task.element_id]?.form;
+      checkForm(
+        `${state.row.definition_id}#${task.element_id}`,
+        form,
+        variables,
+        `the form of task '${task.element_id}'`,
+      );
+      return this.apply(id, { type: 'completeTask', taskId, variables }, actor, undefined, state);
+    });
   }
 
-  /** The API's view of a case whose row values are known: only its steps are read. */
-  private async viewOf(c: CaseHeader): Promise<CaseView> {
-    const steps = await this.db
-      .selectFrom('steps')
-      .selectAll()
-      .where('case_id', '=', c.id)
-      .orderBy('entered_at')
-      .orderBy('seq')
-      .execute();
+  /** The API's view of a case. */
+  private viewOf(state: CaseState): CaseView {
+    const c = state.row;
     const perDay = this.calendar.msPerWorkingDay;
     const snapshot = c.snapshot as CaseSnapshot;
+    const steps = [...state.steps.values()].sort((a, b) => a.entered_at - b.entered_at || a.seq - b.seq);
+    const at = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     return {
       id: c.id,
       process: c.process_key,
@@ -423,6 +468,17 @@ export class CaseService {
       firstTime: !c.corrected,
       workingDays: c.working_ms === null ? null : Number(c.working_ms) / perDay,
       incidents: (snapshot.incidents ?? []).map((i) => ({ elementId: i.elementId, message: i.message })),
+      openTasks: [...state.tasks.values()]
+        .filter((t) => t.status === 'open')
+        .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
+        .map((t) => ({
+          id: t.id,
+          elementId: t.element_id,
+          name: t.name,
+          department: t.department,
+          createdAt: new Date(t.created_at).toISOString(),
+          dueAt: at(t.due_at),
+        })),
       timeline: steps.map((s) => ({
         id: s.id,
         elementId: s.element_id,
@@ -430,19 +486,20 @@ export class CaseService {
         type: s.type,
         department: s.department,
         status: s.status,
-        enteredAt: s.entered_at.toISOString(),
-        completedAt: s.completed_at?.toISOString() ?? null,
-        dueAt: s.due_at?.toISOString() ?? null,
-        durationMs: s.completed_at ? s.completed_at.getTime() - s.entered_at.getTime() : null,
+        enteredAt: new Date(s.entered_at).toISOString(),
+        completedAt: at(s.completed_at),
+        dueAt: at(s.due_at),
+        durationMs: s.completed_at === null ? null : s.completed_at - s.entered_at,
         workingDays: s.working_ms === null ? null : Number(s.working_ms) / perDay,
       })),
     };
   }
 
+  /** A case as stored (always read from the database: another node may have moved it on). */
   async view(caseId: string): Promise<CaseView> {
-    const row = await this.db.selectFrom('cases').selectAll().where('id', '=', caseId).executeTakeFirst();
-    if (!row) throw new NotFound(`case '${caseId}' does not exist`);
-    return this.viewOf(row);
+    const state = await this.load({ caseId });
+    if (!state) throw new NotFound(`case '${caseId}' does not exist`);
+    return this.viewOf(state);
   }
 
   /** Fires a due timer (the scheduler's command); a timer already gone is dropped quietly. */

@@ -83,6 +83,39 @@ function lockDataDir(dir: string): () => void {
   return () => rmSync(lockFile, { force: true });
 }
 
+/** Statement texts that PostgreSQL connections prepare once under a name, instead of planning them per use. */
+const preparedNames = new Map<string, string>();
+
+/**
+ * Marks a statement text as prepared: every PostgreSQL connection plans it the first time it runs it and
+ * reuses the plan. For the few hot statements with a fixed text (the write batch); PGlite plans as before.
+ */
+export function prepareStatement(name: string, text: string): void {
+  preparedNames.set(text, name);
+}
+
+/** Sends the marked statements under their names: kysely's driver passes a text and values to `client.query`. */
+function namePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    const name = typeof text === 'string' ? preparedNames.get(text) : undefined;
+    return name === undefined ? query(...args) : query({ name, text, values });
+  };
+}
+
+/** What every PostgreSQL pool of Reflow's needs: errors of dropped connections heard, hot statements prepared. */
+export function configurePool(pool: pg.Pool): void {
+  pool.on('error', () => {}); // a dropped idle connection is replaced on next use
+  // a connection dropped while checked out (the database restarting mid-query) emits 'error' on its client,
+  // where the pool listens only while it is idle: unheard, that error would end the process. The query
+  // in flight still fails (503), and the pool discards the broken client when it comes back.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    namePreparedStatements(client);
+  });
+}
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
@@ -96,11 +129,7 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
 export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenedDatabase> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
-    pool.on('error', () => {}); // a dropped idle connection is replaced on next use
-    // a connection dropped while checked out (the database restarting mid-query) emits 'error' on its client,
-    // where the pool listens only while it is idle: unheard, that error would end the process. The query
-    // in flight still fails (503), and the pool discards the broken client when it comes back.
-    pool.on('connect', (client) => client.on('error', () => {}));
+    configurePool(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrateToLatest(db as Kysely<unknown>);
     return { db, kind: 'postgres', pool, close: () => db.destroy() };

@@ -61,6 +61,20 @@ export const caseSchema = {
       type: 'array',
       items: { type: 'object', properties: { elementId: { type: 'string' }, message: { type: 'string' } } },
     },
+    openTasks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          elementId: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          department: { type: ['string', 'null'] },
+          createdAt: { type: 'string', format: 'date-time' },
+          dueAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+    },
     timeline: { type: 'array', items: stepSchema },
   },
 } as const;
@@ -71,6 +85,7 @@ const {
   materials: _m,
   firstTime: _f,
   incidents: _i,
+  openTasks: _o,
   timeline: _t,
   ...summaryProperties
 } = caseSchema.properties;

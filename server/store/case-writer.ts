@@ -1,12 +1,13 @@
 /**
- * Writes what one engine command produced — the case row, steps, tasks, timers, audit entries — as ONE SQL
- * statement: data-modifying CTEs gated on the case row's update (or insert), so a command costs a single
- * round trip and commit, and a concurrent change to the same case (revision moved on) writes nothing.
+ * Writes what engine commands produced — case rows, steps, tasks, timers, audit entries — as ONE SQL
+ * statement for a whole batch of commands on different cases: data-modifying CTEs gated per case on its row's
+ * update (or insert), so a batch costs a single round trip and commit, and a case changed meanwhile by
+ * someone else (its revision moved on) writes nothing of its command while the others land.
  */
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
 import type { CaseEvent, StepRecord, TaskRecord } from '../../engine/elements/state.js';
-import type { Db } from '../db/database.js';
+import { type Db, prepareStatement } from '../db/database.js';
 import { auditHash } from './audit-log.js';
 
 interface CaseIdentity {
@@ -69,7 +70,7 @@ export interface WritePlan {
   newSteps: ReturnType<typeof stepRow>[];
   changedSteps: ReturnType<typeof stepRow>[];
   newTasks: ReturnType<typeof taskRow>[];
-  changedTasks: { id: string; status: string; completed_at: string }[];
+  changedTasks: { id: string; case_id: string; status: string; completed_at: string }[];
   newTimers: { id: string; case_id: string; element_id: string; due_at: string }[];
   goneTimers: string[];
   audit: {
@@ -103,7 +104,7 @@ export function planWrites(
   const newSteps = new Map<string, ReturnType<typeof stepRow>>();
   const changedSteps = new Map<string, ReturnType<typeof stepRow>>();
   const newTasks = new Map<string, ReturnType<typeof taskRow>>();
-  const changedTasks = new Map<string, { id: string; status: string; completed_at: string }>();
+  const changedTasks = new Map<string, WritePlan['changedTasks'][number]>();
   const newTimers = new Map<string, WritePlan['newTimers'][number]>();
   const goneTimers = new Set<string>();
   let seq = options.stepSeqBase;
@@ -128,6 +129,7 @@ export function planWrites(
       case 'taskCancelled': {
         const change = {
           id: event.taskId,
+          case_id: c.id,
           status: event.type === 'taskCompleted' ? 'completed' : 'cancelled',
           completed_at: iso(event.at)!,
         };
@@ -189,50 +191,6 @@ export function planWrites(
   };
 }
 
-const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
-
-/**
- * The CTEs that write a plan's rows, each gated on the `gate` CTE having produced the case row. Updates name
- * the case too, so they use its index: a function scan is estimated at 100 rows, and on the id alone the
- * planner would scan the whole table for every command.
- */
-function planCtes(caseId: string, plan: WritePlan) {
-  return sql`
-    s_new AS (
-      INSERT INTO steps (id, case_id, process_key, version, element_id, name, type, department, status, entered_at, completed_at,
-                         due_at, time_limit, in_person, correction, pauses_clock, working_ms, variables_changed, parent_step_id, seq)
-      SELECT x.* FROM gate, jsonb_to_recordset(${json(plan.newSteps)}) AS x(
-        id text, case_id text, process_key text, version int, element_id text, name text, type text, department text, status text,
-        entered_at timestamptz, completed_at timestamptz, due_at timestamptz, time_limit double precision, in_person boolean,
-        correction boolean, pauses_clock boolean, working_ms bigint, variables_changed jsonb, parent_step_id text, seq int)),
-    s_upd AS (
-      UPDATE steps SET status = x.status, completed_at = x.completed_at, working_ms = x.working_ms,
-                       variables_changed = x.variables_changed, department = x.department
-      FROM gate, jsonb_to_recordset(${json(plan.changedSteps)}) AS x(
-        id text, status text, completed_at timestamptz, working_ms bigint, variables_changed jsonb, department text)
-      WHERE steps.case_id = ${caseId} AND steps.id = x.id),
-    t_new AS (
-      INSERT INTO tasks (id, case_id, element_id, name, department, status, created_at, due_at, completed_at)
-      SELECT x.* FROM gate, jsonb_to_recordset(${json(plan.newTasks)}) AS x(
-        id text, case_id text, element_id text, name text, department text, status text, created_at timestamptz,
-        due_at timestamptz, completed_at timestamptz)),
-    t_upd AS (
-      UPDATE tasks SET status = x.status, completed_at = x.completed_at
-      FROM gate, jsonb_to_recordset(${json(plan.changedTasks)}) AS x(id text, status text, completed_at timestamptz)
-      WHERE tasks.case_id = ${caseId} AND tasks.id = x.id),
-    tm_gone AS (
-      DELETE FROM timers USING gate WHERE timers.id = ANY (ARRAY(SELECT jsonb_array_elements_text(${json(plan.goneTimers)})))),
-    tm_new AS (
-      INSERT INTO timers (id, case_id, element_id, due_at)
-      SELECT x.* FROM gate, jsonb_to_recordset(${json(plan.newTimers)}) AS x(id text, case_id text, element_id text, due_at timestamptz)),
-    wake AS (
-      SELECT pg_notify('reflow_timers', gate.id) FROM gate WHERE ${plan.newTimers.length > 0}),
-    audit AS (
-      INSERT INTO audit_events (case_id, seq, type, at, actor, payload, prev_hash, hash)
-      SELECT x.* FROM gate, jsonb_to_recordset(${json(plan.audit)}) AS x(
-        case_id text, seq int, type text, at timestamptz, actor text, payload jsonb, prev_hash text, hash text))`;
-}
-
 export interface CaseRowValues {
   status: string;
   snapshot: unknown;
@@ -241,28 +199,6 @@ export interface CaseRowValues {
   endedAt: number | null;
   workingMs: number | null;
   pausedMs: number;
-}
-
-/** Writes a command's result if the case is still at `revision`; false when another command got there first. */
-export async function writeCommand(
-  db: Db,
-  caseId: string,
-  revision: number,
-  row: CaseRowValues,
-  plan: WritePlan,
-): Promise<boolean> {
-  const result = await sql<{ applied: number }>`
-    WITH gate AS (
-      UPDATE cases SET snapshot = ${json(row.snapshot)}, status = ${row.status}, revision = revision + 1, trips = ${row.trips},
-        corrected = ${row.corrected}, ended_at = ${iso(row.endedAt)}::timestamptz, working_ms = ${row.workingMs}::bigint,
-        paused_ms = ${row.pausedMs}::bigint, audit_seq = ${plan.auditSeq}, audit_hash = ${plan.auditHash}
-      WHERE id = ${caseId} AND revision = ${revision}
-      RETURNING id),
-    ${planCtes(caseId, plan)}
-    SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(
-    db,
-  );
-  return Number(result.rows[0]?.applied ?? 0) === 1;
 }
 
 export interface NewCase {
@@ -276,31 +212,170 @@ export interface NewCase {
   startedAt: number;
 }
 
-/** Inserts a started case with its rows; with an idempotency key already used, writes nothing and returns false. */
-export async function writeStart(
-  db: Db,
-  c: NewCase,
-  row: CaseRowValues,
-  plan: WritePlan,
-  idempotencyKey?: string,
-): Promise<boolean> {
-  const key = idempotencyKey
-    ? sql`k AS (INSERT INTO idempotency_keys (key, case_id, created_at) VALUES (${idempotencyKey}, ${c.id}, ${iso(c.startedAt)}::timestamptz)
-              ON CONFLICT (key) DO NOTHING RETURNING key),`
-    : sql`k AS (SELECT 1 AS key),`;
-  const result = await sql<{ applied: number }>`
-    WITH ${key}
-    gate AS (
-      INSERT INTO cases (id, definition_id, process_key, version, business_key, status, channel, materials, snapshot, trips, corrected,
-                         started_at, ended_at, working_ms, paused_ms, audit_seq, audit_hash)
-      SELECT ${c.id}, ${c.definitionId}, ${c.processKey}, ${c.version}, ${c.businessKey}, ${row.status}, ${c.channel}, ${json(c.materials)},
-             ${json(row.snapshot)}, ${row.trips}, ${row.corrected}, ${iso(c.startedAt)}::timestamptz, ${iso(row.endedAt)}::timestamptz,
-             ${row.workingMs}::bigint, ${row.pausedMs}::bigint, ${plan.auditSeq}, ${plan.auditHash}
-      FROM k
-      RETURNING id),
-    ${planCtes(c.id, plan)}
-    SELECT (SELECT count(*) FROM gate)::int AS applied, (SELECT count(*) FROM wake)::int AS woken`.execute(
-    db,
-  );
-  return Number(result.rows[0]?.applied ?? 0) === 1;
+/** One command's write: a command on a stored case (lands only at `revision`), or a started case. */
+export type WriteJob =
+  | { kind: 'command'; caseId: string; revision: number; row: CaseRowValues; plan: WritePlan }
+  | { kind: 'start'; newCase: NewCase; row: CaseRowValues; plan: WritePlan; idempotencyKey?: string };
+
+export const jobCaseId = (job: WriteJob): string => (job.kind === 'command' ? job.caseId : job.newCase.id);
+
+const rowColumns = (row: CaseRowValues, plan: WritePlan) => ({
+  snapshot: row.snapshot,
+  status: row.status,
+  trips: row.trips,
+  corrected: row.corrected,
+  ended_at: iso(row.endedAt),
+  working_ms: row.workingMs,
+  paused_ms: row.pausedMs,
+  audit_seq: plan.auditSeq,
+  audit_hash: plan.auditHash,
+});
+
+/**
+ * The batch statement. Its text never changes (every value travels as a JSON parameter), so PostgreSQL plans
+ * it once per connection. Updates of existing rows name their ids in an `= ANY` list, so they use the primary
+ * key whatever the planner guesses of a JSON record set (it guesses 100 rows, and on a small or freshly
+ * loaded table would scan the whole table for every batch). Rows of a case whose gate did not pass are left out.
+ */
+const BATCH_STATEMENT = `
+WITH
+cmd AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+    id text, revision int, snapshot jsonb, status text, trips int, corrected boolean, ended_at timestamptz,
+    working_ms bigint, paused_ms bigint, audit_seq int, audit_hash text)),
+upd AS (
+  UPDATE cases SET snapshot = cmd.snapshot, status = cmd.status, revision = cases.revision + 1, trips = cmd.trips,
+    corrected = cmd.corrected, ended_at = cmd.ended_at, working_ms = cmd.working_ms, paused_ms = cmd.paused_ms,
+    audit_seq = cmd.audit_seq, audit_hash = cmd.audit_hash
+  FROM cmd
+  WHERE cases.id = ANY (ARRAY(SELECT id FROM cmd)) AND cases.id = cmd.id AND cases.revision = cmd.revision
+  RETURNING cases.id),
+k AS (
+  INSERT INTO idempotency_keys (key, case_id, created_at)
+  SELECT x.key, x.case_id, x.created_at FROM jsonb_to_recordset($2::jsonb) AS x(key text, case_id text, created_at timestamptz)
+  ON CONFLICT (key) DO NOTHING
+  RETURNING case_id),
+ins AS (
+  INSERT INTO cases (id, definition_id, process_key, version, business_key, status, channel, materials, snapshot, trips, corrected,
+                     started_at, ended_at, working_ms, paused_ms, audit_seq, audit_hash)
+  SELECT x.id, x.definition_id, x.process_key, x.version, x.business_key, x.status, x.channel, x.materials, x.snapshot, x.trips,
+         x.corrected, x.started_at, x.ended_at, x.working_ms, x.paused_ms, x.audit_seq, x.audit_hash
+  FROM jsonb_to_recordset($3::jsonb) AS x(
+    id text, definition_id text, process_key text, version int, business_key text, status text, channel text, materials jsonb,
+    snapshot jsonb, trips int, corrected boolean, started_at timestamptz, ended_at timestamptz, working_ms bigint, paused_ms bigint,
+    audit_seq int, audit_hash text, keyed boolean)
+  WHERE NOT x.keyed OR x.id IN (SELECT case_id FROM k)
+  RETURNING id),
+gate AS (SELECT id FROM upd UNION ALL SELECT id FROM ins),
+s_new AS (
+  INSERT INTO steps (id, case_id, process_key, version, element_id, name, type, department, status, entered_at, completed_at,
+                     due_at, time_limit, in_person, correction, pauses_clock, working_ms, variables_changed, parent_step_id, seq)
+  SELECT x.* FROM jsonb_to_recordset($4::jsonb) AS x(
+    id text, case_id text, process_key text, version int, element_id text, name text, type text, department text, status text,
+    entered_at timestamptz, completed_at timestamptz, due_at timestamptz, time_limit double precision, in_person boolean,
+    correction boolean, pauses_clock boolean, working_ms bigint, variables_changed jsonb, parent_step_id text, seq int)
+  WHERE x.case_id IN (SELECT id FROM gate)),
+s_in AS (
+  SELECT * FROM jsonb_to_recordset($5::jsonb) AS x(
+    id text, case_id text, status text, completed_at timestamptz, working_ms bigint, variables_changed jsonb, department text)),
+s_upd AS (
+  UPDATE steps SET status = s_in.status, completed_at = s_in.completed_at, working_ms = s_in.working_ms,
+                   variables_changed = s_in.variables_changed, department = s_in.department
+  FROM s_in
+  WHERE steps.id = ANY (ARRAY(SELECT id FROM s_in)) AND steps.id = s_in.id AND s_in.case_id IN (SELECT id FROM gate)),
+t_new AS (
+  INSERT INTO tasks (id, case_id, element_id, name, department, status, created_at, due_at, completed_at)
+  SELECT x.* FROM jsonb_to_recordset($6::jsonb) AS x(
+    id text, case_id text, element_id text, name text, department text, status text, created_at timestamptz,
+    due_at timestamptz, completed_at timestamptz)
+  WHERE x.case_id IN (SELECT id FROM gate)),
+t_in AS (
+  SELECT * FROM jsonb_to_recordset($7::jsonb) AS x(id text, case_id text, status text, completed_at timestamptz)),
+t_upd AS (
+  UPDATE tasks SET status = t_in.status, completed_at = t_in.completed_at
+  FROM t_in
+  WHERE tasks.id = ANY (ARRAY(SELECT id FROM t_in)) AND tasks.id = t_in.id AND t_in.case_id IN (SELECT id FROM gate)),
+tm_gone AS (
+  DELETE FROM timers
+  WHERE timers.id = ANY (ARRAY(SELECT jsonb_array_elements_text($8::jsonb))) AND timers.case_id IN (SELECT id FROM gate)),
+tm_new AS (
+  INSERT INTO timers (id, case_id, element_id, due_at)
+  SELECT x.* FROM jsonb_to_recordset($9::jsonb) AS x(id text, case_id text, element_id text, due_at timestamptz)
+  WHERE x.case_id IN (SELECT id FROM gate)
+  RETURNING case_id),
+wake AS (
+  SELECT pg_notify('reflow_timers', min(case_id)) FROM tm_new HAVING count(*) > 0),
+audit AS (
+  INSERT INTO audit_events (case_id, seq, type, at, actor, payload, prev_hash, hash)
+  SELECT x.* FROM jsonb_to_recordset($10::jsonb) AS x(
+    case_id text, seq int, type text, at timestamptz, actor text, payload jsonb, prev_hash text, hash text)
+  WHERE x.case_id IN (SELECT id FROM gate))
+SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM gate) AS applied, (SELECT count(*) FROM wake)::int AS woken`;
+
+prepareStatement('reflow_write_batch', BATCH_STATEMENT);
+
+/** Writes a batch of commands on distinct cases in one statement; returns the ids of the cases that landed. */
+export async function writeBatch(db: Db, jobs: WriteJob[]): Promise<Set<string>> {
+  const commands: unknown[] = [];
+  const keys: unknown[] = [];
+  const starts: unknown[] = [];
+  const newSteps: unknown[] = [];
+  const changedSteps: unknown[] = [];
+  const newTasks: unknown[] = [];
+  const changedTasks: unknown[] = [];
+  const goneTimers: string[] = [];
+  const newTimers: unknown[] = [];
+  const audit: unknown[] = [];
+  for (const job of jobs) {
+    const { plan, row } = job;
+    if (job.kind === 'command') {
+      commands.push({ id: job.caseId, revision: job.revision, ...rowColumns(row, plan) });
+    } else {
+      const c = job.newCase;
+      if (job.idempotencyKey)
+        keys.push({ key: job.idempotencyKey, case_id: c.id, created_at: iso(c.startedAt) });
+      starts.push({
+        id: c.id,
+        definition_id: c.definitionId,
+        process_key: c.processKey,
+        version: c.version,
+        business_key: c.businessKey,
+        channel: c.channel,
+        materials: c.materials,
+        started_at: iso(c.startedAt),
+        keyed: job.idempotencyKey !== undefined,
+        ...rowColumns(row, plan),
+      });
+    }
+    newSteps.push(...plan.newSteps);
+    for (const s of plan.changedSteps)
+      changedSteps.push({
+        id: s.id,
+        case_id: s.case_id,
+        status: s.status,
+        completed_at: s.completed_at,
+        working_ms: s.working_ms,
+        variables_changed: s.variables_changed,
+        department: s.department,
+      });
+    newTasks.push(...plan.newTasks);
+    changedTasks.push(...plan.changedTasks);
+    goneTimers.push(...plan.goneTimers);
+    newTimers.push(...plan.newTimers);
+    audit.push(...plan.audit);
+  }
+  const values = [
+    commands,
+    keys,
+    starts,
+    newSteps,
+    changedSteps,
+    newTasks,
+    changedTasks,
+    goneTimers,
+    newTimers,
+    audit,
+  ].map((value) => JSON.stringify(value));
+  const { rows } = await db.executeQuery<{ applied: string[] }>(CompiledQuery.raw(BATCH_STATEMENT, values));
+  return new Set(rows[0]?.applied ?? []);
 }

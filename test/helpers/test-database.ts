@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
-import { migrateToLatest, type OpenedDatabase } from '../../server/db/database.js';
+import { configurePool, migrateToLatest, type OpenedDatabase } from '../../server/db/database.js';
 import type { Database } from '../../server/db/schema.js';
 
 /** The template is rebuilt whenever any migration's text changes. */
@@ -55,8 +55,7 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
   target.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: target.toString(), max: 10 });
   // the database is dropped WITH (FORCE) at close: a connection still open then is ended by the server
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  configurePool(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>);
   return {

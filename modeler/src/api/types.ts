@@ -66,6 +66,15 @@ export interface CaseView {
   trips: number;
   workingDays?: number | null;
   incidents: { elementId: string; message: string }[];
+  /** Work items waiting in departments now. */
+  openTasks?: {
+    id: string;
+    elementId: string;
+    name: string | null;
+    department: string | null;
+    createdAt: string;
+    dueAt: string | null;
+  }[];
   timeline: Step[];
 }
 

@@ -1,0 +1,157 @@
+/**
+ * A node's memory of the cases it recently worked on: the case row, its steps and its tasks as of a revision.
+ * A command on a remembered case skips the read and goes straight to the write, which lands only if the case
+ * is still at that revision — so a stale entry (another node moved the case on) costs one retry from the
+ * database, never a wrong write. API reads (GET) always come from the database.
+ */
+import type { WritePlan } from '../store/case-writer.js';
+
+/** What the service reads off a cases row. */
+export interface CaseRow {
+  id: string;
+  definition_id: string;
+  process_key: string;
+  version: number;
+  business_key: string | null;
+  channel: string | null;
+  materials: string[];
+  snapshot: unknown;
+  revision: number;
+  audit_seq: number;
+  audit_hash: string;
+  started_at: Date;
+  status: string;
+  ended_at: Date | null;
+  trips: number;
+  corrected: boolean;
+  working_ms: number | string | bigint | null;
+}
+
+/** A step as the timeline and the working-time computation need it; times in ms since the epoch. */
+export interface CachedStep {
+  id: string;
+  element_id: string;
+  name: string | null;
+  type: string;
+  department: string | null;
+  status: string;
+  entered_at: number;
+  completed_at: number | null;
+  due_at: number | null;
+  working_ms: number | null;
+  pauses_clock: boolean;
+  seq: number;
+}
+
+export interface CachedTask {
+  id: string;
+  element_id: string;
+  name: string | null;
+  department: string | null;
+  status: string;
+  created_at: number;
+  due_at: number | null;
+}
+
+export interface CaseState {
+  row: CaseRow;
+  steps: Map<string, CachedStep>;
+  tasks: Map<string, CachedTask>;
+}
+
+const ms = (value: string | null): number | null => (value === null ? null : Date.parse(value));
+
+/** The steps and tasks of a case after a command's plan; the case's state before is left as it was. */
+export function applyPlan(
+  state: Pick<CaseState, 'steps' | 'tasks'>,
+  plan: WritePlan,
+): Pick<CaseState, 'steps' | 'tasks'> {
+  const steps = new Map(state.steps);
+  for (const s of plan.newSteps) {
+    steps.set(s.id, {
+      id: s.id,
+      element_id: s.element_id,
+      name: s.name,
+      type: s.type,
+      department: s.department,
+      status: s.status,
+      entered_at: ms(s.entered_at) as number,
+      completed_at: ms(s.completed_at),
+      due_at: ms(s.due_at),
+      working_ms: s.working_ms,
+      pauses_clock: s.pauses_clock,
+      seq: s.seq,
+    });
+  }
+  for (const s of plan.changedSteps) {
+    const before = steps.get(s.id);
+    if (!before) continue; // not in this state: the write's own UPDATE finds nothing either
+    steps.set(s.id, {
+      ...before,
+      status: s.status,
+      completed_at: ms(s.completed_at),
+      working_ms: s.working_ms,
+      department: s.department,
+    });
+  }
+  const tasks = new Map(state.tasks);
+  for (const t of plan.newTasks)
+    tasks.set(t.id, {
+      id: t.id,
+      element_id: t.element_id,
+      name: t.name,
+      department: t.department,
+      status: t.status,
+      created_at: ms(t.created_at) as number,
+      due_at: ms(t.due_at),
+    });
+  for (const t of plan.changedTasks) {
+    const before = tasks.get(t.id);
+    if (before) tasks.set(t.id, { ...before, status: t.status });
+  }
+  return { steps, tasks };
+}
+
+/** Least recently used first out; also finds the case of a task it holds. */
+export class CaseCache {
+  private readonly entries = new Map<string, CaseState>();
+  private readonly taskCases = new Map<string, string>();
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(caseId: string): CaseState | undefined {
+    const entry = this.entries.get(caseId);
+    if (entry) {
+      this.entries.delete(caseId);
+      this.entries.set(caseId, entry);
+    }
+    return entry;
+  }
+
+  caseOfTask(taskId: string): string | undefined {
+    return this.taskCases.get(taskId);
+  }
+
+  set(state: CaseState): void {
+    if (this.capacity <= 0) return;
+    const id = state.row.id;
+    this.delete(id);
+    this.entries.set(id, state);
+    for (const taskId of state.tasks.keys()) this.taskCases.set(taskId, id);
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.delete(oldest);
+    }
+  }
+
+  delete(caseId: string): void {
+    const entry = this.entries.get(caseId);
+    if (!entry) return;
+    this.entries.delete(caseId);
+    for (const taskId of entry.tasks.keys()) this.taskCases.delete(taskId);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Group commit: commands that finish executing while a write is in flight wait for it and then go to the
+ * database together, as one statement and one commit (case-writer.ts). An idle node writes a command at once,
+ * so batching adds no latency when there is nothing to batch; under load, one round trip and one commit carry
+ * many commands. Each command still lands or not on its own: a case whose revision moved on is left out of
+ * its batch and its caller retries, and a batch that fails as a whole (a deadlock with another node, a
+ * constraint) is written again one command at a time, so one bad command cannot fail its neighbours.
+ */
+import type { Db } from '../db/database.js';
+import { jobCaseId, type WriteJob, writeBatch } from './case-writer.js';
+
+export interface WriteBatcherOptions {
+  /** Most commands in one statement. */
+  maxBatch?: number;
+  /** Batches in flight at once: while the database writes one, the next can be written on another connection. */
+  maxInFlight?: number;
+}
+
+interface Pending {
+  job: WriteJob;
+  resolve: (landed: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+export class WriteBatcher {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  /** Batches written and commands carried, for the health page and benchmarks. */
+  readonly stats = { batches: 0, commands: 0, fallbacks: 0, writeMs: 0 };
+
+  constructor(
+    private readonly db: Db,
+    options: WriteBatcherOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 64;
+    this.maxInFlight = options.maxInFlight ?? 1;
+  }
+
+  /** Writes a command's rows; true once committed, false when its case changed meanwhile (nothing written). */
+  write(job: WriteJob): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.take();
+      this.inFlight++;
+      void this.flush(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  /**
+   * The next batch, in arrival order, with at most one command that ends its case: an ending case is added to
+   * the metric rollups at commit, and one ending per transaction locks rollup rows in one global order, so
+   * batches in flight at once (and other nodes' batches) never deadlock on them.
+   */
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    let ending = false;
+    for (const pending of this.queue) {
+      const ends = pending.job.row.status !== 'active';
+      if (batch.length >= this.maxBatch || (ends && ending)) rest.push(pending);
+      else {
+        batch.push(pending);
+        ending ||= ends;
+      }
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    this.stats.batches++;
+    this.stats.commands += batch.length;
+    const started = performance.now();
+    try {
+      const landed = await writeBatch(
+        this.db,
+        batch.map((p) => p.job),
+      );
+      this.stats.writeMs += performance.now() - started;
+      for (const p of batch) p.resolve(landed.has(jobCaseId(p.job)));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      this.stats.fallbacks++;
+      for (const p of batch) {
+        try {
+          p.resolve((await writeBatch(this.db, [p.job])).has(jobCaseId(p.job)));
+        } catch (single) {
+          p.reject(single);
+        }
+      }
+    }
+  }
+}

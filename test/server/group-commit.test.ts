@@ -1,0 +1,230 @@
+// The write path under concurrency, on each database: commands that arrive while a write is in flight go out
+// together (group commit) and each lands or not on its own; a batch that fails as a whole is written again
+// command by command so only the bad one fails; a batch carries at most one command that ends a case; and a
+// node's memory of a case that another node moved on costs a retry, never a lost or doubled step.
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import t from 'tap';
+import { CaseService } from '../../server/cases/case-service.js';
+import { configFromEnv } from '../../server/node.js';
+import { type CaseRowValues, planWrites, type WriteJob } from '../../server/store/case-writer.js';
+import { DefinitionStore } from '../../server/store/definition-store.js';
+import { WriteBatcher } from '../../server/store/write-batcher.js';
+import { testDatabases } from '../helpers/test-database.js';
+
+const xml = readFileSync(new URL('../bench/business-registration.bpmn', import.meta.url), 'utf8');
+const slaXml = readFileSync(new URL('./fixtures/registration-sla.bpmn', import.meta.url), 'utf8');
+const KEY = 'business_registration_bench';
+const APPROVALS = ['seal', 'tax', 'social', 'fund'];
+
+/** A started case with nothing else: no steps, tasks or audit entries. */
+function bareStart(id: string, definitionId: string, status = 'active'): WriteJob {
+  const now = Date.UTC(2026, 0, 5, 1);
+  const plan = planWrites({ id, processKey: KEY, version: 1 }, [], {
+    calendar: { workingMsBetween: () => 0 } as never,
+    actor: 'test',
+    now,
+    stepSeqBase: 0,
+    auditSeq: 0,
+    auditHash: '0'.repeat(64),
+  });
+  const row: CaseRowValues = {
+    status,
+    snapshot: { id },
+    trips: 0,
+    corrected: false,
+    endedAt: status === 'active' ? null : now,
+    workingMs: status === 'active' ? null : 0,
+    pausedMs: 0,
+  };
+  const newCase = {
+    id,
+    definitionId,
+    processKey: KEY,
+    version: 1,
+    businessKey: null,
+    channel: null,
+    materials: [],
+    startedAt: now,
+  };
+  return { kind: 'start', newCase, row, plan };
+}
+
+for (const database of testDatabases()) {
+  t.test(`commands arriving during a write share the next one (${database.name})`, async (t) => {
+    const opened = await database.open();
+    t.teardown(() => opened.close());
+    const definitions = new DefinitionStore(opened.db);
+    await definitions.deploy(xml, new Date());
+    const service = new CaseService(opened.db, definitions);
+    const views = await Promise.all(
+      Array.from({ length: 12 }, () => service.start({ process: KEY }, 'test').then((r) => r.view)),
+    );
+    t.equal(service.writer.stats.commands, 12);
+    t.ok(service.writer.stats.batches < 12, `12 starts in ${service.writer.stats.batches} writes`);
+    const stored = await opened.db.selectFrom('cases').select('id').execute();
+    t.same(stored.map((c) => c.id).sort(), views.map((v) => v.id).sort(), 'every case is stored');
+    const tasks = await opened.db
+      .selectFrom('tasks')
+      .select('case_id')
+      .where('status', '=', 'open')
+      .execute();
+    t.equal(tasks.length, 12, 'with its first task');
+  });
+
+  t.test(`a failing batch is written again one command at a time (${database.name})`, async (t) => {
+    const opened = await database.open();
+    t.teardown(() => opened.close());
+    const definitions = new DefinitionStore(opened.db);
+    const { id: definitionId } = await definitions.deploy(xml, new Date());
+    const writer = new WriteBatcher(opened.db);
+    t.equal(await writer.write(bareStart('first', definitionId)), true);
+    // one write in flight; the next three queue behind it and go together: one of them repeats a stored id
+    const inFlight = writer.write(bareStart('blocker', definitionId));
+    const good = writer.write(bareStart('good-1', definitionId));
+    const bad = writer.write(bareStart('first', definitionId));
+    const alsoGood = writer.write(bareStart('good-2', definitionId));
+    t.equal(await inFlight, true);
+    t.equal(await good, true, 'a neighbour of the bad command lands');
+    await t.rejects(bad, /duplicate key|unique/i, 'the bad command fails with the database error');
+    t.equal(await alsoGood, true);
+    t.equal(writer.stats.fallbacks, 1, 'one batch failed as a whole and was split');
+    const ids = (await opened.db.selectFrom('cases').select('id').execute()).map((c) => c.id).sort();
+    t.same(ids, ['blocker', 'first', 'good-1', 'good-2']);
+  });
+
+  t.test(`a batch carries at most one command that ends a case (${database.name})`, async (t) => {
+    const opened = await database.open();
+    t.teardown(() => opened.close());
+    const definitions = new DefinitionStore(opened.db);
+    const { id: definitionId } = await definitions.deploy(xml, new Date());
+    const writer = new WriteBatcher(opened.db);
+    const writes = [
+      writer.write(bareStart('blocker', definitionId)),
+      writer.write(bareStart('ends-1', definitionId, 'completed')),
+      writer.write(bareStart('active-1', definitionId)),
+      writer.write(bareStart('ends-2', definitionId, 'completed')),
+      writer.write(bareStart('active-2', definitionId)),
+      writer.write(bareStart('ends-3', definitionId, 'completed')),
+    ];
+    t.same(await Promise.all(writes), [true, true, true, true, true, true]);
+    // blocker alone; then [ends-1, active-1, active-2]; then [ends-2]; then [ends-3]
+    t.equal(writer.stats.batches, 4);
+    t.equal(writer.stats.fallbacks, 0);
+    const { rows } = await sql<{
+      completed: number;
+    }>`SELECT sum(completed)::int AS completed FROM version_rollups`.execute(opened.db);
+    t.equal(rows[0]?.completed, 3, 'each ended case is in the metric rollups once');
+  });
+
+  t.test(`a stale memory of a case costs a retry, not a step (${database.name})`, async (t) => {
+    const opened = await database.open();
+    t.teardown(() => opened.close());
+    const definitions = new DefinitionStore(opened.db);
+    await definitions.deploy(xml, new Date());
+    // two nodes on one database, each remembering the cases it worked on
+    const nodeA = new CaseService(opened.db, definitions);
+    const nodeB = new CaseService(opened.db, new DefinitionStore(opened.db));
+    const { view } = await nodeA.start({ process: KEY }, 'test');
+    const accepted = await nodeA.completeTask(view.openTasks[0].id, {}, 'test');
+    const byElement = new Map(accepted.openTasks.map((task) => [task.elementId, task.id]));
+    t.same([...byElement.keys()].sort(), [...APPROVALS].sort(), 'four approvals open');
+    // node B moves the case on twice; node A still remembers it as it was after acceptance
+    await nodeB.completeTask(byElement.get('seal') as string, {}, 'test');
+    await nodeB.completeTask(byElement.get('tax') as string, {}, 'test');
+    const afterA = await nodeA.completeTask(byElement.get('social') as string, {}, 'test');
+    t.same(
+      afterA.timeline.filter((s) => s.status === 'completed').map((s) => s.elementId),
+      ['accept', 'seal', 'tax', 'social'],
+      'node A applied its command to the case as stored',
+    );
+    // completing a task node A remembers as open but node B completed meanwhile: refused, nothing written
+    const again = nodeA.completeTask(byElement.get('seal') as string, {}, 'test');
+    await t.rejects(again, { code: 'notOpen' });
+    const last = await nodeB.completeTask(byElement.get('fund') as string, {}, 'test');
+    t.same(
+      last.openTasks.map((task) => task.elementId),
+      ['issue'],
+      'the join fired once',
+    );
+    const done = await nodeA.completeTask(last.openTasks[0].id, {}, 'test');
+    t.equal(done.status, 'completed');
+    const steps = await opened.db
+      .selectFrom('steps')
+      .select('element_id')
+      .where('case_id', '=', view.id)
+      .execute();
+    t.equal(steps.length, 6, 'six steps, none doubled');
+    const audit = await opened.db
+      .selectFrom('audit_events')
+      .select('seq')
+      .where('case_id', '=', view.id)
+      .orderBy('seq')
+      .execute();
+    t.same(
+      audit.map((a) => a.seq),
+      audit.map((_, i) => i + 1),
+      'one unbroken audit chain',
+    );
+    t.same(await nodeA.view(view.id), await nodeB.view(view.id), 'both nodes read the same case');
+  });
+
+  t.test(
+    `a command refused by a stale memory is tried on the case as stored (${database.name})`,
+    async (t) => {
+      const opened = await database.open();
+      t.teardown(() => opened.close());
+      const definitions = new DefinitionStore(opened.db);
+      await definitions.deploy(slaXml, new Date());
+      const nodeA = new CaseService(opened.db, definitions);
+      const nodeB = new CaseService(opened.db, new DefinitionStore(opened.db));
+      const { view } = await nodeA.start({ process: 'business_registration_sla' }, 'test');
+      // node B accepts: the SLA reminder timer on 税务 now exists, which node A's memory of the case lacks
+      await nodeB.completeTask(view.openTasks[0].id, {}, 'test');
+      const [timer] = await opened.db
+        .selectFrom('timers')
+        .select('id')
+        .where('case_id', '=', view.id)
+        .execute();
+      t.ok(timer, 'the reminder timer is stored');
+      t.equal(await nodeA.fireTimer(timer.id, view.id), true, 'node A fires it');
+      const reminded = (await nodeA.view(view.id)).timeline.filter((s) => s.elementId === 'remind');
+      t.equal(reminded.length, 1, 'the reminder ran once');
+      const next = await opened.db.selectFrom('timers').select('id').where('case_id', '=', view.id).execute();
+      t.equal(next.length, 1, 'and the cycle re-armed it (R2)');
+    },
+  );
+
+  t.test(`with no memory, every command reads the case (${database.name})`, async (t) => {
+    const opened = await database.open();
+    t.teardown(() => opened.close());
+    const definitions = new DefinitionStore(opened.db);
+    await definitions.deploy(xml, new Date());
+    const service = new CaseService(opened.db, definitions, { cacheSize: 0 });
+    const { view } = await service.start({ process: KEY }, 'test');
+    let current = await service.completeTask(view.openTasks[0].id, {}, 'test');
+    current = (
+      await Promise.all(current.openTasks.map((task) => service.completeTask(task.id, {}, 'test')))
+    ).at(-1) as typeof current;
+    const issue = (await service.view(view.id)).openTasks;
+    t.same(
+      issue.map((task) => task.elementId),
+      ['issue'],
+      'four concurrent approvals on one case, the join fired once',
+    );
+    const done = await service.completeTask(issue[0].id, {}, 'test');
+    t.equal(done.status, 'completed');
+    t.same(done, await service.view(view.id), 'the answer to a command is the case as stored');
+  });
+}
+
+t.test('REFLOW_CASE_CACHE sets how many cases a node remembers; a bad value is named', async (t) => {
+  t.equal(configFromEnv({ REFLOW_CASE_CACHE: '200' }).caseCache, 200);
+  t.equal(configFromEnv({ REFLOW_CASE_CACHE: '0' }).caseCache, 0);
+  t.equal(configFromEnv({}).caseCache, undefined, 'unset: the default');
+  t.throws(
+    () => configFromEnv({ REFLOW_CASE_CACHE: 'lots' }),
+    /REFLOW_CASE_CACHE must be a whole number ≥ 0, not 'lots'/,
+  );
+  t.throws(() => configFromEnv({ REFLOW_CASE_CACHE: '-1' }), /REFLOW_CASE_CACHE/);
+});

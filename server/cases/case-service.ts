@@ -13,7 +13,7 @@ import type { CompiledDefinition } from '../../engine/runtime/definition.js';
 import { execute } from '../../engine/runtime/execute.js';
 import type { Db } from '../db/database.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
-import { type CaseRowValues, planWrites, type WritePlan } from '../store/case-writer.js';
+import { type CaseRowValues, planWrites, STARTED_REVISION, type WritePlan } from '../store/case-writer.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import { WriteBatcher, type WriteBatcherOptions } from '../store/write-batcher.js';
 import {
@@ -255,7 +255,7 @@ export class CaseService {
         channel: newCase.channel,
         materials,
         started_at: new Date(now),
-        revision: 0,
+        revision: STARTED_REVISION,
         ...this.rowAfter(values, plan),
       },
       steps,

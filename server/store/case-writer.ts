@@ -237,6 +237,9 @@ const rowColumns = (row: CaseRowValues, plan: WritePlan) => ({
  * key whatever the planner guesses of a JSON record set (it guesses 100 rows, and on a small or freshly
  * loaded table would scan the whole table for every batch). Rows of a case whose gate did not pass are left out.
  */
+/** The revision of a case as its start leaves it. */
+export const STARTED_REVISION = 1;
+
 const BATCH_STATEMENT = `
 WITH
 cmd AS (
@@ -257,9 +260,9 @@ k AS (
   RETURNING case_id),
 ins AS (
   INSERT INTO cases (id, definition_id, process_key, version, business_key, status, channel, materials, snapshot, trips, corrected,
-                     started_at, ended_at, working_ms, paused_ms, audit_seq, audit_hash)
+                     started_at, ended_at, working_ms, paused_ms, audit_seq, audit_hash, revision)
   SELECT x.id, x.definition_id, x.process_key, x.version, x.business_key, x.status, x.channel, x.materials, x.snapshot, x.trips,
-         x.corrected, x.started_at, x.ended_at, x.working_ms, x.paused_ms, x.audit_seq, x.audit_hash
+         x.corrected, x.started_at, x.ended_at, x.working_ms, x.paused_ms, x.audit_seq, x.audit_hash, ${STARTED_REVISION}
   FROM jsonb_to_recordset($3::jsonb) AS x(
     id text, definition_id text, process_key text, version int, business_key text, status text, channel text, materials jsonb,
     snapshot jsonb, trips int, corrected boolean, started_at timestamptz, ended_at timestamptz, working_ms bigint, paused_ms bigint,

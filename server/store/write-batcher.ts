@@ -14,6 +14,8 @@ export interface WriteBatcherOptions {
   maxBatch?: number;
   /** Batches in flight at once: while the database writes one, the next can be written on another connection. */
   maxInFlight?: number;
+  /** Commands waiting before a batch goes out beside one already in flight. */
+  overlapAt?: number;
 }
 
 interface Pending {
@@ -27,6 +29,7 @@ export class WriteBatcher {
   private inFlight = 0;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly overlapAt: number;
   /** Batches written and commands carried, for the health page and benchmarks. */
   readonly stats = { batches: 0, commands: 0, fallbacks: 0, writeMs: 0 };
 
@@ -36,6 +39,7 @@ export class WriteBatcher {
   ) {
     this.maxBatch = options.maxBatch ?? 64;
     this.maxInFlight = options.maxInFlight ?? 1;
+    this.overlapAt = options.overlapAt ?? 8;
   }
 
   /** Writes a command's rows; true once committed, false when its case changed meanwhile (nothing written). */
@@ -47,7 +51,12 @@ export class WriteBatcher {
   }
 
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+    // a batch beside one in flight only when enough has gathered: a small one costs the database as much
+    while (
+      this.inFlight < this.maxInFlight &&
+      this.queue.length > 0 &&
+      (this.inFlight === 0 || this.queue.length >= this.overlapAt)
+    ) {
       const batch = this.take();
       this.inFlight++;
       void this.flush(batch).finally(() => {

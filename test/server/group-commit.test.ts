@@ -70,6 +70,8 @@ for (const database of testDatabases()) {
       .where('status', '=', 'open')
       .execute();
     t.equal(tasks.length, 12, 'with its first task');
+    for (const view of views) await service.completeTask(view.openTasks[0].id, {}, 'test');
+    t.equal(service.writer.stats.commands, 24, 'a remembered case is written at the first try');
   });
 
   t.test(`a failing batch is written again one command at a time (${database.name})`, async (t) => {

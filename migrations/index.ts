@@ -4,10 +4,12 @@ import * as initial from './2026-11-29-001-initial.js';
 import * as metricRollups from './2026-11-29-002-metric-rollups.js';
 import * as ratings from './2026-11-29-003-ratings.js';
 import * as rollupFunctionsPlpgsql from './2026-11-29-004-rollup-functions-plpgsql.js';
+import * as rollupQueue from './2026-11-29-005-rollup-queue.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
   '2026-11-29-002-metric-rollups': metricRollups,
   '2026-11-29-003-ratings': ratings,
   '2026-11-29-004-rollup-functions-plpgsql': rollupFunctionsPlpgsql,
+  '2026-11-29-005-rollup-queue': rollupQueue,
 };

@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { loadTokens, type Principal } from './auth/tokens.js';
 import { CaseService } from './cases/case-service.js';
 import { type OpenedDatabase, openDatabase } from './db/database.js';
+import { startRollupDrain } from './metrics/rollup-queue.js';
 import { RatingService } from './ratings/rating-service.js';
 import { TimerScheduler } from './scheduler/timer-scheduler.js';
 import { type DemoReport, seedDemoHistory } from './simulate/demo.js';
@@ -159,6 +160,10 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     onError: (error) => app.log.error({ err: error }, 'timer failed'),
   });
   await scheduler.start();
+  // completed cases into the metric rollups, a second after they complete (reads drain first anyway)
+  const stopDrain = startRollupDrain(database.db, 1000, (error) =>
+    app.log.error({ err: error }, 'metric rollups failed'),
+  );
   let stopped = false;
   return {
     app,
@@ -174,6 +179,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
       stopped = true;
       await app.close(); // in-flight requests finish first
       clearInterval(ratingSweep);
+      await stopDrain();
       await scheduler.stop();
       await database.close();
     },

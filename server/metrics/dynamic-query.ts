@@ -18,6 +18,7 @@ import {
 } from '../../engine/metrics/dynamic-metrics.js';
 import type { Db } from '../db/database.js';
 import { ratingLoopFigures } from '../ratings/rating-loop-figures.js';
+import { drainRollups } from './rollup-queue.js';
 import { metricsDb } from './rollup-tables.js';
 
 export interface VersionRef {
@@ -42,6 +43,7 @@ export async function metricSettings(db: Db): Promise<{ msPerWorkingDay: number;
 
 /** The version's case-duration histogram, buckets ascending (shards summed). */
 export async function caseBuckets(db: Db, key: string, version: number): Promise<Bucket[]> {
+  await drainRollups(db);
   const rows = await metricsDb(db)
     .selectFrom('case_duration_buckets')
     .select((eb) => [
@@ -129,6 +131,7 @@ async function histogramStepP90(
 /** The dynamic metrics of a version (API.md §4), with how each figure was computed. */
 export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMetrics> {
   const { key, version } = ref;
+  await drainRollups(db); // every case completed before this read is counted
   const mdb = metricsDb(db);
   const [settings, totals, open, stepRows] = await Promise.all([
     metricSettings(db),

@@ -38,8 +38,8 @@ export class WriteBatcher {
     options: WriteBatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 64;
-    this.maxInFlight = options.maxInFlight ?? 1;
-    this.overlapAt = options.overlapAt ?? 8;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    this.overlapAt = options.overlapAt ?? 4;
   }
 
   /** Writes a command's rows; true once committed, false when its case changed meanwhile (nothing written). */
@@ -57,34 +57,13 @@ export class WriteBatcher {
       this.queue.length > 0 &&
       (this.inFlight === 0 || this.queue.length >= this.overlapAt)
     ) {
-      const batch = this.take();
+      const batch = this.queue.splice(0, this.maxBatch);
       this.inFlight++;
       void this.flush(batch).finally(() => {
         this.inFlight--;
         this.pump();
       });
     }
-  }
-
-  /**
-   * The next batch, in arrival order, with at most one command that ends its case: an ending case is added to
-   * the metric rollups at commit, and one ending per transaction locks rollup rows in one global order, so
-   * batches in flight at once (and other nodes' batches) never deadlock on them.
-   */
-  private take(): Pending[] {
-    const batch: Pending[] = [];
-    const rest: Pending[] = [];
-    let ending = false;
-    for (const pending of this.queue) {
-      const ends = pending.job.row.status !== 'active';
-      if (batch.length >= this.maxBatch || (ends && ending)) rest.push(pending);
-      else {
-        batch.push(pending);
-        ending ||= ends;
-      }
-    }
-    this.queue = rest;
-    return batch;
   }
 
   private async flush(batch: Pending[]): Promise<void> {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { CaseService, type CaseView } from '../../server/cases/case-service.js';
 import { openDatabase } from '../../server/db/database.js';
+import { startRollupDrain } from '../../server/metrics/rollup-queue.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
 import { CHILD_TOKENS, startChild } from '../helpers/child-server.js';
 import { scratchDatabase } from './scratch-database.js';
@@ -35,6 +36,7 @@ async function persistedSteps(
   const definitions = new DefinitionStore(database.db);
   const { key } = await definitions.deploy(xml, new Date());
   const service = new CaseService(database.db, definitions);
+  const stopDrain = startRollupDrain(database.db, 1000, (error) => console.error(error)); // as a node does
   let steps = 0;
   let commands = 0;
   let deadline = performance.now() + 3000;
@@ -66,6 +68,7 @@ async function persistedSteps(
   await Promise.all(Array.from({ length: 16 }, client));
   const seconds = (performance.now() - t0) / 1000;
   const batches = service.writer.stats.batches - before.batches;
+  await stopDrain();
   await database.close();
   return {
     stepsPerSec: steps / seconds,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import t from 'tap';
 import { CaseService } from '../../server/cases/case-service.js';
+import { drainRollups } from '../../server/metrics/rollup-queue.js';
 import { configFromEnv } from '../../server/node.js';
 import { type CaseRowValues, planWrites, type WriteJob } from '../../server/store/case-writer.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
@@ -95,28 +96,36 @@ for (const database of testDatabases()) {
     t.same(ids, ['blocker', 'first', 'good-1', 'good-2']);
   });
 
-  t.test(`a batch carries at most one command that ends a case (${database.name})`, async (t) => {
+  t.test(`ended cases reach the metric rollups through the queue, once (${database.name})`, async (t) => {
     const opened = await database.open();
     t.teardown(() => opened.close());
     const definitions = new DefinitionStore(opened.db);
     const { id: definitionId } = await definitions.deploy(xml, new Date());
     const writer = new WriteBatcher(opened.db);
-    const writes = [
-      writer.write(bareStart('blocker', definitionId)),
-      writer.write(bareStart('ends-1', definitionId, 'completed')),
-      writer.write(bareStart('active-1', definitionId)),
-      writer.write(bareStart('ends-2', definitionId, 'completed')),
-      writer.write(bareStart('active-2', definitionId)),
-      writer.write(bareStart('ends-3', definitionId, 'completed')),
-    ];
-    t.same(await Promise.all(writes), [true, true, true, true, true, true]);
-    // blocker alone; then [ends-1, active-1, active-2]; then [ends-2]; then [ends-3]
-    t.equal(writer.stats.batches, 4);
-    t.equal(writer.stats.fallbacks, 0);
-    const { rows } = await sql<{
-      completed: number;
-    }>`SELECT sum(completed)::int AS completed FROM version_rollups`.execute(opened.db);
-    t.equal(rows[0]?.completed, 3, 'each ended case is in the metric rollups once');
+    const writes = ['ends-1', 'active-1', 'ends-2', 'ends-3'].map((id) =>
+      writer.write(bareStart(id, definitionId, id.startsWith('ends') ? 'completed' : 'active')),
+    );
+    t.same(await Promise.all(writes), [true, true, true, true]);
+    const queued = await sql<{ case_id: string }>`SELECT case_id FROM rollup_queue ORDER BY case_id`.execute(
+      opened.db,
+    );
+    t.same(
+      queued.rows.map((r) => r.case_id),
+      ['ends-1', 'ends-2', 'ends-3'],
+      'each ended case is queued at commit',
+    );
+    const completed = async () =>
+      (
+        await sql<{ n: number }>`SELECT coalesce(sum(completed), 0)::int AS n FROM version_rollups`.execute(
+          opened.db,
+        )
+      ).rows[0].n;
+    t.equal(await completed(), 0, 'nothing rolled up yet');
+    // two drainers at once (two nodes, or a node and a metrics read): every case counted once
+    const drained = await Promise.all([drainRollups(opened.db, 2), drainRollups(opened.db, 2)]);
+    t.equal(drained[0] + drained[1], 3);
+    t.equal(await completed(), 3, 'each ended case is in the metric rollups once');
+    t.equal(await drainRollups(opened.db), 0, 'the queue is empty');
   });
 
   t.test(`a stale memory of a case costs a retry, not a step (${database.name})`, async (t) => {

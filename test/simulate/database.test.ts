@@ -8,6 +8,7 @@ import t from 'tap';
 import { type SimulationResult, simulate, summarise } from '../../engine/simulate/index.js';
 import type { Db } from '../../server/db/database.js';
 import { MetricsService } from '../../server/metrics/metrics-service.js';
+import { drainRollups } from '../../server/metrics/rollup-queue.js';
 import { bulkWriteSimulatedCases } from '../../server/simulate/bulk-write.js';
 import { seedDemoHistory, workingDaysBefore } from '../../server/simulate/demo.js';
 import { writeSimulatedCases } from '../../server/simulate/write-cases.js';
@@ -29,6 +30,7 @@ const TABLES: [string, string][] = [
 ];
 
 async function dump(db: Db): Promise<Record<string, string>> {
+  await drainRollups(db); // what a metrics read sees: completed cases queued by the CaseService run rolled up
   const out: Record<string, string> = {};
   for (const [table, order] of TABLES)
     out[table] = JSON.stringify((await sql.raw(`SELECT * FROM ${table} ORDER BY ${order}`).execute(db)).rows);

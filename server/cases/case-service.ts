@@ -462,7 +462,9 @@ export class CaseService {
       channel: c.channel,
       startedAt: c.started_at.toISOString(),
       endedAt: c.ended_at?.toISOString() ?? null,
-      variables: snapshot.variables ?? {},
+      // a copy: the remembered snapshot is changed in place by the case's next command, maybe before this view
+      // is serialized
+      variables: structuredClone(snapshot.variables ?? {}),
       materials: c.materials ?? [],
       trips: c.trips,
       firstTime: !c.corrected,

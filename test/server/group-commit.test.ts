@@ -206,6 +206,23 @@ for (const database of testDatabases()) {
     },
   );
 
+  t.test(`an answer is not changed by the case's next command (${database.name})`, async (t) => {
+    const opened = await database.open();
+    t.teardown(() => opened.close());
+    const definitions = new DefinitionStore(opened.db);
+    await definitions.deploy(xml, new Date());
+    const service = new CaseService(opened.db, definitions);
+    const { view } = await service.start({ process: KEY, variables: { note: 'start' } }, 'test');
+    const accepted = await service.completeTask(view.openTasks[0].id, { note: 'accepted' }, 'test');
+    const [first, second] = accepted.openTasks;
+    const one = await service.completeTask(first.id, { note: 'one' }, 'test');
+    const two = await service.completeTask(second.id, { note: 'two', extra: 1 }, 'test');
+    t.same(view.variables, { note: 'start' });
+    t.same(accepted.variables, { note: 'accepted' });
+    t.same(one.variables, { note: 'one' });
+    t.same(two.variables, { note: 'two', extra: 1 });
+  });
+
   t.test(`with no memory, every command reads the case (${database.name})`, async (t) => {
     const opened = await database.open();
     t.teardown(() => opened.close());

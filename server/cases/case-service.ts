@@ -70,6 +70,16 @@ export interface StepView {
   workingDays: number | null;
 }
 
+/** A work item waiting in a department, as a case view lists it. */
+export interface OpenTask {
+  id: string;
+  elementId: string;
+  name: string | null;
+  department: string | null;
+  createdAt: string;
+  dueAt: string | null;
+}
+
 export interface CaseView {
   id: string;
   process: string;
@@ -86,14 +96,7 @@ export interface CaseView {
   workingDays: number | null;
   incidents: { elementId: string; message: string }[];
   /** The work items waiting in departments now (办件进度: who has the case). */
-  openTasks: {
-    id: string;
-    elementId: string;
-    name: string | null;
-    department: string | null;
-    createdAt: string;
-    dueAt: string | null;
-  }[];
+  openTasks: OpenTask[];
   timeline: StepView[];
 }
 

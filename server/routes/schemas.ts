@@ -41,6 +41,31 @@ export const stepSchema = {
   },
 } as const;
 
+export const taskSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    caseId: { type: 'string' },
+    elementId: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    department: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    dueAt: { type: ['string', 'null'], format: 'date-time' },
+    completedAt: { type: ['string', 'null'], format: 'date-time' },
+    status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
+    overdue: { type: 'boolean' },
+  },
+} as const;
+
+/** A task as a case lists it among its open tasks (no case id, status or completion: it is open, in this case). */
+const {
+  caseId: _c,
+  completedAt: _d,
+  status: _s,
+  overdue: _od,
+  ...openTaskProperties
+} = taskSchema.properties;
+
 export const caseSchema = {
   type: 'object',
   properties: {
@@ -61,20 +86,7 @@ export const caseSchema = {
       type: 'array',
       items: { type: 'object', properties: { elementId: { type: 'string' }, message: { type: 'string' } } },
     },
-    openTasks: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          elementId: { type: 'string' },
-          name: { type: ['string', 'null'] },
-          department: { type: ['string', 'null'] },
-          createdAt: { type: 'string', format: 'date-time' },
-          dueAt: { type: ['string', 'null'], format: 'date-time' },
-        },
-      },
-    },
+    openTasks: { type: 'array', items: { type: 'object', properties: openTaskProperties } },
     timeline: { type: 'array', items: stepSchema },
   },
 } as const;
@@ -90,21 +102,5 @@ const {
   ...summaryProperties
 } = caseSchema.properties;
 export const caseSummarySchema = { type: 'object', properties: summaryProperties } as const;
-
-export const taskSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    caseId: { type: 'string' },
-    elementId: { type: 'string' },
-    name: { type: ['string', 'null'] },
-    department: { type: ['string', 'null'] },
-    createdAt: { type: 'string', format: 'date-time' },
-    dueAt: { type: ['string', 'null'], format: 'date-time' },
-    completedAt: { type: ['string', 'null'], format: 'date-time' },
-    status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
-    overdue: { type: 'boolean' },
-  },
-} as const;
 
 export const variablesSchema = { type: 'object', additionalProperties: true, maxProperties: 500 } as const;

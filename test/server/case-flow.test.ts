@@ -45,6 +45,13 @@ for (const database of testDatabases()) {
       payload: { process: 'business_registration_bench' },
     });
     t.equal(repeat.json().id, caseId, 'the same Idempotency-Key returns the same case');
+    const [waiting] = started.json().openTasks;
+    t.match(
+      waiting,
+      { elementId: 'accept', name: '受理', department: '市场监管', createdAt: String, dueAt: null },
+      'the answer says who has the case now',
+    );
+    t.same(repeat.json().openTasks, started.json().openTasks, 'and so does the case read again');
 
     // when 市场监管 accepts, then the four departments approve in parallel
     const open = async (token: string) =>

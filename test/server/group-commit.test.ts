@@ -4,8 +4,9 @@
 // node's memory of a case that another node moved on costs a retry, never a lost or doubled step.
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { CaseService } from '../../server/cases/case-service.js';
+import type { Db } from '../../server/db/database.js';
 import { drainRollups } from '../../server/metrics/rollup-queue.js';
 import { configFromEnv } from '../../server/node.js';
 import { type CaseRowValues, planWrites, type WriteJob } from '../../server/store/case-writer.js';
@@ -51,36 +52,39 @@ function bareStart(id: string, definitionId: string, status = 'active'): WriteJo
   return { kind: 'start', newCase, row, plan };
 }
 
+/** A database of the kind under test with `bpmn` deployed, closed when the test ends. */
+async function deployed(
+  database: ReturnType<typeof testDatabases>[number],
+  t: Test,
+  bpmn = xml,
+): Promise<{ db: Db; definitions: DefinitionStore; definitionId: string }> {
+  const opened = await database.open();
+  t.teardown(() => opened.close());
+  const definitions = new DefinitionStore(opened.db);
+  const { id } = await definitions.deploy(bpmn, new Date());
+  return { db: opened.db, definitions, definitionId: id };
+}
+
 for (const database of testDatabases()) {
   t.test(`commands arriving during a write share the next one (${database.name})`, async (t) => {
-    const opened = await database.open();
-    t.teardown(() => opened.close());
-    const definitions = new DefinitionStore(opened.db);
-    await definitions.deploy(xml, new Date());
-    const service = new CaseService(opened.db, definitions);
+    const { db, definitions } = await deployed(database, t);
+    const service = new CaseService(db, definitions);
     const views = await Promise.all(
       Array.from({ length: 12 }, () => service.start({ process: KEY }, 'test').then((r) => r.view)),
     );
     t.equal(service.writer.stats.commands, 12);
     t.ok(service.writer.stats.batches < 12, `12 starts in ${service.writer.stats.batches} writes`);
-    const stored = await opened.db.selectFrom('cases').select('id').execute();
+    const stored = await db.selectFrom('cases').select('id').execute();
     t.same(stored.map((c) => c.id).sort(), views.map((v) => v.id).sort(), 'every case is stored');
-    const tasks = await opened.db
-      .selectFrom('tasks')
-      .select('case_id')
-      .where('status', '=', 'open')
-      .execute();
+    const tasks = await db.selectFrom('tasks').select('case_id').where('status', '=', 'open').execute();
     t.equal(tasks.length, 12, 'with its first task');
     for (const view of views) await service.completeTask(view.openTasks[0].id, {}, 'test');
     t.equal(service.writer.stats.commands, 24, 'a remembered case is written at the first try');
   });
 
   t.test(`a failing batch is written again one command at a time (${database.name})`, async (t) => {
-    const opened = await database.open();
-    t.teardown(() => opened.close());
-    const definitions = new DefinitionStore(opened.db);
-    const { id: definitionId } = await definitions.deploy(xml, new Date());
-    const writer = new WriteBatcher(opened.db);
+    const { db, definitionId } = await deployed(database, t);
+    const writer = new WriteBatcher(db);
     t.equal(await writer.write(bareStart('first', definitionId)), true);
     // one write in flight; the next three queue behind it and go together: one of them repeats a stored id
     const inFlight = writer.write(bareStart('blocker', definitionId));
@@ -92,22 +96,19 @@ for (const database of testDatabases()) {
     await t.rejects(bad, /duplicate key|unique/i, 'the bad command fails with the database error');
     t.equal(await alsoGood, true);
     t.equal(writer.stats.fallbacks, 1, 'one batch failed as a whole and was split');
-    const ids = (await opened.db.selectFrom('cases').select('id').execute()).map((c) => c.id).sort();
+    const ids = (await db.selectFrom('cases').select('id').execute()).map((c) => c.id).sort();
     t.same(ids, ['blocker', 'first', 'good-1', 'good-2']);
   });
 
   t.test(`ended cases reach the metric rollups through the queue, once (${database.name})`, async (t) => {
-    const opened = await database.open();
-    t.teardown(() => opened.close());
-    const definitions = new DefinitionStore(opened.db);
-    const { id: definitionId } = await definitions.deploy(xml, new Date());
-    const writer = new WriteBatcher(opened.db);
+    const { db, definitionId } = await deployed(database, t);
+    const writer = new WriteBatcher(db);
     const writes = ['ends-1', 'active-1', 'ends-2', 'ends-3'].map((id) =>
       writer.write(bareStart(id, definitionId, id.startsWith('ends') ? 'completed' : 'active')),
     );
     t.same(await Promise.all(writes), [true, true, true, true]);
     const queued = await sql<{ case_id: string }>`SELECT case_id FROM rollup_queue ORDER BY case_id`.execute(
-      opened.db,
+      db,
     );
     t.same(
       queued.rows.map((r) => r.case_id),
@@ -117,25 +118,22 @@ for (const database of testDatabases()) {
     const completed = async () =>
       (
         await sql<{ n: number }>`SELECT coalesce(sum(completed), 0)::int AS n FROM version_rollups`.execute(
-          opened.db,
+          db,
         )
       ).rows[0].n;
     t.equal(await completed(), 0, 'nothing rolled up yet');
     // two drainers at once (two nodes, or a node and a metrics read): every case counted once
-    const drained = await Promise.all([drainRollups(opened.db, 2), drainRollups(opened.db, 2)]);
+    const drained = await Promise.all([drainRollups(db, 2), drainRollups(db, 2)]);
     t.equal(drained[0] + drained[1], 3);
     t.equal(await completed(), 3, 'each ended case is in the metric rollups once');
-    t.equal(await drainRollups(opened.db), 0, 'the queue is empty');
+    t.equal(await drainRollups(db), 0, 'the queue is empty');
   });
 
   t.test(`a stale memory of a case costs a retry, not a step (${database.name})`, async (t) => {
-    const opened = await database.open();
-    t.teardown(() => opened.close());
-    const definitions = new DefinitionStore(opened.db);
-    await definitions.deploy(xml, new Date());
+    const { db, definitions } = await deployed(database, t);
     // two nodes on one database, each remembering the cases it worked on
-    const nodeA = new CaseService(opened.db, definitions);
-    const nodeB = new CaseService(opened.db, new DefinitionStore(opened.db));
+    const nodeA = new CaseService(db, definitions);
+    const nodeB = new CaseService(db, new DefinitionStore(db));
     const { view } = await nodeA.start({ process: KEY }, 'test');
     const accepted = await nodeA.completeTask(view.openTasks[0].id, {}, 'test');
     const byElement = new Map(accepted.openTasks.map((task) => [task.elementId, task.id]));
@@ -160,13 +158,9 @@ for (const database of testDatabases()) {
     );
     const done = await nodeA.completeTask(last.openTasks[0].id, {}, 'test');
     t.equal(done.status, 'completed');
-    const steps = await opened.db
-      .selectFrom('steps')
-      .select('element_id')
-      .where('case_id', '=', view.id)
-      .execute();
+    const steps = await db.selectFrom('steps').select('element_id').where('case_id', '=', view.id).execute();
     t.equal(steps.length, 6, 'six steps, none doubled');
-    const audit = await opened.db
+    const audit = await db
       .selectFrom('audit_events')
       .select('seq')
       .where('case_id', '=', view.id)
@@ -183,35 +177,25 @@ for (const database of testDatabases()) {
   t.test(
     `a command refused by a stale memory is tried on the case as stored (${database.name})`,
     async (t) => {
-      const opened = await database.open();
-      t.teardown(() => opened.close());
-      const definitions = new DefinitionStore(opened.db);
-      await definitions.deploy(slaXml, new Date());
-      const nodeA = new CaseService(opened.db, definitions);
-      const nodeB = new CaseService(opened.db, new DefinitionStore(opened.db));
+      const { db, definitions } = await deployed(database, t, slaXml);
+      const nodeA = new CaseService(db, definitions);
+      const nodeB = new CaseService(db, new DefinitionStore(db));
       const { view } = await nodeA.start({ process: 'business_registration_sla' }, 'test');
       // node B accepts: the SLA reminder timer on 税务 now exists, which node A's memory of the case lacks
       await nodeB.completeTask(view.openTasks[0].id, {}, 'test');
-      const [timer] = await opened.db
-        .selectFrom('timers')
-        .select('id')
-        .where('case_id', '=', view.id)
-        .execute();
+      const [timer] = await db.selectFrom('timers').select('id').where('case_id', '=', view.id).execute();
       t.ok(timer, 'the reminder timer is stored');
       t.equal(await nodeA.fireTimer(timer.id, view.id), true, 'node A fires it');
       const reminded = (await nodeA.view(view.id)).timeline.filter((s) => s.elementId === 'remind');
       t.equal(reminded.length, 1, 'the reminder ran once');
-      const next = await opened.db.selectFrom('timers').select('id').where('case_id', '=', view.id).execute();
+      const next = await db.selectFrom('timers').select('id').where('case_id', '=', view.id).execute();
       t.equal(next.length, 1, 'and the cycle re-armed it (R2)');
     },
   );
 
   t.test(`an answer is not changed by the case's next command (${database.name})`, async (t) => {
-    const opened = await database.open();
-    t.teardown(() => opened.close());
-    const definitions = new DefinitionStore(opened.db);
-    await definitions.deploy(xml, new Date());
-    const service = new CaseService(opened.db, definitions);
+    const { db, definitions } = await deployed(database, t);
+    const service = new CaseService(db, definitions);
     const { view } = await service.start({ process: KEY, variables: { note: 'start' } }, 'test');
     const accepted = await service.completeTask(view.openTasks[0].id, { note: 'accepted' }, 'test');
     const [first, second] = accepted.openTasks;
@@ -224,11 +208,8 @@ for (const database of testDatabases()) {
   });
 
   t.test(`with no memory, every command reads the case (${database.name})`, async (t) => {
-    const opened = await database.open();
-    t.teardown(() => opened.close());
-    const definitions = new DefinitionStore(opened.db);
-    await definitions.deploy(xml, new Date());
-    const service = new CaseService(opened.db, definitions, { cacheSize: 0 });
+    const { db, definitions } = await deployed(database, t);
+    const service = new CaseService(db, definitions, { cacheSize: 0 });
     const { view } = await service.start({ process: KEY }, 'test');
     let current = await service.completeTask(view.openTasks[0].id, {}, 'test');
     current = (

@@ -4,6 +4,7 @@ import type {
   StepFigures,
 } from '../../../engine/metrics/dynamic-metrics.js';
 import type { StaticMetrics } from '../../../engine/metrics/static-metrics.js';
+import type { OpenTask } from '../../../server/cases/case-service.js';
 
 export type { StaticMetrics };
 
@@ -67,14 +68,7 @@ export interface CaseView {
   workingDays?: number | null;
   incidents: { elementId: string; message: string }[];
   /** Work items waiting in departments now. */
-  openTasks?: {
-    id: string;
-    elementId: string;
-    name: string | null;
-    department: string | null;
-    createdAt: string;
-    dueAt: string | null;
-  }[];
+  openTasks?: OpenTask[];
   timeline: Step[];
 }
 

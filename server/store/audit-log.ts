@@ -1,5 +1,5 @@
 /** The append-only audit log of each case: every event carries the hash of the one before it. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -61,5 +61,5 @@ export function auditHash(prevHash: string, caseId: string, seq: number, entry: 
     actor: entry.actor,
     payload: entry.payload,
   });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  return hash('sha256', `${prevHash}\n${body}`, 'hex'); // one call: no Hash object per audit entry
 }

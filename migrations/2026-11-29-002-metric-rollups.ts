@@ -16,7 +16,7 @@ import { type Kysely, sql } from 'kysely';
 const SHARDS = 8;
 
 /** The four upserts that add the completed cases selected by `where` (over `cases c`) to the rollups. */
-const rollUp = (where: string): string => `
+export const rollUp = (where: string): string => `
   INSERT INTO version_rollups AS r
          (process_key, version, shard, completed, imported, timed, sum_working_ms, on_time, first_time, sum_trips)
   SELECT c.process_key, c.version, (hashtext(c.id) & ${SHARDS - 1})::smallint, count(*), count(*) FILTER (WHERE c.imported),
@@ -59,7 +59,12 @@ const rollUp = (where: string): string => `
   ON CONFLICT (process_key, version, element_id, bucket, shard) DO UPDATE SET
     steps = r.steps + excluded.steps, sum_working_ms = r.sum_working_ms + excluded.sum_working_ms;`;
 
-const ROLLUP_TABLES = ['step_duration_buckets', 'step_rollups', 'case_duration_buckets', 'version_rollups'];
+export const ROLLUP_TABLES = [
+  'step_duration_buckets',
+  'step_rollups',
+  'case_duration_buckets',
+  'version_rollups',
+];
 
 /** Runs statements one by one (PGlite's extended protocol takes one statement per query). */
 async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {

@@ -61,28 +61,55 @@ export interface CaseState {
 
 const ms = (value: string | null): number | null => (value === null ? null : Date.parse(value));
 
+/** A step as the database or a write plan has it (times as ISO strings), as the case state keeps it. */
+export function cachedStep(
+  s: Omit<CachedStep, 'entered_at' | 'completed_at' | 'due_at'> & {
+    entered_at: string | null;
+    completed_at: string | null;
+    due_at: string | null;
+  },
+): CachedStep {
+  return {
+    id: s.id,
+    element_id: s.element_id,
+    name: s.name,
+    type: s.type,
+    department: s.department,
+    status: s.status,
+    entered_at: ms(s.entered_at) as number,
+    completed_at: ms(s.completed_at),
+    due_at: ms(s.due_at),
+    working_ms: s.working_ms,
+    pauses_clock: s.pauses_clock,
+    seq: s.seq,
+  };
+}
+
+/** A task as the database or a write plan has it (times as ISO strings), as the case state keeps it. */
+export function cachedTask(
+  t: Omit<CachedTask, 'created_at' | 'due_at'> & {
+    created_at: string | null;
+    due_at: string | null;
+  },
+): CachedTask {
+  return {
+    id: t.id,
+    element_id: t.element_id,
+    name: t.name,
+    department: t.department,
+    status: t.status,
+    created_at: ms(t.created_at) as number,
+    due_at: ms(t.due_at),
+  };
+}
+
 /** The steps and tasks of a case after a command's plan; the case's state before is left as it was. */
 export function applyPlan(
   state: Pick<CaseState, 'steps' | 'tasks'>,
   plan: WritePlan,
 ): Pick<CaseState, 'steps' | 'tasks'> {
   const steps = new Map(state.steps);
-  for (const s of plan.newSteps) {
-    steps.set(s.id, {
-      id: s.id,
-      element_id: s.element_id,
-      name: s.name,
-      type: s.type,
-      department: s.department,
-      status: s.status,
-      entered_at: ms(s.entered_at) as number,
-      completed_at: ms(s.completed_at),
-      due_at: ms(s.due_at),
-      working_ms: s.working_ms,
-      pauses_clock: s.pauses_clock,
-      seq: s.seq,
-    });
-  }
+  for (const s of plan.newSteps) steps.set(s.id, cachedStep(s));
   for (const s of plan.changedSteps) {
     const before = steps.get(s.id);
     if (!before) continue; // not in this state: the write's own UPDATE finds nothing either
@@ -95,16 +122,7 @@ export function applyPlan(
     });
   }
   const tasks = new Map(state.tasks);
-  for (const t of plan.newTasks)
-    tasks.set(t.id, {
-      id: t.id,
-      element_id: t.element_id,
-      name: t.name,
-      department: t.department,
-      status: t.status,
-      created_at: ms(t.created_at) as number,
-      due_at: ms(t.due_at),
-    });
+  for (const t of plan.newTasks) tasks.set(t.id, cachedTask(t));
   for (const t of plan.changedTasks) {
     const before = tasks.get(t.id);
     if (before) tasks.set(t.id, { ...before, status: t.status });

@@ -23,6 +23,8 @@ import {
   CaseCache,
   type CaseRow,
   type CaseState,
+  cachedStep,
+  cachedTask,
 } from './case-cache.js';
 import { checkForm } from './forms.js';
 
@@ -100,15 +102,8 @@ export interface CaseView {
   timeline: StepView[];
 }
 
-/** A step of the timeline as the database returns it inside a case's JSON. */
-type StoredStep = Omit<CachedStep, 'entered_at' | 'completed_at' | 'due_at'> & {
-  entered_at: string;
-  completed_at: string | null;
-  due_at: string | null;
-};
-type StoredTask = Omit<CachedTask, 'created_at' | 'due_at'> & { created_at: string; due_at: string | null };
-
-const time = (value: string | null): number | null => (value === null ? null : Date.parse(value));
+/** A step or task as the database returns it inside a case's JSON (times as ISO strings). */
+type Stored<T, Times extends keyof T> = Omit<T, Times> & { [K in Times]: string | null };
 
 export class CaseService {
   readonly calendar: WorkingCalendar;
@@ -288,7 +283,12 @@ export class CaseService {
       'caseId' in by
         ? sql`c.id = ${by.caseId}`
         : sql`c.id = (SELECT case_id FROM tasks WHERE id = ${by.taskId})`;
-    const { rows } = await sql<CaseRow & { steps: StoredStep[]; tasks: StoredTask[] }>`
+    const { rows } = await sql<
+      CaseRow & {
+        steps: Stored<CachedStep, 'entered_at' | 'completed_at' | 'due_at'>[];
+        tasks: Stored<CachedTask, 'created_at' | 'due_at'>[];
+      }
+    >`
       SELECT c.id, c.definition_id, c.process_key, c.version, c.business_key, c.channel, c.materials, c.snapshot,
              c.revision, c.audit_seq, c.audit_hash, c.started_at, c.status, c.ended_at, c.trips, c.corrected, c.working_ms,
              (SELECT coalesce(json_agg(json_build_object(
@@ -306,20 +306,8 @@ export class CaseService {
     const { steps, tasks, ...row } = found;
     return {
       row,
-      steps: new Map(
-        steps.map((s) => [
-          s.id,
-          {
-            ...s,
-            entered_at: Date.parse(s.entered_at),
-            completed_at: time(s.completed_at),
-            due_at: time(s.due_at),
-          },
-        ]),
-      ),
-      tasks: new Map(
-        tasks.map((t) => [t.id, { ...t, created_at: Date.parse(t.created_at), due_at: time(t.due_at) }]),
-      ),
+      steps: new Map(steps.map((s) => [s.id, cachedStep(s)])),
+      tasks: new Map(tasks.map((t) => [t.id, cachedTask(t)])),
     };
   }
 

@@ -41,9 +41,11 @@ export async function metricSettings(db: Db): Promise<{ msPerWorkingDay: number;
   return { msPerWorkingDay: num(row.ms_per_working_day), bucketMs: num(row.bucket_ms) };
 }
 
-/** The version's case-duration histogram, buckets ascending (shards summed). */
+/**
+ * The version's case-duration histogram, buckets ascending (shards summed). Read by `dynamicMetrics`, or after
+ * it (the report): it has drained the rollup queue already, so the histogram counts the cases the figures count.
+ */
 export async function caseBuckets(db: Db, key: string, version: number): Promise<Bucket[]> {
-  await drainRollups(db);
   const rows = await metricsDb(db)
     .selectFrom('case_duration_buckets')
     .select((eb) => [

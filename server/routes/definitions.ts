@@ -1,6 +1,7 @@
 /** Deploying and reading process definitions (designer). */
 import type { FastifyInstance } from 'fastify';
 import { Problem } from '../problems.js';
+import { versionParams } from './metrics-schemas.js';
 import { findingSchema, problemResponses } from './schemas.js';
 
 const deployedSchema = {
@@ -155,11 +156,7 @@ export async function definitionRoutes(
       schema: {
         tags: ['definitions'],
         summary: '流程定义的一个版本 / one version: XML and static metrics',
-        params: {
-          type: 'object',
-          properties: { key: { type: 'string', maxLength: 200 }, version: { type: 'integer', minimum: 1 } },
-          required: ['key', 'version'],
-        },
+        params: versionParams,
         response: {
           200: {
             type: 'object',

@@ -4,6 +4,7 @@ import { NotFound } from '../cases/case-service.js';
 import { principalOf } from '../plugins/auth.js';
 import { ratingLoopFigures } from '../ratings/rating-loop-figures.js';
 import type { RatingService } from '../ratings/rating-service.js';
+import { versionParams } from './metrics-schemas.js';
 import { problemResponses } from './schemas.js';
 
 declare module 'fastify' {
@@ -114,11 +115,7 @@ export async function ratingRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['ratings'],
         summary: '好差评闭环指标 / the rating loop of a version, in total and per department',
-        params: {
-          type: 'object',
-          properties: { key: { type: 'string', maxLength: 200 }, version: { type: 'integer', minimum: 1 } },
-          required: ['key', 'version'],
-        },
+        params: versionParams,
         response: {
           200: {
             type: 'object',

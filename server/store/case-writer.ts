@@ -231,15 +231,15 @@ const rowColumns = (row: CaseRowValues, plan: WritePlan) => ({
   audit_hash: plan.auditHash,
 });
 
+/** The revision of a case as its start leaves it. */
+export const STARTED_REVISION = 1;
+
 /**
  * The batch statement. Its text never changes (every value travels as a JSON parameter), so PostgreSQL plans
  * it once per connection. Updates of existing rows name their ids in an `= ANY` list, so they use the primary
  * key whatever the planner guesses of a JSON record set (it guesses 100 rows, and on a small or freshly
  * loaded table would scan the whole table for every batch). Rows of a case whose gate did not pass are left out.
  */
-/** The revision of a case as its start leaves it. */
-export const STARTED_REVISION = 1;
-
 const BATCH_STATEMENT = `
 WITH
 cmd AS (

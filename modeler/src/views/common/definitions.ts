@@ -3,6 +3,7 @@ import { api } from '../../api/client.js';
 import type { DefinitionSummary } from '../../api/types.js';
 import { h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
+import type { StatusLine } from './status-line.js';
 
 export const loadDefinitions = (): Promise<DefinitionSummary[]> =>
   api<DefinitionSummary[]>('/api/definitions');
@@ -17,6 +18,8 @@ export interface VersionPicker {
   summary(): DefinitionSummary | undefined;
   /** Sets the selection (process and versions) without firing `onChange`. */
   select(process: string, versions: number[]): void;
+  /** A view's show(): reloads (an error goes to `status`), selects what the route names, then runs `then`. */
+  open(params: string[], status: StatusLine, then: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -78,6 +81,16 @@ export function createVersionPicker(options: {
     select(process, versions) {
       if (definitions.some((d) => d.key === process)) processSelect.value = process;
       fillVersions(versions);
+    },
+    async open(params, status, then) {
+      try {
+        await picker.refresh();
+      } catch (error) {
+        status.error(error);
+        return;
+      }
+      if (params[0]) picker.select(params[0], params.slice(1).map(Number));
+      await then();
     },
   };
   return picker;

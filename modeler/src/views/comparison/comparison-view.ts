@@ -219,14 +219,6 @@ export function createComparisonView(): View {
   );
   return {
     element,
-    async show(params) {
-      try {
-        await picker.refresh();
-      } catch (error) {
-        return status.error(error);
-      }
-      if (params[0]) picker.select(params[0], params.slice(1).map(Number));
-      await compare();
-    },
+    show: (params) => picker.open(params, status, compare),
   };
 }

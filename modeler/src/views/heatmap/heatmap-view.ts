@@ -110,13 +110,7 @@ export function createHeatmapView(): View {
     element,
     async show(params) {
       diagram.fit();
-      try {
-        await picker.refresh();
-      } catch (error) {
-        return status.error(error);
-      }
-      if (params[0]) picker.select(params[0], params.slice(1).map(Number));
-      await load();
+      await picker.open(params, status, load);
     },
   };
 }

@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import pg from 'pg';
+import { createDatabaseBeside } from './test-database.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -194,25 +194,8 @@ export async function startChild(options: ChildOptions, timeoutMs = 30_000): Pro
   throw new Error(`the server did not answer /healthz within ${timeoutMs} ms:\n${child.output()}`);
 }
 
-/** A fresh PostgreSQL database next to TEST_DATABASE_URL's, for child servers; drop() removes it. */
-export async function createPostgresDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `reflow_c_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return {
-    url: target.toString(),
-    async drop() {
-      const cleanup = new pg.Client({ connectionString: url });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
-}
+/** A fresh PostgreSQL database for child servers (test-database.ts); drop() removes it. */
+export const createPostgresDatabase = (url: string) => createDatabaseBeside(url, 'reflow_c');
 
 export interface HttpResult {
   status: number;

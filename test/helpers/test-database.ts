@@ -45,15 +45,32 @@ export async function openPglite(): Promise<OpenedDatabase> {
   return { db, kind: 'pglite', close: () => db.destroy() };
 }
 
-export async function openPostgres(url: string): Promise<OpenedDatabase> {
-  const name = `reflow_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+/** A fresh PostgreSQL database on the server of `url`, named `<prefix>_<pid>_<random>`; drop() removes it. */
+export async function createDatabaseBeside(
+  url: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const target = new URL(url);
   target.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: target.toString(), max: 10 });
+  return {
+    url: target.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export async function openPostgres(url: string): Promise<OpenedDatabase> {
+  const created = await createDatabaseBeside(url, 'reflow_t');
+  const pool = new pg.Pool({ connectionString: created.url, max: 10 });
   // the database is dropped WITH (FORCE) at close: a connection still open then is ended by the server
   configurePool(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -64,10 +81,7 @@ export async function openPostgres(url: string): Promise<OpenedDatabase> {
     pool,
     close: async () => {
       await db.destroy();
-      const cleanup = new pg.Client({ connectionString: url });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await created.drop();
     },
   };
 }

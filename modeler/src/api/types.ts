@@ -4,7 +4,6 @@ import type {
   StepFigures,
 } from '../../../engine/metrics/dynamic-metrics.js';
 import type { StaticMetrics } from '../../../engine/metrics/static-metrics.js';
-import type { OpenTask } from '../../../server/cases/case-service.js';
 
 export type { StaticMetrics };
 
@@ -67,8 +66,6 @@ export interface CaseView {
   trips: number;
   workingDays?: number | null;
   incidents: { elementId: string; message: string }[];
-  /** Work items waiting in departments now. */
-  openTasks?: OpenTask[];
   timeline: Step[];
 }
 

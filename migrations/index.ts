@@ -5,6 +5,7 @@ import * as metricRollups from './2026-11-29-002-metric-rollups.js';
 import * as ratings from './2026-11-29-003-ratings.js';
 import * as rollupFunctionsPlpgsql from './2026-11-29-004-rollup-functions-plpgsql.js';
 import * as rollupQueue from './2026-11-29-005-rollup-queue.js';
+import * as jsonDocuments from './2026-11-29-006-json-documents.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-003-ratings': ratings,
   '2026-11-29-004-rollup-functions-plpgsql': rollupFunctionsPlpgsql,
   '2026-11-29-005-rollup-queue': rollupQueue,
+  '2026-11-29-006-json-documents': jsonDocuments,
 };

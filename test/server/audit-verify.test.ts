@@ -350,12 +350,12 @@ for (const database of testDatabases()) {
         .where('case_id', '=', looped)
         .where('seq', '=', seq)
         .executeTakeFirstOrThrow();
-      const restore = `UPDATE audit_events SET payload = '${JSON.stringify(original.payload).replace(/'/g, "''")}'::jsonb, hash = '${original.hash}' WHERE case_id = '${looped}' AND seq = ${seq}`;
+      const restore = `UPDATE audit_events SET payload = '${JSON.stringify(original.payload).replace(/'/g, "''")}', hash = '${original.hash}' WHERE case_id = '${looped}' AND seq = ${seq}`;
       // the payload's completion time moved back an hour
       const moved = (original.payload as any).step.completedAt - HOUR;
       await tampered(
         db,
-        `UPDATE audit_events SET payload = jsonb_set(payload, '{step,completedAt}', '${moved}') WHERE case_id = '${looped}' AND seq = ${seq}`,
+        `UPDATE audit_events SET payload = jsonb_set(payload::jsonb, '{step,completedAt}', '${moved}') WHERE case_id = '${looped}' AND seq = ${seq}`,
         restore,
         async () => {
           const broken = await only();
@@ -383,7 +383,7 @@ for (const database of testDatabases()) {
       });
       await tampered(
         db,
-        `UPDATE audit_events SET payload = '${JSON.stringify(payload).replace(/'/g, "''")}'::jsonb, hash = '${rehash}' WHERE case_id = '${looped}' AND seq = ${seq}`,
+        `UPDATE audit_events SET payload = '${JSON.stringify(payload).replace(/'/g, "''")}', hash = '${rehash}' WHERE case_id = '${looped}' AND seq = ${seq}`,
         restore,
         async () => {
           t.match(await only(), { caseId: looped, kind: 'chain', seq: seq + 1, field: 'prev_hash' });

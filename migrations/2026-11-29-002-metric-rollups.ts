@@ -71,6 +71,16 @@ async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
   for (const statement of statements) await sql.raw(statement).execute(db);
 }
 
+/** The trigger function that rolls a completed case up at commit (migration 005 queues it instead; its down restores this). */
+export const ROLL_UP_AT_COMMIT = `CREATE OR REPLACE FUNCTION reflow_case_completed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  BEGIN
+    IF coalesce(current_setting('reflow.rollups', true), '') <> 'manual' THEN
+      PERFORM reflow_roll_up_cases(ARRAY[NEW.id]);
+    END IF;
+    RETURN NULL;
+  END
+  $fn$`;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await run(db, [
     `CREATE TABLE metric_settings (
@@ -106,14 +116,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   ${ROLLUP_TABLES.map((t) => `DELETE FROM ${t} WHERE process_key = p_key AND version = p_version;`).join('\n  ')}
   ${rollUp('c.process_key = p_key AND c.version = p_version')}
   $fn$`,
-    `CREATE FUNCTION reflow_case_completed() RETURNS trigger LANGUAGE plpgsql AS $fn$
-  BEGIN
-    IF coalesce(current_setting('reflow.rollups', true), '') <> 'manual' THEN
-      PERFORM reflow_roll_up_cases(ARRAY[NEW.id]);
-    END IF;
-    RETURN NULL;
-  END
-  $fn$`,
+    ROLL_UP_AT_COMMIT,
     `CREATE CONSTRAINT TRIGGER cases_completed_insert AFTER INSERT ON cases
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.status = 'completed')
     EXECUTE FUNCTION reflow_case_completed()`,

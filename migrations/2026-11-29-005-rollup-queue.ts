@@ -11,6 +11,7 @@
  * queued cases in its own transaction: it counts them from the rows already.
  */
 import { type Kysely, sql } from 'kysely';
+import { ROLL_UP_AT_COMMIT } from './2026-11-29-002-metric-rollups.js';
 
 const statements = [
   `CREATE TABLE rollup_queue (case_id text PRIMARY KEY)`,
@@ -57,14 +58,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'DROP FUNCTION reflow_roll_up_version(text, integer)',
     'ALTER FUNCTION reflow_rebuild_version_rollups(text, integer) RENAME TO reflow_roll_up_version',
     'DROP FUNCTION reflow_drain_rollups(integer)',
-    `CREATE OR REPLACE FUNCTION reflow_case_completed() RETURNS trigger LANGUAGE plpgsql AS $fn$
-  BEGIN
-    IF coalesce(current_setting('reflow.rollups', true), '') <> 'manual' THEN
-      PERFORM reflow_roll_up_cases(ARRAY[NEW.id]);
-    END IF;
-    RETURN NULL;
-  END
-  $fn$`,
+    ROLL_UP_AT_COMMIT,
     'DROP TABLE rollup_queue',
   ])
     await sql.raw(statement).execute(db);

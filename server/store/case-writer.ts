@@ -359,24 +359,30 @@ const FIRST_PARAM = (() => {
   return first;
 })();
 
-/** The parameter holding a row set's column (`$n`, with its array type). */
+/** The placeholder (`$n`) of a row set's column. */
+const placeholder = (set: Inputs, column: number): string => `$${FIRST_PARAM[set] + column}`;
+
+/** json and jsonb columns travel as one JSON array; every other column as an array literal of its type. */
+const isDocument = (type: SqlType): type is 'json' | 'jsonb' => type === 'json' || type === 'jsonb';
+
+/** The parameter holding a row set's (non-document) column, typed as its array. */
 function param(set: Inputs, column: string): string {
   const columns: Columns = INPUTS[set];
   const at = columns.findIndex(([name]) => name === column);
-  return `$${FIRST_PARAM[set] + at}::${columns[at][1]}[]`;
+  return `${placeholder(set, at)}::${columns[at][1]}[]`;
 }
 
 /**
- * A row set as a FROM item: the columns' arrays zipped by position. jsonb columns travel as one JSON array
- * each (PostgreSQL parses just the values), every other column as an array literal of its type, which
- * PostgreSQL reads far faster than it parses the same values as JSON records (keys, quotes, key sorting).
+ * A row set as a FROM item: the columns' arrays zipped by position. A json or jsonb column is one JSON array
+ * (PostgreSQL parses just the values), every other column an array literal of its type, which PostgreSQL reads
+ * far faster than it parses the same values as JSON records (keys, quotes, key sorting).
  */
 function rowsFrom(set: Inputs): string {
   const columns: Columns = INPUTS[set];
   const functions = columns.map(([, type], i) =>
-    type === 'json' || type === 'jsonb'
-      ? `${type}_array_elements($${FIRST_PARAM[set] + i}::${type})`
-      : `unnest($${FIRST_PARAM[set] + i}::${type}[])`,
+    isDocument(type)
+      ? `${type}_array_elements(${placeholder(set, i)}::${type})`
+      : `unnest(${placeholder(set, i)}::${type}[])`,
   );
   return `ROWS FROM (${functions.join(', ')}) AS x(${columns.map(([name]) => name).join(', ')})`;
 }
@@ -392,7 +398,7 @@ function arrayElement(value: unknown): string {
 function columnValues(set: Inputs, rows: readonly Record<string, unknown>[]): string[] {
   const columns: Columns = INPUTS[set];
   return columns.map(([name, type]) => {
-    if (type === 'json' || type === 'jsonb') return JSON.stringify(rows.map((row) => row[name]));
+    if (isDocument(type)) return JSON.stringify(rows.map((row) => row[name]));
     let literal = '{';
     for (let i = 0; i < rows.length; i++) literal += (i === 0 ? '' : ',') + arrayElement(rows[i][name]);
     return `${literal}}`;

@@ -16,7 +16,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleForNode } from './bundle.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const MS = Number(process.env.PG_COST_MS ?? 6000);
@@ -53,16 +53,7 @@ const freePort = () =>
   });
 
 try {
-  const tool = join(root, 'dist', 'bench', 'pg-cost.mjs');
-  await build({
-    entryPoints: [join(root, 'test', 'bench', 'pg-cost.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile: tool,
-    logLevel: 'warning',
-  });
+  const tool = await bundleForNode(join(root, 'test', 'bench', 'pg-cost.ts'), 'pg-cost');
   const runTool = (...args) =>
     execFileSync(process.execPath, [tool, ...args], { cwd: root, stdio: 'inherit' });
 

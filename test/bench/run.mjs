@@ -1,14 +1,12 @@
 // `npm run bench`: bundles every test/bench/*.bench.ts with esbuild, runs each in its own process, gathers
 // the figures each prints as its last line (JSON) into test/bench/results.json and the README's table.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleForNode } from './bundle.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const root = join(here, '..', '..');
-const out = join(root, 'dist', 'bench');
-mkdirSync(out, { recursive: true });
 const only = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
@@ -18,16 +16,7 @@ const files = readdirSync(here)
 const results = { measuredAt: new Date().toISOString(), node: process.version, benchmarks: {} };
 for (const file of files) {
   const name = file.replace(/\.bench\.ts$/, '');
-  const outfile = join(out, `${name}.mjs`);
-  await build({
-    entryPoints: [join(here, file)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile,
-    logLevel: 'warning',
-  });
+  const outfile = await bundleForNode(join(here, file), name);
   console.log(`\n▶ ${name}`);
   let stdout = '';
   try {

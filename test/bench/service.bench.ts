@@ -1,10 +1,13 @@
 // Persisted steps/s through the engine's command path on PostgreSQL at 16 concurrent clients, beside pgbench
 // TPC-B tps on the same server in the same run; and HTTP task completion latency at 32 concurrent clients against
 // a server process. Targets: steps/s ≥ 0.8 × pgbench tps; HTTP p99 ≤ 20 ms. BENCH_ROUNDS rounds (default 3) of
-// each, medians reported.
+// each, medians reported. Beside the HTTP figure, two that tell where its time goes: the same 32 clients on the
+// engine's command path in this process (no HTTP, no load generator: the floor the durable write sets), and the
+// CPU each HTTP completion costs in the server, in PostgreSQL and in the load generator (from /proc, on Linux
+// with the database on this machine).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
@@ -17,6 +20,120 @@ import { scratchDatabase } from './scratch-database.js';
 
 const xml = readFileSync('test/bench/business-registration.bpmn', 'utf8');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+/** A fixed shuffle, the same every run: departments finish their approvals in no particular order. */
+function shuffled(ids: string[]): string[] {
+  const out = [...ids];
+  let seed = 42;
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const j = seed % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** Latency percentiles (ms) of a list of samples. */
+function percentiles(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))];
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** The clock ticks /proc counts CPU time in. */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (µs) a process has used, from /proc/<pid>/stat (utime + stime); null where /proc is missing. */
+function processCpuMicros(pid: number | string): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (µs) of every PostgreSQL server process on this machine (null without /proc or a local server). */
+function postgresCpuMicros(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  let total = 0;
+  let found = false;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue; // the process ended meanwhile
+    }
+    const micros = processCpuMicros(pid);
+    if (micros === null) continue;
+    total += micros;
+    found = true;
+  }
+  return found ? total : null;
+}
+
+/** Approval tasks of `cases` business-registration cases past acceptance, made through `start` and `complete`. */
+async function openApprovals(
+  cases: number,
+  start: () => Promise<{ openTasks: { id: string }[] }>,
+  complete: (taskId: string) => Promise<{ openTasks: { id: string }[] }>,
+): Promise<string[]> {
+  const taskIds: string[] = [];
+  let made = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (made++ < cases) {
+        const started = await start();
+        const accepted = await complete(started.openTasks[0].id);
+        taskIds.push(...accepted.openTasks.map((t) => t.id));
+      }
+    }),
+  );
+  return shuffled(taskIds);
+}
+
+/**
+ * The HTTP run's work on the engine's command path in this process: 900 cases past acceptance, their 3,600
+ * approvals completed by 32 concurrent clients in the same shuffled order, the first 1,200 as warm-up. What
+ * HTTP adds on top of this (parsing, routing, validation, the answer, the load generator's own CPU) is the rest
+ * of the HTTP figure.
+ */
+async function commandLatency(url: string): Promise<{ p50: number; p99: number }> {
+  const database = await openDatabase({ databaseUrl: url, poolSize: 20 });
+  try {
+    const definitions = new DefinitionStore(database.db);
+    const { key } = await definitions.deploy(xml, new Date());
+    const service = new CaseService(database.db, definitions);
+    const taskIds = await openApprovals(
+      900,
+      async () => (await service.start({ process: key }, 'bench')).view,
+      (taskId) => service.completeTask(taskId, {}, 'bench'),
+    );
+    await sql`ANALYZE`.execute(database.db);
+    const latencies: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < taskIds.length) {
+          const index = next++;
+          const t0 = performance.now();
+          await service.completeTask(taskIds[index], {}, 'bench');
+          if (index >= 1200) latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    return percentiles(latencies);
+  } finally {
+    await database.close();
+  }
+}
 
 function pgbenchTps(url: string): number | null {
   try {
@@ -86,7 +203,15 @@ async function persistedSteps(
  * completed by 32 concurrent clients in a shuffled order (departments work independently); the first 1,200 warm
  * the server up (as the persisted run's warm-up does), the other 2,400 are timed.
  */
-async function httpLatency(url: string): Promise<{ p50: number; p99: number; count: number }> {
+interface HttpRun {
+  p50: number;
+  p99: number;
+  count: number;
+  /** CPU per timed completion (µs) in the server process, PostgreSQL and this process (the load generator). */
+  cpu: { server: number; postgres: number; loadGenerator: number } | null;
+}
+
+async function httpLatency(url: string): Promise<HttpRun> {
   const dir = mkdtempSync(join(tmpdir(), 'reflow-service-bench-'));
   const processesDir = join(dir, 'processes');
   mkdirSync(processesDir);
@@ -106,26 +231,14 @@ async function httpLatency(url: string): Promise<{ p50: number; p99: number; cou
     return JSON.parse(text) as CaseView;
   };
   try {
-    const taskIds: string[] = [];
-    let made = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (made++ < 900) {
-          const started = await post('/api/cases', { process: 'business_registration_bench' });
-          const accepted = await post(`/api/tasks/${started.openTasks[0].id}/complete`, {});
-          taskIds.push(...accepted.openTasks.map((t) => t.id));
-        }
-      }),
+    const taskIds = await openApprovals(
+      900,
+      () => post('/api/cases', { process: 'business_registration_bench' }),
+      (taskId) => post(`/api/tasks/${taskId}/complete`, {}),
     );
     const database = await openDatabase({ databaseUrl: url, poolSize: 1 });
     await sql`ANALYZE`.execute(database.db);
     await database.close();
-    let seed = 42; // a fixed shuffle, the same every run
-    for (let i = taskIds.length - 1; i > 0; i--) {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      const j = seed % (i + 1);
-      [taskIds[i], taskIds[j]] = [taskIds[j], taskIds[i]];
-    }
     // the timed phase from autocannon (raw HTTP/1.1, keep-alive): a load generator light enough to leave the
     // two cores to the server and the database
     let next = 0;
@@ -142,12 +255,29 @@ async function httpLatency(url: string): Promise<{ p50: number; p99: number; cou
         ],
       });
     const warmUp = await run(1200);
+    const before = {
+      server: processCpuMicros(child.pid),
+      postgres: postgresCpuMicros(),
+      loadGenerator: process.cpuUsage(),
+    };
     const result = await run(taskIds.length - 1200);
+    const server = processCpuMicros(child.pid);
+    const postgres = postgresCpuMicros();
+    const loadGenerator = process.cpuUsage(before.loadGenerator);
     result.non2xx += warmUp.non2xx;
     result.errors += warmUp.errors;
     if (result.non2xx > 0 || result.errors > 0)
       throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors of ${taskIds.length}`);
-    return { p50: result.latency.p50, p99: result.latency.p99, count: result.requests.total };
+    const count = result.requests.total;
+    const cpu =
+      server !== null && before.server !== null && postgres !== null && before.postgres !== null
+        ? {
+            server: (server - before.server) / count,
+            postgres: (postgres - before.postgres) / count,
+            loadGenerator: (loadGenerator.user + loadGenerator.system) / count,
+          }
+        : null;
+    return { p50: result.latency.p50, p99: result.latency.p99, count, cpu };
   } finally {
     await child.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -176,12 +306,19 @@ for (let round = 0; round < ROUNDS; round++) {
     `round ${round + 1}: pgbench ${tps?.toFixed(0) ?? 'n/a'} tps; persisted ${persisted.stepsPerSec.toFixed(0)} steps/s (${persisted.commandsPerSec.toFixed(0)} commands/s, ${persisted.commandsPerBatch.toFixed(1)} per write)${tps ? ` → ${(persisted.stepsPerSec / tps).toFixed(2)}×` : ''}`,
   );
 }
-const https: { p50: number; p99: number; count: number }[] = [];
+const https: HttpRun[] = [];
+const commands: { p50: number; p99: number }[] = [];
+const µs = (value: number) => `${value.toFixed(0)} µs`;
 for (let round = 0; round < ROUNDS; round++) {
   const http = await httpLatency(await scratchDatabase('reflow_bench_http'));
   https.push(http);
+  const command = await commandLatency(await scratchDatabase('reflow_bench_commands'));
+  commands.push(command);
+  const cpu = http.cpu
+    ? `; CPU per completion: server ${µs(http.cpu.server)}, PostgreSQL ${µs(http.cpu.postgres)}, load generator ${µs(http.cpu.loadGenerator)}`
+    : '';
   console.log(
-    `HTTP run ${round + 1}: p50 ${http.p50.toFixed(1)} ms, p99 ${http.p99.toFixed(1)} ms over ${http.count} requests`,
+    `HTTP run ${round + 1}: p50 ${http.p50.toFixed(1)} ms, p99 ${http.p99.toFixed(1)} ms over ${http.count} requests${cpu}; same clients on the command path (no HTTP): p50 ${command.p50.toFixed(1)} ms, p99 ${command.p99.toFixed(1)} ms`,
   );
 }
 const tps = rounds.every((r) => r.tps !== null) ? median(rounds.map((r) => r.tps as number)) : null;
@@ -196,6 +333,16 @@ const http = {
   p99: median(https.map((h) => h.p99)),
   count: https[0].count,
 };
+const command = { p50: median(commands.map((c) => c.p50)), p99: median(commands.map((c) => c.p99)) };
+const cpuRuns = https.flatMap((h) => (h.cpu ? [h.cpu] : []));
+const cpu =
+  cpuRuns.length > 0
+    ? {
+        server: median(cpuRuns.map((c) => c.server)),
+        postgres: median(cpuRuns.map((c) => c.postgres)),
+        loadGenerator: median(cpuRuns.map((c) => c.loadGenerator)),
+      }
+    : null;
 console.log(
   `persisted: ${persisted.stepsPerSec.toFixed(0)} steps/s (${persisted.commandsPerSec.toFixed(0)} commands/s, ${persisted.commandsPerBatch.toFixed(1)} per write) at 16 clients, median of ${ROUNDS}`,
 );
@@ -204,8 +351,15 @@ console.log(
   `HTTP task completion at 32 clients: p50 ${http.p50.toFixed(1)} ms, p99 ${http.p99.toFixed(1)} ms over ${http.count} requests, median of ${ROUNDS} runs`,
 );
 console.log(
+  `the same 32 clients on the command path, no HTTP: p50 ${command.p50.toFixed(1)} ms, p99 ${command.p99.toFixed(1)} ms, median of ${ROUNDS} runs`,
+);
+if (cpu)
+  console.log(
+    `CPU per HTTP completion (medians): server ${µs(cpu.server)}, PostgreSQL ${µs(cpu.postgres)}, load generator ${µs(cpu.loadGenerator)}; ${(cpu.server + cpu.postgres + cpu.loadGenerator).toFixed(0)} µs on ${availableParallelism()} cores`,
+  );
+console.log(
   JSON.stringify({
-    figure: `${persisted.stepsPerSec.toFixed(0)} persisted steps/s; HTTP p50 ${http.p50.toFixed(1)} ms, p99 ${http.p99.toFixed(1)} ms (medians of ${ROUNDS})`,
+    figure: `${persisted.stepsPerSec.toFixed(0)} persisted steps/s; HTTP p50 ${http.p50.toFixed(1)} ms, p99 ${http.p99.toFixed(1)} ms; without HTTP p99 ${command.p99.toFixed(1)} ms (medians of ${ROUNDS})`,
     baseline: tps ? `pgbench ${tps.toFixed(0)} tps` : 'pgbench not installed',
     ratio: ratio ? `${ratio.toFixed(2)}× pgbench (≥ 0.8); p99 ≤ 20 ms` : 'n/a',
     stepsPerSec: persisted.stepsPerSec,
@@ -215,6 +369,9 @@ console.log(
     httpP50Ms: http.p50,
     httpP99Ms: http.p99,
     httpP99sMs: https.map((h) => h.p99),
+    commandPathP50Ms: command.p50,
+    commandPathP99Ms: command.p99,
+    cpuPerCompletionMicros: cpu,
     pass: (ratio ?? 0) >= 0.8 && http.p99 <= 20,
   }),
 );

@@ -16,6 +16,7 @@ import { openDatabase } from '../../server/db/database.js';
 import { startRollupDrain } from '../../server/metrics/rollup-queue.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
 import { CHILD_TOKENS, startChild } from '../helpers/child-server.js';
+import { summarize } from '../helpers/load-driver.js';
 import { scratchDatabase } from './scratch-database.js';
 
 const xml = readFileSync('test/bench/business-registration.bpmn', 'utf8');
@@ -31,13 +32,6 @@ function shuffled(ids: string[]): string[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-/** Latency percentiles (ms) of a list of samples. */
-function percentiles(samples: number[]): { p50: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))];
-  return { p50: at(0.5), p99: at(0.99) };
 }
 
 /** The clock ticks /proc counts CPU time in. */
@@ -129,7 +123,8 @@ async function commandLatency(url: string): Promise<{ p50: number; p99: number }
         }
       }),
     );
-    return percentiles(latencies);
+    const { p50, p99 } = summarize(latencies);
+    return { p50, p99 };
   } finally {
     await database.close();
   }
@@ -284,9 +279,11 @@ async function httpLatency(url: string): Promise<HttpRun> {
   }
 }
 
-/** The middle value (the lower middle of an even count). */
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const median = (values: number[]): number => summarize(values).p50;
+
+/** The median of each of `keys` over `items`. */
+const medians = <K extends string>(items: Record<K, number>[], keys: K[]): Record<K, number> =>
+  Object.fromEntries(keys.map((key) => [key, median(items.map((item) => item[key]))])) as Record<K, number>;
 
 // This machine's speed drifts by half within minutes (other tenants), and pgbench with it: each round runs
 // pgbench and then the persisted clients back to back, the ratio is taken within a round, and the figures are
@@ -322,27 +319,12 @@ for (let round = 0; round < ROUNDS; round++) {
   );
 }
 const tps = rounds.every((r) => r.tps !== null) ? median(rounds.map((r) => r.tps as number)) : null;
-const persisted = {
-  stepsPerSec: median(rounds.map((r) => r.stepsPerSec)),
-  commandsPerSec: median(rounds.map((r) => r.commandsPerSec)),
-  commandsPerBatch: median(rounds.map((r) => r.commandsPerBatch)),
-};
+const persisted = medians(rounds, ['stepsPerSec', 'commandsPerSec', 'commandsPerBatch']);
 const ratio = tps ? median(rounds.map((r) => r.stepsPerSec / (r.tps as number))) : null;
-const http = {
-  p50: median(https.map((h) => h.p50)),
-  p99: median(https.map((h) => h.p99)),
-  count: https[0].count,
-};
-const command = { p50: median(commands.map((c) => c.p50)), p99: median(commands.map((c) => c.p99)) };
+const http = { ...medians(https, ['p50', 'p99']), count: https[0].count };
+const command = medians(commands, ['p50', 'p99']);
 const cpuRuns = https.flatMap((h) => (h.cpu ? [h.cpu] : []));
-const cpu =
-  cpuRuns.length > 0
-    ? {
-        server: median(cpuRuns.map((c) => c.server)),
-        postgres: median(cpuRuns.map((c) => c.postgres)),
-        loadGenerator: median(cpuRuns.map((c) => c.loadGenerator)),
-      }
-    : null;
+const cpu = cpuRuns.length > 0 ? medians(cpuRuns, ['server', 'postgres', 'loadGenerator']) : null;
 console.log(
   `persisted: ${persisted.stepsPerSec.toFixed(0)} steps/s (${persisted.commandsPerSec.toFixed(0)} commands/s, ${persisted.commandsPerBatch.toFixed(1)} per write) at 16 clients, median of ${ROUNDS}`,
 );

@@ -110,7 +110,7 @@ t.test('the sample before/after pairs: every reduction in the expected direction
   const [database] = testDatabases();
   const { app, close } = await buildTestApp(await database.open());
   t.teardown(close);
-  // published targets (../shared/DOMAIN.md): sole proprietor ≤ 3 working days; business start-up ≤ 4 (SAMR 2020);
+  // published targets (processes/README.md): sole proprietor ≤ 3 working days; business start-up ≤ 4 (SAMR 2020);
   // construction approval ≤ 120 (国办发〔2019〕11号); each from a "before" of 20 or more working days
   const samples = [
     ['sole-proprietor', 3],

@@ -16,7 +16,7 @@ import {
   startServer,
 } from './harness.js';
 
-const MIWG = new URL('../../../shared/conformance/miwg/', import.meta.url);
+const MIWG = new URL('../conformance/miwg/', import.meta.url);
 const PROCESSES = new URL('../../processes/', import.meta.url);
 
 interface Tagged {

@@ -1,10 +1,10 @@
-// The betsy execution conformance cases (../shared/conformance/betsy): every case matches its expected
+// The betsy execution conformance cases (test/conformance/betsy): every case matches its expected
 // trace exactly, or its process is refused at deploy with a finding naming the unsupported element.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { type BetsyOutcome, runBetsyCase } from './betsy-runner.js';
 
-const root = new URL('../../../../shared/conformance/betsy/', import.meta.url);
+const root = new URL('../../conformance/betsy/', import.meta.url);
 interface BetsyProcess {
   group: string;
   name: string;

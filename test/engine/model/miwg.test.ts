@@ -4,7 +4,7 @@ import t from 'tap';
 import type { Finding } from '../../../engine/model/types.js';
 import { parseAndValidate } from '../../../engine/model/validate.js';
 
-const MIWG = new URL('../../../../shared/conformance/miwg/', import.meta.url);
+const MIWG = new URL('../../conformance/miwg/', import.meta.url);
 const read = (name: string): Promise<string> => readFile(new URL(name, MIWG), 'utf8');
 type Row = [string | null, string, string];
 const rows = (findings: Finding[]): Row[] => findings.map((f) => [f.elementId, f.type, f.severity]);

@@ -1,19 +1,25 @@
 /** `npm start`: one Reflow node listening on HOST:PORT, with the sample processes deployed. */
-import { resolve } from 'node:path';
 import closeWithGrace from 'close-with-grace';
+import { ConfigError } from './config.js';
 import { configFromEnv, startNode } from './node.js';
 
-const config = configFromEnv();
-const processesDir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes'); // npm start runs in the project root
-// simulated history for the samples on a database without cases: on by default with the embedded database only
-const seedDemo = process.env.REFLOW_SEED_DEMO
-  ? ['1', 'true', 'yes'].includes(process.env.REFLOW_SEED_DEMO)
-  : !config.databaseUrl;
+/** The environment, checked once: a bad value stops the server here with a line naming it (exit code 2). */
+function checkedConfig(): ReturnType<typeof configFromEnv> {
+  try {
+    return configFromEnv();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}
+
+const config = checkedConfig();
 const node = await startNode({
   ...config,
-  processesDir,
-  seedDemo,
-  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  // simulated history for the samples on a database without cases: on by default with the embedded database only
+  seedDemo: config.seedDemo ?? !config.databaseUrl,
+  logger: { level: config.logLevel },
 });
 await node.app.listen({ port: config.port, host: config.host });
 

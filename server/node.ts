@@ -1,13 +1,14 @@
 /** One Reflow node: database, definitions, case service, timer scheduler and the HTTP app, started and stopped together. */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ServiceHandler } from '../engine/elements/context.js';
 import { isActivity } from '../engine/model/types.js';
 import { buildApp } from './app.js';
 import { loadTokens, type Principal } from './auth/tokens.js';
 import { CaseService } from './cases/case-service.js';
+import { readConfig, type ServerConfig } from './config.js';
 import { type OpenedDatabase, openDatabase } from './db/database.js';
 import { startRollupDrain } from './metrics/rollup-queue.js';
 import { RatingService } from './ratings/rating-service.js';
@@ -51,33 +52,12 @@ export interface ReflowNode {
   stop(): Promise<void>;
 }
 
-/** A setting that must be a whole number ≥ 0, when it is set. */
-function wholeNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = env[name];
-  if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`${name} must be a whole number ≥ 0, not '${text}' (unset it for the default)`);
-  return value;
-}
-
-/** Reads the environment as API.md §2 defines it. */
-export function configFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): NodeConfig & { port: number; host: string } {
-  const dataDir = resolve(env.REFLOW_DATA_DIR ?? './data');
-  return {
-    port: Number(env.PORT ?? 3000),
-    host: env.HOST ?? '127.0.0.1',
-    databaseUrl: env.DATABASE_URL || undefined,
-    dataDir,
-    tokensFile: resolve(env.REFLOW_TOKENS_FILE ?? join(dataDir, 'tokens.json')),
-    pollMs: env.REFLOW_TIMER_POLL_MS ? Number(env.REFLOW_TIMER_POLL_MS) : undefined,
-    rectificationDays: env.REFLOW_RECTIFICATION_DAYS ? Number(env.REFLOW_RECTIFICATION_DAYS) : undefined,
-    defaultRatingDays: env.REFLOW_DEFAULT_RATING_DAYS ? Number(env.REFLOW_DEFAULT_RATING_DAYS) : undefined,
-    defaultRatingLevel: env.REFLOW_DEFAULT_RATING_LEVEL ? Number(env.REFLOW_DEFAULT_RATING_LEVEL) : undefined,
-    caseCache: wholeNumber(env, 'REFLOW_CASE_CACHE'),
-  };
+/**
+ * Reads the environment as API.md §2 defines it (server/config.ts checks every variable; a bad value throws a
+ * ConfigError naming it).
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig & ServerConfig {
+  return readConfig(env);
 }
 
 /** Every department named (not computed) by an activity of a deployed process: the demo tokens' departments. */

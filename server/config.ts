@@ -1,0 +1,129 @@
+/**
+ * The server's configuration: every environment variable of the README's table, parsed and checked once, at start
+ * (env-schema: one JSON schema, coerced by ajv). A bad value stops the server with one line per variable naming it,
+ * its value and what is allowed; an empty value counts as unset.
+ */
+import { join, resolve } from 'node:path';
+import envSchema from 'env-schema';
+
+/** One setting: its JSON schema (the value after coercion), what is allowed in words, and its default. */
+interface Setting {
+  schema: Record<string, unknown>;
+  allowed: string;
+  default?: string;
+}
+
+const whole = (minimum: number, maximum: number, unit: string): Setting => ({
+  schema: { type: 'integer', minimum, maximum },
+  allowed: `a whole number ${unit}from ${minimum} to ${maximum}`,
+});
+const path: Setting = { schema: { type: 'string' }, allowed: 'a file system path' };
+
+/** The environment the server reads (README, 配置 / Configuration). */
+export const SETTINGS = {
+  PORT: { ...whole(0, 65_535, ''), default: '3000' },
+  HOST: {
+    schema: { type: 'string', pattern: '^[^\\s/]+$' },
+    allowed: 'a host name or IP address to listen on, without scheme or port',
+    default: '127.0.0.1',
+  },
+  DATABASE_URL: {
+    schema: { type: 'string', pattern: '^postgres(ql)?://' },
+    allowed:
+      'a PostgreSQL connection string starting with postgres:// or postgresql:// (unset: embedded PGlite)',
+  },
+  REFLOW_DATA_DIR: { ...path, default: './data' },
+  REFLOW_TOKENS_FILE: path,
+  REFLOW_PROCESSES_DIR: { ...path, default: './processes' },
+  REFLOW_TIMER_POLL_MS: { ...whole(10, 3_600_000, 'of milliseconds '), default: '1000' },
+  REFLOW_CASE_CACHE: { ...whole(0, 10_000_000, 'of cases '), default: '5000' },
+  LOG_LEVEL: {
+    schema: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    allowed: 'one of fatal, error, warn, info, debug, trace, silent',
+    default: 'info',
+  },
+  REFLOW_RECTIFICATION_DAYS: { ...whole(1, 365, 'of working days '), default: '5' },
+  REFLOW_DEFAULT_RATING_DAYS: { ...whole(1, 365, 'of days '), default: '7' },
+  REFLOW_DEFAULT_RATING_LEVEL: { ...whole(1, 5, '(a rating level) '), default: '3' },
+  REFLOW_SEED_DEMO: {
+    schema: { type: 'string', enum: ['true', 'false', '1', '0', 'yes', 'no'] },
+    allowed: 'true or false (also 1/0, yes/no); unset: true on the embedded database, false on PostgreSQL',
+  },
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** A configuration the server refuses to start with: one line per bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** The configuration as the server uses it. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  tokensFile: string;
+  processesDir: string;
+  pollMs?: number;
+  caseCache?: number;
+  logLevel: string;
+  rectificationDays?: number;
+  defaultRatingDays?: number;
+  defaultRatingLevel?: number;
+  /** Unset: the caller's default (demo history on the embedded database only). */
+  seedDemo?: boolean;
+}
+
+/** The set variables of `env` among the settings, as given (empty counts as unset). */
+function setValues(env: NodeJS.ProcessEnv): Partial<Record<SettingName, string>> {
+  const values: Partial<Record<SettingName, string>> = {};
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const value = env[name];
+    if (value !== undefined && value !== '') values[name] = value;
+  }
+  return values;
+}
+
+/** Reads and checks the environment; throws a ConfigError naming every bad variable. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const given = setValues(env);
+  const properties = Object.fromEntries(Object.entries(SETTINGS).map(([name, s]) => [name, s.schema]));
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = envSchema({ schema: { type: 'object', properties }, data: { ...given }, env: false });
+  } catch (error) {
+    const errors = (error as { errors?: { instancePath: string }[] }).errors;
+    if (!errors) throw error;
+    const names = [...new Set(errors.map((e) => e.instancePath.slice(1) as SettingName))];
+    throw new ConfigError(
+      names.map((name) => {
+        const setting: Setting = SETTINGS[name];
+        const fallback = setting.default ? `; unset it for the default ${setting.default}` : '; or unset it';
+        return `配置错误 / invalid configuration: ${name}=${JSON.stringify(given[name])} is not allowed: expected ${setting.allowed}${fallback}`;
+      }),
+    );
+  }
+  const number = (name: SettingName) => parsed[name] as number | undefined;
+  const dataDir = resolve((parsed.REFLOW_DATA_DIR as string | undefined) ?? './data');
+  const seed = parsed.REFLOW_SEED_DEMO as string | undefined;
+  return {
+    port: number('PORT') ?? 3000,
+    host: (parsed.HOST as string | undefined) ?? '127.0.0.1',
+    databaseUrl: parsed.DATABASE_URL as string | undefined,
+    dataDir,
+    tokensFile: resolve((parsed.REFLOW_TOKENS_FILE as string | undefined) ?? join(dataDir, 'tokens.json')),
+    processesDir: resolve((parsed.REFLOW_PROCESSES_DIR as string | undefined) ?? 'processes'),
+    pollMs: number('REFLOW_TIMER_POLL_MS'),
+    caseCache: number('REFLOW_CASE_CACHE'),
+    logLevel: (parsed.LOG_LEVEL as string | undefined) ?? 'info',
+    rectificationDays: number('REFLOW_RECTIFICATION_DAYS'),
+    defaultRatingDays: number('REFLOW_DEFAULT_RATING_DAYS'),
+    defaultRatingLevel: number('REFLOW_DEFAULT_RATING_LEVEL'),
+    seedDemo: seed === undefined ? undefined : ['true', '1', 'yes'].includes(seed),
+  };
+}

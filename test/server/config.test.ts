@@ -1,0 +1,112 @@
+// Configuration checked at start: every variable of the README's table is parsed once; a bad value stops the
+// server with a line naming the variable, its value and what is allowed, and a non-zero exit code.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { ConfigError, readConfig, SETTINGS, type SettingName } from '../../server/config.js';
+import { configFromEnv } from '../../server/node.js';
+import { serverBundle } from '../helpers/child-server.js';
+
+/** A value each variable refuses, and what the refusal must say is allowed. */
+const BAD: Record<SettingName, [string, RegExp]> = {
+  PORT: ['http', /whole number from 0 to 65535/],
+  HOST: ['http://example.org:80', /host name or IP address/],
+  DATABASE_URL: ['mysql://root@localhost/reflow', /postgres:\/\//],
+  REFLOW_DATA_DIR: ['', /./], // any path is a path: see the test of allowed values below
+  REFLOW_TOKENS_FILE: ['', /./],
+  REFLOW_PROCESSES_DIR: ['', /./],
+  REFLOW_TIMER_POLL_MS: ['abc', /whole number of milliseconds from 10 to 3600000/],
+  REFLOW_CASE_CACHE: ['-1', /whole number of cases from 0/],
+  LOG_LEVEL: ['verbose', /one of fatal, error, warn, info, debug, trace, silent/],
+  REFLOW_RECTIFICATION_DAYS: ['2.5', /whole number of working days from 1 to 365/],
+  REFLOW_DEFAULT_RATING_DAYS: ['0', /from 1 to 365/],
+  REFLOW_DEFAULT_RATING_LEVEL: ['6', /from 1 to 5/],
+  REFLOW_SEED_DEMO: ['maybe', /true or false/],
+};
+const checked = (Object.keys(BAD) as SettingName[]).filter((name) => BAD[name][0] !== '');
+
+t.test('the README table and the checked settings are the same list', async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('| 环境变量');
+  const rows = readme.slice(start, readme.indexOf('\n\n', start)).split('\n').slice(2);
+  const inTable = rows.flatMap((row) =>
+    [...row.split('|')[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]),
+  );
+  t.ok(rows.length > 5, 'the table is found');
+  t.same([...new Set(inTable)].sort(), Object.keys(SETTINGS).sort());
+});
+
+t.test('unset variables give the documented defaults; set ones are coerced', async (t) => {
+  const config = readConfig({});
+  t.match(config, {
+    port: 3000,
+    host: '127.0.0.1',
+    logLevel: 'info',
+    databaseUrl: undefined,
+    seedDemo: undefined,
+  });
+  t.match(config.tokensFile, /data\/tokens\.json$/);
+  const set = readConfig({
+    PORT: '8080',
+    REFLOW_TIMER_POLL_MS: '250',
+    REFLOW_CASE_CACHE: '0',
+    REFLOW_SEED_DEMO: 'no',
+    DATABASE_URL: 'postgresql://u@db/reflow',
+    REFLOW_DATA_DIR: '/srv/reflow',
+    LOG_LEVEL: 'warn',
+  });
+  t.match(set, {
+    port: 8080,
+    pollMs: 250,
+    caseCache: 0,
+    seedDemo: false,
+    databaseUrl: 'postgresql://u@db/reflow',
+    tokensFile: '/srv/reflow/tokens.json',
+    logLevel: 'warn',
+  });
+  t.equal(readConfig({ DATABASE_URL: '' }).databaseUrl, undefined, 'empty is unset');
+  t.equal(
+    configFromEnv({ REFLOW_CASE_CACHE: '200' }).caseCache,
+    200,
+    'the node reads the same configuration',
+  );
+});
+
+t.test('a bad value is named with its value and what is allowed', async (t) => {
+  for (const name of checked) {
+    const [value, allowed] = BAD[name];
+    const error = t.throws(() => readConfig({ [name]: value })) as ConfigError;
+    t.type(error, ConfigError, name);
+    t.equal(error.lines.length, 1, `${name}: one line`);
+    t.match(error.lines[0], `${name}=${JSON.stringify(value)}`, `${name}: variable and value`);
+    t.match(error.lines[0], allowed, `${name}: what is allowed`);
+  }
+  const both = t.throws(() => readConfig({ PORT: 'x', REFLOW_TIMER_POLL_MS: '5' })) as ConfigError;
+  t.equal(both.lines.length, 2, 'every bad variable is named, one line each');
+});
+
+t.test('the server refuses to start on each bad value: exit code 2, the variable named', async (t) => {
+  const bundle = await serverBundle();
+  const dir = mkdtempSync(join(tmpdir(), 'reflow-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const name of checked) {
+    const [value] = BAD[name];
+    // given the server started with one bad variable
+    const child = spawn(process.execPath, [bundle], {
+      env: { PATH: process.env.PATH, REFLOW_DATA_DIR: join(dir, 'data'), PORT: '0', [name]: value },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    // when it starts
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // then it stops at once, saying which variable is wrong, before opening any database
+    t.equal(code, 2, `${name}: exit code 2`);
+    t.match(stderr, `${name}=${JSON.stringify(value)} is not allowed`, `${name}: named on stderr`);
+    t.equal(stderr.trim().split('\n').length, 1, `${name}: one line, no stack trace`);
+  }
+});

@@ -86,6 +86,8 @@ export interface Incident {
   elementId: string;
   message: string;
   at: number;
+  /** The elements that kept running when a command went over its budget (the loop, from its entry). */
+  elements?: string[];
 }
 
 export interface CaseSnapshot {

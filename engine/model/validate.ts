@@ -15,6 +15,7 @@ import {
   type ProcessGraph,
   type Severity,
 } from './types.js';
+import { waitlessCycleFindings } from './waitless-cycles.js';
 
 /**
  * The syntax error of a FEEL expression (a leading `=` allowed), or null when it parses. Only parses:
@@ -451,6 +452,7 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
       }
     }
   }
+  findings.push(...waitlessCycleFindings(graph));
   return findings;
 }
 

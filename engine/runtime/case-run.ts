@@ -18,6 +18,7 @@ import type {
   ActivityInstance,
   CaseEvent,
   CaseSnapshot,
+  Incident,
   ScopeInstance,
   StepRecord,
   Subscription,
@@ -29,6 +30,7 @@ import { ExpressionError, evaluateFeel } from '../model/feel.js';
 import { parseCycle, parseDate, parseDuration } from '../model/timer-expression.js';
 import type { FlowNode, ProcessGraph } from '../model/types.js';
 import type { CompiledDefinition, DefinitionSource } from './definition.js';
+import { BudgetMeter, type RunBudget } from './run-budget.js';
 
 /** Raised inside a run to stop it and fail the case. */
 export class IncidentSignal extends Error {
@@ -46,7 +48,16 @@ export interface RunOptions {
   handlers?: Record<string, ServiceHandler>;
   calendar?: { addWorkingDays(from: number, days: number): number } | null;
   definitions?: DefinitionSource;
+  /** What one command may spend (default: DEFAULT_STEP_BUDGET activations, no CPU limit). */
+  budget?: RunBudget;
 }
+
+/**
+ * How deeply activations may nest: an instance that completes at once enters the next iteration of its standard
+ * loop or multi-instance from inside its own completion, so a long loop would overflow the stack. Past this
+ * depth the next activation waits until the stack unwinds: the order of events is unchanged below it.
+ */
+const MAX_NESTING = 100;
 
 interface Token {
   scopeId: string;
@@ -65,6 +76,13 @@ export class CaseRun implements ElementContext {
   /** How often each scope was interrupted in this run, and that count when the token being moved arrived. */
   private readonly interruptions = new Map<string, number>();
   private arriving: { scopeId: string; interruptions: number } | null = null;
+  private readonly meter: BudgetMeter;
+  /** Instances entered during the token arrival being handled: its first is that arrival's activation. */
+  private enteredInArrival = 0;
+  /** Activations nested in each other now, and those put off until the stack unwinds (see MAX_NESTING). */
+  private nesting = 0;
+  private readonly deferred: { instance: ActivityInstance; scope: ScopeInstance; node: FlowNode }[] = [];
+  private deferredHead = 0;
 
   constructor(
     readonly state: CaseSnapshot,
@@ -73,6 +91,7 @@ export class CaseRun implements ElementContext {
   ) {
     this.now = options.now;
     this.current = root.key;
+    this.meter = new BudgetMeter(options.budget);
   }
 
   // ── definitions and nodes ────────────────────────────────────────────────
@@ -169,6 +188,15 @@ export class CaseRun implements ElementContext {
   settle(): void {
     for (;;) {
       if (this.state.status !== 'active') return;
+      if (this.deferredHead < this.deferred.length) {
+        const { instance, scope, node } = this.deferred[this.deferredHead++];
+        if (this.state.activities[instance.id] === instance && this.state.scopes[scope.id] === scope) {
+          this.current = node.id;
+          this.activate(instance, scope, node);
+          this.dirty.add(scope.id);
+        }
+        continue;
+      }
       if (this.head < this.queue.length) {
         const token = this.queue[this.head++];
         const scope = this.state.scopes[token.scopeId];
@@ -176,6 +204,8 @@ export class CaseRun implements ElementContext {
         const node = this.graphOf(scope).nodes[token.nodeId];
         this.current = node.id;
         this.arriving = { scopeId: scope.id, interruptions: this.interruptions.get(scope.id) ?? 0 };
+        this.meter.activate(node.id);
+        this.enteredInArrival = 0;
         elementRegistry[node.type].arrive(this, scope, node, token.flowId);
         this.arriving = null;
         this.dirty.add(scope.id);
@@ -256,6 +286,8 @@ export class CaseRun implements ElementContext {
 
   // ── instances ────────────────────────────────────────────────────────────
   enter(scope: ScopeInstance, node: FlowNode, options: EnterOptions = {}): ActivityInstance {
+    // a token's arrival was counted: the instance it enters is the same activation, any further one is not
+    if (this.arriving === null || this.enteredInArrival++ > 0) this.meter.activate(node.id);
     const instance: ActivityInstance = {
       id: this.newId('s'),
       elementId: node.id,
@@ -283,8 +315,21 @@ export class CaseRun implements ElementContext {
       const graph = this.graphOf(scope);
       for (const boundaryId of node.boundaries) armCatch(this, instance, scope, graph.nodes[boundaryId]);
     }
-    if (options.activate !== false) elementRegistry[node.type].activate?.(this, instance, scope, node);
+    if (options.activate !== false) {
+      if (this.nesting >= MAX_NESTING) this.deferred.push({ instance, scope, node });
+      else this.activate(instance, scope, node);
+    }
     return instance;
+  }
+
+  /** Runs an instance's behaviour; an instance completing at once may enter the next (a loop) from inside. */
+  private activate(instance: ActivityInstance, scope: ScopeInstance, node: FlowNode): void {
+    this.nesting++;
+    try {
+      elementRegistry[node.type].activate?.(this, instance, scope, node);
+    } finally {
+      this.nesting--;
+    }
   }
 
   private department(scope: ScopeInstance, node: FlowNode, instance: ActivityInstance): string | null {
@@ -753,8 +798,10 @@ export class CaseRun implements ElementContext {
   }
 
   /** Fails the case: the instance at fault fails, every other one is cancelled. */
-  failCase(elementId: string, message: string): void {
-    const incident = { elementId, message, at: this.now };
+  failCase(elementId: string, message: string, elements?: string[]): void {
+    const incident: Incident = elements
+      ? { elementId, message, at: this.now, elements }
+      : { elementId, message, at: this.now };
     this.state.incidents.push(incident);
     this.emit({ type: 'incidentRaised', incident });
     this.head = this.queue.length;

@@ -1,6 +1,6 @@
 /** The engine's one entry: apply a command to a case snapshot, get the next snapshot and what happened. */
 import { initialTransition, transition } from 'xstate';
-import type { CaseCommand, CaseEvent, CaseSnapshot } from '../elements/state.js';
+import type { CaseCommand, CaseEvent, CaseSnapshot, Incident } from '../elements/state.js';
 import { CommandRejected } from '../elements/state.js';
 import { caseMachine } from './case-machine.js';
 import { CaseRun, IncidentSignal, type RunOptions } from './case-run.js';
@@ -9,8 +9,8 @@ import type { CompiledDefinition } from './definition.js';
 export interface ExecuteOptions extends RunOptions {
   /**
    * Apply the command to the given snapshot itself instead of a copy, and return it: for callers that keep no
-   * earlier state (simulation, benchmarks), saving a deep copy per command. A command that throws may leave
-   * the snapshot partly changed. Default false: the caller's snapshot is never modified.
+   * earlier state (simulation, benchmarks), saving a deep copy per command. A command that throws (refused, or
+   * over its budget) may leave the snapshot partly changed. Default false: the caller's snapshot is never modified.
    */
   inPlace?: boolean;
 }
@@ -259,4 +259,53 @@ export function execute(
   const result = run(definition, snapshot, command, options, events);
   result.lifecycle = lifecycleAfter(lifecycle, command.type, result.status);
   return { snapshot: result, events };
+}
+
+/**
+ * Fails a case with an incident that no command raised itself: a command stopped over its budget
+ * (RunBudgetExceeded), or a timer that could not be fired. Applied to the case as it stood before (`snapshot`;
+ * null with `start`: the case that command would have started, with its variables and nothing run), so nothing
+ * of the command is half-applied: every open instance is cancelled, every timer and subscription removed.
+ */
+export function raiseIncident(
+  definition: CompiledDefinition,
+  snapshot: CaseSnapshot | null,
+  incident: Omit<Incident, 'at'>,
+  options: ExecuteOptions & { start?: Extract<CaseCommand, { type: 'start' }> },
+): ExecuteResult {
+  if (snapshot && snapshot.definitionId !== definition.id) {
+    throw new Error(
+      `case '${snapshot.id}' runs on definition '${snapshot.definitionId}', not '${definition.id}'`,
+    );
+  }
+  if (!snapshot && !options.start) throw new Error('raiseIncident needs the case or the start command');
+  if (snapshot && snapshot.status !== 'active') {
+    throw new CommandRejected(
+      'notActive',
+      `case '${snapshot.id}' is ${snapshot.status}: it takes no incident`,
+    );
+  }
+  const start = options.start;
+  const state = snapshot
+    ? options.inPlace
+      ? snapshot
+      : structuredClone(snapshot)
+    : newCase(definition, start!, options.now, start!.caseId ?? options.newId?.('case') ?? 'case-1');
+  const caseRun = new CaseRun(state, definition, options);
+  if (!snapshot)
+    caseRun.emit({
+      type: 'caseStarted',
+      caseId: state.id,
+      at: caseRun.now,
+      variables: { ...state.variables },
+      channel: start!.channel ?? null,
+    });
+  caseRun.failCase(incident.elementId, incident.message, incident.elements);
+  // every command an active case accepts leads to the same state for the same status
+  state.lifecycle = lifecycleAfter(
+    snapshot ? snapshot.lifecycle : 'new',
+    start ? 'start' : 'signal',
+    state.status,
+  );
+  return { snapshot: state, events: caseRun.events };
 }

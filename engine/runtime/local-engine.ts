@@ -9,7 +9,8 @@ import type {
   Variables,
 } from '../elements/state.js';
 import { type CompiledDefinition, compileDefinition, definitionSet } from './definition.js';
-import { execute } from './execute.js';
+import { execute, raiseIncident } from './execute.js';
+import { type RunBudget, RunBudgetExceeded } from './run-budget.js';
 
 export interface LocalEngineOptions {
   /** Virtual clock start (epoch ms). */
@@ -20,6 +21,8 @@ export interface LocalEngineOptions {
   roundTrip?: boolean;
   /** Called with each command's events. */
   onEvents?: (caseId: string, events: CaseEvent[]) => void;
+  /** What one command may spend; a command over it fails its case with an incident instead. */
+  budget?: RunBudget;
 }
 
 export class LocalEngine {
@@ -52,12 +55,23 @@ export class LocalEngine {
 
   private apply(caseId: string | null, definition: CompiledDefinition, command: CaseCommand): CaseSnapshot {
     const current = caseId ? (this.cases.get(caseId) ?? null) : null;
-    const { snapshot, events } = execute(definition, current, command, {
+    const options = {
       now: this.now,
       handlers: this.options.handlers,
       calendar: this.options.calendar,
       definitions: this.definitions,
-    });
+      budget: this.options.budget,
+    };
+    let result: ReturnType<typeof execute>;
+    try {
+      result = execute(definition, current, command, options);
+    } catch (error) {
+      if (!(error instanceof RunBudgetExceeded)) throw error;
+      // nothing of the command applies: the case as it was fails with the incident
+      const start = command.type === 'start' ? command : undefined;
+      result = raiseIncident(definition, current, error.incident, { ...options, start });
+    }
+    const { snapshot, events } = result;
     const stored = this.options.roundTrip ? (JSON.parse(JSON.stringify(snapshot)) as CaseSnapshot) : snapshot;
     this.cases.set(stored.id, stored);
     for (const event of events) {

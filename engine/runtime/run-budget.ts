@@ -1,0 +1,93 @@
+/**
+ * What one command may spend: a run that activates more elements than its budget, or uses more CPU time than
+ * its limit, is stopped, so that a loop with no wait state cannot hold the process (and the server) forever.
+ * The activation count is deterministic and comes first; the CPU limit needs a time source the caller injects.
+ */
+import type { Incident } from '../elements/state.js';
+
+/** Element activations one command may run when nothing else is configured (REFLOW_STEP_BUDGET in the server). */
+export const DEFAULT_STEP_BUDGET = 10_000;
+
+export interface RunBudget {
+  /** Element activations (a token reaching an element, an activity instance entered) one command may run. */
+  activations?: number;
+  /** CPU time in ms one command may use; checked only with `cpuClock`. */
+  cpuMs?: number;
+  /** A CPU time source in ms (the engine never reads a clock itself). */
+  cpuClock?: () => number;
+}
+
+/** How many of the latest activations name the elements that kept running. */
+const WINDOW = 512;
+/** The CPU clock is read once per this many activations (a power of two). */
+const CPU_EVERY = 32;
+/** At most this many elements are named in the incident. */
+const NAMED = 20;
+
+/** Thrown out of `execute()` when a run goes over its budget: the command is not applied. */
+export class RunBudgetExceeded extends Error {
+  constructor(
+    readonly incident: Omit<Incident, 'at'> & { elements: string[] },
+    readonly limit: 'activations' | 'cpu',
+    readonly activations: number,
+  ) {
+    super(incident.message);
+  }
+}
+
+/** Counts a run's activations and remembers the latest ones, to name what kept running when it is stopped. */
+export class BudgetMeter {
+  private count = 0;
+  private readonly limit: number;
+  private readonly cpu: { limitMs: number; clock: () => number; from: number } | null;
+  private readonly recent: string[] = [];
+  private readonly firstSeen = new Map<string, number>();
+
+  constructor(budget: RunBudget = {}) {
+    this.limit = budget.activations ?? DEFAULT_STEP_BUDGET;
+    this.cpu =
+      budget.cpuClock && budget.cpuMs !== undefined
+        ? { limitMs: budget.cpuMs, clock: budget.cpuClock, from: budget.cpuClock() }
+        : null;
+  }
+
+  /** One more activation of `elementId`; throws RunBudgetExceeded past the budget. */
+  activate(elementId: string): void {
+    const n = this.count++;
+    this.recent[n % WINDOW] = elementId;
+    if (!this.firstSeen.has(elementId)) this.firstSeen.set(elementId, n);
+    if (this.count > this.limit) throw this.exceeded('activations');
+    if (this.cpu && (n & (CPU_EVERY - 1)) === CPU_EVERY - 1) {
+      if (this.cpu.clock() - this.cpu.from > this.cpu.limitMs) throw this.exceeded('cpu');
+    }
+  }
+
+  /**
+   * The elements of the latest activations, in the order they ran, starting from the one this command reached
+   * first (for a loop: its entry, then the loop's elements around to it again).
+   */
+  runningElements(): string[] {
+    const size = Math.min(this.count, WINDOW);
+    const window: string[] = [];
+    for (let i = this.count - size; i < this.count; i++) window.push(this.recent[i % WINDOW]);
+    let entry = window[0];
+    for (const id of window) if (this.firstSeen.get(id)! < this.firstSeen.get(entry)!) entry = id;
+    const from = window.indexOf(entry);
+    return [...new Set([...window.slice(from), ...window.slice(0, from)])];
+  }
+
+  private exceeded(limit: 'activations' | 'cpu'): RunBudgetExceeded {
+    const elements = this.runningElements();
+    const named = elements.slice(0, NAMED).map((id) => `'${id}'`);
+    if (elements.length > NAMED) named.push(`and ${elements.length - NAMED} more`);
+    const spent =
+      limit === 'activations'
+        ? `ran more than ${this.limit} element activations (its step budget)`
+        : `used more than ${this.cpu!.limitMs} ms of CPU time (its limit) in ${this.count} element activations`;
+    const message =
+      `this command ${spent} and was stopped; nothing of it was applied. ` +
+      `${named.join(', ')} kept running without reaching a wait state: a loop whose way out is never taken? ` +
+      'Give the loop an exit its data reaches, or a user task, receive task, catch event or timer on it';
+    return new RunBudgetExceeded({ elementId: elements[0], elements, message }, limit, this.count);
+  }
+}

@@ -1,14 +1,17 @@
 /**
  * Audit verification (审计校验): recomputes each case's audit hash chain from the genesis hash, checks the chain
  * head kept on the case row, and checks the tables derived from the chain — steps, tasks, timers and the case
- * row's times, status, trips and working time — against what the audit events say. Cases are read in pages of
+ * row's times, status, trips and working time — against what the audit events say, and the engine state kept on
+ * the case row (its snapshot: what the next command starts from) too: every case variable against the values
+ * the caseStarted and variablesChanged events set, named one by one, and the state's status, times, trips and
+ * pending timers. Cases are read in pages of
  * `pageSize` (each page in one read-only snapshot), so a whole database is checked in bounded memory; only the
  * broken cases are kept, each with its FIRST broken link.
  */
 import { sql } from 'kysely';
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import type { Db } from '../db/database.js';
-import { auditHash, GENESIS_HASH } from '../store/audit-log.js';
+import { auditHash, canonicalJson, GENESIS_HASH } from '../store/audit-log.js';
 
 export interface VerifyScope {
   caseId?: string;
@@ -27,7 +30,7 @@ export interface VerifyOptions {
   onProgress?: (checkedCases: number) => void;
 }
 
-export type BreakKind = 'chain' | 'head' | 'case' | 'step' | 'task' | 'timer';
+export type BreakKind = 'chain' | 'head' | 'case' | 'variable' | 'snapshot' | 'step' | 'task' | 'timer';
 
 /** The first broken link of a case. */
 export interface BrokenLink {
@@ -84,6 +87,8 @@ interface CaseRow {
   imported: boolean;
   audit_seq: number;
   audit_hash: string;
+  /** The engine's state of the case: what its next command starts from. */
+  snapshot: unknown;
 }
 
 interface AuditRow {
@@ -175,6 +180,7 @@ async function readPage(db: Db, scope: VerifyScope, after: string | null, limit:
         'imported',
         'audit_seq',
         'audit_hash',
+        'snapshot',
       ]);
     if (scope.caseId !== undefined) query = query.where('id', '=', scope.caseId);
     if (scope.process !== undefined) query = query.where('process_key', '=', scope.process);
@@ -359,12 +365,21 @@ function checkDerived(
   let tripsSeq: number | null = null;
   let corrected = false;
   let correctedSeq: number | null = null;
+  /** The case variables as the events set them: the start's, then every change in order (the engine's setVariables). */
+  const variables = new Map<string, { value: unknown; seq: number }>();
+  const setVariables = (values: unknown, seq: number) => {
+    for (const [name, value] of Object.entries(obj(values))) variables.set(name, { value, seq });
+  };
   for (const a of audit) {
     const p = obj(a.payload);
     switch (a.type) {
       case 'caseStarted':
         started = { seq: a.seq, at: p.at };
+        setVariables(p.variables, a.seq);
         if (p.channel === 'window') [trips, tripsSeq] = [trips + 1, a.seq];
+        break;
+      case 'variablesChanged':
+        setVariables(p.changes, a.seq);
         break;
       case 'stepEntered':
       case 'stepCompleted':
@@ -419,6 +434,20 @@ function checkDerived(
       case 'timerCancelled':
         timerEvents.delete(p.timerId);
         break;
+      case 'dueDatesMoved': {
+        // a holiday calendar year loaded (server/calendar/recompute.ts): open steps, their tasks and timers moved
+        for (const m of Array.isArray(p.steps) ? p.steps : []) {
+          const step = stepEvents.get(m.id);
+          if (step) step.step = { ...step.step, dueAt: m.dueAt };
+          const task = taskEvents.get(m.id);
+          if (task) task.task = { ...task.task, dueAt: m.dueAt };
+        }
+        for (const m of Array.isArray(p.timers) ? p.timers : []) {
+          const timer = timerEvents.get(m.id);
+          if (timer) timerEvents.set(m.id, { timer: { ...timer.timer, dueAt: m.dueAt }, seq: a.seq });
+        }
+        break;
+      }
       case 'messageReceived':
         if (p.channel === 'window') [trips, tripsSeq] = [trips + 1, a.seq];
         break;
@@ -547,6 +576,81 @@ function checkDerived(
       actual: num(c.working_ms),
       what: caseWhat,
     });
+  }
+
+  // the engine's state, which its next command starts from: the variables it routes on, named one by one …
+  const snapshot = obj(c.snapshot);
+  const held = obj(snapshot.variables);
+  const variable = (name: string, seq: number | null, message: string, expected?: unknown) =>
+    problems.push({
+      seq,
+      eventType: typeOf(seq),
+      kind: 'variable',
+      table: 'cases',
+      field: `snapshot.variables.${name}`,
+      expected,
+      actual: held[name],
+      message: `${caseWhat}: variable '${name}' ${message}`,
+    });
+  for (const [name, set] of variables) {
+    const said = `the audit log says ${show(set.value)} (event ${set.seq} ${typeOf(set.seq)})`;
+    if (!Object.hasOwn(held, name))
+      variable(name, set.seq, `is missing from the case's snapshot, but ${said}`, set.value);
+    else if (canonicalJson(held[name]) !== canonicalJson(set.value))
+      variable(name, set.seq, `is ${show(held[name])} in the case's snapshot, but ${said}`, set.value);
+  }
+  for (const name of Object.keys(held)) {
+    if (!variables.has(name))
+      variable(name, null, `is ${show(held[name])} in the case's snapshot, but no audit event set it`);
+  }
+  // … what the case row copies from it, and the timers it waits for
+  const copies: [string, unknown, unknown, number | null][] = [
+    ['status', status, snapshot.status, ended?.seq ?? null],
+    ['startedAt', started ? iso(started.at) : null, iso(snapshot.startedAt), started?.seq ?? null],
+    ['endedAt', iso(endedAt), iso(snapshot.endedAt), ended?.seq ?? null],
+    ['trips', trips, snapshot.trips, tripsSeq],
+    ['corrected', corrected, snapshot.corrected, correctedSeq],
+  ];
+  for (const [field, expected, actual, seq] of copies) {
+    if (expected !== actual)
+      differ({
+        seq,
+        kind: 'snapshot',
+        table: 'cases',
+        field: `snapshot.${field}`,
+        expected,
+        actual,
+        what: caseWhat,
+      });
+  }
+  const waits = obj(snapshot.timers);
+  for (const [id, e] of timerEvents) {
+    const dueAt = iso(e.timer.dueAt);
+    const waiting = Object.hasOwn(waits, id) ? iso(obj(waits[id]).dueAt) : null;
+    if (waiting !== dueAt)
+      differ({
+        seq: e.seq,
+        kind: 'snapshot',
+        table: 'cases',
+        rowId: id,
+        elementId: e.timer.elementId,
+        field: `snapshot.timers.${id}.dueAt`,
+        expected: dueAt,
+        actual: waiting,
+        what: caseWhat,
+      });
+  }
+  for (const id of Object.keys(waits)) {
+    if (!timerEvents.has(id))
+      problems.push({
+        seq: null,
+        eventType: null,
+        kind: 'snapshot',
+        table: 'cases',
+        rowId: id,
+        field: `snapshot.timers.${id}`,
+        message: `${caseWhat}: the case's snapshot waits for timer ${id}, which the audit log never scheduled or already fired or cancelled`,
+      });
   }
 
   // steps: one row per stepEntered, holding what the step's last event says

@@ -1,6 +1,7 @@
 /**
  * Refuses input that no route can store or evaluate safely, before any route sees it, with a 400 naming the
  * field: text with NUL characters or unpaired UTF-16 surrogates (PostgreSQL text and jsonb cannot hold them),
+ * numbers JSON.parse read as ±Infinity (1e400: the node would hold Infinity where the database keeps null),
  * JSON nested deeper than MAX_DEPTH (the engine, the hash chain and jsonb all recurse over variables), and
  * numbers in the path or query string outside PostgreSQL's integer range.
  */
@@ -24,6 +25,15 @@ function inspect(root: unknown, context: string): { field: string; message: stri
     if (typeof value === 'string') {
       if (!wellFormed(value))
         return { field, message: `${field} holds a NUL character or an unpaired UTF-16 surrogate` };
+      continue;
+    }
+    if (typeof value === 'number') {
+      // JSON.parse reads 1e400 as Infinity, which JSON (and so the database) stores as null
+      if (!Number.isFinite(value))
+        return {
+          field,
+          message: `${field} is a number too large for a double (beyond ±1.8e308): send a finite number`,
+        };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;

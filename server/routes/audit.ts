@@ -16,7 +16,12 @@ const brokenLinkSchema = {
         'the audit event where the case breaks: the first bad or missing event of its chain, or the event a derived row contradicts; null for a row no event accounts for',
     },
     eventType: { type: ['string', 'null'] },
-    kind: { type: 'string', enum: ['chain', 'head', 'case', 'step', 'task', 'timer'] },
+    kind: {
+      type: 'string',
+      enum: ['chain', 'head', 'case', 'variable', 'snapshot', 'step', 'task', 'timer'],
+      description:
+        '`variable`: a case variable in the engine state differs from what the audit events set; `snapshot`: another part of that state (status, times, trips, pending timers) does',
+    },
     table: { type: 'string', enum: ['audit_events', 'cases', 'steps', 'tasks', 'timers'] },
     rowId: { type: 'string' },
     elementId: { type: 'string' },
@@ -59,7 +64,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         tags: ['audit'],
         summary: '审计校验 / verify audit hash chains and the timing records derived from them',
         description:
-          'Recomputes the hash chain of each case in scope (one case, a version, a process, or the whole database) from the genesis hash, checks the chain head on the case row, and checks the steps, tasks, timers and case rows against the audit events. 200 with `ok: false` and, per broken case, its first broken link when anything was altered.',
+          'Recomputes the hash chain of each case in scope (one case, a version, a process, or the whole database) from the genesis hash, checks the chain head on the case row, and checks the steps, tasks, timers and case rows and the engine state kept on the case (its variables, one by one, status, times, trips and pending timers) against the audit events. 200 with `ok: false` and, per broken case, its first broken link when anything was altered.',
         querystring: {
           type: 'object',
           additionalProperties: false,

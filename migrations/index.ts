@@ -6,6 +6,8 @@ import * as ratings from './2026-11-29-003-ratings.js';
 import * as rollupFunctionsPlpgsql from './2026-11-29-004-rollup-functions-plpgsql.js';
 import * as rollupQueue from './2026-11-29-005-rollup-queue.js';
 import * as jsonDocuments from './2026-11-29-006-json-documents.js';
+import * as principalKeys from './2026-11-29-007-principal-keys.js';
+import * as timerRetries from './2026-11-29-008-timer-retries.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -14,4 +16,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-004-rollup-functions-plpgsql': rollupFunctionsPlpgsql,
   '2026-11-29-005-rollup-queue': rollupQueue,
   '2026-11-29-006-json-documents': jsonDocuments,
+  '2026-11-29-007-principal-keys': principalKeys,
+  '2026-11-29-008-timer-retries': timerRetries,
 };

@@ -37,6 +37,9 @@ export const SETTINGS = {
   REFLOW_PROCESSES_DIR: { ...path, default: './processes' },
   REFLOW_TIMER_POLL_MS: { ...whole(10, 3_600_000, 'of milliseconds '), default: '1000' },
   REFLOW_CASE_CACHE: { ...whole(0, 10_000_000, 'of cases '), default: '5000' },
+  REFLOW_STEP_BUDGET: { ...whole(1, 10_000_000, 'of element activations per command '), default: '10000' },
+  REFLOW_COMMAND_CPU_MS: { ...whole(0, 600_000, 'of milliseconds (0: no limit) '), default: '500' },
+  REFLOW_TIMER_ATTEMPTS: { ...whole(1, 1000, 'of attempts '), default: '5' },
   LOG_LEVEL: {
     schema: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     allowed: 'one of fatal, error, warn, info, debug, trace, silent',
@@ -71,6 +74,11 @@ export interface ServerConfig {
   processesDir: string;
   pollMs?: number;
   caseCache?: number;
+  /** What one command may spend: element activations and CPU ms (0: no CPU limit). */
+  stepBudget?: number;
+  commandCpuMs?: number;
+  /** Attempts to fire a timer before its case gets an incident. */
+  timerAttempts?: number;
   logLevel: string;
   rectificationDays?: number;
   defaultRatingDays?: number;
@@ -120,6 +128,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     processesDir: resolve((parsed.REFLOW_PROCESSES_DIR as string | undefined) ?? 'processes'),
     pollMs: number('REFLOW_TIMER_POLL_MS'),
     caseCache: number('REFLOW_CASE_CACHE'),
+    stepBudget: number('REFLOW_STEP_BUDGET'),
+    commandCpuMs: number('REFLOW_COMMAND_CPU_MS'),
+    timerAttempts: number('REFLOW_TIMER_ATTEMPTS'),
     logLevel: (parsed.LOG_LEVEL as string | undefined) ?? 'info',
     rectificationDays: number('REFLOW_RECTIFICATION_DAYS'),
     defaultRatingDays: number('REFLOW_DEFAULT_RATING_DAYS'),

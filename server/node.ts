@@ -37,6 +37,11 @@ export interface NodeConfig {
   clock?: () => number;
   /** Cases a node keeps in memory between commands (REFLOW_CASE_CACHE). */
   caseCache?: number;
+  /** What one command may spend: element activations (REFLOW_STEP_BUDGET) and CPU ms (REFLOW_COMMAND_CPU_MS). */
+  stepBudget?: number;
+  commandCpuMs?: number;
+  /** Attempts to fire a timer before its case gets an incident (REFLOW_TIMER_ATTEMPTS). */
+  timerAttempts?: number;
 }
 
 export interface ReflowNode {
@@ -83,6 +88,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     handlers: config.handlers,
     clock: config.clock,
     cacheSize: config.caseCache,
+    budget: { activations: config.stepBudget, cpuMs: config.commandCpuMs },
   });
   const deployed: ReflowNode['deployed'] = [];
   if (config.processesDir) {
@@ -137,9 +143,10 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     pollMs: config.pollMs,
     pool: database.pool,
     clock: config.clock,
+    maxAttempts: config.timerAttempts,
     onError: (error) => app.log.error({ err: error }, 'timer failed'),
   });
-  await scheduler.start();
+  await scheduler.start(); // timers already due fire in the background: the node listens without waiting for them
   // completed cases into the metric rollups, a second after they complete (reads drain first anyway)
   const stopDrain = startRollupDrain(database.db, 1000, (error) =>
     app.log.error({ err: error }, 'metric rollups failed'),

@@ -13,6 +13,11 @@ export class Problem extends Error {
     readonly title: string,
     detail: string,
     readonly errors?: FieldProblem[],
+    /** Extension members (RFC 9457 §3.2), each declared in problemSchema. */
+    readonly extensions?: {
+      caseId?: string;
+      incident?: { elementId: string; message: string; elements: string[] };
+    },
   ) {
     super(detail);
   }
@@ -27,6 +32,16 @@ export const problemSchema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
+    /** A command stopped over its budget: the case it failed, and its incident. */
+    caseId: { type: 'string' },
+    incident: {
+      type: 'object',
+      properties: {
+        elementId: { type: 'string' },
+        message: { type: 'string' },
+        elements: { type: 'array', items: { type: 'string' } },
+      },
+    },
     errors: {
       type: 'array',
       items: {

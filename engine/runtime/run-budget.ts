@@ -63,13 +63,18 @@ export class BudgetMeter {
   }
 
   /**
-   * The elements of the latest activations, in the order they ran, starting from the one this command reached
-   * first (for a loop: its entry, then the loop's elements around to it again).
+   * The elements of the latest activations that ran more than once among them (those that ran once led into the
+   * loop), in the order they ran, starting from the one this command reached first: for a loop, its entry, then
+   * the loop's elements around to it again.
    */
   runningElements(): string[] {
     const size = Math.min(this.count, WINDOW);
-    const window: string[] = [];
-    for (let i = this.count - size; i < this.count; i++) window.push(this.recent[i % WINDOW]);
+    const latest: string[] = [];
+    for (let i = this.count - size; i < this.count; i++) latest.push(this.recent[i % WINDOW]);
+    const runs = new Map<string, number>();
+    for (const id of latest) runs.set(id, (runs.get(id) ?? 0) + 1);
+    const repeated = latest.filter((id) => runs.get(id)! > 1);
+    const window = repeated.length > 0 ? repeated : latest;
     let entry = window[0];
     for (const id of window) if (this.firstSeen.get(id)! < this.firstSeen.get(entry)!) entry = id;
     const from = window.indexOf(entry);

@@ -10,9 +10,11 @@ import {
   type Variables,
 } from '../../engine/elements/state.js';
 import type { CompiledDefinition } from '../../engine/runtime/definition.js';
-import { execute } from '../../engine/runtime/execute.js';
+import { execute, raiseIncident } from '../../engine/runtime/execute.js';
+import { RunBudgetExceeded } from '../../engine/runtime/run-budget.js';
 import type { Db } from '../db/database.js';
-import { GENESIS_HASH } from '../store/audit-log.js';
+import { Problem } from '../problems.js';
+import { canonicalJson, GENESIS_HASH } from '../store/audit-log.js';
 import { type CaseRowValues, planWrites, STARTED_REVISION, type WritePlan } from '../store/case-writer.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import { WriteBatcher, type WriteBatcherOptions } from '../store/write-batcher.js';
@@ -26,6 +28,7 @@ import {
   cachedStep,
   cachedTask,
 } from './case-cache.js';
+import { CaseIncident, type CommandBudget, runBudget } from './command-budget.js';
 import { checkForm } from './forms.js';
 
 export class NotFound extends Error {}
@@ -38,6 +41,48 @@ export class BadRequest extends Error {
   }
 }
 
+/** The unique index that keeps a business key to one case per process (migration 007). */
+export const BUSINESS_KEY_INDEX = 'cases_process_business_key';
+
+/**
+ * Whether JSON keeps `value` exactly as it is in memory: finite numbers other than -0, strings, booleans, null,
+ * arrays and plain objects of those (no undefined member, no class instance). What JSON would change — 1e400
+ * read as Infinity is stored as null — would let a node decide on a value the database does not hold.
+ */
+function keptByJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth > 256) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!keptByJson(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (!keptByJson(record[key], depth + 1)) return false;
+  return true;
+}
+
+/** A command's snapshot as the database will hand it back, so what a node remembers is what it stored. */
+export const asStored = <T>(snapshot: T): T =>
+  keptByJson(snapshot, 0) ? snapshot : (JSON.parse(JSON.stringify(snapshot)) as T);
+
+const isBusinessKeyConflict = (error: unknown): boolean =>
+  (error as { code?: unknown }).code === '23505' &&
+  ((error as { constraint?: unknown }).constraint === BUSINESS_KEY_INDEX ||
+    String((error as Error).message).includes(BUSINESS_KEY_INDEX));
+
 export interface CaseServiceOptions {
   clock?: () => number;
   newId?: () => string;
@@ -47,7 +92,14 @@ export interface CaseServiceOptions {
   cacheSize?: number;
   /** How commands are grouped into writes. */
   batch?: WriteBatcherOptions;
+  /** What one command may spend before it is stopped and its case fails with an incident. */
+  budget?: CommandBudget;
 }
+
+/** What apply() does to a case: run a command, or fail the case with an incident that no command raised itself. */
+type CaseChange =
+  | CaseCommand
+  | { type: 'incident'; incident: { elementId: string; message: string; elements?: string[] } };
 
 export interface StartInput {
   process: string;
@@ -96,7 +148,8 @@ export interface CaseView {
   trips: number;
   firstTime: boolean;
   workingDays: number | null;
-  incidents: { elementId: string; message: string }[];
+  /** `elements`: those that kept running when a command was stopped over its budget (the loop). */
+  incidents: { elementId: string; message: string; elements?: string[] }[];
   /** The work items waiting in departments now (办件进度: who has the case). */
   openTasks: OpenTask[];
   timeline: StepView[];
@@ -110,6 +163,7 @@ export class CaseService {
   private readonly clock: () => number;
   private readonly newId: () => string;
   private readonly cache: CaseCache;
+  private readonly budget: ReturnType<typeof runBudget>;
   /** The write path's group commit (its stats show how many commands each round trip carried). */
   readonly writer: WriteBatcher;
   /** Commands waiting for the one before them on the same case, so one node never races itself. */
@@ -125,6 +179,7 @@ export class CaseService {
     this.newId = options.newId ?? randomUUID;
     this.cache = new CaseCache(options.cacheSize ?? 5_000);
     this.writer = new WriteBatcher(db, options.batch);
+    this.budget = runBudget(options.budget);
   }
 
   /** The service's clock (injected in tests and simulation). */
@@ -134,6 +189,7 @@ export class CaseService {
 
   private executeOptions(now: number) {
     return {
+      budget: this.budget,
       now,
       newId: () => this.newId(),
       handlers: this.options.handlers,
@@ -173,19 +229,21 @@ export class CaseService {
     return run;
   }
 
-  /** Starts a case; with an idempotency key, the same key returns the case it started the first time. */
+  /**
+   * Starts a case. With an idempotency key (as stored: the routes scope a client's key by its principal), the
+   * same key and request return the case it started the first time, and the same key with another request is
+   * a 422 naming `keyLabel` (the key as the client sent it). A business key already used by a case of the
+   * process is a 409 naming that case.
+   */
   async start(
     input: StartInput,
     actor: string | null,
     idempotencyKey?: string,
+    keyLabel: string | undefined = idempotencyKey,
   ): Promise<{ view: CaseView; created: boolean }> {
     if (idempotencyKey) {
-      const known = await this.db
-        .selectFrom('idempotency_keys')
-        .select('case_id')
-        .where('key', '=', idempotencyKey)
-        .executeTakeFirst();
-      if (known) return { view: await this.view(known.case_id), created: false };
+      const known = await this.startedWith(idempotencyKey, input, keyLabel ?? idempotencyKey);
+      if (known) return { view: known, created: false };
     }
     const definition = await this.definitionFor(input.process, input.version);
     const variables = input.variables ?? {};
@@ -206,12 +264,22 @@ export class CaseService {
     }
     const now = this.clock();
     const caseId = this.newId();
-    const { snapshot, events } = execute(
-      definition,
-      null,
-      { type: 'start', caseId, variables, channel: input.channel },
-      this.executeOptions(now),
-    );
+    const startCommand = { type: 'start' as const, caseId, variables, channel: input.channel };
+    let started: ReturnType<typeof execute>;
+    let stopped: RunBudgetExceeded | null = null;
+    try {
+      started = execute(definition, null, startCommand, this.executeOptions(now));
+    } catch (error) {
+      if (!(error instanceof RunBudgetExceeded)) throw error;
+      // nothing of the run is kept: the case is stored as started, with its variables, and failed with the incident
+      stopped = error;
+      started = raiseIncident(definition, null, error.incident, {
+        ...this.executeOptions(now),
+        start: startCommand,
+      });
+    }
+    const snapshot = asStored(started.snapshot);
+    const events = started.events;
     const identity = { id: caseId, processKey: definition.key, version: definition.version };
     const plan = planWrites(identity, events, {
       calendar: this.calendar,
@@ -233,15 +301,20 @@ export class CaseService {
       materials,
       startedAt: now,
     };
-    const landed = await this.writer.write({ kind: 'start', newCase, row: values, plan, idempotencyKey });
+    let landed: boolean;
+    try {
+      landed = await this.writer.write({ kind: 'start', newCase, row: values, plan, idempotencyKey });
+    } catch (error) {
+      if (newCase.businessKey !== null && isBusinessKeyConflict(error))
+        throw await this.businessKeyTaken(definition.key, newCase.businessKey, error);
+      throw error;
+    }
     if (!landed) {
       // the same key raced another request: that one's case is the answer
-      const known = await this.db
-        .selectFrom('idempotency_keys')
-        .select('case_id')
-        .where('key', '=', idempotencyKey ?? '')
-        .executeTakeFirstOrThrow();
-      return { view: await this.view(known.case_id), created: false };
+      const known = await this.startedWith(idempotencyKey ?? '', input, keyLabel ?? '');
+      if (!known)
+        throw new Error(`the start with idempotency key '${keyLabel}' neither landed nor found its case`);
+      return { view: known, created: false };
     }
     const state: CaseState = {
       row: {
@@ -260,7 +333,69 @@ export class CaseService {
       tasks,
     };
     this.cache.set(state);
+    if (stopped) throw new CaseIncident(this.viewOf(state), stopped.incident);
     return { view: this.viewOf(state), created: true };
+  }
+
+  /**
+   * The case an idempotency key started, or null. The key with another request — another process or version,
+   * business key, channel, materials or start variables than that case started with — is a 422 naming the key.
+   */
+  private async startedWith(key: string, input: StartInput, label: string): Promise<CaseView | null> {
+    const { rows } = await sql<{
+      case_id: string;
+      process_key: string;
+      version: number;
+      business_key: string | null;
+      channel: string | null;
+      materials: string[] | null;
+      variables: unknown;
+    }>`
+      SELECT k.case_id, c.process_key, c.version, c.business_key, c.channel, c.materials,
+             (SELECT a.payload -> 'variables' FROM audit_events a
+               WHERE a.case_id = c.id AND a.seq = 1 AND a.type = 'caseStarted') AS variables
+        FROM idempotency_keys k JOIN cases c ON c.id = k.case_id
+       WHERE k.key = ${key}`.execute(this.db);
+    const known = rows[0];
+    if (!known) return null;
+    const sorted = (list: string[] | null | undefined) => canonicalJson([...(list ?? [])].sort());
+    const differs = [
+      input.process !== known.process_key && 'process',
+      input.version !== undefined && input.version !== known.version && 'version',
+      (input.businessKey ?? null) !== known.business_key && 'businessKey',
+      (input.channel ?? null) !== known.channel && 'channel',
+      sorted(input.materials) !== sorted(known.materials) && 'materials',
+      known.variables !== null &&
+        canonicalJson(input.variables ?? {}) !== canonicalJson(known.variables) &&
+        'variables',
+    ].filter((d): d is string => typeof d === 'string');
+    if (differs.length > 0) {
+      const message = `Idempotency-Key '${label}' was sent before with another request (its ${differs.join(', ')} differ; it started case ${known.case_id}): send the same request to get that case again, or a new key for a new application`;
+      throw new Problem(
+        422,
+        'idempotency-key-reused',
+        'Idempotency-Key reused with another request',
+        message,
+        [{ field: 'headers.idempotency-key', message }],
+      );
+    }
+    return this.view(known.case_id);
+  }
+
+  /** The 409 for a start whose business key a case of the process already has (the unique index refused it). */
+  private async businessKeyTaken(process: string, businessKey: string, cause: unknown): Promise<unknown> {
+    const existing = await this.db
+      .selectFrom('cases')
+      .select('id')
+      .where('process_key', '=', process)
+      .where('business_key', '=', businessKey)
+      .where('imported', '=', false)
+      .executeTakeFirst();
+    if (!existing) return cause;
+    const message = `businessKey '${businessKey}' is already used by case ${existing.id} of process '${process}': a business key names one case of a process; look that case up, or send another key`;
+    return new Problem(409, 'business-key-taken', 'Business key already used', message, [
+      { field: 'body.businessKey', message },
+    ]);
   }
 
   /** The row columns a write leaves. */
@@ -326,11 +461,13 @@ export class CaseService {
 
   private async apply(
     caseId: string,
-    command: CaseCommand,
+    command: CaseChange,
     actor: string | null,
     check?: (snapshot: CaseSnapshot) => void,
     first?: CaseState,
   ): Promise<CaseView> {
+    /** The command's run stopped over its budget on the case at this revision: the incident goes on instead. */
+    let stopped: { error: RunBudgetExceeded; revision: number } | null = null;
     for (let attempt = 0; attempt < 50; attempt++) {
       const remembered = attempt === 0 ? (first ?? this.cache.get(caseId)) : undefined;
       const state = remembered ?? (await this.load({ caseId }));
@@ -344,16 +481,35 @@ export class CaseService {
       const current = row.snapshot as CaseSnapshot;
       const now = Math.max(this.clock(), current.startedAt);
       let result: ReturnType<typeof execute>;
+      // a case that moved on since the run was stopped gets the command run on it again
+      const raise =
+        command.type === 'incident'
+          ? command.incident
+          : stopped?.revision === row.revision
+            ? stopped.error.incident
+            : null;
       try {
         check?.(current);
-        result = execute(definition, current, command, { ...this.executeOptions(now), inPlace: true });
+        result = raise
+          ? raiseIncident(definition, current, raise, { ...this.executeOptions(now), inPlace: true })
+          : execute(definition, current, command as CaseCommand, {
+              ...this.executeOptions(now),
+              inPlace: true,
+            });
       } catch (error) {
+        if (error instanceof RunBudgetExceeded) {
+          // the run changed the case in place before it was stopped: the incident goes on the case as stored
+          stopped = { error, revision: row.revision };
+          continue;
+        }
         // refused by what this node remembered, which another node may have moved on (a timer or a message it
         // now waits for): only the case as stored can refuse a command
         if (remembered) continue;
         throw error;
       }
-      const { snapshot, events } = result;
+      // what this node remembers is what the database keeps (a FEEL result of Infinity is stored as null)
+      const snapshot = asStored(result.snapshot);
+      const { events } = result;
       const identity = { id: caseId, processKey: row.process_key, version: row.version };
       const plan = planWrites(identity, events, {
         calendar: this.calendar,
@@ -372,6 +528,8 @@ export class CaseService {
           ...next,
         };
         this.cache.set(after);
+        if (raise && command.type !== 'incident')
+          throw new CaseIncident(this.viewOf(after), stopped!.error.incident);
         return this.viewOf(after);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1))); // another command won: read again
@@ -460,7 +618,11 @@ export class CaseService {
       trips: c.trips,
       firstTime: !c.corrected,
       workingDays: c.working_ms === null ? null : Number(c.working_ms) / perDay,
-      incidents: (snapshot.incidents ?? []).map((i) => ({ elementId: i.elementId, message: i.message })),
+      incidents: (snapshot.incidents ?? []).map((i) => ({
+        elementId: i.elementId,
+        message: i.message,
+        ...(i.elements ? { elements: i.elements } : {}),
+      })),
       openTasks: [...state.tasks.values()]
         .filter((t) => t.status === 'open')
         .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
@@ -501,11 +663,31 @@ export class CaseService {
       await this.command(caseId, { type: 'fireTimer', timerId }, 'scheduler');
       return true;
     } catch (error) {
+      if (error instanceof CaseIncident) return true; // its run was stopped: the case failed, the timer is gone
       if (error instanceof CommandRejected || error instanceof NotFound) {
         await this.db.deleteFrom('timers').where('id', '=', timerId).execute();
         return false;
       }
       throw error;
+    }
+  }
+
+  /**
+   * A timer the scheduler gave up on: its case fails with an incident naming the timer's element and `why`
+   * (which removes the timer). A timer its case no longer holds is dropped quietly.
+   */
+  async timerIncident(timerId: string, caseId: string, elementId: string, why: string): Promise<void> {
+    const message = `timer '${timerId}' of '${elementId}' could not be fired and was given up: ${why}`;
+    try {
+      const pending = (snapshot: CaseSnapshot) => {
+        if (!snapshot.timers[timerId])
+          throw new CommandRejected('notOpen', `timer '${timerId}' is not pending in case '${caseId}'`);
+      };
+      const incident = { type: 'incident' as const, incident: { elementId, message } };
+      await this.exclusive(caseId, () => this.apply(caseId, incident, 'scheduler', pending));
+    } catch (error) {
+      if (!(error instanceof CommandRejected || error instanceof NotFound)) throw error;
+      await this.db.deleteFrom('timers').where('id', '=', timerId).execute();
     }
   }
 }

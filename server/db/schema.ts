@@ -84,6 +84,10 @@ export interface TimersTable {
   claimed_by: string | null;
   claimed_until: Timestamp | null;
   attempts: Generated<number>;
+  /** Not claimed again before this, after a failed firing (null: as soon as due). */
+  retry_at: Timestamp | null;
+  /** Why the last firing failed. */
+  last_error: string | null;
 }
 
 export interface AuditEventsTable {

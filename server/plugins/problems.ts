@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { CommandRejected } from '../../engine/elements/state.js';
 import { BadRequest, NotFound } from '../cases/case-service.js';
+import { CaseIncident } from '../cases/command-budget.js';
 import { FormInvalid } from '../cases/forms.js';
 import { Problem, problemType } from '../problems.js';
 import { DeploymentRefused } from '../store/definition-store.js';
@@ -93,6 +94,21 @@ function toProblem(error: FastifyError | Error): Problem {
   if (error instanceof BadRequest)
     return new Problem(400, 'bad-request', 'Bad request', error.message, error.errors);
   if (error instanceof NotFound) return new Problem(404, 'not-found', 'Not found', error.message);
+  if (error instanceof CaseIncident) {
+    const { incident } = error;
+    return new Problem(
+      422,
+      'case-incident',
+      'The command was stopped: its case has an incident',
+      error.message,
+      incident.elements.map((elementId) => ({
+        elementId,
+        type: 'loopWithoutWaitState',
+        message: incident.message,
+      })),
+      { caseId: error.view.id, incident },
+    );
+  }
   if (error instanceof DeploymentRefused) {
     const errors = error.findings.filter((f) => f.severity === 'error');
     return new Problem(
@@ -163,6 +179,7 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
         status: problem.status,
         detail: problem.message,
         ...(problem.errors ? { errors: problem.errors } : {}),
+        ...problem.extensions,
       });
   });
   app.setNotFoundHandler((request, reply) => {

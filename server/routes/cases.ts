@@ -1,4 +1,5 @@
 /** Cases: start (intake), read, list, messages, cancel (admin), audit events. */
+import { hash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/tokens.js';
@@ -43,6 +44,13 @@ export async function assertCaseVisible(
   }
 }
 
+/**
+ * A client's Idempotency-Key as stored: SHA-256 over the principal's whole token and the key, so two callers'
+ * keys never meet and the table holds no token text (the token's length first: no token/key split collides).
+ */
+export const storedIdempotencyKey = (token: string, key: string): string =>
+  hash('sha256', `reflow-idempotency-key\n${token.length}:${token}${key}`, 'hex');
+
 export async function caseRoutes(app: FastifyInstance): Promise<void> {
   const { service, db } = app.reflow;
 
@@ -53,6 +61,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['cases'],
         summary: '受理：发起办件 / start a case',
+        description:
+          'A `businessKey` names one case of a process: a second start with it is a 409 naming the case that has it. With an `Idempotency-Key` header (kept per caller: per bearer token), the same key and body again return the first case (200); the same key with another body is a 422 naming the key. Numbers must be finite: 1e400 is a 400 naming the field.',
         headers: {
           type: 'object',
           properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
@@ -84,7 +94,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       const { view, created } = await service.start(
         request.body as never,
         principal.name,
-        key ? `${principal.token.slice(0, 8)}:${key}` : undefined,
+        key ? storedIdempotencyKey(principal.token, key) : undefined,
+        key,
       );
       reply.status(created ? 201 : 200);
       return view;

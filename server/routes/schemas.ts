@@ -84,7 +84,14 @@ export const caseSchema = {
     workingDays: { type: ['number', 'null'] },
     incidents: {
       type: 'array',
-      items: { type: 'object', properties: { elementId: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: {
+          elementId: { type: 'string' },
+          message: { type: 'string' },
+          elements: { type: 'array', items: { type: 'string' } },
+        },
+      },
     },
     openTasks: { type: 'array', items: { type: 'object', properties: openTaskProperties } },
     timeline: { type: 'array', items: stepSchema },

@@ -1,4 +1,8 @@
-/** Fires due timers: every node polls the timers table and claims rows with FOR UPDATE SKIP LOCKED. */
+/**
+ * Fires due timers: every node polls the timers table and claims rows with FOR UPDATE SKIP LOCKED. A timer whose
+ * firing fails is retried after a growing pause; after its last attempt its case fails with an incident naming
+ * the timer, so no timer is retried for ever.
+ */
 import { sql } from 'kysely';
 import type pg from 'pg';
 import type { CaseService } from '../cases/case-service.js';
@@ -14,7 +18,25 @@ export interface SchedulerOptions {
   /** PostgreSQL pool: nodes wake each other with LISTEN/NOTIFY when a timer is due soon. */
   pool?: pg.Pool;
   onError?: (error: unknown) => void;
+  /** Claims of one timer before its case gets an incident instead (REFLOW_TIMER_ATTEMPTS). */
+  maxAttempts?: number;
+  /** The pause before the second attempt; it doubles with each one after, up to `maxRetryMs`. */
+  retryMs?: number;
+  maxRetryMs?: number;
 }
+
+export const DEFAULT_TIMER_ATTEMPTS = 5;
+
+interface ClaimedTimer {
+  id: string;
+  case_id: string;
+  element_id: string;
+  attempts: number;
+  last_error: string | null;
+}
+
+const messageOf = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).slice(0, 2000);
 
 export const TIMER_CHANNEL = 'reflow_timers';
 
@@ -35,18 +57,66 @@ export class TimerScheduler {
     this.clock = options.clock ?? Date.now;
   }
 
-  /** Claims a batch of due timers for this node. */
-  async claim(now = this.clock()): Promise<{ id: string; case_id: string }[]> {
+  /** Claims a batch of due timers for this node (those waiting for a retry once their pause is over). */
+  async claim(now = this.clock()): Promise<ClaimedTimer[]> {
     const until = new Date(now + (this.options.leaseMs ?? 30_000));
-    const result = await sql<{ id: string; case_id: string }>`
+    const result = await sql<ClaimedTimer>`
       UPDATE timers SET claimed_by = ${this.options.nodeId}, claimed_until = ${until}, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM timers
         WHERE due_at <= ${new Date(now)} AND (claimed_until IS NULL OR claimed_until < ${new Date(now)})
+          AND (retry_at IS NULL OR retry_at <= ${new Date(now)})
         ORDER BY due_at LIMIT ${this.options.batch ?? 50}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id, case_id`.execute(this.db);
+      RETURNING id, case_id, element_id, attempts, last_error`.execute(this.db);
     return result.rows;
+  }
+
+  /** Fires one claimed timer; a failure is retried later, and after the last attempt becomes an incident. */
+  private async fire(timer: ClaimedTimer): Promise<boolean> {
+    const maxAttempts = this.options.maxAttempts ?? DEFAULT_TIMER_ATTEMPTS;
+    if (timer.attempts > maxAttempts) {
+      // claimed that often without success or failure recorded: the node firing it stopped (crashed) each time
+      const why = timer.last_error ?? 'its firing never completed (did the node firing it stop each time?)';
+      await this.giveUp(timer, `claimed ${timer.attempts - 1} times: ${why}`);
+      return false;
+    }
+    try {
+      return await this.service.fireTimer(timer.id, timer.case_id);
+    } catch (error) {
+      this.options.onError?.(error);
+      if (timer.attempts >= maxAttempts)
+        await this.giveUp(timer, `${timer.attempts} attempts failed, the last: ${messageOf(error)}`);
+      else await this.retryLater(timer, messageOf(error));
+      return false;
+    }
+  }
+
+  /** Hands the timer back, to be claimed again after a pause that doubles with each attempt. */
+  private async retryLater(timer: ClaimedTimer, error: string, longest = false): Promise<void> {
+    const most = this.options.maxRetryMs ?? 10 * 60_000;
+    const pause = longest ? most : Math.min((this.options.retryMs ?? 1000) * 2 ** (timer.attempts - 1), most);
+    await this.db
+      .updateTable('timers')
+      .set({
+        claimed_by: null,
+        claimed_until: null,
+        retry_at: new Date(this.clock() + pause),
+        last_error: error,
+      })
+      .where('id', '=', timer.id)
+      .where('claimed_by', '=', this.options.nodeId)
+      .execute();
+  }
+
+  /** The case gets an incident naming the timer (which removes it); if even that fails, the longest pause. */
+  private async giveUp(timer: ClaimedTimer, why: string): Promise<void> {
+    try {
+      await this.service.timerIncident(timer.id, timer.case_id, timer.element_id, why);
+    } catch (error) {
+      this.options.onError?.(error);
+      await this.retryLater(timer, `${why}; raising its incident failed: ${messageOf(error)}`, true);
+    }
   }
 
   /** Fires every timer due now; returns how many fired. Concurrent calls share one run. */
@@ -63,9 +133,9 @@ export class TimerScheduler {
           for (let batch = await this.claim(); batch.length > 0; batch = await this.claim()) {
             for (const timer of batch) {
               try {
-                if (await this.service.fireTimer(timer.id, timer.case_id)) fired++;
+                if (await this.fire(timer)) fired++;
               } catch (error) {
-                this.options.onError?.(error); // the claim lapses and another tick retries it
+                this.options.onError?.(error); // not even recorded: the claim lapses and another tick retries it
               }
             }
           }
@@ -78,14 +148,23 @@ export class TimerScheduler {
     return this.running;
   }
 
+  /**
+   * Starts polling and listening. Timers that came due while every node was down fire in the background: a
+   * node's start never waits for them (`idle()` does).
+   */
   async start(): Promise<void> {
     const poll = this.options.pollMs ?? 1000;
     this.interval = setInterval(() => {
       this.tick().catch((error) => this.options.onError?.(error));
     }, poll);
     this.interval.unref();
+    void this.tick().catch((error) => this.options.onError?.(error));
     if (this.options.pool) await this.listen();
-    await this.tick(); // timers that came due while every node was down
+  }
+
+  /** Resolves once no tick is running (the first one after start() included). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
   }
 
   /**

@@ -4,8 +4,9 @@ import type { ServiceHandler } from '../../engine/elements/context.js';
 import { buildApp } from '../../server/app.js';
 import { type Principal, parseTokens } from '../../server/auth/tokens.js';
 import { CaseService } from '../../server/cases/case-service.js';
+import type { CommandBudget } from '../../server/cases/command-budget.js';
 import type { OpenedDatabase } from '../../server/db/database.js';
-import { TimerScheduler } from '../../server/scheduler/timer-scheduler.js';
+import { type SchedulerOptions, TimerScheduler } from '../../server/scheduler/timer-scheduler.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
 
 export const TOKENS = {
@@ -43,7 +44,12 @@ export interface TestApp {
 
 export async function buildTestApp(
   database: OpenedDatabase,
-  options: { handlers?: Record<string, ServiceHandler>; now?: number } = {},
+  options: {
+    handlers?: Record<string, ServiceHandler>;
+    now?: number;
+    budget?: CommandBudget;
+    scheduler?: Partial<SchedulerOptions>;
+  } = {},
 ): Promise<TestApp> {
   const clock = { now: options.now ?? Date.UTC(2026, 0, 5, 1, 0, 0) }; // Monday 2026-01-05 09:00 Beijing
   let seq = 0;
@@ -52,9 +58,14 @@ export async function buildTestApp(
     clock: () => clock.now,
     newId: () => `id-${String(++seq).padStart(6, '0')}-${Math.random().toString(36).slice(2, 6)}`,
     handlers: options.handlers,
+    budget: options.budget,
   });
   const app = await buildApp({ db: database.db, service, definitions, principals });
-  const scheduler = new TimerScheduler(database.db, service, { nodeId: 'test', clock: () => clock.now });
+  const scheduler = new TimerScheduler(database.db, service, {
+    nodeId: 'test',
+    clock: () => clock.now,
+    ...options.scheduler,
+  });
   return {
     app,
     service,

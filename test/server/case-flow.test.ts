@@ -26,15 +26,16 @@ for (const database of testDatabases()) {
     });
     t.equal(again.statusCode, 200, 'identical content returns the existing version');
     t.equal(again.json().version, 1);
+    const application = {
+      process: 'business_registration_bench',
+      businessKey: 'BR-1',
+      variables: { applicant: '张三' },
+    };
     const started = await app.inject({
       method: 'POST',
       url: '/api/cases',
       headers: { ...bearer(TOKENS.intake), 'idempotency-key': 'k1' },
-      payload: {
-        process: 'business_registration_bench',
-        businessKey: 'BR-1',
-        variables: { applicant: '张三' },
-      },
+      payload: application,
     });
     t.equal(started.statusCode, 201, started.body);
     const caseId = started.json().id;
@@ -42,9 +43,10 @@ for (const database of testDatabases()) {
       method: 'POST',
       url: '/api/cases',
       headers: { ...bearer(TOKENS.intake), 'idempotency-key': 'k1' },
-      payload: { process: 'business_registration_bench' },
+      payload: application,
     });
-    t.equal(repeat.json().id, caseId, 'the same Idempotency-Key returns the same case');
+    t.equal(repeat.statusCode, 200, repeat.body);
+    t.equal(repeat.json().id, caseId, 'the same Idempotency-Key and request return the same case');
     const [waiting] = started.json().openTasks;
     t.match(
       waiting,

@@ -212,3 +212,14 @@ t.test('long loops and sequential multi-instances within the budget still run to
   t.equal(sequential.status, 'completed');
   t.same(steps, [5000, 3000], 'every round and every instance ran, once');
 });
+
+t.test('an element the run passed once on its way into the loop is not named', async (t) => {
+  // given a budget so small that the start event is still among the latest activations
+  const engine = new LocalEngine({ budget: { activations: 6 } });
+  await engine.deploy(endlessLoop);
+  // when
+  const snapshot = engine.start('endless_loop');
+  // then: start, count, check, count, check, count, (count…) — 'start' ran once
+  t.same(snapshot.incidents[0].elements, ['count', 'check']);
+  t.equal(snapshot.incidents[0].elementId, 'count');
+});

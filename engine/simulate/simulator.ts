@@ -17,6 +17,7 @@ import type { CaseCommand, CaseEvent, CaseSnapshot, StepRecord, Variables } from
 import type { CaseOutcome } from '../metrics/dynamic-metrics.js';
 import type { CompiledDefinition, DefinitionSource } from '../runtime/definition.js';
 import { type ExecuteOptions, execute } from '../runtime/execute.js';
+import { RunBudgetExceeded } from '../runtime/run-budget.js';
 import { compileTemplate } from './distributions.js';
 import { EventQueue } from './event-queue.js';
 import type { CompiledParams } from './params.js';
@@ -407,7 +408,16 @@ export function simulate(options: SimulateOptions): SimulationResult {
     }
     c.pendingIds = record ? [...firstIds] : null;
     c.options.now = now;
-    const { snapshot, events } = execute(definition, c.snapshot, command, c.options);
+    let result: ReturnType<typeof execute>;
+    try {
+      result = execute(definition, c.snapshot, command, c.options);
+    } catch (error) {
+      // run in place, the case cannot be rolled back: the simulation stops, naming the loop
+      if (error instanceof RunBudgetExceeded)
+        throw new SimulationError(`case ${c.data.number} (${command.type}): ${error.message}`);
+      throw error;
+    }
+    const { snapshot, events } = result;
     commands++;
     c.snapshot = snapshot;
     if (c.data.commands && c.pendingIds)

@@ -8,6 +8,7 @@ import * as rollupQueue from './2026-11-29-005-rollup-queue.js';
 import * as jsonDocuments from './2026-11-29-006-json-documents.js';
 import * as principalKeys from './2026-11-29-007-principal-keys.js';
 import * as timerRetries from './2026-11-29-008-timer-retries.js';
+import * as calendarYears from './2026-12-06-calendar-years.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-006-json-documents': jsonDocuments,
   '2026-11-29-007-principal-keys': principalKeys,
   '2026-11-29-008-timer-retries': timerRetries,
+  '2026-12-06-calendar-years': calendarYears,
 };

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Principal } from './auth/tokens.js';
+import { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
 import type { Db } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
@@ -10,6 +11,7 @@ import { inputGuardPlugin } from './plugins/input-guard.js';
 import { frameworkErrorHandler, problemsPlugin } from './plugins/problems.js';
 import { RatingService } from './ratings/rating-service.js';
 import { auditRoutes } from './routes/audit.js';
+import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
@@ -29,6 +31,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** 好差评; built from the case service when not given. */
   ratings?: RatingService;
+  /** The holiday calendar's years (server/calendar); built from the case service, stored years loaded, when not given. */
+  calendars?: CalendarService;
   /** Extra routes registered by later features (metrics, modeler…). */
   extend?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -72,6 +76,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes);
   app.decorate('ratings', options.ratings ?? new RatingService(options.db, options.service));
   await app.register(ratingRoutes);
+  let calendars = options.calendars;
+  if (!calendars) {
+    calendars = new CalendarService(options.db, options.service);
+    await calendars.load();
+  }
+  app.decorate('calendars', calendars);
+  await app.register(calendarRoutes);
   if (options.extend) await options.extend(app);
   return app;
 }

@@ -45,6 +45,7 @@ if (node.tokensCreated) {
 } else {
   lines.push(`  令牌 / tokens: ${config.tokensFile}`);
 }
+for (const w of node.calendars.warnings()) lines.push(`  警告 / warning: ${w.message}`);
 console.log(lines.join('\n'));
 
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {

@@ -7,6 +7,7 @@ import type { ServiceHandler } from '../engine/elements/context.js';
 import { isActivity } from '../engine/model/types.js';
 import { buildApp } from './app.js';
 import { loadTokens, type Principal } from './auth/tokens.js';
+import { CalendarService } from './calendar/calendar-service.js';
 import { CaseService } from './cases/case-service.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { type OpenedDatabase, openDatabase } from './db/database.js';
@@ -37,6 +38,8 @@ export interface NodeConfig {
   clock?: () => number;
   /** Cases a node keeps in memory between commands (REFLOW_CASE_CACHE). */
   caseCache?: number;
+  /** How often the node re-reads the stored calendar years (default 30 s; PostgreSQL also wakes it at a load). */
+  calendarPollMs?: number;
   /** What one command may spend: element activations (REFLOW_STEP_BUDGET) and CPU ms (REFLOW_COMMAND_CPU_MS). */
   stepBudget?: number;
   commandCpuMs?: number;
@@ -49,6 +52,8 @@ export interface ReflowNode {
   database: OpenedDatabase;
   service: CaseService;
   scheduler: TimerScheduler;
+  /** The holiday calendar's stored years, horizon and warnings. */
+  calendars: CalendarService;
   principals: Principal[];
   tokensCreated: boolean;
   deployed: { key: string; version: number; created: boolean }[];
@@ -90,6 +95,14 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     cacheSize: config.caseCache,
     budget: { activations: config.stepBudget, cpuMs: config.commandCpuMs },
   });
+  // the years an administrator loaded, before anything computes a due date (the demo history included)
+  const calendarLog = { error: (error: unknown) => console.error('calendar:', (error as Error).message) };
+  const calendars = new CalendarService(database.db, service, {
+    pollMs: config.calendarPollMs,
+    pool: database.pool,
+    onError: (error) => calendarLog.error(error),
+  });
+  await calendars.start();
   const deployed: ReflowNode['deployed'] = [];
   if (config.processesDir) {
     // a service's before is deployed ahead of its after, so they become versions 1 and 2 (processes/README.md)
@@ -128,8 +141,10 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     definitions,
     principals,
     ratings,
+    calendars,
     logger: config.logger,
   });
+  calendarLog.error = (error) => app.log.error({ err: error }, 'calendar failed');
   // unrated completed cases get the default rating (基本满意 after 7 days by default); every node may run it
   const defaultRatings = () =>
     ratings
@@ -157,6 +172,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     database,
     service,
     scheduler,
+    calendars,
     principals,
     tokensCreated: created,
     deployed,
@@ -168,6 +184,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
       clearInterval(ratingSweep);
       await stopDrain();
       await scheduler.stop();
+      await calendars.stop();
       await database.close();
     },
   };

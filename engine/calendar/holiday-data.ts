@@ -24,6 +24,12 @@ export interface HolidayDataJson {
 export interface HolidayData {
   readonly holidays: readonly string[];
   readonly workdays: readonly string[];
+  /**
+   * Whole years this set describes (a year's official schedule): merging drops what earlier sets said about
+   * those years first, so a date the set leaves out follows the plain Mon–Fri rule. Without it the set only
+   * overrides the dates it lists, and covers the years its dates fall in.
+   */
+  readonly years?: readonly number[];
 }
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -45,6 +51,14 @@ export const dayNumberOfDate = (date: string): number => {
 
 /** The `YYYY-MM-DD` date of a day number (days since 1970-01-01). */
 export const dateOfDayNumber = (day: number): string => new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+
+/** The years a data set covers: the ones it declares, else the years its dates fall in. */
+export const yearsOfData = (set: HolidayData): number[] =>
+  set.years
+    ? [...set.years]
+    : [...new Set([...set.holidays, ...set.workdays].map((d) => Number(d.slice(0, 4))))].sort(
+        (a, b) => a - b,
+      );
 
 const dateList = (value: unknown, key: string): string[] => {
   if (value === undefined || value === null) return [];
@@ -87,11 +101,17 @@ export const builtinHolidayData = (): HolidayData => {
 
 /**
  * Merges data sets in order: a later set overrides an earlier one for the dates it lists (a date listed as
- * a holiday later stops being a workday, and the reverse). Returns the kind of each listed day number.
+ * a holiday later stops being a workday, and the reverse), and a set declaring whole `years` replaces what
+ * earlier sets said about those years. Returns the kind of each listed day number.
  */
 export const mergeHolidayData = (sets: readonly HolidayData[]): Map<number, 'holiday' | 'workday'> => {
   const kinds = new Map<number, 'holiday' | 'workday'>();
   for (const set of sets) {
+    for (const year of set.years ?? []) {
+      const first = Date.UTC(year, 0, 1) / MS_PER_DAY;
+      const end = Date.UTC(year + 1, 0, 1) / MS_PER_DAY;
+      for (const day of [...kinds.keys()]) if (day >= first && day < end) kinds.delete(day);
+    }
     for (const d of set.holidays) kinds.set(dayNumberOfDate(d), 'holiday');
     for (const d of set.workdays) kinds.set(dayNumberOfDate(d), 'workday');
   }

@@ -8,8 +8,21 @@ export {
 export {
   type CalendarOptions,
   createCalendar,
+  createLiveCalendar,
   getDefaultCalendar,
+  isLiveCalendar,
+  type LiveCalendar,
   type PauseInterval,
   type WorkingCalendar,
 } from './working-calendar.js';
 export { DEFAULT_WORKING_HOURS, type WorkingPeriod } from './working-hours.js';
+export {
+  checkYearSchedule,
+  MAX_SCHEDULE_YEAR,
+  MIN_SCHEDULE_YEAR,
+  type NoticeDates,
+  parseHolidayNotice,
+  ScheduleError,
+  type YearSchedule,
+  yearScheduleData,
+} from './year-schedule.js';

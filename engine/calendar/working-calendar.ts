@@ -1,13 +1,16 @@
 /** The working calendar: working time between instants, due instants N working days ahead, pause exclusion. */
 import {
   builtinHolidayData,
+  dateOfDayNumber,
   dayNumberOfDate,
   type HolidayData,
   type HolidayDataJson,
   loadCalendarData,
+  yearsOfData,
 } from './holiday-data.js';
 import { WorkingDayTable } from './working-day-table.js';
 import { DEFAULT_WORKING_HOURS, WorkingHours, type WorkingPeriod } from './working-hours.js';
+import { type YearSchedule, yearScheduleData } from './year-schedule.js';
 
 const MS_PER_DAY = 86_400_000;
 
@@ -18,6 +21,11 @@ export interface CalendarOptions {
   workdays?: readonly string[];
   /** Further holiday data sets (JSON format: see README.md), applied in order after the built-in data. */
   data?: ReadonlyArray<HolidayData | HolidayDataJson>;
+  /**
+   * Official schedules of whole years (checked with `checkYearSchedule`), applied after `data`: each replaces
+   * what the built-in data and `data` said about its year.
+   */
+  years?: readonly YearSchedule[];
   /** Use China's holidays shipped by `chinese-days` (2004–2026 in 1.5.7). Default true. */
   builtinData?: boolean;
   /** Offset of the calendar's time zone from UTC in minutes. Default 480 (Asia/Shanghai, UTC+8, no DST). */
@@ -59,6 +67,23 @@ export interface WorkingCalendar {
    * `days` (within 1 ms).
    */
   addWorkingDays(fromMs: number, days: number): number;
+  /**
+   * The last date (`YYYY-MM-DD`) with official holiday data: the end of the run of consecutive years with data
+   * that starts at the first one (2026-12-31 with chinese-days 1.5.7 alone); null without any data. Past it
+   * the calendar counts plain Monday to Friday, which is only an estimate (the year's holidays are unknown).
+   */
+  readonly horizon: string | null;
+  /** The first instant past the horizon (the next day's 00:00 in the calendar's time zone), ms; null without data. */
+  readonly horizonEnd: number | null;
+  /** The years with official data, ascending (built-in, `data` and `years`). */
+  readonly years: readonly number[];
+  /**
+   * Whether an instant lies after the horizon's day: a due instant or a working time ending there was
+   * computed without that year's holidays, so it is an estimate. False for every instant without any data.
+   */
+  beyondHorizon(ms: number): boolean;
+  /** The same calendar (options, working hours, time zone) with these years' official schedules added last. */
+  withYears(years: readonly YearSchedule[]): WorkingCalendar;
 }
 
 const checkInstant = (name: string, value: number): void => {
@@ -92,7 +117,17 @@ const mergedPauses = (
 export const createCalendar = (options: CalendarOptions = {}): WorkingCalendar => {
   const sets: HolidayData[] = [];
   if (options.builtinData !== false) sets.push(builtinHolidayData());
-  for (const set of options.data ?? []) sets.push(loadCalendarData(set as HolidayDataJson));
+  for (const set of options.data ?? []) {
+    const data = loadCalendarData(set as HolidayDataJson);
+    const years = (set as HolidayData).years;
+    sets.push(Array.isArray(years) ? { ...data, years: [...years] } : data);
+  }
+  for (const schedule of options.years ?? []) sets.push(yearScheduleData(schedule));
+  // the years with data: individual `holidays` / `workdays` below adjust days, they do not cover years
+  const covered = [...new Set(sets.flatMap(yearsOfData))].sort((a, b) => a - b);
+  let last = covered.length > 0 ? covered[0] : null;
+  while (last !== null && covered.includes(last + 1)) last += 1;
+  const horizonDay = last === null ? null : Date.UTC(last + 1, 0, 1) / MS_PER_DAY - 1;
   if (options.holidays || options.workdays) {
     sets.push(
       loadCalendarData({ holidays: [...(options.holidays ?? [])], workdays: [...(options.workdays ?? [])] }),
@@ -147,6 +182,11 @@ export const createCalendar = (options: CalendarOptions = {}): WorkingCalendar =
 
   return {
     msPerWorkingDay: perDay,
+    horizon: horizonDay === null ? null : dateOfDayNumber(horizonDay),
+    years: covered,
+    horizonEnd: horizonDay === null ? null : (horizonDay + 1) * MS_PER_DAY - offsetMs,
+    beyondHorizon: (ms) => horizonDay !== null && dayOf(ms) > horizonDay,
+    withYears: (years) => createCalendar({ ...options, years: [...(options.years ?? []), ...years] }),
     isWorkingDay: (day) => table.isWorkingDay(typeof day === 'string' ? dayNumberOfDate(day) : dayOf(day)),
     isWorkingTime: (ms) => {
       const day = dayOf(ms);
@@ -165,6 +205,59 @@ export const createCalendar = (options: CalendarOptions = {}): WorkingCalendar =
     },
   };
 };
+
+/** A calendar whose answers can be switched to another one while in use: a node's calendar when a year is loaded. */
+export interface LiveCalendar extends WorkingCalendar {
+  /** The calendar answering now. */
+  readonly current: WorkingCalendar;
+  /** Answers with `next` from now on (same working hours: msPerWorkingDay must not change). */
+  replace(next: WorkingCalendar): void;
+}
+
+/** Wraps a calendar so that its holder can switch it; everyone holding the wrapper sees the switch at once. */
+export const createLiveCalendar = (initial: WorkingCalendar): LiveCalendar => {
+  let current = initial;
+  return {
+    get current() {
+      return current;
+    },
+    replace(next) {
+      if (next.msPerWorkingDay !== current.msPerWorkingDay)
+        throw new Error(
+          `calendar: a live calendar keeps its working-day length (${current.msPerWorkingDay} ms), got ${next.msPerWorkingDay} ms`,
+        );
+      current = next;
+    },
+    get msPerWorkingDay() {
+      return current.msPerWorkingDay;
+    },
+    get horizon() {
+      return current.horizon;
+    },
+    get horizonEnd() {
+      return current.horizonEnd;
+    },
+    get years() {
+      return current.years;
+    },
+    beyondHorizon: (ms) => current.beyondHorizon(ms),
+    withYears: (years) => current.withYears(years),
+    isWorkingDay: (day) => current.isWorkingDay(day),
+    isWorkingTime: (ms) => current.isWorkingTime(ms),
+    workingMsBetween: (fromMs, toMs) => current.workingMsBetween(fromMs, toMs),
+    workingDaysBetween: (fromMs, toMs) => current.workingDaysBetween(fromMs, toMs),
+    workingMsBetweenExcluding: (fromMs, toMs, pauses) =>
+      current.workingMsBetweenExcluding(fromMs, toMs, pauses),
+    workingDaysBetweenExcluding: (fromMs, toMs, pauses) =>
+      current.workingDaysBetweenExcluding(fromMs, toMs, pauses),
+    addWorkingMs: (fromMs, ms) => current.addWorkingMs(fromMs, ms),
+    addWorkingDays: (fromMs, days) => current.addWorkingDays(fromMs, days),
+  };
+};
+
+/** Whether a calendar is a live one (its holder can switch it). */
+export const isLiveCalendar = (calendar: WorkingCalendar): calendar is LiveCalendar =>
+  typeof (calendar as Partial<LiveCalendar>).replace === 'function';
 
 let defaultCalendar: WorkingCalendar | undefined;
 

@@ -80,6 +80,9 @@ export interface TimerInstance {
   /** Remaining repetitions of a cycle (null: unbounded), and its interval. */
   repeat?: number | null;
   intervalMs?: number;
+  /** A gov:workingDays timer: its working days and when it was scheduled, so a calendar change can move it. */
+  workingDays?: number;
+  scheduledAt?: number;
 }
 
 export interface Incident {

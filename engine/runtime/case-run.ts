@@ -548,6 +548,7 @@ export class CaseRun implements ElementContext {
     let dueAt: number | null = null;
     let repeat: number | null | undefined;
     let intervalMs: number | undefined;
+    let workingDays: number | undefined;
     if (event.timer === 'workingDays') {
       const days = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(days) || days < 0) {
@@ -557,6 +558,7 @@ export class CaseRun implements ElementContext {
         );
       }
       dueAt = (this.options.calendar ?? getDefaultCalendar()).addWorkingDays(this.now, days);
+      workingDays = days;
     } else if (event.timer === 'duration') {
       const ms = parseDuration(raw);
       dueAt = ms === null ? null : this.now + ms;
@@ -580,6 +582,8 @@ export class CaseRun implements ElementContext {
       dueAt,
       repeat,
       intervalMs,
+      // kept so that loading a year's holidays can move the timer (server/calendar)
+      ...(workingDays === undefined ? {} : { workingDays, scheduledAt: this.now }),
     });
   }
 

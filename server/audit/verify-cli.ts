@@ -13,6 +13,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { getDefaultCalendar } from '../../engine/calendar/index.js';
+import { storedCalendar } from '../calendar/calendar-service.js';
 import type { Db } from '../db/database.js';
 import { openDatabase } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -112,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const progress = !options.json && process.stderr.isTTY;
     const report = await verifyAudit(database.db, options.scope, {
+      // working times are recomputed with the holiday years the nodes use (the built-in ones and those loaded)
+      calendar: await storedCalendar(database.db, getDefaultCalendar()),
       maxReported: options.max,
       pageSize: options.pageSize,
       onProgress: progress ? (n) => process.stderr.write(`\r  ${n} cases checked…`) : undefined,

@@ -1,7 +1,7 @@
 /** Applies commands to stored cases: each one read, executed, and written in a single statement that lands only if the case did not change meanwhile. */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
+import { createLiveCalendar, getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import type { ServiceHandler } from '../../engine/elements/context.js';
 import {
   type CaseCommand,
@@ -132,6 +132,8 @@ export interface OpenTask {
   department: string | null;
   createdAt: string;
   dueAt: string | null;
+  /** The due date lies past the calendar's horizon: computed without that year's holidays, an estimate. */
+  calendarEstimated: boolean;
 }
 
 export interface CaseView {
@@ -148,6 +150,8 @@ export interface CaseView {
   trips: number;
   firstTime: boolean;
   workingDays: number | null;
+  /** A due date or working-day figure of the case lies past the calendar's horizon (see server/calendar). */
+  calendarEstimated: boolean;
   /** `elements`: those that kept running when a command was stopped over its budget (the loop). */
   incidents: { elementId: string; message: string; elements?: string[] }[];
   /** The work items waiting in departments now (办件进度: who has the case). */
@@ -174,12 +178,18 @@ export class CaseService {
     readonly definitions: DefinitionStore,
     private readonly options: CaseServiceOptions = {},
   ) {
-    this.calendar = options.calendar ?? getDefaultCalendar();
+    // live: loading a year's holidays (server/calendar) switches what it answers
+    this.calendar = options.calendar ?? createLiveCalendar(getDefaultCalendar());
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? randomUUID;
     this.cache = new CaseCache(options.cacheSize ?? 5_000);
     this.writer = new WriteBatcher(db, options.batch);
     this.budget = runBudget(options.budget);
+  }
+
+  /** Drops what this node remembers of cases changed outside its commands (due dates moved by a calendar year). */
+  forget(caseIds: Iterable<string>): void {
+    for (const id of caseIds) this.cache.delete(id);
   }
 
   /** The service's clock (injected in tests and simulation). */
@@ -602,6 +612,10 @@ export class CaseService {
     const snapshot = c.snapshot as CaseSnapshot;
     const steps = [...state.steps.values()].sort((a, b) => a.entered_at - b.entered_at || a.seq - b.seq);
     const at = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    const past = (t: number | null) => t !== null && this.calendar.beyondHorizon(t);
+    const estimated =
+      (c.working_ms !== null && c.ended_at !== null && past(c.ended_at.getTime())) ||
+      steps.some((s) => past(s.due_at) || (s.working_ms !== null && past(s.completed_at)));
     return {
       id: c.id,
       process: c.process_key,
@@ -618,6 +632,7 @@ export class CaseService {
       trips: c.trips,
       firstTime: !c.corrected,
       workingDays: c.working_ms === null ? null : Number(c.working_ms) / perDay,
+      calendarEstimated: estimated,
       incidents: (snapshot.incidents ?? []).map((i) => ({
         elementId: i.elementId,
         message: i.message,
@@ -633,6 +648,7 @@ export class CaseService {
           department: t.department,
           createdAt: new Date(t.created_at).toISOString(),
           dueAt: at(t.due_at),
+          calendarEstimated: past(t.due_at),
         })),
       timeline: steps.map((s) => ({
         id: s.id,

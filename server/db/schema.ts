@@ -121,6 +121,28 @@ export interface RatingsTable {
   rectification_case_id: string | null;
 }
 
+/** A year's official holiday schedule loaded by an administrator (migration 2026-12-06-calendar-years). */
+export interface CalendarYearsTable {
+  year: number;
+  holidays: Json<string[]>;
+  workdays: Json<string[]>;
+  loaded_at: Timestamp;
+  loaded_by: string | null;
+  /** The system audit entry that wrote this row. */
+  system_seq: number;
+}
+
+/** Changes that belong to no case, hash-chained (a year's schedule loaded). */
+export interface SystemEventsTable {
+  seq: number;
+  type: string;
+  at: Timestamp;
+  actor: string | null;
+  payload: Json<unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface Database {
   definition_versions: DefinitionVersionsTable;
   cases: CasesTable;
@@ -130,4 +152,6 @@ export interface Database {
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   ratings: RatingsTable;
+  calendar_years: CalendarYearsTable;
+  system_events: SystemEventsTable;
 }

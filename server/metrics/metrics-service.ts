@@ -20,6 +20,13 @@ export interface VersionMetrics {
   name: string | null;
   static: StaticFigures;
   dynamic: DynamicMetrics;
+  /**
+   * Some completed case of the version ended past the holiday calendar's horizon: its working days (and so the
+   * means, percentiles, on-time rate and breaches) count that year's holidays as working days, estimates.
+   */
+  calendarEstimated: boolean;
+  /** The calendar's horizon (last date with official holiday data) the figures were read with. */
+  calendarHorizon: string | null;
 }
 
 export interface StepChange {
@@ -39,13 +46,29 @@ export interface Comparison {
   after: VersionMetrics;
   change: Record<string, Change>;
   stepChanges: StepChange[];
+  /** Either version's figures are estimates past the calendar's horizon (see VersionMetrics). */
+  calendarEstimated: boolean;
 }
 
 export class MetricsService {
   constructor(
     private readonly db: Db,
     private readonly definitions: DefinitionStore,
+    /** The node's calendar, for its horizon (without one, no figure is flagged). */
+    private readonly calendar?: WorkingCalendar,
   ) {}
+
+  /** Whether a completed case of the version ended past the calendar's horizon (an index range on ended_at). */
+  private async pastHorizon(key: string, version: number): Promise<boolean> {
+    const end = this.calendar?.horizonEnd ?? null;
+    if (end === null) return false;
+    const { rows } = await sql<{ one: number }>`
+      SELECT 1 AS one FROM cases
+       WHERE ended_at >= ${new Date(end)} AND process_key = ${key} AND version = ${version}
+         AND status = 'completed' AND working_ms IS NOT NULL
+       LIMIT 1`.execute(this.db);
+    return rows.length > 0;
+  }
 
   private async versionRow(key: string, version: number) {
     const row = await this.db
@@ -69,7 +92,15 @@ export class MetricsService {
       timeLimitDays: typeof figures.timeLimitDays === 'number' ? figures.timeLimitDays : null,
       elementOrder: definition ? Object.keys(definition.graph.nodes) : [],
     });
-    return { key, version, name: row.name, static: figures, dynamic };
+    return {
+      key,
+      version,
+      name: row.name,
+      static: figures,
+      dynamic,
+      calendarEstimated: await this.pastHorizon(key, version),
+      calendarHorizon: this.calendar?.horizon ?? null,
+    };
   }
 
   /** The versions to compare: `to` defaults to the latest, `from` to the version before `to`. */
@@ -119,6 +150,7 @@ export class MetricsService {
       after,
       change: changes,
       stepChanges: stepChanges(before.dynamic, after.dynamic),
+      calendarEstimated: before.calendarEstimated || after.calendarEstimated,
     };
   }
 }

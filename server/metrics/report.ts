@@ -194,7 +194,7 @@ export function renderReport(input: ReportInput): string {
 <title>${esc(l.title(name))}</title><style>${CSS}</style></head><body>
 <h1>${esc(l.title(name))}</h1>
 <p class="meta">${esc(l.versions(c.key, c.from, c.to))}<br>${lang === 'zh' ? `生成时间：${stamp}（北京时间）` : `Generated ${stamp} (Beijing time)`}</p>
-<h2>${l.summary}</h2><ul>${sentences.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
+${c.calendarEstimated ? `<p class="note estimated">${esc(l.estimated(c.after.calendarHorizon))}</p>\n` : ''}<h2>${l.summary}</h2><ul>${sentences.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
 <h2>${l.table}</h2>${figureTable(input)}
 <h2>${l.chart}</h2>${chart}
 <h2>${l.slowest}</h2>${slowestSteps(input)}

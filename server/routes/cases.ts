@@ -213,6 +213,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           endedAt: r.ended_at?.toISOString() ?? null,
           trips: r.trips,
           workingDays: r.working_ms === null ? null : Number(r.working_ms) / perDay,
+          calendarEstimated:
+            r.working_ms !== null &&
+            r.ended_at !== null &&
+            service.calendar.beyondHorizon(r.ended_at.getTime()),
         })),
         next: rows.length > q.limit ? page[page.length - 1].id : null,
       };

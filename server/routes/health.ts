@@ -1,8 +1,9 @@
-/** GET /healthz: 200 when the database answers. */
+/** GET /healthz: 200 when the database answers, with warnings (the holiday calendar ending soon) that keep it 200. */
 
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { Problem } from '../problems.js';
+import { calendarWarningSchema } from './calendar.js';
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
@@ -12,7 +13,18 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
         tags: ['health'],
         summary: '健康检查 / health check',
         response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, database: { type: 'string' } } },
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string' },
+              database: { type: 'string' },
+              warnings: {
+                type: 'array',
+                items: calendarWarningSchema,
+                description: 'still 200: e.g. the holiday calendar ends in less than 60 days',
+              },
+            },
+          },
         },
       },
     },
@@ -27,7 +39,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
           (error as Error).message,
         );
       }
-      return { status: 'ok', database: 'ok' };
+      return { status: 'ok', database: 'ok', warnings: app.calendars.warnings() };
     },
   );
 }

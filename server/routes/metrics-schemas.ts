@@ -118,6 +118,15 @@ export const versionMetricsSchema = {
     name: { type: ['string', 'null'] },
     static: staticSchema,
     dynamic: dynamicSchema,
+    calendarEstimated: {
+      type: 'boolean',
+      description:
+        'a completed case of this version ended past the holiday calendar’s horizon: its working days, and the means, percentiles, on-time rate and breaches they enter, count that year’s holidays as working days (estimates until its schedule is loaded: PUT /api/calendar/years/{year})',
+    },
+    calendarHorizon: {
+      type: ['string', 'null'],
+      description: 'the calendar’s horizon the figures were read with',
+    },
   },
 } as const;
 
@@ -137,6 +146,10 @@ export const comparisonSchema = {
     key: { type: 'string' },
     from: { type: 'integer' },
     to: { type: 'integer' },
+    calendarEstimated: {
+      type: 'boolean',
+      description: 'either version’s figures are estimates (see before/after)',
+    },
     before: versionMetricsSchema,
     after: versionMetricsSchema,
     change: {

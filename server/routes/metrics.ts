@@ -15,7 +15,7 @@ import { problemResponses } from './schemas.js';
 export async function metricsRoutes(app: FastifyInstance): Promise<void> {
   const { db, definitions, service } = app.reflow;
   await syncMetricCalendar(db, service.calendar);
-  const metrics = new MetricsService(db, definitions);
+  const metrics = new MetricsService(db, definitions, service.calendar);
   await app.register(reportRoutes, { metrics });
   await app.register(eventLogRoutes);
 

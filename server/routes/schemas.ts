@@ -24,6 +24,13 @@ export const findingSchema = {
   },
 } as const;
 
+/** The flag on answers holding due dates or working days computed past the calendar's horizon (API.md §5). */
+export const calendarEstimatedSchema = {
+  type: 'boolean',
+  description:
+    'true when a due date or working-day figure here lies past the holiday calendar’s horizon (GET /api/calendar): it counts that year’s holidays as working days until its official schedule is loaded',
+} as const;
+
 export const stepSchema = {
   type: 'object',
   properties: {
@@ -54,6 +61,7 @@ export const taskSchema = {
     completedAt: { type: ['string', 'null'], format: 'date-time' },
     status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
     overdue: { type: 'boolean' },
+    calendarEstimated: calendarEstimatedSchema,
   },
 } as const;
 
@@ -82,6 +90,7 @@ export const caseSchema = {
     trips: { type: 'integer' },
     firstTime: { type: 'boolean' },
     workingDays: { type: ['number', 'null'] },
+    calendarEstimated: calendarEstimatedSchema,
     incidents: {
       type: 'array',
       items: {

@@ -59,6 +59,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
         completedAt: r.completed_at?.toISOString() ?? null,
         status: r.status,
         overdue: r.due_at !== null && (r.completed_at ?? new Date(now)).getTime() > r.due_at.getTime(),
+        calendarEstimated: r.due_at !== null && service.calendar.beyondHorizon(r.due_at.getTime()),
       }));
     },
   );

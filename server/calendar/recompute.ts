@@ -1,0 +1,366 @@
+/**
+ * What a change of the holiday calendar changes in stored cases, for the years it changed:
+ *
+ * - due dates of open work: each active step with a time limit is due `gov:timeLimit` working days after it was
+ *   entered, and each waiting `gov:workingDays` timer that many working days after it was scheduled. Moved dates
+ *   are written to the step, its task, the timer and the case's snapshot, and recorded in the case's audit chain
+ *   as a `dueDatesMoved` event (actor, time, each date before and after) that audit verification replays;
+ * - working times already measured: steps and ended cases whose span touches those years get their working ms
+ *   recomputed (as a command would have written them), and the metric rollups of their versions are rebuilt.
+ *
+ * Every figure is recomputed from what the engine kept (entered instant and time limit; scheduled instant and
+ * working days), so running it twice changes nothing the second time. Each case's due dates move in one short
+ * transaction holding that case's row: a command on it meanwhile waits, finds the revision moved, and re-reads.
+ */
+import { sql } from 'kysely';
+import type { WorkingCalendar } from '../../engine/calendar/index.js';
+import type { CaseSnapshot, TimerInstance } from '../../engine/elements/state.js';
+import type { CaseService } from '../cases/case-service.js';
+import type { Db } from '../db/database.js';
+import { TIMER_CHANNEL } from '../scheduler/timer-scheduler.js';
+import { auditHash } from '../store/audit-log.js';
+
+const DAY = 86_400_000;
+/** Rows updated per statement when working times are rewritten. */
+const CHUNK = 1000;
+
+/** A due date a calendar change moved. */
+export interface MovedDueDate {
+  caseId: string;
+  kind: 'task' | 'step' | 'timer';
+  /** The step's (and its task's) id, or the timer's. */
+  id: string;
+  elementId: string;
+  previousDueAt: string;
+  dueAt: string;
+}
+
+export interface RecomputeResult {
+  moved: MovedDueDate[];
+  /** Steps and ended cases whose working time changed. */
+  workingTimes: { steps: number; cases: number };
+  /** Versions whose metric rollups were rebuilt (`key:version`). */
+  rebuiltVersions: string[];
+}
+
+export interface RecomputeOptions {
+  /** The years whose holidays changed. */
+  years: readonly number[];
+  /** The calendar before the change (only for timers scheduled before timers kept their working days). */
+  before: WorkingCalendar;
+  /** The calendar after the change. */
+  after: WorkingCalendar;
+  /** Only what was entered, scheduled or completed at or after this instant (a node catching up). */
+  since?: number;
+  actor: string | null;
+  now: number;
+}
+
+interface StepDue {
+  id: string;
+  element_id: string;
+  entered_at: Date;
+  due_at: Date;
+  time_limit: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The instants bounding the changed years, a day wider on each side (any time zone's days fall inside). */
+function span(years: readonly number[]): { lo: Date; hi: Date } {
+  const first = Math.min(...years);
+  const last = Math.max(...years);
+  return { lo: new Date(Date.UTC(first, 0, 1) - DAY), hi: new Date(Date.UTC(last + 1, 0, 1) + DAY) };
+}
+
+/** When a timer scheduled before timers kept their working days was scheduled: its timerScheduled event. */
+async function scheduledAtOf(trx: Db, caseId: string, timerId: string): Promise<number | null> {
+  const { rows } = await sql<{ at: Date }>`
+    SELECT at FROM audit_events
+     WHERE case_id = ${caseId} AND type = 'timerScheduled' AND payload -> 'timer' ->> 'id' = ${timerId}
+     ORDER BY seq DESC LIMIT 1`.execute(trx);
+  return rows[0] ? rows[0].at.getTime() : null;
+}
+
+/** Moves the due dates of one case under its row lock; returns what moved. */
+async function moveCase(
+  db: Db,
+  service: CaseService,
+  caseId: string,
+  options: RecomputeOptions,
+  hi: Date,
+): Promise<MovedDueDate[]> {
+  const { after, before, since } = options;
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('cases')
+      .select(['snapshot', 'status', 'audit_seq', 'audit_hash', 'imported'])
+      .where('id', '=', caseId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (row?.status !== 'active' || row.imported) return [];
+    const snapshot = structuredClone(row.snapshot) as CaseSnapshot;
+    const moved: MovedDueDate[] = [];
+    const stepMoves: { id: string; elementId: string; previousDueAt: number; dueAt: number }[] = [];
+    const timerMoves: typeof stepMoves = [];
+
+    let stepsQuery = trx
+      .selectFrom('steps')
+      .select(['id', 'element_id', 'entered_at', 'due_at', 'time_limit'])
+      .where('case_id', '=', caseId)
+      .where('status', '=', 'active')
+      .where('due_at', 'is not', null)
+      .where('time_limit', 'is not', null)
+      .where('entered_at', '<', hi);
+    if (since !== undefined) stepsQuery = stepsQuery.where('entered_at', '>=', new Date(since));
+    const steps = (await stepsQuery.execute()) as StepDue[];
+    const tasks = new Set(
+      (
+        await trx
+          .selectFrom('tasks')
+          .select('id')
+          .where('case_id', '=', caseId)
+          .where('status', '=', 'open')
+          .execute()
+      ).map((t) => t.id),
+    );
+    for (const s of steps) {
+      const dueAt = after.addWorkingDays(s.entered_at.getTime(), s.time_limit);
+      const previous = s.due_at.getTime();
+      if (dueAt === previous) continue;
+      stepMoves.push({ id: s.id, elementId: s.element_id, previousDueAt: previous, dueAt });
+      const instance = snapshot.activities?.[s.id];
+      if (instance) instance.dueAt = dueAt;
+      moved.push({
+        caseId,
+        kind: tasks.has(s.id) ? 'task' : 'step',
+        id: s.id,
+        elementId: s.element_id,
+        previousDueAt: iso(previous),
+        dueAt: iso(dueAt),
+      });
+    }
+
+    const timerRows = await trx
+      .selectFrom('timers')
+      .select(['id', 'element_id', 'due_at'])
+      .where('case_id', '=', caseId)
+      .execute();
+    for (const t of timerRows) {
+      const timer: TimerInstance | undefined = snapshot.timers?.[t.id];
+      if (!timer) continue;
+      const previous = t.due_at.getTime();
+      let dueAt: number;
+      if (timer.workingDays !== undefined && timer.scheduledAt !== undefined) {
+        if (timer.scheduledAt >= hi.getTime() || (since !== undefined && timer.scheduledAt < since)) continue;
+        dueAt = after.addWorkingDays(timer.scheduledAt, timer.workingDays);
+      } else {
+        // scheduled before timers kept their working days: a gov:workingDays timer is found by its element, its
+        // working time read back with the calendar that set it (exact: the due instant is the earliest one)
+        if (since !== undefined) continue;
+        const scope = snapshot.scopes?.[timer.scopeId];
+        const definition = scope ? await service.definitions.load(scope.definitionId) : undefined;
+        const event = definition?.graph.nodes[timer.elementId]?.event;
+        if (event?.kind !== 'timer' || event.timer !== 'workingDays') continue;
+        const from = await scheduledAtOf(trx as unknown as Db, caseId, t.id);
+        if (from === null || from >= hi.getTime()) continue;
+        const workingMs = before.workingMsBetween(from, previous);
+        dueAt = after.addWorkingMs(from, workingMs);
+        // kept from now on, so the next change computes it as for any timer
+        timer.workingDays = workingMs / after.msPerWorkingDay;
+        timer.scheduledAt = from;
+      }
+      if (dueAt === previous) continue;
+      timer.dueAt = dueAt;
+      timerMoves.push({ id: t.id, elementId: t.element_id, previousDueAt: previous, dueAt });
+      moved.push({
+        caseId,
+        kind: 'timer',
+        id: t.id,
+        elementId: t.element_id,
+        previousDueAt: iso(previous),
+        dueAt: iso(dueAt),
+      });
+    }
+    if (moved.length === 0) return [];
+
+    const seq = row.audit_seq + 1;
+    const payload = {
+      type: 'dueDatesMoved',
+      at: options.now,
+      reason: 'calendar',
+      years: [...options.years],
+      steps: stepMoves,
+      timers: timerMoves,
+    };
+    const entry = { type: 'dueDatesMoved', at: new Date(options.now), actor: options.actor, payload };
+    const hash = auditHash(row.audit_hash, caseId, seq, entry);
+    for (const m of stepMoves) {
+      await trx
+        .updateTable('steps')
+        .set({ due_at: new Date(m.dueAt) })
+        .where('id', '=', m.id)
+        .execute();
+      if (tasks.has(m.id))
+        await trx
+          .updateTable('tasks')
+          .set({ due_at: new Date(m.dueAt) })
+          .where('id', '=', m.id)
+          .execute();
+    }
+    for (const m of timerMoves)
+      await trx
+        .updateTable('timers')
+        .set({ due_at: new Date(m.dueAt) })
+        .where('id', '=', m.id)
+        .execute();
+    await trx
+      .updateTable('cases')
+      .set((eb) => ({
+        snapshot: JSON.stringify(snapshot),
+        revision: eb('revision', '+', 1),
+        audit_seq: seq,
+        audit_hash: hash,
+      }))
+      .where('id', '=', caseId)
+      .execute();
+    await trx
+      .insertInto('audit_events')
+      .values({
+        case_id: caseId,
+        seq,
+        type: entry.type,
+        at: entry.at,
+        actor: entry.actor,
+        payload: JSON.stringify(payload),
+        prev_hash: row.audit_hash,
+        hash,
+      })
+      .execute();
+    // a timer due earlier than before may be due now: wake the schedulers (PostgreSQL; PGlite polls)
+    if (timerMoves.length > 0) await sql`SELECT pg_notify(${TIMER_CHANNEL}, ${caseId})`.execute(trx);
+    return moved;
+  });
+}
+
+/** Rewrites working times that changed, `CHUNK` rows per statement. */
+async function rewriteWorkingTimes(
+  db: Db,
+  table: 'steps' | 'cases',
+  rows: { id: string; working_ms: number; paused_ms?: number }[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const ids = chunk.map((r) => r.id);
+    const working = chunk.map((r) => r.working_ms);
+    if (table === 'steps') {
+      await sql`UPDATE steps SET working_ms = x.working_ms
+                  FROM unnest(${ids}::text[], ${working}::bigint[]) AS x(id, working_ms)
+                 WHERE steps.id = x.id`.execute(db);
+    } else {
+      const paused = chunk.map((r) => r.paused_ms ?? 0);
+      await sql`UPDATE cases SET working_ms = x.working_ms, paused_ms = x.paused_ms
+                  FROM unnest(${ids}::text[], ${working}::bigint[], ${paused}::bigint[]) AS x(id, working_ms, paused_ms)
+                 WHERE cases.id = x.id`.execute(db);
+    }
+  }
+}
+
+/** Applies a calendar change to the stored cases (see the file's comment). */
+export async function recomputeForCalendar(
+  db: Db,
+  service: CaseService,
+  options: RecomputeOptions,
+): Promise<RecomputeResult> {
+  const result: RecomputeResult = { moved: [], workingTimes: { steps: 0, cases: 0 }, rebuiltVersions: [] };
+  if (options.years.length === 0) return result;
+  const { lo, hi } = span(options.years);
+  const since = options.since === undefined ? null : new Date(options.since);
+  const { after } = options;
+
+  // due dates: the cases with an active step due in or after the years, or a timer waiting till then
+  const { rows: candidates } = await sql<{ case_id: string }>`
+    SELECT case_id FROM steps
+     WHERE status = 'active' AND due_at IS NOT NULL AND time_limit IS NOT NULL AND due_at >= ${lo} AND entered_at < ${hi}
+       AND (${since}::timestamptz IS NULL OR entered_at >= ${since}::timestamptz)
+    UNION
+    SELECT case_id FROM timers WHERE due_at >= ${lo}
+    ORDER BY 1`.execute(db);
+  const touched: string[] = [];
+  for (const { case_id } of candidates) {
+    const moved = await moveCase(db, service, case_id, options, hi);
+    if (moved.length > 0) {
+      touched.push(case_id);
+      result.moved.push(...moved);
+    }
+  }
+  service.forget(touched);
+
+  const versions = new Set<string>();
+  // working times of steps that ran in the years
+  const { rows: steps } = await sql<{
+    id: string;
+    process_key: string;
+    version: number;
+    entered_at: Date;
+    completed_at: Date;
+    working_ms: string | number | null;
+  }>`
+    SELECT id, process_key, version, entered_at, completed_at, working_ms FROM steps
+     WHERE completed_at IS NOT NULL AND completed_at >= ${lo} AND entered_at < ${hi}
+       AND (${since}::timestamptz IS NULL OR completed_at >= ${since}::timestamptz)`.execute(db);
+  const changedSteps: { id: string; working_ms: number }[] = [];
+  for (const s of steps) {
+    const working = after.workingMsBetween(s.entered_at.getTime(), s.completed_at.getTime());
+    if (s.working_ms !== null && Number(s.working_ms) === working) continue;
+    changedSteps.push({ id: s.id, working_ms: working });
+    versions.add(`${s.process_key}:${s.version}`);
+  }
+  await rewriteWorkingTimes(db, 'steps', changedSteps);
+  result.workingTimes.steps = changedSteps.length;
+
+  // working times of cases that ended, spanning the years: start to end minus gov:pausesClock steps
+  const { rows: ended } = await sql<{
+    id: string;
+    process_key: string;
+    version: number;
+    started_at: Date;
+    ended_at: Date;
+    working_ms: string | number;
+    paused_ms: string | number;
+  }>`
+    SELECT id, process_key, version, started_at, ended_at, working_ms, paused_ms FROM cases
+     WHERE ended_at IS NOT NULL AND working_ms IS NOT NULL AND ended_at >= ${lo} AND started_at < ${hi}
+       AND (${since}::timestamptz IS NULL OR ended_at >= ${since}::timestamptz)`.execute(db);
+  const changedCases: { id: string; working_ms: number; paused_ms: number }[] = [];
+  for (let i = 0; i < ended.length; i += CHUNK) {
+    const chunk = ended.slice(i, i + CHUNK);
+    const { rows: pausing } = await sql<{ case_id: string; entered_at: Date; completed_at: Date | null }>`
+      SELECT case_id, entered_at, completed_at FROM steps
+       WHERE case_id = ANY(${chunk.map((c) => c.id)}::text[]) AND pauses_clock`.execute(db);
+    const pauses = new Map<string, { entered_at: Date; completed_at: Date | null }[]>();
+    for (const p of pausing) pauses.set(p.case_id, [...(pauses.get(p.case_id) ?? []), p]);
+    for (const c of chunk) {
+      const start = c.started_at.getTime();
+      const end = c.ended_at.getTime();
+      const intervals = (pauses.get(c.id) ?? []).map(
+        (p) => [p.entered_at.getTime(), p.completed_at?.getTime() ?? end] as [number, number],
+      );
+      const working = after.workingMsBetweenExcluding(start, end, intervals);
+      const paused = after.workingMsBetween(start, end) - working;
+      if (Number(c.working_ms) === working && Number(c.paused_ms) === paused) continue;
+      changedCases.push({ id: c.id, working_ms: working, paused_ms: paused });
+      versions.add(`${c.process_key}:${c.version}`);
+    }
+  }
+  await rewriteWorkingTimes(db, 'cases', changedCases);
+  result.workingTimes.cases = changedCases.length;
+
+  // the rollups count on-time cases and breaches from working times: rebuilt for the versions touched
+  for (const v of [...versions].sort()) {
+    const at = v.lastIndexOf(':');
+    await sql`SELECT reflow_roll_up_version(${v.slice(0, at)}, ${Number(v.slice(at + 1))})`.execute(db);
+  }
+  result.rebuiltVersions = [...versions].sort();
+  return result;
+}

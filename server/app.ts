@@ -7,6 +7,13 @@ import { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
 import type { Db } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
+import {
+  capConnections,
+  EDGE_DEFAULTS,
+  type EdgeOptions,
+  edgePlugin,
+  edgeServerOptions,
+} from './plugins/edge.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
 import { frameworkErrorHandler, problemsPlugin } from './plugins/problems.js';
 import { RatingService } from './ratings/rating-service.js';
@@ -33,6 +40,8 @@ export interface AppOptions {
   ratings?: RatingService;
   /** The holiday calendar's years (server/calendar); built from the case service, stored years loaded, when not given. */
   calendars?: CalendarService;
+  /** Timeouts, connection cap, rate limits (server/plugins/edge.ts); EDGE_DEFAULTS for what is not given. */
+  edge?: Partial<EdgeOptions>;
   /** Extra routes registered by later features (metrics, modeler…). */
   extend?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -44,13 +53,16 @@ declare module 'fastify' {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const edge: EdgeOptions = { ...EDGE_DEFAULTS, ...options.edge };
   const app = Fastify({
+    ...edgeServerOptions(edge),
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
     frameworkErrors: frameworkErrorHandler,
   });
   app.decorate('reflow', { db: options.db, service: options.service, definitions: options.definitions });
+  capConnections(app, edge.maxConnections);
   await app.register(problemsPlugin);
   await app.register(swagger, {
     openapi: {
@@ -65,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(edgePlugin, { edge, tokens: options.principals.map((p) => p.token) });
   await app.register(authPlugin, { principals: options.principals });
   await app.register(inputGuardPlugin);
   await app.register(healthRoutes);

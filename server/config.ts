@@ -3,8 +3,10 @@
  * (env-schema: one JSON schema, coerced by ajv). A bad value stops the server with one line per variable naming it,
  * its value and what is allowed; an empty value counts as unset.
  */
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import envSchema from 'env-schema';
+import { EDGE_DEFAULTS, type EdgeOptions } from './plugins/edge.js';
 
 /** One setting: its JSON schema (the value after coercion), what is allowed in words, and its default. */
 interface Setting {
@@ -52,6 +54,36 @@ export const SETTINGS = {
     schema: { type: 'string', enum: ['true', 'false', '1', '0', 'yes', 'no'] },
     allowed: 'true or false (also 1/0, yes/no); unset: true on the embedded database, false on PostgreSQL',
   },
+  // the edge (server/plugins/edge.ts): rate limits, timeouts, connection cap, reverse proxies
+  REFLOW_RATE_LIMIT_TOKEN: {
+    ...whole(0, 100_000_000, 'of requests a minute (0: no limit) '),
+    default: String(EDGE_DEFAULTS.rateLimitPerToken),
+  },
+  REFLOW_RATE_LIMIT_ADDRESS: {
+    ...whole(0, 100_000_000, 'of requests a minute (0: no limit) '),
+    default: String(EDGE_DEFAULTS.rateLimitPerAddress),
+  },
+  REFLOW_HEADERS_TIMEOUT_MS: {
+    ...whole(1000, 600_000, 'of milliseconds '),
+    default: String(EDGE_DEFAULTS.headersTimeoutMs),
+  },
+  REFLOW_REQUEST_TIMEOUT_MS: {
+    ...whole(1000, 3_600_000, 'of milliseconds '),
+    default: String(EDGE_DEFAULTS.requestTimeoutMs),
+  },
+  REFLOW_KEEP_ALIVE_TIMEOUT_MS: {
+    ...whole(1000, 600_000, 'of milliseconds '),
+    default: String(EDGE_DEFAULTS.keepAliveTimeoutMs),
+  },
+  REFLOW_MAX_CONNECTIONS: {
+    ...whole(16, 1_000_000, 'of connections '),
+    default: String(EDGE_DEFAULTS.maxConnections),
+  },
+  REFLOW_TRUST_PROXY: {
+    schema: { type: 'string', pattern: '^[^\\s,]+(\\s*,\\s*[^\\s,]+)*$' },
+    allowed:
+      'the addresses or CIDR ranges of the reverse proxies in front, comma-separated (e.g. 10.0.0.5,10.1.0.0/16; also loopback, linklocal, uniquelocal)',
+  },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -85,6 +117,8 @@ export interface ServerConfig {
   defaultRatingLevel?: number;
   /** Unset: the caller's default (demo history on the embedded database only). */
   seedDemo?: boolean;
+  /** Rate limits, timeouts, connection cap, reverse proxies (REFLOW_RATE_LIMIT_*, REFLOW_*_TIMEOUT_MS…). */
+  edge: EdgeOptions;
 }
 
 /** The set variables of `env` among the settings, as given (empty counts as unset). */
@@ -136,5 +170,47 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     defaultRatingDays: number('REFLOW_DEFAULT_RATING_DAYS'),
     defaultRatingLevel: number('REFLOW_DEFAULT_RATING_LEVEL'),
     seedDemo: seed === undefined ? undefined : ['true', '1', 'yes'].includes(seed),
+    edge: edgeConfig(parsed, given),
   };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address or CIDR range proxy-addr takes (`10.0.0.0/8`, `::1`), or one of its names. */
+function isProxy(item: string): boolean {
+  if (PROXY_NAMES.has(item)) return true;
+  const [address, bits, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/** The edge settings, checked beyond their schemas: proxies that are addresses, headers within the request. */
+function edgeConfig(
+  parsed: Record<string, unknown>,
+  given: Partial<Record<SettingName, string>>,
+): EdgeOptions {
+  const number = (name: SettingName, fallback: number) => (parsed[name] as number | undefined) ?? fallback;
+  const proxies = (parsed.REFLOW_TRUST_PROXY as string | undefined)?.split(',').map((p) => p.trim());
+  const edge: EdgeOptions = {
+    rateLimitPerToken: number('REFLOW_RATE_LIMIT_TOKEN', EDGE_DEFAULTS.rateLimitPerToken),
+    rateLimitPerAddress: number('REFLOW_RATE_LIMIT_ADDRESS', EDGE_DEFAULTS.rateLimitPerAddress),
+    headersTimeoutMs: number('REFLOW_HEADERS_TIMEOUT_MS', EDGE_DEFAULTS.headersTimeoutMs),
+    requestTimeoutMs: number('REFLOW_REQUEST_TIMEOUT_MS', EDGE_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeoutMs: number('REFLOW_KEEP_ALIVE_TIMEOUT_MS', EDGE_DEFAULTS.keepAliveTimeoutMs),
+    maxConnections: number('REFLOW_MAX_CONNECTIONS', EDGE_DEFAULTS.maxConnections),
+    trustProxy: proxies ? proxies.join(',') : EDGE_DEFAULTS.trustProxy,
+  };
+  const lines: string[] = [];
+  const bad = proxies?.filter((p) => !isProxy(p)) ?? [];
+  if (bad.length > 0)
+    lines.push(
+      `配置错误 / invalid configuration: REFLOW_TRUST_PROXY=${JSON.stringify(given.REFLOW_TRUST_PROXY)} is not allowed: ${bad.map((b) => `'${b}'`).join(', ')} is not an IP address or CIDR range; expected ${SETTINGS.REFLOW_TRUST_PROXY.allowed}; or unset it`,
+    );
+  if (edge.headersTimeoutMs > edge.requestTimeoutMs)
+    lines.push(
+      `配置错误 / invalid configuration: REFLOW_HEADERS_TIMEOUT_MS=${edge.headersTimeoutMs} is longer than REFLOW_REQUEST_TIMEOUT_MS=${edge.requestTimeoutMs}: the headers are part of the request; make it at most the request timeout`,
+    );
+  if (lines.length > 0) throw new ConfigError(lines);
+  return edge;
 }

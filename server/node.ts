@@ -12,6 +12,7 @@ import { CaseService } from './cases/case-service.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { type OpenedDatabase, openDatabase } from './db/database.js';
 import { startRollupDrain } from './metrics/rollup-queue.js';
+import type { EdgeOptions } from './plugins/edge.js';
 import { RatingService } from './ratings/rating-service.js';
 import { TimerScheduler } from './scheduler/timer-scheduler.js';
 import { type DemoReport, seedDemoHistory } from './simulate/demo.js';
@@ -36,6 +37,8 @@ export interface NodeConfig {
    */
   seedDemo?: boolean;
   clock?: () => number;
+  /** Rate limits, timeouts, connection cap (server/plugins/edge.ts; EDGE_DEFAULTS for what is not given). */
+  edge?: Partial<EdgeOptions>;
   /** Cases a node keeps in memory between commands (REFLOW_CASE_CACHE). */
   caseCache?: number;
   /** How often the node re-reads the stored calendar years (default 30 s; PostgreSQL also wakes it at a load). */
@@ -143,6 +146,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     ratings,
     calendars,
     logger: config.logger,
+    edge: config.edge,
   });
   calendarLog.error = (error) => app.log.error({ err: error }, 'calendar failed');
   // unrated completed cases get the default rating (基本满意 after 7 days by default); every node may run it

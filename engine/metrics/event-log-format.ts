@@ -106,15 +106,29 @@ export const CSV_COLUMNS = [
 
 export const csvHeader = (): string => stringify([[...CSV_COLUMNS]]);
 
-/** Traces as CSV lines (empty for no events). */
+/**
+ * What a spreadsheet would run as a formula (OWASP, CSV injection): a cell starting with = + - @ tab or carriage
+ * return, or their full-width forms ＝ ＋ － ＠ (WPS and Excel with a Chinese input method take those too), after
+ * any number of single quotes — so that unescaping undoes exactly what escaping did.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r＝＋－＠]/;
+const ESCAPED_FORMULA = /^'+[=+\-@\t\r＝＋－＠]/;
+
+/** A CSV cell a spreadsheet shows as text: a leading `'` before what it would run as a formula. */
+export const csvCell = (value: string): string => (FORMULA_START.test(value) ? `'${value}` : value);
+
+/** The value an escaped cell stood for (the import reads back what the export wrote). */
+export const csvCellValue = (cell: string): string => (ESCAPED_FORMULA.test(cell) ? cell.slice(1) : cell);
+
+/** Traces as CSV lines (empty for no events), every text cell escaped against formula injection (csvCell). */
 export function csvRows(traces: readonly LogTrace[], offsetMinutes = 480): string {
   const rows = traces.flatMap((trace) =>
     trace.events.map((e) => [
-      trace.caseId,
-      e.activity,
-      e.elementId ?? '',
-      e.department ?? '',
-      e.lifecycle,
+      csvCell(trace.caseId),
+      csvCell(e.activity),
+      csvCell(e.elementId ?? ''),
+      csvCell(e.department ?? ''),
+      csvCell(e.lifecycle),
       isoWithOffset(e.at, offsetMinutes),
     ]),
   );

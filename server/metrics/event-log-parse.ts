@@ -6,6 +6,7 @@
  */
 import { parse as parseCsv } from 'csv-parse';
 import { SaxesParser } from 'saxes';
+import { csvCellValue } from '../../engine/metrics/event-log-format.js';
 
 export interface ParsedEvent {
   activity: string;
@@ -203,10 +204,21 @@ export async function* parseCsvLog(
 ): AsyncGenerator<ParsedTrace> {
   const parser = parseCsv({ bom: true, skip_empty_lines: true, info: true, relax_quotes: false });
   const traces = new Map<string, ParsedTrace>();
+  // until the parser has room again, or is gone (the records loop stopped at a bad line)
+  const room = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        parser.off('drain', done).off('close', done);
+        resolve();
+      };
+      parser.on('drain', done).on('close', done);
+    });
   const feed = (async () => {
-    for await (const chunk of text(source))
-      if (!parser.write(chunk)) await new Promise((r) => parser.once('drain', r));
-    parser.end();
+    for await (const chunk of text(source)) {
+      if (parser.destroyed) return; // lets go of the upload: the route discards the rest
+      if (!parser.write(chunk)) await room();
+    }
+    if (!parser.destroyed) parser.end();
   })().catch((error) => parser.destroy(error)); // surfaced through the records loop
   type Columns = Record<keyof typeof CSV_NAMES, number>;
   let columns: Columns | null = null;
@@ -232,8 +244,9 @@ export async function* parseCsvLog(
           );
         continue;
       }
+      // a cell the export escaped against formula injection ('=…) reads back as it was
       const cell = (k: keyof typeof CSV_NAMES) =>
-        columns![k] >= 0 ? (record[columns![k]] ?? '').trim() : '';
+        columns![k] >= 0 ? csvCellValue((record[columns![k]] ?? '').trim()) : '';
       const where = `line ${line}`;
       const caseId = cell('caseId');
       if (!caseId) throw new LogFormatError(`${where}: the case id is empty`, line);

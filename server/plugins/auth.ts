@@ -1,5 +1,5 @@
 /** Bearer tokens and roles: each route declares which roles may call it (`config.roles`). */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Principal, Role } from '../auth/tokens.js';
 import { Problem } from '../problems.js';
@@ -17,7 +17,7 @@ declare module 'fastify' {
 export const authPlugin = fp(async (app: FastifyInstance, options: { principals: Principal[] }) => {
   const byToken = new Map(options.principals.map((p) => [p.token, p]));
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const roles = request.routeOptions.config?.roles;
     if (!roles) return;
     const header = request.headers.authorization ?? '';
@@ -30,8 +30,10 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { principals:
         'send Authorization: Bearer <token> (tokens are in REFLOW_TOKENS_FILE)',
       );
     const principal = byToken.get(match[1].trim());
-    if (!principal)
+    if (!principal) {
+      reply.header('www-authenticate', 'Bearer realm="reflow", error="invalid_token"'); // RFC 6750 §3
       throw new Problem(401, 'unauthenticated', 'Authentication required', 'the bearer token is not known');
+    }
     request.principal = principal;
     if (roles !== 'any' && principal.role !== 'admin' && !roles.includes(principal.role)) {
       throw new Problem(

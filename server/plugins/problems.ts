@@ -170,6 +170,9 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
     else if (problem.status === 503 || problem.code === 'invalid-value')
       request.log.warn({ err: error }, problem.title);
     if (problem.status === 503) reply.header('retry-after', '1');
+    // RFC 6750 §3: a 401 names the scheme (auth.ts adds error="invalid_token" for an unknown token)
+    if (problem.status === 401 && !reply.hasHeader('www-authenticate'))
+      reply.header('www-authenticate', 'Bearer realm="reflow"');
     reply
       .status(problem.status)
       .type('application/problem+json')

@@ -1,6 +1,7 @@
 /** Event logs of a version: export as XES or CSV, streamed (auditor); import a historical log as its cases (admin). */
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csvChunks, xesChunks } from '../metrics/event-log-export.js';
 import { importEventLog } from '../metrics/event-log-import.js';
 import { LogFormatError, parseCsvLog, parseXes } from '../metrics/event-log-parse.js';
@@ -11,20 +12,39 @@ import { problemResponses } from './schemas.js';
 /** Largest accepted log upload. */
 const MAX_LOG_BYTES = 200 * 1024 * 1024;
 
+const tooLarge = () =>
+  new Problem(
+    413,
+    'payload-too-large',
+    'Log too large',
+    `an event log may have at most ${MAX_LOG_BYTES / 1024 / 1024} MB`,
+  );
+
 /** The upload as a stream of chunks, refused past MAX_LOG_BYTES. */
 async function* limited(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let total = 0;
   for await (const chunk of source) {
     total += chunk.length;
-    if (total > MAX_LOG_BYTES)
-      throw new Problem(
-        413,
-        'payload-too-large',
-        'Log too large',
-        `an event log may have at most ${MAX_LOG_BYTES / 1024 / 1024} MB`,
-      );
+    if (total > MAX_LOG_BYTES) throw tooLarge();
     yield chunk;
   }
+}
+
+/**
+ * What is left of an upload the route refused, read and thrown away: otherwise the unread body holds the
+ * kept-alive connection, and the client's next request on it waits until the connection times out. A body
+ * that is too large (413), or more than MAX_LOG_BYTES still to come, closes the connection after the answer.
+ */
+function discardRest(raw: IncomingMessage, reply: FastifyReply, close: boolean): void {
+  if (raw.complete || raw.destroyed) return;
+  const socket = raw.socket;
+  if (close) reply.header('connection', 'close');
+  let left = MAX_LOG_BYTES;
+  raw.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) socket.destroy();
+  });
+  raw.resume(); // flows once the parser has let go of the stream
 }
 
 export async function eventLogRoutes(app: FastifyInstance): Promise<void> {
@@ -74,7 +94,7 @@ export async function eventLogRoutes(app: FastifyInstance): Promise<void> {
           description:
             format === 'xes'
               ? 'IEEE 1849-2016 XES, streamed: a trace per case (concept:name = case id), start and complete events per step with concept:name, time:timestamp, lifecycle:transition, org:group and reflow:elementId.'
-              : 'CSV with the columns case_id, activity, element_id, department, lifecycle, timestamp, streamed.',
+              : "CSV with the columns case_id, activity, element_id, department, lifecycle, timestamp, streamed. A cell a spreadsheet would run as a formula (starting with = + - @, tab or carriage return, or ＝ ＋ － ＠) gets a leading ' (OWASP, CSV injection); the import removes it.",
           params: versionParams,
           querystring: exportQuery,
           produces: [format === 'xes' ? 'application/xml' : 'text/csv'],
@@ -117,16 +137,22 @@ export async function eventLogRoutes(app: FastifyInstance): Promise<void> {
         }
       },
     },
-    async (request) => {
-      const { key, version: v } = request.params as { key: string; version: number };
-      const definition = await definitions.load(await version(key, v));
-      if (!definition)
-        throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${v}`);
-      const body = limited(request.body as AsyncIterable<Buffer>);
-      const traces = /csv/i.test(request.headers['content-type'] ?? '') ? parseCsvLog(body) : parseXes(body);
+    async (request, reply) => {
+      const raw = request.body as IncomingMessage;
       try {
+        if (Number(request.headers['content-length']) > MAX_LOG_BYTES) throw tooLarge();
+        const { key, version: v } = request.params as { key: string; version: number };
+        const definition = await definitions.load(await version(key, v));
+        if (!definition)
+          throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${v}`);
+        // not destroyed when the parser stops early: discardRest reads the rest
+        const body = limited(raw.iterator({ destroyOnReturn: false }));
+        const traces = /csv/i.test(request.headers['content-type'] ?? '')
+          ? parseCsvLog(body)
+          : parseXes(body);
         return await importEventLog(db, definition, traces, { calendar: service.calendar });
       } catch (error) {
+        discardRest(raw, reply, error instanceof Problem && error.status === 413);
         if (error instanceof LogFormatError) {
           throw new Problem(
             400,

@@ -27,6 +27,13 @@ const BAD: Record<SettingName, [string, RegExp]> = {
   REFLOW_DEFAULT_RATING_DAYS: ['0', /from 1 to 365/],
   REFLOW_DEFAULT_RATING_LEVEL: ['6', /from 1 to 5/],
   REFLOW_SEED_DEMO: ['maybe', /true or false/],
+  REFLOW_RATE_LIMIT_TOKEN: ['-5', /whole number of requests a minute \(0: no limit\) from 0/],
+  REFLOW_RATE_LIMIT_ADDRESS: ['lots', /whole number of requests a minute \(0: no limit\) from 0/],
+  REFLOW_HEADERS_TIMEOUT_MS: ['500', /whole number of milliseconds from 1000 to 600000/],
+  REFLOW_REQUEST_TIMEOUT_MS: ['1h', /whole number of milliseconds from 1000 to 3600000/],
+  REFLOW_KEEP_ALIVE_TIMEOUT_MS: ['0', /whole number of milliseconds from 1000 to 600000/],
+  REFLOW_MAX_CONNECTIONS: ['8', /whole number of connections from 16/],
+  REFLOW_TRUST_PROXY: ['10.0.0.300', /'10\.0\.0\.300' is not an IP address or CIDR range/],
 };
 const checked = (Object.keys(BAD) as SettingName[]).filter((name) => BAD[name][0] !== '');
 

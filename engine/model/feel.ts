@@ -1,11 +1,20 @@
-/** FEEL expressions (conditions, scripts, cardinalities) read and evaluated with feelin over case variables. */
-import { evaluate, parseExpression } from 'feelin';
+/**
+ * FEEL expressions (conditions, scripts, cardinalities) read and evaluated with feelin over case variables.
+ *
+ * Every evaluation has a budget. feelin offers no hook to stop an evaluation, and a short expression can run for
+ * ever (`some i in 1..100000000 satisfies i < 0`, a recursive function doubling its calls) or fill the heap
+ * (`for i in 1..100000000 return i`). So feelin runs in a worker thread: the caller posts the expression and the
+ * variables, and waits for the answer (Atomics.wait, so evaluation stays synchronous) at most FEEL_BUDGET.ms;
+ * past it the worker is terminated, a fresh one started, and the evaluation fails with ExpressionError (the case
+ * gets an incident naming the element). The worker's heap is limited too, and a result larger than
+ * FEEL_BUDGET.resultCharacters (as JSON) is refused rather than stored in the case. A thread round trip costs
+ * about what feelin's own parse of a small expression costs; results of primitive inputs are remembered (below).
+ */
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { parseExpression } from 'feelin';
+import { feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
 
-/** Strips the optional leading `=` that bpmn-js and Camunda put before expressions. */
-export const feelSource = (expression: string): string => {
-  const text = expression.trim();
-  return text.startsWith('=') ? text.slice(1).trim() : text;
-};
+export { feelSource } from './feel-limits.js';
 
 /** Thrown when an expression cannot be evaluated; the runtime turns it into an incident. */
 export class ExpressionError extends Error {
@@ -28,6 +37,153 @@ function toJson(value: unknown): unknown {
   for (const [k, v] of Object.entries(value)) out[k] = toJson(v);
   return out;
 }
+
+/** The approximate length of `value` as JSON, counted only until it passes `limit` (shared parts count each time). */
+function jsonLengthWithin(value: unknown, limit: number): number {
+  let length = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && length <= limit) {
+    const v = stack.pop();
+    if (typeof v === 'string') length += v.length + 2;
+    else if (v === null || typeof v !== 'object') length += String(v).length;
+    else if (Array.isArray(v)) {
+      length += 2 + v.length;
+      if (length <= limit) for (const item of v) stack.push(item);
+    } else {
+      length += 2;
+      for (const key in v) {
+        length += key.length + 4;
+        if (length > limit) break;
+        stack.push((v as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return length;
+}
+
+/** What one evaluation may use. */
+export const FEEL_BUDGET = {
+  /** wall time of one evaluation, in ms */
+  ms: 500,
+  /** the result's size as JSON, in characters */
+  resultCharacters: 1_000_000,
+  /** the evaluating thread's heap, in MB */
+  heapMb: 256,
+  /** how long a (re)started evaluator may take to load feelin before evaluations fail, in ms */
+  startupMs: 10_000,
+};
+
+type Answer = { value: unknown } | { error: string } | { tooLarge: number };
+
+/** The worker: loads feelin, then answers each posted expression in turn; runs as a CommonJS script. */
+const WORKER_SOURCE = `
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { port, signal, feelin, resultCharacters } = workerData;
+const toJson = (${toJson.toString()});
+const jsonLengthWithin = (${jsonLengthWithin.toString()});
+import(feelin).then(({ evaluate }) => {
+  Atomics.store(signal, 2, 1);
+  Atomics.notify(signal, 2);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(signal, 0, seen);
+    seen = Atomics.load(signal, 0);
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      let answer;
+      try {
+        const value = toJson(evaluate(m.message.source, m.message.variables).value);
+        const length = jsonLengthWithin(value, resultCharacters);
+        answer = length > resultCharacters ? { tooLarge: length } : { value };
+      } catch (error) {
+        answer = { error: String(error && error.message ? error.message : error) };
+      }
+      port.postMessage(answer);
+      Atomics.add(signal, 1, 1);
+      Atomics.notify(signal, 1);
+    }
+  }
+});
+`;
+
+/**
+ * The evaluating thread. signal[0] counts requests, signal[1] answers, signal[2] is 1 once feelin is loaded.
+ * One request is outstanding at a time: the caller waits for its answer or ends the thread.
+ */
+class Evaluator {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  private signal = new Int32Array(new SharedArrayBuffer(12));
+
+  private start(): void {
+    const channel = new MessageChannel();
+    const signal = new Int32Array(new SharedArrayBuffer(12));
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        port: channel.port2,
+        signal,
+        feelin: import.meta.resolve('feelin'),
+        resultCharacters: FEEL_BUDGET.resultCharacters,
+      },
+      transferList: [channel.port2],
+      resourceLimits: { maxOldGenerationSizeMb: FEEL_BUDGET.heapMb },
+    });
+    worker.unref();
+    channel.port1.unref();
+    // ended (out of memory, or terminated below): the next evaluation starts another
+    worker.on('error', () => {});
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = null;
+    });
+    this.worker = worker;
+    this.port = channel.port1;
+    this.signal = signal;
+  }
+
+  private stop(): void {
+    const worker = this.worker;
+    this.worker = null;
+    this.port?.close();
+    void worker?.terminate();
+    this.start(); // load feelin again while the caller moves on
+  }
+
+  warm(): void {
+    if (!this.worker) this.start();
+  }
+
+  evaluate(source: string, variables: Record<string, unknown>): Answer | 'timeout' | 'unavailable' {
+    if (!this.worker) this.start();
+    const signal = this.signal;
+    if (Atomics.load(signal, 2) !== 1 && Atomics.wait(signal, 2, 0, FEEL_BUDGET.startupMs) === 'timed-out') {
+      this.stop();
+      return 'unavailable';
+    }
+    const answered = Atomics.load(signal, 1);
+    this.port!.postMessage({ source, variables });
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+    if (Atomics.wait(signal, 1, answered, FEEL_BUDGET.ms) === 'timed-out') {
+      this.stop();
+      return 'timeout';
+    }
+    const message = receiveMessageOnPort(this.port!);
+    if (!message) {
+      this.stop();
+      return 'unavailable';
+    }
+    return message.message as Answer;
+  }
+}
+
+const evaluator = new Evaluator();
+// loaded in the background now, so the first evaluation does not wait for feelin to load (a thread that does
+// not keep the process alive)
+evaluator.warm();
+
+/** An expression as error messages quote it: long ones shortened. */
+const quoted = (expression: string): string =>
+  expression.length > 200 ? `${expression.slice(0, 200)}…` : expression;
 
 /**
  * Memo of results. feelin parses and builds an interpreter tree on every call (≈ 50 µs for `x = true`), which
@@ -108,20 +264,47 @@ function memoKey(source: string, variables: Record<string, unknown>): string | n
   return key;
 }
 
-/** Evaluates a FEEL expression; a syntax error throws ExpressionError. */
+/** Per expression text: whether it is within FEEL_LIMITS (an older stored definition may hold one that is not). */
+const withinLimits = new Map<string, boolean>();
+
+function isWithinLimits(source: string): boolean {
+  let within = withinLimits.get(source);
+  if (within === undefined) {
+    within = feelSizeProblem(feelSize(source)) === null;
+    if (withinLimits.size >= MEMO_LIMIT) withinLimits.clear();
+    withinLimits.set(source, within);
+  }
+  return within;
+}
+
+/**
+ * Evaluates a FEEL expression within FEEL_BUDGET; a syntax error, a failure, a result too large or an
+ * evaluation that runs past its time throws ExpressionError.
+ */
 export function evaluateFeel(expression: string, variables: Record<string, unknown>): unknown {
   const source = feelSource(expression);
-  const key = memoKey(source, variables);
+  // an expression over the limits is never parsed here (that alone may take minutes): the evaluator's
+  // budget bounds it
+  const key = isWithinLimits(source) ? memoKey(source, variables) : null;
   if (key !== null && memo.has(key)) return memo.get(key);
-  let value: unknown;
+  let answer: Answer | 'timeout' | 'unavailable';
   try {
-    value = toJson(evaluate(source, variables).value);
+    answer = evaluator.evaluate(source, variables);
   } catch (error) {
-    throw new ExpressionError(
-      expression,
-      `FEEL expression '${expression}' failed: ${(error as Error).message}`,
-    );
+    answer = { error: (error as Error).message }; // variables that cannot be copied to the evaluator
   }
+  if (answer === 'timeout' || answer === 'unavailable' || !('value' in answer)) {
+    const problem =
+      answer === 'timeout'
+        ? `was stopped after ${FEEL_BUDGET.ms} ms, the time one evaluation may take (a loop over a large range or list, or a recursive function?): simplify it, or do the computation in a service task`
+        : answer === 'unavailable'
+          ? 'could not be evaluated: the FEEL evaluator did not start in time; retry'
+          : 'tooLarge' in answer
+            ? `produced a result of about ${answer.tooLarge.toLocaleString('en-US')} characters as JSON, more than the ${FEEL_BUDGET.resultCharacters.toLocaleString('en-US')} a result may have: return less data`
+            : `failed: ${answer.error}`;
+    throw new ExpressionError(expression, `FEEL expression '${quoted(expression)}' ${problem}`);
+  }
+  const value = answer.value;
   if (key !== null && (value === null || typeof value !== 'object')) {
     if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(key, value);

@@ -4,7 +4,7 @@
  * a definition is compiled; this module knows only the model.
  */
 import { parseExpression } from 'feelin';
-import { feelSource } from './feel.js';
+import { FEEL_LIMITS, FEEL_SIZE_FIX, feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
 import { parseBpmn } from './parse.js';
 import { timerExpressionError } from './timer-expression.js';
 import {
@@ -24,6 +24,8 @@ import { waitlessCycleFindings } from './waitless-cycles.js';
 export function feelSyntaxProblem(expression: string): string | null {
   const source = feelSource(expression);
   if (source === '') return 'the expression is empty';
+  const tooLarge = feelSizeProblem(feelSize(source));
+  if (tooLarge) return `the expression is too large to run: ${tooLarge}`;
   let problem: string | null = null;
   parseExpression(source, {}, undefined).iterate({
     enter(ref) {
@@ -70,8 +72,25 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
   const add = (elementId: string | null, type: string, severity: Severity, message: string): void => {
     findings.push({ elementId, type, severity, message });
   };
+  /** what the definition's expressions hold together (FEEL_LIMITS.total…) and the element holding the most */
+  const feelTotal = { tokens: 0, contextEntries: 0, largest: { elementId: '', tokens: -1 } };
   const expression = (elementId: string, what: string, text: string | null): void => {
     if (text === null) return;
+    // measured before parsing: feelin's parse of a large literal alone takes seconds to minutes
+    const size = feelSize(text);
+    const tooLarge = feelSizeProblem(size);
+    if (tooLarge) {
+      add(
+        elementId,
+        'expressionTooLarge',
+        'error',
+        `${what} is too large to run: ${tooLarge}; ${FEEL_SIZE_FIX}`,
+      );
+      return;
+    }
+    feelTotal.tokens += size.tokens;
+    feelTotal.contextEntries += size.contextEntries;
+    if (size.tokens > feelTotal.largest.tokens) feelTotal.largest = { elementId, tokens: size.tokens };
     const problem = feelSyntaxProblem(text);
     if (!problem) return;
     const juel = /^\s*[$#]\{[\s\S]*\}\s*$/.test(text);
@@ -81,7 +100,7 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
       'error',
       juel
         ? `${what} is not FEEL ('${text}' is a JUEL expression): write it in FEEL, without \${…} (e.g. \${approved} becomes approved, \${!ok} becomes not(ok))`
-        : `${what} is not valid FEEL ('${text}': ${problem}): correct the expression`,
+        : `${what} is not valid FEEL ('${text.length > 200 ? `${text.slice(0, 200)}…` : text}': ${problem}): correct the expression`,
     );
   };
   const nodes = Object.values(graph.nodes);
@@ -451,6 +470,21 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
         );
       }
     }
+  }
+  if (
+    feelTotal.tokens > FEEL_LIMITS.totalTokens ||
+    feelTotal.contextEntries > FEEL_LIMITS.totalContextEntries
+  ) {
+    const over =
+      feelTotal.tokens > FEEL_LIMITS.totalTokens
+        ? `${feelTotal.tokens.toLocaleString('en-US')} tokens, more than the ${FEEL_LIMITS.totalTokens.toLocaleString('en-US')} a definition may have`
+        : `${feelTotal.contextEntries.toLocaleString('en-US')} context entries, more than the ${FEEL_LIMITS.totalContextEntries.toLocaleString('en-US')} a definition may have`;
+    add(
+      feelTotal.largest.elementId,
+      'expressionsTooLarge',
+      'error',
+      `the FEEL expressions of process '${graph.key}' hold ${over} together ('${feelTotal.largest.elementId}' holds the largest, ${feelTotal.largest.tokens.toLocaleString('en-US')} tokens): ${FEEL_SIZE_FIX}`,
+    );
   }
   findings.push(...waitlessCycleFindings(graph));
   return findings;

@@ -1,6 +1,7 @@
 /** A deployed process compiled once: parsed, validated, checked against the element registry, cached. */
 import { createHash } from 'node:crypto';
 import { executabilityFindings } from '../elements/registry.js';
+import { formFindings } from '../model/form-schema.js';
 import { createReachability } from '../model/reachability.js';
 import type { Finding, ProcessGraph } from '../model/types.js';
 import { parseAndValidate } from '../model/validate.js';
@@ -29,17 +30,30 @@ export type CompileResult =
 export const contentHash = (xml: string): string => createHash('sha256').update(xml).digest('hex');
 
 /**
+ * Checks added after definitions were stored (expression sizes, form schemas in strict mode): a stored
+ * definition that fails them still loads, with them as warnings, so its cases go on (the runtime bounds
+ * what they guard against); a new deployment is refused.
+ */
+const DEPLOY_ONLY_CHECKS = new Set(['expressionTooLarge', 'expressionsTooLarge', 'invalidForm']);
+
+/**
  * Compiles BPMN XML. A definition with any error finding — malformed, broken, or holding an element
- * the engine does not execute — never runs: the result lists every finding instead.
+ * the engine does not execute — never runs: the result lists every finding instead. `stored`: the XML was
+ * deployed before (loading it, not deploying it).
  */
 export async function compileDefinition(
   xml: string,
   identity: { version?: number; id?: string } = {},
+  options: { stored?: boolean } = {},
 ): Promise<CompileResult> {
   const hash = contentHash(xml);
   const parsed = await parseAndValidate(xml);
-  const findings = [...parsed.findings];
-  if (parsed.graph) findings.push(...executabilityFindings(parsed.graph));
+  let findings = [...parsed.findings];
+  if (parsed.graph) findings.push(...executabilityFindings(parsed.graph), ...formFindings(parsed.graph));
+  if (options.stored)
+    findings = findings.map((f) =>
+      f.severity === 'error' && DEPLOY_ONLY_CHECKS.has(f.type) ? { ...f, severity: 'warning' } : f,
+    );
   if (!parsed.graph || findings.some((f) => f.severity === 'error')) return { ok: false, findings, hash };
   const graph = parsed.graph;
   const version = identity.version ?? 0;

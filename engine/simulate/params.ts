@@ -2,7 +2,8 @@
  * The simulation parameter file (`<process>.sim.json`, schema in README.md): checked against the schema and
  * against the process it drives, then compiled into samplers.
  */
-import { Ajv } from 'ajv';
+
+import { formValidator } from '../model/form-schema.js';
 import type { CompiledDefinition } from '../runtime/definition.js';
 import {
   compileDuration,
@@ -105,7 +106,6 @@ function unknownKeys(
       problems.add(`${path}.${key}`, `is not a known field (${allowed.join(', ')})`);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
 const FORM_CHECK_DRAWS = 30;
 
 /** Draws the variables a few times (first three visits) and checks each draw against the JSON Schema form. */
@@ -117,7 +117,13 @@ function checkForm(
   sampler: CompiledTask['variables'],
 ): void {
   if (!isObject(form)) return;
-  const validate = ajv.compile(form);
+  let validate: ReturnType<typeof formValidator>;
+  try {
+    validate = formValidator(form); // as the server validates: caps, patterns on re2js
+  } catch (error) {
+    problems.add(path, `${formName} cannot be used: ${(error as Error).message}`);
+    return;
+  }
   const random = new Random('form-check');
   for (let draw = 1; draw <= FORM_CHECK_DRAWS; draw++) {
     const variables = sampler?.(random, { caseNumber: draw, visit: 1 + (draw % 3) }) ?? {};

@@ -1,5 +1,7 @@
 /** The application form (一表申请) and task forms: JSON Schemas from gov:form, compiled once per version and element. */
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { formValidator } from '../../engine/model/form-schema.js';
+import { Problem } from '../problems.js';
 
 export interface FieldError {
   field: string;
@@ -15,10 +17,13 @@ export class FormInvalid extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
 const compiled = new Map<string, ValidateFunction>();
 
-/** Validates `variables` against `schema` (cached under `cacheKey`); throws FormInvalid naming each field. */
+/**
+ * Validates `variables` against `schema` (cached under `cacheKey`); throws FormInvalid naming each field. The
+ * schema was checked at deploy (engine/model/form-schema.ts); one stored before those checks that cannot be
+ * compiled at all is a 422 naming the form, not a 500 on every request.
+ */
 export function checkForm(
   cacheKey: string,
   schema: unknown,
@@ -28,10 +33,28 @@ export function checkForm(
   if (!schema || typeof schema !== 'object') return;
   let validate = compiled.get(cacheKey);
   if (!validate) {
-    validate = ajv.compile(schema as object);
+    try {
+      validate = formValidator(schema);
+    } catch (error) {
+      throw new Problem(
+        422,
+        'form-unusable',
+        'The form cannot be checked',
+        `${formName} cannot be used: ${(error as Error).message}; deploy a corrected version of the process`,
+      );
+    }
     compiled.set(cacheKey, validate);
   }
-  if (validate(variables)) return;
+  let valid: boolean;
+  try {
+    valid = validate(variables) === true;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new FormInvalid(formName, [
+      { field: 'variables', message: 'are nested too deeply to check against the form: send flatter values' },
+    ]);
+  }
+  if (valid) return;
   const errors = (validate.errors ?? []).map((e) => {
     const missing =
       e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : '';

@@ -57,7 +57,7 @@ export class DefinitionStore implements DefinitionSource {
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) return undefined;
-    const result = await compileDefinition(row.xml, { id: row.id, version: row.version });
+    const result = await compileDefinition(row.xml, { id: row.id, version: row.version }, { stored: true });
     if (!result.ok)
       throw new Error(
         `stored definition ${id} no longer compiles: ${result.findings.map((f) => f.message).join('; ')}`,

@@ -150,6 +150,11 @@ export class CaseCache {
     return entry;
   }
 
+  /** The remembered state of a case, leaving its place in the eviction order as it is. */
+  peek(caseId: string): CaseState | undefined {
+    return this.entries.get(caseId);
+  }
+
   caseOfTask(taskId: string): string | undefined {
     return this.taskCases.get(taskId);
   }

@@ -666,6 +666,20 @@ export class CaseService {
     };
   }
 
+  /**
+   * What this node remembers of a case beside what the database holds, each as the service works with it
+   * (remembered: undefined when the node does not remember the case). The two must never differ at the same
+   * revision: the API tests compare them after every command (test/helpers/cache-consistency.ts).
+   */
+  async rememberedAndStored(
+    caseId: string,
+  ): Promise<{ remembered: CaseState | undefined; stored: CaseState | undefined }> {
+    const peeked = this.cache.peek(caseId);
+    // a copy taken now: the next command on the case changes the remembered snapshot in place
+    const remembered = peeked && structuredClone(peeked);
+    return { remembered, stored: await this.load({ caseId }) };
+  }
+
   /** A case as stored (always read from the database: another node may have moved it on). */
   async view(caseId: string): Promise<CaseView> {
     const state = await this.load({ caseId });

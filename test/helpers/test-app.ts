@@ -8,6 +8,7 @@ import type { CommandBudget } from '../../server/cases/command-budget.js';
 import type { OpenedDatabase } from '../../server/db/database.js';
 import { type SchedulerOptions, TimerScheduler } from '../../server/scheduler/timer-scheduler.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
+import { watchRemembered } from './cache-consistency.js';
 
 export const TOKENS = {
   admin: 'admin-token-0001',
@@ -39,6 +40,8 @@ export interface TestApp {
   service: CaseService;
   scheduler: TimerScheduler;
   clock: { now: number };
+  /** Commands answered over HTTP after which the node's memory of the case was compared with the database. */
+  cacheChecks: { compared: number; movedOn: number };
   close(): Promise<void>;
 }
 
@@ -61,6 +64,7 @@ export async function buildTestApp(
     budget: options.budget,
   });
   const app = await buildApp({ db: database.db, service, definitions, principals });
+  const cacheChecks = watchRemembered(app, service);
   const scheduler = new TimerScheduler(database.db, service, {
     nodeId: 'test',
     clock: () => clock.now,
@@ -71,6 +75,7 @@ export async function buildTestApp(
     service,
     scheduler,
     clock,
+    cacheChecks,
     close: async () => {
       await app.close();
       await scheduler.stop();

@@ -9,7 +9,7 @@ const xmlHeaders = (token: string) => ({ ...bearer(token), 'content-type': 'appl
 
 for (const database of testDatabases()) {
   t.test(`API routes (${database.name})`, async (t) => {
-    const { app, clock, close } = await buildTestApp(await database.open());
+    const { app, clock, cacheChecks, close } = await buildTestApp(await database.open());
     t.teardown(close);
     const deploy = await app.inject({
       method: 'POST',
@@ -444,6 +444,11 @@ for (const database of testDatabases()) {
           .statusCode,
         400,
       );
+    });
+
+    t.test('after every command the node remembered its case as the database holds it', async (t) => {
+      // buildTestApp compares them after each command answered with a case (a difference fails that request)
+      t.ok(cacheChecks.compared >= 10, `${cacheChecks.compared} commands compared`);
     });
   });
 }

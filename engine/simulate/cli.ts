@@ -67,15 +67,18 @@ const sorted = (files: string[]) => {
 };
 
 async function openServer() {
-  const [{ openDatabase }, { DefinitionStore }] = await Promise.all([
+  const [{ openDatabase }, { DefinitionStore }, { storedCalendar }] = await Promise.all([
     import('../../server/db/database.js'),
     import('../../server/store/definition-store.js'),
+    import('../../server/calendar/calendar-service.js'),
   ]);
   const dataDir = resolve(process.env.REFLOW_DATA_DIR ?? './data');
   const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir });
   return {
     database,
     definitions: new DefinitionStore(database.db),
+    // the holiday years the nodes use: the built-in ones and those an administrator loaded
+    calendar: await storedCalendar(database.db, getDefaultCalendar()),
     where: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`,
   };
 }
@@ -84,7 +87,7 @@ async function demo(): Promise<void> {
   const { seedDemoHistory } = await import('../../server/simulate/demo.js');
   const dir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes');
   const t0 = performance.now();
-  const { database, definitions, where } = await openServer();
+  const { database, definitions, where, calendar } = await openServer();
   try {
     for (const file of sorted(readdirSync(dir).filter((f) => f.endsWith('.bpmn')))) {
       await definitions.deploy(readFileSync(join(dir, file), 'utf8'), new Date());
@@ -92,6 +95,7 @@ async function demo(): Promise<void> {
     process.stdout.write(`演示数据 / demo history → ${where}\n`);
     const report = await seedDemoHistory(database.db, definitions, {
       processesDir: dir,
+      calendar,
       log: (line) => process.stdout.write(`${line}\n`),
     });
     if (report.versions.length === 0)
@@ -149,9 +153,9 @@ async function main(): Promise<void> {
   const start = instant('start', values.start);
   const until = instant('until', values.until);
   const showProgress = !values.quiet && process.stderr.isTTY === true;
-  const calendar = getDefaultCalendar();
-  const hoursPerDay = calendar.msPerWorkingDay / 3_600_000;
   const server = values.db ? await openServer() : null;
+  const calendar = server?.calendar ?? getDefaultCalendar();
+  const hoursPerDay = calendar.msPerWorkingDay / 3_600_000;
   const memory = definitionSet([]);
   const csv = values.csv ? createWriteStream(values.csv) : null;
   const xes = values.xes ? createWriteStream(values.xes) : null;
@@ -232,6 +236,10 @@ async function main(): Promise<void> {
       const summary = summarise(result, definition, calendar);
       runs.push({ file: path, definition, result, summary });
       process.stdout.write(`${formatSummary(summary)}\n`);
+      if (calendar.beyondHorizon(result.end))
+        process.stdout.write(
+          `注意 / note: 模拟时段超出工作日历数据截止日 ${calendar.horizon}，之后的工作日按普通周一至周五估算 / the run passes the holiday calendar's horizon ${calendar.horizon}: working days after it are estimated as plain Monday to Friday (load the year: npm run calendar -- load FILE)\n`,
+        );
       if (server) {
         const first = result.cases[0];
         if (

@@ -18,7 +18,7 @@ import { CaseService } from '../cases/case-service.js';
 import { openDatabase } from '../db/database.js';
 import { Problem } from '../problems.js';
 import { DefinitionStore } from '../store/definition-store.js';
-import { CalendarService } from './calendar-service.js';
+import { CalendarService, checkScheduleInput } from './calendar-service.js';
 
 const USAGE = `usage: npm run calendar -- show
        npm run calendar -- load FILE [--year YYYY] [--dry-run]
@@ -122,6 +122,25 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (schedule) {
+    // checked before the database is opened: a wrong file is named at once, and --dry-run needs no database
+    try {
+      const checked = checkScheduleInput(schedule.year, schedule.input);
+      if (options.command === 'load' && options.dryRun) {
+        console.log(
+          `${checked.year}: ${checked.holidays.length} holidays, ${checked.workdays.length} workdays (not loaded: --dry-run)`,
+        );
+        console.log(`  holidays: ${checked.holidays.join(' ')}`);
+        console.log(`  workdays: ${checked.workdays.join(' ') || '(none)'}`);
+        return 0;
+      }
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      console.error(`calendar: ${error.message}`);
+      for (const e of error.errors ?? []) console.error(`  ${e.field}: ${e.message}`);
+      return 1;
+    }
+  }
   let database: Awaited<ReturnType<typeof open>>;
   try {
     database = await open();
@@ -146,15 +165,6 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const { year, input } = schedule!;
-    if (options.dryRun) {
-      const checked = calendars.check(year, input);
-      console.log(
-        `${year}: ${checked.holidays.length} holidays, ${checked.workdays.length} workdays (not loaded: --dry-run)`,
-      );
-      console.log(`  holidays: ${checked.holidays.join(' ')}`);
-      console.log(`  workdays: ${checked.workdays.join(' ') || '(none)'}`);
-      return 0;
-    }
     const actor = `cli:${userInfo().username}`;
     const result = await calendars.loadYear(year, input, actor);
     console.log(

@@ -437,23 +437,31 @@ export class CalendarService {
     };
   }
 
-  /** The schedule from JSON or the notice's text, checked; a 422 naming every wrong field otherwise. */
+  /** The schedule from JSON or the notice's text, checked (see checkScheduleInput). */
   check(year: number, input: unknown, fieldPrefix = ''): YearSchedule {
-    try {
-      if (typeof input === 'string') {
-        const dates = parseHolidayNotice(input, year);
-        return checkYearSchedule(year, { holidays: dates.holidays, workdays: dates.workdays });
-      }
-      return checkYearSchedule(year, input);
-    } catch (error) {
-      if (!(error instanceof ScheduleError)) throw error;
-      throw new Problem(
-        422,
-        'invalid-calendar-year',
-        `${year}'s holiday schedule is not valid`,
-        error.message,
-        error.errors.map((e) => ({ field: `${fieldPrefix}${e.field}`, message: e.message })),
-      );
+    return checkScheduleInput(year, input, fieldPrefix);
+  }
+}
+
+/**
+ * A year's schedule from JSON `{ holidays, workdays }` or the notice's text (a string), checked; otherwise a 422
+ * naming every wrong field (prefixed: `body.` for the API).
+ */
+export function checkScheduleInput(year: number, input: unknown, fieldPrefix = ''): YearSchedule {
+  try {
+    if (typeof input === 'string') {
+      const dates = parseHolidayNotice(input, year);
+      return checkYearSchedule(year, { holidays: dates.holidays, workdays: dates.workdays });
     }
+    return checkYearSchedule(year, input);
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    throw new Problem(
+      422,
+      'invalid-calendar-year',
+      `${year}'s holiday schedule is not valid`,
+      error.message,
+      error.errors.map((e) => ({ field: `${fieldPrefix}${e.field}`, message: e.message })),
+    );
   }
 }

@@ -4,6 +4,7 @@
 // loaded year, strict checks of the body, and other nodes picking the year up (poll, LISTEN, catch-up).
 //
 // The 2027 schedules below are MADE UP for the test: they are not the State Council's 2027 notice.
+import { readFileSync } from 'node:fs';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
@@ -41,21 +42,7 @@ const TEST_2027_REVISED = {
   workdays: [],
 };
 
-const PROCESS = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:gov="urn:reflow:gov:1" id="defs_cal" targetNamespace="urn:reflow:test">
-  <bpmn:process id="cal_permit" name="许可审查（日历测试）" isExecutable="true" gov:timeLimit="31">
-    <bpmn:startEvent id="start" />
-    <bpmn:userTask id="review" name="审查" gov:department="市场监管" gov:timeLimit="30" />
-    <bpmn:boundaryEvent id="overdue" name="超时默认" attachedToRef="review">
-      <bpmn:timerEventDefinition gov:workingDays="35" />
-    </bpmn:boundaryEvent>
-    <bpmn:endEvent id="done" />
-    <bpmn:endEvent id="deemed" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
-    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="done" />
-    <bpmn:sequenceFlow id="f3" sourceRef="overdue" targetRef="deemed" />
-  </bpmn:process>
-</bpmn:definitions>`;
+const PROCESS = readFileSync(new URL('./fixtures/calendar-permit.bpmn', import.meta.url), 'utf8');
 
 /** Waits until `ready()` holds (a node picking a year up), failing after `ms`. */
 async function until(ready: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {

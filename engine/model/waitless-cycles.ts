@@ -136,22 +136,44 @@ function roundTrip(start: string, members: Set<string>, edges: Map<string, strin
   return [start, start];
 }
 
+/** The non-waiting nodes of one scope, the edges among them, and the cycles they form (components). */
+function waitlessComponents(
+  graph: ProcessGraph,
+  nodes: string[],
+): { edges: Map<string, string[]>; cycles: string[][]; running: string[] } {
+  const running = nodes.filter((id) => graph.nodes[id] && !waits(graph, graph.nodes[id]));
+  const runs = new Set(running);
+  const edges = new Map<string, string[]>();
+  for (const id of running)
+    edges.set(
+      id,
+      successors(graph, graph.nodes[id]).filter((to) => runs.has(to)),
+    );
+  const cycles = components(running, edges).filter(
+    (component) => component.length > 1 || edges.get(component[0])!.includes(component[0]),
+  );
+  return { edges, cycles, running };
+}
+
+/**
+ * The elements of the cycles with no wait state that pass through `elementId` (its strongly connected component
+ * among the scope's non-waiting nodes), or null when no such cycle passes through it.
+ */
+export function waitlessCycleThrough(graph: ProcessGraph, elementId: string): Set<string> | null {
+  const node = graph.nodes[elementId];
+  const scope = node && graph.scopes[node.scope];
+  if (!scope) return null;
+  const found = waitlessComponents(graph, scope.nodes).cycles.find((c) => c.includes(elementId));
+  return found ? new Set(found) : null;
+}
+
 /** One warning per cycle of the graph that has no wait state, and per standard loop that cannot wait. */
 export function waitlessCycleFindings(graph: ProcessGraph): Finding[] {
   const findings: Finding[] = [];
   for (const scope of Object.values(graph.scopes)) {
-    const running = scope.nodes.filter((id) => graph.nodes[id] && !waits(graph, graph.nodes[id]));
-    const runs = new Set(running);
-    const edges = new Map<string, string[]>();
-    for (const id of running)
-      edges.set(
-        id,
-        successors(graph, graph.nodes[id]).filter((to) => runs.has(to)),
-      );
+    const { edges, cycles, running } = waitlessComponents(graph, scope.nodes);
     const order = new Map(scope.nodes.map((id, i) => [id, i]));
-    for (const component of components(running, edges)) {
-      const [only] = component;
-      if (component.length === 1 && !edges.get(only)!.includes(only)) continue;
+    for (const component of cycles) {
       const start = component.reduce((a, b) => (order.get(a)! <= order.get(b)! ? a : b));
       const path = roundTrip(start, new Set(component), edges);
       findings.push({

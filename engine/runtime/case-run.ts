@@ -201,10 +201,11 @@ export class CaseRun implements ElementContext {
         const token = this.queue[this.head++];
         const scope = this.state.scopes[token.scopeId];
         if (!scope) continue; // its scope was ended by an interrupting event
-        const node = this.graphOf(scope).nodes[token.nodeId];
+        const graph = this.graphOf(scope);
+        const node = graph.nodes[token.nodeId];
         this.current = node.id;
         this.arriving = { scopeId: scope.id, interruptions: this.interruptions.get(scope.id) ?? 0 };
-        this.meter.activate(node.id);
+        this.meter.activate(node.id, graph);
         this.enteredInArrival = 0;
         elementRegistry[node.type].arrive(this, scope, node, token.flowId);
         this.arriving = null;
@@ -287,7 +288,8 @@ export class CaseRun implements ElementContext {
   // ── instances ────────────────────────────────────────────────────────────
   enter(scope: ScopeInstance, node: FlowNode, options: EnterOptions = {}): ActivityInstance {
     // a token's arrival was counted: the instance it enters is the same activation, any further one is not
-    if (this.arriving === null || this.enteredInArrival++ > 0) this.meter.activate(node.id);
+    if (this.arriving === null || this.enteredInArrival++ > 0)
+      this.meter.activate(node.id, this.graphOf(scope));
     const instance: ActivityInstance = {
       id: this.newId('s'),
       elementId: node.id,

@@ -4,6 +4,8 @@
  * The activation count is deterministic and comes first; the CPU limit needs a time source the caller injects.
  */
 import type { Incident } from '../elements/state.js';
+import type { ProcessGraph } from '../model/types.js';
+import { waitlessCycleThrough } from '../model/waitless-cycles.js';
 
 /** Element activations one command may run when nothing else is configured (REFLOW_STEP_BUDGET in the server). */
 export const DEFAULT_STEP_BUDGET = 10_000;
@@ -42,6 +44,8 @@ export class BudgetMeter {
   private readonly cpu: { limitMs: number; clock: () => number; from: number } | null;
   private readonly recent: string[] = [];
   private readonly firstSeen = new Map<string, number>();
+  /** The graph holding the latest element activated. */
+  private graph: ProcessGraph | null = null;
 
   constructor(budget: RunBudget = {}) {
     this.limit = budget.activations ?? DEFAULT_STEP_BUDGET;
@@ -51,9 +55,10 @@ export class BudgetMeter {
         : null;
   }
 
-  /** One more activation of `elementId`; throws RunBudgetExceeded past the budget. */
-  activate(elementId: string): void {
+  /** One more activation of `elementId` (of `graph`); throws RunBudgetExceeded past the budget. */
+  activate(elementId: string, graph: ProcessGraph): void {
     const n = this.count++;
+    this.graph = graph;
     this.recent[n % WINDOW] = elementId;
     if (!this.firstSeen.has(elementId)) this.firstSeen.set(elementId, n);
     if (this.count > this.limit) throw this.exceeded('activations');
@@ -63,18 +68,22 @@ export class BudgetMeter {
   }
 
   /**
-   * The elements of the latest activations that ran more than once among them (those that ran once led into the
-   * loop), in the order they ran, starting from the one this command reached first: for a loop, its entry, then
-   * the loop's elements around to it again.
+   * The elements of the loop that kept running, in the order they ran, starting from the one this command reached
+   * first (its entry). They are taken from the latest half of the latest activations (what ran before the loop
+   * took over lies further back): those on the cycle with no wait state through the latest element activated, as
+   * the graph has it; where no such cycle passes through it (a standard loop, a multi-instance, a subprocess), those
+   * that ran more than once among them.
    */
   runningElements(): string[] {
     const size = Math.min(this.count, WINDOW);
     const latest: string[] = [];
-    for (let i = this.count - size; i < this.count; i++) latest.push(this.recent[i % WINDOW]);
+    for (let i = this.count - Math.ceil(size / 2); i < this.count; i++) latest.push(this.recent[i % WINDOW]);
+    const last = latest[latest.length - 1];
+    const cycle = this.graph ? waitlessCycleThrough(this.graph, last) : null;
     const runs = new Map<string, number>();
     for (const id of latest) runs.set(id, (runs.get(id) ?? 0) + 1);
-    const repeated = latest.filter((id) => runs.get(id)! > 1);
-    const window = repeated.length > 0 ? repeated : latest;
+    const looping = latest.filter((id) => (cycle ? cycle.has(id) : runs.get(id)! > 1));
+    const window = looping.length > 0 ? looping : latest;
     let entry = window[0];
     for (const id of window) if (this.firstSeen.get(id)! < this.firstSeen.get(entry)!) entry = id;
     const from = window.indexOf(entry);

@@ -91,8 +91,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(ratingRoutes);
   let calendars = options.calendars;
   if (!calendars) {
-    calendars = new CalendarService(options.db, options.service);
-    await calendars.load();
+    const own = new CalendarService(options.db, options.service);
+    await own.load();
+    app.addHook('onClose', () => own.stop());
+    calendars = own;
   }
   app.decorate('calendars', calendars);
   await app.register(calendarRoutes);

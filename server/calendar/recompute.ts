@@ -23,6 +23,8 @@ import { auditHash } from '../store/audit-log.js';
 const DAY = 86_400_000;
 /** Rows updated per statement when working times are rewritten. */
 const CHUNK = 1000;
+/** Steps or cases read at a time when working times are re-measured. */
+const PAGE = 5000;
 
 /** A due date a calendar change moved. */
 export interface MovedDueDate {
@@ -297,50 +299,58 @@ export async function recomputeForCalendar(
   service.forget(touched);
 
   const versions = new Set<string>();
-  // working times of steps that ran in the years
-  const { rows: steps } = await sql<{
-    id: string;
-    process_key: string;
-    version: number;
-    entered_at: Date;
-    completed_at: Date;
-    working_ms: string | number | null;
-  }>`
-    SELECT id, process_key, version, entered_at, completed_at, working_ms FROM steps
-     WHERE completed_at IS NOT NULL AND completed_at >= ${lo} AND entered_at < ${hi}
-       AND (${since}::timestamptz IS NULL OR completed_at >= ${since}::timestamptz)`.execute(db);
-  const changedSteps: { id: string; working_ms: number }[] = [];
-  for (const s of steps) {
-    const working = after.workingMsBetween(s.entered_at.getTime(), s.completed_at.getTime());
-    if (s.working_ms !== null && Number(s.working_ms) === working) continue;
-    changedSteps.push({ id: s.id, working_ms: working });
-    versions.add(`${s.process_key}:${s.version}`);
+  // working times of steps that ran in the years, a page at a time (a past year may hold millions)
+  let changedSteps = 0;
+  for (let afterId = ''; ; ) {
+    const { rows: steps } = await sql<{
+      id: string;
+      process_key: string;
+      version: number;
+      entered_at: Date;
+      completed_at: Date;
+      working_ms: string | number | null;
+    }>`
+      SELECT id, process_key, version, entered_at, completed_at, working_ms FROM steps
+       WHERE completed_at IS NOT NULL AND completed_at >= ${lo} AND entered_at < ${hi} AND id > ${afterId}
+         AND (${since}::timestamptz IS NULL OR completed_at >= ${since}::timestamptz)
+       ORDER BY id LIMIT ${PAGE}`.execute(db);
+    const changed: { id: string; working_ms: number }[] = [];
+    for (const s of steps) {
+      const working = after.workingMsBetween(s.entered_at.getTime(), s.completed_at.getTime());
+      if (s.working_ms !== null && Number(s.working_ms) === working) continue;
+      changed.push({ id: s.id, working_ms: working });
+      versions.add(`${s.process_key}:${s.version}`);
+    }
+    await rewriteWorkingTimes(db, 'steps', changed);
+    changedSteps += changed.length;
+    if (steps.length < PAGE) break;
+    afterId = steps[steps.length - 1].id;
   }
-  await rewriteWorkingTimes(db, 'steps', changedSteps);
-  result.workingTimes.steps = changedSteps.length;
+  result.workingTimes.steps = changedSteps;
 
   // working times of cases that ended, spanning the years: start to end minus gov:pausesClock steps
-  const { rows: ended } = await sql<{
-    id: string;
-    process_key: string;
-    version: number;
-    started_at: Date;
-    ended_at: Date;
-    working_ms: string | number;
-    paused_ms: string | number;
-  }>`
-    SELECT id, process_key, version, started_at, ended_at, working_ms, paused_ms FROM cases
-     WHERE ended_at IS NOT NULL AND working_ms IS NOT NULL AND ended_at >= ${lo} AND started_at < ${hi}
-       AND (${since}::timestamptz IS NULL OR ended_at >= ${since}::timestamptz)`.execute(db);
-  const changedCases: { id: string; working_ms: number; paused_ms: number }[] = [];
-  for (let i = 0; i < ended.length; i += CHUNK) {
-    const chunk = ended.slice(i, i + CHUNK);
+  let changedCases = 0;
+  for (let afterId = ''; ; ) {
+    const { rows: ended } = await sql<{
+      id: string;
+      process_key: string;
+      version: number;
+      started_at: Date;
+      ended_at: Date;
+      working_ms: string | number;
+      paused_ms: string | number;
+    }>`
+      SELECT id, process_key, version, started_at, ended_at, working_ms, paused_ms FROM cases
+       WHERE ended_at IS NOT NULL AND working_ms IS NOT NULL AND ended_at >= ${lo} AND started_at < ${hi}
+         AND id > ${afterId} AND (${since}::timestamptz IS NULL OR ended_at >= ${since}::timestamptz)
+       ORDER BY id LIMIT ${PAGE}`.execute(db);
     const { rows: pausing } = await sql<{ case_id: string; entered_at: Date; completed_at: Date | null }>`
       SELECT case_id, entered_at, completed_at FROM steps
-       WHERE case_id = ANY(${chunk.map((c) => c.id)}::text[]) AND pauses_clock`.execute(db);
+       WHERE case_id = ANY(${ended.map((c) => c.id)}::text[]) AND pauses_clock`.execute(db);
     const pauses = new Map<string, { entered_at: Date; completed_at: Date | null }[]>();
     for (const p of pausing) pauses.set(p.case_id, [...(pauses.get(p.case_id) ?? []), p]);
-    for (const c of chunk) {
+    const changed: { id: string; working_ms: number; paused_ms: number }[] = [];
+    for (const c of ended) {
       const start = c.started_at.getTime();
       const end = c.ended_at.getTime();
       const intervals = (pauses.get(c.id) ?? []).map(
@@ -349,12 +359,15 @@ export async function recomputeForCalendar(
       const working = after.workingMsBetweenExcluding(start, end, intervals);
       const paused = after.workingMsBetween(start, end) - working;
       if (Number(c.working_ms) === working && Number(c.paused_ms) === paused) continue;
-      changedCases.push({ id: c.id, working_ms: working, paused_ms: paused });
+      changed.push({ id: c.id, working_ms: working, paused_ms: paused });
       versions.add(`${c.process_key}:${c.version}`);
     }
+    await rewriteWorkingTimes(db, 'cases', changed);
+    changedCases += changed.length;
+    if (ended.length < PAGE) break;
+    afterId = ended[ended.length - 1].id;
   }
-  await rewriteWorkingTimes(db, 'cases', changedCases);
-  result.workingTimes.cases = changedCases.length;
+  result.workingTimes.cases = changedCases;
 
   // the rollups count on-time cases and breaches from working times: rebuilt for the versions touched
   for (const v of [...versions].sort()) {

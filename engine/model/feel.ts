@@ -106,70 +106,86 @@ import(feelin).then(({ evaluate }) => {
 `;
 
 /**
- * The evaluating thread. signal[0] counts requests, signal[1] answers, signal[2] is 1 once feelin is loaded.
+ * A thread evaluating FEEL. signal[0] counts requests, signal[1] answers, signal[2] is 1 once feelin is loaded.
  * One request is outstanding at a time: the caller waits for its answer or ends the thread.
  */
-class Evaluator {
-  private worker: Worker | null = null;
-  private port: MessagePort | null = null;
-  private signal = new Int32Array(new SharedArrayBuffer(12));
+class Thread {
+  readonly port: MessagePort;
+  readonly signal = new Int32Array(new SharedArrayBuffer(12));
+  private readonly worker: Worker;
+  /** ended (out of memory, or terminated): never used again */
+  ended = false;
 
-  private start(): void {
+  constructor() {
     const channel = new MessageChannel();
-    const signal = new Int32Array(new SharedArrayBuffer(12));
-    const worker = new Worker(WORKER_SOURCE, {
+    this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         port: channel.port2,
-        signal,
+        signal: this.signal,
         feelin: import.meta.resolve('feelin'),
         resultCharacters: FEEL_BUDGET.resultCharacters,
       },
       transferList: [channel.port2],
       resourceLimits: { maxOldGenerationSizeMb: FEEL_BUDGET.heapMb },
     });
-    worker.unref();
+    // neither keeps the process alive
+    this.worker.unref();
     channel.port1.unref();
-    // ended (out of memory, or terminated below): the next evaluation starts another
-    worker.on('error', () => {});
-    worker.on('exit', () => {
-      if (this.worker === worker) this.worker = null;
-    });
-    this.worker = worker;
     this.port = channel.port1;
-    this.signal = signal;
+    this.worker.on('error', () => {});
+    this.worker.on('exit', () => {
+      this.ended = true;
+    });
   }
 
-  private stop(): void {
-    const worker = this.worker;
-    this.worker = null;
-    this.port?.close();
-    void worker?.terminate();
-    this.start(); // load feelin again while the caller moves on
+  end(): void {
+    this.ended = true;
+    this.port.close();
+    void this.worker.terminate();
   }
+}
+
+/**
+ * The current thread and a spare already loading feelin: when the current one is ended for running past its
+ * budget, the spare takes over at once and another spare loads in the background, so the caller never waits
+ * for a thread to start (only at the very first evaluation of a process, if it comes before feelin loaded).
+ */
+class Evaluator {
+  private current: Thread | null = null;
+  private spare: Thread | null = null;
 
   warm(): void {
-    if (!this.worker) this.start();
+    if (!this.current || this.current.ended)
+      this.current = this.spare && !this.spare.ended ? this.spare : new Thread();
+    if (!this.spare || this.spare.ended || this.spare === this.current) this.spare = new Thread();
+  }
+
+  private replace(): void {
+    this.current?.end();
+    this.current = null;
+    this.warm();
   }
 
   evaluate(source: string, variables: Record<string, unknown>): Answer | 'timeout' | 'unavailable' {
-    if (!this.worker) this.start();
-    const signal = this.signal;
+    this.warm();
+    const thread = this.current!;
+    const signal = thread.signal;
     if (Atomics.load(signal, 2) !== 1 && Atomics.wait(signal, 2, 0, FEEL_BUDGET.startupMs) === 'timed-out') {
-      this.stop();
+      this.replace();
       return 'unavailable';
     }
     const answered = Atomics.load(signal, 1);
-    this.port!.postMessage({ source, variables });
+    thread.port.postMessage({ source, variables });
     Atomics.add(signal, 0, 1);
     Atomics.notify(signal, 0);
     if (Atomics.wait(signal, 1, answered, FEEL_BUDGET.ms) === 'timed-out') {
-      this.stop();
+      this.replace();
       return 'timeout';
     }
-    const message = receiveMessageOnPort(this.port!);
+    const message = receiveMessageOnPort(thread.port);
     if (!message) {
-      this.stop();
+      this.replace();
       return 'unavailable';
     }
     return message.message as Answer;
@@ -177,8 +193,7 @@ class Evaluator {
 }
 
 const evaluator = new Evaluator();
-// loaded in the background now, so the first evaluation does not wait for feelin to load (a thread that does
-// not keep the process alive)
+// loaded in the background now, so the first evaluation does not wait for feelin to load
 evaluator.warm();
 
 /** An expression as error messages quote it: long ones shortened. */

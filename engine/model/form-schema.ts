@@ -8,7 +8,8 @@
  *   from ECMAScript syntax keeping its meaning (`\s`, `.`); what only a backtracking engine can do
  *   (backreferences, lookaround) is refused at deploy;
  * - arrays and strings get default caps (FORM_LIMITS) unless the schema sets its own `maxItems`/`maxLength`;
- * - `uniqueItems` is checked in linear time (a set of canonical JSON texts) instead of ajv's pairwise comparison.
+ * - `uniqueItems` is checked in linear time (a set of canonical JSON texts) instead of ajv's pairwise comparison,
+ *   and only on arrays within their `maxItems`.
  */
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import { RE2JS } from 're2js';
@@ -272,8 +273,11 @@ function canonical(value: unknown): string {
     .join(',')}}`;
 }
 
-function uniqueItems(this: unknown, schema: boolean, data: unknown[]): boolean {
+function uniqueItems(this: unknown, schema: boolean, data: unknown[], parentSchema?: Schema): boolean {
   if (!schema) return true;
+  // an array longer than its maxItems is invalid already (maxItems says so): its items need not be compared
+  const maxItems = parentSchema?.maxItems;
+  if (typeof maxItems === 'number' && data.length > maxItems) return true;
   const seen = new Map<string, number>();
   for (let i = 0; i < data.length; i++) {
     const key = canonical(data[i]);

@@ -461,7 +461,11 @@ export function checkScheduleInput(year: number, input: unknown, fieldPrefix = '
       'invalid-calendar-year',
       `${year}'s holiday schedule is not valid`,
       error.message,
-      error.errors.map((e) => ({ field: `${fieldPrefix}${e.field}`, message: e.message })),
+      error.errors.map((e) => ({
+        // the schedule as a whole: `body` for the API
+        field: e.field === '(body)' ? fieldPrefix.replace(/\.$/, '') || e.field : `${fieldPrefix}${e.field}`,
+        message: e.message,
+      })),
     );
   }
 }

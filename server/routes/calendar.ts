@@ -4,6 +4,7 @@ import { builtinHolidayData, MAX_SCHEDULE_YEAR, MIN_SCHEDULE_YEAR } from '../../
 import type { CalendarService } from '../calendar/calendar-service.js';
 import { readSystemEvents } from '../calendar/system-log.js';
 import { principalOf } from '../plugins/auth.js';
+import { Problem } from '../problems.js';
 import { problemResponses } from './schemas.js';
 
 declare module 'fastify' {
@@ -200,6 +201,12 @@ export async function calendarRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { year } = request.params as { year: number };
+      if (request.body === undefined || request.body === null) {
+        const message = `send ${year}'s schedule as JSON { "holidays": [...], "workdays": [...] }, or the State Council notice's text as text/plain`;
+        throw new Problem(400, 'invalid-request', 'The request is not valid', message, [
+          { field: 'body', message },
+        ]);
+      }
       const result = await calendars.loadYear(year, request.body, principalOf(request).name, 'body.');
       return { ...result, movedTotal: result.moved.length, moved: result.moved.slice(0, MOVED_LISTED) };
     },

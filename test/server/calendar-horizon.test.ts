@@ -370,6 +370,17 @@ for (const database of testDatabases()) {
       t.equal(misspelt.status, 400);
       t.match(JSON.stringify(misspelt.body.errors), /body\.holiday/);
       t.equal((await put(TEST_2027, 'next')).status, 400);
+      const missing = await app.inject({
+        method: 'PUT',
+        url: '/api/calendar/years/2028',
+        headers: bearer(TOKENS.admin),
+      });
+      t.equal(missing.statusCode, 400);
+      t.match(missing.json().errors, [{ field: 'body' }]);
+      const xml = await inject('PUT', '/api/calendar/years/2028', TOKENS.admin, '<holidays/>', {
+        'content-type': 'application/xml',
+      });
+      t.equal(xml.status, 415);
       t.equal((await put(TEST_2027, 1969)).status, 400);
       // nothing was stored by the refusals
       t.same(

@@ -253,7 +253,7 @@ export class CaseService {
   ): Promise<{ view: CaseView; created: boolean }> {
     if (idempotencyKey) {
       const known = await this.startedWith(idempotencyKey, input, keyLabel ?? idempotencyKey);
-      if (known) return { view: known, created: false };
+      if (known) return this.answerAgain(known);
     }
     const definition = await this.definitionFor(input.process, input.version);
     const variables = input.variables ?? {};
@@ -324,7 +324,7 @@ export class CaseService {
       const known = await this.startedWith(idempotencyKey ?? '', input, keyLabel ?? '');
       if (!known)
         throw new Error(`the start with idempotency key '${keyLabel}' neither landed nor found its case`);
-      return { view: known, created: false };
+      return this.answerAgain(known);
     }
     const state: CaseState = {
       row: {
@@ -406,6 +406,14 @@ export class CaseService {
     return new Problem(409, 'business-key-taken', 'Business key already used', message, [
       { field: 'body.businessKey', message },
     ]);
+  }
+
+  /** The answer to a start repeated with its idempotency key: a start stopped over its budget is the same 422. */
+  private answerAgain(view: CaseView): { view: CaseView; created: false } {
+    const [incident] = view.incidents;
+    if (view.status === 'failed' && view.timeline.length === 0 && incident?.elements)
+      throw new CaseIncident(view, { ...incident, elements: incident.elements });
+    return { view, created: false };
   }
 
   /** The row columns a write leaves. */

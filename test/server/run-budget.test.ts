@@ -106,15 +106,32 @@ for (const database of testDatabases()) {
     });
     t.equal(caseView.json().variables.n, undefined, 'no variable of the stopped run is stored');
     await consistent(t, app.reflow.db, app, problem.caseId, caseView.json());
+    // the same start again with an idempotency key gets the same answer, and no second case
+    const keyed = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/cases',
+        headers: { ...bearer(TOKENS.intake), 'idempotency-key': 'loop-1' },
+        payload: { process: 'endless_loop', variables: { applicant: '王五' } },
+      });
+    const first = await keyed();
+    const second = await keyed();
+    t.equal(first.statusCode, 422);
+    t.equal(second.statusCode, 422, 'a retry is answered as the first request was');
+    t.equal(second.json().caseId, first.json().caseId);
+    t.same(second.json().incident, first.json().incident);
     const failedList = await app.inject({
       method: 'GET',
       url: '/api/cases?status=failed',
       headers: bearer(TOKENS.auditor),
     });
     t.same(
-      failedList.json().items.map((c: { id: string }) => c.id),
-      [problem.caseId],
-      'an admin finds it among the failed cases',
+      failedList
+        .json()
+        .items.map((c: { id: string }) => c.id)
+        .sort(),
+      [problem.caseId, first.json().caseId].sort(),
+      'an admin finds them among the failed cases',
     );
   });
 

@@ -102,11 +102,16 @@ import(feelin).then(({ evaluate }) => {
       Atomics.notify(signal, 1);
     }
   }
+}, (error) => {
+  port.postMessage({ error: 'feelin did not load: ' + String(error && error.message ? error.message : error) });
+  Atomics.store(signal, 2, 2);
+  Atomics.notify(signal, 2);
 });
 `;
 
 /**
- * A thread evaluating FEEL. signal[0] counts requests, signal[1] answers, signal[2] is 1 once feelin is loaded.
+ * A thread evaluating FEEL. signal[0] counts requests, signal[1] answers, signal[2] is 1 once feelin is loaded
+ * (2: it failed to load, the reason posted on the port).
  * One request is outstanding at a time: the caller waits for its answer or ends the thread.
  */
 class Thread {
@@ -171,9 +176,12 @@ class Evaluator {
     this.warm();
     const thread = this.current!;
     const signal = thread.signal;
-    if (Atomics.load(signal, 2) !== 1 && Atomics.wait(signal, 2, 0, FEEL_BUDGET.startupMs) === 'timed-out') {
+    if (Atomics.load(signal, 2) === 0) Atomics.wait(signal, 2, 0, FEEL_BUDGET.startupMs);
+    if (Atomics.load(signal, 2) !== 1) {
+      // not loaded in time, or not at all (a broken installation): say so rather than evaluate unbounded
+      const failed = Atomics.load(signal, 2) === 2 ? receiveMessageOnPort(thread.port) : undefined;
       this.replace();
-      return 'unavailable';
+      return failed ? (failed.message as Answer) : 'unavailable';
     }
     const answered = Atomics.load(signal, 1);
     thread.port.postMessage({ source, variables });

@@ -468,3 +468,87 @@ t.test('fuzz: forms with any pattern are refused or validate adversarial input q
   );
   t.pass('every form was refused with a reason or validated in linear time');
 });
+
+t.test(
+  'fuzz: definitions with generated forms and huge FEEL literals deploy or are refused quickly, by element',
+  async (t) => {
+    // a form: nested properties with patterns (catastrophic or random), caps, uniqueItems, refs, misspellings
+    const pattern = fc.oneof(
+      fc.constantFrom(
+        '^(a+)+$',
+        '(x+x+)+y',
+        '^[\\u4e00-\\u9fa5]{2,10}$',
+        '(a)\\1',
+        '(?=a)',
+        '(',
+        'a{2000}',
+        '\\p{Script=Han}',
+      ),
+      fc.string({
+        unit: fc.constantFrom('a', '(', ')', '+', '*', '|', '[', ']', '\\', 's', '{', '}', '1', ','),
+        maxLength: 12,
+      }),
+    );
+    const { schema } = fc.letrec<{ schema: Record<string, unknown> }>((tie) => ({
+      schema: fc.oneof(
+        { depthSize: 'small' },
+        pattern.map((p) => ({ type: 'string', pattern: p })),
+        fc.integer({ min: 0, max: 200_000 }).map((n) => ({ type: 'string', maxLength: n })),
+        fc
+          .tuple(tie('schema'), fc.boolean(), fc.integer({ min: 0, max: 20_000 }))
+          .map(([items, unique, max]) => ({
+            type: 'array',
+            items,
+            ...(unique ? { uniqueItems: true } : {}),
+            ...(max % 3 === 0 ? { maxItems: max } : {}),
+          })),
+        fc.dictionary(fc.constantFrom('a', 'b', '名称'), tie('schema'), { maxKeys: 3 }).map((properties) => ({
+          type: 'object',
+          properties,
+        })),
+        fc.constantFrom<Record<string, unknown>>(
+          { $ref: '#' },
+          { type: 'banana' },
+          { maxlength: 3 },
+          { $ref: '#/definitions/x' },
+        ),
+      ),
+    }));
+    const feel = fc.oneof(
+      fc.integer({ min: 1, max: 60_000 }).map((n) => `[${Array.from({ length: n }, (_, i) => i).join(',')}]`),
+      fc
+        .integer({ min: 1, max: 400 })
+        .map((n) => `{${Array.from({ length: n }, (_, i) => `k${i}: "v"`).join(', ')}}`),
+      fc.constantFrom('count(items) > 2', 'a + b', '"x"'),
+    );
+    await fc.assert(
+      fc.asyncProperty(schema, feel, async (form, script) => {
+        const xml = withForms(escapeXml(JSON.stringify({ type: 'object', properties: { v: form } }))).replace(
+          '<bpmn:sequenceFlow id="f2"',
+          `<bpmn:scriptTask id="s" scriptFormat="feel" gov:resultVariable="r"><bpmn:script>${escapeXml(script)}</bpmn:script></bpmn:scriptTask><bpmn:sequenceFlow id="f2"`,
+        );
+        const began = performance.now();
+        const result = await compileDefinition(xml);
+        if (performance.now() - began > 2000) return false;
+        const errors = result.findings.filter((f) => f.severity === 'error' && f.type !== 'unreachableNode');
+        // every refusal names the process or the script task, with a reason and a fix
+        for (const f of errors)
+          if (
+            !['p', 's'].includes(f.elementId ?? '') ||
+            !/: /.test(f.message) ||
+            !['invalidForm', 'expressionTooLarge'].includes(f.type)
+          )
+            return false;
+        if (errors.length > 0) return true;
+        // accepted: its form validates adversarial input in linear time
+        const validate = formValidator(
+          JSON.parse(JSON.stringify({ type: 'object', properties: { v: form } })),
+        );
+        const [, ms] = timed(() => validate({ v: `${'a'.repeat(5_000)}!` }));
+        return ms < 200;
+      }),
+      { numRuns: 60, seed: 15 },
+    );
+    t.pass('every generated definition deployed with linear-time forms or was refused naming its element');
+  },
+);

@@ -96,7 +96,11 @@ export class RatingService {
     this.newId = options.newId ?? randomUUID;
   }
 
-  /** The department answerable for a rating: the rated step's, else the last department that did a step of the case. */
+  /**
+   * The department answerable for a rating (谁办理、谁负责): a rating of a step (`elementId`), the department that
+   * did that step; a rating of the whole case, the department of the case's intake step — its first completed
+   * step that names a department (by entry, then sequence). README: 好差评 — which department a rating counts for.
+   */
   private async ratedDepartment(
     caseId: string,
     status: string,
@@ -133,17 +137,17 @@ export class RatingService {
         `case '${caseId}' is ${status}: until it is completed, rate one of its completed steps (give elementId)`,
       );
     }
-    const last = await this.db
+    const intake = await this.db
       .selectFrom('steps')
       .select('department')
       .where('case_id', '=', caseId)
       .where('status', '=', 'completed')
       .where('department', 'is not', null)
-      .orderBy('completed_at', 'desc')
-      .orderBy('seq', 'desc')
+      .orderBy('entered_at', 'asc')
+      .orderBy('seq', 'asc')
       .limit(1)
       .executeTakeFirst();
-    return last?.department ?? null;
+    return intake?.department ?? null;
   }
 
   async rate(caseId: string, input: RatingInput, actor: string | null): Promise<RatingView> {
@@ -233,7 +237,8 @@ export class RatingService {
 
   /**
    * Gives completed cases that nobody rated within `afterDays` calendar days the default rating (Guangdong:
-   * 基本满意 after 7 days), marked defaulted. Idempotent and safe on several nodes at once.
+   * 基本满意 after 7 days), marked defaulted and credited, as a whole-case rating, to the intake step's department.
+   * Idempotent and safe on several nodes at once.
    */
   async applyDefaults(options: { afterDays?: number; level?: number } = {}): Promise<number> {
     const afterDays = options.afterDays ?? 7;
@@ -245,7 +250,7 @@ export class RatingService {
       SELECT 'default:' || c.id, c.id, 'default', ${level}, (
                SELECT s.department FROM steps s
                 WHERE s.case_id = c.id AND s.status = 'completed' AND s.department IS NOT NULL
-                ORDER BY s.completed_at DESC, s.seq DESC LIMIT 1),
+                ORDER BY s.entered_at, s.seq LIMIT 1),
              true, ${new Date(now)}
         FROM cases c
        WHERE c.status = 'completed' AND NOT c.imported AND c.ended_at <= ${cutoff} AND c.process_key <> ${this.rectificationKey}

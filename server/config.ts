@@ -42,6 +42,7 @@ export const SETTINGS = {
   REFLOW_STEP_BUDGET: { ...whole(1, 10_000_000, 'of element activations per command '), default: '10000' },
   REFLOW_COMMAND_CPU_MS: { ...whole(0, 600_000, 'of milliseconds (0: no limit) '), default: '500' },
   REFLOW_TIMER_ATTEMPTS: { ...whole(1, 1000, 'of attempts '), default: '5' },
+  REFLOW_SHUTDOWN_GRACE_MS: { ...whole(1000, 600_000, 'of milliseconds '), default: '10000' },
   LOG_LEVEL: {
     schema: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     allowed: 'one of fatal, error, warn, info, debug, trace, silent',
@@ -111,6 +112,8 @@ export interface ServerConfig {
   commandCpuMs?: number;
   /** Attempts to fire a timer before its case gets an incident. */
   timerAttempts?: number;
+  /** The longest a shutdown on SIGTERM/SIGINT takes (server/shutdown.ts). */
+  shutdownGraceMs: number;
   logLevel: string;
   rectificationDays?: number;
   defaultRatingDays?: number;
@@ -165,6 +168,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     stepBudget: number('REFLOW_STEP_BUDGET'),
     commandCpuMs: number('REFLOW_COMMAND_CPU_MS'),
     timerAttempts: number('REFLOW_TIMER_ATTEMPTS'),
+    shutdownGraceMs: number('REFLOW_SHUTDOWN_GRACE_MS') ?? 10_000,
     logLevel: (parsed.LOG_LEVEL as string | undefined) ?? 'info',
     rectificationDays: number('REFLOW_RECTIFICATION_DAYS'),
     defaultRatingDays: number('REFLOW_DEFAULT_RATING_DAYS'),

@@ -1,7 +1,7 @@
 /** `npm start`: one Reflow node listening on HOST:PORT, with the sample processes deployed. */
-import closeWithGrace from 'close-with-grace';
 import { ConfigError } from './config.js';
 import { configFromEnv, startNode } from './node.js';
+import { handleShutdown, logDestination } from './shutdown.js';
 
 /** The environment, checked once: a bad value stops the server here with a line naming it (exit code 2). */
 function checkedConfig(): ReturnType<typeof configFromEnv> {
@@ -19,7 +19,7 @@ const node = await startNode({
   ...config,
   // simulated history for the samples on a database without cases: on by default with the embedded database only
   seedDemo: config.seedDemo ?? !config.databaseUrl,
-  logger: { level: config.logLevel },
+  logger: { level: config.logLevel, stream: logDestination() },
 });
 await node.app.listen({ port: config.port, host: config.host });
 
@@ -48,7 +48,9 @@ if (node.tokensCreated) {
 for (const w of node.calendars.warnings()) lines.push(`  警告 / warning: ${w.message}`);
 console.log(lines.join('\n'));
 
-closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-  if (err) node.app.log.error({ err }, 'shutting down after an error');
-  await node.stop();
+handleShutdown({
+  graceMs: config.shutdownGraceMs,
+  stop: () => node.stop(),
+  open: () => node.openWork(),
+  log: node.app.log,
 });

@@ -15,6 +15,7 @@ import { startRollupDrain } from './metrics/rollup-queue.js';
 import type { EdgeOptions } from './plugins/edge.js';
 import { RatingService } from './ratings/rating-service.js';
 import { TimerScheduler } from './scheduler/timer-scheduler.js';
+import { trackRequests } from './shutdown.js';
 import { type DemoReport, seedDemoHistory } from './simulate/demo.js';
 import { DefinitionStore } from './store/definition-store.js';
 
@@ -62,7 +63,10 @@ export interface ReflowNode {
   deployed: { key: string; version: number; created: boolean }[];
   /** What the demo seeding wrote, when it ran. */
   demo: DemoReport | null;
+  /** Stops accepting and firing, lets what was started finish, closes the database; every call shares one stop. */
   stop(): Promise<void>;
+  /** What is open right now (logged when a shutdown runs out of time). */
+  openWork(): Record<string, unknown>;
 }
 
 /**
@@ -150,10 +154,13 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   });
   calendarLog.error = (error) => app.log.error({ err: error }, 'calendar failed');
   // unrated completed cases get the default rating (基本满意 after 7 days by default); every node may run it
-  const defaultRatings = () =>
-    ratings
+  let sweep: Promise<unknown> = Promise.resolve();
+  const defaultRatings = () => {
+    sweep = ratings
       .applyDefaults({ afterDays: config.defaultRatingDays, level: config.defaultRatingLevel })
       .catch((error) => app.log.error({ err: error }, 'default ratings failed'));
+    return sweep;
+  };
   await defaultRatings();
   const ratingSweep = setInterval(defaultRatings, 10 * 60_000);
   ratingSweep.unref();
@@ -170,7 +177,18 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   const stopDrain = startRollupDrain(database.db, 1000, (error) =>
     app.log.error({ err: error }, 'metric rollups failed'),
   );
-  let stopped = false;
+  const requests = trackRequests(app.server);
+  /** The parts of stopping not finished yet. */
+  const stopping = new Set<string>();
+  const part = async (name: string, work: () => Promise<unknown>): Promise<void> => {
+    stopping.add(name);
+    try {
+      await work();
+    } finally {
+      stopping.delete(name);
+    }
+  };
+  let stopped: Promise<void> | null = null;
   return {
     app,
     database,
@@ -181,15 +199,37 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     tokensCreated: created,
     deployed,
     demo,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await app.close(); // in-flight requests finish first
-      clearInterval(ratingSweep);
-      await stopDrain();
-      await scheduler.stop();
-      await calendars.stop();
-      await database.close();
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(ratingSweep);
+        // no new requests and no new timer firings from now on; what each had started finishes
+        const parts = await Promise.allSettled([
+          part('http requests', () => {
+            requests.drain();
+            return app.close();
+          }),
+          part('timer firing', () => scheduler.stop()),
+          part('metric rollups', stopDrain),
+          part('rating sweep', () => sweep),
+        ]);
+        await calendars.stop();
+        await part('database', () => database.close());
+        const failed = parts.find((p) => p.status === 'rejected');
+        if (failed) throw failed.reason;
+      })();
+      return stopped;
+    },
+    openWork() {
+      const pool = database.pool;
+      return {
+        stopping: [...stopping],
+        requests: requests.open(),
+        writes: service.writer.pending(),
+        timers: scheduler.inFlight(),
+        database: pool
+          ? { kind: 'postgres', clients: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }
+          : { kind: 'pglite' },
+      };
     },
   };
 }

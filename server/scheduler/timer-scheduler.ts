@@ -3,6 +3,7 @@
  * firing fails is retried after a growing pause; after its last attempt its case fails with an incident naming
  * the timer, so no timer is retried for ever.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import type { CaseService } from '../cases/case-service.js';
@@ -47,6 +48,10 @@ export class TimerScheduler {
   private relisten: NodeJS.Timeout | null = null;
   private stopped = false;
   private again = false;
+  /** The timer being fired now, and since when. */
+  private firing: { id: string; caseId: string; since: number } | null = null;
+  /** Timers claimed by the run a stop ended, not tried: their claim did not count as an attempt. */
+  private untried: string[] = [];
   private readonly clock: () => number;
 
   constructor(
@@ -121,6 +126,7 @@ export class TimerScheduler {
 
   /** Fires every timer due now; returns how many fired. Concurrent calls share one run. */
   tick(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
     if (this.running) {
       this.again = true;
       return this.running;
@@ -128,10 +134,22 @@ export class TimerScheduler {
     this.running = (async () => {
       let fired = 0;
       try {
+        // a stop ends the run after the timer being fired: with many due timers (or cycles due again at once)
+        // the run would otherwise never end, and neither would stop(); stop() hands back the rest of the batch
         do {
           this.again = false;
-          for (let batch = await this.claim(); batch.length > 0; batch = await this.claim()) {
-            for (const timer of batch) {
+          while (!this.stopped) {
+            const batch = await this.claim();
+            if (batch.length === 0) break;
+            for (const [i, timer] of batch.entries()) {
+              // the embedded database answers without I/O: a run of due timers that never yielded would hold the
+              // event loop for as long as timers keep coming due — no request, no signal, no timer handled
+              await yieldToEventLoop();
+              if (this.stopped) {
+                this.untried = batch.slice(i).map((t) => t.id);
+                break;
+              }
+              this.firing = { id: timer.id, caseId: timer.case_id, since: Date.now() };
               try {
                 if (await this.fire(timer)) fired++;
               } catch (error) {
@@ -139,9 +157,10 @@ export class TimerScheduler {
               }
             }
           }
-        } while (this.again);
+        } while (this.again && !this.stopped);
       } finally {
         this.running = null;
+        this.firing = null;
       }
       return fired;
     })();
@@ -160,6 +179,15 @@ export class TimerScheduler {
     this.interval.unref();
     void this.tick().catch((error) => this.options.onError?.(error));
     if (this.options.pool) await this.listen();
+  }
+
+  /** The timer this node is firing right now, if any (logged when a shutdown runs out of time). */
+  inFlight(): { firing: { timer: string; case: string; ms: number } | null; running: boolean } {
+    const f = this.firing;
+    return {
+      running: this.running !== null,
+      firing: f && { timer: f.id, case: f.caseId, ms: Date.now() - f.since },
+    };
   }
 
   /** Resolves once no tick is running (the first one after start() included). */
@@ -222,6 +250,14 @@ export class TimerScheduler {
     }
     await this.running;
     // hand back what this node claimed but did not fire, so another node need not wait out the lease
+    if (this.untried.length > 0)
+      await this.db
+        .updateTable('timers')
+        .set({ claimed_by: null, claimed_until: null, attempts: sql<number>`attempts - 1` })
+        .where('id', 'in', this.untried)
+        .where('claimed_by', '=', this.options.nodeId)
+        .execute()
+        .catch((error) => this.options.onError?.(error));
     await this.db
       .updateTable('timers')
       .set({ claimed_by: null, claimed_until: null })

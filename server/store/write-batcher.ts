@@ -42,6 +42,11 @@ export class WriteBatcher {
     this.overlapAt = options.overlapAt ?? 4;
   }
 
+  /** Commands waiting for a batch, and batches being written now (logged when a shutdown runs out of time). */
+  pending(): { queued: number; batchesInFlight: number } {
+    return { queued: this.queue.length, batchesInFlight: this.inFlight };
+  }
+
   /** Writes a command's rows; true once committed, false when its case changed meanwhile (nothing written). */
   write(job: WriteJob): Promise<boolean> {
     return new Promise((resolve, reject) => {

@@ -201,8 +201,11 @@ class Evaluator {
 }
 
 const evaluator = new Evaluator();
-// loaded in the background now, so the first evaluation does not wait for feelin to load
-evaluator.warm();
+// loaded in the background now, so the first evaluation does not wait for feelin to load (a thread that cannot
+// even start is reported by the first evaluation)
+try {
+  evaluator.warm();
+} catch {}
 
 /** An expression as error messages quote it: long ones shortened. */
 const quoted = (expression: string): string =>
@@ -314,7 +317,8 @@ export function evaluateFeel(expression: string, variables: Record<string, unkno
   try {
     answer = evaluator.evaluate(source, variables);
   } catch (error) {
-    answer = { error: (error as Error).message }; // variables that cannot be copied to the evaluator
+    // variables that cannot be copied to the thread, or a thread that cannot start (feelin not found)
+    answer = { error: (error as Error).message };
   }
   if (answer === 'timeout' || answer === 'unavailable' || !('value' in answer)) {
     const problem =

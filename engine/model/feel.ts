@@ -5,10 +5,12 @@
  * ever (`some i in 1..100000000 satisfies i < 0`, a recursive function doubling its calls) or fill the heap
  * (`for i in 1..100000000 return i`). So feelin runs in a worker thread: the caller posts the expression and the
  * variables, and waits for the answer (Atomics.wait, so evaluation stays synchronous) at most FEEL_BUDGET.ms;
- * past it the worker is terminated, a fresh one started, and the evaluation fails with ExpressionError (the case
- * gets an incident naming the element). The worker's heap is limited too, and a result larger than
- * FEEL_BUDGET.resultCharacters (as JSON) is refused rather than stored in the case. A thread round trip costs
- * about what feelin's own parse of a small expression costs; results of primitive inputs are remembered (below).
+ * past it the worker is terminated, a spare already loaded takes over, and the evaluation fails with
+ * ExpressionError (the case gets an incident naming the element). The worker's heap is limited too, and a result
+ * larger than FEEL_BUDGET.resultCharacters (as JSON) is refused rather than stored in the case. The budget is wall
+ * time, a guard like the stack size: it never changes a value, only turns a runaway evaluation into an incident.
+ * A thread round trip costs about what feelin's own parse of a small expression costs; results of primitive
+ * inputs are remembered (below) and never leave the main thread.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { parseExpression } from 'feelin';

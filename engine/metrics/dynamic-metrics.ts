@@ -68,6 +68,9 @@ export interface DynamicMetrics {
   calledBack: number;
   appealsUpheld: number;
   defaultedRatings: number;
+  /** Rectified within the deadline ÷ bad ratings; called back ÷ bad ratings (null without bad ratings). */
+  rectifiedOnTimeRate: number | null;
+  calledBackRate: number | null;
   /** The same per department of the rated step. */
   ratingsByDepartment: DepartmentRatings[];
   steps: StepFigures[];
@@ -99,10 +102,13 @@ export const DYNAMIC_FIGURES = [
   'onTimeRate',
   'satisfaction',
   'badRatings',
+  'rectifiedOnTimeRate',
+  'calledBackRate',
   'rectified',
   'rectifiedOnTime',
   'calledBack',
   'appealsUpheld',
+  'defaultedRatings',
 ] as const;
 
 /** `percentile_cont(p)` over values sorted ascending: linear interpolation between ranks p × (n − 1). */
@@ -271,6 +277,8 @@ export function dynamicMetricsOf(
     calledBack: 0,
     appealsUpheld: 0,
     defaultedRatings: 0,
+    rectifiedOnTimeRate: null,
+    calledBackRate: null,
     ratingsByDepartment: [],
     steps,
     method: {

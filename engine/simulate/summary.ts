@@ -6,7 +6,8 @@
  * table: fixed decimals, no wall-clock time, so one seed gives byte-identical text.
  */
 import type { WorkingCalendar } from '../calendar/index.js';
-import { type DynamicMetrics, dynamicMetricsOf } from '../metrics/dynamic-metrics.js';
+import { change, type DynamicMetrics, dynamicMetricsOf } from '../metrics/dynamic-metrics.js';
+import { changeTone, changeWords, type FigureDefinition, figureDefinition } from '../metrics/figures.js';
 import { staticMetrics } from '../metrics/static-metrics.js';
 import type { CompiledDefinition } from '../runtime/definition.js';
 import type { SimulationResult } from './simulator.js';
@@ -283,20 +284,34 @@ export function formatSummary(s: SimulationSummary): string {
 
 /** Two runs side by side (before → after): the figures the comparison dashboard shows, with their change. */
 export function formatComparison(before: SimulationSummary, after: SimulationSummary): string {
-  const figures: [string, (s: SimulationSummary) => number | null, number][] = [
-    ['平均办理时间 mean working days', (s) => s.dynamic.meanWorkingDays, 2],
-    ['中位 median working days', (s) => s.dynamic.medianWorkingDays, 2],
-    ['P90 working days', (s) => s.dynamic.p90WorkingDays, 2],
-    ['平均跑动 mean trips', (s) => s.dynamic.meanTrips, 2],
-    ['一次性办结率 first-time rate', (s) => s.dynamic.firstTimeRate, 3],
-    ['按时办结率 on-time rate', (s) => s.dynamic.onTimeRate, 3],
-    ['满意度 satisfaction', (s) => s.dynamic.satisfaction, 3],
-  ];
-  const rows = figures.map(([label, get, digits]) => {
-    const b = get(before);
-    const a = get(after);
-    const change = a === null || b === null || b === 0 ? '—' : `${(((a - b) / b) * 100).toFixed(1)}%`;
-    return [label, fixed(b, digits), fixed(a, digits), change];
+  // the catalogue's figures (engine/metrics/figures.ts): rates in percentage points, the others in percent
+  const keys = [
+    'meanWorkingDays',
+    'medianWorkingDays',
+    'p90WorkingDays',
+    'meanTrips',
+    'firstTimeRate',
+    'onTimeRate',
+    'satisfaction',
+  ] as const;
+  const rows = keys.map((key) => {
+    const definition = figureDefinition(key) as FigureDefinition;
+    const b = before.dynamic[key];
+    const a = after.dynamic[key];
+    const c = change(b, a);
+    const words = changeWords(definition, c, 'en', { pp: (points) => `${points} 个百分点 pp` });
+    const tone = changeTone(definition.better, c.delta);
+    const value = (v: number | null) => (definition.unit === 'rate' ? percent(v) : fixed(v, 2));
+    return [
+      `${definition.zh} ${definition.en}`,
+      value(b),
+      value(a),
+      words === null
+        ? '—'
+        : tone === 'neutral'
+          ? words
+          : `${words} ${tone === 'better' ? '改善 better' : '变差 worse'}`,
+    ];
   });
   const head = `${before.process.key}: v${before.process.version} → v${after.process.version} (模拟 simulated, seed ${after.seed})`;
   return `${[head, ...table(['指标 figure', `改革前 before v${before.process.version}`, `改革后 after v${after.process.version}`, '变化 change'], rows, 1)].join('\n')}\n`;

@@ -213,6 +213,7 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
   const days = (ms: number | null) => (ms === null ? null : ms / perDay);
   const limit = ref.timeLimitDays;
   const source = (method: FigureSource['method'], from: number): FigureSource => ({ method, from });
+  const ofBad = (count: number) => (ratings.total.badRatings === 0 ? null : count / ratings.total.badRatings);
   const percentileSource = source(exact ? 'percentile_cont' : 'histogram', timed);
   return {
     cases: completed + num(open.rows[0]?.n),
@@ -230,6 +231,8 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
     calledBack: ratings.total.calledBack,
     appealsUpheld: ratings.total.appealsUpheld,
     defaultedRatings: ratings.total.defaulted,
+    rectifiedOnTimeRate: ofBad(ratings.total.rectifiedOnTime),
+    calledBackRate: ofBad(ratings.total.calledBack),
     ratingsByDepartment: ratings.departments,
     steps: stepFigures,
     method: {
@@ -254,6 +257,8 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
         rectifiedOnTime: source('ratings', ratings.total.badRatings),
         calledBack: source('ratings', ratings.total.badRatings),
         appealsUpheld: source('ratings', ratings.total.badRatings),
+        rectifiedOnTimeRate: source('ratings', ratings.total.badRatings),
+        calledBackRate: source('ratings', ratings.total.badRatings),
         stepFigures: source(
           large.length > 0 ? 'histogram' : 'percentile_cont',
           steps.reduce((n, s) => n + s.count, 0),

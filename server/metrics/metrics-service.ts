@@ -7,6 +7,7 @@ import {
   compareFigures,
   type DynamicMetrics,
 } from '../../engine/metrics/dynamic-metrics.js';
+import { type DescribedChange, describeChange, figureDefinition } from '../../engine/metrics/figures.js';
 import type { Db } from '../db/database.js';
 import { Problem } from '../problems.js';
 import type { DefinitionStore } from '../store/definition-store.js';
@@ -44,7 +45,8 @@ export interface Comparison {
   to: number;
   before: VersionMetrics;
   after: VersionMetrics;
-  change: Record<string, Change>;
+  /** Every catalogued figure's change, with its unit, better direction and change kind (engine/metrics/figures.ts). */
+  change: Record<string, DescribedChange>;
   stepChanges: StepChange[];
   /** Either version's figures are estimates past the calendar's horizon (see VersionMetrics). */
   calendarEstimated: boolean;
@@ -138,10 +140,14 @@ export class MetricsService {
     const [before, after] = await Promise.all([this.version(key, from), this.version(key, to)]);
     const { steps: _b, method: _bm, ...beforeDynamic } = before.dynamic;
     const { steps: _a, method: _am, ...afterDynamic } = after.dynamic;
-    const changes = {
+    const changes: Record<string, DescribedChange> = {};
+    for (const [name, c] of Object.entries({
       ...compareFigures(before.static, after.static),
       ...compareFigures(beforeDynamic, afterDynamic),
-    };
+    })) {
+      const definition = figureDefinition(name);
+      if (definition) changes[name] = describeChange(definition, c); // only catalogued figures have a meaning
+    }
     return {
       key,
       from,

@@ -1,5 +1,11 @@
 /** The report's words in Chinese and English: labels, number formats and the sentences a rectification summary uses. */
 import type { Change, FigureSource } from '../../engine/metrics/dynamic-metrics.js';
+import {
+  changeWords,
+  type FigureDefinition,
+  type FigureUnit,
+  figureDefinition,
+} from '../../engine/metrics/figures.js';
 
 export type Lang = 'zh' | 'en';
 
@@ -49,6 +55,7 @@ const LABELS = {
     pieces: (n: string) => `${n} 份`,
     items: (n: string) => `${n} 个`,
     cases: (n: string) => `${n} 件`,
+    ratings: (n: string) => `${n} 条`,
     pp: (d: string) => `${d} 个百分点`,
     axisDays: '工作日',
     axisShare: '占已办结案件比例',
@@ -91,6 +98,7 @@ const LABELS = {
     pieces: (n: string) => `${n} document${n === '1' ? '' : 's'}`,
     items: (n: string) => n,
     cases: (n: string) => `${n} case${n === '1' ? '' : 's'}`,
+    ratings: (n: string) => n,
     pp: (d: string) => `${d} percentage points`,
     axisDays: 'working days',
     axisShare: 'share of completed cases',
@@ -106,55 +114,61 @@ const LABELS = {
 
 export const labels = (lang: Lang) => LABELS[lang];
 
-/** Names of the figures in the table, in order: [name, zh, en, unit]. */
-export const FIGURE_ROWS: [
-  string,
-  string,
-  string,
-  'steps' | 'items' | 'pieces' | 'days' | 'times' | 'rate' | 'cases' | 'number',
-][] = [
-  ['steps', '办理环节', 'Steps', 'items'],
-  ['departments', '涉及部门', 'Departments', 'items'],
-  ['applicantMaterials', '申请人需提交材料', 'Documents asked of the applicant', 'pieces'],
-  ['materials', '材料总数（含共享获取）', 'Documents in all (incl. shared)', 'pieces'],
-  ['timeLimitDays', '承诺时限', 'Committed time limit', 'days'],
-  ['statutoryLimitDays', '法定时限', 'Statutory time limit', 'days'],
-  ['trips', '最多跑动次数', 'In-person trips at most', 'times'],
-  ['completed', '已办结案件', 'Completed cases', 'cases'],
-  ['meanWorkingDays', '平均办理时间', 'Mean processing time', 'days'],
-  ['medianWorkingDays', '办理时间中位数', 'Median processing time', 'days'],
-  ['p90WorkingDays', '90% 案件办结时间', '90% of cases done within', 'days'],
-  ['meanTrips', '平均跑动次数', 'Mean in-person trips', 'times'],
-  ['firstTimeRate', '一次性办结率', 'Done first time (no correction)', 'rate'],
-  ['onTimeRate', '按时办结率', 'Done within the committed limit', 'rate'],
-  ['satisfaction', '满意度', 'Satisfaction (ratings 4–5)', 'rate'],
-  ['badRatings', '差评数', 'Bad ratings (1–2)', 'number'],
-  ['rectified', '差评已整改', 'Bad ratings rectified', 'number'],
-  ['rectifiedOnTime', '按期整改', 'Rectified within the deadline', 'number'],
-  ['calledBack', '已回访', 'Called back', 'number'],
-  ['appealsUpheld', '申诉成立', 'Appeals upheld', 'number'],
-];
+/** The figures of the report's table, in order, as the catalogue (engine/metrics/figures.ts) defines them. */
+export const FIGURE_ROWS: readonly FigureDefinition[] = [
+  'steps',
+  'departments',
+  'applicantMaterials',
+  'materials',
+  'timeLimitDays',
+  'statutoryLimitDays',
+  'trips',
+  'completed',
+  'meanWorkingDays',
+  'medianWorkingDays',
+  'p90WorkingDays',
+  'meanTrips',
+  'firstTimeRate',
+  'onTimeRate',
+  'satisfaction',
+  'badRatings',
+  'rectifiedOnTimeRate',
+  'calledBackRate',
+  'rectified',
+  'appealsUpheld',
+].map((key) => {
+  const definition = figureDefinition(key);
+  if (!definition) throw new Error(`report figure '${key}' is not in the catalogue`);
+  return definition;
+});
 
-/** A figure's value with its unit. */
-export function valueText(lang: Lang, unit: (typeof FIGURE_ROWS)[number][3], value: number | null): string {
+/** A figure's value with its unit; `of` gives, for a rate of a count, the count and its whole ("26 / 28"). */
+export function valueText(
+  lang: Lang,
+  unit: FigureUnit,
+  value: number | null,
+  of?: { count: number; whole: number },
+): string {
   const l = labels(lang);
-  if (value === null) return l.noData;
-  if (unit === 'rate') return pct(value);
+  if (value === null) return of ? `${l.noData}（0 / ${fmt(of.whole, 0)}）` : l.noData;
+  if (unit === 'rate')
+    return of
+      ? lang === 'zh'
+        ? `${pct(value)}（${fmt(of.count, 0)} / ${fmt(of.whole, 0)} 条）`
+        : `${pct(value)} (${fmt(of.count, 0)} of ${fmt(of.whole, 0)})`
+      : pct(value);
   if (unit === 'days') return l.days(fmt(value));
   if (unit === 'times') return l.times(fmt(value));
   if (unit === 'pieces') return l.pieces(fmt(value));
   if (unit === 'items') return l.items(fmt(value));
   if (unit === 'cases') return l.cases(fmt(value, 0));
+  if (unit === 'ratings') return l.ratings(fmt(value, 0));
   return fmt(value);
 }
 
-/** The change column: rates in percentage points, other figures as a difference and a percentage. */
-export function changeText(lang: Lang, unit: (typeof FIGURE_ROWS)[number][3], c: Change): string {
-  if (c.delta === null) return '—';
-  if (unit === 'rate') return labels(lang).pp(signed(c.delta * 100));
-  const percent =
-    c.percent === null ? '' : lang === 'zh' ? `（${signed(c.percent)}%）` : ` (${signed(c.percent)}%)`;
-  return `${signed(c.delta, 2)}${percent}`;
+/** The change column, as the catalogue states it: rates in percentage points, other figures as a difference and a percentage. */
+export function changeText(lang: Lang, definition: FigureDefinition, c: Change): string {
+  return changeWords(definition, c, lang, { pp: labels(lang).pp }) ?? '—';
 }
 
 /** The summary sentences: the four reductions and the outcome figures, as a rectification summary words them. */

@@ -1,5 +1,6 @@
 /** The before/after report as one self-contained, printable HTML page (inline CSS and SVG, no external resources). */
 import type { Bucket, DynamicMetrics, StepFigures } from '../../engine/metrics/dynamic-metrics.js';
+import { changeTone } from '../../engine/metrics/figures.js';
 import type { Comparison } from './metrics-service.js';
 import { durationChart } from './report-chart.js';
 import {
@@ -37,23 +38,23 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 th{background:#eef3ee}td.n{text-align:right;white-space:nowrap}.better{color:#2e7d32}.worse{color:#c62828}ul{padding-left:20px}
 .note{font-size:12px;color:#555}@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}`;
 
-/** Figures where a rise is an improvement (the others improve when they fall). */
-const HIGHER_IS_BETTER = new Set(['firstTimeRate', 'onTimeRate', 'satisfaction', 'completed']);
-
 function figureTable(input: ReportInput): string {
   const { lang, comparison: c } = input;
   const l = labels(lang);
-  const rows = FIGURE_ROWS.map(([name, zh, en, unit]) => {
-    const change = c.change[name] ?? { before: null, after: null, delta: null, percent: null };
-    const tone =
-      change.delta === null || change.delta === 0
-        ? ''
-        : change.delta > 0 === HIGHER_IS_BETTER.has(name)
-          ? 'better'
-          : 'worse';
+  const rows = FIGURE_ROWS.map((definition) => {
+    const { key, zh, en, unit } = definition;
+    const change = c.change[key] ?? { before: null, after: null, delta: null, percent: null };
+    const tone = changeTone(definition.better, change.delta);
+    // a rate of a count (rectified on time ÷ bad ratings) shows the count and its whole beside it
+    const of = (d: DynamicMetrics) =>
+      definition.countKey
+        ? { count: Number(d[definition.countKey as keyof DynamicMetrics] ?? 0), whole: d.badRatings }
+        : undefined;
     const after =
-      name === 'satisfaction' && change.after === null ? l.noRatings : valueText(lang, unit, change.after);
-    return `<tr><th scope="row">${esc(lang === 'zh' ? zh : en)}</th><td class="n">${esc(valueText(lang, unit, change.before))}</td><td class="n">${esc(after)}</td><td class="n ${tone}">${esc(changeText(lang, unit, change))}</td></tr>`;
+      key === 'satisfaction' && change.after === null
+        ? l.noRatings
+        : valueText(lang, unit, change.after, of(c.after.dynamic));
+    return `<tr><th scope="row">${esc(lang === 'zh' ? zh : en)}</th><td class="n">${esc(valueText(lang, unit, change.before, of(c.before.dynamic)))}</td><td class="n">${esc(after)}</td><td class="n ${tone === 'neutral' ? '' : tone}">${esc(changeText(lang, definition, change))}</td></tr>`;
   });
   return `<table><thead><tr><th>${l.figure}</th><th>${tag(lang, l.before, c.from)}</th><th>${tag(lang, l.after, c.to)}</th><th>${l.change}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -108,7 +109,7 @@ function methodSection(input: ReportInput): string {
   const { lang, comparison: c } = input;
   const l = labels(lang);
   const zh = lang === 'zh';
-  const rows = FIGURE_ROWS.map(([name, zhName, en]) => {
+  const rows = FIGURE_ROWS.map(({ key: name, zh: zhName, en }) => {
     const staticFigure = !(name in c.before.dynamic.method.figures);
     const cell = (d: DynamicMetrics) =>
       esc(

@@ -66,6 +66,11 @@ export const dynamicSchema = {
     rectifiedOnTime: { type: 'integer' },
     calledBack: { type: 'integer' },
     appealsUpheld: { type: 'integer' },
+    rectifiedOnTimeRate: {
+      ...nullableNumber,
+      description: 'bad ratings rectified within their deadline ÷ bad ratings (null without bad ratings)',
+    },
+    calledBackRate: { ...nullableNumber, description: 'bad ratings called back ÷ bad ratings' },
     defaultedRatings: {
       type: 'integer',
       description: 'ratings given by default (no rating within N days): never in satisfaction',
@@ -155,8 +160,17 @@ export const comparisonSchema = {
     change: {
       type: 'object',
       description:
-        'every numeric figure, static and dynamic, by name: delta = after − before, percent = 100 × delta / before (null when before is 0 or a side is null)',
-      additionalProperties: changeSchema,
+        'every figure of the catalogue, static and dynamic, by name: delta = after − before, percent = 100 × delta / before (null when before is 0 or a side is null); `unit`, `better` (the direction that is an improvement; `neither` for counts that follow the number of cases) and `changeKind` (`pp`: a rate, whose change is read in percentage points, 100 × delta; `percent`: a count or duration, read as delta and percent)',
+      additionalProperties: {
+        type: 'object',
+        required: ['before', 'after', 'delta', 'percent', 'unit', 'better', 'changeKind'],
+        properties: {
+          ...changeSchema.properties,
+          unit: { type: 'string', enum: ['items', 'pieces', 'days', 'times', 'rate', 'cases', 'ratings'] },
+          better: { type: 'string', enum: ['higher', 'lower', 'neither'] },
+          changeKind: { type: 'string', enum: ['pp', 'percent'] },
+        },
+      },
     },
     stepChanges: {
       type: 'array',

@@ -245,21 +245,66 @@ for (const database of testDatabases()) {
       t.equal(res.statusCode, 200, res.body);
       const body = res.json();
       t.match(body, { from: 1, to: 2, before: { version: 1 }, after: { version: 2 } });
-      t.same(body.change.timeLimitDays, { before: 5, after: 3, delta: -2, percent: -40 });
-      t.same(body.change.trips, { before: 1, after: 0, delta: -1, percent: -100 });
-      t.same(body.change.steps, { before: 3, after: 3, delta: 0, percent: 0 });
-      t.same(body.change.cases, { before: 3, after: 0, delta: -3, percent: -100 });
+      // each figure with its meaning from the catalogue (engine/metrics/figures.ts)
+      const days = { unit: 'days', better: 'lower', changeKind: 'percent' };
+      t.same(body.change.timeLimitDays, { before: 5, after: 3, delta: -2, percent: -40, ...days });
+      t.same(body.change.trips, {
+        before: 1,
+        after: 0,
+        delta: -1,
+        percent: -100,
+        unit: 'times',
+        better: 'lower',
+        changeKind: 'percent',
+      });
+      t.same(body.change.steps, {
+        before: 3,
+        after: 3,
+        delta: 0,
+        percent: 0,
+        unit: 'items',
+        better: 'lower',
+        changeKind: 'percent',
+      });
+      t.same(body.change.cases, {
+        before: 3,
+        after: 0,
+        delta: -3,
+        percent: -100,
+        unit: 'cases',
+        better: 'neither',
+        changeKind: 'percent',
+      });
       t.same(
         body.change.meanWorkingDays,
-        { before: 14.5 / 7, after: null, delta: null, percent: null },
+        { before: 14.5 / 7, after: null, delta: null, percent: null, ...days },
         'no completed case after: null',
       );
       t.same(
         body.change.badRatings,
-        { before: 0, after: 0, delta: 0, percent: null },
+        {
+          before: 0,
+          after: 0,
+          delta: 0,
+          percent: null,
+          unit: 'ratings',
+          better: 'neither',
+          changeKind: 'percent',
+        },
         'before 0: percent null',
       );
-      t.same(body.change.satisfaction, { before: null, after: null, delta: null, percent: null });
+      t.same(body.change.satisfaction, {
+        before: null,
+        after: null,
+        delta: null,
+        percent: null,
+        unit: 'rate',
+        better: 'higher',
+        changeKind: 'pp',
+      });
+      t.match(body.change.firstTimeRate, { before: 0.5, unit: 'rate', better: 'higher', changeKind: 'pp' });
+      for (const [name, c] of Object.entries(body.change) as [string, Record<string, unknown>][])
+        t.ok(c.unit && c.better && c.changeKind, `${name} has unit, better and changeKind`);
       t.notOk('method' in body.change, 'only figures are paired');
       t.match(
         body.stepChanges.find((s: { elementId: string }) => s.elementId === 'review'),
@@ -270,7 +315,13 @@ for (const database of testDatabases()) {
         url: '/api/processes/permit/compare?from=2&to=1',
         headers: bearer(TOKENS.admin),
       });
-      t.same(explicit.json().change.timeLimitDays, { before: 3, after: 5, delta: 2, percent: 66.6666666667 });
+      t.same(explicit.json().change.timeLimitDays, {
+        before: 3,
+        after: 5,
+        delta: 2,
+        percent: 66.6666666667,
+        ...days,
+      });
     });
   });
 }

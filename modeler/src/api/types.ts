@@ -107,6 +107,10 @@ export interface FigureChange {
   after: number | null;
   delta: number | null;
   percent: number | null;
+  /** What the figure means, from the catalogue (engine/metrics/figures.ts). */
+  unit?: string;
+  better?: 'higher' | 'lower' | 'neither';
+  changeKind?: 'pp' | 'percent';
 }
 
 export interface Comparison {

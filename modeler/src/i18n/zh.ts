@@ -161,6 +161,8 @@ export const zh: Record<string, string> = {
   'On-time rate': '按时办结率',
   Satisfaction: '满意率',
   'Bad ratings': '差评数',
+  'Bad ratings rectified within the deadline': '差评按期整改率',
+  'Bad ratings called back': '差评回访率',
   'Case duration (working days)': '办理时长（工作日）',
   'Distribution of case durations (completed cases)': '办理时长分布（已办结）',
   'Slowest steps': '最慢环节',

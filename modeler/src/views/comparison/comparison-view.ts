@@ -21,18 +21,28 @@ const REDUCTIONS: { key: string; label: string }[] = [
   { key: 'trips', label: 'Trips' },
 ];
 
-const OUTCOMES: { key: string; label: string; kind?: 'rate' }[] = [
+/** The outcomes, labelled, stated and coloured as the catalogue of figures says (engine/metrics/figures.ts). */
+const OUTCOMES: { key: string; label: string }[] = [
   { key: 'cases', label: 'Cases' },
   { key: 'completed', label: 'Completed' },
   { key: 'meanWorkingDays', label: 'Mean working days' },
   { key: 'medianWorkingDays', label: 'Median working days' },
   { key: 'p90WorkingDays', label: 'P90 working days' },
   { key: 'meanTrips', label: 'Mean trips' },
-  { key: 'firstTimeRate', label: 'First-time rate', kind: 'rate' },
-  { key: 'onTimeRate', label: 'On-time rate', kind: 'rate' },
-  { key: 'satisfaction', label: 'Satisfaction', kind: 'rate' },
+  { key: 'firstTimeRate', label: 'First-time rate' },
+  { key: 'onTimeRate', label: 'On-time rate' },
+  { key: 'satisfaction', label: 'Satisfaction' },
   { key: 'badRatings', label: 'Bad ratings' },
+  // rates of bad ratings, with the counts beside: the counts follow the number of cases
+  { key: 'rectifiedOnTimeRate', label: 'Bad ratings rectified within the deadline' },
+  { key: 'calledBackRate', label: 'Bad ratings called back' },
 ];
+
+/** For a rate of bad ratings, the count and its whole beside each value: "26 / 28". */
+const COUNT_OF: Record<string, string> = {
+  rectifiedOnTimeRate: 'rectifiedOnTime',
+  calledBackRate: 'calledBack',
+};
 
 const figureOf = (side: Comparison['before'], key: string): number | null => {
   const value =
@@ -41,14 +51,19 @@ const figureOf = (side: Comparison['before'], key: string): number | null => {
   return typeof value === 'number' ? value : null;
 };
 
-function rows(result: Comparison, figures: { key: string; label: string; kind?: 'rate' }[]): FigureRow[] {
-  return figures.map(({ key, label, kind }) => {
+function rows(result: Comparison, figures: { key: string; label: string }[]): FigureRow[] {
+  return figures.map(({ key, label }) => {
     const change = result.change?.[key];
+    const count = COUNT_OF[key];
+    const beside = (side: Comparison['before']) => {
+      const bad = figureOf(side, 'badRatings');
+      return count && bad !== null ? `(${figureOf(side, count) ?? 0} / ${bad})` : null;
+    };
     return {
       key,
       label,
-      kind,
       values: [figureOf(result.before, key), figureOf(result.after, key)],
+      ...(count ? { beside: [beside(result.before), beside(result.after)] } : {}),
       ...(change ? { delta: change.delta, percent: change.percent } : {}),
     };
   });

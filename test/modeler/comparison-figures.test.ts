@@ -1,0 +1,130 @@
+// The 对比 view reads the catalogue of figures (engine/metrics/figures.ts) through the compare answer: on the
+// business-startup sample's simulated history, every figure of the answer says its unit, better direction and
+// change kind; the first-time rate's change is in 个百分点 and, rising, drawn in the "better" colour; the rates
+// of bad ratings show their counts beside them.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import t from 'tap';
+import { seedDemoHistory } from '../../server/simulate/demo.js';
+import { bearer, TOKENS } from '../helpers/test-app.js';
+import {
+  buildPage,
+  CHROMIUM,
+  collectPageErrors,
+  launchChromium,
+  screenshot,
+  startServer,
+} from './harness.js';
+
+const KEY = 'business_startup';
+
+async function useToken(page: Page, token: string): Promise<void> {
+  await page.fill('#reflow-token', token);
+  await page.press('#reflow-token', 'Enter');
+}
+
+t.test('the comparison view states and colours each figure as the catalogue says', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.fail(
+      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
+    return;
+  }
+  await buildPage();
+  const server = await startServer();
+  t.teardown(() => server.close());
+  // given the business-startup sample before and after, with simulated history and its ratings
+  const dir = mkdtempSync(join(tmpdir(), 'reflow-compare-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const samples = new URL('../../processes/', import.meta.url).pathname;
+  for (const name of ['business-startup.before', 'business-startup.after', 'rating-rectification'])
+    for (const ext of ['bpmn', 'sim.json']) cpSync(`${samples}${name}.${ext}`, join(dir, `${name}.${ext}`));
+  const { db, definitions } = server.app.reflow;
+  for (const name of ['business-startup.before', 'business-startup.after', 'rating-rectification']) {
+    const deployed = await server.app.inject({
+      method: 'POST',
+      url: '/api/definitions',
+      headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+      payload: readFileSync(join(dir, `${name}.bpmn`), 'utf8'),
+    });
+    t.equal(deployed.statusCode, 201, deployed.body);
+  }
+  await seedDemoHistory(db, definitions, {
+    processesDir: dir,
+    now: Date.parse('2026-11-27T15:00:00+08:00'),
+  });
+
+  // when the comparison is asked of the API
+  const compared = (
+    await server.app.inject({
+      method: 'GET',
+      url: `/api/processes/${KEY}/compare?from=1&to=2`,
+      headers: bearer(TOKENS.auditor),
+    })
+  ).json();
+  // then every figure says what it is
+  const figures = Object.entries(compared.change) as [string, Record<string, unknown>][];
+  t.ok(figures.length >= 20, `${figures.length} figures`);
+  for (const [name, c] of figures) {
+    t.ok(
+      ['items', 'pieces', 'days', 'times', 'rate', 'cases', 'ratings'].includes(c.unit as string) &&
+        ['higher', 'lower', 'neither'].includes(c.better as string) &&
+        c.changeKind === (c.unit === 'rate' ? 'pp' : 'percent'),
+      `${name}: ${c.unit}, better ${c.better}, change in ${c.changeKind}`,
+    );
+  }
+  const rising = compared.change.firstTimeRate;
+  t.match(rising, { unit: 'rate', better: 'higher', changeKind: 'pp' });
+  t.ok(rising.delta > 0, `the first-time rate rises: ${rising.before} → ${rising.after}`);
+  t.ok(compared.after.dynamic.badRatings > 0, 'bad ratings after the reform');
+  t.equal(
+    compared.after.dynamic.calledBackRate,
+    compared.after.dynamic.calledBack / compared.after.dynamic.badRatings,
+    'called back ÷ bad ratings',
+  );
+
+  // when an auditor opens the 对比 view
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await useToken(page, TOKENS.auditor);
+  const errors = collectPageErrors(page); // once signed in
+  await page.goto(`${server.url}/#/compare/${KEY}/1/2`);
+  await page.waitForSelector('#reflow-outcomes');
+  const row = (figure: string) => page.locator(`#reflow-outcomes tr[data-figure="${figure}"]`);
+  const change = (figure: string) => row(figure).locator('td[data-column="change"]');
+  // then the first-time rate's change is in points, in the better colour
+  const points = String(Number(((rising.after - rising.before) * 100).toFixed(1))); // as the report: 15, 17.6
+  t.equal(await change('firstTimeRate').textContent(), `+${points} 个百分点`);
+  t.equal(await change('firstTimeRate').getAttribute('data-tone'), 'better');
+  const colour = (figure: string) => change(figure).evaluate((cell) => getComputedStyle(cell).color);
+  t.equal(await colour('firstTimeRate'), 'rgb(48, 164, 108)', 'green: --reflow-green');
+  t.equal(await row('firstTimeRate').locator('th').textContent(), '一次性办结率');
+  // and a shorter mean time is better too, in percent
+  const mean = compared.change.meanWorkingDays;
+  t.ok(mean.delta < 0, 'the mean time falls');
+  t.match(await change('meanWorkingDays').textContent(), /^−[\d.]+（−[\d.]+%）$/);
+  t.equal(await change('meanWorkingDays').getAttribute('data-tone'), 'better');
+  // and a count that follows the number of cases is not coloured
+  t.equal(await change('completed').getAttribute('data-tone'), 'neutral');
+  t.equal(
+    await colour('completed'),
+    await row('completed')
+      .locator('th')
+      .evaluate((c) => getComputedStyle(c).color),
+  );
+  // and the rates of bad ratings show their counts beside them
+  const d = compared.after.dynamic;
+  t.match(
+    await row('calledBackRate').locator('td[data-column="1"]').textContent(),
+    `(${d.calledBack} / ${d.badRatings})`,
+  );
+  t.equal(await row('calledBackRate').locator('th').textContent(), '差评回访率');
+  await page.locator('#reflow-outcomes').scrollIntoViewIfNeeded();
+  await screenshot(page, 'comparison-figures');
+  t.same(errors, [], 'no page errors');
+});

@@ -1,19 +1,19 @@
 /**
  * FEEL expressions (conditions, scripts, cardinalities) read and evaluated with feelin over case variables.
  *
- * Every evaluation has a budget. feelin offers no hook to stop an evaluation, and a short expression can run for
- * ever (`some i in 1..100000000 satisfies i < 0`, a recursive function doubling its calls) or fill the heap
- * (`for i in 1..100000000 return i`). So feelin runs in a worker thread: the caller posts the expression and the
- * variables, and waits for the answer (Atomics.wait, so evaluation stays synchronous) at most FEEL_BUDGET.ms;
- * past it the worker is terminated, a spare already loaded takes over, and the evaluation fails with
- * ExpressionError (the case gets an incident naming the element). The worker's heap is limited too, and a result
- * larger than FEEL_BUDGET.resultCharacters (as JSON) is refused rather than stored in the case. The budget is wall
- * time, a guard like the stack size: it never changes a value, only turns a runaway evaluation into an incident.
- * A thread round trip costs about what feelin's own parse of a small expression costs; results of primitive
- * inputs are remembered (below) and never leave the main thread.
+ * Every evaluation is bounded. Most expressions (no iteration, filter, function definition or regular
+ * expression: see mayRunLong) cost in proportion to their size, which deploy limits (feel-limits.ts), and to their
+ * inputs, which forms cap: they are evaluated inline, deterministically. The others can run for ever
+ * (`some i in 1..100000000 satisfies i < 0`, a recursive function doubling its calls) or fill the heap
+ * (`for i in 1..100000000 return i`), and feelin offers no hook to stop an evaluation. So those run in a worker
+ * thread: the caller posts the expression and the variables, and waits for the answer (Atomics.wait, so
+ * evaluation stays synchronous) at most FEEL_BUDGET.ms; past it the worker is terminated, a spare takes over, and
+ * the evaluation fails with ExpressionError (the case gets an incident naming the element). The worker's heap is
+ * limited too, and a result larger than FEEL_BUDGET.resultCharacters (as JSON) is refused rather than stored in
+ * the case, inline or not. Results of primitive inputs are remembered (below).
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { parseExpression } from 'feelin';
+import { evaluate, parseExpression } from 'feelin';
 import { feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
 
 export { feelSource } from './feel-limits.js';
@@ -203,11 +203,58 @@ class Evaluator {
 }
 
 const evaluator = new Evaluator();
-// loaded in the background now, so the first evaluation does not wait for feelin to load (a thread that cannot
-// even start is reported by the first evaluation)
-try {
-  evaluator.warm();
-} catch {}
+
+/**
+ * Whether an expression can run for longer than its size says, so that it must be evaluated within the budget on
+ * the thread. Without iteration (`for`, `some`, `every`), filters (`l[…]`, a loop over a list), function
+ * definitions (the only way to recurse) or the regular-expression functions (`matches`, `replace`, `split`: a
+ * pattern may backtrack exponentially), a FEEL expression visits each node of its tree a bounded number of times,
+ * on inputs that forms cap: it is evaluated inline, deterministically and without a thread round trip. Such are
+ * nearly all conditions and scripts of real processes (`x > 100`, `if a then "b" else c`, `contains(s, "x")`).
+ */
+const ITERATING = new Set([
+  'ForExpression',
+  'QuantifiedExpression',
+  'FunctionDefinition',
+  'FilterExpression',
+]);
+const REGEX_FUNCTIONS = new Set(['matches', 'replace', 'split']);
+const unbounded = new Map<string, boolean>();
+
+export function mayRunLong(source: string): boolean {
+  let long = unbounded.get(source);
+  if (long !== undefined) return long;
+  long = false;
+  try {
+    parseExpression(source, {}, undefined).iterate({
+      enter(node) {
+        if (long) return false;
+        if (ITERATING.has(node.type.name)) long = true;
+        else if (node.type.name === 'FunctionInvocation') {
+          const callee = node.node.firstChild;
+          if (callee && REGEX_FUNCTIONS.has(source.slice(callee.from, callee.to).trim())) long = true;
+        }
+        return undefined;
+      },
+    });
+  } catch {
+    long = true; // unreadable here: the thread's evaluation reports it
+  }
+  if (unbounded.size >= MEMO_LIMIT) unbounded.clear();
+  unbounded.set(source, long);
+  return long;
+}
+
+/** Evaluates a bounded expression on this thread, with the same answers as the thread's. */
+function evaluateInline(source: string, variables: Record<string, unknown>): Answer {
+  try {
+    const value = toJson(evaluate(source, variables).value);
+    const length = jsonLengthWithin(value, FEEL_BUDGET.resultCharacters);
+    return length > FEEL_BUDGET.resultCharacters ? { tooLarge: length } : { value };
+  } catch (error) {
+    return { error: String((error as Error)?.message ?? error) };
+  }
+}
 
 /** An expression as error messages quote it: long ones shortened. */
 const quoted = (expression: string): string =>
@@ -313,14 +360,18 @@ export function evaluateFeel(expression: string, variables: Record<string, unkno
   const source = feelSource(expression);
   // an expression over the limits is never parsed here (that alone may take minutes): the evaluator's
   // budget bounds it
-  const key = isWithinLimits(source) ? memoKey(source, variables) : null;
+  const within = isWithinLimits(source);
+  const key = within ? memoKey(source, variables) : null;
   if (key !== null && memo.has(key)) return memo.get(key);
   let answer: Answer | 'timeout' | 'unavailable';
-  try {
-    answer = evaluator.evaluate(source, variables);
-  } catch (error) {
-    // variables that cannot be copied to the thread, or a thread that cannot start (feelin not found)
-    answer = { error: (error as Error).message };
+  if (within && !mayRunLong(source)) answer = evaluateInline(source, variables);
+  else {
+    try {
+      answer = evaluator.evaluate(source, variables);
+    } catch (error) {
+      // variables that cannot be copied to the thread, or a thread that cannot start (feelin not found)
+      answer = { error: (error as Error).message };
+    }
   }
   if (answer === 'timeout' || answer === 'unavailable' || !('value' in answer)) {
     const problem =

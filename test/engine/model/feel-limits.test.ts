@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { parseExpression } from 'feelin';
 import t from 'tap';
-import { ExpressionError, evaluateFeel, FEEL_BUDGET } from '../../../engine/model/feel.js';
+import { ExpressionError, evaluateFeel, FEEL_BUDGET, mayRunLong } from '../../../engine/model/feel.js';
 import { FEEL_LIMITS, feelSize, feelSizeProblem } from '../../../engine/model/feel-limits.js';
 import { feelSyntaxProblem } from '../../../engine/model/validate.js';
 import { compileDefinition } from '../../../engine/runtime/definition.js';
@@ -254,3 +254,35 @@ t.test('the limits agree with feelin: what the scan accepts, feelin parses to th
     t.ok(nodes <= 2 * FEEL_LIMITS.tokens, `${nodes} syntax nodes`);
   }
 });
+
+t.test(
+  'only expressions that can run long go to the budgeted thread; the rest are evaluated inline',
+  async (t) => {
+    // given the expressions real processes use, and the ones that iterate, recurse or backtrack
+    const inline = [
+      'x > 100',
+      'if n = null then 1 else n + 1',
+      'contains(test, "a")',
+      'string length(name) > 2 and amount <= 1000',
+      '{a: 1, b: a + 1}.b',
+    ];
+    const budgeted = [
+      'for i in 1..3 return i',
+      'some x in l satisfies x > 1',
+      'every x in l satisfies x',
+      'l[item > 2]',
+      '{f: function(n) if n = 0 then 1 else n * f(n - 1), r: f(5)}.r',
+      'matches(a, "x+")',
+      'replace(a, "b", "c")',
+      'split(a, ",")',
+    ];
+    // then each is classified as such
+    for (const e of inline) t.equal(mayRunLong(e), false, `inline: ${e}`);
+    for (const e of budgeted) t.equal(mayRunLong(e), true, `budgeted: ${e}`);
+    // and both paths give FEEL's answers
+    t.equal(evaluateFeel('if n = null then 1 else n + 1', { n: 4 }), 5);
+    t.same(evaluateFeel('for i in 1..3 return i * 2', {}), [2, 4, 6]);
+    const error = t.throws(() => evaluateFeel('x +', {}), /FEEL expression 'x \+' failed/);
+    t.ok(error instanceof ExpressionError, 'a syntax error inline is an ExpressionError');
+  },
+);

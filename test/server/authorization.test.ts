@@ -25,7 +25,7 @@ interface Call {
 interface Row {
   /** What the row is about (the department cases read better with a word of context). */
   title: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** The route's path as the OpenAPI document names it. */
   route: string;
   /** Who succeeds, with the status they get; everyone else gets 403. */
@@ -44,7 +44,7 @@ for (const database of testDatabases()) {
     const opened = await database.open();
     const { app, close } = await buildTestApp(opened);
     t.teardown(close);
-    const send = (method: 'GET' | 'POST', call: Call, headers: Record<string, string>) =>
+    const send = (method: 'GET' | 'POST' | 'PUT', call: Call, headers: Record<string, string>) =>
       app.inject({
         method,
         url: call.url,
@@ -54,7 +54,7 @@ for (const database of testDatabases()) {
         },
         ...(call.payload !== undefined ? { payload: call.payload as string } : {}),
       });
-    const as = (who: Caller, method: 'GET' | 'POST', url: string, payload?: object) =>
+    const as = (who: Caller, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
       send(method, { url, payload }, bearer(TOKENS[who]));
 
     for (const xml of [permit, permitV2]) {
@@ -340,6 +340,37 @@ for (const database of testDatabases()) {
         route: '/api/processes/{key}/versions/{version}/ratings',
         allowed: { auditor: 200, designer: 200, admin: 200 },
         call: same('/api/processes/permit/versions/2/ratings'),
+      },
+      {
+        title: 'the holiday calendar and its horizon',
+        method: 'GET',
+        route: '/api/calendar',
+        allowed: everyone(),
+        call: same('/api/calendar'),
+      },
+      {
+        title: "a year's holiday schedule",
+        method: 'GET',
+        route: '/api/calendar/years/{year}',
+        allowed: everyone(),
+        call: same('/api/calendar/years/2025'),
+      },
+      {
+        title: "load a year's official schedule (2025's own dates again: nothing moves)",
+        method: 'PUT',
+        route: '/api/calendar/years/{year}',
+        allowed: { admin: 200 },
+        call: async () => {
+          const { holidays, workdays } = (await as('admin', 'GET', '/api/calendar/years/2025')).json();
+          return { url: '/api/calendar/years/2025', payload: { holidays, workdays } };
+        },
+      },
+      {
+        title: "the calendar's audit log",
+        method: 'GET',
+        route: '/api/calendar/events',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/calendar/events'),
       },
       {
         title: 'verify the audit chains',

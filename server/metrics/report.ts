@@ -2,7 +2,7 @@
 import type { Bucket, DynamicMetrics, StepFigures } from '../../engine/metrics/dynamic-metrics.js';
 import { changeTone } from '../../engine/metrics/figures.js';
 import type { Comparison } from './metrics-service.js';
-import { durationChart } from './report-chart.js';
+import { comparisonHistogram, durationChart, histogramLimits } from './report-chart.js';
 import {
   changeText,
   esc,
@@ -174,17 +174,9 @@ export function renderReport(input: ReportInput): string {
   const sentences = summarySentences(lang, c.change);
   const chart = durationChart(
     lang,
-    {
-      title: tag(lang, l.before, c.from),
-      buckets: input.histograms.before,
-      timeLimitDays: (c.before.static.timeLimitDays as number | null) ?? null,
-    },
-    {
-      title: tag(lang, l.after, c.to),
-      buckets: input.histograms.after,
-      timeLimitDays: (c.after.static.timeLimitDays as number | null) ?? null,
-    },
-    c.after.dynamic.method.msPerWorkingDay,
+    comparisonHistogram(c, input.histograms.before, input.histograms.after),
+    { before: tag(lang, l.before, c.from), after: tag(lang, l.after, c.to) },
+    histogramLimits(c),
   );
   const stamp = new Date(input.generatedAt.getTime() + 8 * 3_600_000)
     .toISOString()

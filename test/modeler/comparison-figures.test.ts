@@ -126,5 +126,39 @@ t.test('the comparison view states and colours each figure as the catalogue says
   t.equal(await row('calledBackRate').locator('th').textContent(), '差评回访率');
   await page.locator('#reflow-outcomes').scrollIntoViewIfNeeded();
   await screenshot(page, 'comparison-figures');
+
+  // and the duration histogram is the server's, over every completed case: its bins are the printed report's
+  const chart = page.locator('#reflow-chart-durations');
+  await page.waitForSelector('#reflow-chart-durations canvas');
+  const shown = {
+    before: JSON.parse((await chart.getAttribute('data-before')) ?? '[]') as number[],
+    after: JSON.parse((await chart.getAttribute('data-after')) ?? '[]') as number[],
+  };
+  const report = (
+    await server.app.inject({
+      method: 'GET',
+      url: `/api/processes/${KEY}/report?from=1&to=2&lang=zh`,
+      headers: bearer(TOKENS.auditor),
+    })
+  ).body;
+  const reportCounts = (side: string) => {
+    const panel = new RegExp(`<g data-side="${side}">([\\s\\S]*?)</g></g>`).exec(report)?.[1] ?? '';
+    const counts = new Array<number>(40).fill(0);
+    for (const m of panel.matchAll(/data-bin="(\d+)" data-count="(\d+)"/g))
+      counts[Number(m[1])] = Number(m[2]);
+    return counts;
+  };
+  t.same(shown.before, reportCounts('before'), "v1: the dashboard's bins are the report's");
+  t.same(shown.after, reportCounts('after'), "v2: the dashboard's bins are the report's");
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  t.equal(sum(shown.before), compared.before.dynamic.completed, 'every completed case of v1');
+  t.equal(sum(shown.after), compared.after.dynamic.completed, 'every completed case of v2');
+  t.equal(
+    await chart.getAttribute('aria-label'),
+    `办理时长分布（工作日）：全部已办结案件，v1 ${compared.before.dynamic.completed} 件、v2 ${compared.after.dynamic.completed} 件`,
+    'the chart says how many cases it covers',
+  );
+  await chart.scrollIntoViewIfNeeded();
+  await screenshot(page, 'comparison-histogram');
   t.same(errors, [], 'no page errors');
 });

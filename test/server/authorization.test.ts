@@ -286,6 +286,13 @@ for (const database of testDatabases()) {
         call: same('/api/processes/permit/compare?from=1&to=2'),
       },
       {
+        title: 'the duration histogram of two versions',
+        method: 'GET',
+        route: '/api/processes/{key}/histogram',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/processes/permit/histogram?from=1&to=2'),
+      },
+      {
         title: 'the report',
         method: 'GET',
         route: '/api/processes/{key}/report',

@@ -164,7 +164,9 @@ export const zh: Record<string, string> = {
   'Bad ratings rectified within the deadline': '差评按期整改率',
   'Bad ratings called back': '差评回访率',
   'Case duration (working days)': '办理时长（工作日）',
-  'Distribution of case durations (completed cases)': '办理时长分布（已办结）',
+  'Distribution of case durations: all completed cases, v{a} {n} and v{b} {m}':
+    '办理时长分布（工作日）：全部已办结案件，v{a} {n} 件、v{b} {m} 件',
+  'The duration histogram could not be loaded: {reason}': '未能读取办理时长分布：{reason}',
   'Slowest steps': '最慢环节',
   'Slowest steps (mean working days)': '最慢环节（平均工作日）',
   '{key}: v{a} → v{b}': '{key}：v{a} → v{b}',

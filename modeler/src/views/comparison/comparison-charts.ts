@@ -12,6 +12,8 @@ export interface SeriesPair {
   names: [string, string];
   values: [(number | null)[], (number | null)[]];
   horizontal?: boolean;
+  /** Show every n-th category label (default: every one). */
+  labelEvery?: number;
 }
 
 const COLOURS = ['#8c8c8c', '#1677ff'];
@@ -23,7 +25,7 @@ export function drawPairChart(container: HTMLElement, pair: SeriesPair): void {
   const categoryAxis = {
     type: 'category' as const,
     data: pair.categories,
-    axisLabel: { interval: 0, width: 110, overflow: 'truncate' as const },
+    axisLabel: { interval: (pair.labelEvery ?? 1) - 1, width: 110, overflow: 'truncate' as const },
   };
   const valueAxis = { type: 'value' as const };
   chart.setOption(

@@ -11,7 +11,7 @@ import { comparison, MetricsUnavailable } from '../common/metrics-api.js';
 import { type FigureRow, figureTable } from '../common/metrics-table.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
-import { completedDurations, histogram } from './duration-histogram.js';
+import { type ServedHistogram, servedHistogram } from './duration-histogram.js';
 
 /** 减环节、减材料、减时限、减跑动: the figures the reform is judged by. */
 const REDUCTIONS: { key: string; label: string }[] = [
@@ -144,10 +144,13 @@ export function createComparisonView(): View {
     try {
       const result = await comparison(key, from, to);
       const names: [string, string] = [`${t('Before')} v${from}`, `${t('After')} v${to}`];
-      const [beforeDays, afterDays] = await Promise.all([
-        completedDurations(key, from),
-        completedDurations(key, to),
-      ]).catch(() => [[], []] as number[][]);
+      let durations: ServedHistogram | null = null;
+      let durationsError = '';
+      try {
+        durations = await servedHistogram(key, from, to);
+      } catch (error) {
+        durationsError = error instanceof Error ? error.message : String(error);
+      }
       const reductionChart = chart('reflow-chart-reductions');
       const histogramChart = chart('reflow-chart-durations');
       const summaryChart = chart('reflow-chart-duration-summary');
@@ -185,13 +188,33 @@ export function createComparisonView(): View {
         names,
         values: pick(durationKeys),
       });
-      const bins = histogram(beforeDays, afterDays);
-      charts.drawPairChart(histogramChart, {
-        title: t('Distribution of case durations (completed cases)'),
-        categories: bins.bins,
-        names,
-        values: bins.counts,
-      });
+      if (durations) {
+        // the server's bins over every completed case, as the printed report draws them
+        histogramChart.dataset.before = JSON.stringify(durations.before.counts);
+        histogramChart.dataset.after = JSON.stringify(durations.after.counts);
+        const round = (x: number) => String(Math.round(x * 100) / 100);
+        const title = t('Distribution of case durations: all completed cases, v{a} {n} and v{b} {m}', {
+          a: from,
+          n: durations.before.cases,
+          b: to,
+          m: durations.after.cases,
+        });
+        histogramChart.setAttribute('aria-label', title);
+        charts.drawPairChart(histogramChart, {
+          title,
+          categories: durations.before.counts.map((_, i) =>
+            i === durations.before.counts.length - 1
+              ? `≥${round(i * durations.binDays)}`
+              : `${round(i * durations.binDays)}–${round((i + 1) * durations.binDays)}`,
+          ),
+          names,
+          values: [durations.before.counts, durations.after.counts],
+          labelEvery: 8,
+        });
+      } else
+        histogramChart.textContent = t('The duration histogram could not be loaded: {reason}', {
+          reason: durationsError,
+        });
       const stepNames = [
         ...new Set(
           [...slowest(result.before.dynamic?.steps), ...slowest(result.after.dynamic?.steps)].map(

@@ -21,6 +21,8 @@ export interface ElementInfo {
   name: string | null;
   department: string | null;
   timeLimit: number | null;
+  /** A `gov:pausesClock` node: the time in it is the applicant's (e.g. sending corrected materials), not the office's. */
+  pausesClock?: boolean;
 }
 
 export interface ReportInput {
@@ -36,7 +38,7 @@ body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsof
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:2px solid #2e7d32;padding-bottom:2px}
 .meta{color:#555;font-size:13px}table{border-collapse:collapse;width:100%;font-size:13px}th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#eef3ee}td.n{text-align:right;white-space:nowrap}.better{color:#2e7d32}.worse{color:#c62828}ul{padding-left:20px}
-.note{font-size:12px;color:#555}@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}`;
+.note{font-size:12px;color:#555}h3{font-size:14px;margin:16px 0 6px}@page{size:A4;margin:18mm 16mm}@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}`;
 
 function figureTable(input: ReportInput): string {
   const { lang, comparison: c } = input;
@@ -70,12 +72,24 @@ function slowestSteps(input: ReportInput): string {
   const { lang, comparison: c, elements } = input;
   const l = labels(lang);
   const before = new Map(c.before.dynamic.steps.map((s) => [s.elementId, s]));
-  const slow = [...c.after.dynamic.steps]
+  const paused = (s: StepFigures) => elements.after[s.elementId]?.pausesClock === true;
+  const timed = [...c.after.dynamic.steps]
     .filter((s) => s.meanWorkingDays !== null)
-    .sort((a, b) => (b.meanWorkingDays ?? 0) - (a.meanWorkingDays ?? 0))
-    .slice(0, 5);
-  if (slow.length === 0) return `<p>${l.noCases}</p>`;
+    .sort((a, b) => (b.meanWorkingDays ?? 0) - (a.meanWorkingDays ?? 0));
+  // the office's steps; the paused-clock waits (the applicant's time) are listed apart, below
+  const slow = timed.filter((s) => !paused(s)).slice(0, 5);
+  const applicant = timed.filter(paused);
   const head = `<tr><th>${l.step}</th><th>${l.count}</th><th>${l.mean}</th><th>${l.p90}</th><th>${l.limit}</th><th>${tag(lang, l.before, c.from)}: ${l.mean}</th></tr>`;
+  const applicantTable =
+    applicant.length === 0
+      ? ''
+      : `<h3>${esc(l.applicantTime)}</h3><p class="note">${esc(l.applicantNote)}</p><table><thead><tr><th>${l.step}</th><th>${l.count}</th><th>${l.mean}</th><th>${l.p90}</th><th>${tag(lang, l.before, c.from)}: ${l.mean}</th></tr></thead><tbody>${applicant
+          .map(
+            (s) =>
+              `<tr><td>${esc(stepName(s, elements.after[s.elementId]))}</td><td class="n">${fmt(s.count, 0)}</td><td class="n">${esc(daysText(lang, s.meanWorkingDays))}</td><td class="n">${esc(daysText(lang, s.p90WorkingDays))}</td><td class="n">${esc(daysText(lang, before.get(s.elementId)?.meanWorkingDays ?? null))}</td></tr>`,
+          )
+          .join('')}</tbody></table>`;
+  if (slow.length === 0) return `<p>${l.noCases}</p>${applicantTable}`;
   const rows = slow.map((s) => {
     const info = elements.after[s.elementId];
     const dept =
@@ -84,7 +98,7 @@ function slowestSteps(input: ReportInput): string {
         : '';
     return `<tr><td>${esc(stepName(s, info))}${dept}</td><td class="n">${fmt(s.count, 0)}</td><td class="n">${esc(daysText(lang, s.meanWorkingDays))}</td><td class="n">${esc(daysText(lang, s.p90WorkingDays))}</td><td class="n">${esc(info?.timeLimit == null ? l.none : l.days(fmt(info.timeLimit)))}</td><td class="n">${esc(daysText(lang, before.get(s.elementId)?.meanWorkingDays ?? null))}</td></tr>`;
   });
-  return `<table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>${applicantTable}`;
 }
 
 function breachingSteps(input: ReportInput): string {
@@ -192,7 +206,7 @@ ${c.calendarEstimated ? `<p class="note estimated">${esc(l.estimated(c.after.cal
 <h2>${l.chart}</h2>${chart}
 <h2>${l.slowest}</h2>${slowestSteps(input)}
 <h2>${l.breaches}</h2>${breachingSteps(input)}
-<h2>${lang === 'zh' ? '好差评与整改闭环' : 'Ratings and the rectification loop'}</h2>${ratingLoopSection(input)}
+<h2>${l.ratingsSection}</h2>${ratingLoopSection(input)}
 <h2>${l.method}</h2>${methodSection(input)}
 <p class="note">${esc(l.printed)}</p>
 </body></html>

@@ -12,7 +12,12 @@ import { problemResponses } from './schemas.js';
 function elementsOf(definition: CompiledDefinition | undefined): Record<string, ElementInfo> {
   const out: Record<string, ElementInfo> = {};
   for (const node of Object.values(definition?.graph.nodes ?? {})) {
-    out[node.id] = { name: node.name, department: node.department, timeLimit: node.timeLimit };
+    out[node.id] = {
+      name: node.name,
+      department: node.department,
+      timeLimit: node.timeLimit,
+      pausesClock: node.pausesClock,
+    };
   }
   return out;
 }

@@ -160,5 +160,26 @@ t.test('the comparison view states and colours each figure as the catalogue says
   );
   await chart.scrollIntoViewIfNeeded();
   await screenshot(page, 'comparison-histogram');
+
+  // and the printed report lists the applicant's paused-clock wait (补正材料已提交) apart from the office's steps,
+  // numbers every section, and prints on A4 with real margins
+  const longest = /四、耗时最长的环节（改革后）([\s\S]*?)<h2>五、/.exec(report)?.[1] ?? '';
+  const [office, applicant = ''] = longest.split('<h3>');
+  t.match(office, /<table>/, 'the office steps table');
+  t.notMatch(office, '补正材料已提交', "the applicant's wait is not among the office's slowest steps");
+  t.match(applicant, /^申请人用时（暂停计时环节，不计入办理时长）<\/h3>[\s\S]*补正材料已提交/);
+  t.match(
+    report,
+    /<h2>五、超时最多的环节<\/h2>[\s\S]*<h2>六、好差评与整改闭环<\/h2>[\s\S]*<h2>七、各项指标的计算方法与样本量<\/h2>/,
+  );
+  t.match(report, /@page\{size:A4;margin:18mm 16mm\}/);
+  await page.setContent(report);
+  await screenshot(page, 'comparison-report');
+  // and the report's table shows the rates of bad ratings with their counts, not the falling counts in green
+  t.match(report, /<th scope="row">差评回访率<\/th><td class="n">[\d.]+%（\d+ \/ \d+ 条）<\/td>/);
+  t.match(
+    report,
+    /<th scope="row">差评已整改<\/th><td class="n">\d+ 条<\/td><td class="n">\d+ 条<\/td><td class="n ">/,
+  );
   t.same(errors, [], 'no page errors');
 });

@@ -45,7 +45,13 @@ export interface SimulationParams {
     { delay: NumericSpec | number; channel?: unknown; variables?: Record<string, unknown> }
   >;
   /** 好差评: share of completed cases rated and the probability of each level (5 very satisfied … 1 very dissatisfied). */
-  ratings?: { share?: number; levels: Record<string, number>; delay?: NumericSpec | number };
+  ratings?: {
+    share?: number;
+    levels: Record<string, number>;
+    delay?: NumericSpec | number;
+    /** Share of ratings given on one step (一次一评, e.g. at a window) rather than on the whole case; default 0. */
+    stepShare?: number;
+  };
   /** History seeded by `npm run demo` and by the first start on an empty database. */
   demo?: { cases?: number; fromWorkingDaysAgo?: number; toWorkingDaysAgo?: number };
 }
@@ -73,7 +79,13 @@ export interface CompiledParams {
     string,
     { delay: NumberSampler; channel: ValueSampler | null; variables: CompiledTask['variables'] }
   >;
-  ratings: { share: number; levels: number[]; cumulative: number[]; delay: NumberSampler } | null;
+  ratings: {
+    share: number;
+    levels: number[];
+    cumulative: number[];
+    delay: NumberSampler;
+    stepShare: number;
+  } | null;
   /** Notes that do not stop the run (e.g. a message nobody will send: cases waiting for it stay open). */
   warnings: string[];
 }
@@ -299,10 +311,13 @@ export function compileParams(
     if (!isObject(r) || !isObject(r.levels))
       problems.add('$.ratings', 'must be { "share": p, "levels": { "1": p, …, "5": p } }');
     else {
-      unknownKeys(problems, '$.ratings', r, ['share', 'levels', 'delay']);
+      unknownKeys(problems, '$.ratings', r, ['share', 'levels', 'delay', 'stepShare']);
       const share = r.share ?? 1;
       if (!(typeof share === 'number' && share >= 0 && share <= 1))
         problems.add('$.ratings.share', 'must be a probability from 0 to 1');
+      const stepShare = r.stepShare ?? 0;
+      if (!(typeof stepShare === 'number' && stepShare >= 0 && stepShare <= 1))
+        problems.add('$.ratings.stepShare', 'must be a probability from 0 to 1');
       const levels = [1, 2, 3, 4, 5];
       for (const key of Object.keys(r.levels))
         if (!['1', '2', '3', '4', '5'].includes(key))
@@ -319,6 +334,7 @@ export function compileParams(
         levels,
         cumulative: weights.map((w) => (cumulative += w)),
         delay: compileDuration(problems, '$.ratings.delay', r.delay ?? 0, hours),
+        stepShare,
       };
     }
   }

@@ -125,6 +125,8 @@ export interface Rating {
   /** 5 very satisfied … 1 very dissatisfied (国办发〔2019〕51号). */
   level: number;
   at: number;
+  /** The step rated (一次一评): a completed step of the case that a department did; absent for the whole case. */
+  elementId?: string;
 }
 
 export interface StepStats {
@@ -231,6 +233,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
     variables: new Random(options.seed, 'variables'),
     messages: new Random(options.seed, 'messages'),
     ratings: new Random(options.seed, 'ratings'),
+    ratingSteps: new Random(options.seed, 'rating-steps'),
     ids: new Random(options.seed, `ids:${namespace}`),
   };
   const firstGiven =
@@ -531,10 +534,20 @@ export function simulate(options: SimulateOptions): SimulationResult {
       let index = r.cumulative.findIndex((cum) => u < cum);
       if (index < 0) index = r.levels.length - 1;
       const delay = Math.max(0, Math.round(r.delay(random.ratings) * MS_PER_HOUR));
+      // a share of ratings is of one step a department did (drawn from its own stream: other draws unchanged)
+      let elementId: string | undefined;
+      if (r.stepShare > 0 && random.ratingSteps.next() < r.stepShare) {
+        const rateable = [...c.steps.values()].filter(
+          (s) => s.status === 'completed' && s.record.department !== null && !s.record.pausesClock,
+        );
+        if (rateable.length > 0)
+          elementId = rateable[Math.floor(random.ratingSteps.next() * rateable.length)].record.elementId;
+      }
       ratings.push({
         caseId: data.id,
         level: r.levels[index],
         at: delay === 0 ? end : calendar.addWorkingMs(end, delay),
+        ...(elementId === undefined ? {} : { elementId }),
       });
     }
     flushLog(c);

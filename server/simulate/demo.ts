@@ -217,7 +217,11 @@ export async function seedDemoHistory(
         at = rating.at;
         await service.rate(
           rating.caseId,
-          { level: rating.level, channel: channel === 'window' ? 'window' : 'online' },
+          {
+            level: rating.level,
+            channel: channel === 'window' ? 'window' : 'online',
+            ...(rating.elementId === undefined ? {} : { elementId: rating.elementId }),
+          },
           'simulation:applicant',
         );
       }

@@ -56,6 +56,21 @@ t.test('the comparison view states and colours each figure as the catalogue says
     now: Date.parse('2026-11-27T15:00:00+08:00'),
   });
 
+  // then the demo's ratings, half of them of one step (一次一评), are credited to several departments
+  for (const version of [1, 2]) {
+    const loop = (
+      await server.app.inject({
+        method: 'GET',
+        url: `/api/processes/${KEY}/versions/${version}/ratings`,
+        headers: bearer(TOKENS.auditor),
+      })
+    ).json();
+    t.ok(
+      loop.departments.length >= 3,
+      `v${version}: ${loop.departments.map((d: { department: string; ratings: number }) => `${d.department} ${d.ratings}`).join(', ')}`,
+    );
+  }
+
   // when the comparison is asked of the API
   const compared = (
     await server.app.inject({

@@ -248,18 +248,16 @@ export function summarySentences(lang: Lang, change: Record<string, Change>): st
         : `Mean processing time: ${fmt(mean.before)} working days before, ${fmt(mean.after)} after${p}.`,
     );
   }
-  for (const [name, zhName, enName] of [
-    ['firstTimeRate', '一次性办结率', 'Done first time'],
-    ['onTimeRate', '按时办结率', 'Done on time'],
-    ['satisfaction', '满意度', 'Satisfaction'],
-  ] as const) {
+  // the outcome rates, named and stated (in percentage points) as the catalogue says
+  for (const name of ['firstTimeRate', 'onTimeRate', 'satisfaction']) {
     const c = change[name];
-    if (!c || c.before === null || c.after === null) continue;
-    const pp = signed((c.after - c.before) * 100);
+    const definition = figureDefinition(name);
+    if (!c || !definition || c.before === null || c.after === null) continue;
+    const words = changeWords(definition, c, lang, { pp: labels(lang).pp });
     out.push(
       zh
-        ? `${zhName}由 ${pct(c.before)} 变为 ${pct(c.after)}（${pp} 个百分点）。`
-        : `${enName}: ${pct(c.before)} before, ${pct(c.after)} after (${pp} percentage points).`,
+        ? `${definition.zh}由 ${pct(c.before)} 变为 ${pct(c.after)}（${words}）。`
+        : `${definition.en}: ${pct(c.before)} before, ${pct(c.after)} after (${words}).`,
     );
   }
   return out;

@@ -83,7 +83,7 @@ for (const database of testDatabases()) {
       t.match(html, 'Documents asked of the applicant: from 1 to 0, 1 fewer (−100%).');
       t.match(html, 'In-person trips: 1 at most before, now no trip at all (零跑动).');
       t.match(html, 'Mean processing time: 2.61 working days before, 0.86 after (−67.1%).');
-      t.match(html, 'Done first time: 75% before, 100% after (+25 percentage points).');
+      t.match(html, 'Done first time (no correction): 75% before, 100% after (+25 percentage points).');
       t.match(html, 'Version 1: 4 cases, 4 completed (4 imported from a historical event log).');
       t.notMatch(html, /改革成效摘要/);
     });

@@ -102,6 +102,7 @@ export interface AuditEventsTable {
 }
 
 export interface IdempotencyKeysTable {
+  /** A client's key scoped by its principal: a SHA-256 over the whole token and the key (no token text). */
   key: string;
   case_id: string;
   created_at: Timestamp;

@@ -245,6 +245,20 @@ export function mayRunLong(source: string): boolean {
   return long;
 }
 
+/**
+ * Starts the budgeted thread in the background when `expression` will need it, so that its first evaluation does
+ * not wait for the thread to load feelin (the main thread would be blocked meanwhile). Called for every
+ * expression of a definition when it is validated (at deploy, and when a stored definition is loaded).
+ */
+export function prepareFeel(expression: string): void {
+  const source = feelSource(expression);
+  if (!isWithinLimits(source) || mayRunLong(source)) {
+    try {
+      evaluator.warm();
+    } catch {} // a thread that cannot start is reported by the first evaluation
+  }
+}
+
 /** Evaluates a bounded expression on this thread, with the same answers as the thread's. */
 function evaluateInline(source: string, variables: Record<string, unknown>): Answer {
   try {

@@ -4,6 +4,7 @@
  * a definition is compiled; this module knows only the model.
  */
 import { parseExpression } from 'feelin';
+import { prepareFeel } from './feel.js';
 import { FEEL_LIMITS, FEEL_SIZE_FIX, feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
 import { parseBpmn } from './parse.js';
 import { timerExpressionError } from './timer-expression.js';
@@ -92,7 +93,10 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
     feelTotal.contextEntries += size.contextEntries;
     if (size.tokens > feelTotal.largest.tokens) feelTotal.largest = { elementId, tokens: size.tokens };
     const problem = feelSyntaxProblem(text);
-    if (!problem) return;
+    if (!problem) {
+      prepareFeel(text); // an expression that must run on the budgeted thread has it started now, not at its first run
+      return;
+    }
     const juel = /^\s*[$#]\{[\s\S]*\}\s*$/.test(text);
     add(
       elementId,

@@ -9,6 +9,7 @@ import * as jsonDocuments from './2026-11-29-006-json-documents.js';
 import * as principalKeys from './2026-11-29-007-principal-keys.js';
 import * as timerRetries from './2026-11-29-008-timer-retries.js';
 import * as calendarYears from './2026-12-06-calendar-years.js';
+import * as definitionSemanticHash from './2026-12-06-definition-semantic-hash.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-007-principal-keys': principalKeys,
   '2026-11-29-008-timer-retries': timerRetries,
   '2026-12-06-calendar-years': calendarYears,
+  '2026-12-06-definition-semantic-hash': definitionSemanticHash,
 };

@@ -13,6 +13,8 @@ export interface DefinitionVersionsTable {
   name: string | null;
   xml: string;
   hash: string;
+  /** Hash of the meaning (engine/model/semantic-form.ts); null until computed for rows stored before it. */
+  semantic_hash: ColumnType<string | null, string | null | undefined, string | null>;
   static_metrics: Json<Record<string, unknown>>;
   warnings: Json<unknown[]>;
   deployed_at: Timestamp;

@@ -13,6 +13,7 @@ const deployedSchema = {
     name: { type: ['string', 'null'] },
     deployedAt: { type: 'string', format: 'date-time' },
     warnings: { type: 'array', items: findingSchema },
+    diagramUpdated: { type: 'boolean' },
   },
 } as const;
 
@@ -78,7 +79,7 @@ export async function definitionRoutes(
         tags: ['definitions'],
         summary: '部署流程定义 / deploy a BPMN definition',
         description:
-          'Body: BPMN 2.0 XML (Content-Type: application/xml). 201 for a new version, 200 when identical content is already deployed, 422 with every finding when the definition cannot run.',
+          'Body: BPMN 2.0 XML (Content-Type: application/xml). 201 for a new version, 200 when a version with the same meaning is already deployed (same content, or only layout, attribute defaults, element order, whitespace or namespace prefixes differ: then diagramUpdated is true and the stored diagram of that version is replaced by this one), 422 with every finding when the definition cannot run.',
         body: { type: 'string', minLength: 1 },
         response: { 200: deployedSchema, 201: deployedSchema, ...problemResponses },
       },

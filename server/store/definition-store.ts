@@ -1,6 +1,7 @@
 /** Deployed definitions: stored versions in the database, compiled ones cached in memory (they never change). */
 
 import { staticMetrics } from '../../engine/metrics/static-metrics.js';
+import { SEMANTIC_FORM_VERSION, semanticHash } from '../../engine/model/semantic-form.js';
 import type { Finding } from '../../engine/model/types.js';
 import {
   type CompiledDefinition,
@@ -17,6 +18,11 @@ export interface DeployResult {
   name: string | null;
   deployedAt: Date;
   warnings: Finding[];
+  /**
+   * The deployment had the meaning of a stored version but another form (layout, defaults, element order,
+   * prefixes): that version's stored diagram was replaced by this one, and no version was made.
+   */
+  diagramUpdated: boolean;
 }
 
 export class DeploymentRefused extends Error {
@@ -93,6 +99,7 @@ export class DefinitionStore implements DefinitionSource {
     if (!result.ok) throw new DeploymentRefused(result.findings);
     const { key, graph } = result.definition;
     const warnings = result.findings.filter((f) => f.severity === 'warning');
+    const meaning = semanticHash(graph);
     for (let attempt = 0; ; attempt++) {
       const existing = await this.db
         .selectFrom('definition_versions')
@@ -109,6 +116,39 @@ export class DefinitionStore implements DefinitionSource {
           name: existing.name,
           deployedAt: existing.deployed_at,
           warnings,
+          diagramUpdated: false,
+        };
+      }
+      await this.computeSemanticHashes(key);
+      const same = await this.db
+        .selectFrom('definition_versions')
+        .select(['id', 'version', 'name', 'deployed_at'])
+        .where('key', '=', key)
+        .where('semantic_hash', '=', meaning)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (same) {
+        // same meaning, other form: the version keeps its number and its cases; its diagram becomes this one
+        try {
+          await this.db
+            .updateTable('definition_versions')
+            .set({ xml, hash: result.hash, warnings: JSON.stringify(warnings) })
+            .where('id', '=', same.id)
+            .execute();
+        } catch (error) {
+          if (attempt < 3) continue; // another node stored this very XML at the same moment: read again
+          throw error;
+        }
+        return {
+          created: false,
+          id: same.id,
+          key,
+          version: same.version,
+          name: same.name,
+          deployedAt: same.deployed_at,
+          warnings,
+          diagramUpdated: true,
         };
       }
       const top = await this.db
@@ -129,6 +169,7 @@ export class DefinitionStore implements DefinitionSource {
             name: graph.name,
             xml,
             hash: result.hash,
+            semantic_hash: meaning,
             static_metrics: JSON.stringify(staticMetrics(graph, { resolveCalled: callees })),
             warnings: JSON.stringify(warnings),
             deployed_at: now,
@@ -139,7 +180,48 @@ export class DefinitionStore implements DefinitionSource {
         throw error;
       }
       this.remember({ ...result.definition, id, version });
-      return { created: true, id, key, version, name: graph.name, deployedAt: now, warnings };
+      return {
+        created: true,
+        id,
+        key,
+        version,
+        name: graph.name,
+        deployedAt: now,
+        warnings,
+        diagramUpdated: false,
+      };
+    }
+  }
+
+  /**
+   * Fills in the semantic hash of the key's versions stored before it existed (or under an older semantic
+   * form), from their stored XML with the engine's current parser. A version that no longer compiles keeps
+   * none and so is never taken for a new deployment.
+   */
+  private async computeSemanticHashes(key: string): Promise<void> {
+    const rows = await this.db
+      .selectFrom('definition_versions')
+      .select(['id', 'xml', 'version'])
+      .where('key', '=', key)
+      .where((eb) =>
+        eb.or([
+          eb('semantic_hash', 'is', null),
+          eb('semantic_hash', 'not like', `${SEMANTIC_FORM_VERSION}:%`),
+        ]),
+      )
+      .execute();
+    for (const row of rows) {
+      const compiled = await compileDefinition(
+        row.xml,
+        { id: row.id, version: row.version },
+        { stored: true },
+      );
+      if (!compiled.ok) continue;
+      await this.db
+        .updateTable('definition_versions')
+        .set({ semantic_hash: semanticHash(compiled.definition.graph) })
+        .where('id', '=', row.id)
+        .execute();
     }
   }
 }

@@ -109,6 +109,9 @@ export const intermediateThrowEvent: ElementBehaviour = {
 export const intermediateCatchEvent: ElementBehaviour = {
   unsupported: (node) =>
     unsupportedDefinition(node, CAUGHT) ??
+    (node.event?.kind === 'timer' && node.event.timer === 'cycle'
+      ? `intermediateCatchEvent '${node.id}' has a timeCycle, but a catch event lets its token pass once, so the repetitions would never happen: give it a timeDuration or timeDate, or put the cycle on a non-interrupting boundary timer (it fires every period while its activity is open) or a non-interrupting timer event subprocess`
+      : null) ??
     (node.event
       ? null
       : `intermediateCatchEvent '${node.id}' has no event definition: give it a message, timer, signal, conditional or link`),

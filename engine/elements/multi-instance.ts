@@ -48,6 +48,7 @@ export function beginMultiInstance(ctx: ElementContext, scope: ScopeInstance, no
     total = value as number;
   }
   const body = ctx.enter(scope, node, { step: false, wait: 'body', activate: false });
+  if (ctx.state.activities[body.id] === undefined) return; // a conditional boundary event held on entry
   body.multi = { total, completed: 0, active: 0, next: 0, items };
   if (total === 0) {
     ctx.complete(body);

@@ -85,5 +85,17 @@ export function executabilityFindings(graph: ProcessGraph): Finding[] {
     if (reason)
       findings.push({ elementId: node.id, type: 'unsupportedElement', severity: 'error', message: reason });
   }
+  // a timer start event of the process with a cycle would start a case every period; Reflow starts a case
+  // when it is asked to (the API), once, so it would run as a none start event: refused rather than misrun
+  for (const id of graph.scopes[graph.key]?.startEvents ?? []) {
+    const node = graph.nodes[id];
+    if (node.event?.kind !== 'timer' || node.event.timer !== 'cycle') continue;
+    findings.push({
+      elementId: node.id,
+      type: 'unsupportedElement',
+      severity: 'error',
+      message: `startEvent '${node.id}' of process '${graph.key}' has a timeCycle, which would start a case every period, but Reflow starts a case only when asked (POST /api/cases), once: use a none start event and start cases on a schedule from outside, or put the cycle on a non-interrupting timer event subprocess of a running case`,
+    });
+  }
   return findings;
 }

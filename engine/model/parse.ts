@@ -364,7 +364,11 @@ const body = (expression: Element): string | null => {
 };
 
 function readEvent(element: Element): { event: EventDefinition | null; count: number } {
-  const definitions: Element[] = element.eventDefinitions ?? [];
+  // contained definitions, then those declared in bpmn:definitions and referenced by id (eventDefinitionRef):
+  // BPMN §10.5.1 treats both alike
+  const contained: Element[] = element.eventDefinitions ?? [];
+  const referenced: Element[] = (element.eventDefinitionRef ?? []).filter((d: Element) => d?.$type);
+  const definitions = referenced.length > 0 ? [...contained, ...referenced] : contained;
   const first = definitions[0];
   if (!first) return { event: null, count: 0 };
   const kind = EVENT_DEFINITION_KINDS[first.$type];

@@ -313,9 +313,12 @@ export class CaseRun implements ElementContext {
       if (node.correction) this.state.corrected = true;
       this.emit({ type: 'stepEntered', step: this.stepRecord(instance, node, scope, 'active') });
     }
-    if (!options.bodyId) {
+    if (!options.bodyId && node.boundaries.length > 0) {
       const graph = this.graphOf(scope);
       for (const boundaryId of node.boundaries) armCatch(this, instance, scope, graph.nodes[boundaryId]);
+      const conditional = this.conditionalIds(graph, node.boundaries);
+      if (conditional.length > 0 && this.conditionsAtActivation(conditional, scope, instance))
+        return instance; // an interrupting conditional boundary event held as it was entered: it never ran
     }
     if (options.activate !== false) {
       if (this.nesting >= MAX_NESTING) this.deferred.push({ instance, scope, node });
@@ -371,7 +374,8 @@ export class CaseRun implements ElementContext {
     const scope = this.state.scopes[instance.scopeId];
     const node = this.graphOf(scope).nodes[instance.elementId];
     advance(instance, 'complete');
-    if (variables && Object.keys(variables).length > 0) this.setVariables(scope, variables, instance);
+    const changed = variables !== undefined && Object.keys(variables).length > 0;
+    if (changed) this.setVariables(scope, variables, instance);
     this.disarm(instance);
     advance(instance, 'completed');
     delete this.state.activities[instance.id];
@@ -379,6 +383,18 @@ export class CaseRun implements ElementContext {
     if (instance.step) {
       if (node.inPerson) this.state.trips++;
       this.emit({ type: 'stepCompleted', step: this.stepRecord(instance, node, scope, 'completed') });
+    }
+    // BPMN §10.5.4: a condition is evaluated when the data it reads changes — the activity's output, written
+    // as it completed — before its token moves on and perhaps ends the scope the conditional event waits in
+    if (changed && this.state.subscriptions.some((s) => s.kind === 'conditional')) {
+      const interruptions = this.interruptions.get(scope.id) ?? 0;
+      this.fireConditions();
+      if (
+        this.state.status !== 'active' ||
+        this.state.scopes[scope.id] !== scope ||
+        (this.interruptions.get(scope.id) ?? 0) !== interruptions
+      )
+        return; // an interrupting conditional event ended the scope this token was in
     }
     if (instance.bodyId) {
       const body = this.state.activities[instance.bodyId];
@@ -465,6 +481,17 @@ export class CaseRun implements ElementContext {
       for (const startId of graph.scopes[eventSubprocessId].startEvents)
         armCatch(this, null, scope, graph.nodes[startId]);
     }
+    // an interrupting event subprocess whose condition holds as the scope opens ends it before it starts
+    if (content.eventSubprocesses.length > 0) {
+      const conditional = this.conditionalIds(
+        graph,
+        content.eventSubprocesses.flatMap((id) => graph.scopes[id].startEvents),
+      );
+      if (conditional.length > 0 && this.conditionsAtActivation(conditional, scope, null)) {
+        this.dirty.add(scope.id);
+        return scope;
+      }
+    }
     const starts = options.startAt
       ? [options.startAt]
       : content.startEvents.filter((id) => graph.nodes[id].event === null);
@@ -530,11 +557,60 @@ export class CaseRun implements ElementContext {
     this.dirty.add(scope.id);
   }
 
+  /**
+   * BPMN 2.0.2 §10.5.4: a conditional event's condition is evaluated when the event becomes active — the
+   * boundary events of `instance` as it is entered, the event subprocess starts of `scope` (instance null) as
+   * it opens — and one that holds then triggers at once, before the activity or the scope does anything.
+   * Later it triggers only when the condition changes from false to true (fireConditions). `elementIds`: the
+   * events just armed. True when an interrupting one fired: the activity, or the scope, has ended.
+   */
+  private conditionsAtActivation(
+    elementIds: string[],
+    scope: ScopeInstance,
+    instance: ActivityInstance | null,
+  ): boolean {
+    const graph = this.graphOf(scope);
+    const activityId = instance?.id ?? null;
+    const armed: Subscription[] = [];
+    for (const sub of this.state.subscriptions) {
+      if (
+        sub.kind === 'conditional' &&
+        sub.activityId === activityId &&
+        sub.scopeId === scope.id &&
+        elementIds.includes(sub.elementId)
+      )
+        armed.push(sub);
+    }
+    for (const sub of armed) {
+      if (!this.state.subscriptions.includes(sub)) continue;
+      this.current = sub.elementId;
+      const holds = this.evaluate(sub.name, scope, instance) === true;
+      sub.lastValue = holds;
+      if (!holds) continue;
+      const node = graph.nodes[sub.elementId];
+      this.consume(sub);
+      if (instance === null) {
+        startEventSubprocess(this, scope, node);
+      } else {
+        if (node.interrupting) this.terminate(instance);
+        this.leave(scope, node);
+      }
+      if (node.interrupting) return true;
+    }
+    return false;
+  }
+
+  /** The conditional events among `ids` (boundary events, or event subprocess starts). */
+  private conditionalIds(graph: ProcessGraph, ids: string[]): string[] {
+    return ids.filter((id) => graph.nodes[id].event?.kind === 'conditional');
+  }
+
   // ── waiting: subscriptions and timers ────────────────────────────────────
   subscribe(subscription: Omit<Subscription, 'id'>): void {
     const sub: Subscription = { id: this.newId('sub'), ...subscription };
     if (sub.kind === 'conditional') {
-      // a condition that already holds when armed fires once the tokens settle (BPMN: evaluated on activation)
+      // evaluated now by conditionsAtActivation where it is a boundary or event subprocess start; elsewhere
+      // (after an event-based gateway) once the tokens settle
       sub.lastValue = false;
       this.variablesChanged = true;
     }

@@ -85,11 +85,12 @@ t.test(
     // when
     const snapshot = start('risk_watch', { risk: 'high' });
 
-    // then the approval is interrupted in the same command (as Camunda evaluates conditions on activation)
+    // then the approval is interrupted as it is entered (BPMN §10.5.4: the condition is evaluated when the
+    // boundary event becomes active), before the parallel screening is reached
     t.same(steps(take()), [
       'entered approve',
-      'entered screen',
       'cancelled approve',
+      'entered screen',
       'entered expert_review',
     ]);
     t.same(snapshot.subscriptions, []);

@@ -39,7 +39,8 @@ t.test('a date timer waits until the date, read in Beijing time when it has no z
   t.same(scheduledTimers(events), [{ elementId: 'hearing_day', dueAt: '2026-01-20 14:30' }]);
 });
 
-t.test('a cycle timer on a catch event fires once, after its first interval', async (t) => {
+// a timeCycle on a catch event is refused at deploy (test/engine/elements/event-semantics.test.ts)
+t.test('a duration timer after the hearing day fires once, after its interval', async (t) => {
   // given the hearing day reached
   const { engine, start, take } = await deploy(fixture, ['timers']);
   start('timers');

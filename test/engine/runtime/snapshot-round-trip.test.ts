@@ -83,7 +83,7 @@ const scenarios: Scenario[] = [
     status: 'completed',
   },
   {
-    name: 'timers: duration, date and cycle catch events',
+    name: 'timers: duration and date catch events',
     fixture: 'intermediate-catch-event.bpmn',
     keys: ['timers'],
     script: [fire('publicity'), fire('hearing_day'), fire('next_slot')],

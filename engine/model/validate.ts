@@ -4,7 +4,6 @@
  * a definition is compiled; this module knows only the model.
  */
 import { parseExpression } from 'feelin';
-import { prepareFeel } from './feel.js';
 import { FEEL_LIMITS, FEEL_SIZE_FIX, feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
 import { parseBpmn } from './parse.js';
 import { timerExpressionError } from './timer-expression.js';
@@ -68,7 +67,12 @@ const ROUTING_GATEWAYS = new Set(['exclusiveGateway', 'inclusiveGateway', 'compl
 const IGNORING_CONDITIONS = new Set(['parallelGateway', 'eventBasedGateway']);
 
 /** Structural findings of a graph; an empty list means the model itself is sound. */
-export function validateGraph(graph: ProcessGraph): Finding[] {
+/** Options of validation: `onExpression` sees every FEEL expression that is valid (the runtime prepares for it). */
+export interface ValidateOptions {
+  onExpression?: (expression: string) => void;
+}
+
+export function validateGraph(graph: ProcessGraph, options: ValidateOptions = {}): Finding[] {
   const findings: Finding[] = [];
   const add = (elementId: string | null, type: string, severity: Severity, message: string): void => {
     findings.push({ elementId, type, severity, message });
@@ -94,7 +98,7 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
     if (size.tokens > feelTotal.largest.tokens) feelTotal.largest = { elementId, tokens: size.tokens };
     const problem = feelSyntaxProblem(text);
     if (!problem) {
-      prepareFeel(text); // an expression that must run on the budgeted thread has it started now, not at its first run
+      options.onExpression?.(text);
       return;
     }
     const juel = /^\s*[$#]\{[\s\S]*\}\s*$/.test(text);
@@ -495,8 +499,8 @@ export function validateGraph(graph: ProcessGraph): Finding[] {
 }
 
 /** Parses and validates: the parser's findings, then the structural ones (none when the graph is null). */
-export async function parseAndValidate(xml: string): Promise<ParseResult> {
+export async function parseAndValidate(xml: string, options: ValidateOptions = {}): Promise<ParseResult> {
   const { graph, findings } = await parseBpmn(xml);
   if (!graph) return { graph, findings };
-  return { graph, findings: [...findings, ...validateGraph(graph)] };
+  return { graph, findings: [...findings, ...validateGraph(graph, options)] };
 }

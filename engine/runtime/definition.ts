@@ -1,6 +1,7 @@
 /** A deployed process compiled once: parsed, validated, checked against the element registry, cached. */
 import { createHash } from 'node:crypto';
 import { executabilityFindings } from '../elements/registry.js';
+import { prepareFeel } from '../model/feel.js';
 import { formFindings } from '../model/form-schema.js';
 import { createReachability } from '../model/reachability.js';
 import type { Finding, ProcessGraph } from '../model/types.js';
@@ -47,7 +48,8 @@ export async function compileDefinition(
   options: { stored?: boolean } = {},
 ): Promise<CompileResult> {
   const hash = contentHash(xml);
-  const parsed = await parseAndValidate(xml);
+  // an expression that must run on FEEL's budgeted thread has the thread started now, not at its first run
+  const parsed = await parseAndValidate(xml, { onExpression: prepareFeel });
   let findings = [...parsed.findings];
   if (parsed.graph) findings.push(...executabilityFindings(parsed.graph), ...formFindings(parsed.graph));
   if (options.stored)

@@ -85,16 +85,24 @@ export function executabilityFindings(graph: ProcessGraph): Finding[] {
     if (reason)
       findings.push({ elementId: node.id, type: 'unsupportedElement', severity: 'error', message: reason });
   }
-  // a timer start event of the process with a cycle would start a case every period; Reflow starts a case
-  // when it is asked to (the API), once, so it would run as a none start event: refused rather than misrun
+  // a timer or conditional start event of the process starts a case by itself (at a time, every period, or
+  // when data outside any case comes true); Reflow starts a case only when asked (POST /api/cases), so such a
+  // start would run as a none start event: refused rather than misrun
   for (const id of graph.scopes[graph.key]?.startEvents ?? []) {
     const node = graph.nodes[id];
-    if (node.event?.kind !== 'timer' || node.event.timer !== 'cycle') continue;
+    const event = node.event;
+    if (event?.kind !== 'timer' && event?.kind !== 'conditional') continue;
+    const what =
+      event.kind === 'conditional'
+        ? 'a condition, which would start a case whenever it comes true'
+        : event.timer === 'cycle'
+          ? 'a timeCycle, which would start a case every period'
+          : 'a timer, which would start a case when it is due';
     findings.push({
       elementId: node.id,
       type: 'unsupportedElement',
       severity: 'error',
-      message: `startEvent '${node.id}' of process '${graph.key}' has a timeCycle, which would start a case every period, but Reflow starts a case only when asked (POST /api/cases), once: use a none start event and start cases on a schedule from outside, or put the cycle on a non-interrupting timer event subprocess of a running case`,
+      message: `startEvent '${node.id}' of process '${graph.key}' has ${what}, but Reflow starts a case only when asked (POST /api/cases), at once: use a none start event and start cases from outside (a scheduler, or the system whose data the condition reads)${event.kind === 'timer' ? ', or put the timer on a non-interrupting timer event subprocess of a running case' : ', or put the condition on a conditional event subprocess of a running case'}`,
     });
   }
   return findings;

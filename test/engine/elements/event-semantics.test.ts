@@ -278,3 +278,44 @@ t.test('a process timer start event with a cycle is refused at deploy, naming th
     { elementId: 'daily', type: 'unsupportedElement', message: /'daily'.*timeCycle.*none start/ },
   ]);
 });
+
+t.test('a process timer or conditional start event is refused at deploy, naming the element', async (t) => {
+  // when
+  const timer = await refusal('timer_start');
+  const conditional = await refusal('conditional_start');
+
+  // then
+  t.match(timer, [
+    { elementId: 'at_nine', type: 'unsupportedElement', message: /'at_nine'.*timer.*none start/ },
+  ]);
+  t.match(conditional, [
+    { elementId: 'on_demand', type: 'unsupportedElement', message: /'on_demand'.*condition.*none start/ },
+  ]);
+});
+
+t.test('an event with a contained and a referenced definition is refused as a multiple event', async (t) => {
+  // when
+  const findings = await refusal('multiple_definitions');
+
+  // then
+  t.match(findings, [
+    { elementId: 'md_wait', type: 'unsupportedElement', message: /'md_wait' has several event definitions/ },
+  ]);
+});
+
+t.test('an escalation event definition referenced by id catches the escalation', async (t) => {
+  // given a subprocess escalating to a non-interrupting boundary event that references the escalation
+  const { start, take } = await deploy(fixture, ['ref_escalation']);
+
+  // when
+  const snapshot = start('ref_escalation');
+
+  // then
+  const events = take();
+  t.match(
+    events.find((e) => e.type === 'escalationRaised'),
+    { code: 'SUPERVISE', caught: true },
+  );
+  t.same(completedTasks(steps(events), ['supervise']), ['supervise']);
+  t.equal(snapshot.status, 'completed');
+});

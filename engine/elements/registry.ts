@@ -85,6 +85,33 @@ export function executabilityFindings(graph: ProcessGraph): Finding[] {
     if (reason)
       findings.push({ elementId: node.id, type: 'unsupportedElement', severity: 'error', message: reason });
   }
+  // BPMN §10.5.2: an embedded subprocess starts at a none start event, an event subprocess at a triggered
+  // one; an error or escalation start event only starts an event subprocess
+  for (const [scopeId, scope] of Object.entries(graph.scopes)) {
+    const container = graph.nodes[scopeId];
+    if (container && container.type !== 'subProcess') continue; // ad-hoc and transactions are refused above
+    for (const id of scope.startEvents) {
+      const node = graph.nodes[id];
+      const kind = node.event?.kind ?? null;
+      let problem: string | null = null;
+      if (container?.triggeredByEvent) {
+        if (kind === null && node.eventDefinitionCount === 0)
+          problem = `startEvent '${node.id}' of event subprocess '${scopeId}' has no trigger, so the event subprocess would never start: give it a message, timer, signal, conditional, error or escalation definition`;
+      } else if (container) {
+        if (kind !== null)
+          problem = `startEvent '${node.id}' of subprocess '${scopeId}' has a ${kind} definition, but an embedded subprocess starts when its token arrives, at a none start event: remove the definition, or make '${scopeId}' an event subprocess (triggeredByEvent) if the ${kind} is to start it`;
+      } else if (kind === 'error' || kind === 'escalation') {
+        problem = `startEvent '${node.id}' of process '${graph.key}' has an ${kind} definition, which only an event subprocess's start event may have: put it in an event subprocess, or use a none start event`;
+      }
+      if (problem)
+        findings.push({
+          elementId: node.id,
+          type: 'unsupportedElement',
+          severity: 'error',
+          message: problem,
+        });
+    }
+  }
   // a timer or conditional start event of the process starts a case by itself (at a time, every period, or
   // when data outside any case comes true); Reflow starts a case only when asked (POST /api/cases), so such a
   // start would run as a none start event: refused rather than misrun

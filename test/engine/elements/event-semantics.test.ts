@@ -319,3 +319,20 @@ t.test('an escalation event definition referenced by id catches the escalation',
   t.same(completedTasks(steps(events), ['supervise']), ['supervise']);
   t.equal(snapshot.status, 'completed');
 });
+
+t.test('start events BPMN does not allow where they are are refused at deploy, naming each', async (t) => {
+  // when
+  const misplaced = await refusal('misplaced_starts');
+  const errorStart = await refusal('error_start');
+
+  // then a triggered start in an embedded subprocess, an untriggered one in an event subprocess
+  t.match(misplaced, [
+    { elementId: 'ms_sub_timer', message: /'ms_sub_timer' of subprocess 'ms_sub' has a timer definition/ },
+    {
+      elementId: 'ms_untriggered',
+      message: /'ms_untriggered' of event subprocess 'ms_never' has no trigger/,
+    },
+  ]);
+  // and an error start event of the process (referenced or contained alike)
+  t.match(errorStart, [{ elementId: 'es_start', message: /'es_start'.*error definition.*event subprocess/ }]);
+});

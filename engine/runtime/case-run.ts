@@ -374,8 +374,7 @@ export class CaseRun implements ElementContext {
     const scope = this.state.scopes[instance.scopeId];
     const node = this.graphOf(scope).nodes[instance.elementId];
     advance(instance, 'complete');
-    const changed = variables !== undefined && Object.keys(variables).length > 0;
-    if (changed) this.setVariables(scope, variables, instance);
+    if (variables && Object.keys(variables).length > 0) this.setVariables(scope, variables, instance);
     this.disarm(instance);
     advance(instance, 'completed');
     delete this.state.activities[instance.id];
@@ -384,9 +383,10 @@ export class CaseRun implements ElementContext {
       if (node.inPerson) this.state.trips++;
       this.emit({ type: 'stepCompleted', step: this.stepRecord(instance, node, scope, 'completed') });
     }
-    // BPMN §10.5.4: a condition is evaluated when the data it reads changes — the activity's output, written
-    // as it completed — before its token moves on and perhaps ends the scope the conditional event waits in
-    if (changed && this.state.subscriptions.some((s) => s.kind === 'conditional')) {
+    // BPMN §10.5.4: a condition is evaluated when the data it reads changes — the activity's output, a message's
+    // payload, a called process's variables — before the token moves on and perhaps ends the scope the
+    // conditional event waits in
+    if (this.variablesChanged && this.state.subscriptions.some((s) => s.kind === 'conditional')) {
       const interruptions = this.interruptions.get(scope.id) ?? 0;
       this.fireConditions();
       if (

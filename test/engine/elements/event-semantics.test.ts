@@ -336,3 +336,21 @@ t.test('start events BPMN does not allow where they are are refused at deploy, n
   // and an error start event of the process (referenced or contained alike)
   t.match(errorStart, [{ elementId: 'es_start', message: /'es_start'.*error definition.*event subprocess/ }]);
 });
+
+t.test('a message payload that makes a condition true fires it before its subprocess ends', async (t) => {
+  // given a subprocess whose last step waits for a message, watched by a non-interrupting conditional
+  const { engine, start, take } = await deploy(fixture, ['cond_by_message']);
+  const started = start('cond_by_message', { urgent: false });
+  take();
+
+  // when the message arrives marked urgent, ending the subprocess in the same command
+  const snapshot = engine.command(started.id, {
+    type: 'deliverMessage',
+    name: '撤回申请',
+    variables: { urgent: true },
+  });
+
+  // then the condition rose while the subprocess was still active: the boundary's path ran too
+  t.same(completedTasks(steps(take()), ['expedite']), ['expedite']);
+  t.equal(snapshot.status, 'completed');
+});

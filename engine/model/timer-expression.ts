@@ -50,6 +50,7 @@ export function parseCycle(text: string): Cycle | null {
   const parts = text.trim().split('/');
   if (parts.length < 2 || !/^R\d*$/.test(parts[0])) return null;
   const repetitions = parts[0].length > 1 ? Number(parts[0].slice(1)) : null;
+  if (repetitions === 0) return null; // R0: no repetition, nothing ever fires
   const start = parts.length === 3 ? parseDate(parts[1]) : null;
   if (parts.length === 3 && start === null) return null;
   const intervalMs = parseDuration(parts[parts.length - 1]);
@@ -67,6 +68,8 @@ export function timerExpressionError(kind: 'duration' | 'date' | 'cycle', text: 
         ? parseDate(text) !== null
         : parseCycle(text) !== null;
   if (ok) return null;
+  if (kind === 'cycle' && /^R0+\//.test(text.trim()))
+    return `'${text}' repeats zero times, so the timer would never fire: write R1 or more repetitions (R3/PT1H), R/… for no limit, or remove the timer`;
   const example =
     kind === 'duration' ? 'PT30M or P3D' : kind === 'date' ? '2026-03-01T09:00:00+08:00' : 'R3/PT1H';
   return `'${text}' is not an ISO 8601 ${kind}: write it like ${example}`;

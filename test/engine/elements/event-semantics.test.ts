@@ -354,3 +354,38 @@ t.test('a message payload that makes a condition true fires it before its subpro
   t.same(completedTasks(steps(take()), ['expedite']), ['expedite']);
   t.equal(snapshot.status, 'completed');
 });
+
+t.test(
+  'an interrupting timer event subprocess with a cycle interrupts at its first firing, once',
+  async (t) => {
+    // given
+    const { start, take, advance, case: caseOf } = await deploy(fixture, ['cycle_interrupting_start']);
+    const started = start('cycle_interrupting_start');
+    take();
+
+    // when three hours pass
+    const fired = advance(3 * HOUR);
+
+    // then only the first firing happened: it ended the case's work and ran the event subprocess
+    t.equal(fired, 1);
+    t.same(steps(take()), [
+      'cancelled work',
+      'entered ci_timeout',
+      'entered timed_out',
+      'completed timed_out',
+      'completed ci_timeout',
+    ]);
+    t.equal(caseOf(started.id).status, 'completed');
+    t.same(caseOf(started.id).timers, {});
+  },
+);
+
+t.test('a cycle of zero repetitions is refused at deploy, naming the element', async (t) => {
+  // when
+  const findings = await refusal('cycle_zero');
+
+  // then
+  t.match(findings, [
+    { elementId: 'cz_never', type: 'invalidTimerExpression', message: /'cz_never'.*repeats zero times/ },
+  ]);
+});

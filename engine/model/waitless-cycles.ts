@@ -7,8 +7,8 @@ import type { Finding, FlowNode, ProcessGraph } from './types.js';
 
 const WAITING_EVENTS = new Set(['message', 'signal', 'timer', 'conditional']);
 
-/** Whether a token stops at `node` until something from outside (a person, a message, time) moves it on. */
-function waits(graph: ProcessGraph, node: FlowNode, seen = new Set<string>()): boolean {
+/** Whether a token stops at `node` itself (not looking inside a subprocess) until something from outside moves it on. */
+function waitsHere(node: FlowNode): boolean {
   switch (node.type) {
     case 'userTask':
     case 'manualTask':
@@ -21,16 +21,50 @@ function waits(graph: ProcessGraph, node: FlowNode, seen = new Set<string>()): b
       return node.event !== null && WAITING_EVENTS.has(node.event.kind);
     case 'callActivity':
       return true; // the called process is deployed apart: it may wait
-    case 'subProcess': {
-      // an embedded subprocess that holds a wait state may stop there; one without runs straight through
-      if (seen.has(node.id)) return false;
-      seen.add(node.id);
-      const inner = graph.scopes[node.id]?.nodes ?? [];
-      return inner.some((id) => graph.nodes[id] && waits(graph, graph.nodes[id], seen));
-    }
     default:
       return false;
   }
+}
+
+/** Per graph: the embedded subprocesses that hold a wait state at some depth (computed once, for all of them). */
+const waitingSubprocesses = new WeakMap<ProcessGraph, Set<string>>();
+
+/**
+ * The subprocesses of `graph` that may stop a token: those holding a node that waits, or a subprocess that does,
+ * at any depth. Children are settled before their parent with an explicit stack, not recursion: subprocesses
+ * nest as deep as a file is long.
+ */
+function subprocessesThatWait(graph: ProcessGraph): Set<string> {
+  let found = waitingSubprocesses.get(graph);
+  if (found) return found;
+  found = new Set<string>();
+  const settled = new Set<string>();
+  for (const root of Object.values(graph.nodes)) {
+    if (root.type !== 'subProcess' || settled.has(root.id)) continue;
+    const stack: { id: string; expanded: boolean }[] = [{ id: root.id, expanded: false }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const inner = (graph.scopes[top.id]?.nodes ?? []).map((id) => graph.nodes[id]).filter(Boolean);
+      if (!top.expanded) {
+        top.expanded = true;
+        for (const child of inner)
+          if (child.type === 'subProcess' && !settled.has(child.id))
+            stack.push({ id: child.id, expanded: false });
+        continue;
+      }
+      stack.pop();
+      if (settled.has(top.id)) continue;
+      settled.add(top.id);
+      if (inner.some((child) => waitsHere(child) || found!.has(child.id))) found.add(top.id);
+    }
+  }
+  waitingSubprocesses.set(graph, found);
+  return found;
+}
+
+/** Whether a token stops at `node` until something from outside (a person, a message, time) moves it on. */
+function waits(graph: ProcessGraph, node: FlowNode): boolean {
+  return waitsHere(node) || (node.type === 'subProcess' && subprocessesThatWait(graph).has(node.id));
 }
 
 /** The edges a token follows inside a scope: sequence flows, into boundary events, and from link throw to catch. */

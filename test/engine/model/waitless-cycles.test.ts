@@ -211,3 +211,26 @@ t.test(
     t.same(warnings, []);
   },
 );
+
+t.test(
+  'subprocesses nested 3,000 deep: a wait at the bottom is found, without overflowing the stack',
+  async (t) => {
+    // given a loop through a subprocess whose innermost subprocess holds a user task
+    const depth = 3000;
+    let open = '';
+    let close = '';
+    for (let i = 0; i < depth; i++) {
+      open += `<bpmn:subProcess id="s${i}"><bpmn:startEvent id="s${i}_start" />`;
+      close = `</bpmn:subProcess>${close}`;
+    }
+    const wait = `<bpmn:userTask id="deep" gov:department="市场监管" />${flow('f_deep', `s${depth - 1}_start`, 'deep')}`;
+    const body = open.replace(/<bpmn:startEvent id="s(\d+)_start" \/>/g, (m, i) =>
+      Number(i) < depth - 1 ? `${m}${flow(`f_in${i}`, `s${i}_start`, `s${Number(i) + 1}`)}` : m,
+    );
+    const xml = loopAround(`${body}${wait}${close}`, 's0', 's0');
+    // when it is validated
+    const warnings = await loopWarnings(xml);
+    // then the wait deep inside counts: no warning, and no crash
+    t.same(warnings, [], 'the user task at the bottom is a wait state on the loop');
+  },
+);

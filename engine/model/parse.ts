@@ -155,7 +155,8 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-function closest(name: string, candidates: Iterable<string>): string | null {
+/** The candidate nearest to `name` (fewer than 3 edits, case ignored), or null. */
+export function closest(name: string, candidates: Iterable<string>): string | null {
   let best: string | null = null;
   let distance = 3;
   for (const candidate of candidates) {
@@ -702,6 +703,9 @@ export async function parseBpmn(xml: string): Promise<ParseResult> {
         ? process.statutoryLimit
         : null,
     form: root.form,
+    ...(typeof process.variables === 'string'
+      ? { variables: process.variables.split(/[\s,]+/).filter((name: string) => name !== '') }
+      : {}),
     nodes: {},
     flows: {},
     scopes: {},

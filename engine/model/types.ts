@@ -114,6 +114,12 @@ export interface ProcessGraph {
   timeLimit: number | null;
   statutoryLimit: number | null;
   form: unknown | null;
+  /**
+   * `gov:variables` on the process: names the process declares beyond its forms (set by messages, service
+   * handlers, called processes). Absent when the attribute is not written (then the process declares its data
+   * only if it has a form).
+   */
+  variables?: string[];
   nodes: Record<string, FlowNode>;
   flows: Record<string, SequenceFlow>;
   scopes: Record<string, Scope>;

@@ -1,6 +1,7 @@
 /** A deployed process compiled once: parsed, validated, checked against the element registry, cached. */
 import { createHash } from 'node:crypto';
 import { executabilityFindings } from '../elements/registry.js';
+import { dataFindings } from '../model/data-checks.js';
 import { prepareFeel } from '../model/feel.js';
 import { formFindings } from '../model/form-schema.js';
 import { createReachability } from '../model/reachability.js';
@@ -31,11 +32,16 @@ export type CompileResult =
 export const contentHash = (xml: string): string => createHash('sha256').update(xml).digest('hex');
 
 /**
- * Checks added after definitions were stored (expression sizes, form schemas in strict mode): a stored
- * definition that fails them still loads, with them as warnings, so its cases go on (the runtime bounds
- * what they guard against); a new deployment is refused.
+ * Checks added after definitions were stored (expression sizes, form schemas in strict mode, variables read
+ * that nothing produces): a stored definition that fails them still loads, with them as warnings, so its cases
+ * go on (the runtime bounds what they guard against); a new deployment is refused.
  */
-const DEPLOY_ONLY_CHECKS = new Set(['expressionTooLarge', 'expressionsTooLarge', 'invalidForm']);
+const DEPLOY_ONLY_CHECKS = new Set([
+  'expressionTooLarge',
+  'expressionsTooLarge',
+  'invalidForm',
+  'unknownVariable',
+]);
 
 /**
  * Compiles BPMN XML. A definition with any error finding — malformed, broken, or holding an element
@@ -51,7 +57,12 @@ export async function compileDefinition(
   // an expression that must run on FEEL's budgeted thread has the thread started now, not at its first run
   const parsed = await parseAndValidate(xml, { onExpression: prepareFeel });
   let findings = [...parsed.findings];
-  if (parsed.graph) findings.push(...executabilityFindings(parsed.graph), ...formFindings(parsed.graph));
+  if (parsed.graph)
+    findings.push(
+      ...executabilityFindings(parsed.graph),
+      ...formFindings(parsed.graph),
+      ...dataFindings(parsed.graph),
+    );
   if (options.stored)
     findings = findings.map((f) =>
       f.severity === 'error' && DEPLOY_ONLY_CHECKS.has(f.type) ? { ...f, severity: 'warning' } : f,

@@ -4,6 +4,7 @@
  */
 import { executabilityFindings } from '../../../engine/elements/registry.js';
 import { criticalPath, type StaticMetrics, staticMetrics } from '../../../engine/metrics/static-metrics.js';
+import { dataFindings } from '../../../engine/model/data-checks.js';
 import type { Finding, ProcessGraph } from '../../../engine/model/types.js';
 import { parseAndValidate } from '../../../engine/model/validate.js';
 
@@ -20,7 +21,7 @@ export interface DiagramAnalysis {
 export async function analyseDiagram(xml: string): Promise<DiagramAnalysis> {
   const { graph, findings } = await parseAndValidate(xml);
   if (!graph) return { findings, metrics: null, criticalPath: [], graph };
-  const all = [...findings, ...executabilityFindings(graph)];
+  const all = [...findings, ...executabilityFindings(graph), ...dataFindings(graph)];
   const seen = new Set<string>();
   const unique = all.filter((f) => {
     const key = `${f.elementId}\u0000${f.message}`;

@@ -1,0 +1,143 @@
+/**
+ * Data checks on expressions: every variable a FEEL expression reads must be one something in the process can
+ * produce — the process form (`gov:form`), a task form, a script's `gov:resultVariable`, a multi-instance
+ * element variable, the loop counters the engine provides, or a name declared in `gov:variables` on the process
+ * (for what messages, service handlers and called processes hand in, which the model does not describe).
+ *
+ * A process that declares its data (a process `gov:form`, or `gov:variables`) gets an error for an unknown
+ * name, naming the expression, the variable and the nearest known name; a process that declares nothing gets a
+ * warning, since its variables may come from anywhere. Expressions that do not parse are left to the syntax
+ * check. Names bound inside the expression (`for x in …`, `some x in …`, function parameters, context keys,
+ * `item` in a filter) and property names after a dot are not variables and are not checked.
+ */
+import { parseExpression } from 'feelin';
+import { feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
+import { closest } from './parse.js';
+import type { Finding, FlowNode, ProcessGraph } from './types.js';
+
+/** Variables the engine sets itself while an activity loops or runs as multi-instance. */
+const LOOP_VARIABLES = ['loopCounter', 'nrOfInstances', 'nrOfCompletedInstances', 'nrOfActiveInstances'];
+
+/** The variables an expression reads from the case (its free names), or null when it does not parse or is too large to. */
+export function variablesRead(expression: string): string[] | null {
+  const source = feelSource(expression);
+  if (source === '') return [];
+  // measured before parsing, as the syntax check does: feelin's parse of a huge literal takes minutes and GBs
+  if (feelSizeProblem(feelSize(source))) return null;
+  const free: string[] = [];
+  const bound = new Set<string>();
+  let broken = false;
+  let filters = false;
+  parseExpression(source, {}, undefined).iterate({
+    enter(ref) {
+      if (broken) return false;
+      const type = ref.type.name;
+      if (ref.type.isError) {
+        broken = true;
+        return false;
+      }
+      if (type === 'FilterExpression') filters = true;
+      if (type === 'Name') bound.add(source.slice(ref.from, ref.to).trim()); // for/some/every, parameters, context keys
+      if (type === 'VariableName') {
+        const parent = ref.node.parent;
+        // the function called, not a variable: count(x), string length(x)
+        if (parent?.name === 'FunctionInvocation' && parent.firstChild?.from === ref.from) return false;
+        const name = source.slice(ref.from, ref.to).trim();
+        if (!free.includes(name)) free.push(name);
+        return false;
+      }
+      return undefined;
+    },
+  });
+  if (broken) return null;
+  return free.filter((name) => !bound.has(name) && !(filters && name === 'item'));
+}
+
+/** Top-level property names of a JSON Schema form, through allOf/anyOf/oneOf/if-then-else. */
+function formFields(schema: unknown, into: Set<string>, depth = 0): void {
+  if (depth > 8 || schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
+  const record = schema as Record<string, unknown>;
+  const properties = record.properties;
+  if (properties && typeof properties === 'object' && !Array.isArray(properties))
+    for (const name of Object.keys(properties)) into.add(name);
+  for (const key of ['allOf', 'anyOf', 'oneOf']) {
+    const list = record[key];
+    if (Array.isArray(list)) for (const item of list) formFields(item, into, depth + 1);
+  }
+  for (const key of ['if', 'then', 'else']) formFields(record[key], into, depth + 1);
+}
+
+/** Every name something in the process produces. */
+export function knownVariables(graph: ProcessGraph): Set<string> {
+  const known = new Set<string>(LOOP_VARIABLES);
+  formFields(graph.form, known);
+  for (const name of graph.variables ?? []) known.add(name);
+  for (const node of Object.values(graph.nodes)) {
+    formFields(node.form, known);
+    if (node.resultVariable) known.add(node.resultVariable);
+    if (node.loop?.kind === 'multi' && node.loop.elementVariable) known.add(node.loop.elementVariable);
+  }
+  return known;
+}
+
+/** Every FEEL expression of the process: where it is, how to name it, its text. */
+function expressions(graph: ProcessGraph): { elementId: string; what: string; text: string }[] {
+  const list: { elementId: string; what: string; text: string }[] = [];
+  const add = (elementId: string, what: string, text: string | null): void => {
+    if (text !== null && text.trim() !== '') list.push({ elementId, what, text });
+  };
+  const label = (node: FlowNode): string =>
+    node.name ? `${node.type} '${node.id}' (${node.name})` : `${node.type} '${node.id}'`;
+  for (const flow of Object.values(graph.flows))
+    add(flow.id, `the condition of sequence flow '${flow.id}'`, flow.condition);
+  for (const node of Object.values(graph.nodes)) {
+    if (node.department?.startsWith('=')) add(node.id, `gov:department of ${label(node)}`, node.department);
+    if (node.type === 'scriptTask' && node.scriptFormat?.trim().toLowerCase() === 'feel')
+      add(node.id, `the script of ${label(node)}`, node.script);
+    const event = node.event;
+    if (event?.kind === 'timer' && event.expression.trim().startsWith('='))
+      add(node.id, `the timer expression of ${label(node)}`, event.expression);
+    if (event?.kind === 'conditional') add(node.id, `the condition of ${label(node)}`, event.condition);
+    const loop = node.loop;
+    if (loop?.kind === 'standard') add(node.id, `the loop condition of ${label(node)}`, loop.condition);
+    else if (loop?.kind === 'multi') {
+      add(node.id, `the loopCardinality of ${label(node)}`, loop.cardinality);
+      add(node.id, `gov:collection of ${label(node)}`, loop.collection);
+      add(node.id, `the completionCondition of ${label(node)}`, loop.completionCondition);
+    }
+  }
+  return list;
+}
+
+/** Findings for variables read that nothing produces: errors when the process declares its data, else warnings. */
+export function dataFindings(graph: ProcessGraph): Finding[] {
+  const known = knownVariables(graph);
+  const declares = graph.form !== null || graph.variables !== undefined;
+  const findings: Finding[] = [];
+  for (const { elementId, what, text } of expressions(graph)) {
+    let names: string[] | null;
+    try {
+      names = variablesRead(text);
+    } catch {
+      names = null; // the syntax check reports it
+    }
+    for (const name of names ?? []) {
+      if (known.has(name)) continue;
+      const nearest =
+        closest(name, known) ?? [...known].find((k) => k.toLowerCase() === name.toLowerCase()) ?? null;
+      const hint = nearest
+        ? `${name}: did you mean ${nearest}?`
+        : `${name}: no variable of the process is like it`;
+      const fix = nearest
+        ? `correct the name to ${nearest}`
+        : 'correct the name, or add the field to the process form or a task form';
+      findings.push({
+        elementId,
+        type: 'unknownVariable',
+        severity: declares ? 'error' : 'warning',
+        message: `${what} (${text.trim()}) reads variable '${name}', which nothing in the process produces (${hint}): ${fix}; if a message, a service handler or a called process sets it, declare it in gov:variables on the process (e.g. gov:variables="${name}")`,
+      });
+    }
+  }
+  return findings;
+}

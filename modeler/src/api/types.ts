@@ -38,6 +38,8 @@ export interface Deployed {
   name: string | null;
   deployedAt: string;
   warnings: ApiFinding[];
+  /** 200 for a version with the same meaning in another form: that version's stored diagram is now this one. */
+  diagramUpdated?: boolean;
 }
 
 export interface Step {

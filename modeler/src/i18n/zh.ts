@@ -33,6 +33,8 @@ export const zh: Record<string, string> = {
     '请选择流程和版本（设置令牌后列出已部署的流程）',
   'Deployed {key} as version {version}': '已部署 {key}，版本 {version}',
   'Unchanged: {key} version {version} has this content already': '内容未变：{key} 版本 {version} 已是此内容',
+  'Same process as {key} version {version}: no new version, its diagram updated':
+    '流程含义未变：与 {key} 版本 {version} 相同，不建新版本，已更新该版本的图',
   '{n} warnings': '{n} 条警告',
   'The server refused the deployment: {n} findings, marked on the diagram':
     '服务器拒绝部署：{n} 个问题，已在图上标出',

@@ -132,7 +132,9 @@ export function createModelerView(): View {
       const message =
         code === 201
           ? t('Deployed {key} as version {version}', names)
-          : t('Unchanged: {key} version {version} has this content already', names);
+          : body.diagramUpdated
+            ? t('Same process as {key} version {version}: no new version, its diagram updated', names)
+            : t('Unchanged: {key} version {version} has this content already', names);
       status.set(
         'ok',
         body.warnings.length ? `${message} · ${t('{n} warnings', { n: body.warnings.length })}` : message,

@@ -80,11 +80,20 @@ export function knownVariables(graph: ProcessGraph): Set<string> {
   return known;
 }
 
-/** Every FEEL expression of the process: where it is, how to name it, its text. */
-function expressions(graph: ProcessGraph): { elementId: string; what: string; text: string }[] {
-  const list: { elementId: string; what: string; text: string }[] = [];
-  const add = (elementId: string, what: string, text: string | null): void => {
-    if (text !== null && text.trim() !== '') list.push({ elementId, what, text });
+/** A FEEL expression of the process: where it is, how to name it, its text. */
+interface Expression {
+  elementId: string;
+  what: string;
+  text: string;
+  /** A known name not yet set when this expression runs (a multi-instance element's own element variable). */
+  unset: string | null;
+}
+
+/** Every FEEL expression of the process. */
+function expressions(graph: ProcessGraph): Expression[] {
+  const list: Expression[] = [];
+  const add = (elementId: string, what: string, text: string | null, unset?: string | null): void => {
+    if (text !== null && text.trim() !== '') list.push({ elementId, what, text, unset: unset ?? null });
   };
   const label = (node: FlowNode): string =>
     node.name ? `${node.type} '${node.id}' (${node.name})` : `${node.type} '${node.id}'`;
@@ -101,8 +110,8 @@ function expressions(graph: ProcessGraph): { elementId: string; what: string; te
     const loop = node.loop;
     if (loop?.kind === 'standard') add(node.id, `the loop condition of ${label(node)}`, loop.condition);
     else if (loop?.kind === 'multi') {
-      add(node.id, `the loopCardinality of ${label(node)}`, loop.cardinality);
-      add(node.id, `gov:collection of ${label(node)}`, loop.collection);
+      add(node.id, `the loopCardinality of ${label(node)}`, loop.cardinality, loop.elementVariable);
+      add(node.id, `gov:collection of ${label(node)}`, loop.collection, loop.elementVariable);
       add(node.id, `the completionCondition of ${label(node)}`, loop.completionCondition);
     }
   }
@@ -114,7 +123,8 @@ export function dataFindings(graph: ProcessGraph): Finding[] {
   const known = knownVariables(graph);
   const declares = graph.form !== null || graph.variables !== undefined;
   const findings: Finding[] = [];
-  for (const { elementId, what, text } of expressions(graph)) {
+  for (const { elementId, what, text, unset } of expressions(graph)) {
+    const candidates = unset ? [...known].filter((name) => name !== unset) : known;
     let names: string[] | null;
     try {
       names = variablesRead(text);
@@ -124,7 +134,9 @@ export function dataFindings(graph: ProcessGraph): Finding[] {
     for (const name of names ?? []) {
       if (known.has(name)) continue;
       const nearest =
-        closest(name, known) ?? [...known].find((k) => k.toLowerCase() === name.toLowerCase()) ?? null;
+        closest(name, candidates) ??
+        [...candidates].find((k) => k.toLowerCase() === name.toLowerCase()) ??
+        null;
       const hint = nearest
         ? `${name}: did you mean ${nearest}?`
         : `${name}: no variable of the process is like it`;

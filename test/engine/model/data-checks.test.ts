@@ -85,6 +85,15 @@ t.test('a process that declares nothing gets a warning; one that declares its da
   t.match(other.findings.find((f) => f.type === 'unknownVariable')?.message, /'limit'/);
 });
 
+t.test('a collection is not told to read its own element variable, which is set only after it', async (t) => {
+  const xml = readFileSync(new URL('../elements/user-task.bpmn', import.meta.url), 'utf8');
+  const result = await compileDefinition(xml);
+  const finding = result.findings.find((f) => f.type === 'unknownVariable' && f.elementId === 'joint_review');
+  t.ok(finding, JSON.stringify(result.findings));
+  t.match(finding?.message, /'reviewers'/);
+  t.notMatch(finding?.message, /did you mean reviewer\?/);
+});
+
 t.test('what an expression reads: free names only', async (t) => {
   t.same(variablesRead('=onTheSpot = true'), ['onTheSpot']);
   t.same(

@@ -29,6 +29,7 @@ import {
 } from '../../engine/calendar/index.js';
 import type { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
+import { Listener } from '../db/listener.js';
 import { Problem } from '../problems.js';
 import { type MovedDueDate, type RecomputeResult, recomputeForCalendar } from './recompute.js';
 import { appendSystemEvent, lockSystemLog } from './system-log.js';
@@ -153,8 +154,7 @@ export class CalendarService {
   private applied = -1;
   private loading: Promise<number[]> | null = null;
   private poll: NodeJS.Timeout | null = null;
-  private listener: pg.PoolClient | null = null;
-  private relisten: NodeJS.Timeout | null = null;
+  private listener: Listener | null = null;
   private readonly catchUps = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<unknown>>();
   private stopped = false;
@@ -249,60 +249,25 @@ export class CalendarService {
       this.load().catch((error) => this.options.onError?.(error));
     }, this.options.pollMs ?? 30_000);
     this.poll.unref();
-    if (this.options.pool) await this.listen();
-  }
-
-  /** Holds a connection LISTENing for loads; a dropped one is replaced (the poll covers the gap). */
-  private async listen(): Promise<void> {
-    const pool = this.options.pool;
-    if (!pool || this.stopped) return;
-    let client: pg.PoolClient | null = null;
-    try {
-      client = await pool.connect();
-      const own = client;
-      own.on('error', (error) => {
-        if (this.listener !== own) return;
-        this.listener = null;
-        own.release(error);
-        this.options.onError?.(error);
-        this.scheduleListen();
-      });
-      own.on('notification', () => void this.load().catch((error) => this.options.onError?.(error)));
-      await own.query(`LISTEN ${CALENDAR_CHANNEL}`);
-      if (this.stopped) {
-        own.release();
-        return;
-      }
-      this.listener = own;
-      void this.load().catch((error) => this.options.onError?.(error)); // loads missed while not listening
-    } catch (error) {
-      client?.release(error as Error);
-      this.options.onError?.(error);
-      this.scheduleListen();
+    if (this.options.pool) {
+      this.listener = new Listener(
+        this.options.pool,
+        CALENDAR_CHANNEL,
+        () => this.load(),
+        this.options.onError,
+      );
+      await this.listener.start();
     }
-  }
-
-  private scheduleListen(): void {
-    if (this.stopped || this.relisten) return;
-    this.relisten = setTimeout(() => {
-      this.relisten = null;
-      void this.listen();
-    }, 1000);
-    this.relisten.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poll) clearInterval(this.poll);
     this.poll = null;
-    if (this.relisten) clearTimeout(this.relisten);
-    this.relisten = null;
     for (const timer of this.catchUps) clearTimeout(timer);
     this.catchUps.clear();
-    if (this.listener) {
-      this.listener.release();
-      this.listener = null;
-    }
+    this.listener?.stop();
+    this.listener = null;
     await Promise.allSettled([this.loading, ...this.running]);
   }
 

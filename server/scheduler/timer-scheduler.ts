@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import type pg from 'pg';
 import type { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
+import { Listener } from '../db/listener.js';
 
 export interface SchedulerOptions {
   nodeId: string;
@@ -44,8 +45,7 @@ export const TIMER_CHANNEL = 'reflow_timers';
 export class TimerScheduler {
   private interval: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
-  private listener: pg.PoolClient | null = null;
-  private relisten: NodeJS.Timeout | null = null;
+  private listener: Listener | null = null;
   private stopped = false;
   private again = false;
   /** The timer being fired now, and since when. */
@@ -178,7 +178,10 @@ export class TimerScheduler {
     }, poll);
     this.interval.unref();
     void this.tick().catch((error) => this.options.onError?.(error));
-    if (this.options.pool) await this.listen();
+    if (this.options.pool) {
+      this.listener = new Listener(this.options.pool, TIMER_CHANNEL, () => this.tick(), this.options.onError);
+      await this.listener.start();
+    }
   }
 
   /** The timer this node is firing right now, if any (logged when a shutdown runs out of time). */
@@ -195,59 +198,12 @@ export class TimerScheduler {
     while (this.running) await this.running.catch(() => undefined);
   }
 
-  /**
-   * Holds a connection LISTENing for wake-ups. When the database drops it (a restart, a failover), the error
-   * is handled — an unhandled 'error' on a checked-out client would crash the process — the broken connection
-   * is discarded and LISTEN is taken up again on a new one; polling keeps timers firing meanwhile.
-   */
-  private async listen(): Promise<void> {
-    const pool = this.options.pool;
-    if (!pool || this.stopped) return;
-    let client: pg.PoolClient | null = null;
-    try {
-      client = await pool.connect();
-      const own = client;
-      own.on('error', (error) => {
-        if (this.listener !== own) return;
-        this.listener = null;
-        own.release(error); // destroys it
-        this.options.onError?.(error);
-        this.scheduleListen();
-      });
-      own.on('notification', () => void this.tick().catch((error) => this.options.onError?.(error)));
-      await own.query(`LISTEN ${TIMER_CHANNEL}`);
-      if (this.stopped) {
-        own.release();
-        return;
-      }
-      this.listener = own;
-      void this.tick().catch((error) => this.options.onError?.(error)); // wake-ups missed while not listening
-    } catch (error) {
-      client?.release(error as Error);
-      this.options.onError?.(error);
-      this.scheduleListen();
-    }
-  }
-
-  private scheduleListen(): void {
-    if (this.stopped || this.relisten) return;
-    this.relisten = setTimeout(() => {
-      this.relisten = null;
-      void this.listen();
-    }, 1000);
-    this.relisten.unref();
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.interval) clearInterval(this.interval);
     this.interval = null;
-    if (this.relisten) clearTimeout(this.relisten);
-    this.relisten = null;
-    if (this.listener) {
-      this.listener.release();
-      this.listener = null;
-    }
+    this.listener?.stop();
+    this.listener = null;
     await this.running;
     // hand back what this node claimed but did not fire, so another node need not wait out the lease
     if (this.untried.length > 0)

@@ -2,39 +2,20 @@
 // business-startup sample's simulated history, every figure of the answer says its unit, better direction and
 // change kind; the first-time rate's change is in 个百分点 and, rising, drawn in the "better" colour; the rates
 // of bad ratings show their counts beside them.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import t from 'tap';
 import { seedDemoHistory } from '../../server/simulate/demo.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import {
-  buildPage,
-  CHROMIUM,
-  collectPageErrors,
-  launchChromium,
-  screenshot,
-  startServer,
-} from './harness.js';
+import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
 
 const KEY = 'business_startup';
 
-async function useToken(page: Page, token: string): Promise<void> {
-  await page.fill('#reflow-token', token);
-  await page.press('#reflow-token', 'Enter');
-}
-
 t.test('the comparison view states and colours each figure as the catalogue says', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-    return;
-  }
-  await buildPage();
-  const server = await startServer();
-  t.teardown(() => server.close());
+  const started = await startModelerTest(t);
+  if (!started) return;
+  const { server } = started;
   // given the business-startup sample before and after, with simulated history and its ratings
   const dir = mkdtempSync(join(tmpdir(), 'reflow-compare-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,19 +1,12 @@
 // The Content-Security-Policy the server sends (server/plugins/edge.ts), in headless Chromium: every page of the
 // modeler and dashboards, the printable report opened from it as a blob, and the API docs at /docs render with
 // no violation. A script the policy forbids is reported, so the listener does catch violations.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import t from 'tap';
 import { CONTENT_SECURITY_POLICY } from '../../server/plugins/edge.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import {
-  buildPage,
-  CHROMIUM,
-  collectPageErrors,
-  launchChromium,
-  screenshot,
-  startServer,
-} from './harness.js';
+import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
 
 interface Violation {
   page: string;
@@ -45,21 +38,10 @@ async function recordViolations(context: BrowserContext): Promise<void> {
 
 const violationsOf = (page: Page) => page.evaluate(() => window.cspViolations);
 
-async function useToken(page: Page, token: string): Promise<void> {
-  await page.fill('#reflow-token', token);
-  await page.press('#reflow-token', 'Enter');
-}
-
 t.test('the modeler, the dashboards, the report and /docs work under the CSP', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-    return;
-  }
-  await buildPage();
-  const server = await startServer();
-  t.teardown(() => server.close());
+  const rig = await startModelerTest(t);
+  if (!rig) return;
+  const { server } = rig;
   // given the sole-proprietor sample's two versions, a little history imported for each, and an open case
   const inject = (method: 'GET' | 'POST', url: string, token: string, payload?: unknown, type?: string) =>
     server.app.inject({

@@ -1,8 +1,9 @@
 // The modeler tests' setting: the page built by modeler/build.mjs, a Reflow server on a PGlite test database
 // listening on a free port, and Debian's headless Chromium driven by playwright-core.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Test } from 'tap';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { openPglite } from '../helpers/test-database.js';
 
@@ -76,4 +77,29 @@ export function collectPageErrors(page: Page): string[] {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
   return errors;
+}
+
+/**
+ * What every browser test starts with: Chromium present (else the test fails, saying how to install it), the
+ * page built, and a server listening, closed at the test's end. Null when Chromium is missing.
+ */
+export async function startModelerTest(
+  t: Test,
+): Promise<{ server: ModelerServer; build: { ms: number; bytes: number } } | null> {
+  if (!existsSync(CHROMIUM)) {
+    t.fail(
+      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
+    return null;
+  }
+  const build = await buildPage();
+  const server = await startServer();
+  t.teardown(() => server.close());
+  return { server, build };
+}
+
+/** Signs the page in with an API token, as a user pastes one into the header's field. */
+export async function useToken(page: Page, token: string): Promise<void> {
+  await page.fill('#reflow-token', token);
+  await page.press('#reflow-token', 'Enter');
 }

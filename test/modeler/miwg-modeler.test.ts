@@ -13,6 +13,7 @@ import {
   collectPageErrors,
   launchChromium,
   screenshot,
+  startModelerTest,
   startServer,
 } from './harness.js';
 
@@ -43,15 +44,9 @@ function taggedIds(xml: string): Map<string, Tagged> {
 }
 
 t.test('MIWG reference diagrams in the modeler', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-    return;
-  }
-  await buildPage();
-  const server = await startServer();
-  t.teardown(() => server.close());
+  const started = await startModelerTest(t);
+  if (!started) return;
+  const { server } = started;
   const browser = await launchChromium();
   t.teardown(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

@@ -2,18 +2,17 @@
 // sees the engine's validation on the diagram and deploys two versions; cases start through the API; the
 // department completes its tasks in the inbox; the case view, versions, heatmap and comparison render with the
 // server's figures. Screenshots go to test/artifacts/modeler/.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
 import {
-  buildPage,
-  CHROMIUM,
   collectPageErrors,
   launchChromium,
   loadEventMs,
   screenshot,
-  startServer,
+  startModelerTest,
+  useToken,
 } from './harness.js';
 
 const before = readFileSync(new URL('./fixtures/permit.before.bpmn', import.meta.url), 'utf8');
@@ -22,10 +21,6 @@ const KEY = 'e2e_permit';
 const DAY = 24 * 3600 * 1000;
 
 /** Sets the API token through the field at the top right, as a user does. */
-async function useToken(page: Page, token: string): Promise<void> {
-  await page.fill('#reflow-token', token);
-  await page.press('#reflow-token', 'Enter');
-}
 
 async function importDiagram(page: Page, xml: string): Promise<string[]> {
   return page.evaluate(async (text) => {
@@ -49,16 +44,10 @@ async function clickElement(page: Page, id: string): Promise<void> {
 const metric = (page: Page, key: string) => page.locator(`#reflow-static-metrics dd[data-metric="${key}"]`);
 
 t.test('modeler and dashboards, end to end', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-    return;
-  }
-  const build = await buildPage();
+  const started = await startModelerTest(t);
+  if (!started) return;
+  const { server, build } = started;
   t.comment(`bundle: ${(build.bytes / 1024).toFixed(0)} KiB in ${build.ms} ms`);
-  const server = await startServer();
-  t.teardown(() => server.close());
   const browser = await launchChromium();
   t.teardown(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });

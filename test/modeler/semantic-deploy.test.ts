@@ -1,39 +1,20 @@
 // In headless Chromium: a version opened in the modeler and deployed without edits is the same version (the
 // modeler's saved XML differs from the stored one only in form), and the modeler shows the data check's finding
 // on a condition that reads a misspelt variable.
-import { existsSync, readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import {
-  buildPage,
-  CHROMIUM,
-  collectPageErrors,
-  launchChromium,
-  screenshot,
-  startServer,
-} from './harness.js';
+import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
 
 const dir = new URL('../../processes/', import.meta.url);
 const before = readFileSync(new URL('sole-proprietor.before.bpmn', dir), 'utf8');
 const after = readFileSync(new URL('sole-proprietor.after.bpmn', dir), 'utf8');
 const KEY = 'sole_proprietor_registration';
 
-async function useToken(page: Page, token: string): Promise<void> {
-  await page.fill('#reflow-token', token);
-  await page.press('#reflow-token', 'Enter');
-}
-
 t.test('deploying an unchanged diagram from the modeler, and the data check in the modeler', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-    return;
-  }
-  await buildPage();
-  const server = await startServer();
-  t.teardown(() => server.close());
+  const started = await startModelerTest(t);
+  if (!started) return;
+  const { server } = started;
   const browser = await launchChromium();
   t.teardown(() => browser.close());
   const page = await (

@@ -1,10 +1,12 @@
 // Real server processes for crash and multi-node tests: the server bundled once per test file with esbuild,
 // spawned as `node <bundle>` with the environment of API.md §2, and killed or stopped like an operator would.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { build } from 'esbuild';
+import type { Test } from 'tap';
 import { createDatabaseBeside } from './test-database.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -234,4 +236,50 @@ export async function http(
   } catch (error) {
     return { status: 0, body: (error as Error).message };
   }
+}
+
+/** Where a test's child servers run: a data dir, a processes folder and (on PostgreSQL) a database of their own. */
+export interface ChildSetting {
+  dataDir: string;
+  processesDir: string;
+  databaseUrl: string | undefined;
+  /** Starts a server on this setting (polling timers every 200 ms); every one started is killed at the test's end. */
+  start(): Promise<ChildServer>;
+}
+
+/**
+ * A fresh setting for child servers: a temporary folder holding the data dir and a processes folder with
+ * `processFiles` copied in, a new PostgreSQL database when `postgresUrl` is given; all removed at the test's end.
+ */
+export async function childSetting(
+  t: Test,
+  processFiles: string[],
+  postgresUrl?: string,
+): Promise<ChildSetting> {
+  const dir = mkdtempSync(join(tmpdir(), 'reflow-child-'));
+  const dataDir = join(dir, 'data');
+  const processesDir = join(dir, 'processes');
+  mkdirSync(processesDir);
+  for (const file of processFiles) copyFileSync(file, join(processesDir, basename(file)));
+  const children: ChildServer[] = [];
+  t.teardown(async () => {
+    for (const c of children) await c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let databaseUrl: string | undefined;
+  if (postgresUrl) {
+    const created = await createPostgresDatabase(postgresUrl);
+    databaseUrl = created.url;
+    t.teardown(created.drop);
+  }
+  return {
+    dataDir,
+    processesDir,
+    databaseUrl,
+    async start() {
+      const child = await startChild({ dataDir, databaseUrl, processesDir, pollMs: 200 });
+      children.push(child);
+      return child;
+    },
+  };
 }

@@ -2,29 +2,12 @@
 // check that nothing it acknowledged is lost, nothing is half-applied, audit chains verify, and timers that
 // came due while it was down fire once at restart. On the embedded PGlite (data dir lock included) and, when
 // TEST_DATABASE_URL is set, on PostgreSQL.
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../server/db/database.js';
 import { checkIntegrity } from '../helpers/case-integrity.js';
-import {
-  CHILD_TOKENS,
-  type ChildServer,
-  createPostgresDatabase,
-  DEPARTMENT_TOKENS,
-  http,
-  spawnChild,
-  startChild,
-} from '../helpers/child-server.js';
+import { CHILD_TOKENS, childSetting, DEPARTMENT_TOKENS, http, spawnChild } from '../helpers/child-server.js';
 
 const registrationFile = new URL('../bench/business-registration.bpmn', import.meta.url).pathname;
 const timerFile = new URL('./fixtures/crash-timer.bpmn', import.meta.url).pathname;
@@ -116,29 +99,11 @@ for (const backend of backends) {
     `SIGKILL under load loses nothing acknowledged and half-applies nothing (${backend.name})`,
     async (t) => {
       const began = Date.now();
-      const dir = mkdtempSync(join(tmpdir(), 'reflow-crash-'));
-      const dataDir = join(dir, 'data');
-      const processesDir = join(dir, 'processes');
-      mkdirSync(processesDir);
-      copyFileSync(registrationFile, join(processesDir, 'business-registration.bpmn'));
-      copyFileSync(timerFile, join(processesDir, 'crash-timer.bpmn'));
-      const children: ChildServer[] = [];
-      t.teardown(async () => {
-        for (const c of children) await c.kill('SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
-      });
-      let databaseUrl: string | undefined;
-      if (backend.url) {
-        const created = await createPostgresDatabase(backend.url);
-        databaseUrl = created.url;
-        t.teardown(created.drop);
-      }
-      const start = async () => {
-        const child = await startChild({ dataDir, databaseUrl, processesDir, pollMs: 200 });
-        children.push(child);
-        return child;
-      };
-
+      const { dataDir, processesDir, databaseUrl, start } = await childSetting(
+        t,
+        [registrationFile, timerFile],
+        backend.url,
+      );
       let child = await start();
       t.match(child.output(), /crash_timer v1/, 'the processes folder was deployed at start');
       const lockFile = join(dataDir, 'reflow.lock');

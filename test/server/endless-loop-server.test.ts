@@ -2,19 +2,10 @@
 // loop with no wait state is answered (422) while /healthz keeps answering; the same loop behind a PT3S timer that
 // came due while the server was down no longer keeps the server from listening at restart — the timer fires in the
 // background into an incident, once. Nothing else is lost. On PGlite and, with TEST_DATABASE_URL, PostgreSQL.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { openDatabase } from '../../server/db/database.js';
 import { checkIntegrity } from '../helpers/case-integrity.js';
-import {
-  CHILD_TOKENS,
-  type ChildServer,
-  createPostgresDatabase,
-  http,
-  startChild,
-} from '../helpers/child-server.js';
+import { CHILD_TOKENS, childSetting, http } from '../helpers/child-server.js';
 
 const endlessLoopFile = new URL('../engine/runtime/endless-loop.bpmn', import.meta.url).pathname;
 const timerLoopFile = new URL('./fixtures/timer-loop.bpmn', import.meta.url).pathname;
@@ -36,28 +27,11 @@ t.setTimeout(240_000);
 
 for (const backend of backends) {
   t.test(`a loop with no wait state does not take the server down (${backend.name})`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'reflow-loop-'));
-    const dataDir = join(dir, 'data');
-    const processesDir = join(dir, 'processes');
-    mkdirSync(processesDir);
-    for (const file of [endlessLoopFile, timerLoopFile, timerFile])
-      copyFileSync(file, join(processesDir, file.split('/').pop()!));
-    const children: ChildServer[] = [];
-    t.teardown(async () => {
-      for (const c of children) await c.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    });
-    let databaseUrl: string | undefined;
-    if (backend.url) {
-      const created = await createPostgresDatabase(backend.url);
-      databaseUrl = created.url;
-      t.teardown(created.drop);
-    }
-    const start = async () => {
-      const child = await startChild({ dataDir, databaseUrl, processesDir, pollMs: 200 });
-      children.push(child);
-      return child;
-    };
+    const { dataDir, databaseUrl, start } = await childSetting(
+      t,
+      [endlessLoopFile, timerLoopFile, timerFile],
+      backend.url,
+    );
     let child = await start();
     t.match(child.output(), /endless_loop v1/);
 

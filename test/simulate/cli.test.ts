@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'reflow-simulate-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: string[]) =>
-  execFileSync(process.execPath, ['engine/simulate/run.mjs', ...args], {
+  execFileSync(process.execPath, ['server/cli/run-simulate.mjs', ...args], {
     cwd: root,
     encoding: 'utf8',
   });
@@ -144,7 +144,7 @@ t.test('parameter mistakes stop the run with their paths', async (t) => {
   );
   const run = spawnSync(
     process.execPath,
-    ['engine/simulate/run.mjs', 'processes/business-startup.after.bpmn', '--params', bad],
+    ['server/cli/run-simulate.mjs', 'processes/business-startup.after.bpmn', '--params', bad],
     { cwd: root, encoding: 'utf8' },
   );
   t.equal(run.status, 2, 'exit code 2');

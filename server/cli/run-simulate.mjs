@@ -1,4 +1,4 @@
-// `npm run simulate -- …` and `npm run demo`: bundles the CLI (engine/simulate/cli.ts) with esbuild, as
+// `npm run simulate -- …` and `npm run demo`: bundles the CLI (server/cli/simulate.ts) with esbuild, as
 // test/bench/run.mjs does, then runs it in this process (Node 20 runs no TypeScript by itself).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,14 +7,14 @@ import { build } from 'esbuild';
 const root = new URL('../..', import.meta.url).pathname;
 const outfile = join(root, 'dist', 'simulate', 'cli.mjs');
 await build({
-  entryPoints: [join(root, 'engine', 'simulate', 'cli.ts')],
+  entryPoints: [join(root, 'server', 'cli', 'simulate.ts')],
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   packages: 'external',
   outfile,
-  sourcemap: true, // coverage of a run maps back to engine/simulate/*.ts
+  sourcemap: true, // coverage of a run maps back to the .ts sources
   logLevel: 'warning',
 });
 await import(pathToFileURL(outfile).href);

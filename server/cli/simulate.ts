@@ -1,18 +1,29 @@
 /**
  * `npm run simulate -- <process.bpmn>… [options]` and `npm run demo`: the simulation's command line. The only
- * I/O of the simulation is here: files, the database, the terminal.
+ * I/O of the simulation is here (files, the database, the terminal); engine/simulate does none.
  */
 import { createWriteStream, existsSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { getDefaultCalendar } from '../calendar/index.js';
-import { type CompiledDefinition, compileDefinition, definitionSet } from '../runtime/definition.js';
-import { ParamsError } from './distributions.js';
-import { csvHeader, csvRows, xesFooter, xesHeader, xesTrace } from './event-log.js';
-import { compileParams, type SimulationParams } from './params.js';
-import { type SimulationResult, simulate } from './simulator.js';
-import { formatComparison, formatSummary, type SimulationSummary, summarise } from './summary.js';
+import { getDefaultCalendar } from '../../engine/calendar/index.js';
+import { type CompiledDefinition, compileDefinition, definitionSet } from '../../engine/index.js';
+import {
+  compileParams,
+  csvHeader,
+  csvRows,
+  formatComparison,
+  formatSummary,
+  ParamsError,
+  type SimulationParams,
+  type SimulationResult,
+  type SimulationSummary,
+  simulate,
+  summarise,
+  xesFooter,
+  xesHeader,
+  xesTrace,
+} from '../../engine/simulate/index.js';
 
 const HELP = `用法 / usage:
   npm run simulate -- <process.bpmn> [more.bpmn …] [options]
@@ -68,9 +79,9 @@ const sorted = (files: string[]) => {
 
 async function openServer() {
   const [{ openDatabase }, { DefinitionStore }, { storedCalendar }] = await Promise.all([
-    import('../../server/db/database.js'),
-    import('../../server/store/definition-store.js'),
-    import('../../server/calendar/calendar-service.js'),
+    import('../db/database.js'),
+    import('../store/definition-store.js'),
+    import('../calendar/calendar-service.js'),
   ]);
   const dataDir = resolve(process.env.REFLOW_DATA_DIR ?? './data');
   const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir });
@@ -84,7 +95,7 @@ async function openServer() {
 }
 
 async function demo(): Promise<void> {
-  const { seedDemoHistory } = await import('../../server/simulate/demo.js');
+  const { seedDemoHistory } = await import('../simulate/demo.js');
   const dir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes');
   const t0 = performance.now();
   const { database, definitions, where, calendar } = await openServer();
@@ -257,12 +268,12 @@ async function main(): Promise<void> {
         const writer = progressBar('写入 writing', result.cases.length, showProgress);
         const t0 = performance.now();
         const written = values.bulk
-          ? await (await import('../../server/simulate/bulk-write.js')).bulkWriteSimulatedCases(
+          ? await (await import('../simulate/bulk-write.js')).bulkWriteSimulatedCases(
               server.database.db,
               result,
               { calendar, onProgress: (n) => writer.update(n) },
             )
-          : await (await import('../../server/simulate/write-cases.js')).writeSimulatedCases(
+          : await (await import('../simulate/write-cases.js')).writeSimulatedCases(
               server.database.db,
               server.definitions,
               result,

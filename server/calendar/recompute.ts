@@ -14,7 +14,7 @@
  */
 import { sql } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import type { CaseSnapshot, TimerInstance } from '../../engine/elements/state.js';
+import type { CaseSnapshot, TimerInstance } from '../../engine/index.js';
 import type { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
 import { TIMER_CHANNEL } from '../scheduler/timer-scheduler.js';

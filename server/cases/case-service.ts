@@ -2,16 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { createLiveCalendar, getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
-import type { ServiceHandler } from '../../engine/elements/context.js';
 import {
   type CaseCommand,
   type CaseSnapshot,
   CommandRejected,
+  type CompiledDefinition,
+  execute,
+  RunBudgetExceeded,
+  raiseIncident,
+  type ServiceHandler,
   type Variables,
-} from '../../engine/elements/state.js';
-import type { CompiledDefinition } from '../../engine/runtime/definition.js';
-import { execute, raiseIncident } from '../../engine/runtime/execute.js';
-import { RunBudgetExceeded } from '../../engine/runtime/run-budget.js';
+} from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { Problem } from '../problems.js';
 import { canonicalJson, GENESIS_HASH } from '../store/audit-log.js';

@@ -1,5 +1,5 @@
 /** What one command may spend in the server, and the answer when a command was stopped over it. */
-import type { RunBudget } from '../../engine/runtime/run-budget.js';
+import type { RunBudget } from '../../engine/index.js';
 import type { CaseView } from './case-service.js';
 
 /** CPU time one command may use when nothing else is configured (REFLOW_COMMAND_CPU_MS). */

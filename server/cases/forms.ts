@@ -1,6 +1,6 @@
 /** The application form (一表申请) and task forms: JSON Schemas from gov:form, compiled once per version and element. */
 import type { ValidateFunction } from 'ajv';
-import { formValidator } from '../../engine/model/form-schema.js';
+import { formValidator } from '../../engine/index.js';
 import { Problem } from '../problems.js';
 
 export interface FieldError {

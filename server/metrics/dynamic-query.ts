@@ -15,7 +15,7 @@ import {
   type FigureSource,
   percentileFromBuckets,
   type StepFigures,
-} from '../../engine/metrics/dynamic-metrics.js';
+} from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { ratingLoopFigures } from '../ratings/rating-loop-figures.js';
 import { drainRollups } from './rollup-queue.js';

@@ -13,7 +13,7 @@ import {
   xesFooter,
   xesHeader,
   xesTrace,
-} from '../../engine/metrics/event-log-format.js';
+} from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 
 export interface ExportOptions {
@@ -24,7 +24,7 @@ export interface ExportOptions {
   utcOffsetMinutes?: number;
 }
 
-export { CSV_COLUMNS } from '../../engine/metrics/event-log-format.js';
+export { CSV_COLUMNS } from '../../engine/index.js';
 
 /** The traces of a version, one page of cases at a time. */
 export async function* tracePages(

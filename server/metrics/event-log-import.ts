@@ -18,9 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import type { CaseSnapshot } from '../../engine/elements/state.js';
-import type { FlowNode } from '../../engine/model/types.js';
-import type { CompiledDefinition } from '../../engine/runtime/definition.js';
+import type { CaseSnapshot, CompiledDefinition, FlowNode } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { Problem } from '../problems.js';
 import type { ParsedEvent, ParsedTrace } from './event-log-parse.js';

@@ -6,7 +6,7 @@
  */
 import { parse as parseCsv } from 'csv-parse';
 import { SaxesParser } from 'saxes';
-import { csvCellValue } from '../../engine/metrics/event-log-format.js';
+import { csvCellValue } from '../../engine/index.js';
 
 export interface ParsedEvent {
   activity: string;

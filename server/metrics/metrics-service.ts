@@ -5,9 +5,11 @@ import {
   type Change,
   change,
   compareFigures,
+  type DescribedChange,
   type DynamicMetrics,
-} from '../../engine/metrics/dynamic-metrics.js';
-import { type DescribedChange, describeChange, figureDefinition } from '../../engine/metrics/figures.js';
+  describeChange,
+  figureDefinition,
+} from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { Problem } from '../problems.js';
 import type { DefinitionStore } from '../store/definition-store.js';

@@ -1,13 +1,13 @@
 /** The report's chart: case-duration histograms before and after, side by side, as inline SVG drawn on the server. */
 
 import {
+  type Bucket,
   type DurationHistogram,
   durationHistogram,
   HISTOGRAM_BINS,
   type HistogramSide,
   niceCeil,
-} from '../../engine/metrics/duration-histogram.js';
-import type { Bucket } from '../../engine/metrics/dynamic-metrics.js';
+} from '../../engine/index.js';
 import type { Comparison } from './metrics-service.js';
 import { esc, fmt, type Lang, labels } from './report-text.js';
 

@@ -1,11 +1,12 @@
 /** The report's words in Chinese and English: labels, number formats and the sentences a rectification summary uses. */
-import type { Change, FigureSource } from '../../engine/metrics/dynamic-metrics.js';
 import {
+  type Change,
   changeWords,
   type FigureDefinition,
+  type FigureSource,
   type FigureUnit,
   figureDefinition,
-} from '../../engine/metrics/figures.js';
+} from '../../engine/index.js';
 
 export type Lang = 'zh' | 'en';
 

@@ -1,6 +1,5 @@
 /** The before/after report as one self-contained, printable HTML page (inline CSS and SVG, no external resources). */
-import type { Bucket, DynamicMetrics, StepFigures } from '../../engine/metrics/dynamic-metrics.js';
-import { changeTone } from '../../engine/metrics/figures.js';
+import { type Bucket, changeTone, type DynamicMetrics, type StepFigures } from '../../engine/index.js';
 import type { Comparison } from './metrics-service.js';
 import { comparisonHistogram, durationChart, histogramLimits } from './report-chart.js';
 import {

@@ -1,7 +1,7 @@
 /** Turns every error into application/problem+json: validation errors name each field; engine refusals are 409s. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { CommandRejected } from '../../engine/elements/state.js';
+import { CommandRejected } from '../../engine/index.js';
 import { BadRequest, NotFound } from '../cases/case-service.js';
 import { CaseIncident } from '../cases/command-budget.js';
 import { FormInvalid } from '../cases/forms.js';

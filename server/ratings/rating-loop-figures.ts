@@ -4,7 +4,7 @@
  * Read off the rectification process's steps: `rectify` (整改) and `call_back` (回访), and its `appealUpheld` variable.
  */
 import { sql } from 'kysely';
-import type { DepartmentRatings } from '../../engine/metrics/dynamic-metrics.js';
+import type { DepartmentRatings } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 
 /** `ratings` counts real ratings (defaulted ones are counted apart, never mixed in); `open`: rectifications under way. */

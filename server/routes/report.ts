@@ -1,6 +1,6 @@
 /** The auditor's before/after report as a self-contained HTML page (中文 by default, English with lang=en). */
 import type { FastifyInstance } from 'fastify';
-import type { CompiledDefinition } from '../../engine/runtime/definition.js';
+import type { CompiledDefinition } from '../../engine/index.js';
 import { caseBuckets } from '../metrics/dynamic-query.js';
 import type { MetricsService } from '../metrics/metrics-service.js';
 import { type ElementInfo, renderReport } from '../metrics/report.js';

@@ -11,7 +11,7 @@
  */
 import { sql } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import type { CaseSnapshot } from '../../engine/elements/state.js';
+import type { CaseSnapshot } from '../../engine/index.js';
 import type { SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
 import type { Db } from '../db/database.js';
 import { GENESIS_HASH } from '../store/audit-log.js';

@@ -10,8 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
-import type { Variables } from '../../engine/elements/state.js';
-import { type CompiledDefinition, contentHash } from '../../engine/runtime/definition.js';
+import { type CompiledDefinition, contentHash, type Variables } from '../../engine/index.js';
 import {
   compileParams,
   type ExplicitArrival,

@@ -6,7 +6,7 @@
  * same rows. Cases are written one after another, a batch of them per transaction.
  */
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import type { ServiceHandler } from '../../engine/elements/context.js';
+import type { ServiceHandler } from '../../engine/index.js';
 import type { SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
 import { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';

@@ -6,7 +6,7 @@
  */
 import { CompiledQuery } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import type { CaseEvent, StepRecord, TaskRecord } from '../../engine/elements/state.js';
+import type { CaseEvent, StepRecord, TaskRecord } from '../../engine/index.js';
 import { type Db, prepareStatement } from '../db/database.js';
 import { auditHash } from './audit-log.js';
 

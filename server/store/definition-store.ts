@@ -1,13 +1,14 @@
 /** Deployed definitions: stored versions in the database, compiled ones cached in memory (they never change). */
 
-import { staticMetrics } from '../../engine/metrics/static-metrics.js';
-import { SEMANTIC_FORM_VERSION, semanticHash } from '../../engine/model/semantic-form.js';
-import type { Finding } from '../../engine/model/types.js';
 import {
   type CompiledDefinition,
   compileDefinition,
   type DefinitionSource,
-} from '../../engine/runtime/definition.js';
+  type Finding,
+  SEMANTIC_FORM_VERSION,
+  semanticHash,
+  staticMetrics,
+} from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 
 export interface DeployResult {

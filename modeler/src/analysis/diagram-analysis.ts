@@ -2,13 +2,18 @@
  * The engine's own reading of a diagram, run in the browser: the findings the server would give at deploy
  * (parse, structural validation, executability), the static metrics and the critical path.
  */
-import { executabilityFindings } from '../../../engine/elements/registry.js';
-import { criticalPath, type StaticMetrics, staticMetrics } from '../../../engine/metrics/static-metrics.js';
-import { dataFindings } from '../../../engine/model/data-checks.js';
-import type { Finding, ProcessGraph } from '../../../engine/model/types.js';
-import { parseAndValidate } from '../../../engine/model/validate.js';
+import {
+  criticalPath,
+  dataFindings,
+  executabilityFindings,
+  type Finding,
+  type ProcessGraph,
+  parseAndValidate,
+  type StaticMetrics,
+  staticMetrics,
+} from '../../../engine/browser.js';
 
-export { feelSyntaxProblem } from '../../../engine/model/validate.js';
+export { feelSyntaxProblem } from '../../../engine/browser.js';
 
 export interface DiagramAnalysis {
   findings: Finding[];

@@ -1,9 +1,9 @@
 /** The shapes of the HTTP API's answers (API.md §3, §4) that the dashboards read. */
 import type {
   DynamicMetrics as EngineDynamicMetrics,
+  StaticMetrics,
   StepFigures,
-} from '../../../engine/metrics/dynamic-metrics.js';
-import type { StaticMetrics } from '../../../engine/metrics/static-metrics.js';
+} from '../../../engine/browser.js';
 
 export type { StaticMetrics };
 

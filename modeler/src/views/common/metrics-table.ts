@@ -4,8 +4,7 @@
  * count's or duration's as the difference and percent; green when it moved the better way, red when the worse,
  * uncoloured for counts that follow the number of cases.
  */
-import { change as changeOf } from '../../../../engine/metrics/dynamic-metrics.js';
-import { changeTone, changeWords, figureDefinition } from '../../../../engine/metrics/figures.js';
+import { change as changeOf, changeTone, changeWords, figureDefinition } from '../../../../engine/browser.js';
 import { formatFigure, h } from '../../dom.js';
 import { language, t } from '../../i18n/language.js';
 

@@ -18,7 +18,7 @@ async function taskFormSchema(task: Task): Promise<unknown> {
     forms = api<DefinitionVersion>(
       `/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`,
     ).then(async (d) => {
-      const { parseBpmn } = await import('../../../../engine/model/parse.js');
+      const { parseBpmn } = await import('../../../../engine/browser.js');
       const { graph } = await parseBpmn(d.xml);
       return Object.fromEntries(Object.values(graph?.nodes ?? {}).map((n) => [n.id, n.form]));
     });

@@ -1,5 +1,5 @@
 /** Which elements two versions of a process add, remove or change (by element id, name, type and gov attributes). */
-import type { FlowNode } from '../../../../engine/model/types.js';
+import type { FlowNode } from '../../../../engine/browser.js';
 
 export interface VersionDiff {
   added: string[];
@@ -23,7 +23,7 @@ const signature = (node: FlowNode): string =>
   ]);
 
 export async function diffVersions(beforeXml: string, afterXml: string): Promise<VersionDiff> {
-  const { parseBpmn } = await import('../../../../engine/model/parse.js');
+  const { parseBpmn } = await import('../../../../engine/browser.js');
   const [before, after] = await Promise.all([parseBpmn(beforeXml), parseBpmn(afterXml)]);
   const a = before.graph?.nodes ?? {};
   const b = after.graph?.nodes ?? {};

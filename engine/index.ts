@@ -1,0 +1,74 @@
+/**
+ * The engine's public entry for the server: everything server code may import from the engine, besides the
+ * other documented entries (engine/calendar/index.ts, engine/simulate/index.ts, engine/model/gov-descriptor.json).
+ * A superset of engine/browser.ts. Server code needing another engine export adds it here (README, "How the code
+ * is organised"); test/repository/layering.test.ts keeps server/ and modeler/ off the engine's inner files.
+ */
+export type { ServiceHandler } from './elements/context.js';
+export { executabilityFindings } from './elements/registry.js';
+export {
+  type CaseCommand,
+  type CaseEvent,
+  type CaseSnapshot,
+  CommandRejected,
+  type StepRecord,
+  type TaskRecord,
+  type TimerInstance,
+  type Variables,
+} from './elements/state.js';
+export {
+  type DurationHistogram,
+  durationHistogram,
+  HISTOGRAM_BINS,
+  type HistogramSide,
+  niceCeil,
+} from './metrics/duration-histogram.js';
+export {
+  BUCKET_MS,
+  type Bucket,
+  type Change,
+  change,
+  compareFigures,
+  type DepartmentRatings,
+  type DynamicMetrics,
+  EXACT_PERCENTILE_LIMIT,
+  type FigureSource,
+  percentileFromBuckets,
+  type StepFigures,
+} from './metrics/dynamic-metrics.js';
+export {
+  CSV_COLUMNS,
+  csvCellValue,
+  csvHeader,
+  csvRows,
+  type LogEvent,
+  type LogTrace,
+  xesFooter,
+  xesHeader,
+  xesTrace,
+} from './metrics/event-log-format.js';
+export {
+  changeTone,
+  changeWords,
+  type DescribedChange,
+  describeChange,
+  type FigureDefinition,
+  type FigureUnit,
+  figureDefinition,
+} from './metrics/figures.js';
+export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
+export { dataFindings } from './model/data-checks.js';
+export { formValidator } from './model/form-schema.js';
+export { parseBpmn } from './model/parse.js';
+export { SEMANTIC_FORM_VERSION, semanticHash } from './model/semantic-form.js';
+export { type Finding, type FlowNode, isActivity, type ProcessGraph } from './model/types.js';
+export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';
+export {
+  type CompiledDefinition,
+  compileDefinition,
+  contentHash,
+  type DefinitionSource,
+  definitionSet,
+} from './runtime/definition.js';
+export { execute, raiseIncident } from './runtime/execute.js';
+export { type RunBudget, RunBudgetExceeded } from './runtime/run-budget.js';

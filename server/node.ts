@@ -69,7 +69,7 @@ export interface ReflowNode {
 }
 
 /**
- * Reads the environment as API.md §2 defines it (server/config.ts checks every variable; a bad value throws a
+ * Reads the environment as the README's 配置 / Configuration section defines it (server/config.ts checks every variable; a bad value throws a
  * ConfigError naming it).
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig & ServerConfig {

@@ -95,7 +95,7 @@ export interface SimulatedCase {
   variables: Variables;
   status: CaseSnapshot['status'];
   endedAt: number | null;
-  /** As the metrics measure it (API.md §4); steps only for ended cases. */
+  /** As the metrics measure it (README: 各项指标如何计算 / Figures); steps only for ended cases. */
   outcome: CaseOutcome;
   incidents: { elementId: string; message: string }[];
   commands: RecordedCommand[] | null;

@@ -1,5 +1,5 @@
 /**
- * The summary of a simulation run: the dynamic metrics exactly as the metrics API defines them (API.md §4,
+ * The summary of a simulation run: the dynamic metrics exactly as the metrics API defines them (README: 各项指标如何计算 / Figures,
  * computed by `dynamicMetricsOf`, so a run written into the database shows the same figures there), the ratings
  * drawn, per-step waiting and processing (Prosimos' definitions: waiting = start − enabled, processing =
  * complete − start, both in working time), and per-department utilisation. `formatSummary` prints it as a

@@ -35,7 +35,7 @@ import { type MovedDueDate, type RecomputeResult, recomputeForCalendar } from '.
 import { appendSystemEvent, lockSystemLog } from './system-log.js';
 
 export const CALENDAR_CHANNEL = 'reflow_calendar';
-/** The horizon closer than this many days is a warning (API.md §5). */
+/** The horizon closer than this many days is a warning (README: 工作日历 / Holiday calendar horizon). */
 export const HORIZON_WARNING_DAYS = 60;
 const DAY = 86_400_000;
 

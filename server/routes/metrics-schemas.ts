@@ -31,7 +31,7 @@ export const pairQuery = {
 
 export const staticSchema = {
   type: 'object',
-  description: 'static metrics, read off the model (API.md §4)',
+  description: 'static metrics, read off the model (README: 各项指标如何计算 / Figures)',
   additionalProperties: true,
 } as const;
 
@@ -50,7 +50,7 @@ export const stepFiguresSchema = {
 export const dynamicSchema = {
   type: 'object',
   description:
-    'dynamic metrics, from the cases of the version (API.md §4); `method` tells how each figure was computed and from how many cases',
+    'dynamic metrics, from the cases of the version (README: 各项指标如何计算 / Figures); `method` tells how each figure was computed and from how many cases',
   properties: {
     cases: { type: 'integer' },
     completed: { type: 'integer' },

@@ -24,7 +24,7 @@ export const findingSchema = {
   },
 } as const;
 
-/** The flag on answers holding due dates or working days computed past the calendar's horizon (API.md §5). */
+/** The flag on answers holding due dates or working days computed past the calendar's horizon (README: 工作日历 / Holiday calendar horizon). */
 export const calendarEstimatedSchema = {
   type: 'boolean',
   description:

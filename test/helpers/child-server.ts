@@ -1,5 +1,5 @@
 // Real server processes for crash and multi-node tests: the server bundled once per test file with esbuild,
-// spawned as `node <bundle>` with the environment of API.md §2, and killed or stopped like an operator would.
+// spawned as `node <bundle>` with the environment of the README's 配置 / Configuration, and killed or stopped like an operator would.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

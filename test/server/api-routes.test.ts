@@ -20,7 +20,7 @@ for (const database of testDatabases()) {
     t.equal(deploy.statusCode, 201, deploy.body);
 
     t.test('authentication and roles', async (t) => {
-      // given each route and the roles API.md allows on it
+      // given each route and the roles the README's HTTP API table allows on it
       const started = await app.inject({
         method: 'POST',
         url: '/api/cases',

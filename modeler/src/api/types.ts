@@ -1,4 +1,4 @@
-/** The shapes of the HTTP API's answers (API.md §3, §4) that the dashboards read. */
+/** The shapes of the HTTP API's answers (README: HTTP API, 各项指标如何计算 / Figures) that the dashboards read. */
 import type {
   DynamicMetrics as EngineDynamicMetrics,
   StaticMetrics,

@@ -1,4 +1,4 @@
-// Static metrics (API.md §4 `static`): steps, departments, materials, time limits and trips read off the
+// Static metrics (README: 各项指标如何计算 / Figures, `static`): steps, departments, materials, time limits and trips read off the
 // model. Each fixture states the right answer, worked out by hand, in a comment at its top.
 import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';

@@ -1,5 +1,5 @@
 /**
- * The metrics routes (API.md §3–4). They belong to the metrics API; until a server has them, a 404 is told
+ * The metrics routes (README: HTTP API, 各项指标如何计算 / Figures). They belong to the metrics API; until a server has them, a 404 is told
  * to the user plainly rather than as a broken page.
  */
 import { ApiError, api } from '../../api/client.js';

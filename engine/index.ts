@@ -17,6 +17,21 @@ export {
   type Variables,
 } from './elements/state.js';
 export {
+  caseWorkingMs,
+  caseWorkingTime,
+  countTrips,
+  type FigureEvent,
+  isBreach,
+  isCorrection,
+  isFirstTime,
+  isOnTime,
+  isTrip,
+  isWindowVisit,
+  pausesOf,
+  stepWorkingMs,
+  type TimedStep,
+} from './metrics/case-figures.js';
+export {
   type DurationHistogram,
   durationHistogram,
   HISTOGRAM_BINS,

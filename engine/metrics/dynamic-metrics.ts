@@ -1,5 +1,6 @@
 /**
- * Dynamic metrics (API.md §4 `dynamic`): the definitions and formulas, shared by the SQL queries in
+ * Dynamic metrics (the version figures over its cases; each case's own figures are defined in
+ * engine/metrics/case-figures.ts): the definitions and formulas, shared by the SQL queries in
  * server/metrics/ and by anything that measures cases in memory (simulation, tests).
  *
  * Populations: case figures are over the version's completed cases (status `completed`); durations over those
@@ -12,6 +13,7 @@
  * the histogram places the values of a bucket evenly across it (a bucket's single value is known exactly from
  * its sum), so it lies in the same bucket as the true value: the error is below one bucket, < 0.01 working day.
  */
+import { isBreach, isFirstTime, isOnTime } from './case-figures.js';
 
 /** Up to this many values, percentiles are exact (`percentile_cont` in SQL); above, read from the histogram. */
 export const EXACT_PERCENTILE_LIMIT = 20_000;
@@ -90,27 +92,6 @@ export interface DepartmentRatings {
   open: number;
 }
 
-/** The names of the numeric dynamic figures, in the order reports list them. */
-export const DYNAMIC_FIGURES = [
-  'cases',
-  'completed',
-  'meanWorkingDays',
-  'medianWorkingDays',
-  'p90WorkingDays',
-  'meanTrips',
-  'firstTimeRate',
-  'onTimeRate',
-  'satisfaction',
-  'badRatings',
-  'rectifiedOnTimeRate',
-  'calledBackRate',
-  'rectified',
-  'rectifiedOnTime',
-  'calledBack',
-  'appealsUpheld',
-  'defaultedRatings',
-] as const;
-
 /** `percentile_cont(p)` over values sorted ascending: linear interpolation between ranks p × (n − 1). */
 export function percentileCont(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -157,14 +138,6 @@ export function percentileFromBuckets(buckets: readonly Bucket[], p: number): nu
   const lowValue = valueAt(low);
   return high === low ? lowValue : lowValue + (rank - low) * (valueAt(high) - lowValue);
 }
-
-/** Done within the committed limit: working time ≤ limit × working-day length (a case exactly on it is on time). */
-export const isOnTime = (workingMs: number, limitDays: number, msPerWorkingDay: number): boolean =>
-  workingMs <= limitDays * msPerWorkingDay;
-
-/** A step breaches its `gov:timeLimit` when its working time exceeds limit × working-day length. */
-export const isBreach = (workingMs: number, limitDays: number | null, msPerWorkingDay: number): boolean =>
-  limitDays !== null && workingMs > limitDays * msPerWorkingDay;
 
 /** One figure before and after: delta = after − before, percent = 100 × delta / before (null when before is 0). */
 export interface Change {
@@ -264,7 +237,7 @@ export function dynamicMetricsOf(
     medianWorkingDays: percentileCont(days, 0.5),
     p90WorkingDays: percentileCont(days, 0.9),
     meanTrips: mean(completed.map((c) => c.trips)),
-    firstTimeRate: n === 0 ? null : completed.filter((c) => !c.corrected).length / n,
+    firstTimeRate: n === 0 ? null : completed.filter(isFirstTime).length / n,
     onTimeRate:
       limit === null || days.length === 0
         ? null

@@ -1,5 +1,5 @@
 /**
- * Static metrics (API.md §4 `static`): read off the process model, no cases needed — the 减环节, 减材料,
+ * Static metrics: read off the process model, no cases needed — the 减环节, 减材料,
  * 减时限 and 减跑动次数 figures of a version.
  *
  * Path figures (`pathTimeLimitDays`, `trips`, `criticalPath`) are longest paths in linear time: each scope

@@ -10,6 +10,7 @@
  */
 import { sql } from 'kysely';
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
+import { caseWorkingTime, isCorrection, isTrip } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { auditHash, canonicalJson, GENESIS_HASH } from '../store/audit-log.js';
 
@@ -376,7 +377,7 @@ function checkDerived(
       case 'caseStarted':
         started = { seq: a.seq, at: p.at };
         setVariables(p.variables, a.seq);
-        if (p.channel === 'window') [trips, tripsSeq] = [trips + 1, a.seq];
+        if (isTrip({ type: a.type, channel: p.channel })) [trips, tripsSeq] = [trips + 1, a.seq];
         break;
       case 'variablesChanged':
         setVariables(p.changes, a.seq);
@@ -388,9 +389,8 @@ function checkDerived(
         const step = obj(p.step) as StepPayload;
         const known = stepEvents.get(step.id);
         stepEvents.set(step.id, { step, seq: a.seq, enteredSeq: known?.enteredSeq ?? a.seq });
-        if (a.type === 'stepEntered' && step.correction && !corrected)
-          [corrected, correctedSeq] = [true, a.seq];
-        if (a.type === 'stepCompleted' && step.inPerson) [trips, tripsSeq] = [trips + 1, a.seq];
+        if (isCorrection({ type: a.type, step }) && !corrected) [corrected, correctedSeq] = [true, a.seq];
+        if (isTrip({ type: a.type, step })) [trips, tripsSeq] = [trips + 1, a.seq];
         break;
       }
       case 'taskCreated': {
@@ -449,7 +449,7 @@ function checkDerived(
         break;
       }
       case 'messageReceived':
-        if (p.channel === 'window') [trips, tripsSeq] = [trips + 1, a.seq];
+        if (isTrip({ type: a.type, channel: p.channel })) [trips, tripsSeq] = [trips + 1, a.seq];
         break;
       case 'caseCompleted':
         ended = { seq: a.seq, status: 'completed', at: p.at };
@@ -529,13 +529,14 @@ function checkDerived(
       what: caseWhat,
     });
   if (started && ended) {
-    // working time of the case: start to end, minus what it spent in gov:pausesClock steps (case-service.ts)
-    const pauses: [number, number][] = [...stepEvents.values()]
-      .filter((e) => e.step.pausesClock)
-      .map((e) => [e.step.enteredAt, e.step.completedAt ?? ended.at]);
+    // working time of the case: start to end, minus what it spent in gov:pausesClock steps
     try {
-      const working = calendar.workingMsBetweenExcluding(started.at, ended.at, pauses);
-      const paused = calendar.workingMsBetween(started.at, ended.at) - working;
+      const { workingMs: working, pausedMs: paused } = caseWorkingTime(
+        calendar,
+        started.at,
+        ended.at,
+        [...stepEvents.values()].map((e) => e.step),
+      );
       if (num(c.working_ms) !== working)
         differ({
           seq: ended.seq,

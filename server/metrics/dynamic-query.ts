@@ -5,6 +5,11 @@
  * histogram above that (error < one 0.01-working-day bucket). `cases` adds the version's cases that are not
  * completed, counted through the (process_key, version, status) index. The `method` field says which was used
  * for each figure and from how many cases (or steps, or ratings).
+ *
+ * This is the SQL form of the case figures defined in engine/metrics/case-figures.ts (and aggregated in memory by
+ * `dynamicMetricsOf`): the rollups of migration 2026-11-29-002 count a completed case as first time when NOT
+ * `corrected` (`isFirstTime`), as on time when `working_ms <= timeLimitDays × ms_per_working_day` (`isOnTime`),
+ * and sum its `trips` (`countTrips`, kept on the row); a step breaches when its `working_ms` exceeds its limit.
  */
 import { sql } from 'kysely';
 import {
@@ -130,7 +135,7 @@ async function histogramStepP90(
   return new Map(elements.map((e) => [e, percentileFromBuckets(byElement.get(e) ?? [], 0.9)]));
 }
 
-/** The dynamic metrics of a version (API.md §4), with how each figure was computed. */
+/** The dynamic metrics of a version, with how each figure was computed. */
 export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMetrics> {
   const { key, version } = ref;
   await drainRollups(db); // every case completed before this read is counted

@@ -10,15 +10,23 @@
  *   `complete` with no open `start` entered when the trace's previous event happened (its own instant for the
  *   first event). A `start` never closed ends cancelled at the trace's last event. Other lifecycle transitions
  *   (schedule, assign, suspend…) are skipped and counted.
- * - A case runs from its first event to its last; its working time (engine/calendar) excludes its
- *   `gov:pausesClock` steps; trips are its completed in-person steps; it is not first time if it reached a
- *   `gov:correction` element. The source case id is kept as the business key.
+ * - A case runs from its first event to its last; its figures are those of engine/metrics/case-figures.ts: its
+ *   working time excludes its `gov:pausesClock` steps; trips are its completed in-person steps (a log has no
+ *   window start); it is not first time if it reached a `gov:correction` element. The source case id is kept as the business key.
  * - Rollups are built per batch with `reflow_roll_up_cases`, the same SQL the completion trigger runs.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import type { CaseSnapshot, CompiledDefinition, FlowNode } from '../../engine/index.js';
+import {
+  type CaseSnapshot,
+  type CompiledDefinition,
+  caseWorkingTime,
+  countTrips,
+  type FlowNode,
+  isCorrection,
+  stepWorkingMs,
+} from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { Problem } from '../problems.js';
 import type { ParsedEvent, ParsedTrace } from './event-log-parse.js';
@@ -33,6 +41,8 @@ export interface ImportResult {
 }
 
 const CLOSING = new Set(['complete', 'ate_abort', 'pi_abort']);
+/** The engine event that closes a step of this status (a trip counts the completed ones). */
+const stepEvent = (status: string): string => (status === 'completed' ? 'stepCompleted' : 'stepCancelled');
 const STANDARD = new Set([
   'schedule',
   'assign',
@@ -142,12 +152,15 @@ export async function importEventLog(
           department: s.department,
         });
     steps.sort((a, b) => a.entered - b.entered);
-    const pauses = steps
-      .filter((s) => s.node.pausesClock)
-      .map((s) => [s.entered, s.completed] as [number, number]);
-    const workingMs = calendar.workingMsBetweenExcluding(first, last, pauses);
-    const trips = steps.filter((s) => s.status === 'completed' && s.node.inPerson).length;
-    const corrected = steps.some((s) => s.node.correction);
+    const { workingMs, pausedMs } = caseWorkingTime(
+      calendar,
+      first,
+      last,
+      steps.map((s) => ({ enteredAt: s.entered, completedAt: s.completed, pausesClock: s.node.pausesClock })),
+    );
+    // a log has no window start and no messages: its trips are its completed in-person steps
+    const trips = countTrips(steps.map((s) => ({ type: stepEvent(s.status), step: s.node })));
+    const corrected = steps.some((s) => isCorrection({ type: 'stepEntered', step: s.node }));
     const snapshot: CaseSnapshot = {
       format: 1,
       id: caseId,
@@ -181,7 +194,7 @@ export async function importEventLog(
       started_at: new Date(first),
       ended_at: new Date(last),
       working_ms: workingMs,
-      paused_ms: calendar.workingMsBetween(first, last) - workingMs,
+      paused_ms: pausedMs,
       imported: true,
     });
     steps.forEach((s, seq) => {
@@ -204,7 +217,7 @@ export async function importEventLog(
         in_person: s.node.inPerson,
         correction: s.node.correction,
         pauses_clock: s.node.pausesClock,
-        working_ms: calendar.workingMsBetween(s.entered, s.completed),
+        working_ms: stepWorkingMs(calendar, s.entered, s.completed),
         variables_changed: '[]',
         parent_step_id: null,
         seq,

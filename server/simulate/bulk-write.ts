@@ -11,7 +11,7 @@
  */
 import { sql } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import type { CaseSnapshot } from '../../engine/index.js';
+import { type CaseSnapshot, caseWorkingTime } from '../../engine/index.js';
 import type { SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
 import type { Db } from '../db/database.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
@@ -78,22 +78,17 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
     auditSeq = plan.auditSeq;
     auditHash = plan.auditHash;
   });
-  // CaseService.rowValues: an ended case's working time excludes its gov:pausesClock steps
+  // as CaseService.rowValues: an ended case's working time excludes its gov:pausesClock steps
   const end = snapshot.endedAt ?? commands[commands.length - 1].at;
   let workingMs: number | null = null;
   let pausedMs = 0;
   if (snapshot.status !== 'active') {
-    const pauses = [...steps.values()]
-      .filter((s) => s.pauses_clock)
-      .map(
-        (s) =>
-          [Date.parse(s.entered_at as string), s.completed_at ? Date.parse(s.completed_at) : end] as [
-            number,
-            number,
-          ],
-      );
-    workingMs = calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses);
-    pausedMs = calendar.workingMsBetween(snapshot.startedAt, end) - workingMs;
+    const timed = [...steps.values()].map((s) => ({
+      enteredAt: Date.parse(s.entered_at as string),
+      completedAt: s.completed_at ? Date.parse(s.completed_at) : null,
+      pausesClock: s.pauses_clock,
+    }));
+    ({ workingMs, pausedMs } = caseWorkingTime(calendar, snapshot.startedAt, end, timed));
   }
   const start = commands[0].command;
   return {

@@ -2,6 +2,7 @@
 // the change of a figure, and measuring cases in memory (as simulation does).
 import fc from 'fast-check';
 import t from 'tap';
+import { isBreach, isOnTime } from '../../../engine/metrics/case-figures.js';
 import {
   BUCKET_CAP,
   BUCKET_MS,
@@ -10,8 +11,6 @@ import {
   change,
   compareFigures,
   dynamicMetricsOf,
-  isBreach,
-  isOnTime,
   percentileCont,
   percentileFromBuckets,
 } from '../../../engine/metrics/dynamic-metrics.js';

@@ -7,6 +7,7 @@ import {
   type CaseSnapshot,
   CommandRejected,
   type CompiledDefinition,
+  caseWorkingTime,
   execute,
   RunBudgetExceeded,
   raiseIncident,
@@ -572,10 +573,12 @@ export class CaseService {
     };
     if (snapshot.status === 'active') return values;
     const end = snapshot.endedAt ?? now;
-    const pauses: [number, number][] = [];
-    for (const s of steps.values()) if (s.pauses_clock) pauses.push([s.entered_at, s.completed_at ?? end]);
-    values.workingMs = this.calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses);
-    values.pausedMs = this.calendar.workingMsBetween(snapshot.startedAt, end) - values.workingMs;
+    const timed = [...steps.values()].map((s) => ({
+      enteredAt: s.entered_at,
+      completedAt: s.completed_at,
+      pausesClock: s.pauses_clock,
+    }));
+    Object.assign(values, caseWorkingTime(this.calendar, snapshot.startedAt, end, timed));
     return values;
   }
 

@@ -397,7 +397,7 @@ for (const database of testDatabases()) {
       t.same(
         documented.filter((r) => !covered.has(r)),
         [],
-        'a route with no row: add it to the matrix with the roles the README's HTTP API table gives it',
+        "a route with no row: add it to the matrix with the roles the README's HTTP API table gives it",
       );
       t.same(
         [...covered].filter((r) => !documented.includes(r)),

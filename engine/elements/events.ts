@@ -9,8 +9,8 @@ const CAUGHT = new Set(['message', 'timer', 'signal', 'conditional', 'link']);
 const STARTS = new Set(['message', 'timer', 'signal', 'conditional', 'error', 'escalation']);
 
 const unsupportedDefinition = (node: FlowNode, allowed: Set<string>): string | null => {
-  if (node.eventDefinitionCount > 1) {
-    return `${node.type} '${node.id}' has ${node.eventDefinitionCount > 100 ? 'a cancel or compensation' : 'several'} event definition${node.eventDefinitionCount > 100 ? '' : 's'}, which Reflow does not run: use one message, timer, signal, error, escalation, conditional or link definition`;
+  if (node.unsupportedEvent !== undefined || node.eventDefinitionCount > 1) {
+    return `${node.type} '${node.id}' has ${node.unsupportedEvent !== undefined ? 'a cancel or compensation' : 'several'} event definition${node.unsupportedEvent !== undefined ? '' : 's'}, which Reflow does not run: use one message, timer, signal, error, escalation, conditional or link definition`;
   }
   if (node.event && !allowed.has(node.event.kind)) {
     return `${node.type} '${node.id}' with a ${node.event.kind} definition is not executable: BPMN does not allow it here`;

@@ -12,7 +12,7 @@
  */
 import { parseExpression } from 'feelin';
 import { feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
-import { closest } from './parse.js';
+import { closest } from './parse-findings.js';
 import type { Finding, FlowNode, ProcessGraph } from './types.js';
 
 /** Variables the engine sets itself while an activity loops or runs as multi-instance. */

@@ -32,6 +32,9 @@ export type EventDefinition =
   | { kind: 'link'; name: string }
   | { kind: 'conditional'; condition: string };
 
+/** An event definition the reader knows and the engine refuses (the element registry says why). */
+export type UnsupportedEvent = 'cancel' | 'compensate';
+
 export type LoopSpec =
   | { kind: 'standard'; condition: string | null; testBefore: boolean; maximum: number | null }
   | {
@@ -70,6 +73,11 @@ export interface FlowNode {
   event: EventDefinition | null;
   /** Number of event definitions: more than one is a multiple event, which the engine does not run. */
   eventDefinitionCount: number;
+  /**
+   * Set when the (first) event definition is one the engine refuses; `event` is then null. Absent otherwise,
+   * not null, so the semantic form (semantic-form.ts) of every deployable graph stays as it was.
+   */
+  unsupportedEvent?: UnsupportedEvent;
   attachedTo: string | null;
   /** Boundary `cancelActivity`, event subprocess start `isInterrupting`. */
   interrupting: boolean;

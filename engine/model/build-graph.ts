@@ -1,0 +1,378 @@
+/**
+ * Builds the typed process graph from the elements bpmn-moddle read: nodes with their gov attributes, events,
+ * loops and lanes, sequence flows and scopes, then the links between them. What is wrong with the document as
+ * XML is parse-findings.ts's; parse.ts runs both.
+ */
+import type {
+  EventDefinition,
+  Finding,
+  FlowNode,
+  LoopSpec,
+  Material,
+  ProcessGraph,
+  Scope,
+  UnsupportedEvent,
+} from './types.js';
+
+/** A moddle element: untyped. */
+type Element = any;
+
+/** The local name of a qualified moddle type, first letter lower: `bpmn:UserTask` → `userTask`. */
+export const localName = (type: string): string => {
+  const i = type.indexOf(':');
+  const name = i >= 0 ? type.slice(i + 1) : type;
+  return name.charAt(0).toLowerCase() + name.slice(1);
+};
+
+const EVENT_DEFINITION_KINDS: Record<string, EventDefinition['kind']> = {
+  'bpmn:MessageEventDefinition': 'message',
+  'bpmn:SignalEventDefinition': 'signal',
+  'bpmn:ErrorEventDefinition': 'error',
+  'bpmn:EscalationEventDefinition': 'escalation',
+  'bpmn:TimerEventDefinition': 'timer',
+  'bpmn:TerminateEventDefinition': 'terminate',
+  'bpmn:LinkEventDefinition': 'link',
+  'bpmn:ConditionalEventDefinition': 'conditional',
+};
+
+/** Event definitions the reader knows and the engine refuses (see the element registry). */
+const UNSUPPORTED_EVENT_DEFINITIONS: Record<string, UnsupportedEvent> = {
+  'bpmn:CancelEventDefinition': 'cancel',
+  'bpmn:CompensateEventDefinition': 'compensate',
+};
+
+const body = (expression: Element): string | null => {
+  const text = expression?.body;
+  return typeof text === 'string' && text.trim() !== '' ? text.trim() : null;
+};
+
+/** An element's event definitions: the first as the engine reads it, how many, and the first if the engine refuses it. */
+interface EventDefinitions {
+  event: EventDefinition | null;
+  count: number;
+  unsupported?: UnsupportedEvent;
+}
+
+function readEvent(element: Element): EventDefinitions {
+  // contained definitions, then those declared in bpmn:definitions and referenced by id (eventDefinitionRef):
+  // BPMN §10.5.1 treats both alike
+  const contained: Element[] = element.eventDefinitions ?? [];
+  const referenced: Element[] = (element.eventDefinitionRef ?? []).filter((d: Element) => d?.$type);
+  const definitions = referenced.length > 0 ? [...contained, ...referenced] : contained;
+  const first = definitions[0];
+  if (!first) return { event: null, count: 0 };
+  const kind = EVENT_DEFINITION_KINDS[first.$type];
+  const count = definitions.length;
+  switch (kind) {
+    case 'message':
+      // no messageRef: no name ('' — validation reports it rather than inventing one)
+      return { event: { kind, name: first.messageRef?.name ?? first.messageRef?.id ?? '' }, count };
+    case 'signal':
+      return { event: { kind, name: first.signalRef?.name ?? first.signalRef?.id ?? element.id }, count };
+    case 'error':
+      return { event: { kind, code: first.errorRef?.errorCode ?? first.errorRef?.id ?? null }, count };
+    case 'escalation':
+      return {
+        event: { kind, code: first.escalationRef?.escalationCode ?? first.escalationRef?.id ?? null },
+        count,
+      };
+    case 'timer': {
+      const workingDays = first.workingDays ?? first.$attrs?.['gov:workingDays'];
+      if (workingDays !== undefined && workingDays !== null && String(workingDays).trim() !== '') {
+        return { event: { kind, timer: 'workingDays', expression: String(workingDays).trim() }, count };
+      }
+      const timer = first.timeDuration
+        ? 'duration'
+        : first.timeDate
+          ? 'date'
+          : first.timeCycle
+            ? 'cycle'
+            : null;
+      const expression = body(first.timeDuration ?? first.timeDate ?? first.timeCycle);
+      return {
+        event: { kind, timer: timer ?? 'duration', expression: timer ? (expression ?? '') : '' },
+        count,
+      };
+    }
+    case 'terminate':
+      return { event: { kind }, count };
+    case 'link':
+      return { event: { kind, name: first.name ?? element.name ?? element.id }, count };
+    case 'conditional':
+      return { event: { kind, condition: body(first.condition) ?? '' }, count };
+    default:
+      // cancel and compensate: read as events the engine refuses (see the element registry)
+      return { event: null, count, unsupported: UNSUPPORTED_EVENT_DEFINITIONS[first.$type] ?? 'cancel' };
+  }
+}
+
+function readLoop(element: Element): LoopSpec | null {
+  const loop = element.loopCharacteristics;
+  if (!loop) return null;
+  if (loop.$type === 'bpmn:StandardLoopCharacteristics') {
+    const maximum = loop.loopMaximum;
+    return {
+      kind: 'standard',
+      condition: body(loop.loopCondition),
+      testBefore: loop.testBefore === true,
+      maximum: maximum === undefined || maximum === null ? null : Number(maximum),
+    };
+  }
+  return {
+    kind: 'multi',
+    sequential: loop.isSequential === true,
+    cardinality: body(loop.loopCardinality),
+    collection: loop.collection ?? null,
+    elementVariable: loop.elementVariable ?? null,
+    completionCondition: body(loop.completionCondition),
+    behavior: loop.behavior ?? 'All',
+  };
+}
+
+function readExtensions(element: Element): {
+  materials: Material[];
+  form: unknown | null;
+  findings: Finding[];
+} {
+  const values: Element[] = element.extensionElements?.values ?? [];
+  const materials: Material[] = [];
+  const findings: Finding[] = [];
+  let form: unknown | null = null;
+  for (const value of values) {
+    if (value.$type === 'gov:Materials') {
+      for (const material of value.materials ?? []) {
+        materials.push({
+          id: material.id,
+          name: material.name ?? material.id,
+          source: material.source === 'shared' ? 'shared' : 'applicant',
+          required: material.required !== false,
+        });
+      }
+    } else if (value.$type === 'gov:Form') {
+      try {
+        form = JSON.parse(value.schema ?? '');
+      } catch (error) {
+        findings.push({
+          elementId: element.id,
+          type: 'invalidForm',
+          severity: 'error',
+          message: `gov:form of '${element.id}' is not valid JSON (${(error as Error).message}): write the form as a JSON Schema object`,
+        });
+      }
+    }
+  }
+  return { materials, form, findings };
+}
+
+function laneNames(laneSets: Element[] | undefined, into: Map<string, string>): void {
+  for (const laneSet of laneSets ?? []) {
+    for (const lane of laneSet.lanes ?? []) {
+      for (const ref of lane.flowNodeRef ?? []) if (ref?.id && lane.name) into.set(ref.id, lane.name);
+      // a nested lane is more specific than its parent: it is read after and wins
+      if (lane.childLaneSet) laneNames([lane.childLaneSet], into);
+    }
+  }
+}
+
+function toNode(element: Element, scope: string, lanes: Map<string, string>): FlowNode {
+  const read = readEvent(element);
+  // a receive or send task names its message directly
+  const event: EventDefinition | null =
+    read.event ??
+    (element.messageRef ? { kind: 'message', name: element.messageRef.name ?? element.messageRef.id } : null);
+  const count = read.count;
+  const { materials, form } = readExtensions(element);
+  const department = element.department ?? lanes.get(element.id) ?? null;
+  return {
+    id: element.id,
+    type: localName(element.$type),
+    name: element.name ?? null,
+    scope,
+    incoming: [],
+    outgoing: [],
+    department: typeof department === 'string' && department.trim() !== '' ? department.trim() : null,
+    timeLimit:
+      typeof element.timeLimit === 'number' && Number.isFinite(element.timeLimit) ? element.timeLimit : null,
+    inPerson: element.inPerson === true,
+    correction: element.correction === true,
+    pausesClock: element.pausesClock === true,
+    materials,
+    form,
+    loop: readLoop(element),
+    boundaries: [],
+    defaultFlow: element.default?.id ?? null,
+    event,
+    eventDefinitionCount: count,
+    ...(read.unsupported ? { unsupportedEvent: read.unsupported } : {}),
+    attachedTo: element.attachedToRef?.id ?? null,
+    interrupting:
+      element.$type === 'bpmn:BoundaryEvent'
+        ? element.cancelActivity !== false
+        : element.isInterrupting !== false,
+    triggeredByEvent: element.triggeredByEvent === true,
+    calledElement:
+      typeof element.calledElement === 'string' ? element.calledElement : (element.calledElement?.id ?? null),
+    script: typeof element.script === 'string' ? element.script : null,
+    scriptFormat: element.scriptFormat ?? null,
+    resultVariable: element.resultVariable ?? null,
+    handler: element.handler ?? null,
+    instantiate: element.instantiate === true,
+    startQuantity: typeof element.startQuantity === 'number' ? element.startQuantity : 1,
+    completionQuantity: typeof element.completionQuantity === 'number' ? element.completionQuantity : 1,
+  };
+}
+
+function collect(
+  container: Element,
+  graph: ProcessGraph,
+  lanes: Map<string, string>,
+  findings: Finding[],
+): void {
+  const scope: Scope = { id: container.id, nodes: [], startEvents: [], eventSubprocesses: [] };
+  graph.scopes[scope.id] = scope;
+  laneNames(container.laneSets, lanes);
+  const flows: Element[] = [];
+  for (const element of container.flowElements ?? []) {
+    if (element.$type === 'bpmn:SequenceFlow') {
+      flows.push(element);
+      continue;
+    }
+    if (
+      element.$type === 'bpmn:DataObject' ||
+      element.$type === 'bpmn:DataObjectReference' ||
+      element.$type === 'bpmn:DataStoreReference'
+    ) {
+      continue; // data, not flow: documents are modelled as gov:materials
+    }
+    const node = toNode(element, scope.id, lanes);
+    findings.push(...readExtensions(element).findings);
+    graph.nodes[node.id] = node;
+    scope.nodes.push(node.id);
+    if (node.type === 'startEvent') scope.startEvents.push(node.id);
+    if (node.type === 'subProcess' && node.triggeredByEvent) scope.eventSubprocesses.push(node.id);
+    if (element.flowElements) collect(element, graph, lanes, findings);
+  }
+  for (const flow of flows) {
+    const source = flow.sourceRef?.id;
+    const target = flow.targetRef?.id;
+    graph.flows[flow.id] = {
+      id: flow.id,
+      name: flow.name ?? null,
+      source,
+      target,
+      condition: body(flow.conditionExpression),
+      scope: scope.id,
+    };
+  }
+}
+
+/** Connects flows and boundary events to their nodes once every node is known. */
+function link(graph: ProcessGraph, findings: Finding[]): void {
+  for (const flow of Object.values(graph.flows)) {
+    const source = flow.source ? graph.nodes[flow.source] : undefined;
+    const target = flow.target ? graph.nodes[flow.target] : undefined;
+    if (!source || !target) {
+      // a dangling reference was reported already by the reader; a missing attribute or external end was not
+      if (findings.some((f) => f.elementId === flow.id && f.type === 'unresolvedReference')) continue;
+      findings.push({
+        elementId: flow.id,
+        type: 'unresolvedReference',
+        severity: 'error',
+        message: `sequence flow '${flow.id}' ${!source ? 'has no source' : 'has no target'}: connect both of its ends to flow nodes`,
+      });
+      continue;
+    }
+    source.outgoing.push(flow.id);
+    target.incoming.push(flow.id);
+  }
+  for (const node of Object.values(graph.nodes)) {
+    if (node.type !== 'boundaryEvent') continue;
+    const host = node.attachedTo ? graph.nodes[node.attachedTo] : undefined;
+    if (host) host.boundaries.push(node.id);
+  }
+}
+
+/** The executable process of a definitions document: the one marked executable, or the only one. */
+export function pickProcess(definitions: Element, findings: Finding[]): Element | null {
+  const processes: Element[] = (definitions.rootElements ?? []).filter(
+    (e: Element) => e.$type === 'bpmn:Process',
+  );
+  if (processes.length === 0) {
+    findings.push({
+      elementId: definitions.id ?? null,
+      type: 'noProcess',
+      severity: 'error',
+      message: 'the document holds no bpmn:process: draw a process (a pool) with a start event',
+    });
+    return null;
+  }
+  const executable = processes.filter((p) => p.isExecutable === true);
+  if (executable.length > 1) {
+    findings.push({
+      elementId: executable[1].id,
+      type: 'severalExecutableProcesses',
+      severity: 'error',
+      message: `processes ${executable.map((p) => `'${p.id}'`).join(', ')} are all executable: deploy one executable process per document and set isExecutable="false" on the others`,
+    });
+    return null;
+  }
+  if (executable.length === 1) return executable[0];
+  if (processes.length === 1) return processes[0];
+  // several non-executable pools (a collaboration diagram): take the first with flow nodes
+  const withContent = processes.filter((p) => (p.flowElements ?? []).length > 0);
+  findings.push({
+    elementId: (withContent[0] ?? processes[0]).id,
+    type: 'noExecutableProcess',
+    severity: 'warning',
+    message: `${processes.length} processes and none marked executable: reading '${(withContent[0] ?? processes[0]).id}'; set isExecutable="true" on the one to run`,
+  });
+  return withContent[0] ?? processes[0];
+}
+
+/** The graph of the chosen process: its own attributes, then every node and flow, then the links between them. */
+export function buildGraph(process: Element, findings: Finding[]): ProcessGraph {
+  const root = readExtensions(process);
+  findings.push(...root.findings);
+  const graph: ProcessGraph = {
+    key: process.id,
+    name: process.name ?? null,
+    serviceCode: process.serviceCode ?? null,
+    timeLimit:
+      typeof process.timeLimit === 'number' && Number.isFinite(process.timeLimit) ? process.timeLimit : null,
+    statutoryLimit:
+      typeof process.statutoryLimit === 'number' && Number.isFinite(process.statutoryLimit)
+        ? process.statutoryLimit
+        : null,
+    form: root.form,
+    ...(typeof process.variables === 'string'
+      ? { variables: process.variables.split(/[\s,]+/).filter((name: string) => name !== '') }
+      : {}),
+    nodes: {},
+    flows: {},
+    scopes: {},
+  };
+  collect(process, graph, new Map(), findings);
+  link(graph, findings);
+  return graph;
+}
+
+/** Call activities calling a global task of the document, which Reflow does not run. */
+export function globalTaskCallFindings(definitions: Element, graph: ProcessGraph): Finding[] {
+  const globalTasks = new Set(
+    (definitions.rootElements ?? [])
+      .filter((e: Element) => /^bpmn:Global/.test(e.$type))
+      .map((e: Element) => e.id),
+  );
+  const findings: Finding[] = [];
+  for (const node of Object.values(graph.nodes)) {
+    if (node.type === 'callActivity' && node.calledElement && globalTasks.has(node.calledElement)) {
+      findings.push({
+        elementId: node.id,
+        type: 'unsupportedElement',
+        severity: 'error',
+        message: `callActivity '${node.id}' calls global task '${node.calledElement}', which Reflow does not run: call a deployed process by its key`,
+      });
+    }
+  }
+  return findings;
+}

@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Principal } from './auth/tokens.js';
-import { CalendarService } from './calendar/calendar-service.js';
+import type { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
 import type { Db } from './db/database.js';
 import { authPlugin } from './plugins/auth.js';
@@ -16,7 +16,7 @@ import {
 } from './plugins/edge.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
 import { frameworkErrorHandler, problemsPlugin } from './plugins/problems.js';
-import { RatingService } from './ratings/rating-service.js';
+import type { RatingService } from './ratings/rating-service.js';
 import { auditRoutes } from './routes/audit.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
@@ -26,29 +26,41 @@ import { metricsRoutes } from './routes/metrics.js';
 import { modelerRoutes } from './routes/modeler.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { taskRoutes } from './routes/tasks.js';
+import { createServices, type Services } from './services.js';
 import type { DefinitionStore } from './store/definition-store.js';
 
-export interface AppOptions {
+/** The node's services (server/services.ts), or the parts tests make themselves: createServices makes the rest. */
+type ServiceParts =
+  | { services: Services }
+  | {
+      services?: undefined;
+      service: CaseService;
+      definitions: DefinitionStore;
+      /** 好差评; made by createServices when not given. */
+      ratings?: RatingService;
+      /** The holiday calendar (stored years loaded); made by createServices when not given, and then stopped with the app. */
+      calendars?: CalendarService;
+    };
+
+export type AppOptions = ServiceParts & {
   db: Db;
-  service: CaseService;
-  definitions: DefinitionStore;
   principals: Principal[];
   /** Largest accepted BPMN document, in bytes. */
   maxBpmnBytes?: number;
   logger?: FastifyServerOptions['logger'];
-  /** 好差评; built from the case service when not given. */
-  ratings?: RatingService;
-  /** The holiday calendar's years (server/calendar); built from the case service, stored years loaded, when not given. */
-  calendars?: CalendarService;
   /** Timeouts, connection cap, rate limits (server/plugins/edge.ts); EDGE_DEFAULTS for what is not given. */
   edge?: Partial<EdgeOptions>;
   /** Extra routes registered by later features (metrics, modeler…). */
   extend?: (app: FastifyInstance) => Promise<void> | void;
-}
+};
 
 declare module 'fastify' {
   interface FastifyInstance {
-    reflow: { db: Db; service: CaseService; definitions: DefinitionStore };
+    /** The node's services (routes use these); `db` and `service` for tests and tools. */
+    reflow: Services & { db: Db; service: CaseService };
+    /** The same as `reflow.ratings` and `reflow.calendars`. */
+    ratings: RatingService;
+    calendars: CalendarService;
   }
 }
 
@@ -61,7 +73,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
     frameworkErrors: frameworkErrorHandler,
   });
-  app.decorate('reflow', { db: options.db, service: options.service, definitions: options.definitions });
+  let services: Services;
+  if (options.services) services = options.services;
+  else {
+    services = await createServices(options.db, {
+      definitions: options.definitions,
+      cases: options.service,
+      ratings: options.ratings,
+      calendars: options.calendars,
+    });
+    const made = services.calendars;
+    if (!options.calendars) app.addHook('onClose', () => made.stop());
+  }
+  app.decorate('reflow', { ...services, db: options.db, service: services.cases });
+  app.decorate('ratings', services.ratings);
+  app.decorate('calendars', services.calendars);
   capConnections(app, edge.maxConnections);
   await app.register(problemsPlugin);
   await app.register(swagger, {
@@ -87,16 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes);
   await app.register(modelerRoutes);
   await app.register(metricsRoutes);
-  app.decorate('ratings', options.ratings ?? new RatingService(options.db, options.service));
   await app.register(ratingRoutes);
-  let calendars = options.calendars;
-  if (!calendars) {
-    const own = new CalendarService(options.db, options.service);
-    await own.load();
-    app.addHook('onClose', () => own.stop());
-    calendars = own;
-  }
-  app.decorate('calendars', calendars);
   await app.register(calendarRoutes);
   if (options.extend) await options.extend(app);
   return app;

@@ -6,17 +6,19 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { isActivity, type ServiceHandler } from '../engine/index.js';
 import { buildApp } from './app.js';
 import { loadTokens, type Principal } from './auth/tokens.js';
-import { CalendarService } from './calendar/calendar-service.js';
-import { CaseService } from './cases/case-service.js';
+import type { CalendarService } from './calendar/calendar-service.js';
+import type { CaseService } from './cases/case-service.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { type OpenedDatabase, openDatabase } from './db/database.js';
 import { startRollupDrain } from './metrics/rollup-queue.js';
 import type { EdgeOptions } from './plugins/edge.js';
-import { RatingService } from './ratings/rating-service.js';
+import { hasAnyCase } from './repositories/case-repository.js';
+import { allVersionIds } from './repositories/definition-repository.js';
 import { TimerScheduler } from './scheduler/timer-scheduler.js';
+import { createServices } from './services.js';
 import { trackRequests } from './shutdown.js';
 import { type DemoReport, seedDemoHistory } from './simulate/demo.js';
-import { DefinitionStore } from './store/definition-store.js';
+import type { DefinitionStore } from './store/definition-store.js';
 
 export interface NodeConfig {
   databaseUrl?: string;
@@ -81,9 +83,8 @@ async function deployedDepartments(
   database: OpenedDatabase,
   definitions: DefinitionStore,
 ): Promise<string[]> {
-  const versions = await database.db.selectFrom('definition_versions').select('id').execute();
   const names = new Set<string>();
-  for (const { id } of versions) {
+  for (const id of await allVersionIds(database.db)) {
     const definition = await definitions.load(id);
     for (const node of Object.values(definition?.graph.nodes ?? {})) {
       if (isActivity(node) && node.department && !node.department.startsWith('=')) names.add(node.department);
@@ -94,20 +95,23 @@ async function deployedDepartments(
 
 export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const definitions = new DefinitionStore(database.db);
-  const service = new CaseService(database.db, definitions, {
-    handlers: config.handlers,
-    clock: config.clock,
-    cacheSize: config.caseCache,
-    budget: { activations: config.stepBudget, cpuMs: config.commandCpuMs },
-  });
-  // the years an administrator loaded, before anything computes a due date (the demo history included)
   const calendarLog = { error: (error: unknown) => console.error('calendar:', (error as Error).message) };
-  const calendars = new CalendarService(database.db, service, {
-    pollMs: config.calendarPollMs,
-    pool: database.pool,
-    onError: (error) => calendarLog.error(error),
+  const services = await createServices(database.db, {
+    caseOptions: {
+      handlers: config.handlers,
+      clock: config.clock,
+      cacheSize: config.caseCache,
+      budget: { activations: config.stepBudget, cpuMs: config.commandCpuMs },
+    },
+    calendarOptions: {
+      pollMs: config.calendarPollMs,
+      pool: database.pool,
+      onError: (error) => calendarLog.error(error),
+    },
+    ratingOptions: { deadlineDays: config.rectificationDays },
   });
+  const { definitions, cases: service, calendars, ratings } = services;
+  // the years an administrator loaded, before anything computes a due date (the demo history included)
   await calendars.start();
   const deployed: ReflowNode['deployed'] = [];
   if (config.processesDir) {
@@ -123,11 +127,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     }
   }
   let demo: DemoReport | null = null;
-  if (
-    config.seedDemo &&
-    config.processesDir &&
-    !(await database.db.selectFrom('cases').select('id').limit(1).executeTakeFirst())
-  ) {
+  if (config.seedDemo && config.processesDir && !(await hasAnyCase(database.db))) {
     demo = await seedDemoHistory(database.db, definitions, {
       processesDir: config.processesDir,
       now: service.now(),
@@ -140,14 +140,10 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     config.tokensFile,
     departments.length > 0 ? departments : undefined,
   );
-  const ratings = new RatingService(database.db, service, { deadlineDays: config.rectificationDays });
   const app = await buildApp({
     db: database.db,
-    service,
-    definitions,
+    services,
     principals,
-    ratings,
-    calendars,
     logger: config.logger,
     edge: config.edge,
   });

@@ -15,7 +15,6 @@
  * entry. A node that switches (this one included) checks once more a few seconds later, for work another node
  * or a command in flight created with the old calendar meanwhile.
  */
-import { sql } from 'kysely';
 import type pg from 'pg';
 import {
   builtinHolidayData,
@@ -31,10 +30,17 @@ import type { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
 import { Listener } from '../db/listener.js';
 import { Problem } from '../problems.js';
+import {
+  CALENDAR_CHANNEL,
+  calendarYearRows,
+  calendarYearsHead,
+  storeCalendarYear,
+} from '../repositories/calendar-repository.js';
+import type { Executor } from '../repositories/executor.js';
 import { type MovedDueDate, type RecomputeResult, recomputeForCalendar } from './recompute.js';
-import { appendSystemEvent, lockSystemLog } from './system-log.js';
+import { appendSystemEvent, lockSystemLog, readSystemEvents, type SystemEvent } from './system-log.js';
 
-export const CALENDAR_CHANNEL = 'reflow_calendar';
+export { CALENDAR_CHANNEL } from '../repositories/calendar-repository.js';
 /** The horizon closer than this many days is a warning (README: 工作日历 / Holiday calendar horizon). */
 export const HORIZON_WARNING_DAYS = 60;
 const DAY = 86_400_000;
@@ -75,6 +81,9 @@ export interface LoadYearResult {
   warnings: CalendarWarning[];
 }
 
+/** What the calendar service needs of the case service: its live calendar, clock, definitions and memory. */
+export type CalendarCases = Pick<CaseService, 'calendar' | 'now' | 'definitions' | 'forget'>;
+
 export interface CalendarServiceOptions {
   /** How often the node re-reads the stored years (default 30 s; PostgreSQL also wakes it at each load). */
   pollMs?: number;
@@ -86,8 +95,8 @@ export interface CalendarServiceOptions {
 }
 
 /** The stored years, checked again as they are read (a row edited by hand is refused here, naming it). */
-export async function readStoredYears(db: Db): Promise<StoredYear[]> {
-  const rows = await db.selectFrom('calendar_years').selectAll().orderBy('year').execute();
+export async function readStoredYears(db: Executor): Promise<StoredYear[]> {
+  const rows = await calendarYearRows(db);
   return rows.map((r) => {
     let schedule: YearSchedule;
     try {
@@ -161,7 +170,7 @@ export class CalendarService {
 
   constructor(
     private readonly db: Db,
-    private readonly service: CaseService,
+    private readonly service: CalendarCases,
     private readonly options: CalendarServiceOptions = {},
   ) {
     this.calendar = service.calendar;
@@ -181,11 +190,7 @@ export class CalendarService {
   }
 
   private async read(): Promise<number[]> {
-    const head = await this.db
-      .selectFrom('calendar_years')
-      .select((eb) => eb.fn.max('system_seq').as('seq'))
-      .executeTakeFirst();
-    const seq = head?.seq === null || head?.seq === undefined ? 0 : Number(head.seq);
+    const seq = await calendarYearsHead(this.db);
     if (seq === this.applied) return [];
     const stored = await readStoredYears(this.db);
     const first = this.applied < 0;
@@ -225,7 +230,7 @@ export class CalendarService {
     });
     if (result.moved.length > 0 || result.workingTimes.steps > 0 || result.workingTimes.cases > 0) {
       await this.db.transaction().execute((trx) =>
-        appendSystemEvent(trx as unknown as Db, {
+        appendSystemEvent(trx, {
           type: 'calendarDueDatesMoved',
           at: new Date(now),
           actor: 'calendar',
@@ -292,6 +297,11 @@ export class CalendarService {
     };
   }
 
+  /** The calendar's entries of the system log (years loaded, due dates moved) and whether the chain verifies. */
+  auditLog(): Promise<{ events: SystemEvent[]; verified: boolean; brokenAt: number | null }> {
+    return readSystemEvents(this.db, ['calendarYearLoaded', 'calendarDueDatesMoved']);
+  }
+
   /** A stored year's dates, or null. */
   storedYear(year: number): StoredYear | null {
     return this.stored.find((y) => y.year === year) ?? null;
@@ -318,8 +328,7 @@ export class CalendarService {
     const schedule = this.check(year, input, fieldPrefix);
     const now = this.service.now();
     // serialized with other loads by the system log's lock, taken first: the years read are the ones replaced
-    const { loaded, replaced, before, seq } = await this.db.transaction().execute(async (trx) => {
-      const t = trx as unknown as Db;
+    const { loaded, replaced, before, seq } = await this.db.transaction().execute(async (t) => {
       await lockSystemLog(t);
       const stored = await readStoredYears(t);
       const previous = stored.find((y) => y.year === year) ?? null;
@@ -353,20 +362,14 @@ export class CalendarService {
           horizon: { before: before.horizon, after: after.horizon },
         },
       });
-      const row = {
-        holidays: JSON.stringify(schedule.holidays),
-        workdays: JSON.stringify(schedule.workdays),
-        loaded_at: new Date(now),
-        loaded_by: actor,
-        system_seq: event.seq,
-      };
-      await t
-        .insertInto('calendar_years')
-        .values({ year, ...row })
-        .onConflict((oc) => oc.column('year').doUpdateSet(row))
-        .execute();
-      // delivered at commit: every listening node reloads
-      await sql`SELECT pg_notify(${CALENDAR_CHANNEL}, ${String(year)})`.execute(t);
+      // the notification is delivered at commit: every listening node reloads
+      await storeCalendarYear(t, year, {
+        holidays: schedule.holidays,
+        workdays: schedule.workdays,
+        loadedAt: new Date(now),
+        loadedBy: actor,
+        systemSeq: event.seq,
+      });
       return { loaded: schedule, replaced, before, seq: event.seq };
     });
     // this node first: from here its commands use the new year (a read begun before the commit does not count)
@@ -381,7 +384,7 @@ export class CalendarService {
     });
     if (result.moved.length > 0 || result.workingTimes.steps > 0 || result.workingTimes.cases > 0) {
       await this.db.transaction().execute((trx) =>
-        appendSystemEvent(trx as unknown as Db, {
+        appendSystemEvent(trx, {
           type: 'calendarDueDatesMoved',
           at: new Date(now),
           actor,

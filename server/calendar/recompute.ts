@@ -12,17 +12,29 @@
  * working days), so running it twice changes nothing the second time. Each case's due dates move in one short
  * transaction holding that case's row: a command on it meanwhile waits, finds the revision moved, and re-reads.
  */
-import { sql } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
 import type { CaseSnapshot, TimerInstance } from '../../engine/index.js';
 import type { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
-import { TIMER_CHANNEL } from '../scheduler/timer-scheduler.js';
+import {
+  activeStepsDue,
+  casesWithDueDates,
+  completedStepsPage,
+  endedCasesPage,
+  insertAuditEvent,
+  lockCaseForDueDates,
+  pausingStepsOf,
+  rebuildRollups,
+  rewriteWorkingTimes,
+  saveMovedCase,
+  setStepDueAt,
+  timerScheduledAt,
+} from '../repositories/recompute-repository.js';
+import { openTaskIdsOfCase, setTaskDueAt } from '../repositories/task-repository.js';
+import { notifyTimerSchedulers, setTimerDueAt, timersOfCase } from '../repositories/timer-repository.js';
 import { auditHash } from '../store/audit-log.js';
 
 const DAY = 86_400_000;
-/** Rows updated per statement when working times are rewritten. */
-const CHUNK = 1000;
 /** Steps or cases read at a time when working times are re-measured. */
 const PAGE = 5000;
 
@@ -58,13 +70,8 @@ export interface RecomputeOptions {
   now: number;
 }
 
-interface StepDue {
-  id: string;
-  element_id: string;
-  entered_at: Date;
-  due_at: Date;
-  time_limit: number;
-}
+/** What a recomputation needs of the case service: the definitions, and forgetting the cases it moved. */
+export type RecomputeCases = Pick<CaseService, 'definitions' | 'forget'>;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -75,57 +82,25 @@ function span(years: readonly number[]): { lo: Date; hi: Date } {
   return { lo: new Date(Date.UTC(first, 0, 1) - DAY), hi: new Date(Date.UTC(last + 1, 0, 1) + DAY) };
 }
 
-/** When a timer scheduled before timers kept their working days was scheduled: its timerScheduled event. */
-async function scheduledAtOf(trx: Db, caseId: string, timerId: string): Promise<number | null> {
-  const { rows } = await sql<{ at: Date }>`
-    SELECT at FROM audit_events
-     WHERE case_id = ${caseId} AND type = 'timerScheduled' AND payload -> 'timer' ->> 'id' = ${timerId}
-     ORDER BY seq DESC LIMIT 1`.execute(trx);
-  return rows[0] ? rows[0].at.getTime() : null;
-}
-
 /** Moves the due dates of one case under its row lock; returns what moved. */
 async function moveCase(
   db: Db,
-  service: CaseService,
+  service: RecomputeCases,
   caseId: string,
   options: RecomputeOptions,
   hi: Date,
 ): Promise<MovedDueDate[]> {
   const { after, before, since } = options;
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('cases')
-      .select(['snapshot', 'status', 'audit_seq', 'audit_hash', 'imported'])
-      .where('id', '=', caseId)
-      .forUpdate()
-      .executeTakeFirst();
+    const row = await lockCaseForDueDates(trx, caseId);
     if (row?.status !== 'active' || row.imported) return [];
     const snapshot = structuredClone(row.snapshot) as CaseSnapshot;
     const moved: MovedDueDate[] = [];
     const stepMoves: { id: string; elementId: string; previousDueAt: number; dueAt: number }[] = [];
     const timerMoves: typeof stepMoves = [];
 
-    let stepsQuery = trx
-      .selectFrom('steps')
-      .select(['id', 'element_id', 'entered_at', 'due_at', 'time_limit'])
-      .where('case_id', '=', caseId)
-      .where('status', '=', 'active')
-      .where('due_at', 'is not', null)
-      .where('time_limit', 'is not', null)
-      .where('entered_at', '<', hi);
-    if (since !== undefined) stepsQuery = stepsQuery.where('entered_at', '>=', new Date(since));
-    const steps = (await stepsQuery.execute()) as StepDue[];
-    const tasks = new Set(
-      (
-        await trx
-          .selectFrom('tasks')
-          .select('id')
-          .where('case_id', '=', caseId)
-          .where('status', '=', 'open')
-          .execute()
-      ).map((t) => t.id),
-    );
+    const steps = await activeStepsDue(trx, caseId, hi, since);
+    const tasks = await openTaskIdsOfCase(trx, caseId);
     for (const s of steps) {
       const dueAt = after.addWorkingDays(s.entered_at.getTime(), s.time_limit);
       const previous = s.due_at.getTime();
@@ -143,11 +118,7 @@ async function moveCase(
       });
     }
 
-    const timerRows = await trx
-      .selectFrom('timers')
-      .select(['id', 'element_id', 'due_at'])
-      .where('case_id', '=', caseId)
-      .execute();
+    const timerRows = await timersOfCase(trx, caseId);
     for (const t of timerRows) {
       const timer: TimerInstance | undefined = snapshot.timers?.[t.id];
       if (!timer) continue;
@@ -164,7 +135,7 @@ async function moveCase(
         const definition = scope ? await service.definitions.load(scope.definitionId) : undefined;
         const event = definition?.graph.nodes[timer.elementId]?.event;
         if (event?.kind !== 'timer' || event.timer !== 'workingDays') continue;
-        const from = await scheduledAtOf(trx as unknown as Db, caseId, t.id);
+        const from = await timerScheduledAt(trx, caseId, t.id);
         if (from === null || from >= hi.getTime()) continue;
         const workingMs = before.workingMsBetween(from, previous);
         dueAt = after.addWorkingMs(from, workingMs);
@@ -198,80 +169,31 @@ async function moveCase(
     const entry = { type: 'dueDatesMoved', at: new Date(options.now), actor: options.actor, payload };
     const hash = auditHash(row.audit_hash, caseId, seq, entry);
     for (const m of stepMoves) {
-      await trx
-        .updateTable('steps')
-        .set({ due_at: new Date(m.dueAt) })
-        .where('id', '=', m.id)
-        .execute();
-      if (tasks.has(m.id))
-        await trx
-          .updateTable('tasks')
-          .set({ due_at: new Date(m.dueAt) })
-          .where('id', '=', m.id)
-          .execute();
+      await setStepDueAt(trx, m.id, new Date(m.dueAt));
+      if (tasks.has(m.id)) await setTaskDueAt(trx, m.id, new Date(m.dueAt));
     }
-    for (const m of timerMoves)
-      await trx
-        .updateTable('timers')
-        .set({ due_at: new Date(m.dueAt) })
-        .where('id', '=', m.id)
-        .execute();
-    await trx
-      .updateTable('cases')
-      .set((eb) => ({
-        snapshot: JSON.stringify(snapshot),
-        revision: eb('revision', '+', 1),
-        audit_seq: seq,
-        audit_hash: hash,
-      }))
-      .where('id', '=', caseId)
-      .execute();
-    await trx
-      .insertInto('audit_events')
-      .values({
-        case_id: caseId,
-        seq,
-        type: entry.type,
-        at: entry.at,
-        actor: entry.actor,
-        payload: JSON.stringify(payload),
-        prev_hash: row.audit_hash,
-        hash,
-      })
-      .execute();
+    for (const m of timerMoves) await setTimerDueAt(trx, m.id, new Date(m.dueAt));
+    await saveMovedCase(trx, caseId, { snapshot, auditSeq: seq, auditHash: hash });
+    await insertAuditEvent(trx, {
+      case_id: caseId,
+      seq,
+      type: entry.type,
+      at: entry.at,
+      actor: entry.actor,
+      payload,
+      prev_hash: row.audit_hash,
+      hash,
+    });
     // a timer due earlier than before may be due now: wake the schedulers (PostgreSQL; PGlite polls)
-    if (timerMoves.length > 0) await sql`SELECT pg_notify(${TIMER_CHANNEL}, ${caseId})`.execute(trx);
+    if (timerMoves.length > 0) await notifyTimerSchedulers(trx, caseId);
     return moved;
   });
-}
-
-/** Rewrites working times that changed, `CHUNK` rows per statement. */
-async function rewriteWorkingTimes(
-  db: Db,
-  table: 'steps' | 'cases',
-  rows: { id: string; working_ms: number; paused_ms?: number }[],
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    const ids = chunk.map((r) => r.id);
-    const working = chunk.map((r) => r.working_ms);
-    if (table === 'steps') {
-      await sql`UPDATE steps SET working_ms = x.working_ms
-                  FROM unnest(${ids}::text[], ${working}::bigint[]) AS x(id, working_ms)
-                 WHERE steps.id = x.id`.execute(db);
-    } else {
-      const paused = chunk.map((r) => r.paused_ms ?? 0);
-      await sql`UPDATE cases SET working_ms = x.working_ms, paused_ms = x.paused_ms
-                  FROM unnest(${ids}::text[], ${working}::bigint[], ${paused}::bigint[]) AS x(id, working_ms, paused_ms)
-                 WHERE cases.id = x.id`.execute(db);
-    }
-  }
 }
 
 /** Applies a calendar change to the stored cases (see the file's comment). */
 export async function recomputeForCalendar(
   db: Db,
-  service: CaseService,
+  service: RecomputeCases,
   options: RecomputeOptions,
 ): Promise<RecomputeResult> {
   const result: RecomputeResult = { moved: [], workingTimes: { steps: 0, cases: 0 }, rebuiltVersions: [] };
@@ -281,15 +203,9 @@ export async function recomputeForCalendar(
   const { after } = options;
 
   // due dates: the cases with an active step due in or after the years, or a timer waiting till then
-  const { rows: candidates } = await sql<{ case_id: string }>`
-    SELECT case_id FROM steps
-     WHERE status = 'active' AND due_at IS NOT NULL AND time_limit IS NOT NULL AND due_at >= ${lo} AND entered_at < ${hi}
-       AND (${since}::timestamptz IS NULL OR entered_at >= ${since}::timestamptz)
-    UNION
-    SELECT case_id FROM timers WHERE due_at >= ${lo}
-    ORDER BY 1`.execute(db);
+  const candidates = await casesWithDueDates(db, { lo, hi, since });
   const touched: string[] = [];
-  for (const { case_id } of candidates) {
+  for (const case_id of candidates) {
     const moved = await moveCase(db, service, case_id, options, hi);
     if (moved.length > 0) {
       touched.push(case_id);
@@ -302,18 +218,7 @@ export async function recomputeForCalendar(
   // working times of steps that ran in the years, a page at a time (a past year may hold millions)
   let changedSteps = 0;
   for (let afterId = ''; ; ) {
-    const { rows: steps } = await sql<{
-      id: string;
-      process_key: string;
-      version: number;
-      entered_at: Date;
-      completed_at: Date;
-      working_ms: string | number | null;
-    }>`
-      SELECT id, process_key, version, entered_at, completed_at, working_ms FROM steps
-       WHERE completed_at IS NOT NULL AND completed_at >= ${lo} AND entered_at < ${hi} AND id > ${afterId}
-         AND (${since}::timestamptz IS NULL OR completed_at >= ${since}::timestamptz)
-       ORDER BY id LIMIT ${PAGE}`.execute(db);
+    const steps = await completedStepsPage(db, { lo, hi, since, afterId, limit: PAGE });
     const changed: { id: string; working_ms: number }[] = [];
     for (const s of steps) {
       const working = after.workingMsBetween(s.entered_at.getTime(), s.completed_at.getTime());
@@ -331,22 +236,11 @@ export async function recomputeForCalendar(
   // working times of cases that ended, spanning the years: start to end minus gov:pausesClock steps
   let changedCases = 0;
   for (let afterId = ''; ; ) {
-    const { rows: ended } = await sql<{
-      id: string;
-      process_key: string;
-      version: number;
-      started_at: Date;
-      ended_at: Date;
-      working_ms: string | number;
-      paused_ms: string | number;
-    }>`
-      SELECT id, process_key, version, started_at, ended_at, working_ms, paused_ms FROM cases
-       WHERE ended_at IS NOT NULL AND working_ms IS NOT NULL AND ended_at >= ${lo} AND started_at < ${hi}
-         AND id > ${afterId} AND (${since}::timestamptz IS NULL OR ended_at >= ${since}::timestamptz)
-       ORDER BY id LIMIT ${PAGE}`.execute(db);
-    const { rows: pausing } = await sql<{ case_id: string; entered_at: Date; completed_at: Date | null }>`
-      SELECT case_id, entered_at, completed_at FROM steps
-       WHERE case_id = ANY(${ended.map((c) => c.id)}::text[]) AND pauses_clock`.execute(db);
+    const ended = await endedCasesPage(db, { lo, hi, since, afterId, limit: PAGE });
+    const pausing = await pausingStepsOf(
+      db,
+      ended.map((c) => c.id),
+    );
     const pauses = new Map<string, { entered_at: Date; completed_at: Date | null }[]>();
     for (const p of pausing) pauses.set(p.case_id, [...(pauses.get(p.case_id) ?? []), p]);
     const changed: { id: string; working_ms: number; paused_ms: number }[] = [];
@@ -372,7 +266,7 @@ export async function recomputeForCalendar(
   // the rollups count on-time cases and breaches from working times: rebuilt for the versions touched
   for (const v of [...versions].sort()) {
     const at = v.lastIndexOf(':');
-    await sql`SELECT reflow_roll_up_version(${v.slice(0, at)}, ${Number(v.slice(at + 1))})`.execute(db);
+    await rebuildRollups(db, v.slice(0, at), Number(v.slice(at + 1)));
   }
   result.rebuiltVersions = [...versions].sort();
   return result;

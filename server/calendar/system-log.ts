@@ -4,8 +4,13 @@
  * that and its canonical JSON, so an entry altered, removed or inserted afterwards breaks the chain.
  */
 import { hash } from 'node:crypto';
-import { sql } from 'kysely';
-import type { Db } from '../db/database.js';
+import {
+  insertSystemEvent,
+  lastSystemEvent,
+  lockSystemEvents,
+  systemEventRows,
+} from '../repositories/calendar-repository.js';
+import type { Executor } from '../repositories/executor.js';
 import { canonicalJson, GENESIS_HASH } from '../store/audit-log.js';
 
 export interface SystemEntry {
@@ -38,43 +43,35 @@ export function systemEventHash(prevHash: string, seq: number, entry: SystemEntr
  * Locks the log against other writers until the caller's transaction ends (readers are not blocked): two
  * appends (two nodes loading years at once) take turns and never fork the chain.
  */
-export async function lockSystemLog(trx: Db): Promise<void> {
-  await sql`LOCK TABLE system_events IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+export async function lockSystemLog(trx: Executor): Promise<void> {
+  await lockSystemEvents(trx);
 }
 
 /** Appends an entry inside the caller's transaction (taking the lock, if the caller has not). */
-export async function appendSystemEvent(trx: Db, entry: SystemEntry): Promise<SystemEvent> {
+export async function appendSystemEvent(trx: Executor, entry: SystemEntry): Promise<SystemEvent> {
   await lockSystemLog(trx);
-  const last = await trx
-    .selectFrom('system_events')
-    .select(['seq', 'hash'])
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const last = await lastSystemEvent(trx);
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last?.hash ?? GENESIS_HASH;
   const own = systemEventHash(prevHash, seq, entry);
-  await trx
-    .insertInto('system_events')
-    .values({
-      seq,
-      type: entry.type,
-      at: entry.at,
-      actor: entry.actor,
-      payload: JSON.stringify(entry.payload),
-      prev_hash: prevHash,
-      hash: own,
-    })
-    .execute();
+  await insertSystemEvent(trx, {
+    seq,
+    type: entry.type,
+    at: entry.at,
+    actor: entry.actor,
+    payload: entry.payload,
+    prev_hash: prevHash,
+    hash: own,
+  });
   return { ...entry, seq, prevHash, hash: own };
 }
 
 /** The entries of the given types (all when none given), oldest first, and whether the whole chain verifies. */
 export async function readSystemEvents(
-  db: Db,
+  db: Executor,
   types?: readonly string[],
 ): Promise<{ events: SystemEvent[]; verified: boolean; brokenAt: number | null }> {
-  const rows = await db.selectFrom('system_events').selectAll().orderBy('seq').execute();
+  const rows = await systemEventRows(db);
   let prev = GENESIS_HASH;
   let brokenAt: number | null = null;
   rows.forEach((r, i) => {

@@ -4,28 +4,12 @@
  * is still at that revision — so a stale entry (another node moved the case on) costs one retry from the
  * database, never a wrong write. API reads (GET) always come from the database.
  */
-import type { WritePlan } from '../store/case-writer.js';
 
-/** What the service reads off a cases row. */
-export interface CaseRow {
-  id: string;
-  definition_id: string;
-  process_key: string;
-  version: number;
-  business_key: string | null;
-  channel: string | null;
-  materials: string[];
-  snapshot: unknown;
-  revision: number;
-  audit_seq: number;
-  audit_hash: string;
-  started_at: Date;
-  status: string;
-  ended_at: Date | null;
-  trips: number;
-  corrected: boolean;
-  working_ms: number | string | bigint | null;
-}
+import { applyCommandRows, type CommandRows, type RowKeeping } from '../../engine/index.js';
+import type { CaseRow } from '../repositories/case-repository.js';
+
+/** What the service reads off a cases row (server/repositories/case-repository.ts). */
+export type { CaseRow } from '../repositories/case-repository.js';
 
 /** A step as the timeline and the working-time computation need it; times in ms since the epoch. */
 export interface CachedStep {
@@ -103,30 +87,26 @@ export function cachedTask(
   };
 }
 
+/** How the case state keeps a case's rows (engine/history): times as ms, only what the service reads. */
+const CACHED_ROWS: RowKeeping<CachedStep, CachedTask> = {
+  step: cachedStep,
+  changeStep: (kept, change) => ({
+    ...kept,
+    status: change.status,
+    completed_at: ms(change.completed_at),
+    working_ms: change.working_ms,
+    department: change.department,
+  }),
+  task: cachedTask,
+  changeTask: (kept, change) => ({ ...kept, status: change.status }),
+};
+
 /** The steps and tasks of a case after a command's plan; the case's state before is left as it was. */
 export function applyPlan(
   state: Pick<CaseState, 'steps' | 'tasks'>,
-  plan: WritePlan,
+  plan: CommandRows,
 ): Pick<CaseState, 'steps' | 'tasks'> {
-  const steps = new Map(state.steps);
-  for (const s of plan.newSteps) steps.set(s.id, cachedStep(s));
-  for (const s of plan.changedSteps) {
-    const before = steps.get(s.id);
-    if (!before) continue; // not in this state: the write's own UPDATE finds nothing either
-    steps.set(s.id, {
-      ...before,
-      status: s.status,
-      completed_at: ms(s.completed_at),
-      working_ms: s.working_ms,
-      department: s.department,
-    });
-  }
-  const tasks = new Map(state.tasks);
-  for (const t of plan.newTasks) tasks.set(t.id, cachedTask(t));
-  for (const t of plan.changedTasks) {
-    const before = tasks.get(t.id);
-    if (before) tasks.set(t.id, { ...before, status: t.status });
-  }
+  const { steps, tasks } = applyCommandRows({ steps: state.steps, tasks: state.tasks }, plan, CACHED_ROWS);
   return { steps, tasks };
 }
 

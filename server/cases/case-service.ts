@@ -1,6 +1,5 @@
 /** Applies commands to stored cases: each one read, executed, and written in a single statement that lands only if the case did not change meanwhile. */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { createLiveCalendar, getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import {
   type CaseCommand,
@@ -16,6 +15,8 @@ import {
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { Problem } from '../problems.js';
+import { caseOfIdempotencyKey, caseWithBusinessKey, loadCaseRows } from '../repositories/case-repository.js';
+import { deleteTimer } from '../repositories/timer-repository.js';
 import { canonicalJson, GENESIS_HASH } from '../store/audit-log.js';
 import { type CaseRowValues, planWrites, STARTED_REVISION, type WritePlan } from '../store/case-writer.js';
 import type { DefinitionStore } from '../store/definition-store.js';
@@ -23,25 +24,16 @@ import { WriteBatcher, type WriteBatcherOptions } from '../store/write-batcher.j
 import {
   applyPlan,
   type CachedStep,
-  type CachedTask,
   CaseCache,
-  type CaseRow,
   type CaseState,
   cachedStep,
   cachedTask,
 } from './case-cache.js';
 import { CaseIncident, type CommandBudget, runBudget } from './command-budget.js';
+import { BadRequest, NotFound } from './errors.js';
 import { checkForm } from './forms.js';
 
-export class NotFound extends Error {}
-export class BadRequest extends Error {
-  constructor(
-    message: string,
-    readonly errors: { field: string; message: string }[] = [],
-  ) {
-    super(message);
-  }
-}
+export { BadRequest, NotFound };
 
 /** The unique index that keeps a business key to one case per process (migration 007). */
 export const BUSINESS_KEY_INDEX = 'cases_process_business_key';
@@ -160,9 +152,6 @@ export interface CaseView {
   openTasks: OpenTask[];
   timeline: StepView[];
 }
-
-/** A step or task as the database returns it inside a case's JSON (times as ISO strings). */
-type Stored<T, Times extends keyof T> = Omit<T, Times> & { [K in Times]: string | null };
 
 export class CaseService {
   readonly calendar: WorkingCalendar;
@@ -297,7 +286,7 @@ export class CaseService {
       calendar: this.calendar,
       actor,
       now,
-      stepSeqBase: 0,
+      revision: 0,
       auditSeq: 0,
       auditHash: GENESIS_HASH,
     });
@@ -354,21 +343,7 @@ export class CaseService {
    * business key, channel, materials or start variables than that case started with — is a 422 naming the key.
    */
   private async startedWith(key: string, input: StartInput, label: string): Promise<CaseView | null> {
-    const { rows } = await sql<{
-      case_id: string;
-      process_key: string;
-      version: number;
-      business_key: string | null;
-      channel: string | null;
-      materials: string[] | null;
-      variables: unknown;
-    }>`
-      SELECT k.case_id, c.process_key, c.version, c.business_key, c.channel, c.materials,
-             (SELECT a.payload -> 'variables' FROM audit_events a
-               WHERE a.case_id = c.id AND a.seq = 1 AND a.type = 'caseStarted') AS variables
-        FROM idempotency_keys k JOIN cases c ON c.id = k.case_id
-       WHERE k.key = ${key}`.execute(this.db);
-    const known = rows[0];
+    const known = await caseOfIdempotencyKey(this.db, key);
     if (!known) return null;
     const sorted = (list: string[] | null | undefined) => canonicalJson([...(list ?? [])].sort());
     const differs = [
@@ -396,15 +371,9 @@ export class CaseService {
 
   /** The 409 for a start whose business key a case of the process already has (the unique index refused it). */
   private async businessKeyTaken(process: string, businessKey: string, cause: unknown): Promise<unknown> {
-    const existing = await this.db
-      .selectFrom('cases')
-      .select('id')
-      .where('process_key', '=', process)
-      .where('business_key', '=', businessKey)
-      .where('imported', '=', false)
-      .executeTakeFirst();
+    const existing = await caseWithBusinessKey(this.db, process, businessKey);
     if (!existing) return cause;
-    const message = `businessKey '${businessKey}' is already used by case ${existing.id} of process '${process}': a business key names one case of a process; look that case up, or send another key`;
+    const message = `businessKey '${businessKey}' is already used by case ${existing} of process '${process}': a business key names one case of a process; look that case up, or send another key`;
     return new Problem(409, 'business-key-taken', 'Business key already used', message, [
       { field: 'body.businessKey', message },
     ]);
@@ -434,29 +403,7 @@ export class CaseService {
 
   /** A case with its steps and tasks, in one query: by its id, or by the id of one of its tasks. */
   private async load(by: { caseId: string } | { taskId: string }): Promise<CaseState | undefined> {
-    const where =
-      'caseId' in by
-        ? sql`c.id = ${by.caseId}`
-        : sql`c.id = (SELECT case_id FROM tasks WHERE id = ${by.taskId})`;
-    const { rows } = await sql<
-      CaseRow & {
-        steps: Stored<CachedStep, 'entered_at' | 'completed_at' | 'due_at'>[];
-        tasks: Stored<CachedTask, 'created_at' | 'due_at'>[];
-      }
-    >`
-      SELECT c.id, c.definition_id, c.process_key, c.version, c.business_key, c.channel, c.materials, c.snapshot,
-             c.revision, c.audit_seq, c.audit_hash, c.started_at, c.status, c.ended_at, c.trips, c.corrected, c.working_ms,
-             (SELECT coalesce(json_agg(json_build_object(
-                'id', s.id, 'element_id', s.element_id, 'name', s.name, 'type', s.type, 'department', s.department,
-                'status', s.status, 'entered_at', s.entered_at, 'completed_at', s.completed_at, 'due_at', s.due_at,
-                'working_ms', s.working_ms, 'pauses_clock', s.pauses_clock, 'seq', s.seq)), '[]'::json)
-                FROM steps s WHERE s.case_id = c.id) AS steps,
-             (SELECT coalesce(json_agg(json_build_object(
-                'id', t.id, 'element_id', t.element_id, 'name', t.name, 'department', t.department, 'status', t.status,
-                'created_at', t.created_at, 'due_at', t.due_at)), '[]'::json)
-                FROM tasks t WHERE t.case_id = c.id) AS tasks
-        FROM cases c WHERE ${where}`.execute(this.db);
-    const found = rows[0];
+    const found = await loadCaseRows(this.db, by);
     if (!found) return undefined;
     const { steps, tasks, ...row } = found;
     return {
@@ -535,7 +482,7 @@ export class CaseService {
         calendar: this.calendar,
         actor,
         now,
-        stepSeqBase: row.revision * 1000,
+        revision: row.revision,
         auditSeq: row.audit_seq,
         auditHash: row.audit_hash,
       });
@@ -707,7 +654,7 @@ export class CaseService {
     } catch (error) {
       if (error instanceof CaseIncident) return true; // its run was stopped: the case failed, the timer is gone
       if (error instanceof CommandRejected || error instanceof NotFound) {
-        await this.db.deleteFrom('timers').where('id', '=', timerId).execute();
+        await deleteTimer(this.db, timerId);
         return false;
       }
       throw error;
@@ -729,7 +676,7 @@ export class CaseService {
       await this.exclusive(caseId, () => this.apply(caseId, incident, 'scheduler', pending));
     } catch (error) {
       if (!(error instanceof CommandRejected || error instanceof NotFound)) throw error;
-      await this.db.deleteFrom('timers').where('id', '=', timerId).execute();
+      await deleteTimer(this.db, timerId);
     }
   }
 }

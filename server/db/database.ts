@@ -160,12 +160,3 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Opene
     throw error;
   }
 }
-
-/** An in-memory PGlite (tests): no data dir, no lock. */
-export async function openMemoryDatabase(loadDataDir?: Blob): Promise<OpenedDatabase> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create(loadDataDir ? { loadDataDir } : {});
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-  await migrateToLatest(db as Kysely<unknown>);
-  return { db, kind: 'pglite', close: () => db.destroy() };
-}

@@ -3,25 +3,14 @@
  * became of each bad rating's rectification case (rectified, on time, called back, appeal upheld).
  * Read off the rectification process's steps: `rectify` (整改) and `call_back` (回访), and its `appealUpheld` variable.
  */
-import { sql } from 'kysely';
 import type { DepartmentRatings } from '../../engine/index.js';
-import type { Db } from '../db/database.js';
+import type { Executor } from '../repositories/executor.js';
+import { type RatingLoopRow, ratingLoopRows } from '../repositories/rating-repository.js';
 
 /** `ratings` counts real ratings (defaulted ones are counted apart, never mixed in); `open`: rectifications under way. */
 export type RatingLoopFigures = DepartmentRatings;
 
-type Row = {
-  department: string | null;
-  ratings: number | string;
-  good: number | string;
-  bad: number | string;
-  defaulted: number | string;
-  rectified: number | string;
-  on_time: number | string;
-  called_back: number | string;
-  upheld: number | string;
-  open: number | string;
-};
+type Row = Omit<RatingLoopRow, 'grouping'>;
 
 const toFigures = (r: Row): RatingLoopFigures => {
   const ratings = Number(r.ratings);
@@ -41,36 +30,13 @@ const toFigures = (r: Row): RatingLoopFigures => {
 
 /** The loop's figures for one version, in total and per department of the rated step. */
 export async function ratingLoopFigures(
-  db: Db,
+  db: Executor,
   key: string,
   version: number,
   msPerWorkingDay: number,
 ): Promise<{ total: RatingLoopFigures; departments: RatingLoopFigures[] }> {
-  const rows = await sql<Row & { grouping: number }>`
-    WITH loop AS (
-      SELECT r.department, r.level, r.defaulted, r.deadline_days, rc.status AS rc_status,
-             (rc.snapshot->'variables'->>'appealUpheld') = 'true' AS upheld,
-             (SELECT s.working_ms FROM steps s WHERE s.case_id = rc.id AND s.element_id = 'rectify' AND s.status = 'completed'
-               ORDER BY s.completed_at DESC LIMIT 1) AS rectify_ms,
-             EXISTS (SELECT 1 FROM steps s WHERE s.case_id = rc.id AND s.element_id = 'call_back' AND s.status = 'completed') AS called_back
-        FROM ratings r
-        JOIN cases c ON c.id = r.case_id
-        LEFT JOIN cases rc ON rc.id = r.rectification_case_id
-       WHERE c.process_key = ${key} AND c.version = ${version})
-    SELECT department, GROUPING(department) AS grouping,
-           count(*) FILTER (WHERE NOT defaulted) AS ratings,
-           count(*) FILTER (WHERE NOT defaulted AND level >= 4) AS good,
-           count(*) FILTER (WHERE NOT defaulted AND level <= 2) AS bad,
-           count(*) FILTER (WHERE defaulted) AS defaulted,
-           count(*) FILTER (WHERE rectify_ms IS NOT NULL) AS rectified,
-           count(*) FILTER (WHERE rectify_ms IS NOT NULL AND rectify_ms <= deadline_days * ${msPerWorkingDay}) AS on_time,
-           count(*) FILTER (WHERE called_back) AS called_back,
-           count(*) FILTER (WHERE upheld) AS upheld,
-           count(*) FILTER (WHERE rc_status = 'active') AS open
-      FROM loop
-     GROUP BY ROLLUP (department)
-     ORDER BY grouping DESC, department`.execute(db);
-  const total = rows.rows.find((r) => Number(r.grouping) === 1);
+  const rows = await ratingLoopRows(db, key, version, msPerWorkingDay);
+  const total = rows.find((r) => Number(r.grouping) === 1);
   const empty: Row = {
     department: null,
     ratings: 0,
@@ -85,6 +51,6 @@ export async function ratingLoopFigures(
   };
   return {
     total: toFigures(total ?? empty),
-    departments: rows.rows.filter((r) => Number(r.grouping) === 0).map(toFigures),
+    departments: rows.filter((r) => Number(r.grouping) === 0).map(toFigures),
   };
 }

@@ -4,10 +4,22 @@
  * get a default rating after some days, marked as defaulted and never mixed with real ones.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import { BadRequest, type CaseService, NotFound } from '../cases/case-service.js';
-import type { Db } from '../db/database.js';
+import type { StartInput } from '../cases/case-service.js';
+import { BadRequest, NotFound } from '../cases/errors.js';
 import { Problem } from '../problems.js';
+import { caseStatus, requireCase } from '../repositories/case-repository.js';
+import type { Executor } from '../repositories/executor.js';
+import {
+  deleteRating,
+  insertDefaultRatings,
+  insertRating,
+  intakeDepartment,
+  type RatingRow,
+  ratingsOfCase,
+  setRectificationCase,
+  stepsOfElement,
+} from '../repositories/rating-repository.js';
+import { type RatingLoopFigures, ratingLoopFigures } from './rating-loop-figures.js';
 
 export const LEVEL_NAMES: Record<number, { zh: string; en: string }> = {
   5: { zh: '非常满意', en: 'very satisfied' },
@@ -50,19 +62,14 @@ export interface RatingOptions {
   newId?: () => string;
 }
 
-type RatingRow = {
-  id: string;
-  case_id: string;
-  channel: string;
-  level: number;
-  comment: string | null;
-  element_id: string | null;
-  department: string | null;
-  defaulted: boolean;
-  rated_at: Date;
-  deadline_days: number | null;
-  rectification_case_id: string | null;
-};
+/**
+ * What a rating needs of the case service: its clock, and starting a rectification case (the case service, or
+ * the demo history's simulated start).
+ */
+export interface RectificationStarter {
+  now(): number;
+  start(input: StartInput, actor: string | null, idempotencyKey?: string): Promise<{ view: { id: string } }>;
+}
 
 export const ratingView = (r: RatingRow): RatingView => ({
   id: r.id,
@@ -86,8 +93,8 @@ export class RatingService {
   private readonly newId: () => string;
 
   constructor(
-    private readonly db: Db,
-    private readonly cases: CaseService,
+    private readonly db: Executor,
+    private readonly cases: RectificationStarter,
     private readonly options: RatingOptions = {},
   ) {
     this.rectificationKey = options.rectificationKey ?? 'rating_rectification';
@@ -107,13 +114,7 @@ export class RatingService {
     elementId: string | undefined,
   ): Promise<string | null> {
     if (elementId) {
-      const steps = await this.db
-        .selectFrom('steps')
-        .select(['status', 'department'])
-        .where('case_id', '=', caseId)
-        .where('element_id', '=', elementId)
-        .orderBy('entered_at', 'desc')
-        .execute();
+      const steps = await stepsOfElement(this.db, caseId, elementId);
       if (steps.length === 0) {
         throw new BadRequest(`case '${caseId}' has no step '${elementId}'`, [
           { field: 'elementId', message: `'${elementId}' is not a step of this case` },
@@ -137,25 +138,11 @@ export class RatingService {
         `case '${caseId}' is ${status}: until it is completed, rate one of its completed steps (give elementId)`,
       );
     }
-    const intake = await this.db
-      .selectFrom('steps')
-      .select('department')
-      .where('case_id', '=', caseId)
-      .where('status', '=', 'completed')
-      .where('department', 'is not', null)
-      .orderBy('entered_at', 'asc')
-      .orderBy('seq', 'asc')
-      .limit(1)
-      .executeTakeFirst();
-    return intake?.department ?? null;
+    return intakeDepartment(this.db, caseId);
   }
 
   async rate(caseId: string, input: RatingInput, actor: string | null): Promise<RatingView> {
-    const rated = await this.db
-      .selectFrom('cases')
-      .select(['id', 'status', 'process_key'])
-      .where('id', '=', caseId)
-      .executeTakeFirst();
+    const rated = await caseStatus(this.db, caseId);
     if (!rated) throw new NotFound(`case '${caseId}' does not exist`);
     const department = await this.ratedDepartment(caseId, rated.status, input.elementId);
     const bad = input.level <= 2;
@@ -172,12 +159,7 @@ export class RatingService {
       deadline_days: bad ? this.deadlineDays : null,
       rectification_case_id: null,
     };
-    const inserted = await this.db
-      .insertInto('ratings')
-      .values(row)
-      .onConflict((oc) => oc.columns(['case_id', 'channel']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    if (!(await insertRating(this.db, row))) {
       throw new Problem(
         409,
         'already-rated',
@@ -204,15 +186,11 @@ export class RatingService {
         `rating:${row.id}`,
       );
       row.rectification_case_id = view.id;
-      await this.db
-        .updateTable('ratings')
-        .set({ rectification_case_id: view.id })
-        .where('id', '=', row.id)
-        .execute();
+      await setRectificationCase(this.db, row.id, view.id);
       return ratingView(row);
     } catch (error) {
       // a bad rating without its rectification would be lost from the loop: take the rating back
-      await this.db.deleteFrom('ratings').where('id', '=', row.id).execute();
+      await deleteRating(this.db, row.id);
       if (error instanceof NotFound) {
         throw new Problem(
           409,
@@ -225,14 +203,19 @@ export class RatingService {
     }
   }
 
+  /** A case's ratings, oldest first (404 when the case does not exist). */
   async list(caseId: string): Promise<RatingView[]> {
-    const rows = await this.db
-      .selectFrom('ratings')
-      .selectAll()
-      .where('case_id', '=', caseId)
-      .orderBy('rated_at')
-      .execute();
-    return rows.map(ratingView);
+    await requireCase(this.db, caseId);
+    return (await ratingsOfCase(this.db, caseId)).map(ratingView);
+  }
+
+  /** The rating loop's figures of a version, in total and per department (msPerWorkingDay: the node's calendar's). */
+  loopFigures(
+    key: string,
+    version: number,
+    msPerWorkingDay: number,
+  ): Promise<{ total: RatingLoopFigures; departments: RatingLoopFigures[] }> {
+    return ratingLoopFigures(this.db, key, version, msPerWorkingDay);
   }
 
   /**
@@ -245,18 +228,11 @@ export class RatingService {
     const level = options.level ?? 3;
     const now = this.clock();
     const cutoff = new Date(now - afterDays * 86_400_000);
-    const result = await sql<{ id: string }>`
-      INSERT INTO ratings (id, case_id, channel, level, department, defaulted, rated_at)
-      SELECT 'default:' || c.id, c.id, 'default', ${level}, (
-               SELECT s.department FROM steps s
-                WHERE s.case_id = c.id AND s.status = 'completed' AND s.department IS NOT NULL
-                ORDER BY s.entered_at, s.seq LIMIT 1),
-             true, ${new Date(now)}
-        FROM cases c
-       WHERE c.status = 'completed' AND NOT c.imported AND c.ended_at <= ${cutoff} AND c.process_key <> ${this.rectificationKey}
-         AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.case_id = c.id)
-      ON CONFLICT DO NOTHING
-      RETURNING id`.execute(this.db);
-    return result.rows.length;
+    return insertDefaultRatings(this.db, {
+      level,
+      now: new Date(now),
+      cutoff,
+      rectificationKey: this.rectificationKey,
+    });
   }
 }

@@ -1,8 +1,8 @@
 /** GET /api/audit/verify (auditor): checks the audit hash chains and the tables derived from them (审计校验). */
 import type { FastifyInstance } from 'fastify';
-import { verifyAudit } from '../audit/verify.js';
 import { Problem } from '../problems.js';
 import { problemResponses } from './schemas.js';
+import { typed } from './typed.js';
 
 const brokenLinkSchema = {
   type: 'object',
@@ -53,8 +53,9 @@ export const verifyReportSchema = {
   required: ['ok', 'checkedCases', 'checkedEvents', 'brokenCases', 'broken', 'truncated'],
 } as const;
 
-export async function auditRoutes(app: FastifyInstance): Promise<void> {
-  const { db, service } = app.reflow;
+export async function auditRoutes(instance: FastifyInstance): Promise<void> {
+  const app = typed(instance);
+  const { queries, definitions, records } = app.reflow;
 
   app.get(
     '/api/audit/verify',
@@ -85,19 +86,16 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const q = request.query as { caseId?: string; process?: string; version?: number; limit: number };
+      const q = request.query;
       if (q.version !== undefined && q.process === undefined) {
         throw new Problem(400, 'invalid-request', 'The request is not valid', 'version needs process', [
           { field: 'querystring.version', message: 'give process with version' },
         ]);
       }
       if (q.caseId !== undefined) {
-        const found = await db.selectFrom('cases').select('id').where('id', '=', q.caseId).executeTakeFirst();
-        if (!found) throw new Problem(404, 'not-found', 'Not found', `case '${q.caseId}' does not exist`);
+        await queries.requireCase(q.caseId);
       } else if (q.process !== undefined) {
-        let query = db.selectFrom('definition_versions').select('id').where('key', '=', q.process);
-        if (q.version !== undefined) query = query.where('version', '=', q.version);
-        if (!(await query.executeTakeFirst())) {
+        if ((await definitions.idOf(q.process, q.version)) === undefined) {
           throw new Problem(
             404,
             'not-found',
@@ -113,7 +111,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
         ...(q.process !== undefined ? { process: q.process } : {}),
         ...(q.version !== undefined ? { version: q.version } : {}),
       };
-      const report = await verifyAudit(db, scope, { maxReported: q.limit, calendar: service.calendar });
+      const report = await records.verify(scope, q.limit);
       if (!report.ok)
         request.log.warn(
           { brokenCases: report.brokenCases, first: report.broken[0] },

@@ -1,17 +1,10 @@
 /** The holiday calendar: its horizon and warnings (any role), a year's dates, loading a year (admin), its audit log. */
 import type { FastifyInstance } from 'fastify';
 import { builtinHolidayData, MAX_SCHEDULE_YEAR, MIN_SCHEDULE_YEAR } from '../../engine/calendar/index.js';
-import type { CalendarService } from '../calendar/calendar-service.js';
-import { readSystemEvents } from '../calendar/system-log.js';
 import { principalOf } from '../plugins/auth.js';
 import { Problem } from '../problems.js';
 import { problemResponses } from './schemas.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    calendars: CalendarService;
-  }
-}
+import { typed } from './typed.js';
 
 export const calendarWarningSchema = {
   type: 'object',
@@ -76,8 +69,9 @@ const yearParams = {
 
 const dateItem = { type: 'string', maxLength: 40 } as const;
 
-export async function calendarRoutes(app: FastifyInstance): Promise<void> {
-  const calendars = app.calendars;
+export async function calendarRoutes(instance: FastifyInstance): Promise<void> {
+  const app = typed(instance);
+  const { calendars } = app.reflow;
 
   app.get(
     '/api/calendar',
@@ -121,7 +115,7 @@ export async function calendarRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { year } = request.params as { year: number };
+      const { year } = request.params;
       const stored = calendars.storedYear(year);
       if (stored)
         return {
@@ -200,7 +194,7 @@ export async function calendarRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { year } = request.params as { year: number };
+      const { year } = request.params;
       if (request.body === undefined || request.body === null) {
         const message = `send ${year}'s schedule as JSON { "holidays": [...], "workdays": [...] }, or the State Council notice's text as text/plain`;
         throw new Problem(400, 'invalid-request', 'The request is not valid', message, [
@@ -249,7 +243,7 @@ export async function calendarRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async () => {
-      const log = await readSystemEvents(app.reflow.db, ['calendarYearLoaded', 'calendarDueDatesMoved']);
+      const log = await calendars.auditLog();
       return {
         verified: log.verified,
         brokenAt: log.brokenAt,

@@ -1,11 +1,9 @@
 /** Cases: start (intake), read, list, messages, cancel (admin), audit events. */
 import { hash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import type { Principal } from '../auth/tokens.js';
 import { principalOf } from '../plugins/auth.js';
-import { Problem } from '../problems.js';
 import { caseSchema, caseSummarySchema, problemResponses, variablesSchema } from './schemas.js';
+import { typed } from './typed.js';
 
 const idParams = {
   type: 'object',
@@ -14,36 +12,6 @@ const idParams = {
 } as const;
 const channelSchema = { type: 'string', enum: ['online', 'window', 'app', 'sms', 'phone', 'mail'] } as const;
 
-/** A department may read a case only when one of its steps is the department's. */
-export async function assertCaseVisible(
-  app: FastifyInstance,
-  principal: Principal,
-  caseId: string,
-): Promise<void> {
-  if (principal.role !== 'department') return;
-  const own = await app.reflow.db
-    .selectFrom('tasks')
-    .select('id')
-    .where('case_id', '=', caseId)
-    .where('department', '=', principal.department ?? '')
-    .limit(1)
-    .executeTakeFirst();
-  if (!own) {
-    const exists = await app.reflow.db
-      .selectFrom('cases')
-      .select('id')
-      .where('id', '=', caseId)
-      .executeTakeFirst();
-    if (!exists) throw new Problem(404, 'not-found', 'Not found', `case '${caseId}' does not exist`);
-    throw new Problem(
-      403,
-      'forbidden',
-      'Forbidden',
-      `case '${caseId}' has no task of department '${principal.department}'`,
-    );
-  }
-}
-
 /**
  * A client's Idempotency-Key as stored: SHA-256 over the principal's whole token and the key, so two callers'
  * keys never meet and the table holds no token text (the token's length first: no token/key split collides).
@@ -51,8 +19,9 @@ export async function assertCaseVisible(
 export const storedIdempotencyKey = (token: string, key: string): string =>
   hash('sha256', `reflow-idempotency-key\n${token.length}:${token}${key}`, 'hex');
 
-export async function caseRoutes(app: FastifyInstance): Promise<void> {
-  const { service, db } = app.reflow;
+export async function caseRoutes(instance: FastifyInstance): Promise<void> {
+  const app = typed(instance);
+  const { cases: service, queries } = app.reflow;
 
   app.post(
     '/api/cases',
@@ -89,10 +58,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const key = request.headers['idempotency-key'] as string | undefined;
+      const key = request.headers['idempotency-key'];
       const principal = principalOf(request);
       const { view, created } = await service.start(
-        request.body as never,
+        request.body,
         principal.name,
         key ? storedIdempotencyKey(principal.token, key) : undefined,
         key,
@@ -114,8 +83,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      await assertCaseVisible(app, principalOf(request), id);
+      const { id } = request.params;
+      await queries.assertVisible(principalOf(request), id);
       return service.view(id);
     },
   );
@@ -151,76 +120,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => {
-      const q = request.query as {
-        process?: string;
-        version?: number;
-        status?: string;
-        businessKey?: string;
-        limit: number;
-        after?: string;
-      };
-      let query = db
-        .selectFrom('cases')
-        .select([
-          'id',
-          'process_key',
-          'version',
-          'business_key',
-          'status',
-          'channel',
-          'started_at',
-          'ended_at',
-          'trips',
-          'working_ms',
-        ]);
-      if (q.process) query = query.where('process_key', '=', q.process);
-      if (q.version) query = query.where('version', '=', q.version);
-      if (q.status) query = query.where('status', '=', q.status);
-      if (q.businessKey) query = query.where('business_key', '=', q.businessKey);
-      if (q.after) {
-        const anchor = await db
-          .selectFrom('cases')
-          .select(['started_at', 'id'])
-          .where('id', '=', q.after)
-          .executeTakeFirst();
-        if (!anchor)
-          throw new Problem(
-            400,
-            'invalid-request',
-            'The request is not valid',
-            `after: no case '${q.after}' to continue from`,
-            [{ field: 'querystring.after', message: 'unknown cursor' }],
-          );
-        query = query.where(sql<boolean>`(started_at, id) < (${anchor.started_at}, ${anchor.id})`);
-      }
-      const rows = await query
-        .orderBy('started_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(q.limit + 1)
-        .execute();
-      const page = rows.slice(0, q.limit);
-      const perDay = service.calendar.msPerWorkingDay;
-      return {
-        items: page.map((r) => ({
-          id: r.id,
-          process: r.process_key,
-          version: r.version,
-          businessKey: r.business_key,
-          status: r.status,
-          channel: r.channel,
-          startedAt: r.started_at.toISOString(),
-          endedAt: r.ended_at?.toISOString() ?? null,
-          trips: r.trips,
-          workingDays: r.working_ms === null ? null : Number(r.working_ms) / perDay,
-          calendarEstimated:
-            r.working_ms !== null &&
-            r.ended_at !== null &&
-            service.calendar.beyondHorizon(r.ended_at.getTime()),
-        })),
-        next: rows.length > q.limit ? page[page.length - 1].id : null,
-      };
-    },
+    async (request) => queries.page(request.query),
   );
 
   app.post(
@@ -245,10 +145,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const principal = principalOf(request);
-      await assertCaseVisible(app, principal, id);
-      const body = request.body as { name: string; variables?: Record<string, unknown>; channel?: string };
+      await queries.assertVisible(principal, id);
+      const body = request.body;
       return service.command(
         id,
         { type: 'deliverMessage', name: body.name, variables: body.variables, channel: body.channel },
@@ -274,8 +174,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const body = (request.body ?? {}) as { reason?: string };
+      const { id } = request.params;
+      const body = request.body ?? {};
       return service.command(id, { type: 'cancel', reason: body.reason }, principalOf(request).name);
     },
   );
@@ -309,26 +209,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const rows = await db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('case_id', '=', id)
-        .orderBy('seq')
-        .execute();
-      if (rows.length === 0) {
-        const exists = await db.selectFrom('cases').select('id').where('id', '=', id).executeTakeFirst();
-        if (!exists) throw new Problem(404, 'not-found', 'Not found', `case '${id}' does not exist`);
-      }
-      return rows.map((r) => ({
-        seq: r.seq,
-        type: r.type,
-        at: r.at.toISOString(),
-        actor: r.actor,
-        payload: r.payload,
-        prevHash: r.prev_hash,
-        hash: r.hash,
-      }));
+      return queries.auditEvents(request.params.id);
     },
   );
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Problem } from '../problems.js';
 import { versionParams } from './metrics-schemas.js';
 import { findingSchema, problemResponses } from './schemas.js';
+import { typed } from './typed.js';
 
 const deployedSchema = {
   type: 'object',
@@ -49,9 +50,11 @@ function refuseDoctype(xml: string): void {
 }
 
 export async function definitionRoutes(
-  app: FastifyInstance,
+  instance: FastifyInstance,
   options: { maxBpmnBytes: number },
 ): Promise<void> {
+  const app = typed(instance);
+  const { definitions } = app.reflow;
   const parseXml = (_req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) =>
     done(null, body);
   app.addContentTypeParser(
@@ -85,9 +88,9 @@ export async function definitionRoutes(
       },
     },
     async (request, reply) => {
-      const xml = request.body as string;
+      const xml = request.body;
       refuseDoctype(xml);
-      const result = await app.reflow.definitions.deploy(xml, new Date());
+      const result = await definitions.deploy(xml, new Date());
       reply.status(result.created ? 201 : 200);
       return { ...result, deployedAt: result.deployedAt.toISOString() };
     },
@@ -128,12 +131,7 @@ export async function definitionRoutes(
       },
     },
     async () => {
-      const rows = await app.reflow.db
-        .selectFrom('definition_versions')
-        .select(['id', 'key', 'version', 'name', 'deployed_at'])
-        .orderBy('key')
-        .orderBy('version')
-        .execute();
+      const rows = await definitions.versions();
       const byKey = new Map<string, { key: string; name: string | null; versions: unknown[] }>();
       for (const row of rows) {
         const entry = byKey.get(row.key) ?? { key: row.key, name: row.name, versions: [] };
@@ -172,13 +170,8 @@ export async function definitionRoutes(
       },
     },
     async (request) => {
-      const { key, version } = request.params as { key: string; version: number };
-      const row = await app.reflow.db
-        .selectFrom('definition_versions')
-        .selectAll()
-        .where('key', '=', key)
-        .where('version', '=', version)
-        .executeTakeFirst();
+      const { key, version } = request.params;
+      const row = await definitions.stored(key, version);
       if (!row)
         throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${version}`);
       return {

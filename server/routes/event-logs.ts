@@ -2,12 +2,11 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { csvChunks, xesChunks } from '../metrics/event-log-export.js';
-import { importEventLog } from '../metrics/event-log-import.js';
 import { LogFormatError, parseCsvLog, parseXes } from '../metrics/event-log-parse.js';
 import { Problem } from '../problems.js';
 import { importResultSchema, versionParams } from './metrics-schemas.js';
 import { problemResponses } from './schemas.js';
+import { typed } from './typed.js';
 
 /** Largest accepted log upload. */
 const MAX_LOG_BYTES = 200 * 1024 * 1024;
@@ -47,8 +46,9 @@ function discardRest(raw: IncomingMessage, reply: FastifyReply, close: boolean):
   raw.resume(); // flows once the parser has let go of the stream
 }
 
-export async function eventLogRoutes(app: FastifyInstance): Promise<void> {
-  const { db, definitions, service } = app.reflow;
+export async function eventLogRoutes(instance: FastifyInstance): Promise<void> {
+  const app = typed(instance);
+  const { definitions, records } = app.reflow;
   // the body stays a stream: logs are parsed as they arrive
   const raw = (
     _request: FastifyRequest,
@@ -58,14 +58,10 @@ export async function eventLogRoutes(app: FastifyInstance): Promise<void> {
   app.addContentTypeParser(['application/xml', 'text/xml', 'application/x-xes+xml', 'text/csv'], raw);
 
   const version = async (key: string, v: number) => {
-    const row = await db
-      .selectFrom('definition_versions')
-      .select('id')
-      .where('key', '=', key)
-      .where('version', '=', v)
-      .executeTakeFirst();
-    if (!row) throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${v}`);
-    return row.id;
+    const id = await definitions.idOf(key, v);
+    if (id === undefined)
+      throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${v}`);
+    return id;
   };
   const exportQuery = {
     type: 'object',
@@ -102,10 +98,10 @@ export async function eventLogRoutes(app: FastifyInstance): Promise<void> {
         },
       },
       async (request, reply) => {
-        const { key, version: v } = request.params as { key: string; version: number };
-        const { status } = request.query as { status: 'completed' | 'all' };
+        const { key, version: v } = request.params;
+        const { status } = request.query;
         await version(key, v);
-        const chunks = (format === 'xes' ? xesChunks : csvChunks)(db, key, v, { status });
+        const chunks = records.exportLog(format, key, v, { status });
         reply
           .type(format === 'xes' ? 'application/xml; charset=utf-8' : 'text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${encodeURIComponent(key)}-v${v}.${format}"`);
@@ -138,10 +134,10 @@ export async function eventLogRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const raw = request.body as IncomingMessage;
+      const raw = request.body as IncomingMessage; // the raw upload: the content-type parser above passes it on
       try {
         if (Number(request.headers['content-length']) > MAX_LOG_BYTES) throw tooLarge();
-        const { key, version: v } = request.params as { key: string; version: number };
+        const { key, version: v } = request.params;
         const definition = await definitions.load(await version(key, v));
         if (!definition)
           throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${v}`);
@@ -150,7 +146,7 @@ export async function eventLogRoutes(app: FastifyInstance): Promise<void> {
         const traces = /csv/i.test(request.headers['content-type'] ?? '')
           ? parseCsvLog(body)
           : parseXes(body);
-        return await importEventLog(db, definition, traces, { calendar: service.calendar });
+        return await records.importLog(definition, traces);
       } catch (error) {
         discardRest(raw, reply, error instanceof Problem && error.status === 413);
         if (error instanceof LogFormatError) {

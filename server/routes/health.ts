@@ -1,7 +1,6 @@
 /** GET /healthz: 200 when the database answers, with warnings (the holiday calendar ending soon) that keep it 200. */
 
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { Problem } from '../problems.js';
 import { calendarWarningSchema } from './calendar.js';
 
@@ -30,7 +29,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     },
     async () => {
       try {
-        await sql`select 1`.execute(app.reflow.db);
+        await app.reflow.ping();
       } catch (error) {
         throw new Problem(
           503,

@@ -1,6 +1,5 @@
 /** Metrics of a version and the before/after comparison of two (auditor; metrics also designer); the report and event logs. */
 import type { FastifyInstance } from 'fastify';
-import { MetricsService, syncMetricCalendar } from '../metrics/metrics-service.js';
 import { eventLogRoutes } from './event-logs.js';
 import {
   comparisonSchema,
@@ -11,12 +10,12 @@ import {
 } from './metrics-schemas.js';
 import { reportRoutes } from './report.js';
 import { problemResponses } from './schemas.js';
+import { typed } from './typed.js';
 
-export async function metricsRoutes(app: FastifyInstance): Promise<void> {
-  const { db, definitions, service } = app.reflow;
-  await syncMetricCalendar(db, service.calendar);
-  const metrics = new MetricsService(db, definitions, service.calendar);
-  await app.register(reportRoutes, { metrics });
+export async function metricsRoutes(instance: FastifyInstance): Promise<void> {
+  const app = typed(instance);
+  const { metrics } = app.reflow;
+  await app.register(reportRoutes);
   await app.register(eventLogRoutes);
 
   app.get(
@@ -33,7 +32,7 @@ export async function metricsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { key, version } = request.params as { key: string; version: number };
+      const { key, version } = request.params;
       return metrics.version(key, version);
     },
   );
@@ -53,8 +52,8 @@ export async function metricsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { key } = request.params as { key: string };
-      const { from, to } = request.query as { from?: number; to?: number };
+      const { key } = request.params;
+      const { from, to } = request.query;
       return metrics.compare(key, from, to);
     },
   );

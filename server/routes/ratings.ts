@@ -1,17 +1,9 @@
 /** 好差评 routes: rate a case (intake), read its ratings, and the rating loop's figures of a version. */
 import type { FastifyInstance } from 'fastify';
-import { NotFound } from '../cases/case-service.js';
 import { principalOf } from '../plugins/auth.js';
-import { ratingLoopFigures } from '../ratings/rating-loop-figures.js';
-import type { RatingService } from '../ratings/rating-service.js';
 import { versionParams } from './metrics-schemas.js';
 import { problemResponses } from './schemas.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    ratings: RatingService;
-  }
-}
+import { typed } from './typed.js';
 
 const ratingSchema = {
   type: 'object',
@@ -53,7 +45,9 @@ const caseParams = {
   required: ['id'],
 } as const;
 
-export async function ratingRoutes(app: FastifyInstance): Promise<void> {
+export async function ratingRoutes(instance: FastifyInstance): Promise<void> {
+  const app = typed(instance);
+  const { ratings, cases } = app.reflow;
   app.post(
     '/api/cases/:id/ratings',
     {
@@ -78,8 +72,7 @@ export async function ratingRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const rating = await app.ratings.rate(id, request.body as never, principalOf(request).name);
+      const rating = await ratings.rate(request.params.id, request.body, principalOf(request).name);
       reply.status(201);
       return rating;
     },
@@ -96,16 +89,7 @@ export async function ratingRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: { type: 'array', items: ratingSchema }, ...problemResponses },
       },
     },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      const exists = await app.reflow.db
-        .selectFrom('cases')
-        .select('id')
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!exists) throw new NotFound(`case '${id}' does not exist`);
-      return app.ratings.list(id);
-    },
+    async (request) => ratings.list(request.params.id),
   );
 
   app.get(
@@ -126,8 +110,8 @@ export async function ratingRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { key, version } = request.params as { key: string; version: number };
-      return ratingLoopFigures(app.reflow.db, key, version, app.reflow.service.calendar.msPerWorkingDay);
+      const { key, version } = request.params;
+      return ratings.loopFigures(key, version, cases.calendar.msPerWorkingDay);
     },
   );
 }

@@ -1,12 +1,11 @@
 /** The auditor's before/after report as a self-contained HTML page (中文 by default, English with lang=en). */
 import type { FastifyInstance } from 'fastify';
 import type { CompiledDefinition } from '../../engine/index.js';
-import { caseBuckets } from '../metrics/dynamic-query.js';
-import type { MetricsService } from '../metrics/metrics-service.js';
 import { type ElementInfo, renderReport } from '../metrics/report.js';
 import { comparisonHistogram } from '../metrics/report-chart.js';
 import { keyParams, pairQuery } from './metrics-schemas.js';
 import { problemResponses } from './schemas.js';
+import { typed } from './typed.js';
 
 /** Name, department and step limit of every element of a definition. */
 function elementsOf(definition: CompiledDefinition | undefined): Record<string, ElementInfo> {
@@ -32,11 +31,9 @@ const histogramSide = {
   },
 } as const;
 
-export async function reportRoutes(
-  app: FastifyInstance,
-  options: { metrics: MetricsService },
-): Promise<void> {
-  const { db, definitions } = app.reflow;
+export async function reportRoutes(instance: FastifyInstance): Promise<void> {
+  const app = typed(instance);
+  const { definitions, metrics, records } = app.reflow;
 
   app.get(
     '/api/processes/:key/histogram',
@@ -65,12 +62,12 @@ export async function reportRoutes(
       },
     },
     async (request) => {
-      const { key } = request.params as { key: string };
-      const { from, to } = request.query as { from?: number; to?: number };
-      const comparison = await options.metrics.compare(key, from, to);
+      const { key } = request.params;
+      const { from, to } = request.query;
+      const comparison = await metrics.compare(key, from, to);
       const [before, after] = await Promise.all([
-        caseBuckets(db, key, comparison.from),
-        caseBuckets(db, key, comparison.to),
+        records.caseBuckets(key, comparison.from),
+        records.caseBuckets(key, comparison.to),
       ]);
       const histogram = comparisonHistogram(comparison, before, after);
       return {
@@ -107,12 +104,12 @@ export async function reportRoutes(
       },
     },
     async (request, reply) => {
-      const { key } = request.params as { key: string };
-      const { from, to, lang } = request.query as { from?: number; to?: number; lang: 'zh' | 'en' };
-      const comparison = await options.metrics.compare(key, from, to);
+      const { key } = request.params;
+      const { from, to, lang } = request.query;
+      const comparison = await metrics.compare(key, from, to);
       const [before, after, beforeDef, afterDef] = await Promise.all([
-        caseBuckets(db, key, comparison.from),
-        caseBuckets(db, key, comparison.to),
+        records.caseBuckets(key, comparison.from),
+        records.caseBuckets(key, comparison.to),
         definitions.load(`${key}:${comparison.from}`),
         definitions.load(`${key}:${comparison.to}`),
       ]);

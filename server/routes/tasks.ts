@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../plugins/auth.js';
 import { Problem } from '../problems.js';
 import { caseSchema, problemResponses, taskSchema, variablesSchema } from './schemas.js';
+import { typed } from './typed.js';
 
-export async function taskRoutes(app: FastifyInstance): Promise<void> {
-  const { service, db } = app.reflow;
+export async function taskRoutes(instance: FastifyInstance): Promise<void> {
+  const app = typed(instance);
+  const { cases: service, queries } = app.reflow;
 
   app.get(
     '/api/tasks',
@@ -29,7 +31,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const principal = principalOf(request);
-      const q = request.query as { department?: string; caseId?: string; status?: string; limit: number };
+      const q = request.query;
       let department = q.department;
       if (principal.role === 'department') {
         if (department && department !== principal.department) {
@@ -42,25 +44,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
         }
         department = principal.department;
       }
-      let query = db.selectFrom('tasks').selectAll();
-      if (department) query = query.where('department', '=', department);
-      if (q.caseId) query = query.where('case_id', '=', q.caseId);
-      if (q.status) query = query.where('status', '=', q.status);
-      const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit).execute();
-      const now = service.now();
-      return rows.map((r) => ({
-        id: r.id,
-        caseId: r.case_id,
-        elementId: r.element_id,
-        name: r.name,
-        department: r.department,
-        createdAt: r.created_at.toISOString(),
-        dueAt: r.due_at?.toISOString() ?? null,
-        completedAt: r.completed_at?.toISOString() ?? null,
-        status: r.status,
-        overdue: r.due_at !== null && (r.completed_at ?? new Date(now)).getTime() > r.due_at.getTime(),
-        calendarEstimated: r.due_at !== null && service.calendar.beyondHorizon(r.due_at.getTime()),
-      }));
+      return queries.tasks({ ...q, department });
     },
   );
 
@@ -85,9 +69,9 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const principal = principalOf(request);
-      const body = (request.body ?? {}) as { variables?: Record<string, unknown> };
+      const body = request.body ?? {};
       return service.completeTask(id, body.variables ?? {}, principal.name, (task) => {
         if (principal.role === 'department' && task.department !== principal.department) {
           throw new Problem(

@@ -4,11 +4,20 @@
  * the timer, so no timer is retried for ever.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { sql } from 'kysely';
 import type pg from 'pg';
 import type { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
 import { Listener } from '../db/listener.js';
+import {
+  type ClaimedTimer,
+  claimDueTimers,
+  releaseClaims,
+  releaseForRetry,
+  releaseUntried,
+  TIMER_CHANNEL,
+} from '../repositories/timer-repository.js';
+
+export { TIMER_CHANNEL } from '../repositories/timer-repository.js';
 
 export interface SchedulerOptions {
   nodeId: string;
@@ -29,18 +38,11 @@ export interface SchedulerOptions {
 
 export const DEFAULT_TIMER_ATTEMPTS = 5;
 
-interface ClaimedTimer {
-  id: string;
-  case_id: string;
-  element_id: string;
-  attempts: number;
-  last_error: string | null;
-}
+/** What the scheduler needs of the case service: fire a timer, or give it up with an incident. */
+export type TimerFiring = Pick<CaseService, 'fireTimer' | 'timerIncident'>;
 
 const messageOf = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).slice(0, 2000);
-
-export const TIMER_CHANNEL = 'reflow_timers';
 
 export class TimerScheduler {
   private interval: NodeJS.Timeout | null = null;
@@ -56,7 +58,7 @@ export class TimerScheduler {
 
   constructor(
     private readonly db: Db,
-    private readonly service: CaseService,
+    private readonly service: TimerFiring,
     private readonly options: SchedulerOptions,
   ) {
     this.clock = options.clock ?? Date.now;
@@ -64,17 +66,12 @@ export class TimerScheduler {
 
   /** Claims a batch of due timers for this node (those waiting for a retry once their pause is over). */
   async claim(now = this.clock()): Promise<ClaimedTimer[]> {
-    const until = new Date(now + (this.options.leaseMs ?? 30_000));
-    const result = await sql<ClaimedTimer>`
-      UPDATE timers SET claimed_by = ${this.options.nodeId}, claimed_until = ${until}, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM timers
-        WHERE due_at <= ${new Date(now)} AND (claimed_until IS NULL OR claimed_until < ${new Date(now)})
-          AND (retry_at IS NULL OR retry_at <= ${new Date(now)})
-        ORDER BY due_at LIMIT ${this.options.batch ?? 50}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, case_id, element_id, attempts, last_error`.execute(this.db);
-    return result.rows;
+    return claimDueTimers(this.db, {
+      nodeId: this.options.nodeId,
+      now: new Date(now),
+      until: new Date(now + (this.options.leaseMs ?? 30_000)),
+      batch: this.options.batch ?? 50,
+    });
   }
 
   /** Fires one claimed timer; a failure is retried later, and after the last attempt becomes an incident. */
@@ -101,17 +98,10 @@ export class TimerScheduler {
   private async retryLater(timer: ClaimedTimer, error: string, longest = false): Promise<void> {
     const most = this.options.maxRetryMs ?? 10 * 60_000;
     const pause = longest ? most : Math.min((this.options.retryMs ?? 1000) * 2 ** (timer.attempts - 1), most);
-    await this.db
-      .updateTable('timers')
-      .set({
-        claimed_by: null,
-        claimed_until: null,
-        retry_at: new Date(this.clock() + pause),
-        last_error: error,
-      })
-      .where('id', '=', timer.id)
-      .where('claimed_by', '=', this.options.nodeId)
-      .execute();
+    await releaseForRetry(this.db, timer.id, this.options.nodeId, {
+      retryAt: new Date(this.clock() + pause),
+      error,
+    });
   }
 
   /** The case gets an incident naming the timer (which removes it); if even that fails, the longest pause. */
@@ -207,18 +197,9 @@ export class TimerScheduler {
     await this.running;
     // hand back what this node claimed but did not fire, so another node need not wait out the lease
     if (this.untried.length > 0)
-      await this.db
-        .updateTable('timers')
-        .set({ claimed_by: null, claimed_until: null, attempts: sql<number>`attempts - 1` })
-        .where('id', 'in', this.untried)
-        .where('claimed_by', '=', this.options.nodeId)
-        .execute()
-        .catch((error) => this.options.onError?.(error));
-    await this.db
-      .updateTable('timers')
-      .set({ claimed_by: null, claimed_until: null })
-      .where('claimed_by', '=', this.options.nodeId)
-      .execute()
-      .catch((error) => this.options.onError?.(error));
+      await releaseUntried(this.db, this.untried, this.options.nodeId).catch((error) =>
+        this.options.onError?.(error),
+      );
+    await releaseClaims(this.db, this.options.nodeId).catch((error) => this.options.onError?.(error));
   }
 }

@@ -20,9 +20,10 @@ import {
   type SimulationResult,
   simulate,
 } from '../../engine/simulate/index.js';
-import type { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
-import { RatingService } from '../ratings/rating-service.js';
+import { RatingService, type RectificationStarter } from '../ratings/rating-service.js';
+import { versionHasCases } from '../repositories/case-repository.js';
+import { versionIdWithHash } from '../repositories/definition-repository.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import { bulkWriteSimulatedCases } from './bulk-write.js';
 
@@ -84,12 +85,8 @@ async function scenarios(db: Db, definitions: DefinitionStore, dir: string): Pro
     } catch {
       continue;
     }
-    const row = await db
-      .selectFrom('definition_versions')
-      .select('id')
-      .where('hash', '=', contentHash(xml))
-      .executeTakeFirst();
-    const definition = row ? await definitions.load(row.id) : undefined;
+    const id = await versionIdWithHash(db, contentHash(xml));
+    const definition = id ? await definitions.load(id) : undefined;
     if (!definition) continue;
     found.push({
       file,
@@ -98,17 +95,6 @@ async function scenarios(db: Db, definitions: DefinitionStore, dir: string): Pro
     });
   }
   return found;
-}
-
-async function hasCases(db: Db, key: string, version: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('cases')
-    .select('id')
-    .where('process_key', '=', key)
-    .where('version', '=', version)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Seeds every sample version that has no cases yet; returns what it wrote. */
@@ -152,7 +138,7 @@ export async function seedDemoHistory(
 
   for (const s of all) {
     if (s.definition.key === rectificationKey) continue; // its cases come from the bad ratings below
-    if (await hasCases(db, s.definition.key, s.definition.version)) continue;
+    if (await versionHasCases(db, s.definition.key, s.definition.version)) continue;
     const params = compileParams(s.params, s.definition, { hoursPerDay });
     const demo = s.params.demo ?? {};
     const simStart = performance.now();
@@ -180,13 +166,18 @@ export async function seedDemoHistory(
   // 好差评: each rating through RatingService at its instant; the rectification cases it starts are simulated
   const rectification = all.find((s) => s.definition.key === rectificationKey);
   const latest = await definitions.loadLatest(rectificationKey);
-  if (ratings.length > 0 && rectification && latest && !(await hasCases(db, latest.key, latest.version))) {
+  if (
+    ratings.length > 0 &&
+    rectification &&
+    latest &&
+    !(await versionHasCases(db, latest.key, latest.version))
+  ) {
     ratings.sort((a, b) => a.rating.at - b.rating.at || (a.rating.caseId < b.rating.caseId ? -1 : 1));
     const ids = new Random(rectification.params.seed ?? 1, `demo:ratings:${latest.id}`);
     let at = 0;
     const requests: ExplicitArrival[] = [];
     // RatingService starts a rectification case through this: the case is simulated below, under this id
-    const starter = {
+    const starter: RectificationStarter = {
       now: () => at,
       start: async (
         input: { variables?: Variables; businessKey?: string },
@@ -206,7 +197,7 @@ export async function seedDemoHistory(
     };
     const ratingStart = performance.now();
     await db.transaction().execute(async (trx) => {
-      const service = new RatingService(trx, starter as unknown as CaseService, {
+      const service = new RatingService(trx, starter, {
         rectificationKey,
         deadlineDays: options.rectificationDays,
         clock: () => at,

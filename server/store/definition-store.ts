@@ -5,11 +5,25 @@ import {
   compileDefinition,
   type DefinitionSource,
   type Finding,
-  SEMANTIC_FORM_VERSION,
   semanticHash,
   staticMetrics,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
+import {
+  type DefinitionVersionRow,
+  findVersion,
+  highestVersion,
+  insertVersion,
+  latestVersionId,
+  listVersions,
+  replaceDiagram,
+  setSemanticHash,
+  storedXml,
+  versionId,
+  versionsWithoutCurrentMeaning,
+  versionWithHash,
+  versionWithMeaning,
+} from '../repositories/definition-repository.js';
 
 export interface DeployResult {
   created: boolean;
@@ -54,15 +68,26 @@ export class DefinitionStore implements DefinitionSource {
     if (!current || current.version < definition.version) this.latestByKey.set(definition.key, definition);
   }
 
+  /** Every stored version (id, key, number, name, deployment time), by key then version. */
+  versions(): Promise<Pick<DefinitionVersionRow, 'id' | 'key' | 'version' | 'name' | 'deployed_at'>[]> {
+    return listVersions(this.db);
+  }
+
+  /** A stored version as it is in the database (its XML, static metrics and warnings). */
+  stored(key: string, version: number): Promise<DefinitionVersionRow | undefined> {
+    return findVersion(this.db, key, version);
+  }
+
+  /** The id of a version of a key (of any version when none is given), if deployed. */
+  idOf(key: string, version?: number): Promise<string | undefined> {
+    return versionId(this.db, key, version);
+  }
+
   /** Loads (and caches) a stored version; other nodes may have deployed it. */
   async load(id: string): Promise<CompiledDefinition | undefined> {
     const cached = this.compiled.get(id);
     if (cached) return cached;
-    const row = await this.db
-      .selectFrom('definition_versions')
-      .select(['id', 'xml', 'version'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await storedXml(this.db, id);
     if (!row) return undefined;
     const result = await compileDefinition(row.xml, { id: row.id, version: row.version }, { stored: true });
     if (!result.ok)
@@ -75,14 +100,8 @@ export class DefinitionStore implements DefinitionSource {
 
   /** Loads the newest stored version of a key (another node may have deployed a newer one). */
   async loadLatest(key: string): Promise<CompiledDefinition | undefined> {
-    const row = await this.db
-      .selectFrom('definition_versions')
-      .select('id')
-      .where('key', '=', key)
-      .orderBy('version', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? this.load(row.id) : undefined;
+    const id = await latestVersionId(this.db, key);
+    return id ? this.load(id) : undefined;
   }
 
   /** Makes sure the definitions a case may call are loaded at their newest version. */
@@ -102,12 +121,7 @@ export class DefinitionStore implements DefinitionSource {
     const warnings = result.findings.filter((f) => f.severity === 'warning');
     const meaning = semanticHash(graph);
     for (let attempt = 0; ; attempt++) {
-      const existing = await this.db
-        .selectFrom('definition_versions')
-        .select(['id', 'version', 'name', 'deployed_at'])
-        .where('key', '=', key)
-        .where('hash', '=', result.hash)
-        .executeTakeFirst();
+      const existing = await versionWithHash(this.db, key, result.hash);
       if (existing) {
         return {
           created: false,
@@ -121,22 +135,11 @@ export class DefinitionStore implements DefinitionSource {
         };
       }
       await this.computeSemanticHashes(key);
-      const same = await this.db
-        .selectFrom('definition_versions')
-        .select(['id', 'version', 'name', 'deployed_at'])
-        .where('key', '=', key)
-        .where('semantic_hash', '=', meaning)
-        .orderBy('version', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const same = await versionWithMeaning(this.db, key, meaning);
       if (same) {
         // same meaning, other form: the version keeps its number and its cases; its diagram becomes this one
         try {
-          await this.db
-            .updateTable('definition_versions')
-            .set({ xml, hash: result.hash, warnings: JSON.stringify(warnings) })
-            .where('id', '=', same.id)
-            .execute();
+          await replaceDiagram(this.db, same.id, { xml, hash: result.hash, warnings });
         } catch (error) {
           if (attempt < 3) continue; // another node stored this very XML at the same moment: read again
           throw error;
@@ -152,30 +155,22 @@ export class DefinitionStore implements DefinitionSource {
           diagramUpdated: true,
         };
       }
-      const top = await this.db
-        .selectFrom('definition_versions')
-        .select((eb) => eb.fn.max('version').as('v'))
-        .where('key', '=', key)
-        .executeTakeFirst();
-      const version = Number(top?.v ?? 0) + 1;
+      const version = (await highestVersion(this.db, key)) + 1;
       const id = `${key}:${version}`;
       const callees = (k: string) => this.latestByKey.get(k)?.graph;
       try {
-        await this.db
-          .insertInto('definition_versions')
-          .values({
-            id,
-            key,
-            version,
-            name: graph.name,
-            xml,
-            hash: result.hash,
-            semantic_hash: meaning,
-            static_metrics: JSON.stringify(staticMetrics(graph, { resolveCalled: callees })),
-            warnings: JSON.stringify(warnings),
-            deployed_at: now,
-          })
-          .execute();
+        await insertVersion(this.db, {
+          id,
+          key,
+          version,
+          name: graph.name,
+          xml,
+          hash: result.hash,
+          semantic_hash: meaning,
+          static_metrics: staticMetrics(graph, { resolveCalled: callees }),
+          warnings,
+          deployed_at: now,
+        });
       } catch (error) {
         if (attempt < 3) continue; // another node deployed the same key at the same moment: read again
         throw error;
@@ -200,17 +195,7 @@ export class DefinitionStore implements DefinitionSource {
    * none and so is never taken for a new deployment.
    */
   private async computeSemanticHashes(key: string): Promise<void> {
-    const rows = await this.db
-      .selectFrom('definition_versions')
-      .select(['id', 'xml', 'version'])
-      .where('key', '=', key)
-      .where((eb) =>
-        eb.or([
-          eb('semantic_hash', 'is', null),
-          eb('semantic_hash', 'not like', `${SEMANTIC_FORM_VERSION}:%`),
-        ]),
-      )
-      .execute();
+    const rows = await versionsWithoutCurrentMeaning(this.db, key);
     for (const row of rows) {
       const compiled = await compileDefinition(
         row.xml,
@@ -218,11 +203,7 @@ export class DefinitionStore implements DefinitionSource {
         { stored: true },
       );
       if (!compiled.ok) continue;
-      await this.db
-        .updateTable('definition_versions')
-        .set({ semantic_hash: semanticHash(compiled.definition.graph) })
-        .where('id', '=', row.id)
-        .execute();
+      await setSemanticHash(this.db, row.id, semanticHash(compiled.definition.graph));
     }
   }
 }

@@ -1,0 +1,147 @@
+/** The API's reads that run no command: a page of cases, tasks, a case's audit log, who may see a case. */
+import type { WorkingCalendar } from '../../engine/calendar/index.js';
+import { Problem } from '../problems.js';
+import {
+  auditEventsOfCase,
+  type CaseFilter,
+  pageOfCases,
+  requireCase,
+} from '../repositories/case-repository.js';
+import type { Executor } from '../repositories/executor.js';
+import { caseHasTaskOf, listTasks, type TaskFilter } from '../repositories/task-repository.js';
+
+export interface CaseSummary {
+  id: string;
+  process: string;
+  version: number;
+  businessKey: string | null;
+  status: string;
+  channel: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  trips: number;
+  workingDays: number | null;
+  calendarEstimated: boolean;
+}
+
+export interface AuditEventView {
+  seq: number;
+  type: string;
+  at: string;
+  actor: string | null;
+  payload: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export interface TaskView {
+  id: string;
+  caseId: string;
+  elementId: string;
+  name: string | null;
+  department: string | null;
+  createdAt: string;
+  dueAt: string | null;
+  completedAt: string | null;
+  status: string;
+  overdue: boolean;
+  calendarEstimated: boolean;
+}
+
+export class CaseQueries {
+  constructor(
+    private readonly db: Executor,
+    private readonly calendar: WorkingCalendar,
+    private readonly now: () => number,
+  ) {}
+
+  /** Tasks, oldest first; overdue as of the service's now. */
+  async tasks(filter: TaskFilter): Promise<TaskView[]> {
+    const rows = await listTasks(this.db, filter);
+    const now = this.now();
+    return rows.map((r) => ({
+      id: r.id,
+      caseId: r.case_id,
+      elementId: r.element_id,
+      name: r.name,
+      department: r.department,
+      createdAt: r.created_at.toISOString(),
+      dueAt: r.due_at?.toISOString() ?? null,
+      completedAt: r.completed_at?.toISOString() ?? null,
+      status: r.status,
+      overdue: r.due_at !== null && (r.completed_at ?? new Date(now)).getTime() > r.due_at.getTime(),
+      calendarEstimated: r.due_at !== null && this.calendar.beyondHorizon(r.due_at.getTime()),
+    }));
+  }
+
+  /** 404 when the case does not exist. */
+  requireCase(caseId: string): Promise<void> {
+    return requireCase(this.db, caseId);
+  }
+
+  /**
+   * A department may read a case only when one of its tasks is the department's: otherwise 403, or 404 when
+   * the case does not exist. Every other role reads every case.
+   */
+  async assertVisible(
+    principal: { role: string; department?: string | null },
+    caseId: string,
+  ): Promise<void> {
+    if (principal.role !== 'department') return;
+    if (await caseHasTaskOf(this.db, caseId, principal.department ?? '')) return;
+    await this.requireCase(caseId);
+    throw new Problem(
+      403,
+      'forbidden',
+      'Forbidden',
+      `case '${caseId}' has no task of department '${principal.department}'`,
+    );
+  }
+
+  /** A page of cases, newest first, and the cursor of the next page (null: the last page). */
+  async page(filter: CaseFilter): Promise<{ items: CaseSummary[]; next: string | null }> {
+    const rows = await pageOfCases(this.db, filter);
+    if (rows === null)
+      throw new Problem(
+        400,
+        'invalid-request',
+        'The request is not valid',
+        `after: no case '${filter.after}' to continue from`,
+        [{ field: 'querystring.after', message: 'unknown cursor' }],
+      );
+    const page = rows.slice(0, filter.limit);
+    const perDay = this.calendar.msPerWorkingDay;
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        process: r.process_key,
+        version: r.version,
+        businessKey: r.business_key,
+        status: r.status,
+        channel: r.channel,
+        startedAt: r.started_at.toISOString(),
+        endedAt: r.ended_at?.toISOString() ?? null,
+        trips: r.trips,
+        workingDays: r.working_ms === null ? null : Number(r.working_ms) / perDay,
+        calendarEstimated:
+          r.working_ms !== null && r.ended_at !== null && this.calendar.beyondHorizon(r.ended_at.getTime()),
+      })),
+      next: rows.length > filter.limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  /** A case's hash-chained audit log (404 when the case does not exist). */
+  async auditEvents(caseId: string): Promise<AuditEventView[]> {
+    const rows = await auditEventsOfCase(this.db, caseId);
+    if (rows.length === 0) await this.requireCase(caseId);
+    return rows.map((r) => ({
+      seq: r.seq,
+      type: r.type,
+      at: r.at.toISOString(),
+      actor: r.actor,
+      payload: r.payload,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
+  }
+}

@@ -1,0 +1,172 @@
+/** SQL on the definition_versions table: deployed versions of process definitions. */
+import { SEMANTIC_FORM_VERSION } from '../../engine/index.js';
+import type { Executor, RowOf } from './executor.js';
+
+export type DefinitionVersionRow = RowOf<'definition_versions'>;
+type VersionHead = Pick<DefinitionVersionRow, 'id' | 'version' | 'name' | 'deployed_at'>;
+
+/** Every version's id, key, number, name and deployment time, by key then version. */
+export async function listVersions(
+  db: Executor,
+): Promise<Pick<DefinitionVersionRow, 'id' | 'key' | 'version' | 'name' | 'deployed_at'>[]> {
+  return db
+    .selectFrom('definition_versions')
+    .select(['id', 'key', 'version', 'name', 'deployed_at'])
+    .orderBy('key')
+    .orderBy('version')
+    .execute();
+}
+
+/** The ids of every stored version. */
+export async function allVersionIds(db: Executor): Promise<string[]> {
+  const rows = await db.selectFrom('definition_versions').select('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** One version, whole. */
+export async function findVersion(
+  db: Executor,
+  key: string,
+  version: number,
+): Promise<DefinitionVersionRow | undefined> {
+  return db
+    .selectFrom('definition_versions')
+    .selectAll()
+    .where('key', '=', key)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
+/** The id of a version of a key (any version when `version` is not given), if one is deployed. */
+export async function versionId(db: Executor, key: string, version?: number): Promise<string | undefined> {
+  let query = db.selectFrom('definition_versions').select('id').where('key', '=', key);
+  if (version !== undefined) query = query.where('version', '=', version);
+  return (await query.executeTakeFirst())?.id;
+}
+
+/** The id of a version stored with exactly this XML hash (of any key). */
+export async function versionIdWithHash(db: Executor, hash: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('definition_versions')
+    .select('id')
+    .where('hash', '=', hash)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The newest version's id of a key. */
+export async function latestVersionId(db: Executor, key: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('definition_versions')
+    .select('id')
+    .where('key', '=', key)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** A version's XML, to compile it. */
+export async function storedXml(
+  db: Executor,
+  id: string,
+): Promise<Pick<DefinitionVersionRow, 'id' | 'xml' | 'version'> | undefined> {
+  return db
+    .selectFrom('definition_versions')
+    .select(['id', 'xml', 'version'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** The version of a key stored with exactly this XML hash. */
+export async function versionWithHash(
+  db: Executor,
+  key: string,
+  hash: string,
+): Promise<VersionHead | undefined> {
+  return db
+    .selectFrom('definition_versions')
+    .select(['id', 'version', 'name', 'deployed_at'])
+    .where('key', '=', key)
+    .where('hash', '=', hash)
+    .executeTakeFirst();
+}
+
+/** The newest version of a key with this meaning (semantic hash). */
+export async function versionWithMeaning(
+  db: Executor,
+  key: string,
+  meaning: string,
+): Promise<VersionHead | undefined> {
+  return db
+    .selectFrom('definition_versions')
+    .select(['id', 'version', 'name', 'deployed_at'])
+    .where('key', '=', key)
+    .where('semantic_hash', '=', meaning)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The versions of a key whose semantic hash is missing or of an older semantic form. */
+export async function versionsWithoutCurrentMeaning(
+  db: Executor,
+  key: string,
+): Promise<Pick<DefinitionVersionRow, 'id' | 'xml' | 'version'>[]> {
+  return db
+    .selectFrom('definition_versions')
+    .select(['id', 'xml', 'version'])
+    .where('key', '=', key)
+    .where((eb) =>
+      eb.or([eb('semantic_hash', 'is', null), eb('semantic_hash', 'not like', `${SEMANTIC_FORM_VERSION}:%`)]),
+    )
+    .execute();
+}
+
+export async function setSemanticHash(db: Executor, id: string, semanticHash: string): Promise<void> {
+  await db
+    .updateTable('definition_versions')
+    .set({ semantic_hash: semanticHash })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Replaces a version's stored diagram (same meaning, another form). */
+export async function replaceDiagram(
+  db: Executor,
+  id: string,
+  diagram: { xml: string; hash: string; warnings: unknown[] },
+): Promise<void> {
+  await db
+    .updateTable('definition_versions')
+    .set({ xml: diagram.xml, hash: diagram.hash, warnings: JSON.stringify(diagram.warnings) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The highest version number of a key (0: none). */
+export async function highestVersion(db: Executor, key: string): Promise<number> {
+  const top = await db
+    .selectFrom('definition_versions')
+    .select((eb) => eb.fn.max('version').as('v'))
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return Number(top?.v ?? 0);
+}
+
+export async function insertVersion(
+  db: Executor,
+  row: Omit<DefinitionVersionRow, 'static_metrics' | 'warnings'> & {
+    static_metrics: object;
+    warnings: unknown[];
+  },
+): Promise<void> {
+  await db
+    .insertInto('definition_versions')
+    .values({
+      ...row,
+      static_metrics: JSON.stringify(row.static_metrics),
+      warnings: JSON.stringify(row.warnings),
+    })
+    .execute();
+}

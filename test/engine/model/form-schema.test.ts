@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import t from 'tap';
-import { FORM_LIMITS, formSchemaProblem, formValidator, toRe2 } from '../../../engine/model/form-schema.js';
+import { toRe2 } from '../../../engine/model/form-patterns.js';
+import { FORM_LIMITS, formSchemaProblem, formValidator } from '../../../engine/model/form-schema.js';
 import { compileDefinition } from '../../../engine/runtime/definition.js';
 
 /** A process whose application form and user task `review`'s form are these JSON texts. */

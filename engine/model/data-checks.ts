@@ -68,7 +68,7 @@ function formFields(schema: unknown, into: Set<string>, depth = 0): void {
 }
 
 /** Every name something in the process produces. */
-export function knownVariables(graph: ProcessGraph): Set<string> {
+function knownVariables(graph: ProcessGraph): Set<string> {
   const known = new Set<string>(LOOP_VARIABLES);
   formFields(graph.form, known);
   for (const name of graph.variables ?? []) known.add(name);

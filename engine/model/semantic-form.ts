@@ -33,7 +33,7 @@ function canonical(value: unknown): string {
 const sorted = (list: unknown): unknown => (Array.isArray(list) ? [...list].sort() : list);
 
 /** The canonical text of a graph's meaning: equal for equal meanings, whatever the XML looked like. */
-export function semanticForm(graph: ProcessGraph): string {
+function semanticForm(graph: ProcessGraph): string {
   const nodes: Record<string, unknown> = {};
   for (const [id, node] of Object.entries(graph.nodes)) {
     const copy: Record<string, unknown> = { ...node };

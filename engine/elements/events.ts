@@ -1,22 +1,11 @@
-/** Events: start, end (none, terminate, error, escalation, signal), intermediate throw and catch, boundary. */
+/** Events: start, end (none, terminate, error, escalation, signal), intermediate throw and catch (boundary events: boundary-event.ts). */
 import type { FlowNode } from '../model/types.js';
 import type { ElementBehaviour } from './behaviour.js';
 import type { ElementContext } from './context.js';
-import type { ActivityInstance, ScopeInstance } from './state.js';
-
-const THROWN = new Set(['message', 'signal', 'escalation', 'error', 'terminate', 'link']);
-const CAUGHT = new Set(['message', 'timer', 'signal', 'conditional', 'link']);
-const STARTS = new Set(['message', 'timer', 'signal', 'conditional', 'error', 'escalation']);
-
-const unsupportedDefinition = (node: FlowNode, allowed: Set<string>): string | null => {
-  if (node.unsupportedEvent !== undefined || node.eventDefinitionCount > 1) {
-    return `${node.type} '${node.id}' has ${node.unsupportedEvent !== undefined ? 'a cancel or compensation' : 'several'} event definition${node.unsupportedEvent !== undefined ? '' : 's'}, which Reflow does not run: use one message, timer, signal, error, escalation, conditional or link definition`;
-  }
-  if (node.event && !allowed.has(node.event.kind)) {
-    return `${node.type} '${node.id}' with a ${node.event.kind} definition is not executable: BPMN does not allow it here`;
-  }
-  return null;
-};
+import { throwError, throwEscalation } from './error-escalation.js';
+import { CAUGHT, STARTS, THROWN, unsupportedDefinition } from './event-definitions.js';
+import type { ScopeInstance } from './state.js';
+import { broadcastSignal } from './waits.js';
 
 /** Records a message thrown by an event or send task, with the case's variables as its payload. */
 export function sendMessage(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, name: string): void {
@@ -29,35 +18,6 @@ export function sendMessage(ctx: ElementContext, scope: ScopeInstance, node: Flo
   });
 }
 
-/** Arms what a waiting event instance waits for. */
-export function armCatch(
-  ctx: ElementContext,
-  instance: ActivityInstance | null,
-  scope: ScopeInstance,
-  node: FlowNode,
-): void {
-  const event = node.event;
-  if (!event) return;
-  if (event.kind === 'timer') ctx.scheduleTimer(instance, scope, node);
-  else if (event.kind === 'message' || event.kind === 'signal') {
-    ctx.subscribe({
-      kind: event.kind,
-      name: event.name,
-      elementId: node.id,
-      activityId: instance?.id ?? null,
-      scopeId: scope.id,
-    });
-  } else if (event.kind === 'conditional') {
-    ctx.subscribe({
-      kind: 'conditional',
-      name: event.condition,
-      elementId: node.id,
-      activityId: instance?.id ?? null,
-      scopeId: scope.id,
-    });
-  }
-}
-
 export const startEvent: ElementBehaviour = {
   unsupported: (node) => unsupportedDefinition(node, STARTS),
   arrive: (ctx, scope, node) => ctx.leave(scope, node),
@@ -68,9 +28,9 @@ export const endEvent: ElementBehaviour = {
   arrive(ctx, scope, node) {
     const event = node.event;
     if (event?.kind === 'terminate') ctx.terminateScope(scope);
-    else if (event?.kind === 'error') ctx.throwError(scope, node, event.code);
-    else if (event?.kind === 'escalation') ctx.throwEscalation(scope, node, event.code);
-    else if (event?.kind === 'signal') ctx.broadcastSignal(event.name, node);
+    else if (event?.kind === 'error') throwError(ctx, scope, node, event.code);
+    else if (event?.kind === 'escalation') throwEscalation(ctx, scope, node, event.code);
+    else if (event?.kind === 'signal') broadcastSignal(ctx, event.name, node.id);
     else if (event?.kind === 'message') sendMessage(ctx, scope, node, event.name);
     // none and message end events consume the token; the scope ends when no token is left
   },
@@ -96,10 +56,10 @@ export const intermediateThrowEvent: ElementBehaviour = {
       ctx.placeToken(scope, target.id);
       return;
     }
-    if (event?.kind === 'signal') ctx.broadcastSignal(event.name, node);
+    if (event?.kind === 'signal') broadcastSignal(ctx, event.name, node.id);
     if (event?.kind === 'message') sendMessage(ctx, scope, node, event.name);
     if (event?.kind === 'escalation') {
-      ctx.throwEscalation(scope, node, event.code);
+      throwEscalation(ctx, scope, node, event.code);
       if (!ctx.state.scopes[scope.id]) return; // an interrupting catch ended this scope
     }
     ctx.leave(scope, node);
@@ -136,23 +96,10 @@ export const intermediateCatchEvent: ElementBehaviour = {
       ctx.complete(instance); // already true when reached: nothing to wait for
       return;
     }
-    armCatch(ctx, instance, scope, node);
+    ctx.awaitEvent(instance, scope, node);
   },
   trigger(ctx, instance, _scope, _node, trigger) {
     if (trigger.kind === 'task' || trigger.kind === 'scope') return;
     ctx.complete(instance, 'variables' in trigger ? trigger.variables : undefined);
   },
-};
-
-export const boundaryEvent: ElementBehaviour = {
-  unsupported: (node) =>
-    unsupportedDefinition(
-      node,
-      new Set(['message', 'timer', 'signal', 'conditional', 'error', 'escalation']),
-    ) ??
-    (node.event
-      ? null
-      : `boundaryEvent '${node.id}' has no event definition: give it a timer, message, signal, error, escalation or conditional`),
-  // boundary events are armed with their activity and fired by the runtime; a token never flows into one
-  arrive: (ctx, scope, node) => ctx.leave(scope, node),
 };

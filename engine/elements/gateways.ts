@@ -13,7 +13,7 @@ function arriveAtJoin(scope: ScopeInstance, node: FlowNode, flowId: string | nul
 }
 
 /** Takes one token off each flow that has one. */
-export function consumeJoin(scope: ScopeInstance, node: FlowNode): void {
+function consumeJoin(scope: ScopeInstance, node: FlowNode): void {
   const join = scope.joins[node.id];
   if (!join) return;
   for (const flow of Object.keys(join)) {
@@ -22,35 +22,9 @@ export function consumeJoin(scope: ScopeInstance, node: FlowNode): void {
   if (Object.keys(join).length === 0) delete scope.joins[node.id];
 }
 
-function noOutgoing(ctx: ElementContext, node: FlowNode): never {
-  return ctx.incident(
-    node.id,
-    `no outgoing condition of ${node.type} '${node.id}' holds and it has no default flow: add a default flow or fix the conditions`,
-  );
-}
-
-function conditionHolds(ctx: ElementContext, scope: ScopeInstance, condition: string): boolean {
-  return ctx.evaluate(condition, scope) === true;
-}
-
+/** XOR: the first flow whose condition holds (or that has none), else the default flow (outgoing.ts). */
 export const exclusiveGateway: ElementBehaviour = {
-  arrive(ctx, scope, node) {
-    const graph = ctx.graphOf(scope);
-    if (node.outgoing.length <= 1 && !graph.flows[node.outgoing[0] ?? '']?.condition) {
-      if (node.outgoing[0]) ctx.take(scope, node.outgoing[0]);
-      return;
-    }
-    for (const flowId of node.outgoing) {
-      const flow = graph.flows[flowId];
-      if (flowId === node.defaultFlow) continue;
-      if (!flow.condition || conditionHolds(ctx, scope, flow.condition)) {
-        ctx.take(scope, flowId);
-        return;
-      }
-    }
-    if (node.defaultFlow) ctx.take(scope, node.defaultFlow);
-    else noOutgoing(ctx, node);
-  },
+  arrive: (ctx, scope, node) => ctx.leave(scope, node, 'exclusive'),
 };
 
 export const parallelGateway: ElementBehaviour = {
@@ -64,29 +38,57 @@ export const parallelGateway: ElementBehaviour = {
   },
 };
 
-/** The inclusive split: every flow whose condition holds (an unconditioned flow always), else the default. */
-export function inclusiveSplit(ctx: ElementContext, scope: ScopeInstance, node: FlowNode): void {
-  const graph = ctx.graphOf(scope);
-  const taken = node.outgoing.filter((flowId) => {
-    if (flowId === node.defaultFlow) return false;
-    const condition = graph.flows[flowId].condition;
-    return !condition || conditionHolds(ctx, scope, condition);
-  });
-  if (taken.length === 0 && node.defaultFlow) taken.push(node.defaultFlow);
-  if (taken.length === 0 && node.outgoing.length > 0) noOutgoing(ctx, node);
-  for (const flowId of taken) ctx.take(scope, flowId);
-}
-
 export const inclusiveGateway: ElementBehaviour = {
   arrive(ctx, scope, node, flowId) {
     if (node.incoming.length <= 1) {
-      inclusiveSplit(ctx, scope, node);
+      ctx.leave(scope, node, 'inclusive'); // every flow whose condition holds, else the default flow
       return;
     }
     arriveAtJoin(scope, node, flowId);
     ctx.awaitOrJoin(scope, node); // fires once no token that could still arrive is left upstream
   },
 };
+
+/**
+ * Fires one inclusive join that may fire (`orJoinMayFire`), asked by the runtime once no token moves: it takes
+ * one token off each incoming flow holding one and splits. True when one fired.
+ */
+export function fireReadyOrJoin(ctx: ElementContext): boolean {
+  for (const scope of Object.values(ctx.state.scopes)) {
+    const graph = ctx.graphOf(scope);
+    for (const nodeId of Object.keys(scope.joins)) {
+      const node = graph.nodes[nodeId];
+      if (node.type !== 'inclusiveGateway' || !orJoinMayFire(ctx, scope, node)) continue;
+      ctx.current = node.id;
+      consumeJoin(scope, node);
+      ctx.leave(scope, node, 'inclusive');
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * BPMN 2.0 §13.3.5: the OR-join fires when no token elsewhere in the scope can still reach one of its
+ * empty incoming flows — unless that token can also reach a flow that already has one.
+ */
+function orJoinMayFire(ctx: ElementContext, scope: ScopeInstance, join: FlowNode): boolean {
+  const arrived = scope.joins[join.id] ?? {};
+  const full = join.incoming.filter((f) => (arrived[f] ?? 0) > 0);
+  const empty = join.incoming.filter((f) => !((arrived[f] ?? 0) > 0));
+  if (full.length === 0) return false;
+  if (empty.length === 0) return true;
+  const reach = ctx.reachOf(scope);
+  const positions = new Set<string>();
+  for (const instance of Object.values(ctx.state.activities))
+    if (instance.scopeId === scope.id) positions.add(instance.elementId);
+  for (const nodeId of Object.keys(scope.joins)) if (nodeId !== join.id) positions.add(nodeId);
+  for (const position of positions) {
+    const blocks = empty.some((f) => reach.canReachFlowAvoiding(position, f, join.id));
+    if (blocks && !full.some((f) => reach.canReachFlowAvoiding(position, f, join.id))) return false;
+  }
+  return true;
+}
 
 /** The event-based gateway waits for the first of the events after it; the others are withdrawn. */
 export const eventBasedGateway: ElementBehaviour = {
@@ -95,25 +97,7 @@ export const eventBasedGateway: ElementBehaviour = {
     const gateway = ctx.enter(scope, node, { step: false, wait: 'gateway' });
     for (const flowId of node.outgoing) {
       const target = graph.nodes[graph.flows[flowId].target];
-      const event = target.event;
-      if (event?.kind === 'timer') ctx.scheduleTimer(gateway, scope, target);
-      else if (event?.kind === 'message' || event?.kind === 'signal') {
-        ctx.subscribe({
-          kind: event.kind,
-          name: event.name,
-          elementId: target.id,
-          activityId: gateway.id,
-          scopeId: scope.id,
-        });
-      } else if (event?.kind === 'conditional') {
-        ctx.subscribe({
-          kind: 'conditional',
-          name: event.condition,
-          elementId: target.id,
-          activityId: gateway.id,
-          scopeId: scope.id,
-        });
-      }
+      ctx.awaitEvent(gateway, scope, target);
     }
   },
   trigger(ctx, gateway, scope, _node, trigger) {

@@ -1,4 +1,9 @@
-/** Multi-instance bodies (会签): one inner instance per item or per count, in parallel or in sequence. */
+/**
+ * Multi-instance activities (会签): a body instance (wait 'body', not a step) holds the inner instances, one per
+ * item or per count, in parallel or in sequence; the body completes when they all have or the completion
+ * condition holds. The body carries the activity's boundary events (boundary-event.ts); terminating it
+ * terminates its inner instances. Everything a multi-instance does is in this file.
+ */
 import type { FlowNode } from '../model/types.js';
 import type { ElementContext } from './context.js';
 import type { ActivityInstance, ScopeInstance, Variables } from './state.js';
@@ -81,8 +86,7 @@ export function innerCompleted(
       loopCounter: multi.completed,
     };
     if (ctx.evaluate(spec.completionCondition, scope, body, counts) === true) {
-      for (const inner of Object.values(ctx.state.activities))
-        if (inner.bodyId === body.id) ctx.terminate(inner);
+      terminateInnerInstances(ctx, body);
       ctx.complete(body);
       return;
     }
@@ -92,4 +96,23 @@ export function innerCompleted(
     return;
   }
   if (spec.sequential) startInner(ctx, scope, node, body);
+}
+
+/** Terminates the inner instances of a multi-instance body (it completes early, or is terminated itself). */
+export function terminateInnerInstances(ctx: ElementContext, body: ActivityInstance): void {
+  if (body.wait !== 'body') return;
+  for (const inner of Object.values(ctx.state.activities)) if (inner.bodyId === body.id) ctx.terminate(inner);
+}
+
+/** The instance whose boundary events catch for `instance`: its multi-instance body, if it is an inner one. */
+export function boundaryHost(ctx: ElementContext, instance: ActivityInstance): ActivityInstance {
+  return (instance.bodyId && ctx.state.activities[instance.bodyId]) || instance;
+}
+
+/** Why a multi-instance `node` cannot run, or null. */
+export function multiInstanceUnsupported(node: FlowNode): string | null {
+  if (node.loop?.kind === 'multi' && node.loop.behavior !== 'All') {
+    return `${node.type} '${node.id}' is a multi-instance with behavior '${node.loop.behavior}' (events thrown as instances complete), which Reflow does not run: use behavior 'All' and a completion condition`;
+  }
+  return null;
 }

@@ -1,14 +1,11 @@
 /** Which BPMN element types the engine runs, and the behaviour of each: one line per type. */
 import type { Finding, FlowNode, ProcessGraph } from '../model/types.js';
+import { loopUnsupported } from './activity.js';
 import type { ElementBehaviour } from './behaviour.js';
-import {
-  boundaryEvent,
-  endEvent,
-  intermediateCatchEvent,
-  intermediateThrowEvent,
-  startEvent,
-} from './events.js';
+import { boundaryEvent } from './boundary-event.js';
+import { endEvent, intermediateCatchEvent, intermediateThrowEvent, startEvent } from './events.js';
 import { eventBasedGateway, exclusiveGateway, inclusiveGateway, parallelGateway } from './gateways.js';
+import { multiInstanceUnsupported } from './multi-instance.js';
 import { callActivity, subProcess } from './sub-process.js';
 import { humanTask, passThroughTask, receiveTask, scriptTask, sendTask, serviceTask } from './tasks.js';
 
@@ -52,28 +49,13 @@ export function whyNotExecutable(node: FlowNode): string | null {
   if (!behaviour) {
     return `${node.type} '${node.id}' is not executable: ${WHY_NOT[node.type] ?? 'Reflow does not run this element type'}`;
   }
-  if (
-    node.loop &&
-    (node.type === 'receiveTask' ||
-      ![
-        'task',
-        'userTask',
-        'manualTask',
-        'serviceTask',
-        'scriptTask',
-        'sendTask',
-        'subProcess',
-        'callActivity',
-      ].includes(node.type))
-  ) {
-    return `${node.type} '${node.id}' with loop characteristics is not executable here: put the loop on a task or subprocess`;
-  }
+  const loop = loopUnsupported(node);
+  if (loop) return loop;
   if (node.startQuantity !== 1 || node.completionQuantity !== 1) {
     return `${node.type} '${node.id}' has startQuantity ${node.startQuantity} and completionQuantity ${node.completionQuantity}: Reflow runs one token per activity; model extra tokens with a parallel gateway`;
   }
-  if (node.loop?.kind === 'multi' && node.loop.behavior !== 'All') {
-    return `${node.type} '${node.id}' is a multi-instance with behavior '${node.loop.behavior}' (events thrown as instances complete), which Reflow does not run: use behavior 'All' and a completion condition`;
-  }
+  const multi = multiInstanceUnsupported(node);
+  if (multi) return multi;
   return behaviour.unsupported?.(node) ?? null;
 }
 

@@ -1,7 +1,12 @@
-/** Embedded subprocesses, event subprocesses and call activities: activities whose work is a scope of tokens. */
+/**
+ * Embedded subprocesses, event subprocesses and call activities: activities whose work is a scope of tokens (the
+ * runtime opens and ends scopes). An event subprocess waits from its scope's opening; interrupting, it ends the
+ * rest of the scope first.
+ */
 import type { FlowNode } from '../model/types.js';
 import { arriveAtActivity } from './activity.js';
 import type { ElementBehaviour } from './behaviour.js';
+import { conditionsAtActivation } from './conditional-events.js';
 import type { ElementContext } from './context.js';
 import type { ScopeInstance } from './state.js';
 
@@ -26,18 +31,24 @@ export function startEventSubprocess(ctx: ElementContext, scope: ScopeInstance, 
   const eventSubprocess = graph.nodes[start.scope];
   if (start.interrupting) {
     ctx.terminateScope(scope); // its instances, the tokens at its joins and those still on their way
-    ctx.state.subscriptions = ctx.state.subscriptions.filter(
-      (s) => !(s.scopeId === scope.id && s.activityId === null),
-    );
-    for (const timer of Object.values(ctx.state.timers)) {
-      if (timer.scopeId === scope.id && timer.activityId === null) {
-        delete ctx.state.timers[timer.id];
-        ctx.emit({ type: 'timerCancelled', timerId: timer.id });
-      }
-    }
+    ctx.withdrawWaits(scope); // and its event subprocess starts
   }
   const instance = ctx.enter(scope, eventSubprocess, { activate: false, wait: 'scope' });
   ctx.openScope(instance, { elementId: eventSubprocess.id, startAt: start.id });
+}
+
+/**
+ * Arms the start events of the event subprocesses of `scope` as it opens (a non-interrupting one keeps waiting
+ * after it fired: boundary-event.ts `keepsWaiting`). True when an interrupting one whose condition held at once
+ * ended the scope before it started.
+ */
+export function armEventSubprocessStarts(ctx: ElementContext, scope: ScopeInstance): boolean {
+  const graph = ctx.graphOf(scope);
+  const eventSubprocesses = graph.scopes[scope.elementId].eventSubprocesses;
+  if (eventSubprocesses.length === 0) return false;
+  const starts = eventSubprocesses.flatMap((id) => graph.scopes[id].startEvents);
+  for (const startId of starts) ctx.awaitEvent(null, scope, graph.nodes[startId]);
+  return conditionsAtActivation(ctx, starts, scope, null);
 }
 
 /** `callActivity`: runs the latest deployed version of the process named by `calledElement`, with its own variables. */

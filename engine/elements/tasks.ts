@@ -2,6 +2,7 @@
 import { arriveAtActivity } from './activity.js';
 import type { ElementBehaviour } from './behaviour.js';
 import { BpmnError } from './context.js';
+import { throwError } from './error-escalation.js';
 import { sendMessage } from './events.js';
 
 /** `task`: no work of its own; completes as soon as it is entered. */
@@ -13,7 +14,7 @@ export const passThroughTask: ElementBehaviour = {
 /** `userTask` and `manualTask`: a work item for the step's department, completed through the API. */
 export const humanTask: ElementBehaviour = {
   arrive: (ctx, scope, node) => arriveAtActivity(ctx, scope, node),
-  activate(ctx, instance, scope, node) {
+  activate(ctx, instance, _scope, node) {
     instance.wait = 'task';
     ctx.emit({
       type: 'taskCreated',
@@ -29,7 +30,6 @@ export const humanTask: ElementBehaviour = {
         form: node.form,
       },
     });
-    void scope;
   },
   trigger(ctx, instance, _scope, _node, trigger) {
     if (trigger.kind !== 'task') return;
@@ -58,7 +58,7 @@ export const serviceTask: ElementBehaviour = {
       });
     } catch (error) {
       if (error instanceof BpmnError) {
-        ctx.throwError(scope, node, error.code, instance);
+        throwError(ctx, scope, node, error.code, instance);
         return;
       }
       ctx.incident(node.id, `handler '${node.handler}' of '${node.id}' failed: ${(error as Error).message}`);
@@ -85,13 +85,8 @@ export const receiveTask: ElementBehaviour = {
   arrive: (ctx, scope, node) => arriveAtActivity(ctx, scope, node),
   activate(ctx, instance, scope, node) {
     instance.wait = 'message';
-    ctx.subscribe({
-      kind: 'message',
-      name: node.event?.kind === 'message' ? node.event.name : node.id,
-      elementId: node.id,
-      activityId: instance.id,
-      scopeId: scope.id,
-    });
+    const event = node.event?.kind === 'message' ? node.event : { kind: 'message' as const, name: node.id };
+    ctx.awaitEvent(instance, scope, node, event);
   },
   trigger(ctx, instance, _scope, _node, trigger) {
     if (trigger.kind === 'message') ctx.complete(instance, trigger.variables);

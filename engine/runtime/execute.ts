@@ -2,6 +2,7 @@
 import { initialTransition, transition } from 'xstate';
 import type { CaseCommand, CaseEvent, CaseSnapshot, Incident } from '../elements/state.js';
 import { CommandRejected } from '../elements/state.js';
+import { broadcastSignal, deliver, fireTimer } from '../elements/waits.js';
 import { caseMachine } from './case-machine.js';
 import { CaseRun, IncidentSignal, type RunOptions } from './case-run.js';
 import type { CompiledDefinition } from './definition.js';
@@ -116,7 +117,10 @@ function applyCommand(
       if (instance?.wait !== 'task') {
         throw new CommandRejected('notOpen', `task '${command.taskId}' is not open in case '${state.id}'`);
       }
-      caseRun.completeTask(instance, command.variables ?? {});
+      caseRun.wake(instance.id, instance.scopeId, instance.elementId, {
+        kind: 'task',
+        variables: command.variables ?? {},
+      });
       return;
     }
     case 'deliverMessage': {
@@ -134,7 +138,7 @@ function applyCommand(
         channel: command.channel ?? null,
       });
       if (command.channel === 'window') state.trips++;
-      caseRun.deliver(sub, command.variables ?? {});
+      deliver(caseRun, sub, command.variables ?? {});
       return;
     }
     case 'fireTimer': {
@@ -144,29 +148,16 @@ function applyCommand(
           'notOpen',
           `timer '${command.timerId}' is not pending in case '${state.id}'`,
         );
-      caseRun.fire(timer);
+      fireTimer(caseRun, timer);
       return;
     }
     case 'signal': {
-      const node = { id: 'external' } as Parameters<CaseRun['broadcastSignal']>[1];
-      caseRun.broadcastSignal(command.name, node, command.variables ?? {});
+      broadcastSignal(caseRun, command.name, 'external', command.variables ?? {});
       return;
     }
-    case 'cancel': {
-      for (const instance of Object.values(state.activities)) {
-        if (state.activities[instance.id] && state.scopes[instance.scopeId]?.parentActivity === null)
-          caseRun.terminate(instance);
-      }
-      for (const timer of Object.values(state.timers))
-        caseRun.emit({ type: 'timerCancelled', timerId: timer.id });
-      state.timers = {};
-      state.subscriptions = [];
-      state.scopes = {};
-      state.status = 'cancelled';
-      state.endedAt = caseRun.now;
-      caseRun.emit({ type: 'caseCancelled', at: caseRun.now, reason: command.reason ?? null });
+    case 'cancel':
+      caseRun.cancelCase(command.reason ?? null);
       return;
-    }
   }
 }
 

@@ -17,6 +17,23 @@ export {
   type Variables,
 } from './elements/state.js';
 export {
+  applyCommandRows,
+  type CaseIdentity,
+  type CommandRows,
+  caseRows,
+  commandRows,
+  eventTime,
+  type HeldRows,
+  ROWS_AS_WRITTEN,
+  type RowKeeping,
+  STEP_SEQ_PER_COMMAND,
+  type StepChange,
+  type StepRow,
+  type TaskChange,
+  type TaskRow,
+  type TimerRow,
+} from './history/case-rows.js';
+export {
   caseWorkingMs,
   caseWorkingTime,
   countTrips,

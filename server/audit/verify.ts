@@ -348,6 +348,9 @@ function checkDerived(
     });
   };
 
+  // The rows the audit events imply are derived here from the stored events, on purpose NOT with the fold the
+  // writer uses (engine/history/case-rows.ts): like the hashes recomputed above, an independent reading is what
+  // lets verify catch a fault of the writer's own fold.
   const stepEvents = new Map<string, { step: StepPayload; seq: number; enteredSeq: number }>();
   const taskEvents = new Map<
     string,

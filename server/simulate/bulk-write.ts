@@ -1,7 +1,8 @@
 /**
  * Writes simulated cases in bulk: the rows CaseService would leave after running each case's commands — built
- * with the server's own write plan (`planWrites`: step, task, timer rows and the hash-chained audit entries,
- * command by command, with CaseService's step numbering and its working-time figures) — inserted a batch of
+ * with the server's own write plan (`planWrites`: the fold of engine/history for step, task and timer rows, and
+ * the hash-chained audit entries, command by command, with CaseService's step numbering) and the case figures'
+ * working time — inserted a batch of
  * cases per transaction with multi-row INSERTs instead of one statement per command. Metric rollups are added
  * per batch with `reflow_roll_up_cases`, the SQL the completion trigger runs (`reflow.rollups = 'manual'`, as
  * the log import does). test/simulate/database.test.ts checks that both writers leave identical rows.
@@ -11,15 +12,21 @@
  */
 import { sql } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import { type CaseSnapshot, caseWorkingTime } from '../../engine/index.js';
+import {
+  applyCommandRows,
+  type CaseSnapshot,
+  caseWorkingTime,
+  type HeldRows,
+  ROWS_AS_WRITTEN,
+  type StepRow,
+  type TaskRow,
+  type TimerRow,
+} from '../../engine/index.js';
 import type { SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
 import type { Db } from '../db/database.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
 import { planWrites, type WritePlan } from '../store/case-writer.js';
 
-type StepRow = WritePlan['newSteps'][number];
-type TaskRow = WritePlan['newTasks'][number];
-type TimerRow = WritePlan['newTimers'][number];
 type AuditRow = WritePlan['audit'][number];
 
 interface CaseRows {
@@ -39,45 +46,28 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
   if (commands.length === 0 || !snapshot)
     throw new Error(`case ${c.id} has no recorded commands: simulate with record: true`);
   const identity = { id: c.id, processKey: result.process.key, version: result.process.version };
-  const steps = new Map<string, StepRow>();
-  const tasks = new Map<string, TaskRow>();
-  const timers = new Map<string, TimerRow>();
+  let held: HeldRows<StepRow, TaskRow> = { steps: new Map(), tasks: new Map(), timers: new Map() };
   const audit: AuditRow[] = [];
   let auditSeq = 0;
   let auditHash = GENESIS_HASH;
-  commands.forEach((recorded, index) => {
-    // CaseService: a start writes with step numbers from 0 and revision 1; command i reads revision i
+  commands.forEach((recorded, revision) => {
+    // as CaseService: the start is written at revision 0 (it leaves revision 1); command i reads revision i
     const plan = planWrites(identity, recorded.events, {
       calendar,
       actor: recorded.actor,
       now: recorded.at,
-      stepSeqBase: index * 1000,
+      revision,
       auditSeq,
       auditHash,
     });
-    for (const s of plan.newSteps) steps.set(s.id, { ...s });
-    for (const s of plan.changedSteps) {
-      const row = steps.get(s.id);
-      if (row)
-        Object.assign(row, {
-          status: s.status,
-          completed_at: s.completed_at,
-          working_ms: s.working_ms,
-          variables_changed: s.variables_changed,
-          department: s.department,
-        });
-    }
-    for (const t of plan.newTasks) tasks.set(t.id, { ...t });
-    for (const t of plan.changedTasks) {
-      const row = tasks.get(t.id);
-      if (row) Object.assign(row, { status: t.status, completed_at: t.completed_at });
-    }
-    for (const id of plan.goneTimers) timers.delete(id);
-    for (const t of plan.newTimers) timers.set(t.id, t);
+    held = applyCommandRows(held, plan, ROWS_AS_WRITTEN);
     audit.push(...plan.audit);
     auditSeq = plan.auditSeq;
     auditHash = plan.auditHash;
   });
+  const steps = held.steps;
+  const tasks = held.tasks;
+  const timers = held.timers as Map<string, TimerRow>;
   // as CaseService.rowValues: an ended case's working time excludes its gov:pausesClock steps
   const end = snapshot.endedAt ?? commands[commands.length - 1].at;
   let workingMs: number | null = null;

@@ -6,73 +6,25 @@
  */
 import { CompiledQuery } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import type { CaseEvent, StepRecord, TaskRecord } from '../../engine/index.js';
+import {
+  type CaseEvent,
+  type CaseIdentity,
+  type CommandRows,
+  commandRows,
+  eventTime,
+  type StepChange,
+  type StepRow,
+  type TaskChange,
+  type TaskRow,
+  type TimerRow,
+} from '../../engine/index.js';
 import { type Db, prepareStatement } from '../db/database.js';
 import { auditHash } from './audit-log.js';
 
-interface CaseIdentity {
-  id: string;
-  processKey: string;
-  version: number;
-}
-
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function stepRow(c: CaseIdentity, step: StepRecord, calendar: WorkingCalendar, seq: number) {
-  return {
-    id: step.id,
-    case_id: c.id,
-    process_key: c.processKey,
-    version: c.version,
-    element_id: step.elementId,
-    name: step.name,
-    type: step.type,
-    department: step.department,
-    status: step.status,
-    entered_at: iso(step.enteredAt),
-    completed_at: iso(step.completedAt),
-    due_at: iso(step.dueAt),
-    time_limit: step.timeLimit,
-    in_person: step.inPerson,
-    correction: step.correction,
-    pauses_clock: step.pausesClock,
-    working_ms:
-      step.completedAt === null ? null : calendar.workingMsBetween(step.enteredAt, step.completedAt),
-    variables_changed: step.variablesChanged,
-    parent_step_id: step.parentStepId,
-    seq,
-  };
-}
-
-function taskRow(task: TaskRecord) {
-  return {
-    id: task.id,
-    case_id: task.caseId,
-    element_id: task.elementId,
-    name: task.name,
-    department: task.department,
-    status: 'open',
-    created_at: iso(task.createdAt),
-    due_at: iso(task.dueAt),
-    completed_at: null as string | null,
-  };
-}
-
-/** When an event happened: most carry it; the rest happened at the command's instant. */
-function eventTime(event: CaseEvent, now: number): number {
-  if ('at' in event && typeof event.at === 'number') return event.at;
-  if ('step' in event) return event.step.completedAt ?? event.step.enteredAt;
-  if (event.type === 'taskCreated') return event.task.createdAt;
-  return now;
-}
-
-export interface WritePlan {
-  newSteps: ReturnType<typeof stepRow>[];
-  changedSteps: ReturnType<typeof stepRow>[];
-  newTasks: ReturnType<typeof taskRow>[];
-  changedTasks: { id: string; case_id: string; status: string; completed_at: string }[];
-  newTimers: { id: string; case_id: string; element_id: string; due_at: string }[];
-  goneTimers: string[];
+/** One command's rows (engine/history) and its audit entries, chained to the case's audit head. */
+export interface WritePlan extends CommandRows {
   audit: {
     case_id: string;
     seq: number;
@@ -88,7 +40,10 @@ export interface WritePlan {
   auditHash: string;
 }
 
-/** Turns a command's events into rows; rows born and changed in the same command are written once. */
+/**
+ * Turns a command's events into rows (the fold of engine/history) and hash-chained audit entries.
+ * `revision` is the case's revision before the command: 0 for its start.
+ */
 export function planWrites(
   c: CaseIdentity,
   events: CaseEvent[],
@@ -96,64 +51,12 @@ export function planWrites(
     calendar: WorkingCalendar;
     actor: string | null;
     now: number;
-    stepSeqBase: number;
+    revision: number;
     auditSeq: number;
     auditHash: string;
   },
 ): WritePlan {
-  const newSteps = new Map<string, ReturnType<typeof stepRow>>();
-  const changedSteps = new Map<string, ReturnType<typeof stepRow>>();
-  const newTasks = new Map<string, ReturnType<typeof taskRow>>();
-  const changedTasks = new Map<string, WritePlan['changedTasks'][number]>();
-  const newTimers = new Map<string, WritePlan['newTimers'][number]>();
-  const goneTimers = new Set<string>();
-  let seq = options.stepSeqBase;
-  for (const event of events) {
-    switch (event.type) {
-      case 'stepEntered':
-        newSteps.set(event.step.id, stepRow(c, event.step, options.calendar, ++seq));
-        break;
-      case 'stepCompleted':
-      case 'stepCancelled':
-      case 'stepFailed': {
-        const fresh = newSteps.get(event.step.id);
-        const row = stepRow(c, event.step, options.calendar, fresh?.seq ?? 0);
-        if (fresh) newSteps.set(event.step.id, row);
-        else changedSteps.set(event.step.id, row);
-        break;
-      }
-      case 'taskCreated':
-        newTasks.set(event.task.id, taskRow(event.task));
-        break;
-      case 'taskCompleted':
-      case 'taskCancelled': {
-        const change = {
-          id: event.taskId,
-          case_id: c.id,
-          status: event.type === 'taskCompleted' ? 'completed' : 'cancelled',
-          completed_at: iso(event.at)!,
-        };
-        const fresh = newTasks.get(event.taskId);
-        if (fresh) Object.assign(fresh, change);
-        else changedTasks.set(event.taskId, change);
-        break;
-      }
-      case 'timerScheduled':
-        newTimers.set(event.timer.id, {
-          id: event.timer.id,
-          case_id: c.id,
-          element_id: event.timer.elementId,
-          due_at: iso(event.timer.dueAt)!,
-        });
-        break;
-      case 'timerCancelled':
-      case 'timerFired':
-        if (!newTimers.delete(event.timerId)) goneTimers.add(event.timerId);
-        break;
-      default:
-        break;
-    }
-  }
+  const rows = commandRows(c, events, { calendar: options.calendar, revision: options.revision });
   let auditSeq = options.auditSeq;
   let prev = options.auditHash;
   const audit = events.map((event) => {
@@ -178,17 +81,7 @@ export function planWrites(
     prev = hash;
     return row;
   });
-  return {
-    newSteps: [...newSteps.values()],
-    changedSteps: [...changedSteps.values()],
-    newTasks: [...newTasks.values()],
-    changedTasks: [...changedTasks.values()],
-    newTimers: [...newTimers.values()],
-    goneTimers: [...goneTimers],
-    audit,
-    auditSeq,
-    auditHash: prev,
-  };
+  return { ...rows, audit, auditSeq, auditHash: prev };
 }
 
 export interface CaseRowValues {
@@ -237,8 +130,26 @@ export const STARTED_REVISION = 1;
 /** A PostgreSQL type a batch passes a column as. */
 type SqlType = 'text' | 'int' | 'bigint' | 'boolean' | 'timestamptz' | 'double precision' | 'json' | 'jsonb';
 type Columns = readonly (readonly [name: string, type: SqlType])[];
+/** The columns of a row set: each a column of the row type `R` (checked), with the type it travels as. */
+type ColumnsOf<R> = readonly (readonly [name: keyof R & string, type: SqlType])[];
 
-/** The row sets a batch carries, each passed column by column (in this order). */
+type CaseColumns = ReturnType<typeof rowColumns>;
+type StartColumns = CaseColumns & {
+  id: string;
+  definition_id: string;
+  process_key: string;
+  version: number;
+  business_key: string | null;
+  channel: string | null;
+  materials: string[];
+  started_at: string | null;
+  keyed: boolean;
+};
+
+/**
+ * The row sets a batch carries, each passed column by column (in this order). The one list of the columns a
+ * batch writes: the statement's INSERT column lists and UPDATE assignments are made from it.
+ */
 const INPUTS = {
   cmd: [
     ['id', 'text'],
@@ -252,7 +163,7 @@ const INPUTS = {
     ['paused_ms', 'bigint'],
     ['audit_seq', 'int'],
     ['audit_hash', 'text'],
-  ],
+  ] satisfies ColumnsOf<CaseColumns & { id: string; revision: number }>,
   keys: [
     ['key', 'text'],
     ['case_id', 'text'],
@@ -277,7 +188,7 @@ const INPUTS = {
     ['audit_seq', 'int'],
     ['audit_hash', 'text'],
     ['keyed', 'boolean'],
-  ],
+  ] satisfies ColumnsOf<StartColumns>,
   newSteps: [
     ['id', 'text'],
     ['case_id', 'text'],
@@ -299,7 +210,7 @@ const INPUTS = {
     ['variables_changed', 'jsonb'],
     ['parent_step_id', 'text'],
     ['seq', 'int'],
-  ],
+  ] satisfies ColumnsOf<StepRow>,
   changedSteps: [
     ['id', 'text'],
     ['case_id', 'text'],
@@ -308,7 +219,7 @@ const INPUTS = {
     ['working_ms', 'bigint'],
     ['variables_changed', 'jsonb'],
     ['department', 'text'],
-  ],
+  ] satisfies ColumnsOf<StepChange>,
   newTasks: [
     ['id', 'text'],
     ['case_id', 'text'],
@@ -319,20 +230,20 @@ const INPUTS = {
     ['created_at', 'timestamptz'],
     ['due_at', 'timestamptz'],
     ['completed_at', 'timestamptz'],
-  ],
+  ] satisfies ColumnsOf<TaskRow>,
   changedTasks: [
     ['id', 'text'],
     ['case_id', 'text'],
     ['status', 'text'],
     ['completed_at', 'timestamptz'],
-  ],
+  ] satisfies ColumnsOf<TaskChange>,
   goneTimers: [['id', 'text']],
   newTimers: [
     ['id', 'text'],
     ['case_id', 'text'],
     ['element_id', 'text'],
     ['due_at', 'timestamptz'],
-  ],
+  ] satisfies ColumnsOf<TimerRow>,
   audit: [
     ['case_id', 'text'],
     ['seq', 'int'],
@@ -342,7 +253,7 @@ const INPUTS = {
     ['payload', 'json'],
     ['prev_hash', 'text'],
     ['hash', 'text'],
-  ],
+  ] satisfies ColumnsOf<WritePlan['audit'][number]>,
 } as const satisfies Record<string, Columns>;
 
 type Inputs = keyof typeof INPUTS;
@@ -372,6 +283,26 @@ function param(set: Inputs, column: string): string {
   return `${placeholder(set, at)}::${columns[at][1]}[]`;
 }
 
+/** A row set's column names but `except`, each prefixed with `from.` if given, separated by commas. */
+function columnList(set: Inputs, options: { except?: readonly string[]; from?: string } = {}): string {
+  const columns: Columns = INPUTS[set];
+  return columns
+    .map(([name]) => name)
+    .filter((name) => !options.except?.includes(name))
+    .map((name) => (options.from ? `${options.from}.${name}` : name))
+    .join(', ');
+}
+
+/** What an UPDATE sets: `column = from.column` for a row set's columns but its keys and gate (`revision`). */
+function assignments(set: Inputs, from: string): string {
+  const columns: Columns = INPUTS[set];
+  return columns
+    .map(([name]) => name)
+    .filter((name) => name !== 'id' && name !== 'case_id' && name !== 'revision')
+    .map((name) => `${name} = ${from}.${name}`)
+    .join(', ');
+}
+
 /**
  * A row set as a FROM item: the columns' arrays zipped by position. A json or jsonb column is one JSON array
  * (PostgreSQL parses just the values), every other column an array literal of its type, which PostgreSQL reads
@@ -384,7 +315,7 @@ function rowsFrom(set: Inputs): string {
       ? `${type}_array_elements(${placeholder(set, i)}::${type})`
       : `unnest(${placeholder(set, i)}::${type}[])`,
   );
-  return `ROWS FROM (${functions.join(', ')}) AS x(${columns.map(([name]) => name).join(', ')})`;
+  return `ROWS FROM (${functions.join(', ')}) AS x(${columnList(set)})`;
 }
 
 /** An element of an array literal: strings always quoted (so '', 'NULL' and commas stay strings). */
@@ -410,67 +341,70 @@ function columnValues(set: Inputs, rows: readonly Record<string, unknown>[]): st
  * once per connection. Updates of existing rows name their ids in an `= ANY` list, so they use the primary
  * key whatever the planner guesses of a row set's size. Rows of a case whose gate did not pass are left out.
  */
-const BATCH_STATEMENT = `
+const batchStatementText = (): string => `
 WITH
 cmd AS (SELECT * FROM ${rowsFrom('cmd')}),
 upd AS (
-  UPDATE cases SET snapshot = cmd.snapshot, status = cmd.status, revision = cases.revision + 1, trips = cmd.trips,
-    corrected = cmd.corrected, ended_at = cmd.ended_at, working_ms = cmd.working_ms, paused_ms = cmd.paused_ms,
-    audit_seq = cmd.audit_seq, audit_hash = cmd.audit_hash
+  UPDATE cases SET ${assignments('cmd', 'cmd')}, revision = cases.revision + 1
   FROM cmd
   WHERE cases.id = ANY (${param('cmd', 'id')}) AND cases.id = cmd.id AND cases.revision = cmd.revision
   RETURNING cases.id),
 k AS (
-  INSERT INTO idempotency_keys (key, case_id, created_at)
-  SELECT x.key, x.case_id, x.created_at FROM ${rowsFrom('keys')}
+  INSERT INTO idempotency_keys (${columnList('keys')})
+  SELECT ${columnList('keys', { from: 'x' })} FROM ${rowsFrom('keys')}
   ON CONFLICT (key) DO NOTHING
   RETURNING case_id),
 ins AS (
-  INSERT INTO cases (id, definition_id, process_key, version, business_key, status, channel, materials, snapshot, trips, corrected,
-                     started_at, ended_at, working_ms, paused_ms, audit_seq, audit_hash, revision)
-  SELECT x.id, x.definition_id, x.process_key, x.version, x.business_key, x.status, x.channel, x.materials, x.snapshot, x.trips,
-         x.corrected, x.started_at, x.ended_at, x.working_ms, x.paused_ms, x.audit_seq, x.audit_hash, ${STARTED_REVISION}
+  INSERT INTO cases (${columnList('starts', { except: ['keyed'] })}, revision)
+  SELECT ${columnList('starts', { except: ['keyed'], from: 'x' })}, ${STARTED_REVISION}
   FROM ${rowsFrom('starts')}
   WHERE NOT x.keyed OR x.id IN (SELECT case_id FROM k)
   RETURNING id),
 gate AS (SELECT id FROM upd UNION ALL SELECT id FROM ins),
 s_new AS (
-  INSERT INTO steps (id, case_id, process_key, version, element_id, name, type, department, status, entered_at, completed_at,
-                     due_at, time_limit, in_person, correction, pauses_clock, working_ms, variables_changed, parent_step_id, seq)
+  INSERT INTO steps (${columnList('newSteps')})
   SELECT x.* FROM ${rowsFrom('newSteps')}
   WHERE x.case_id IN (SELECT id FROM gate)),
 s_in AS (SELECT * FROM ${rowsFrom('changedSteps')}),
 s_upd AS (
-  UPDATE steps SET status = s_in.status, completed_at = s_in.completed_at, working_ms = s_in.working_ms,
-                   variables_changed = s_in.variables_changed, department = s_in.department
+  UPDATE steps SET ${assignments('changedSteps', 's_in')}
   FROM s_in
   WHERE steps.id = ANY (${param('changedSteps', 'id')}) AND steps.id = s_in.id AND s_in.case_id IN (SELECT id FROM gate)),
 t_new AS (
-  INSERT INTO tasks (id, case_id, element_id, name, department, status, created_at, due_at, completed_at)
+  INSERT INTO tasks (${columnList('newTasks')})
   SELECT x.* FROM ${rowsFrom('newTasks')}
   WHERE x.case_id IN (SELECT id FROM gate)),
 t_in AS (SELECT * FROM ${rowsFrom('changedTasks')}),
 t_upd AS (
-  UPDATE tasks SET status = t_in.status, completed_at = t_in.completed_at
+  UPDATE tasks SET ${assignments('changedTasks', 't_in')}
   FROM t_in
   WHERE tasks.id = ANY (${param('changedTasks', 'id')}) AND tasks.id = t_in.id AND t_in.case_id IN (SELECT id FROM gate)),
 tm_gone AS (
   DELETE FROM timers
   WHERE timers.id = ANY (${param('goneTimers', 'id')}) AND timers.case_id IN (SELECT id FROM gate)),
 tm_new AS (
-  INSERT INTO timers (id, case_id, element_id, due_at)
+  INSERT INTO timers (${columnList('newTimers')})
   SELECT x.* FROM ${rowsFrom('newTimers')}
   WHERE x.case_id IN (SELECT id FROM gate)
   RETURNING case_id),
 wake AS (
   SELECT pg_notify('reflow_timers', min(case_id)) FROM tm_new HAVING count(*) > 0),
 audit AS (
-  INSERT INTO audit_events (case_id, seq, type, at, actor, payload, prev_hash, hash)
+  INSERT INTO audit_events (${columnList('audit')})
   SELECT x.* FROM ${rowsFrom('audit')}
   WHERE x.case_id IN (SELECT id FROM gate))
 SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM gate) AS applied, (SELECT count(*) FROM wake)::int AS woken`;
 
-prepareStatement('reflow_write_batch', BATCH_STATEMENT);
+let batchStatement: string | undefined;
+
+/** The batch statement's text, made and marked as prepared (server/db/database.ts) the first time a batch is written. */
+function preparedBatchStatement(): string {
+  if (batchStatement === undefined) {
+    batchStatement = batchStatementText();
+    prepareStatement('reflow_write_batch', batchStatement);
+  }
+  return batchStatement;
+}
 
 /** Writes a batch of commands on distinct cases in one statement; returns the ids of the cases that landed. */
 export async function writeBatch(db: Db, jobs: WriteJob[]): Promise<Set<string>> {
@@ -517,7 +451,7 @@ export async function writeBatch(db: Db, jobs: WriteJob[]): Promise<Set<string>>
   }
   const values = INPUT_ORDER.flatMap((set) => columnValues(set, rows[set]));
   const { rows: result } = await db.executeQuery<{ applied: string[] }>(
-    CompiledQuery.raw(BATCH_STATEMENT, values),
+    CompiledQuery.raw(preparedBatchStatement(), values),
   );
   return new Set(result[0]?.applied ?? []);
 }

@@ -26,7 +26,7 @@ function bareStart(id: string, definitionId: string, status = 'active'): WriteJo
     calendar: { workingMsBetween: () => 0 } as never,
     actor: 'test',
     now,
-    stepSeqBase: 0,
+    revision: 0,
     auditSeq: 0,
     auditHash: '0'.repeat(64),
   });

@@ -155,92 +155,119 @@ function attributeAt(source: Source, index: number, name: string): string | null
   return m ? (m[1] ?? m[2]) : null;
 }
 
-/** A moddle import warning as a finding: the element, the line, what is wrong and the fix. */
-function warningFinding(
-  warning: { message: string; element?: Element; property?: string },
-  source: Source,
-): Finding | null {
+/** A moddle import warning. */
+interface Warning {
+  message: string;
+  element?: Element;
+  property?: string;
+}
+
+/**
+ * A moddle import warning as a finding: the element, the line, what is wrong and the fix. Each reader below
+ * answers undefined for a warning that is not its kind; null drops the warning.
+ */
+function warningFinding(warning: Warning, source: Source): Finding | null {
+  const encoding = encodingFinding(warning, source);
+  if (encoding !== undefined) return encoding; // null: a harmless declaration, dropped
+  return (
+    unresolvedReferenceFinding(warning, source) ??
+    unknownAttributeFinding(warning, source) ??
+    contentFinding(warning, source)
+  );
+}
+
+/** A declared encoding other than UTF-8: harmless when the text reads the same, else the characters broken. */
+function encodingFinding(warning: Warning, source: Source): Finding | null | undefined {
+  const message = warning.message.split('\n')[0];
+  const encoding = /unsupported document encoding <([^>]*)>/.exec(message);
+  if (!encoding) return undefined;
+  // moddle reads the text it is given; the declaration only matters if the bytes were decoded wrongly
+  const broken = source.xml.indexOf('\uFFFD');
+  const nonAscii = source.xml.search(/[\u0080-\uFFFF]/);
+  if (broken < 0 && nonAscii < 0) return null; // plain ASCII reads the same in every ASCII-based encoding
+  return {
+    elementId: null,
+    type: 'unsupportedEncoding',
+    severity: broken >= 0 ? 'error' : 'warning',
+    message:
+      broken >= 0
+        ? `the document declares encoding ${encoding[1]} and holds characters that were not decoded (first at line ${lineColumn(source, broken).line}): save the file as UTF-8 with encoding="UTF-8"`
+        : `the document declares encoding ${encoding[1]}, which Reflow does not read: its text was taken as already decoded (non-ASCII text first at line ${lineColumn(source, nonAscii).line}); check it and save the file as UTF-8 with encoding="UTF-8"`,
+    ...located(source, broken >= 0 ? broken : nonAscii),
+  };
+}
+
+/** A reference to an element not in the document: a data type, another document's element, or a dangling id. */
+function unresolvedReferenceFinding(warning: Warning, source: Source): Finding | undefined {
   const message = warning.message.split('\n')[0];
   const element = warning.element;
-
-  const encoding = /unsupported document encoding <([^>]*)>/.exec(message);
-  if (encoding) {
-    // moddle reads the text it is given; the declaration only matters if the bytes were decoded wrongly
-    const broken = source.xml.indexOf('\uFFFD');
-    const nonAscii = source.xml.search(/[\u0080-\uFFFF]/);
-    if (broken < 0 && nonAscii < 0) return null; // plain ASCII reads the same in every ASCII-based encoding
-    return {
-      elementId: null,
-      type: 'unsupportedEncoding',
-      severity: broken >= 0 ? 'error' : 'warning',
-      message:
-        broken >= 0
-          ? `the document declares encoding ${encoding[1]} and holds characters that were not decoded (first at line ${lineColumn(source, broken).line}): save the file as UTF-8 with encoding="UTF-8"`
-          : `the document declares encoding ${encoding[1]}, which Reflow does not read: its text was taken as already decoded (non-ASCII text first at line ${lineColumn(source, nonAscii).line}); check it and save the file as UTF-8 with encoding="UTF-8"`,
-      ...located(source, broken >= 0 ? broken : nonAscii),
-    };
-  }
-
   const unresolved = /unresolved reference <([^>]*)>/.exec(message);
-  if (unresolved) {
-    const ref = unresolved[1];
-    const property = warning.property ? localName(warning.property) : 'a reference';
-    const at = located(source, textIndex(source, elementIndex(source, element?.id), ref));
-    const namespace = ref.includes(':') ? namespaceOf(source, ref) : undefined;
-    if (property === 'structureRef') {
-      // a data type (xsd:string, or the bare 'String' many tools write): Reflow's variables are JSON and
-      // are typed by gov:form, so the type is not needed to run — kept as a warning, not dropped
-      return {
-        elementId: element?.id ?? null,
-        type: 'externalReference',
-        severity: 'warning',
-        message: `${label(element)} names the data type '${ref}' in structureRef, which is not defined in this document: Reflow does not check it (variables are JSON; type them with gov:form)`,
-        ...at,
-      };
-    }
-    if (namespace && namespace !== BPMN_NS && namespace !== GOV_NS) {
-      return {
-        elementId: element?.id ?? null,
-        type: 'externalReference',
-        severity: 'warning',
-        message: `${label(element)} refers in ${property} to '${ref}' of namespace ${namespace}, which is not in this document: Reflow does not read other documents, so the reference is left empty; define the element here if the process needs it`,
-        ...at,
-      };
-    }
+  if (!unresolved) return undefined;
+  const ref = unresolved[1];
+  const property = warning.property ? localName(warning.property) : 'a reference';
+  const at = located(source, textIndex(source, elementIndex(source, element?.id), ref));
+  const namespace = ref.includes(':') ? namespaceOf(source, ref) : undefined;
+  if (property === 'structureRef') {
+    // a data type (xsd:string, or the bare 'String' many tools write): Reflow's variables are JSON and
+    // are typed by gov:form, so the type is not needed to run — kept as a warning, not dropped
     return {
       elementId: element?.id ?? null,
-      type: 'unresolvedReference',
-      severity: 'error',
-      message: `${label(element)} refers in ${property} to '${ref}', which does not exist: fix the reference or add the element`,
+      type: 'externalReference',
+      severity: 'warning',
+      message: `${label(element)} names the data type '${ref}' in structureRef, which is not defined in this document: Reflow does not check it (variables are JSON; type them with gov:form)`,
       ...at,
     };
   }
-
-  const attribute = /unknown attribute <([^>]*)>/.exec(message);
-  if (attribute) {
-    const name = attribute[1];
-    const index = elementIndex(source, element?.id);
-    const attributeIndex = index >= 0 ? source.xml.indexOf(name, index) : -1;
-    let fix = 'remove it or correct its spelling';
-    if (namespaceOf(source, name) === GOV_NS) {
-      const local = name.slice(name.indexOf(':') + 1);
-      const known = GOV_ATTRIBUTES.get(local);
-      const suggestion = closest(local, GOV_ATTRIBUTES.keys());
-      fix = known
-        ? `gov:${local} applies to ${known.on.map((t) => localName(t)).join(', ')} only: remove it from this element`
-        : suggestion
-          ? `correct its spelling (gov:${suggestion}?)`
-          : `remove it (Reflow's attributes: ${[...GOV_ATTRIBUTES.keys()].map((k) => `gov:${k}`).join(', ')})`;
-    }
+  if (namespace && namespace !== BPMN_NS && namespace !== GOV_NS) {
     return {
       elementId: element?.id ?? null,
-      type: 'unknownAttribute',
-      severity: 'error',
-      message: `${label(element)} has attribute ${name}, which is not defined for it and is not read: ${fix}`,
-      ...located(source, attributeIndex >= 0 ? attributeIndex : index),
+      type: 'externalReference',
+      severity: 'warning',
+      message: `${label(element)} refers in ${property} to '${ref}' of namespace ${namespace}, which is not in this document: Reflow does not read other documents, so the reference is left empty; define the element here if the process needs it`,
+      ...at,
     };
   }
+  return {
+    elementId: element?.id ?? null,
+    type: 'unresolvedReference',
+    severity: 'error',
+    message: `${label(element)} refers in ${property} to '${ref}', which does not exist: fix the reference or add the element`,
+    ...at,
+  };
+}
 
+/** An attribute not defined for its element: misspelt, or a gov attribute on the wrong element. */
+function unknownAttributeFinding(warning: Warning, source: Source): Finding | undefined {
+  const message = warning.message.split('\n')[0];
+  const element = warning.element;
+  const attribute = /unknown attribute <([^>]*)>/.exec(message);
+  if (!attribute) return undefined;
+  const name = attribute[1];
+  const index = elementIndex(source, element?.id);
+  const attributeIndex = index >= 0 ? source.xml.indexOf(name, index) : -1;
+  let fix = 'remove it or correct its spelling';
+  if (namespaceOf(source, name) === GOV_NS) {
+    const local = name.slice(name.indexOf(':') + 1);
+    const known = GOV_ATTRIBUTES.get(local);
+    const suggestion = closest(local, GOV_ATTRIBUTES.keys());
+    fix = known
+      ? `gov:${local} applies to ${known.on.map((t) => localName(t)).join(', ')} only: remove it from this element`
+      : suggestion
+        ? `correct its spelling (gov:${suggestion}?)`
+        : `remove it (Reflow's attributes: ${[...GOV_ATTRIBUTES.keys()].map((k) => `gov:${k}`).join(', ')})`;
+  }
+  return {
+    elementId: element?.id ?? null,
+    type: 'unknownAttribute',
+    severity: 'error',
+    message: `${label(element)} has attribute ${name}, which is not defined for it and is not read: ${fix}`,
+    ...located(source, attributeIndex >= 0 ? attributeIndex : index),
+  };
+}
+
+/** Content moddle could not read: a duplicate id, an element out of place or unknown, stray text. */
+function contentFinding(warning: Warning, source: Source): Finding {
+  const message = warning.message.split('\n')[0];
   const at = position(warning.message);
   const index = at.line !== undefined ? (source.lineStarts[at.line - 1] ?? 0) + (at.column ?? 1) - 1 : -1;
   const tag = index >= 0 ? /^<([^\s/>]+)/.exec(source.xml.slice(index, index + 300))?.[1] : undefined;

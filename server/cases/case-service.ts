@@ -1,4 +1,10 @@
-/** Applies commands to stored cases: each one read, executed, and written in a single statement that lands only if the case did not change meanwhile. */
+/**
+ * Applies commands to stored cases: each one read, executed, and written in a single statement that lands only
+ * if the case did not change meanwhile. Over 400 lines on purpose: the command path (start, apply with its
+ * optimistic retry, completing a task, firing timers) shares the per-case queue, the cache and the write
+ * batcher; the case's view (case-view.ts), the start's checks (start-checks.ts) and the API's reads
+ * (case-queries.ts) live beside it.
+ */
 import { randomUUID } from 'node:crypto';
 import { createLiveCalendar, getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import {
@@ -14,10 +20,9 @@ import {
   type Variables,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
-import { Problem } from '../problems.js';
-import { caseOfIdempotencyKey, caseWithBusinessKey, loadCaseRows } from '../repositories/case-repository.js';
+import { loadCaseRows } from '../repositories/case-repository.js';
 import { deleteTimer } from '../repositories/timer-repository.js';
-import { canonicalJson, GENESIS_HASH } from '../store/audit-log.js';
+import { GENESIS_HASH } from '../store/audit-log.js';
 import { type CaseRowValues, planWrites, STARTED_REVISION, type WritePlan } from '../store/case-writer.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import { WriteBatcher, type WriteBatcherOptions } from '../store/write-batcher.js';
@@ -29,53 +34,14 @@ import {
   cachedStep,
   cachedTask,
 } from './case-cache.js';
+import { type CaseView, caseView } from './case-view.js';
 import { CaseIncident, type CommandBudget, runBudget } from './command-budget.js';
-import { BadRequest, NotFound } from './errors.js';
+import { NotFound } from './errors.js';
 import { checkForm } from './forms.js';
+import { businessKeyTaken, caseOfSameStart, checkMaterials, isBusinessKeyConflict } from './start-checks.js';
+import { asStored } from './stored-json.js';
 
-export { BadRequest, NotFound };
-
-/** The unique index that keeps a business key to one case per process (migration 007). */
-export const BUSINESS_KEY_INDEX = 'cases_process_business_key';
-
-/**
- * Whether JSON keeps `value` exactly as it is in memory: finite numbers other than -0, strings, booleans, null,
- * arrays and plain objects of those (no undefined member, no class instance). What JSON would change — 1e400
- * read as Infinity is stored as null — would let a node decide on a value the database does not hold.
- */
-function keptByJson(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (value === null) return true;
-  if (depth > 256) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!keptByJson(value[i], depth + 1)) return false;
-    return true;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  const record = value as Record<string, unknown>;
-  for (const key in record) if (!keptByJson(record[key], depth + 1)) return false;
-  return true;
-}
-
-/** A command's snapshot as the database will hand it back, so what a node remembers is what it stored. */
-export const asStored = <T>(snapshot: T): T =>
-  keptByJson(snapshot, 0) ? snapshot : (JSON.parse(JSON.stringify(snapshot)) as T);
-
-const isBusinessKeyConflict = (error: unknown): boolean =>
-  (error as { code?: unknown }).code === '23505' &&
-  ((error as { constraint?: unknown }).constraint === BUSINESS_KEY_INDEX ||
-    String((error as Error).message).includes(BUSINESS_KEY_INDEX));
+export type { CaseView, OpenTask, StepView } from './case-view.js';
 
 export interface CaseServiceOptions {
   clock?: () => number;
@@ -102,55 +68,6 @@ export interface StartInput {
   variables?: Variables;
   materials?: string[];
   channel?: string;
-}
-
-export interface StepView {
-  id: string;
-  elementId: string;
-  name: string | null;
-  type: string;
-  department: string | null;
-  status: string;
-  enteredAt: string;
-  completedAt: string | null;
-  dueAt: string | null;
-  durationMs: number | null;
-  workingDays: number | null;
-}
-
-/** A work item waiting in a department, as a case view lists it. */
-export interface OpenTask {
-  id: string;
-  elementId: string;
-  name: string | null;
-  department: string | null;
-  createdAt: string;
-  dueAt: string | null;
-  /** The due date lies past the calendar's horizon: computed without that year's holidays, an estimate. */
-  calendarEstimated: boolean;
-}
-
-export interface CaseView {
-  id: string;
-  process: string;
-  version: number;
-  businessKey: string | null;
-  status: string;
-  channel: string | null;
-  startedAt: string;
-  endedAt: string | null;
-  variables: Variables;
-  materials: string[];
-  trips: number;
-  firstTime: boolean;
-  workingDays: number | null;
-  /** A due date or working-day figure of the case lies past the calendar's horizon (see server/calendar). */
-  calendarEstimated: boolean;
-  /** `elements`: those that kept running when a command was stopped over its budget (the loop). */
-  incidents: { elementId: string; message: string; elements?: string[] }[];
-  /** The work items waiting in departments now (办件进度: who has the case). */
-  openTasks: OpenTask[];
-  timeline: StepView[];
 }
 
 export class CaseService {
@@ -243,8 +160,8 @@ export class CaseService {
     keyLabel: string | undefined = idempotencyKey,
   ): Promise<{ view: CaseView; created: boolean }> {
     if (idempotencyKey) {
-      const known = await this.startedWith(idempotencyKey, input, keyLabel ?? idempotencyKey);
-      if (known) return this.answerAgain(known);
+      const known = await caseOfSameStart(this.db, idempotencyKey, input, keyLabel ?? idempotencyKey);
+      if (known) return this.answerAgain(await this.view(known));
     }
     const definition = await this.definitionFor(input.process, input.version);
     const variables = input.variables ?? {};
@@ -255,30 +172,14 @@ export class CaseService {
       `the application form of '${definition.key}'`,
     );
     const materials = input.materials ?? [];
-    const known = new Set(Object.values(definition.graph.nodes).flatMap((n) => n.materials.map((m) => m.id)));
-    const unknown = materials.filter((m) => !known.has(m));
-    if (unknown.length > 0) {
-      throw new BadRequest(
-        `materials not asked for by '${definition.key}' version ${definition.version}: ${unknown.join(', ')}`,
-        unknown.map((m) => ({ field: 'materials', message: `'${m}' is not a material of this process` })),
-      );
-    }
+    checkMaterials(definition, materials);
     const now = this.clock();
     const caseId = this.newId();
-    const startCommand = { type: 'start' as const, caseId, variables, channel: input.channel };
-    let started: ReturnType<typeof execute>;
-    let stopped: RunBudgetExceeded | null = null;
-    try {
-      started = execute(definition, null, startCommand, this.executeOptions(now));
-    } catch (error) {
-      if (!(error instanceof RunBudgetExceeded)) throw error;
-      // nothing of the run is kept: the case is stored as started, with its variables, and failed with the incident
-      stopped = error;
-      started = raiseIncident(definition, null, error.incident, {
-        ...this.executeOptions(now),
-        start: startCommand,
-      });
-    }
+    const { started, stopped } = this.runStart(
+      definition,
+      { caseId, variables, channel: input.channel },
+      now,
+    );
     const snapshot = asStored(started.snapshot);
     const events = started.events;
     const identity = { id: caseId, processKey: definition.key, version: definition.version };
@@ -307,15 +208,15 @@ export class CaseService {
       landed = await this.writer.write({ kind: 'start', newCase, row: values, plan, idempotencyKey });
     } catch (error) {
       if (newCase.businessKey !== null && isBusinessKeyConflict(error))
-        throw await this.businessKeyTaken(definition.key, newCase.businessKey, error);
+        throw await businessKeyTaken(this.db, definition.key, newCase.businessKey, error);
       throw error;
     }
     if (!landed) {
       // the same key raced another request: that one's case is the answer
-      const known = await this.startedWith(idempotencyKey ?? '', input, keyLabel ?? '');
+      const known = await caseOfSameStart(this.db, idempotencyKey ?? '', input, keyLabel ?? '');
       if (!known)
         throw new Error(`the start with idempotency key '${keyLabel}' neither landed nor found its case`);
-      return this.answerAgain(known);
+      return this.answerAgain(await this.view(known));
     }
     const state: CaseState = {
       row: {
@@ -334,49 +235,30 @@ export class CaseService {
       tasks,
     };
     this.cache.set(state);
-    if (stopped) throw new CaseIncident(this.viewOf(state), stopped.incident);
-    return { view: this.viewOf(state), created: true };
+    if (stopped) throw new CaseIncident(caseView(state, this.calendar), stopped.incident);
+    return { view: caseView(state, this.calendar), created: true };
   }
 
   /**
-   * The case an idempotency key started, or null. The key with another request — another process or version,
-   * business key, channel, materials or start variables than that case started with — is a 422 naming the key.
+   * The start command's run; a run stopped over its budget keeps nothing of it: the case is stored as started,
+   * with its variables, and failed with the incident (`stopped`).
    */
-  private async startedWith(key: string, input: StartInput, label: string): Promise<CaseView | null> {
-    const known = await caseOfIdempotencyKey(this.db, key);
-    if (!known) return null;
-    const sorted = (list: string[] | null | undefined) => canonicalJson([...(list ?? [])].sort());
-    const differs = [
-      input.process !== known.process_key && 'process',
-      input.version !== undefined && input.version !== known.version && 'version',
-      (input.businessKey ?? null) !== known.business_key && 'businessKey',
-      (input.channel ?? null) !== known.channel && 'channel',
-      sorted(input.materials) !== sorted(known.materials) && 'materials',
-      known.variables !== null &&
-        canonicalJson(input.variables ?? {}) !== canonicalJson(known.variables) &&
-        'variables',
-    ].filter((d): d is string => typeof d === 'string');
-    if (differs.length > 0) {
-      const message = `Idempotency-Key '${label}' was sent before with another request (its ${differs.join(', ')} differ; it started case ${known.case_id}): send the same request to get that case again, or a new key for a new application`;
-      throw new Problem(
-        422,
-        'idempotency-key-reused',
-        'Idempotency-Key reused with another request',
-        message,
-        [{ field: 'headers.idempotency-key', message }],
-      );
+  private runStart(
+    definition: CompiledDefinition,
+    start: { caseId: string; variables: Variables; channel?: string },
+    now: number,
+  ): { started: ReturnType<typeof execute>; stopped: RunBudgetExceeded | null } {
+    const startCommand = { type: 'start' as const, ...start };
+    try {
+      return { started: execute(definition, null, startCommand, this.executeOptions(now)), stopped: null };
+    } catch (error) {
+      if (!(error instanceof RunBudgetExceeded)) throw error;
+      const started = raiseIncident(definition, null, error.incident, {
+        ...this.executeOptions(now),
+        start: startCommand,
+      });
+      return { started, stopped: error };
     }
-    return this.view(known.case_id);
-  }
-
-  /** The 409 for a start whose business key a case of the process already has (the unique index refused it). */
-  private async businessKeyTaken(process: string, businessKey: string, cause: unknown): Promise<unknown> {
-    const existing = await caseWithBusinessKey(this.db, process, businessKey);
-    if (!existing) return cause;
-    const message = `businessKey '${businessKey}' is already used by case ${existing} of process '${process}': a business key names one case of a process; look that case up, or send another key`;
-    return new Problem(409, 'business-key-taken', 'Business key already used', message, [
-      { field: 'body.businessKey', message },
-    ]);
   }
 
   /** The answer to a start repeated with its idempotency key: a start stopped over its budget is the same 422. */
@@ -496,8 +378,8 @@ export class CaseService {
         };
         this.cache.set(after);
         if (raise && command.type !== 'incident')
-          throw new CaseIncident(this.viewOf(after), stopped!.error.incident);
-        return this.viewOf(after);
+          throw new CaseIncident(caseView(after, this.calendar), stopped!.error.incident);
+        return caseView(after, this.calendar);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1))); // another command won: read again
     }
@@ -564,67 +446,6 @@ export class CaseService {
     });
   }
 
-  /** The API's view of a case. */
-  private viewOf(state: CaseState): CaseView {
-    const c = state.row;
-    const perDay = this.calendar.msPerWorkingDay;
-    const snapshot = c.snapshot as CaseSnapshot;
-    const steps = [...state.steps.values()].sort((a, b) => a.entered_at - b.entered_at || a.seq - b.seq);
-    const at = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-    const past = (t: number | null) => t !== null && this.calendar.beyondHorizon(t);
-    const estimated =
-      (c.working_ms !== null && c.ended_at !== null && past(c.ended_at.getTime())) ||
-      steps.some((s) => past(s.due_at) || (s.working_ms !== null && past(s.completed_at)));
-    return {
-      id: c.id,
-      process: c.process_key,
-      version: c.version,
-      businessKey: c.business_key,
-      status: c.status,
-      channel: c.channel,
-      startedAt: c.started_at.toISOString(),
-      endedAt: c.ended_at?.toISOString() ?? null,
-      // a copy: the remembered snapshot is changed in place by the case's next command, maybe before this view
-      // is serialized
-      variables: structuredClone(snapshot.variables ?? {}),
-      materials: c.materials ?? [],
-      trips: c.trips,
-      firstTime: !c.corrected,
-      workingDays: c.working_ms === null ? null : Number(c.working_ms) / perDay,
-      calendarEstimated: estimated,
-      incidents: (snapshot.incidents ?? []).map((i) => ({
-        elementId: i.elementId,
-        message: i.message,
-        ...(i.elements ? { elements: i.elements } : {}),
-      })),
-      openTasks: [...state.tasks.values()]
-        .filter((t) => t.status === 'open')
-        .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
-        .map((t) => ({
-          id: t.id,
-          elementId: t.element_id,
-          name: t.name,
-          department: t.department,
-          createdAt: new Date(t.created_at).toISOString(),
-          dueAt: at(t.due_at),
-          calendarEstimated: past(t.due_at),
-        })),
-      timeline: steps.map((s) => ({
-        id: s.id,
-        elementId: s.element_id,
-        name: s.name,
-        type: s.type,
-        department: s.department,
-        status: s.status,
-        enteredAt: new Date(s.entered_at).toISOString(),
-        completedAt: at(s.completed_at),
-        dueAt: at(s.due_at),
-        durationMs: s.completed_at === null ? null : s.completed_at - s.entered_at,
-        workingDays: s.working_ms === null ? null : Number(s.working_ms) / perDay,
-      })),
-    };
-  }
-
   /**
    * What this node remembers of a case beside what the database holds, each as the service works with it
    * (remembered: undefined when the node does not remember the case). The two must never differ at the same
@@ -643,7 +464,7 @@ export class CaseService {
   async view(caseId: string): Promise<CaseView> {
     const state = await this.load({ caseId });
     if (!state) throw new NotFound(`case '${caseId}' does not exist`);
-    return this.viewOf(state);
+    return caseView(state, this.calendar);
   }
 
   /** Fires a due timer (the scheduler's command); a timer already gone is dropped quietly. */

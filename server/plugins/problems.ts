@@ -2,8 +2,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CommandRejected } from '../../engine/index.js';
-import { BadRequest, NotFound } from '../cases/case-service.js';
 import { CaseIncident } from '../cases/command-budget.js';
+import { BadRequest, NotFound } from '../cases/errors.js';
 import { FormInvalid } from '../cases/forms.js';
 import { Problem, problemType } from '../problems.js';
 import { DeploymentRefused } from '../store/definition-store.js';

@@ -4,7 +4,7 @@
  * (POST …/log); simulated events also name the staff member (`org:resource`) on `assign` and `complete`.
  */
 import { csvRows as formatCsv, xesTrace as formatTrace, type LogTrace } from '../metrics/event-log-format.js';
-import type { LogEntry } from './simulator.js';
+import type { LogEntry } from './types.js';
 
 export { CSV_COLUMNS, csvHeader, xesFooter, xesHeader } from '../metrics/event-log-format.js';
 

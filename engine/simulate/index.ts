@@ -4,6 +4,8 @@ export { ParamsError } from './distributions.js';
 export { CSV_COLUMNS, csvHeader, csvRows, xesFooter, xesHeader, xesTrace } from './event-log.js';
 export { type CompiledParams, compileParams, type SimulationParams } from './params.js';
 export { Random } from './random.js';
+export { simulate } from './simulator.js';
+export { formatComparison, formatSummary, type SimulationSummary, summarise } from './summary.js';
 export {
   DEFAULT_START,
   type ExplicitArrival,
@@ -14,6 +16,4 @@ export {
   type SimulateOptions,
   SimulationError,
   type SimulationResult,
-  simulate,
-} from './simulator.js';
-export { formatComparison, formatSummary, type SimulationSummary, summarise } from './summary.js';
+} from './types.js';

@@ -86,3 +86,25 @@ export class Random {
 }
 
 const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
+
+/** The simulation's independent streams: a change in one kind of draw leaves the others' sequences alone. */
+export interface Streams {
+  arrivals: Random;
+  work: Random;
+  variables: Random;
+  messages: Random;
+  ratings: Random;
+  ratingSteps: Random;
+  /** Named by the id namespace: two scenarios written into one database get different ids. */
+  ids: Random;
+}
+
+export const streams = (seed: number | string, namespace: string): Streams => ({
+  arrivals: new Random(seed, 'arrivals'),
+  work: new Random(seed, 'work'),
+  variables: new Random(seed, 'variables'),
+  messages: new Random(seed, 'messages'),
+  ratings: new Random(seed, 'ratings'),
+  ratingSteps: new Random(seed, 'rating-steps'),
+  ids: new Random(seed, `ids:${namespace}`),
+});

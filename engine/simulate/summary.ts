@@ -10,7 +10,7 @@ import { change, type DynamicMetrics, dynamicMetricsOf } from '../metrics/dynami
 import { changeTone, changeWords, type FigureDefinition, figureDefinition } from '../metrics/figures.js';
 import { staticMetrics } from '../metrics/static-metrics.js';
 import type { CompiledDefinition } from '../runtime/definition.js';
-import type { SimulationResult } from './simulator.js';
+import type { SimulationResult } from './types.js';
 
 const MS_PER_HOUR = 3_600_000;
 

@@ -1,0 +1,99 @@
+/**
+ * What a case's end gives: its outcome as the metrics measure it, and perhaps a rating drawn for it; and, for a
+ * case still open when the run ends, where it waits.
+ */
+import type { WorkingCalendar } from '../calendar/index.js';
+import type { CaseSnapshot } from '../elements/state.js';
+import type { CaseOutcome } from '../metrics/dynamic-metrics.js';
+import type { CompiledParams } from './params.js';
+import type { Random } from './random.js';
+import type { SimCase } from './sim-case.js';
+import type { Rating } from './types.js';
+
+const MS_PER_HOUR = 3_600_000;
+
+/** Writes the ended case's status, end, incidents and outcome into what the run returns for it. */
+export function recordEnd(c: SimCase, snapshot: CaseSnapshot, end: number, calendar: WorkingCalendar): void {
+  const data = c.data;
+  data.status = snapshot.status;
+  data.endedAt = end;
+  if (snapshot.incidents.length > 0)
+    data.incidents = snapshot.incidents.map((i) => ({ elementId: i.elementId, message: i.message }));
+  data.outcome = caseOutcome(c, snapshot, end, calendar);
+}
+
+/** The ended case's outcome: its working time less paused steps, trips, correction and steps. */
+function caseOutcome(
+  c: SimCase,
+  snapshot: CaseSnapshot,
+  end: number,
+  calendar: WorkingCalendar,
+): CaseOutcome {
+  const pauses: [number, number][] = [];
+  const steps: CaseOutcome['steps'] = [];
+  for (const s of c.steps.values()) {
+    if (s.record.pausesClock) pauses.push([s.enteredAt, s.completedAt ?? end]);
+    steps.push({
+      elementId: s.record.elementId,
+      name: s.record.name,
+      status: s.status,
+      workingMs: s.completedAt === null ? null : calendar.workingMsBetween(s.enteredAt, s.completedAt),
+      timeLimit: s.record.timeLimit,
+    });
+  }
+  return {
+    status: snapshot.status,
+    workingMs: calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses),
+    trips: snapshot.trips,
+    corrected: snapshot.corrected,
+    steps,
+  };
+}
+
+/**
+ * Whether the completed case is rated and how: the share rated, the level, the delay after its end, and for a
+ * share of ratings one step a department did. Draws from `ratings`, and from `ratingSteps` for the step, so
+ * the other draws stay the same whatever `stepShare` is.
+ */
+export function drawRating(
+  c: SimCase,
+  end: number,
+  r: NonNullable<CompiledParams['ratings']>,
+  random: { ratings: Random; ratingSteps: Random },
+  calendar: WorkingCalendar,
+): Rating | null {
+  if (random.ratings.next() >= r.share) return null;
+  const u = random.ratings.next() * r.cumulative[r.cumulative.length - 1];
+  let index = r.cumulative.findIndex((cum) => u < cum);
+  if (index < 0) index = r.levels.length - 1;
+  const delay = Math.max(0, Math.round(r.delay(random.ratings) * MS_PER_HOUR));
+  let elementId: string | undefined;
+  if (r.stepShare > 0 && random.ratingSteps.next() < r.stepShare) {
+    const rateable = [...c.steps.values()].filter(
+      (s) => s.status === 'completed' && s.record.department !== null && !s.record.pausesClock,
+    );
+    if (rateable.length > 0)
+      elementId = rateable[Math.floor(random.ratingSteps.next() * rateable.length)].record.elementId;
+  }
+  return {
+    caseId: c.data.id,
+    level: r.levels[index],
+    at: delay === 0 ? end : calendar.addWorkingMs(end, delay),
+    ...(elementId === undefined ? {} : { elementId }),
+  };
+}
+
+/** Counts into `into` the elements an open case waits at: a task, a message, a timer, a signal or a condition. */
+export function countWaits(snapshot: CaseSnapshot | null, into: Map<string, number>): void {
+  for (const instance of Object.values(snapshot?.activities ?? {})) {
+    if (
+      instance.wait === 'task' ||
+      instance.wait === 'message' ||
+      instance.wait === 'timer' ||
+      instance.wait === 'signal' ||
+      instance.wait === 'conditional'
+    ) {
+      into.set(instance.elementId, (into.get(instance.elementId) ?? 0) + 1);
+    }
+  }
+}

@@ -4,19 +4,11 @@
  * each element does — a boundary timer, the OR-join, a multi-instance — is in engine/elements/, one file each.
  */
 
-import { getDefaultCalendar } from '../calendar/index.js';
 import { afterCompletion } from '../elements/activity.js';
 import { armBoundaries } from '../elements/boundary-event.js';
 import { wake } from '../elements/catch.js';
 import { conditionsAtActivation, fireRisingConditions } from '../elements/conditional-events.js';
-import type {
-  ElementContext,
-  EnterOptions,
-  FlowRule,
-  ScopeOptions,
-  ServiceHandler,
-  Trigger,
-} from '../elements/context.js';
+import type { ElementContext, EnterOptions, FlowRule, ScopeOptions, Trigger } from '../elements/context.js';
 import { fireReadyOrJoin } from '../elements/gateways.js';
 import { advance } from '../elements/lifecycle.js';
 import { terminateInnerInstances } from '../elements/multi-instance.js';
@@ -24,7 +16,6 @@ import { takeOutgoing } from '../elements/outgoing.js';
 import { elementRegistry } from '../elements/registry.js';
 import type {
   ActivityInstance,
-  CaseEvent,
   CaseSnapshot,
   Incident,
   ScopeInstance,
@@ -32,33 +23,11 @@ import type {
 } from '../elements/state.js';
 import { armEventSubprocessStarts } from '../elements/sub-process.js';
 import { awaitEvent, withdrawAllWaits, withdrawWaits } from '../elements/waits.js';
-import { ExpressionError, evaluateFeel } from '../model/feel.js';
-import type { Reachability } from '../model/reachability.js';
-import type { EventDefinition, FlowNode, ProcessGraph } from '../model/types.js';
-import type { CompiledDefinition, DefinitionSource } from './definition.js';
-import { BudgetMeter, type RunBudget } from './run-budget.js';
-import { stepRecord } from './step-record.js';
-import { ownerVariables, visibleVariables } from './variables.js';
-
-/** Raised inside a run to stop it and fail the case. */
-export class IncidentSignal extends Error {
-  constructor(
-    readonly elementId: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface RunOptions {
-  now: number;
-  newId?: (prefix: string) => string;
-  handlers?: Record<string, ServiceHandler>;
-  calendar?: { addWorkingDays(from: number, days: number): number } | null;
-  definitions?: DefinitionSource;
-  /** What one command may spend (default: DEFAULT_STEP_BUDGET activations, no CPU limit). */
-  budget?: RunBudget;
-}
+import type { EventDefinition, FlowNode } from '../model/types.js';
+import type { CompiledDefinition } from './definition.js';
+import { BudgetMeter } from './run-budget.js';
+import { RunContext, type RunOptions } from './run-context.js';
+import { beginStep, endStep } from './steps.js';
 
 /**
  * How deeply activations may nest: an instance that completes at once enters the next iteration of its standard
@@ -73,15 +42,10 @@ interface Token {
   flowId: string | null;
 }
 
-export class CaseRun implements ElementContext {
-  readonly events: CaseEvent[] = [];
-  readonly now: number;
+export class CaseRun extends RunContext implements ElementContext {
   private readonly queue: Token[] = [];
   private head = 0;
   private readonly dirty = new Set<string>();
-  private variablesChanged = false;
-  /** The element being worked on: an incident raised while no instance is at hand names it. */
-  current: string;
   /** How often each scope was interrupted in this run, and that count when the token being moved arrived. */
   private readonly interruptions = new Map<string, number>();
   private arriving: { scopeId: string; interruptions: number } | null = null;
@@ -93,59 +57,9 @@ export class CaseRun implements ElementContext {
   private readonly deferred: { instance: ActivityInstance; scope: ScopeInstance; node: FlowNode }[] = [];
   private deferredHead = 0;
 
-  constructor(
-    readonly state: CaseSnapshot,
-    private readonly root: CompiledDefinition,
-    private readonly options: RunOptions,
-  ) {
-    this.now = options.now;
-    this.current = root.key;
+  constructor(state: CaseSnapshot, root: CompiledDefinition, options: RunOptions) {
+    super(state, root, options);
     this.meter = new BudgetMeter(options.budget);
-  }
-
-  // ── definitions and nodes ────────────────────────────────────────────────
-  definition(id: string): CompiledDefinition {
-    if (id === this.root.id) return this.root;
-    const found = this.options.definitions?.byId(id);
-    if (!found)
-      throw new IncidentSignal(this.current, `definition '${id}' that this case runs is not loaded`);
-    return found;
-  }
-
-  graphOf(scope: ScopeInstance): ProcessGraph {
-    return this.definition(scope.definitionId).graph;
-  }
-
-  nodeOf(instance: ActivityInstance): FlowNode {
-    return this.graphOf(this.state.scopes[instance.scopeId]).nodes[instance.elementId];
-  }
-
-  reachOf(scope: ScopeInstance): Reachability {
-    return this.definition(scope.definitionId).reach;
-  }
-
-  newId(prefix: string): string {
-    return this.options.newId ? this.options.newId(prefix) : `${this.state.id}-${prefix}${++this.state.seq}`;
-  }
-
-  emit(event: CaseEvent): void {
-    this.events.push(event);
-  }
-
-  handler(name: string): ServiceHandler | undefined {
-    return this.options.handlers?.[name];
-  }
-
-  dueAfter(from: number, days: number): number | null {
-    return this.options.calendar ? this.options.calendar.addWorkingDays(from, days) : null;
-  }
-
-  workingDaysAfter(from: number, days: number): number {
-    return (this.options.calendar ?? getDefaultCalendar()).addWorkingDays(from, days);
-  }
-
-  incident(elementId: string, message: string): never {
-    throw new IncidentSignal(elementId, message);
   }
 
   // ── tokens ───────────────────────────────────────────────────────────────
@@ -244,12 +158,7 @@ export class CaseRun implements ElementContext {
     if (options.loopCounter !== undefined) instance.loopCounter = options.loopCounter;
     advance(instance, 'activate');
     this.state.activities[instance.id] = instance;
-    if (instance.step) {
-      instance.department = this.department(scope, node, instance);
-      if (node.timeLimit !== null) instance.dueAt = this.dueAfter(this.now, node.timeLimit);
-      if (node.correction) this.state.corrected = true;
-      this.emit({ type: 'stepEntered', step: stepRecord(instance, node, scope, 'active', this.now) });
-    }
+    if (instance.step) beginStep(this, instance, scope, node);
     // an inner instance of a multi-instance: its body carries the activity's boundary events
     if (!options.bodyId && node.boundaries.length > 0) {
       armBoundaries(this, instance, scope, node);
@@ -272,13 +181,6 @@ export class CaseRun implements ElementContext {
     }
   }
 
-  private department(scope: ScopeInstance, node: FlowNode, instance: ActivityInstance): string | null {
-    if (!node.department) return null;
-    if (!node.department.startsWith('=')) return node.department;
-    const value = this.evaluate(node.department, scope, instance);
-    return value === null || value === undefined ? null : String(value);
-  }
-
   complete(instance: ActivityInstance, variables?: Variables, options: { leave?: boolean } = {}): void {
     if (this.state.activities[instance.id] !== instance) return;
     const scope = this.state.scopes[instance.scopeId];
@@ -289,10 +191,7 @@ export class CaseRun implements ElementContext {
     advance(instance, 'completed');
     delete this.state.activities[instance.id];
     this.dirty.add(scope.id);
-    if (instance.step) {
-      if (node.inPerson) this.state.trips++;
-      this.emit({ type: 'stepCompleted', step: stepRecord(instance, node, scope, 'completed', this.now) });
-    }
+    if (instance.step) endStep(this, instance, scope, node, 'completed');
     if (this.conditionEndedScope(scope)) return;
     afterCompletion(this, instance, scope, node, options.leave !== false);
   }
@@ -327,14 +226,7 @@ export class CaseRun implements ElementContext {
     this.dirty.add(instance.scopeId);
     if (instance.step) {
       const scope = this.state.scopes[instance.scopeId];
-      const step = stepRecord(
-        instance,
-        this.graphOf(scope).nodes[instance.elementId],
-        scope,
-        status,
-        this.now,
-      );
-      this.emit(status === 'failed' ? { type: 'stepFailed', step } : { type: 'stepCancelled', step });
+      endStep(this, instance, scope, this.graphOf(scope).nodes[instance.elementId], status);
     }
   }
 
@@ -449,35 +341,6 @@ export class CaseRun implements ElementContext {
 
   wake(activityId: string | null, scopeId: string, elementId: string, trigger: Trigger): void {
     wake(this, activityId, scopeId, elementId, trigger);
-  }
-
-  // ── variables and expressions ────────────────────────────────────────────
-  variablesOf(scope: ScopeInstance, instance?: ActivityInstance | null): Variables {
-    return visibleVariables(this.state, scope, instance);
-  }
-
-  setVariables(scope: ScopeInstance, changes: Variables, instance?: ActivityInstance | null): void {
-    const owner = ownerVariables(this.state, scope);
-    Object.assign(owner, changes);
-    if (instance) instance.changed = [...new Set([...(instance.changed ?? []), ...Object.keys(changes)])];
-    if (owner === this.state.variables) this.emit({ type: 'variablesChanged', at: this.now, changes });
-    this.variablesChanged = true;
-  }
-
-  evaluate(
-    expression: string,
-    scope: ScopeInstance,
-    instance?: ActivityInstance | null,
-    extra?: Variables,
-  ): unknown {
-    const variables = this.variablesOf(scope, instance);
-    try {
-      return evaluateFeel(expression, extra ? { ...variables, ...extra } : variables);
-    } catch (error) {
-      if (error instanceof ExpressionError)
-        throw new IncidentSignal(instance?.elementId ?? this.current, error.message);
-      throw error;
-    }
   }
 
   // ── ending before the end ────────────────────────────────────────────────

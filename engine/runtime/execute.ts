@@ -4,8 +4,9 @@ import type { CaseCommand, CaseEvent, CaseSnapshot, Incident } from '../elements
 import { CommandRejected } from '../elements/state.js';
 import { broadcastSignal, deliver, fireTimer } from '../elements/waits.js';
 import { caseMachine } from './case-machine.js';
-import { CaseRun, IncidentSignal, type RunOptions } from './case-run.js';
+import { CaseRun } from './case-run.js';
 import type { CompiledDefinition } from './definition.js';
+import { IncidentSignal, type RunOptions } from './run-context.js';
 
 export interface ExecuteOptions extends RunOptions {
   /**
@@ -43,7 +44,7 @@ function newCase(
     subscriptions: [],
     timers: {},
     incidents: [],
-    trips: command.channel === 'window' ? 1 : 0,
+    trips: 0, // counted from the events as they are recorded (RunContext.emit), the caseStarted event first
     corrected: false,
     seq: 0,
   };
@@ -137,7 +138,6 @@ function applyCommand(
         at: caseRun.now,
         channel: command.channel ?? null,
       });
-      if (command.channel === 'window') state.trips++;
       deliver(caseRun, sub, command.variables ?? {});
       return;
     }

@@ -4,6 +4,7 @@
  */
 import type { WorkingCalendar } from '../calendar/index.js';
 import type { CaseSnapshot } from '../elements/state.js';
+import { caseWorkingMs, stepWorkingMs } from '../metrics/case-figures.js';
 import type { CaseOutcome } from '../metrics/dynamic-metrics.js';
 import type { CompiledParams } from './params.js';
 import type { Random } from './random.js';
@@ -22,28 +23,29 @@ export function recordEnd(c: SimCase, snapshot: CaseSnapshot, end: number, calen
   data.outcome = caseOutcome(c, snapshot, end, calendar);
 }
 
-/** The ended case's outcome: its working time less paused steps, trips, correction and steps. */
+/**
+ * The ended case's outcome, with the case figures' definitions (engine/metrics/case-figures.ts): its working
+ * time less paused steps and each step's working time; trips and correction as the engine counted them.
+ */
 function caseOutcome(
   c: SimCase,
   snapshot: CaseSnapshot,
   end: number,
   calendar: WorkingCalendar,
 ): CaseOutcome {
-  const pauses: [number, number][] = [];
   const steps: CaseOutcome['steps'] = [];
   for (const s of c.steps.values()) {
-    if (s.record.pausesClock) pauses.push([s.enteredAt, s.completedAt ?? end]);
     steps.push({
       elementId: s.record.elementId,
       name: s.record.name,
       status: s.status,
-      workingMs: s.completedAt === null ? null : calendar.workingMsBetween(s.enteredAt, s.completedAt),
+      workingMs: stepWorkingMs(calendar, s.enteredAt, s.completedAt),
       timeLimit: s.record.timeLimit,
     });
   }
   return {
     status: snapshot.status,
-    workingMs: calendar.workingMsBetweenExcluding(snapshot.startedAt, end, pauses),
+    workingMs: caseWorkingMs(calendar, snapshot.startedAt, end, c.steps.values()),
     trips: snapshot.trips,
     corrected: snapshot.corrected,
     steps,
@@ -70,7 +72,7 @@ export function drawRating(
   let elementId: string | undefined;
   if (r.stepShare > 0 && random.ratingSteps.next() < r.stepShare) {
     const rateable = [...c.steps.values()].filter(
-      (s) => s.status === 'completed' && s.record.department !== null && !s.record.pausesClock,
+      (s) => s.status === 'completed' && s.record.department !== null && !s.pausesClock,
     );
     if (rateable.length > 0)
       elementId = rateable[Math.floor(random.ratingSteps.next() * rateable.length)].record.elementId;

@@ -5,12 +5,13 @@ import type { CaseLogs } from './case-log.js';
 import type { Work } from './departments.js';
 import type { LogEntry, SimulatedCase } from './types.js';
 
-/** A step of the case as the simulation follows it from the engine's events. */
+/** A step of the case as the simulation follows it from the engine's events (a TimedStep of the case figures). */
 export interface TrackedStep {
   record: StepRecord;
   enteredAt: number;
   completedAt: number | null;
   status: string;
+  pausesClock: boolean;
 }
 
 export interface SimCase {
@@ -83,7 +84,13 @@ export function nextVisit(c: SimCase, key: string): number {
 
 /** The engine entered a step: followed from now on, and logged (`start`). */
 export function enterStep(c: SimCase, s: StepRecord, logs: CaseLogs): void {
-  c.steps.set(s.id, { record: s, enteredAt: s.enteredAt, completedAt: null, status: 'active' });
+  c.steps.set(s.id, {
+    record: s,
+    enteredAt: s.enteredAt,
+    completedAt: null,
+    status: 'active',
+    pausesClock: s.pausesClock,
+  });
   if (c.log) logs.add(c, s, 'start', s.enteredAt, null);
 }
 

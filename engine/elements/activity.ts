@@ -8,7 +8,7 @@ import { beginMultiInstance, innerCompleted } from './multi-instance.js';
 import type { ActivityInstance, ScopeInstance } from './state.js';
 
 /** Whether a standard loop runs (again) after `counter` iterations. */
-export function loopContinues(
+function loopContinues(
   ctx: ElementContext,
   scope: ScopeInstance,
   node: FlowNode,

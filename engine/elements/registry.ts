@@ -44,7 +44,7 @@ const WHY_NOT: Record<string, string> = {
 };
 
 /** Why `node` cannot run, or null when the engine runs it. Asked when a definition is compiled. */
-export function whyNotExecutable(node: FlowNode): string | null {
+function whyNotExecutable(node: FlowNode): string | null {
   const behaviour = elementRegistry[node.type];
   if (!behaviour) {
     return `${node.type} '${node.id}' is not executable: ${WHY_NOT[node.type] ?? 'Reflow does not run this element type'}`;

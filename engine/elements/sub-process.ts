@@ -3,7 +3,7 @@
  * runtime opens and ends scopes). An event subprocess waits from its scope's opening; interrupting, it ends the
  * rest of the scope first.
  */
-import type { FlowNode } from '../model/types.js';
+import type { FlowNode, ProcessGraph } from '../model/types.js';
 import { arriveAtActivity } from './activity.js';
 import type { ElementBehaviour } from './behaviour.js';
 import { conditionsAtActivation } from './conditional-events.js';
@@ -35,6 +35,16 @@ export function startEventSubprocess(ctx: ElementContext, scope: ScopeInstance, 
   }
   const instance = ctx.enter(scope, eventSubprocess, { activate: false, wait: 'scope' });
   ctx.openScope(instance, { elementId: eventSubprocess.id, startAt: start.id });
+}
+
+/**
+ * Where the tokens of a scope start (the process, a subprocess, a called process): at `startAt` if given, else
+ * at its none start events, else at its first start event.
+ */
+export function startEventsOf(graph: ProcessGraph, scopeElementId: string, startAt?: string): string[] {
+  const content = graph.scopes[scopeElementId];
+  const starts = startAt ? [startAt] : content.startEvents.filter((id) => graph.nodes[id].event === null);
+  return starts.length > 0 ? starts : content.startEvents.slice(0, 1);
 }
 
 /**

@@ -21,7 +21,7 @@ import type {
   ScopeInstance,
   Variables,
 } from '../elements/state.js';
-import { armEventSubprocessStarts } from '../elements/sub-process.js';
+import { armEventSubprocessStarts, startEventsOf } from '../elements/sub-process.js';
 import { awaitEvent, withdrawAllWaits, withdrawWaits } from '../elements/waits.js';
 import type { EventDefinition, FlowNode } from '../model/types.js';
 import type { CompiledDefinition } from './definition.js';
@@ -159,10 +159,12 @@ export class CaseRun extends RunContext implements ElementContext {
     advance(instance, 'activate');
     this.state.activities[instance.id] = instance;
     if (instance.step) beginStep(this, instance, scope, node);
-    // an inner instance of a multi-instance: its body carries the activity's boundary events
+    // boundary events (boundary-event.ts) are armed as the activity is entered, and a conditional one is
+    // evaluated at once: if an interrupting one held, the activity never ran. An inner instance of a
+    // multi-instance has none: its body carries them.
     if (!options.bodyId && node.boundaries.length > 0) {
       armBoundaries(this, instance, scope, node);
-      if (conditionsAtActivation(this, node.boundaries, scope, instance)) return instance; // an interrupting conditional boundary event held as it was entered: it never ran
+      if (conditionsAtActivation(this, node.boundaries, scope, instance)) return instance;
     }
     if (options.activate !== false) {
       if (this.nesting >= MAX_NESTING) this.deferred.push({ instance, scope, node });
@@ -238,19 +240,9 @@ export class CaseRun extends RunContext implements ElementContext {
   // ── scopes ───────────────────────────────────────────────────────────────
   openScope(instance: ActivityInstance | null, options: ScopeOptions): ScopeInstance {
     const parent = instance ? this.state.scopes[instance.scopeId] : null;
-    let definitionId = options.definitionId ?? parent?.definitionId ?? this.root.id;
-    let elementId = options.elementId;
-    if (options.calledKey) {
-      const called = this.options.definitions?.latest(options.calledKey);
-      if (!called) {
-        this.incident(
-          instance?.elementId ?? this.current,
-          `callActivity '${instance?.elementId}' calls process '${options.calledKey}', which is not deployed: deploy it first`,
-        );
-      }
-      definitionId = called.id;
-      elementId = called.graph.key;
-    }
+    const called = options.calledKey ? this.calledDefinition(instance, options.calledKey) : null;
+    const definitionId = called?.id ?? options.definitionId ?? parent?.definitionId ?? this.root.id;
+    const elementId = called?.graph.key ?? options.elementId;
     const scope: ScopeInstance = {
       id: instance ? this.newId('scope') : `${this.state.id}-root`,
       elementId,
@@ -268,13 +260,8 @@ export class CaseRun extends RunContext implements ElementContext {
       this.dirty.add(scope.id);
       return scope;
     }
-    const graph = this.graphOf(scope);
-    const content = graph.scopes[elementId];
-    const starts = options.startAt
-      ? [options.startAt]
-      : content.startEvents.filter((id) => graph.nodes[id].event === null);
-    const chosen = starts.length > 0 ? starts : content.startEvents.slice(0, 1);
-    for (const start of chosen) this.placeToken(scope, start);
+    for (const start of startEventsOf(this.graphOf(scope), elementId, options.startAt))
+      this.placeToken(scope, start);
     this.dirty.add(scope.id);
     return scope;
   }

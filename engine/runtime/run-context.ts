@@ -73,6 +73,18 @@ export abstract class RunContext {
     return this.graphOf(this.state.scopes[instance.scopeId]).nodes[instance.elementId];
   }
 
+  /** The latest deployed version of the process `key` that `instance` (a call activity) calls. */
+  calledDefinition(instance: ActivityInstance | null, key: string): CompiledDefinition {
+    const called = this.options.definitions?.latest(key);
+    if (!called) {
+      this.incident(
+        instance?.elementId ?? this.current,
+        `callActivity '${instance?.elementId}' calls process '${key}', which is not deployed: deploy it first`,
+      );
+    }
+    return called;
+  }
+
   reachOf(scope: ScopeInstance): Reachability {
     return this.definition(scope.definitionId).reach;
   }

@@ -113,8 +113,15 @@ const mergedPauses = (
   return merged;
 };
 
-/** Creates a working calendar; with no options: China's working days, 09:00–12:00 and 13:00–17:00 UTC+8. */
-export const createCalendar = (options: CalendarOptions = {}): WorkingCalendar => {
+/**
+ * The holiday data of a calendar's options, the years it covers and its horizon: the last day of the run of
+ * consecutive covered years starting at the first (null with no data).
+ */
+function calendarData(options: CalendarOptions): {
+  sets: HolidayData[];
+  covered: number[];
+  horizonDay: number | null;
+} {
   const sets: HolidayData[] = [];
   if (options.builtinData !== false) sets.push(builtinHolidayData());
   for (const set of options.data ?? []) {
@@ -133,6 +140,12 @@ export const createCalendar = (options: CalendarOptions = {}): WorkingCalendar =
       loadCalendarData({ holidays: [...(options.holidays ?? [])], workdays: [...(options.workdays ?? [])] }),
     );
   }
+  return { sets, covered, horizonDay };
+}
+
+/** Creates a working calendar; with no options: China's working days, 09:00–12:00 and 13:00–17:00 UTC+8. */
+export const createCalendar = (options: CalendarOptions = {}): WorkingCalendar => {
+  const { sets, covered, horizonDay } = calendarData(options);
   const table = new WorkingDayTable(sets);
   const hours = new WorkingHours(options.workingHours ?? DEFAULT_WORKING_HOURS);
   const offsetMinutes = options.utcOffsetMinutes ?? 480;

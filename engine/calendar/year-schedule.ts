@@ -33,6 +33,50 @@ const isWeekend = (day: number): boolean => dayOfWeek(day) === 0 || dayOfWeek(da
 export const MIN_SCHEDULE_YEAR = 1970;
 export const MAX_SCHEDULE_YEAR = 9999;
 
+/** A date of a schedule's list, with its day number and the field that gave it. */
+interface ListedDate {
+  date: string;
+  day: number;
+  field: string;
+}
+
+/** The valid dates of one list (`holidays` or `workdays`): each a YYYY-MM-DD date of `year`, listed once. */
+function listedDates(
+  year: number,
+  key: 'holidays' | 'workdays',
+  list: unknown[],
+  fail: (field: string, message: string) => void,
+): ListedDate[] {
+  const dates: ListedDate[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((date, i) => {
+    const field = `${key}[${i}]`;
+    if (typeof date !== 'string' || !DATE_PATTERN.test(date)) {
+      fail(field, `${field} is ${JSON.stringify(date)}, not a date as YYYY-MM-DD (e.g. "${year}-10-01")`);
+      return;
+    }
+    let day: number;
+    try {
+      day = dayNumberOfDate(date);
+    } catch {
+      fail(field, `${field} is ${date}, which is not a date of the calendar`);
+      return;
+    }
+    if (date.slice(0, 4) !== String(year).padStart(4, '0')) {
+      fail(field, `${field} is ${date}, not in ${year}: each year's schedule holds only that year's dates`);
+      return;
+    }
+    const first = seen.get(date);
+    if (first !== undefined) {
+      fail(field, `${field} is ${date}, listed already as ${key}[${first}]`);
+      return;
+    }
+    seen.set(date, i);
+    dates.push({ date, day, field });
+  });
+  return dates;
+}
+
 /**
  * Checks a year's schedule given as `{ "holidays": [dates], "workdays": [dates] }` and returns it sorted.
  * Refused, each naming its field: a key other than those two, a missing or empty `holidays` (every year has
@@ -58,10 +102,7 @@ export function checkYearSchedule(year: number, value: unknown): YearSchedule {
     if (key !== 'holidays' && key !== 'workdays')
       fail(key, `'${key}' is not part of a year's schedule: give only "holidays" and "workdays"`);
   }
-  const lists: Record<'holidays' | 'workdays', { date: string; day: number; field: string }[]> = {
-    holidays: [],
-    workdays: [],
-  };
+  const lists: Record<'holidays' | 'workdays', ListedDate[]> = { holidays: [], workdays: [] };
   for (const key of ['holidays', 'workdays'] as const) {
     const list = record[key];
     if (list === undefined && key === 'workdays') continue;
@@ -71,32 +112,7 @@ export function checkYearSchedule(year: number, value: unknown): YearSchedule {
     }
     if (key === 'holidays' && list.length === 0)
       fail(key, `holidays is empty: every year's schedule has days off (元旦, 春节…); list them`);
-    const seen = new Map<string, number>();
-    list.forEach((date, i) => {
-      const field = `${key}[${i}]`;
-      if (typeof date !== 'string' || !DATE_PATTERN.test(date)) {
-        fail(field, `${field} is ${JSON.stringify(date)}, not a date as YYYY-MM-DD (e.g. "${year}-10-01")`);
-        return;
-      }
-      let day: number;
-      try {
-        day = dayNumberOfDate(date);
-      } catch {
-        fail(field, `${field} is ${date}, which is not a date of the calendar`);
-        return;
-      }
-      if (date.slice(0, 4) !== String(year).padStart(4, '0')) {
-        fail(field, `${field} is ${date}, not in ${year}: each year's schedule holds only that year's dates`);
-        return;
-      }
-      const first = seen.get(date);
-      if (first !== undefined) {
-        fail(field, `${field} is ${date}, listed already as ${key}[${first}]`);
-        return;
-      }
-      seen.set(date, i);
-      lists[key].push({ date, day, field });
-    });
+    lists[key] = listedDates(year, key, list, fail);
   }
   const holidays = new Set(lists.holidays.map((h) => h.date));
   for (const w of lists.workdays) {
@@ -150,6 +166,36 @@ interface NoticeDate {
   end: number;
 }
 
+/** The dates a sentence of a notice names, each checked (a month given, a real date, the weekday it says). */
+function sentenceDates(sentence: string, year: number, fail: (message: string) => void): NoticeDate[] {
+  const dates: NoticeDate[] = [];
+  let month: number | null = null;
+  let dateYear = year;
+  for (const m of sentence.matchAll(NOTICE_DATE)) {
+    if (m[1]) dateYear = Number(m[1]);
+    if (m[2]) month = Number(m[2]);
+    if (month === null) {
+      fail(`「${sentence}」: "${m[0]}" has no month`);
+      continue;
+    }
+    const date = `${String(dateYear).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Number(m[3])).padStart(2, '0')}`;
+    let day: number;
+    try {
+      day = dayNumberOfDate(date);
+    } catch {
+      fail(`「${sentence}」: ${dateYear}年${month}月${m[3]}日 is not a date`);
+      continue;
+    }
+    const said = m[4] ? /(?:周|星期|礼拜)([日天一二三四五六])/.exec(m[4]) : null;
+    if (said && CHINESE_WEEKDAYS[said[1]] !== dayOfWeek(day))
+      fail(
+        `「${sentence}」: ${date} is a ${WEEKDAY_NAMES[dayOfWeek(day)]}, but the notice says ${said[0]}: is the notice of another year than ${year}?`,
+      );
+    dates.push({ date, day, start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
+  }
+  return dates;
+}
+
 /**
  * Reads a year's days off and 调休 workdays from the text of the State Council notice (国务院办公厅关于某年部分节假日
  * 安排的通知), as published: sentences like `春节：2月15日（周日）至23日（周一）放假调休，共9天。2月14日（周六）、
@@ -179,31 +225,7 @@ export function parseHolidayNotice(text: string, year: number): NoticeDates {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const sentence of sentences) {
-    const dates: NoticeDate[] = [];
-    let month: number | null = null;
-    let dateYear = year;
-    for (const m of sentence.matchAll(NOTICE_DATE)) {
-      if (m[1]) dateYear = Number(m[1]);
-      if (m[2]) month = Number(m[2]);
-      if (month === null) {
-        fail(`「${sentence}」: "${m[0]}" has no month`);
-        continue;
-      }
-      const date = `${String(dateYear).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Number(m[3])).padStart(2, '0')}`;
-      let day: number;
-      try {
-        day = dayNumberOfDate(date);
-      } catch {
-        fail(`「${sentence}」: ${dateYear}年${month}月${m[3]}日 is not a date`);
-        continue;
-      }
-      const said = m[4] ? /(?:周|星期|礼拜)([日天一二三四五六])/.exec(m[4]) : null;
-      if (said && CHINESE_WEEKDAYS[said[1]] !== dayOfWeek(day))
-        fail(
-          `「${sentence}」: ${date} is a ${WEEKDAY_NAMES[dayOfWeek(day)]}, but the notice says ${said[0]}: is the notice of another year than ${year}?`,
-        );
-      dates.push({ date, day, start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
-    }
+    const dates = sentenceDates(sentence, year, fail);
     if (dates.length === 0) continue;
     const offAt = sentence.indexOf('放假');
     const workAt = sentence.lastIndexOf('上班');

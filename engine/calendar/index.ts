@@ -1,4 +1,7 @@
-/** The working calendar used by the engine and the metrics: China's working days and working hours. One of the engine's public entries (README, "How the code is organised"). */
+/**
+ * The working calendar used by the engine and the metrics: China's working days and working hours. One of the
+ * engine's public entries (README, "How the code is organised").
+ */
 export {
   builtinHolidayData,
   type HolidayData,

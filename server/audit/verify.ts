@@ -8,10 +8,11 @@
  * `pageSize` (each page in one read-only snapshot), so a whole database is checked in bounded memory; only the
  * broken cases are kept, each with its FIRST broken link.
  */
-import { sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import { caseWorkingTime, isCorrection, isTrip } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
+import type { AuditEventsTable, CasesTable, StepsTable, TasksTable, TimersTable } from '../db/schema.js';
 import { auditHash, canonicalJson, GENESIS_HASH } from '../store/audit-log.js';
 
 export interface VerifyScope {
@@ -74,68 +75,46 @@ export interface VerifyReport {
 
 type Problem = Omit<BrokenLink, 'caseId' | 'process' | 'version' | 'more'>;
 
-interface CaseRow {
-  id: string;
-  process_key: string;
-  version: number;
-  status: string;
-  started_at: Date;
-  ended_at: Date | null;
-  working_ms: string | number | bigint | null;
-  paused_ms: string | number | bigint;
-  trips: number;
-  corrected: boolean;
-  imported: boolean;
-  audit_seq: number;
-  audit_hash: string;
-  /** The engine's state of the case: what its next command starts from. */
-  snapshot: unknown;
-}
-
-interface AuditRow {
-  case_id: string;
-  seq: number;
-  type: string;
-  at: Date;
-  actor: string | null;
-  payload: unknown;
-  prev_hash: string;
-  hash: string;
-}
-
-interface StepRow {
-  id: string;
-  case_id: string;
-  element_id: string;
-  type: string;
-  department: string | null;
-  status: string;
-  entered_at: Date;
-  completed_at: Date | null;
-  due_at: Date | null;
-  working_ms: string | number | bigint | null;
-  in_person: boolean;
-  correction: boolean;
-  pauses_clock: boolean;
-}
-
-interface TaskRow {
-  id: string;
-  case_id: string;
-  element_id: string;
-  department: string | null;
-  status: string;
-  created_at: Date;
-  due_at: Date | null;
-  completed_at: Date | null;
-}
-
-interface TimerRow {
-  id: string;
-  case_id: string;
-  element_id: string;
-  due_at: Date;
-}
+/** The columns verify reads of each table (types from server/db/schema.ts). */
+type CaseRow = Pick<
+  Selectable<CasesTable>,
+  | 'id'
+  | 'process_key'
+  | 'version'
+  | 'status'
+  | 'started_at'
+  | 'ended_at'
+  | 'working_ms'
+  | 'paused_ms'
+  | 'trips'
+  | 'corrected'
+  | 'imported'
+  | 'audit_seq'
+  | 'audit_hash'
+  | 'snapshot' // the engine's state of the case: what its next command starts from
+>;
+type AuditRow = Selectable<AuditEventsTable>;
+type StepRow = Pick<
+  Selectable<StepsTable>,
+  | 'id'
+  | 'case_id'
+  | 'element_id'
+  | 'type'
+  | 'department'
+  | 'status'
+  | 'entered_at'
+  | 'completed_at'
+  | 'due_at'
+  | 'working_ms'
+  | 'in_person'
+  | 'correction'
+  | 'pauses_clock'
+>;
+type TaskRow = Pick<
+  Selectable<TasksTable>,
+  'id' | 'case_id' | 'element_id' | 'department' | 'status' | 'created_at' | 'due_at' | 'completed_at'
+>;
+type TimerRow = Pick<Selectable<TimersTable>, 'id' | 'case_id' | 'element_id' | 'due_at'>;
 
 /** The step and task records as events carry them (engine/elements/state.ts), read defensively. */
 interface StepPayload {
@@ -187,18 +166,18 @@ async function readPage(db: Db, scope: VerifyScope, after: string | null, limit:
     if (scope.process !== undefined) query = query.where('process_key', '=', scope.process);
     if (scope.version !== undefined) query = query.where('version', '=', scope.version);
     if (after !== null) query = query.where('id', '>', after);
-    const cases = (await query.orderBy('id').limit(limit).execute()) as CaseRow[];
+    const cases: CaseRow[] = await query.orderBy('id').limit(limit).execute();
     if (cases.length === 0) return { cases, audit: [], steps: [], tasks: [], timers: [] };
     const ids = cases.map((c) => c.id);
     const [audit, steps, tasks, timers] = [
-      (await trx
+      await trx
         .selectFrom('audit_events')
         .selectAll()
         .where('case_id', 'in', ids)
         .orderBy('case_id')
         .orderBy('seq')
-        .execute()) as AuditRow[],
-      (await trx
+        .execute(),
+      await trx
         .selectFrom('steps')
         .select([
           'id',
@@ -216,8 +195,8 @@ async function readPage(db: Db, scope: VerifyScope, after: string | null, limit:
           'pauses_clock',
         ])
         .where('case_id', 'in', ids)
-        .execute()) as StepRow[],
-      (await trx
+        .execute(),
+      await trx
         .selectFrom('tasks')
         .select([
           'id',
@@ -230,12 +209,12 @@ async function readPage(db: Db, scope: VerifyScope, after: string | null, limit:
           'completed_at',
         ])
         .where('case_id', 'in', ids)
-        .execute()) as TaskRow[],
-      (await trx
+        .execute(),
+      await trx
         .selectFrom('timers')
         .select(['id', 'case_id', 'element_id', 'due_at'])
         .where('case_id', 'in', ids)
-        .execute()) as TimerRow[],
+        .execute(),
     ];
     return { cases, audit, steps, tasks, timers };
   };
@@ -883,13 +862,4 @@ export function describeBreak(b: BrokenLink): string {
       ? 'a row no audit event accounts for'
       : `seq ${b.seq}${b.eventType ? ` (${b.eventType})` : ''}`;
   return `case ${b.caseId} (${b.process} v${b.version}): first broken link at ${at}: ${b.message}${b.more > 0 ? ` [+${b.more} more in this case]` : ''}`;
-}
-
-/** Whether the database answers the tables the verifier reads (a quick pre-flight for the CLI). */
-export async function countCases(db: Db, scope: VerifyScope): Promise<number> {
-  let query = db.selectFrom('cases').select(sql<number>`count(*)::int`.as('n'));
-  if (scope.caseId !== undefined) query = query.where('id', '=', scope.caseId);
-  if (scope.process !== undefined) query = query.where('process_key', '=', scope.process);
-  if (scope.version !== undefined) query = query.where('version', '=', scope.version);
-  return Number((await query.executeTakeFirstOrThrow()).n);
 }

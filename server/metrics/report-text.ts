@@ -184,9 +184,12 @@ export function changeText(lang: Lang, definition: FigureDefinition, c: Change):
 export function summarySentences(lang: Lang, change: Record<string, Change>): string[] {
   const zh = lang === 'zh';
   const out: string[] = [];
-  const reduce = (name: string, zhNoun: string, zhUnit: string, zhWhat: string, enNoun: string) => {
+  /** A reduction in words, the figure named by its catalogue labels. */
+  const reduce = (name: string, zhUnit: string, zhWhat: string) => {
     const c = change[name];
-    if (!c || c.before === null || c.after === null) return;
+    const definition = figureDefinition(name);
+    if (!c || !definition || c.before === null || c.after === null) return;
+    const [zhNoun, enNoun] = [definition.zh, definition.en];
     const [b, a] = [fmt(c.before), fmt(c.after)];
     const p = c.percent === null ? '' : zh ? `（${signed(c.percent)}%）` : ` (${signed(c.percent)}%)`;
     if (c.after < c.before)
@@ -203,8 +206,8 @@ export function summarySentences(lang: Lang, change: Record<string, Change>): st
       );
     else out.push(zh ? `${zhNoun}保持 ${a} ${zhUnit}不变。` : `${enNoun}: unchanged at ${a}.`);
   };
-  reduce('steps', '办理环节', '个', '环节', 'Steps');
-  reduce('applicantMaterials', '申请人需提交材料', '份', '材料', 'Documents asked of the applicant');
+  reduce('steps', '个', '环节');
+  reduce('applicantMaterials', '份', '材料');
   const limit = change.timeLimitDays;
   if (limit && limit.before !== null && limit.after !== null) {
     const p =
@@ -240,13 +243,14 @@ export function summarySentences(lang: Lang, change: Record<string, Change>): st
     );
   }
   const mean = change.meanWorkingDays;
-  if (mean && mean.before !== null && mean.after !== null) {
+  const meanFigure = figureDefinition('meanWorkingDays');
+  if (mean && meanFigure && mean.before !== null && mean.after !== null) {
     const p =
       mean.percent === null ? '' : zh ? `（${signed(mean.percent)}%）` : ` (${signed(mean.percent)}%)`;
     out.push(
       zh
-        ? `实际平均办理时间由 ${fmt(mean.before)} 个工作日变为 ${fmt(mean.after)} 个工作日${p}。`
-        : `Mean processing time: ${fmt(mean.before)} working days before, ${fmt(mean.after)} after${p}.`,
+        ? `实际${meanFigure.zh}由 ${fmt(mean.before)} 个工作日变为 ${fmt(mean.after)} 个工作日${p}。`
+        : `${meanFigure.en}: ${fmt(mean.before)} working days before, ${fmt(mean.after)} after${p}.`,
     );
   }
   // the outcome rates, named and stated (in percentage points) as the catalogue says

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import t, { type Test } from 'tap';
 import { BUCKET_MS } from '../../engine/metrics/dynamic-metrics.js';
+import { figureDefinition } from '../../engine/metrics/figures.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
 import { testDatabases } from '../helpers/test-database.js';
 
@@ -245,6 +246,20 @@ for (const database of testDatabases()) {
       t.equal(res.statusCode, 200, res.body);
       const body = res.json();
       t.match(body, { from: 1, to: 2, before: { version: 1 }, after: { version: 2 } });
+      // the catalogue drives the answer: every figure it returns is catalogued with both labels, and every
+      // numeric figure of either version is returned
+      for (const key of Object.keys(body.change)) {
+        const definition = figureDefinition(key);
+        t.ok(definition?.zh && definition.en, `${key}: catalogued with a Chinese and an English label`);
+      }
+      const numeric = (figures: Record<string, unknown>) =>
+        Object.keys(figures).filter((k) => typeof figures[k] === 'number' || figures[k] === null);
+      const figures = [body.before.static, body.after.static, body.before.dynamic, body.after.dynamic];
+      t.same(
+        Object.keys(body.change).sort(),
+        [...new Set(figures.flatMap(numeric))].sort(),
+        'every numeric figure of both versions is compared',
+      );
       // each figure with its meaning from the catalogue (engine/metrics/figures.ts)
       const days = { unit: 'days', better: 'lower', changeKind: 'percent' };
       t.same(body.change.timeLimitDays, { before: 5, after: 3, delta: -2, percent: -40, ...days });

@@ -1,9 +1,10 @@
 /**
- * The summary of a simulation run: the dynamic metrics exactly as the metrics API defines them (README: 各项指标如何计算 / Figures,
- * computed by `dynamicMetricsOf`, so a run written into the database shows the same figures there), the ratings
- * drawn, per-step waiting and processing (Prosimos' definitions: waiting = start − enabled, processing =
- * complete − start, both in working time), and per-department utilisation. `formatSummary` prints it as a
- * table: fixed decimals, no wall-clock time, so one seed gives byte-identical text.
+ * The summary of a simulation run: the dynamic metrics exactly as the metrics API defines them (README:
+ * 各项指标如何计算 / Figures, computed by `dynamicMetricsOf`, so a run written into the database shows the same
+ * figures there), the ratings drawn, per-step waiting and processing (Prosimos' definitions: waiting = start −
+ * enabled, processing = complete − start, both in working time), and per-department utilisation.
+ * `formatSummary` prints it as tables, the figures labelled by the catalogue (engine/metrics/figures.ts): fixed
+ * decimals, no wall-clock time, so one seed gives byte-identical text.
  */
 import type { WorkingCalendar } from '../calendar/index.js';
 import { change, type DynamicMetrics, dynamicMetricsOf } from '../metrics/dynamic-metrics.js';
@@ -13,6 +14,24 @@ import type { CompiledDefinition } from '../runtime/definition.js';
 import type { SimulationResult } from './types.js';
 
 const MS_PER_HOUR = 3_600_000;
+
+/** The catalogue's figures a run's summary prints, in this order, and those two runs are compared by. */
+const SUMMARY_FIGURES = [
+  'meanWorkingDays',
+  'medianWorkingDays',
+  'p90WorkingDays',
+  'meanTrips',
+  'firstTimeRate',
+  'onTimeRate',
+  'satisfaction',
+  'badRatings',
+] as const;
+const COMPARED_FIGURES = SUMMARY_FIGURES.filter((key) => key !== 'badRatings');
+
+/** A figure's entry in the catalogue (every key above has one: test/simulate/summary.test.ts). */
+const catalogued = (key: string): FigureDefinition => figureDefinition(key) as FigureDefinition;
+/** Its label as the tables print it: Chinese, then English. */
+const label = (definition: FigureDefinition): string => `${definition.zh} ${definition.en}`;
 
 export interface StepSummary {
   elementId: string;
@@ -196,6 +215,14 @@ const stamp = (iso: string): string => {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} +08:00`;
 };
 
+/** A figure's value as the tables print it: a rate in percent, a count whole, the others to two decimals. */
+const figureValue = (definition: FigureDefinition, value: number | null): string =>
+  definition.unit === 'rate'
+    ? percent(value)
+    : definition.unit === 'ratings' || definition.unit === 'cases'
+      ? fixed(value, 0)
+      : fixed(value, 2);
+
 /** The summary as a printable table, Chinese labels with English beside them. */
 export function formatSummary(s: SimulationSummary): string {
   const d = s.dynamic;
@@ -209,15 +236,23 @@ export function formatSummary(s: SimulationSummary): string {
   out.push(
     `案件 cases: ${s.cases.arrived} 受理 arrived · ${s.cases.completed} 办结 completed · ${s.cases.active} 在办 open · ${s.cases.failed} 失败 failed · ${s.commands} 引擎命令 engine commands`,
   );
-  out.push(
-    `办理时间 duration (工作日 working days): 平均 mean ${fixed(d.meanWorkingDays, 2)} · 中位 median ${fixed(d.medianWorkingDays, 2)} · P90 ${fixed(d.p90WorkingDays, 2)}`,
-  );
-  out.push(
-    `一次性办结率 first-time ${percent(d.firstTimeRate)} · 按时办结率 on-time ${percent(d.onTimeRate)} (承诺时限 limit ${s.timeLimitDays ?? '—'} 工作日 days) · 平均跑动 mean trips ${fixed(d.meanTrips, 2)}`,
-  );
   const r = s.ratings;
   out.push(
-    `好差评 ratings: ${r.rated} 条 rated · 满意度 satisfaction (4–5) ${percent(d.satisfaction)} · 差评 bad (1–2) ${d.badRatings} · 各级 levels 5/4/3/2/1 = ${r.levels['5']}/${r.levels['4']}/${r.levels['3']}/${r.levels['2']}/${r.levels['1']}`,
+    `好差评 ratings: ${r.rated} 条 rated · 各级 levels 5/4/3/2/1 = ${r.levels['5']}/${r.levels['4']}/${r.levels['3']}/${r.levels['2']}/${r.levels['1']}`,
+  );
+  out.push('');
+  out.push(
+    `承诺时限 committed limit ${s.timeLimitDays ?? '—'} 工作日 working days · 时间均以工作日计 times in working days`,
+  );
+  out.push(
+    ...table(
+      ['指标 figure', '模拟 simulated'],
+      SUMMARY_FIGURES.map((key) => {
+        const definition = catalogued(key);
+        return [label(definition), figureValue(definition, d[key])];
+      }),
+      1,
+    ),
   );
   out.push('');
   out.push(
@@ -284,28 +319,18 @@ export function formatSummary(s: SimulationSummary): string {
 
 /** Two runs side by side (before → after): the figures the comparison dashboard shows, with their change. */
 export function formatComparison(before: SimulationSummary, after: SimulationSummary): string {
-  // the catalogue's figures (engine/metrics/figures.ts): rates in percentage points, the others in percent
-  const keys = [
-    'meanWorkingDays',
-    'medianWorkingDays',
-    'p90WorkingDays',
-    'meanTrips',
-    'firstTimeRate',
-    'onTimeRate',
-    'satisfaction',
-  ] as const;
-  const rows = keys.map((key) => {
-    const definition = figureDefinition(key) as FigureDefinition;
+  // rates change in percentage points, the others in percent (the catalogue's changeKind)
+  const rows = COMPARED_FIGURES.map((key) => {
+    const definition = catalogued(key);
     const b = before.dynamic[key];
     const a = after.dynamic[key];
     const c = change(b, a);
     const words = changeWords(definition, c, 'en', { pp: (points) => `${points} 个百分点 pp` });
     const tone = changeTone(definition.better, c.delta);
-    const value = (v: number | null) => (definition.unit === 'rate' ? percent(v) : fixed(v, 2));
     return [
-      `${definition.zh} ${definition.en}`,
-      value(b),
-      value(a),
+      label(definition),
+      figureValue(definition, b),
+      figureValue(definition, a),
       words === null
         ? '—'
         : tone === 'neutral'

@@ -62,7 +62,6 @@ export function checkWaysInAndOut(check: GraphCheck): void {
   const { graph, nodes, add } = check;
   for (const node of nodes) {
     if (isAdHoc(graph.nodes[node.scope])) continue;
-    const scopeHasStart = (graph.scopes[node.scope]?.startEvents.length ?? 0) > 0;
     if (isEventSubprocess(node)) {
       if (node.incoming.length > 0 || node.outgoing.length > 0) {
         add(
@@ -74,57 +73,70 @@ export function checkWaysInAndOut(check: GraphCheck): void {
       }
       continue;
     }
-    if (node.type === 'startEvent' || node.type === 'boundaryEvent') {
-      if (node.incoming.length > 0) {
-        add(
-          node.id,
-          'unexpectedIncoming',
-          'error',
-          `${describe(node)} is the target of sequence flow ${node.incoming.map((f) => `'${f}'`).join(', ')}, but a ${node.type} cannot be entered by a flow: connect the flow to another node`,
-        );
-      }
-    } else if (node.incoming.length === 0 && !isLinkCatch(node)) {
-      if (scopeHasStart) {
-        add(
-          node.id,
-          'unreachableNode',
-          'error',
-          `${describe(node)} has no incoming sequence flow, so no token ever reaches it: connect a flow into it or delete it`,
-        );
-      } else {
-        add(
-          node.id,
-          'implicitStart',
-          'warning',
-          `${describe(node)} has no incoming sequence flow: BPMN would start its scope here implicitly, Reflow does not; connect it from the scope's start event`,
-        );
-      }
+    checkWayIn(check, node);
+    checkWayOut(check, node);
+  }
+}
+
+/** A start or boundary event is never entered by a flow; any other node is, unless a link catch. */
+function checkWayIn(check: GraphCheck, node: FlowNode): void {
+  const { graph, add } = check;
+  const scopeHasStart = (graph.scopes[node.scope]?.startEvents.length ?? 0) > 0;
+  if (node.type === 'startEvent' || node.type === 'boundaryEvent') {
+    if (node.incoming.length > 0) {
+      add(
+        node.id,
+        'unexpectedIncoming',
+        'error',
+        `${describe(node)} is the target of sequence flow ${node.incoming.map((f) => `'${f}'`).join(', ')}, but a ${node.type} cannot be entered by a flow: connect the flow to another node`,
+      );
     }
-    if (node.type === 'endEvent') {
-      if (node.outgoing.length > 0) {
-        add(
-          node.id,
-          'unexpectedOutgoing',
-          'error',
-          `${describe(node)} has outgoing sequence flows, which an end event never takes: remove them or use an intermediate event`,
-        );
-      }
-    } else if (node.outgoing.length === 0 && !isLinkThrow(node) && !isRefusedBoundary(node)) {
-      if (isActivity(node)) {
-        add(
-          node.id,
-          'implicitEnd',
-          'warning',
-          `${describe(node)} has no outgoing sequence flow: its token ends here as if at a none end event; add an end event after it to make the end explicit`,
-        );
-      } else {
-        add(
-          node.id,
-          'noOutgoing',
-          'error',
-          `${describe(node)} has no outgoing sequence flow, so the token would stop here: connect it to the next node${node.type === 'boundaryEvent' ? ' (a boundary event needs exactly one outgoing flow)' : ''}`,
-        );
-      }
+  } else if (node.incoming.length === 0 && !isLinkCatch(node)) {
+    if (scopeHasStart) {
+      add(
+        node.id,
+        'unreachableNode',
+        'error',
+        `${describe(node)} has no incoming sequence flow, so no token ever reaches it: connect a flow into it or delete it`,
+      );
+    } else {
+      add(
+        node.id,
+        'implicitStart',
+        'warning',
+        `${describe(node)} has no incoming sequence flow: BPMN would start its scope here implicitly, Reflow does not; connect it from the scope's start event`,
+      );
+    }
+  }
+}
+
+/** An end event is never left by a flow; any other node is, unless a link throw or a refused boundary event. */
+function checkWayOut(check: GraphCheck, node: FlowNode): void {
+  const { add } = check;
+  if (node.type === 'endEvent') {
+    if (node.outgoing.length > 0) {
+      add(
+        node.id,
+        'unexpectedOutgoing',
+        'error',
+        `${describe(node)} has outgoing sequence flows, which an end event never takes: remove them or use an intermediate event`,
+      );
+    }
+  } else if (node.outgoing.length === 0 && !isLinkThrow(node) && !isRefusedBoundary(node)) {
+    if (isActivity(node)) {
+      add(
+        node.id,
+        'implicitEnd',
+        'warning',
+        `${describe(node)} has no outgoing sequence flow: its token ends here as if at a none end event; add an end event after it to make the end explicit`,
+      );
+    } else {
+      add(
+        node.id,
+        'noOutgoing',
+        'error',
+        `${describe(node)} has no outgoing sequence flow, so the token would stop here: connect it to the next node${node.type === 'boundaryEvent' ? ' (a boundary event needs exactly one outgoing flow)' : ''}`,
+      );
     }
   }
 }

@@ -112,6 +112,9 @@ const BY_KEY = new Map(FIGURES.map((f) => [f.key, f]));
 /** The catalogue's entry for a figure, or undefined for a name that is not a figure. */
 export const figureDefinition = (key: string): FigureDefinition | undefined => BY_KEY.get(key);
 
+/** A figure's label in a language, as the catalogue states it (the key itself for a name that is not a figure). */
+export const figureLabel = (key: string, lang: 'zh' | 'en'): string => BY_KEY.get(key)?.[lang] ?? key;
+
 /** A figure's change with what it means: its unit, which way is better and how the change is stated. */
 export interface DescribedChange extends Change {
   unit: FigureUnit;

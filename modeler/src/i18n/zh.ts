@@ -44,14 +44,9 @@ export const zh: Record<string, string> = {
   'refused by the server': '服务器拒绝',
   error: '错误',
   warning: '警告',
-  Steps: '环节数',
-  Materials: '材料数',
-  'Applicant materials': '申请人提交材料',
+  // the static figures are labelled by the catalogue of figures (engine/metrics/figures.ts)
   'Time limit (working days)': '时限（工作日）',
-  'Critical path time limit': '关键路径时限',
   Trips: '跑动次数',
-  Departments: '部门数',
-  'Statutory limit': '法定时限',
 
   // — the gov properties
   'Government service (gov)': '政务服务（gov）',
@@ -151,20 +146,12 @@ export const zh: Record<string, string> = {
   'This server has no metrics API yet (404 for {path}): update the server':
     '此服务器尚无指标接口（{path} 返回 404）：请更新服务器',
 
-  // — comparison
+  // — comparison (the figures' own labels come from the catalogue, engine/metrics/figures.ts)
   Before: '改革前',
   After: '改革后',
   'Printable report': '打印报告',
   'The four reductions': '四减：环节、材料、时限、跑动',
   Outcomes: '办理成效',
-  Cases: '办件数',
-  'Mean trips': '平均跑动次数',
-  'First-time rate': '一次性办结率',
-  'On-time rate': '按时办结率',
-  Satisfaction: '满意率',
-  'Bad ratings': '差评数',
-  'Bad ratings rectified within the deadline': '差评按期整改率',
-  'Bad ratings called back': '差评回访率',
   'Case duration (working days)': '办理时长（工作日）',
   'Distribution of case durations: all completed cases, v{a} {n} and v{b} {m}':
     '办理时长分布（工作日）：全部已办结案件，v{a} {n} 件、v{b} {m} 件',

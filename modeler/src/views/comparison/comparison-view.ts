@@ -2,6 +2,7 @@
  * 对比 — two versions side by side: the four reductions (四减), the outcome figures, case duration
  * distributions and the slowest steps as charts, and the printable report.
  */
+import { figureLabel } from '../../../../engine/browser.js';
 import { ApiError, apiBlob } from '../../api/client.js';
 import type { Comparison, StepMetrics } from '../../api/types.js';
 import { formatFigure, h, replaceChildren } from '../../dom.js';
@@ -14,28 +15,23 @@ import type { View } from '../common/view.js';
 import { type ServedHistogram, servedHistogram } from './duration-histogram.js';
 
 /** 减环节、减材料、减时限、减跑动: the figures the reform is judged by. */
-const REDUCTIONS: { key: string; label: string }[] = [
-  { key: 'steps', label: 'Steps' },
-  { key: 'applicantMaterials', label: 'Applicant materials' },
-  { key: 'timeLimitDays', label: 'Time limit (working days)' },
-  { key: 'trips', label: 'Trips' },
-];
+const REDUCTIONS = ['steps', 'applicantMaterials', 'timeLimitDays', 'trips'];
 
 /** The outcomes, labelled, stated and coloured as the catalogue of figures says (engine/metrics/figures.ts). */
-const OUTCOMES: { key: string; label: string }[] = [
-  { key: 'cases', label: 'Cases' },
-  { key: 'completed', label: 'Completed' },
-  { key: 'meanWorkingDays', label: 'Mean working days' },
-  { key: 'medianWorkingDays', label: 'Median working days' },
-  { key: 'p90WorkingDays', label: 'P90 working days' },
-  { key: 'meanTrips', label: 'Mean trips' },
-  { key: 'firstTimeRate', label: 'First-time rate' },
-  { key: 'onTimeRate', label: 'On-time rate' },
-  { key: 'satisfaction', label: 'Satisfaction' },
-  { key: 'badRatings', label: 'Bad ratings' },
+const OUTCOMES = [
+  'cases',
+  'completed',
+  'meanWorkingDays',
+  'medianWorkingDays',
+  'p90WorkingDays',
+  'meanTrips',
+  'firstTimeRate',
+  'onTimeRate',
+  'satisfaction',
+  'badRatings',
   // rates of bad ratings, with the counts beside: the counts follow the number of cases
-  { key: 'rectifiedOnTimeRate', label: 'Bad ratings rectified within the deadline' },
-  { key: 'calledBackRate', label: 'Bad ratings called back' },
+  'rectifiedOnTimeRate',
+  'calledBackRate',
 ];
 
 /** For a rate of bad ratings, the count and its whole beside each value: "26 / 28". */
@@ -51,8 +47,8 @@ const figureOf = (side: Comparison['before'], key: string): number | null => {
   return typeof value === 'number' ? value : null;
 };
 
-function rows(result: Comparison, figures: { key: string; label: string }[]): FigureRow[] {
-  return figures.map(({ key, label }) => {
+function rows(result: Comparison, figures: string[]): FigureRow[] {
+  return figures.map((key) => {
     const change = result.change?.[key];
     const count = COUNT_OF[key];
     const beside = (side: Comparison['before']) => {
@@ -61,7 +57,7 @@ function rows(result: Comparison, figures: { key: string; label: string }[]): Fi
     };
     return {
       key,
-      label,
+      label: key,
       values: [figureOf(result.before, key), figureOf(result.after, key)],
       ...(count ? { beside: [beside(result.before), beside(result.after)] } : {}),
       ...(change ? { delta: change.delta, percent: change.percent } : {}),
@@ -177,9 +173,9 @@ export function createComparisonView(): View {
         ];
       charts.drawPairChart(reductionChart, {
         title: t('The four reductions'),
-        categories: REDUCTIONS.map((r) => t(r.label)),
+        categories: REDUCTIONS.map((key) => figureLabel(key, language)),
         names,
-        values: pick(REDUCTIONS.map((r) => r.key)),
+        values: pick(REDUCTIONS),
       });
       const durationKeys = ['meanWorkingDays', 'medianWorkingDays', 'p90WorkingDays'];
       charts.drawPairChart(summaryChart, {

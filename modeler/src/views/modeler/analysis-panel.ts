@@ -1,19 +1,20 @@
 /** Beside the modeler: the static metrics of the diagram and the list of findings, updated on each analysis. */
+import { figureLabel } from '../../../../engine/browser.js';
 import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
 import type { ApiFinding, StaticMetrics } from '../../api/types.js';
 import { formatFigure, h, replaceChildren } from '../../dom.js';
-import { t } from '../../i18n/language.js';
+import { language, t } from '../../i18n/language.js';
 
-/** The static figures shown, in the order of the four reductions (四减) and then the rest. */
-export const STATIC_FIGURES: { key: keyof StaticMetrics; label: string }[] = [
-  { key: 'steps', label: 'Steps' },
-  { key: 'materials', label: 'Materials' },
-  { key: 'applicantMaterials', label: 'Applicant materials' },
-  { key: 'timeLimitDays', label: 'Time limit (working days)' },
-  { key: 'pathTimeLimitDays', label: 'Critical path time limit' },
-  { key: 'trips', label: 'Trips' },
-  { key: 'departments', label: 'Departments' },
-  { key: 'statutoryLimitDays', label: 'Statutory limit' },
+/** The static figures shown, in the order of the four reductions (四减) and then the rest; labelled by the catalogue. */
+export const STATIC_FIGURES: (keyof StaticMetrics)[] = [
+  'steps',
+  'materials',
+  'applicantMaterials',
+  'timeLimitDays',
+  'pathTimeLimitDays',
+  'trips',
+  'departments',
+  'statutoryLimitDays',
 ];
 
 export interface AnalysisPanel {
@@ -69,8 +70,8 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
       const metrics = analysis.metrics;
       replaceChildren(
         metricsTable,
-        ...STATIC_FIGURES.flatMap(({ key, label }) => [
-          h('dt', null, t(label)),
+        ...STATIC_FIGURES.flatMap((key) => [
+          h('dt', null, figureLabel(key, language)),
           h('dd', { 'data-metric': key }, metrics ? formatFigure(metrics[key]) : '—'),
         ]),
       );

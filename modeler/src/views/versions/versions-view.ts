@@ -78,9 +78,9 @@ export function createVersionsView(): View {
         figureTable(
           'reflow-version-figures',
           [`v${va.version}`, `v${vb.version}`],
-          STATIC_FIGURES.map(({ key: figure, label }) => ({
+          STATIC_FIGURES.map((figure) => ({
             key: figure,
-            label,
+            label: figure,
             values: [va.metrics?.[figure], vb.metrics?.[figure]],
           })),
         ),

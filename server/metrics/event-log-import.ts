@@ -16,7 +16,7 @@
  * - Rollups are built per batch with `reflow_roll_up_cases`, the same SQL the completion trigger runs.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
 import {
   type CaseSnapshot,
@@ -28,6 +28,7 @@ import {
   stepWorkingMs,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
+import type { CasesTable, StepsTable } from '../db/schema.js';
 import { Problem } from '../problems.js';
 import type { ParsedEvent, ParsedTrace } from './event-log-parse.js';
 
@@ -77,9 +78,10 @@ function matcher(definition: CompiledDefinition) {
   };
 }
 
+/** The rows of a batch of imported cases (types from server/db/schema.ts). */
 interface Rows {
-  cases: Record<string, unknown>[];
-  steps: Record<string, unknown>[];
+  cases: Insertable<CasesTable>[];
+  steps: Insertable<StepsTable>[];
 }
 
 export async function importEventLog(
@@ -97,16 +99,13 @@ export async function importEventLog(
 
   const flush = async (trx: Db) => {
     if (pending.cases.length === 0) return;
-    await trx
-      .insertInto('cases')
-      .values(pending.cases as never)
-      .execute();
+    await trx.insertInto('cases').values(pending.cases).execute();
     for (let i = 0; i < pending.steps.length; i += 1000)
       await trx
         .insertInto('steps')
-        .values(pending.steps.slice(i, i + 1000) as never)
+        .values(pending.steps.slice(i, i + 1000))
         .execute();
-    await sql`SELECT reflow_roll_up_cases(${pending.cases.map((c) => c.id as string)}::text[])`.execute(trx);
+    await sql`SELECT reflow_roll_up_cases(${pending.cases.map((c) => c.id)}::text[])`.execute(trx);
     pending.cases = [];
     pending.steps = [];
   };

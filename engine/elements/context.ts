@@ -83,8 +83,8 @@ export interface ElementContext {
     event?: EventDefinition | null,
   ): void;
   /**
-   * What waits at `elementId` caught an event (catch.ts): the instance `activityId` waiting there, a boundary
-   * event of it, or (activityId null) an event subprocess start of scope `scopeId`.
+   * Wakes what waits at `elementId` for the event that arrived (catch.ts): the instance `activityId` waiting
+   * there, a boundary event of it, or (activityId null) an event subprocess start of scope `scopeId`.
    */
   wake(activityId: string | null, scopeId: string, elementId: string, trigger: Trigger): void;
   /** Withdraws waits: an instance's (its boundary events' too), or a scope's event subprocess starts'. */

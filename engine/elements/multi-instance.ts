@@ -1,10 +1,11 @@
 /**
  * Multi-instance activities (会签): a body instance (wait 'body', not a step) holds the inner instances, one per
  * item or per count, in parallel or in sequence; the body completes when they all have or the completion
- * condition holds. The body carries the activity's boundary events (boundary-event.ts); terminating it
- * terminates its inner instances. Everything a multi-instance does is in this file.
+ * condition holds. The body carries the activity's boundary events (boundary-event.ts: the runtime arms none
+ * on inner instances); terminating it terminates its inner instances. activity.ts hands a multi-instance
+ * activity here as its token arrives and as an inner instance completes.
  */
-import type { FlowNode } from '../model/types.js';
+import type { FlowNode, LoopSpec } from '../model/types.js';
 import type { ElementContext } from './context.js';
 import type { ActivityInstance, ScopeInstance, Variables } from './state.js';
 
@@ -28,11 +29,15 @@ function startInner(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, b
   });
 }
 
-export function beginMultiInstance(ctx: ElementContext, scope: ScopeInstance, node: FlowNode): void {
-  const spec = node.loop;
-  if (spec?.kind !== 'multi') return;
-  let items: unknown[] | null = null;
-  let total: number;
+type MultiSpec = Extract<LoopSpec, { kind: 'multi' }>;
+
+/** The items of a collection (null for a cardinality) and how many inner instances run: an incident if unreadable. */
+function instancesOf(
+  ctx: ElementContext,
+  scope: ScopeInstance,
+  node: FlowNode,
+  spec: MultiSpec,
+): { items: unknown[] | null; total: number } {
   if (spec.collection) {
     const value = ctx.evaluate(spec.collection, scope);
     if (!Array.isArray(value))
@@ -40,18 +45,23 @@ export function beginMultiInstance(ctx: ElementContext, scope: ScopeInstance, no
         node.id,
         `gov:collection '${spec.collection}' of '${node.id}' is not a list (got ${JSON.stringify(value)}): give the case a list variable`,
       );
-    items = value as unknown[];
-    total = items.length;
-  } else {
-    const value = ctx.evaluate(spec.cardinality ?? '', scope);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      ctx.incident(
-        node.id,
-        `loopCardinality '${spec.cardinality}' of '${node.id}' is not a whole number ≥ 0 (got ${JSON.stringify(value)})`,
-      );
-    }
-    total = value as number;
+    return { items: value as unknown[], total: (value as unknown[]).length };
   }
+  const value = ctx.evaluate(spec.cardinality ?? '', scope);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    ctx.incident(
+      node.id,
+      `loopCardinality '${spec.cardinality}' of '${node.id}' is not a whole number ≥ 0 (got ${JSON.stringify(value)})`,
+    );
+  }
+  return { items: null, total: value as number };
+}
+
+/** A token arrives at a multi-instance activity: its body is entered and the first inner instances start. */
+export function beginMultiInstance(ctx: ElementContext, scope: ScopeInstance, node: FlowNode): void {
+  const spec = node.loop;
+  if (spec?.kind !== 'multi') return;
+  const { items, total } = instancesOf(ctx, scope, node, spec);
   const body = ctx.enter(scope, node, { step: false, wait: 'body', activate: false });
   if (ctx.state.activities[body.id] === undefined) return; // a conditional boundary event held on entry
   body.multi = { total, completed: 0, active: 0, next: 0, items };

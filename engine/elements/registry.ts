@@ -1,4 +1,17 @@
-/** Which BPMN element types the engine runs, and the behaviour of each: one line per type. */
+/**
+ * Which BPMN element types the engine runs, and the processor of each: one line per type. Where each behaviour
+ * lives, in engine/elements/:
+ * - tasks.ts: task, user, manual, service, script, receive and send tasks; activity.ts: entering and leaving
+ *   any activity, standard loops; multi-instance.ts: multi-instance bodies.
+ * - sub-process.ts: embedded subprocesses, event subprocesses, call activities.
+ * - events.ts: start, end, intermediate throw and catch events; boundary-event.ts: boundary events;
+ *   error-escalation.ts: errors and escalations travelling out to their catch; conditional-events.ts: when
+ *   conditions are evaluated.
+ * - gateways.ts: exclusive, parallel, inclusive (with the OR-join's rule) and event-based gateways.
+ * - shared by all, offered on ElementContext (context.ts): outgoing.ts (which outgoing flows a token takes),
+ *   waits.ts and timers.ts (waiting for events, withdrawing waits), catch.ts (where a caught event goes).
+ * The runtime (engine/runtime/case-run.ts) moves the tokens and calls these.
+ */
 import type { Finding, FlowNode, ProcessGraph } from '../model/types.js';
 import { loopUnsupported } from './activity.js';
 import type { ElementBehaviour } from './behaviour.js';

@@ -80,6 +80,38 @@ function run(
   return state;
 }
 
+/** Starts the case at its none start event, or at the one the command names (by id, or by its message). */
+function startCase(
+  caseRun: CaseRun,
+  state: CaseSnapshot,
+  definition: CompiledDefinition,
+  command: Extract<CaseCommand, { type: 'start' }>,
+): void {
+  caseRun.emit({
+    type: 'caseStarted',
+    caseId: state.id,
+    at: caseRun.now,
+    variables: { ...state.variables },
+    channel: command.channel ?? null,
+  });
+  const graph = definition.graph;
+  const starts = graph.scopes[graph.key].startEvents.map((id) => graph.nodes[id]);
+  let startAt: string | undefined = command.startEventId;
+  if (command.message) {
+    const start = starts.find((s) => s.event?.kind === 'message' && s.event.name === command.message);
+    if (!start)
+      throw new CommandRejected(
+        'noStart',
+        `process '${graph.key}' has no start event for message '${command.message}'`,
+      );
+    startAt = start.id;
+  }
+  if (startAt && !starts.some((s) => s.id === startAt)) {
+    throw new CommandRejected('noStart', `'${startAt}' is not a start event of process '${graph.key}'`);
+  }
+  caseRun.openScope(null, { elementId: graph.key, definitionId: definition.id, startAt });
+}
+
 function applyCommand(
   caseRun: CaseRun,
   state: CaseSnapshot,
@@ -87,32 +119,9 @@ function applyCommand(
   command: CaseCommand,
 ): void {
   switch (command.type) {
-    case 'start': {
-      caseRun.emit({
-        type: 'caseStarted',
-        caseId: state.id,
-        at: caseRun.now,
-        variables: { ...state.variables },
-        channel: command.channel ?? null,
-      });
-      const graph = definition.graph;
-      const starts = graph.scopes[graph.key].startEvents.map((id) => graph.nodes[id]);
-      let startAt: string | undefined = command.startEventId;
-      if (command.message) {
-        const start = starts.find((s) => s.event?.kind === 'message' && s.event.name === command.message);
-        if (!start)
-          throw new CommandRejected(
-            'noStart',
-            `process '${graph.key}' has no start event for message '${command.message}'`,
-          );
-        startAt = start.id;
-      }
-      if (startAt && !starts.some((s) => s.id === startAt)) {
-        throw new CommandRejected('noStart', `'${startAt}' is not a start event of process '${graph.key}'`);
-      }
-      caseRun.openScope(null, { elementId: graph.key, definitionId: definition.id, startAt });
+    case 'start':
+      startCase(caseRun, state, definition, command);
       return;
-    }
     case 'completeTask': {
       const instance = state.activities[command.taskId];
       if (instance?.wait !== 'task') {

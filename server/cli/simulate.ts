@@ -2,7 +2,14 @@
  * `npm run simulate -- <process.bpmn>… [options]` and `npm run demo`: the simulation's command line. The only
  * I/O of the simulation is here (files, the database, the terminal); engine/simulate does none.
  */
-import { createWriteStream, existsSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  type WriteStream,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
@@ -121,7 +128,8 @@ async function demo(): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
+/** The command line's options, checked: numbers and instants parsed, `fail` on a bad one. */
+function readOptions() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
@@ -141,11 +149,6 @@ async function main(): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || positionals.length === 0) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
-  if (positionals[0] === 'demo') return demo();
   const number = (name: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -159,11 +162,152 @@ async function main(): Promise<void> {
       fail(`--${name} must be an ISO 8601 date-time such as 2026-03-02T09:00:00+08:00, got '${text}'`);
     return t;
   };
-  const cases = number('cases', values.cases);
-  const rate = number('rate', values.rate);
-  const start = instant('start', values.start);
-  const until = instant('until', values.until);
-  const showProgress = !values.quiet && process.stderr.isTTY === true;
+  const help = values.help === true || positionals.length === 0;
+  const demo = !help && positionals[0] === 'demo';
+  const run = help || demo;
+  return {
+    values,
+    positionals,
+    help,
+    demo,
+    cases: run ? undefined : number('cases', values.cases),
+    rate: run ? undefined : number('rate', values.rate),
+    start: run ? undefined : instant('start', values.start),
+    until: run ? undefined : instant('until', values.until),
+    showProgress: !values.quiet && process.stderr.isTTY === true,
+  };
+}
+type Options = ReturnType<typeof readOptions>;
+type Server = Awaited<ReturnType<typeof openServer>>;
+
+/**
+ * The process version to simulate: deployed into the database with --db, else compiled in memory and numbered
+ * after the earlier files of the same process (`runs`).
+ */
+async function loadDefinition(
+  path: string,
+  index: number,
+  server: Server | null,
+  memory: ReturnType<typeof definitionSet>,
+  runs: Run[],
+): Promise<CompiledDefinition> {
+  const xml = readFileSync(resolve(path), 'utf8');
+  if (server) {
+    const deployed = await server.definitions.deploy(xml, new Date());
+    return (await server.definitions.load(deployed.id)) as CompiledDefinition;
+  }
+  const compiled = await compileDefinition(xml, { version: index + 1 });
+  if (!compiled.ok)
+    fail(
+      `${path} cannot run:\n${compiled.findings
+        .filter((f) => f.severity === 'error')
+        .map((f) => `  ${f.elementId ?? '-'}: ${f.message}`)
+        .join('\n')}`,
+    );
+  const earlier = runs.filter((r) => r.definition.key === compiled.definition.key).length;
+  const definition = {
+    ...compiled.definition,
+    version: earlier + 1,
+    id: `${compiled.definition.key}:${earlier + 1}`,
+  };
+  memory.add(definition);
+  return definition;
+}
+
+/** The parameter file (--params, else `<process>.sim.json` beside the .bpmn), --rate applied, compiled. */
+function loadParams(path: string, options: Options, definition: CompiledDefinition, hoursPerDay: number) {
+  const file = resolve(path);
+  const paramsFile = options.values.params
+    ? resolve(options.values.params)
+    : join(dirname(file), basename(file).replace(/\.bpmn$/, '.sim.json'));
+  if (!existsSync(paramsFile))
+    fail(
+      `no parameters for ${path}: write ${paramsFile} (schema: engine/simulate/README.md) or give --params`,
+    );
+  const raw = JSON.parse(readFileSync(paramsFile, 'utf8')) as SimulationParams;
+  if (options.rate !== undefined)
+    raw.arrivals = { ...raw.arrivals, ratePerWorkingHour: options.rate, interArrival: undefined };
+  try {
+    return { raw, params: compileParams(raw, definition, { hoursPerDay }) };
+  } catch (error) {
+    if (error instanceof ParamsError)
+      fail(`${paramsFile}:\n${error.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+    throw error;
+  }
+}
+
+/** Writes a run's cases into the database, through CaseService or in bulk (--bulk); refuses a seed written before. */
+async function writeToDatabase(
+  server: Server,
+  result: SimulationResult,
+  definition: CompiledDefinition,
+  seed: number | string,
+  options: Options,
+): Promise<void> {
+  const { caseExists } = await import('../repositories/case-repository.js');
+  const first = result.cases[0];
+  if (first && (await caseExists(server.database.db, first.id))) {
+    fail(
+      `the database already holds the cases of seed ${seed} for ${definition.key} v${definition.version}: give another --seed`,
+    );
+  }
+  const writer = progressBar('写入 writing', result.cases.length, options.showProgress);
+  const t0 = performance.now();
+  const { calendar } = server;
+  const written = options.values.bulk
+    ? await (await import('../simulate/bulk-write.js')).bulkWriteSimulatedCases(server.database.db, result, {
+        calendar,
+        onProgress: (n) => writer.update(n),
+      })
+    : await (await import('../simulate/write-cases.js')).writeSimulatedCases(
+        server.database.db,
+        server.definitions,
+        result,
+        { calendar, onProgress: (n) => writer.update(n) },
+      );
+  writer.stop();
+  process.stdout.write(
+    `已写入 / written: ${written.cases} cases, ${written.commands} commands → ${server.where}, ${definition.key} v${definition.version} (${options.values.bulk ? 'bulk' : 'CaseService'}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
+  );
+}
+
+/** Each run after an earlier one of the same process: the two compared. */
+function printComparisons(runs: Run[]): void {
+  for (let i = 1; i < runs.length; i++) {
+    const before = runs
+      .slice(0, i)
+      .reverse()
+      .find((r) => r.definition.key === runs[i].definition.key);
+    if (before) process.stdout.write(`${formatComparison(before.summary, runs[i].summary)}\n`);
+  }
+}
+
+/** The summary as JSON (--json) and the drawn ratings as CSV (--ratings). */
+async function writeSummaryFiles(runs: Run[], options: Options): Promise<void> {
+  const { values } = options;
+  if (values.json) {
+    writeFileSync(
+      values.json,
+      `${JSON.stringify(runs.length === 1 ? runs[0].summary : runs.map((r) => r.summary), null, 2)}\n`,
+    );
+  }
+  if (values.ratings) {
+    const { stringify } = await import('csv-stringify/sync');
+    const rows = runs.flatMap((r) =>
+      r.result.ratings.map((x) => [x.caseId, x.level, new Date(x.at).toISOString()]),
+    );
+    writeFileSync(values.ratings, stringify([['case_id', 'level', 'rated_at'], ...rows]));
+  }
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const { values, positionals } = options;
+  if (options.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  if (options.demo) return demo();
   const server = values.db ? await openServer() : null;
   const calendar = server?.calendar ?? getDefaultCalendar();
   const hoursPerDay = calendar.msPerWorkingDay / 3_600_000;
@@ -175,63 +319,25 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   try {
     for (const [index, path] of positionals.entries()) {
-      const file = resolve(path);
-      if (!existsSync(file)) fail(`no such file: ${path}`);
-      const xml = readFileSync(file, 'utf8');
-      let definition: CompiledDefinition;
-      if (server) {
-        const deployed = await server.definitions.deploy(xml, new Date());
-        definition = (await server.definitions.load(deployed.id)) as CompiledDefinition;
-      } else {
-        const compiled = await compileDefinition(xml, { version: index + 1 });
-        if (!compiled.ok)
-          fail(
-            `${path} cannot run:\n${compiled.findings
-              .filter((f) => f.severity === 'error')
-              .map((f) => `  ${f.elementId ?? '-'}: ${f.message}`)
-              .join('\n')}`,
-          );
-        const earlier = runs.filter((r) => r.definition.key === compiled.definition.key).length;
-        definition = {
-          ...compiled.definition,
-          version: earlier + 1,
-          id: `${compiled.definition.key}:${earlier + 1}`,
-        };
-        memory.add(definition);
-      }
-      const paramsFile = values.params
-        ? resolve(values.params)
-        : join(dirname(file), basename(file).replace(/\.bpmn$/, '.sim.json'));
-      if (!existsSync(paramsFile))
-        fail(
-          `no parameters for ${path}: write ${paramsFile} (schema: engine/simulate/README.md) or give --params`,
-        );
-      const raw = JSON.parse(readFileSync(paramsFile, 'utf8')) as SimulationParams;
-      if (rate !== undefined)
-        raw.arrivals = { ...raw.arrivals, ratePerWorkingHour: rate, interArrival: undefined };
-      let params: ReturnType<typeof compileParams>;
-      try {
-        params = compileParams(raw, definition, { hoursPerDay });
-      } catch (error) {
-        if (error instanceof ParamsError)
-          fail(`${paramsFile}:\n${error.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
-        throw error;
-      }
-      const total = cases ?? params.count ?? 1000;
+      if (!existsSync(resolve(path))) fail(`no such file: ${path}`);
+      const definition = await loadDefinition(path, index, server, memory, runs);
+      const { raw, params } = loadParams(path, options, definition, hoursPerDay);
+      const seed = values.seed ?? raw.seed ?? 1;
+      const total = options.cases ?? params.count ?? 1000;
       const bar = progressBar(
         `${definition.key} v${definition.version}`,
         total,
-        showProgress && (total >= 5000 || server !== null),
+        options.showProgress && (total >= 5000 || server !== null),
       );
       const result = simulate({
         definition,
         definitions: server ? server.definitions : memory,
         params,
-        seed: values.seed ?? raw.seed ?? 1,
+        seed,
         calendar,
-        cases,
-        start,
-        until,
+        cases: options.cases,
+        start: options.start,
+        until: options.until,
         record: server !== null,
         onProgress: (n) => bar.update(n),
         onCaseLog:
@@ -251,62 +357,10 @@ async function main(): Promise<void> {
         process.stdout.write(
           `注意 / note: 模拟时段超出工作日历数据截止日 ${calendar.horizon}，之后的工作日按普通周一至周五估算 / the run passes the holiday calendar's horizon ${calendar.horizon}: working days after it are estimated as plain Monday to Friday (load the year: npm run calendar -- load FILE)\n`,
         );
-      if (server) {
-        const first = result.cases[0];
-        if (
-          first &&
-          (await server.database.db
-            .selectFrom('cases')
-            .select('id')
-            .where('id', '=', first.id)
-            .executeTakeFirst())
-        ) {
-          fail(
-            `the database already holds the cases of seed ${values.seed ?? raw.seed ?? 1} for ${definition.key} v${definition.version}: give another --seed`,
-          );
-        }
-        const writer = progressBar('写入 writing', result.cases.length, showProgress);
-        const t0 = performance.now();
-        const written = values.bulk
-          ? await (await import('../simulate/bulk-write.js')).bulkWriteSimulatedCases(
-              server.database.db,
-              result,
-              { calendar, onProgress: (n) => writer.update(n) },
-            )
-          : await (await import('../simulate/write-cases.js')).writeSimulatedCases(
-              server.database.db,
-              server.definitions,
-              result,
-              { calendar, onProgress: (n) => writer.update(n) },
-            );
-        writer.stop();
-        process.stdout.write(
-          `已写入 / written: ${written.cases} cases, ${written.commands} commands → ${server.where}, ${definition.key} v${definition.version} (${values.bulk ? 'bulk' : 'CaseService'}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
-        );
-      }
+      if (server) await writeToDatabase(server, result, definition, seed, options);
     }
-    for (let i = 1; i < runs.length; i++) {
-      const before = runs
-        .slice(0, i)
-        .reverse()
-        .find((r) => r.definition.key === runs[i].definition.key);
-      if (before) process.stdout.write(`${formatComparison(before.summary, runs[i].summary)}\n`);
-    }
-    if (values.json) {
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(
-        values.json,
-        `${JSON.stringify(runs.length === 1 ? runs[0].summary : runs.map((r) => r.summary), null, 2)}\n`,
-      );
-    }
-    if (values.ratings) {
-      const { writeFileSync } = await import('node:fs');
-      const { stringify } = await import('csv-stringify/sync');
-      const rows = runs.flatMap((r) =>
-        r.result.ratings.map((x) => [x.caseId, x.level, new Date(x.at).toISOString()]),
-      );
-      writeFileSync(values.ratings, stringify([['case_id', 'level', 'rated_at'], ...rows]));
-    }
+    printComparisons(runs);
+    await writeSummaryFiles(runs, options);
   } finally {
     await server?.database.close();
   }

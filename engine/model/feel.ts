@@ -11,6 +11,8 @@
  * the evaluation fails with ExpressionError (the case gets an incident naming the element). The worker's heap is
  * limited too, and a result larger than FEEL_BUDGET.resultCharacters (as JSON) is refused rather than stored in
  * the case, inline or not. Results of primitive inputs are remembered (below).
+ * One file past 400 lines on purpose: the worker's source is built from this file's own functions (toJson,
+ * jsonLengthWithin), so the inline path and the worker's stay one code.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { evaluate, parseExpression } from 'feelin';

@@ -407,7 +407,3 @@ export function evaluateFeel(expression: string, variables: Record<string, unkno
   }
   return value;
 }
-
-/** Evaluates a condition: true only for the FEEL value true (null and non-booleans are false). */
-export const feelCondition = (expression: string, variables: Record<string, unknown>): boolean =>
-  evaluateFeel(expression, variables) === true;

@@ -53,6 +53,26 @@ interface EventDefinitions {
   unsupported?: UnsupportedEvent;
 }
 
+/** A gov:correlationKey attribute, if set. */
+function correlationAttribute(element: Element | undefined): string | undefined {
+  const value = element?.correlationKey ?? element?.$attrs?.['gov:correlationKey'];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * A message event: its name, and its correlation key — the throwing element's own (throw events, send tasks),
+ * or the catching element's message's (catch events, receive tasks, boundary and start events).
+ */
+function messageEvent(element: Element, message: Element | undefined): EventDefinition {
+  const throwing =
+    element.$type === 'bpmn:IntermediateThrowEvent' ||
+    element.$type === 'bpmn:EndEvent' ||
+    element.$type === 'bpmn:SendTask';
+  const correlationKey = correlationAttribute(throwing ? element : message);
+  const name: string = message?.name ?? message?.id ?? '';
+  return correlationKey === undefined ? { kind: 'message', name } : { kind: 'message', name, correlationKey };
+}
+
 function readEvent(element: Element): EventDefinitions {
   // contained definitions, then those declared in bpmn:definitions and referenced by id (eventDefinitionRef):
   // BPMN §10.5.1 treats both alike
@@ -66,7 +86,7 @@ function readEvent(element: Element): EventDefinitions {
   switch (kind) {
     case 'message':
       // no messageRef: no name ('' — validation reports it rather than inventing one)
-      return { event: { kind, name: first.messageRef?.name ?? first.messageRef?.id ?? '' }, count };
+      return { event: messageEvent(element, first.messageRef), count };
     case 'signal':
       return { event: { kind, name: first.signalRef?.name ?? first.signalRef?.id ?? element.id }, count };
     case 'error':
@@ -178,8 +198,7 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
   const read = readEvent(element);
   // a receive or send task names its message directly
   const event: EventDefinition | null =
-    read.event ??
-    (element.messageRef ? { kind: 'message', name: element.messageRef.name ?? element.messageRef.id } : null);
+    read.event ?? (element.messageRef ? messageEvent(element, element.messageRef) : null);
   const count = read.count;
   const { materials, form } = readExtensions(element);
   const department = element.department ?? lanes.get(element.id) ?? null;

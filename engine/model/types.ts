@@ -23,7 +23,12 @@ export interface Material {
 export type TimerKind = 'duration' | 'date' | 'cycle' | 'workingDays';
 
 export type EventDefinition =
-  | { kind: 'message'; name: string }
+  /**
+   * `correlationKey`: a FEEL expression (`=expr`). On a catching element, the bpmn:message's gov:correlationKey
+   * (evaluated in the receiving case when it starts waiting); on a throwing element (throw event, message end
+   * event, send task), the element's own gov:correlationKey (evaluated in the sending case). Absent: `=businessKey`.
+   */
+  | { kind: 'message'; name: string; correlationKey?: string }
   | { kind: 'signal'; name: string }
   | { kind: 'error'; code: string | null }
   | { kind: 'escalation'; code: string | null }

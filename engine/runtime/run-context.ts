@@ -136,8 +136,13 @@ export abstract class RunContext {
     extra?: Variables,
   ): unknown {
     const variables = this.variablesOf(scope, instance);
+    // `businessKey` reads the case's business key, unless a variable of that name hides it
+    const context =
+      this.state.businessKey === undefined || 'businessKey' in variables
+        ? variables
+        : { businessKey: this.state.businessKey, ...variables };
     try {
-      return evaluateFeel(expression, extra ? { ...variables, ...extra } : variables);
+      return evaluateFeel(expression, extra ? { ...context, ...extra } : context);
     } catch (error) {
       if (error instanceof ExpressionError)
         throw new IncidentSignal(instance?.elementId ?? this.current, error.message);

@@ -96,12 +96,21 @@ export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/stati
 export { dataFindings } from './model/data-checks.js';
 export { formValidator } from './model/form-schema.js';
 export { parseBpmn } from './model/parse.js';
-export { SEMANTIC_FORM_VERSION, semanticHash } from './model/semantic-form.js';
-export { type Finding, type FlowNode, isActivity, type ProcessGraph } from './model/types.js';
+export { SEMANTIC_FORM_VERSION, semanticHash, unitSemanticHash } from './model/semantic-form.js';
+export {
+  type Collaboration,
+  type Finding,
+  type FlowNode,
+  isActivity,
+  type MessageFlow,
+  type ProcessGraph,
+} from './model/types.js';
 export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';
 export {
   type CompiledDefinition,
+  calledInFile,
   compileDefinition,
+  compileUnit,
   contentHash,
   type DefinitionSource,
   definitionSet,

@@ -70,10 +70,10 @@ export async function latestVersionId(db: Executor, key: string): Promise<string
 export async function storedXml(
   db: Executor,
   id: string,
-): Promise<Pick<DefinitionVersionRow, 'id' | 'xml' | 'version'> | undefined> {
+): Promise<Pick<DefinitionVersionRow, 'id' | 'key' | 'xml' | 'version'> | undefined> {
   return db
     .selectFrom('definition_versions')
-    .select(['id', 'xml', 'version'])
+    .select(['id', 'key', 'xml', 'version'])
     .where('id', '=', id)
     .executeTakeFirst();
 }

@@ -69,7 +69,8 @@ function formFields(schema: unknown, into: Set<string>, depth = 0): void {
 
 /** Every name something in the process produces, and those `given` it (by its callers' gov:in mappings). */
 function knownVariables(graph: ProcessGraph, given: readonly string[]): Set<string> {
-  const known = new Set<string>([...LOOP_VARIABLES, ...given]);
+  // businessKey: the case's business key, which FEEL reads as a variable
+  const known = new Set<string>([...LOOP_VARIABLES, 'businessKey', ...given]);
   formFields(graph.form, known);
   for (const name of graph.variables ?? []) known.add(name);
   for (const node of Object.values(graph.nodes)) {
@@ -108,6 +109,8 @@ function expressions(graph: ProcessGraph): Expression[] {
     if (event?.kind === 'timer' && event.expression.trim().startsWith('='))
       add(node.id, `the timer expression of ${label(node)}`, event.expression);
     if (event?.kind === 'conditional') add(node.id, `the condition of ${label(node)}`, event.condition);
+    if (event?.kind === 'message' && event.correlationKey !== undefined)
+      add(node.id, `gov:correlationKey of ${label(node)}`, event.correlationKey);
     // a call activity's gov:in sources read the caller's variables (its gov:out sources read the called process's)
     for (const { source, target } of node.inputs ?? [])
       if (source.startsWith('=')) add(node.id, `the gov:in source of ${label(node)} for '${target}'`, source);

@@ -157,6 +157,12 @@ function checkEventDefinition(check: GraphCheck, node: FlowNode): void {
       `message ${describe(node)} has no message name: set messageRef to a bpmn:message with a name (the name a message is sent with)`,
     );
   }
+  if (event?.kind === 'message' && event.correlationKey !== undefined)
+    expression(
+      node.id,
+      `gov:correlationKey of message '${event.name}' at ${describe(node)}`,
+      event.correlationKey,
+    );
   if (event?.kind === 'conditional') {
     if (event.condition.trim() === '') {
       add(

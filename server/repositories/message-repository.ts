@@ -56,29 +56,36 @@ export type Claim =
  * wait and the wait marked claimed by the message. `busy`: another node holds the message, or it is no longer
  * open. Waits other transactions hold are skipped, so concurrent claims never pick the same wait.
  */
-export async function claimWait(db: Db, messageId: string, now: Date): Promise<Claim> {
-  return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<MessageRow>`
+export async function claimWait(db: Executor, messageId: string, now: Date): Promise<Claim> {
+  // one statement: the message locked, the oldest free wait of its name and key locked (both skipped when another
+  // transaction holds them), the wait marked claimed by the message and the message claimed for the wait
+  const { rows } = await sql<MessageRow & { wait_case_id: string | null; wait_id: string | null }>`
+    WITH m AS (
       SELECT * FROM messages WHERE id = ${messageId} AND status IN ('pending', 'buffered')
-      FOR UPDATE SKIP LOCKED`.execute(trx);
-    const message = rows[0];
-    if (!message) return { kind: 'busy' } as const;
-    const { rows: waits } = await sql<{ case_id: string; id: string }>`
-      SELECT case_id, id FROM case_subscriptions
-      WHERE kind = 'message' AND name = ${message.name}
-        AND correlation_key IS NOT DISTINCT FROM ${message.correlation_key}
-        AND claimed_by IS NULL
-      ORDER BY created_at, case_id, id
+      FOR UPDATE SKIP LOCKED),
+    w AS (
+      SELECT s.case_id, s.id FROM case_subscriptions s, m
+      WHERE s.kind = 'message' AND s.name = m.name
+        AND s.correlation_key IS NOT DISTINCT FROM m.correlation_key AND s.claimed_by IS NULL
+      ORDER BY s.created_at, s.case_id, s.id
       LIMIT 1
-      FOR UPDATE SKIP LOCKED`.execute(trx);
-    const wait = waits[0];
-    if (!wait) return { kind: 'none', message } as const;
-    await sql`UPDATE case_subscriptions SET claimed_by = ${messageId}
-      WHERE case_id = ${wait.case_id} AND id = ${wait.id}`.execute(trx);
-    await sql`UPDATE messages SET status = 'claimed', target_case_id = ${wait.case_id},
-      subscription_id = ${wait.id}, claimed_at = ${now} WHERE id = ${messageId}`.execute(trx);
-    return { kind: 'wait', message, caseId: wait.case_id, subscriptionId: wait.id } as const;
-  });
+      FOR UPDATE OF s SKIP LOCKED),
+    ws AS (
+      UPDATE case_subscriptions s SET claimed_by = ${messageId}
+      FROM w WHERE s.case_id = w.case_id AND s.id = w.id
+      RETURNING s.case_id, s.id),
+    mu AS (
+      UPDATE messages SET status = 'claimed', target_case_id = ws.case_id, subscription_id = ws.id,
+        claimed_at = ${now}
+      FROM ws WHERE messages.id = ${messageId}
+      RETURNING messages.id)
+    SELECT m.*, ws.case_id AS wait_case_id, ws.id AS wait_id
+    FROM m LEFT JOIN ws ON true LEFT JOIN mu ON true`.execute(db);
+  const row = rows[0];
+  if (!row) return { kind: 'busy' };
+  const { wait_case_id, wait_id, ...message } = row;
+  if (wait_case_id === null || wait_id === null) return { kind: 'none', message };
+  return { kind: 'wait', message, caseId: wait_case_id, subscriptionId: wait_id };
 }
 
 /**
@@ -99,25 +106,29 @@ export async function claimForStart(db: Db, messageId: string, now: Date): Promi
  * wait it held is free again (a non-interrupting catch keeps waiting).
  */
 export async function finishMessage(
-  db: Db,
+  db: Executor,
   messageId: string,
   outcome: { status: 'delivered' | 'started'; caseId: string | null; at: Date },
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`UPDATE case_subscriptions SET claimed_by = NULL WHERE claimed_by = ${messageId}`.execute(trx);
-    await sql`UPDATE messages SET status = ${outcome.status}, done_at = ${outcome.at},
+  await sql`
+    WITH free AS (${freeWait(messageId)})
+    UPDATE messages SET status = ${outcome.status}, done_at = ${outcome.at},
       target_case_id = coalesce(${outcome.caseId}, target_case_id)
-      WHERE id = ${messageId}`.execute(trx);
-  });
+    WHERE id = ${messageId}`.execute(db);
 }
 
+/** Frees the wait a message claimed (found by the message's target and subscription: its primary key). */
+const freeWait = (messageId: string) => sql`
+  UPDATE case_subscriptions SET claimed_by = NULL
+  WHERE (case_id, id) = (SELECT target_case_id, subscription_id FROM messages WHERE id = ${messageId})
+    AND claimed_by = ${messageId}`;
+
 /** A claimed message whose wait was gone when it arrived: open again (`pending`), to be matched anew. */
-export async function releaseMessage(db: Db, messageId: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`UPDATE case_subscriptions SET claimed_by = NULL WHERE claimed_by = ${messageId}`.execute(trx);
-    await sql`UPDATE messages SET status = 'pending', target_case_id = NULL, subscription_id = NULL,
-      claimed_at = NULL WHERE id = ${messageId} AND status = 'claimed'`.execute(trx);
-  });
+export async function releaseMessage(db: Executor, messageId: string): Promise<void> {
+  await sql`
+    WITH free AS (${freeWait(messageId)})
+    UPDATE messages SET status = 'pending', target_case_id = NULL, subscription_id = NULL, claimed_at = NULL
+    WHERE id = ${messageId} AND status = 'claimed'`.execute(db);
 }
 
 /** Nothing waits for an open message: kept until `expiresAt` (`buffered`), or at once `undelivered` (null). */
@@ -143,9 +154,10 @@ export async function undeliverMessage(
   reason: string,
   at: Date,
 ): Promise<void> {
-  await sql`UPDATE messages SET status = 'undelivered', done_at = ${at}, reason = ${reason}
+  await sql`
+    WITH free AS (${freeWait(messageId)})
+    UPDATE messages SET status = 'undelivered', done_at = ${at}, reason = ${reason}
     WHERE id = ${messageId} AND status <> 'delivered' AND status <> 'started'`.execute(db);
-  await sql`UPDATE case_subscriptions SET claimed_by = NULL WHERE claimed_by = ${messageId}`.execute(db);
 }
 
 /** Deletes a message the API refused (409: nothing waited and no time to live). */

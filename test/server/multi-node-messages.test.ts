@@ -72,6 +72,7 @@ t.test(
     ];
     const waiting = new Map<string, string[]>();
     let n = 0;
+    const startsBegan = performance.now();
     await Promise.all(
       keys.flatMap(({ key, cases }) =>
         Array.from({ length: cases }, () =>
@@ -88,6 +89,10 @@ t.test(
       ),
     );
     const caseIds = [...waiting.values()].flat();
+    const startSeconds = (performance.now() - startsBegan) / 1000;
+    t.comment(
+      `${caseIds.length} case starts in ${startSeconds.toFixed(2)} s: ${(caseIds.length / startSeconds).toFixed(0)} starts/s over 3 nodes`,
+    );
     t.equal(caseIds.length, SINGLE + 2 * PAIRED, '1,000 cases wait');
 
     // when 1,000 messages are sent at once, each through some node (a paired key's two through two nodes)

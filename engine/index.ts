@@ -108,6 +108,7 @@ export {
 export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';
 export {
   type CompiledDefinition,
+  calledGraphs,
   calledInFile,
   compileDefinition,
   compileUnit,

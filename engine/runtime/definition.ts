@@ -172,6 +172,27 @@ export function calledInFile(graph: ProcessGraph, sameFile: ProcessGraph[]): Pro
   return [...found.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/**
+ * The processes a definition's cases may run through its call activities, directly or through one another:
+ * for each called key the version it runs (the one deployed in the caller's file, else the key's latest), as
+ * RunContext.calledDefinition resolves it; keys not deployed are left out.
+ */
+export function calledGraphs(definition: CompiledDefinition, source: DefinitionSource): ProcessGraph[] {
+  const found = new Map<string, CompiledDefinition>();
+  const visit = (caller: CompiledDefinition): void => {
+    for (const node of Object.values(caller.graph.nodes)) {
+      if (node.type !== 'callActivity' || !node.calledElement) continue;
+      const sameFile = caller.unit?.[node.calledElement];
+      const callee = sameFile ? source.byId(sameFile) : source.latest(node.calledElement);
+      if (!callee || callee.id === definition.id || found.has(callee.id)) continue;
+      found.set(callee.id, callee);
+      visit(callee);
+    }
+  };
+  visit(definition);
+  return [...found.values()].map((d) => d.graph);
+}
+
 /** A definition source over an in-memory list (tests, simulation, the CLI). */
 export function definitionSet(
   definitions: CompiledDefinition[],

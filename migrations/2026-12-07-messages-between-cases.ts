@@ -5,7 +5,8 @@
  *   event subprocess starts), with the message's correlation key as evaluated in the case when it began waiting.
  *   Written with the case's rows in the same statement (server/store/batch-statement.ts), so a waiting case is
  *   found by (kind, name, correlation key). `claimed_by`: the message being delivered to it (one at a time).
- *   Rows for cases already waiting are made from their stored snapshots (their key: the case's business key).
+ *   Rows for cases already waiting are made from their stored snapshots (the key the snapshot holds; a wait
+ *   stored before keys were evaluated gets the case's business key, the default `=businessKey`).
  * - `messages`: every message and signal sent between cases — by a throw event, end event or send task (written
  *   with the sending case's rows: the outbox, delivered after the commit) or by POST /api/messages — and what
  *   became of it: `pending` (to deliver), `claimed` (being delivered to `target_case_id`), `buffered` (nothing
@@ -47,7 +48,8 @@ const statements = [
   'CREATE INDEX messages_status_created ON messages (status, created_at)',
   `INSERT INTO case_subscriptions (case_id, id, kind, name, correlation_key, element_id, created_at)
     SELECT c.id, s->>'id', s->>'kind', s->>'name',
-      CASE WHEN s->>'kind' = 'message' THEN c.business_key END, s->>'elementId', now()
+      CASE WHEN s->>'kind' = 'message' THEN coalesce(s->>'correlationKey', c.business_key) END,
+      s->>'elementId', now()
     FROM cases c, json_array_elements(c.snapshot->'subscriptions') s
     WHERE c.status = 'active' AND s->>'kind' IN ('message', 'signal')
     ON CONFLICT DO NOTHING`,

@@ -364,7 +364,8 @@ export class CaseService {
       await this.definitions.prepareCallees(definition);
       const current = row.snapshot as CaseSnapshot;
       // a case stored before snapshots held the business key reads it from its row (FEEL's `businessKey`)
-      if (current.businessKey === undefined && row.business_key !== null) current.businessKey = row.business_key;
+      if (current.businessKey === undefined && row.business_key !== null)
+        current.businessKey = row.business_key;
       // the run changes the snapshot in place: what the case waited for before it, to write what changed
       const waitsBefore = current.subscriptions.map(({ id, kind }) => ({ id, kind }));
       const now = Math.max(this.clock(), current.startedAt);

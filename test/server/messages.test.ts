@@ -261,8 +261,11 @@ for (const database of testDatabases()) {
         const { rows } = await sql<{ n: number }>`
         SELECT count(DISTINCT case_id)::int AS n FROM case_subscriptions
         WHERE kind = 'signal' AND name = 'policy-changed'`.execute(app.reflow.db);
-      t.ok(rows[0].n >= 2, `${rows[0].n} cases wait for the signal (the two above and those of the tests before)`);
-      // when an administrator broadcasts it
+        t.ok(
+          rows[0].n >= 2,
+          `${rows[0].n} cases wait for the signal (the two above and those of the tests before)`,
+        );
+        // when an administrator broadcasts it
         const forbidden = await call(TOKENS.intake, 'POST', '/api/signals', { name: 'policy-changed' });
         t.equal(forbidden.statusCode, 403);
         const res = await call(TOKENS.admin, 'POST', '/api/signals', { name: 'policy-changed' });

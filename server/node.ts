@@ -131,7 +131,8 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
         readFileSync(join(config.processesDir, file), 'utf8'),
         new Date(service.now()),
       );
-      deployed.push({ key: result.key, version: result.version, created: result.created });
+      // a collaboration deploys several processes (each its own key and version)
+      for (const p of result.processes) deployed.push({ key: p.key, version: p.version, created: p.created });
     }
   }
   let demo: DemoReport | null = null;

@@ -47,7 +47,7 @@ export async function analyseDiagram(xml: string): Promise<DiagramAnalysis> {
   return {
     findings: unique,
     metrics: staticMetrics(graph, { resolveCalled }),
-    criticalPath: criticalPath(graph),
+    criticalPath: criticalPath(graph, { resolveCalled }),
     graph,
   };
 }

@@ -12,6 +12,7 @@ export {
   type CaseSnapshot,
   CommandRejected,
   type StepRecord,
+  type Subscription,
   type TaskRecord,
   type TimerInstance,
   type Variables,
@@ -26,9 +27,12 @@ export {
   type HeldRows,
   ROWS_AS_WRITTEN,
   type RowKeeping,
+  type SentRow,
   STEP_SEQ_PER_COMMAND,
   type StepChange,
   type StepRow,
+  type SubscriptionRow,
+  subscriptionChanges,
   type TaskChange,
   type TaskRow,
   type TimerRow,
@@ -92,12 +96,22 @@ export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/stati
 export { dataFindings } from './model/data-checks.js';
 export { formValidator } from './model/form-schema.js';
 export { parseBpmn } from './model/parse.js';
-export { SEMANTIC_FORM_VERSION, semanticHash } from './model/semantic-form.js';
-export { type Finding, type FlowNode, isActivity, type ProcessGraph } from './model/types.js';
+export { SEMANTIC_FORM_VERSION, semanticHash, unitSemanticHash } from './model/semantic-form.js';
+export {
+  type Collaboration,
+  type Finding,
+  type FlowNode,
+  isActivity,
+  type MessageFlow,
+  type ProcessGraph,
+} from './model/types.js';
 export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';
 export {
   type CompiledDefinition,
+  calledGraphs,
+  calledInFile,
   compileDefinition,
+  compileUnit,
   contentHash,
   type DefinitionSource,
   definitionSet,

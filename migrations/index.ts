@@ -10,6 +10,7 @@ import * as principalKeys from './2026-11-29-007-principal-keys.js';
 import * as timerRetries from './2026-11-29-008-timer-retries.js';
 import * as calendarYears from './2026-12-06-calendar-years.js';
 import * as definitionSemanticHash from './2026-12-06-definition-semantic-hash.js';
+import * as messagesBetweenCases from './2026-12-07-messages-between-cases.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29-008-timer-retries': timerRetries,
   '2026-12-06-calendar-years': calendarYears,
   '2026-12-06-definition-semantic-hash': definitionSemanticHash,
+  '2026-12-07-messages-between-cases': messagesBetweenCases,
 };

@@ -22,6 +22,7 @@ import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { healthRoutes } from './routes/health.js';
+import { messageRoutes } from './routes/messages.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelerRoutes } from './routes/modeler.js';
 import { ratingRoutes } from './routes/ratings.js';
@@ -84,6 +85,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
     const made = services.calendars;
     if (!options.calendars) app.addHook('onClose', () => made.stop());
+    const messages = services.messages;
+    app.addHook('onClose', () => messages.stop());
   }
   app.decorate('reflow', { ...services, db: options.db, service: services.cases });
   app.decorate('ratings', services.ratings);
@@ -110,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(definitionRoutes, { maxBpmnBytes: options.maxBpmnBytes ?? 5 * 1024 * 1024 });
   await app.register(caseRoutes);
   await app.register(taskRoutes);
+  await app.register(messageRoutes);
   await app.register(auditRoutes);
   await app.register(modelerRoutes);
   await app.register(metricsRoutes);

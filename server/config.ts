@@ -42,6 +42,10 @@ export const SETTINGS = {
   REFLOW_STEP_BUDGET: { ...whole(1, 10_000_000, 'of element activations per command '), default: '10000' },
   REFLOW_COMMAND_CPU_MS: { ...whole(0, 600_000, 'of milliseconds (0: no limit) '), default: '500' },
   REFLOW_TIMER_ATTEMPTS: { ...whole(1, 1000, 'of attempts '), default: '5' },
+  REFLOW_MESSAGE_TTL_SECONDS: {
+    ...whole(0, 31_536_000, 'of seconds (0: not kept) '),
+    default: '3600',
+  },
   REFLOW_SHUTDOWN_GRACE_MS: { ...whole(1000, 600_000, 'of milliseconds '), default: '10000' },
   LOG_LEVEL: {
     schema: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
@@ -112,6 +116,8 @@ export interface ServerConfig {
   commandCpuMs?: number;
   /** Attempts to fire a timer before its case gets an incident. */
   timerAttempts?: number;
+  /** How long a message a case sent is kept when nothing waits for it (0: recorded undelivered at once). */
+  messageTtlSeconds?: number;
   /** The longest a shutdown on SIGTERM/SIGINT takes (server/shutdown.ts). */
   shutdownGraceMs: number;
   logLevel: string;
@@ -168,6 +174,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     stepBudget: number('REFLOW_STEP_BUDGET'),
     commandCpuMs: number('REFLOW_COMMAND_CPU_MS'),
     timerAttempts: number('REFLOW_TIMER_ATTEMPTS'),
+    messageTtlSeconds: number('REFLOW_MESSAGE_TTL_SECONDS'),
     shutdownGraceMs: number('REFLOW_SHUTDOWN_GRACE_MS') ?? 10_000,
     logLevel: (parsed.LOG_LEVEL as string | undefined) ?? 'info',
     rectificationDays: number('REFLOW_RECTIFICATION_DAYS'),

@@ -50,6 +50,8 @@ export interface NodeConfig {
   commandCpuMs?: number;
   /** Attempts to fire a timer before its case gets an incident (REFLOW_TIMER_ATTEMPTS). */
   timerAttempts?: number;
+  /** How long a message a case sent is kept when nothing waits for it (REFLOW_MESSAGE_TTL_SECONDS). */
+  messageTtlSeconds?: number;
 }
 
 export interface ReflowNode {
@@ -96,6 +98,7 @@ async function deployedDepartments(
 export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const calendarLog = { error: (error: unknown) => console.error('calendar:', (error as Error).message) };
+  const messageLog = { error: (error: unknown) => console.error('messages:', (error as Error).message) };
   const services = await createServices(database.db, {
     caseOptions: {
       handlers: config.handlers,
@@ -109,6 +112,11 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
       onError: (error) => calendarLog.error(error),
     },
     ratingOptions: { deadlineDays: config.rectificationDays },
+    messageOptions: {
+      defaultTtlSeconds: config.messageTtlSeconds,
+      sweepMs: config.pollMs === undefined ? undefined : Math.max(config.pollMs, 1000),
+      onError: (error) => messageLog.error(error),
+    },
   });
   const { definitions, cases: service, calendars, ratings } = services;
   // the years an administrator loaded, before anything computes a due date (the demo history included)
@@ -123,7 +131,8 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
         readFileSync(join(config.processesDir, file), 'utf8'),
         new Date(service.now()),
       );
-      deployed.push({ key: result.key, version: result.version, created: result.created });
+      // a collaboration deploys several processes (each its own key and version)
+      for (const p of result.processes) deployed.push({ key: p.key, version: p.version, created: p.created });
     }
   }
   let demo: DemoReport | null = null;
@@ -167,6 +176,8 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     maxAttempts: config.timerAttempts,
     onError: (error) => app.log.error({ err: error }, 'timer failed'),
   });
+  messageLog.error = (error) => app.log.error({ err: error }, 'message delivery failed');
+  services.messages.start();
   await scheduler.start(); // timers already due fire in the background: the node listens without waiting for them
   // completed cases into the metric rollups, a second after they complete (reads drain first anyway)
   const stopDrain = startRollupDrain(database.db, 1000, (error) =>
@@ -204,6 +215,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
             return app.close();
           }),
           part('timer firing', () => scheduler.stop()),
+          part('message delivery', () => services.messages.stop()),
           part('metric rollups', stopDrain),
           part('rating sweep', () => sweep),
         ]);

@@ -9,6 +9,7 @@ import { CalendarService, type CalendarServiceOptions } from './calendar/calenda
 import { CaseQueries } from './cases/case-queries.js';
 import { CaseService, type CaseServiceOptions } from './cases/case-service.js';
 import type { Db } from './db/database.js';
+import { MessageService, type MessageServiceOptions } from './messages/message-service.js';
 import { caseBuckets } from './metrics/dynamic-query.js';
 import { csvChunks, type ExportOptions, xesChunks } from './metrics/event-log-export.js';
 import { type ImportResult, importEventLog } from './metrics/event-log-import.js';
@@ -42,6 +43,8 @@ export interface Services {
   calendars: CalendarService;
   metrics: MetricsService;
   records: Records;
+  /** Messages and signals between cases (its sweep is started by the node). */
+  messages: MessageService;
 }
 
 export interface ServiceOptions {
@@ -53,6 +56,7 @@ export interface ServiceOptions {
   ratingOptions?: RatingOptions;
   calendars?: CalendarService;
   calendarOptions?: CalendarServiceOptions;
+  messageOptions?: MessageServiceOptions;
 }
 
 /**
@@ -83,5 +87,6 @@ export async function createServices(db: Db, options: ServiceOptions = {}): Prom
     calendars,
     metrics: new MetricsService(db, definitions, calendar),
     records,
+    messages: new MessageService(db, cases, definitions, options.messageOptions),
   };
 }

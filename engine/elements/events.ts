@@ -5,16 +5,18 @@ import type { ElementContext } from './context.js';
 import { throwError, throwEscalation } from './error-escalation.js';
 import { CAUGHT, STARTS, THROWN, unsupportedDefinition } from './event-definitions.js';
 import type { ScopeInstance } from './state.js';
-import { broadcastSignal } from './waits.js';
+import { broadcastSignal, correlationKeyOf } from './waits.js';
 
 /** Records a message thrown by an event or send task, with the case's variables as its payload. */
 export function sendMessage(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, name: string): void {
+  const correlationKey = correlationKeyOf(ctx, scope, null, node.event?.kind === 'message' ? node.event : {});
   ctx.emit({
     type: 'messageSent',
     name,
     elementId: node.id,
     at: ctx.now,
     variables: { ...ctx.variablesOf(scope) },
+    correlationKey,
   });
 }
 

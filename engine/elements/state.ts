@@ -69,6 +69,8 @@ export interface Subscription {
   scopeId: string;
   /** Conditional events fire on the condition becoming true, not on it staying true. */
   lastValue?: boolean;
+  /** A message's correlation key, evaluated when the wait began (messages between cases match on it). */
+  correlationKey?: string | null;
 }
 
 export interface TimerInstance {
@@ -115,6 +117,8 @@ export interface CaseSnapshot {
   corrected: boolean;
   /** Counter for deterministic ids. */
   seq: number;
+  /** The case's business key (readable in FEEL as `businessKey`); absent in cases stored before 2026-12-07. */
+  businessKey?: string | null;
 }
 
 export type CaseCommand =
@@ -125,9 +129,19 @@ export type CaseCommand =
       channel?: Channel;
       startEventId?: string;
       message?: string;
+      businessKey?: string | null;
     }
   | { type: 'completeTask'; taskId: string; variables?: Variables }
-  | { type: 'deliverMessage'; name: string; variables?: Variables; channel?: Channel }
+  | {
+      type: 'deliverMessage';
+      name: string;
+      variables?: Variables;
+      channel?: Channel;
+      /** Delivered to this subscription (messages between cases); else to the first waiting for `name`. */
+      subscriptionId?: string;
+      /** The stored message (POST /api/messages or another case's throw), recorded in `messageReceived`. */
+      messageId?: string;
+    }
   | { type: 'fireTimer'; timerId: string }
   | { type: 'signal'; name: string; variables?: Variables }
   | { type: 'cancel'; reason?: string };
@@ -175,9 +189,26 @@ export type CaseEvent =
   | { type: 'timerScheduled'; timer: TimerInstance }
   | { type: 'timerCancelled'; timerId: string }
   | { type: 'timerFired'; timerId: string; elementId: string; at: number }
-  | { type: 'messageReceived'; name: string; elementId: string; at: number; channel: Channel | null }
-  /** A message throw event or send task: whoever carries messages between cases or systems delivers it. */
-  | { type: 'messageSent'; name: string; elementId: string; at: number; variables: Variables }
+  | {
+      type: 'messageReceived';
+      name: string;
+      elementId: string;
+      at: number;
+      channel: Channel | null;
+      messageId?: string;
+    }
+  /**
+   * A message throw event or send task: whoever carries messages between cases or systems delivers it, to the
+   * case waiting for `name` with `correlationKey` (evaluated in the sending case).
+   */
+  | {
+      type: 'messageSent';
+      name: string;
+      elementId: string;
+      at: number;
+      variables: Variables;
+      correlationKey?: string | null;
+    }
   | { type: 'signalThrown'; name: string; elementId: string; at: number }
   | { type: 'escalationRaised'; code: string | null; elementId: string; caught: boolean; at: number }
   | { type: 'errorRaised'; code: string | null; elementId: string; caught: boolean; at: number }

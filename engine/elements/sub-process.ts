@@ -3,12 +3,12 @@
  * runtime opens and ends scopes). An event subprocess waits from its scope's opening; interrupting, it ends the
  * rest of the scope first.
  */
-import type { FlowNode, ProcessGraph } from '../model/types.js';
+import type { FlowNode, ProcessGraph, VariableMapping } from '../model/types.js';
 import { arriveAtActivity } from './activity.js';
 import type { ElementBehaviour } from './behaviour.js';
 import { conditionsAtActivation } from './conditional-events.js';
 import type { ElementContext } from './context.js';
-import type { ScopeInstance } from './state.js';
+import type { ActivityInstance, ScopeInstance, Variables } from './state.js';
 
 export const subProcess: ElementBehaviour = {
   unsupported: (node) =>
@@ -61,7 +61,30 @@ export function armEventSubprocessStarts(ctx: ElementContext, scope: ScopeInstan
   return conditionsAtActivation(ctx, starts, scope, null);
 }
 
-/** `callActivity`: runs the latest deployed version of the process named by `calledElement`, with its own variables. */
+/**
+ * The variables a call activity's `gov:in` (or `gov:out`) mappings give: each `target` set to its `source`, a
+ * FEEL expression (`=…`) or a variable's name, read in `scope` (the caller's scope, or the called process's).
+ */
+export function mappedVariables(
+  ctx: ElementContext,
+  mappings: VariableMapping[],
+  scope: ScopeInstance,
+  instance: ActivityInstance | null,
+): Variables {
+  const visible = ctx.variablesOf(scope, instance);
+  const mapped: Variables = {};
+  for (const { source, target } of mappings)
+    mapped[target] = source.startsWith('=')
+      ? ctx.evaluate(source, scope, instance)
+      : (visible[source] ?? null);
+  return mapped;
+}
+
+/**
+ * `callActivity`: runs the process named by `calledElement` — the version deployed in the caller's file, else
+ * the latest — with its own variables: those its `gov:in` mappings give, else a copy of every variable the call
+ * activity sees. As it ends, its `gov:out` mappings (else all its variables) go back (case-run.ts endScopeIfIdle).
+ */
 export const callActivity: ElementBehaviour = {
   unsupported: (node) =>
     node.calledElement
@@ -73,7 +96,9 @@ export const callActivity: ElementBehaviour = {
     ctx.openScope(instance, {
       elementId: node.calledElement!,
       calledKey: node.calledElement!,
-      variables: { ...ctx.variablesOf(scope, instance) },
+      variables: node.inputs
+        ? mappedVariables(ctx, node.inputs, scope, instance)
+        : { ...ctx.variablesOf(scope, instance) },
     });
   },
   trigger(ctx, instance, _scope, _node, trigger) {

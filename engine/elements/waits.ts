@@ -29,6 +29,7 @@ export function awaitEvent(
       activityId: instance?.id ?? null,
       scopeId: scope.id,
     };
+    if (event.kind === 'message') sub.correlationKey = correlationKeyOf(ctx, scope, instance, event);
     if (sub.kind === 'conditional') {
       // evaluated at once where it is a boundary or event subprocess start (conditional-events.ts); elsewhere
       // (after an event-based gateway) once the tokens settle
@@ -37,6 +38,25 @@ export function awaitEvent(
     }
     ctx.state.subscriptions.push(sub);
   }
+}
+
+/**
+ * A message's correlation key in this case: its FEEL expression (default `=businessKey`) evaluated here, as
+ * text (null: no key). Messages between cases are delivered where name and key are equal.
+ */
+export function correlationKeyOf(
+  ctx: ElementContext,
+  scope: ScopeInstance,
+  instance: ActivityInstance | null,
+  event: { correlationKey?: string },
+): string | null {
+  const value = ctx.evaluate(event.correlationKey ?? '=businessKey', scope, instance);
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
 }
 
 /**

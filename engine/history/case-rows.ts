@@ -10,7 +10,7 @@
  * steps of a case sort in the order they were entered.
  */
 import type { WorkingCalendar } from '../calendar/working-calendar.js';
-import type { CaseEvent, StepRecord, TaskRecord } from '../elements/state.js';
+import type { CaseEvent, StepRecord, Subscription, TaskRecord, Variables } from '../elements/state.js';
 import { stepWorkingMs } from '../metrics/case-figures.js';
 
 /** Which case the rows are of. */
@@ -80,6 +80,37 @@ export type TimerRow = {
   due_at: string;
 };
 
+/**
+ * A row of `case_subscriptions`: a message or signal the case waits for, found from outside by name and
+ * correlation key (messages and signals between cases). Conditional waits stay inside the case.
+ */
+export type SubscriptionRow = {
+  case_id: string;
+  id: string;
+  kind: string;
+  name: string;
+  correlation_key: string | null;
+  element_id: string;
+  created_at: string;
+};
+
+/**
+ * A row of `messages` a command sends (the outbox): a message thrown by an event or send task, or a signal thrown
+ * by an event, delivered to other cases by the server once the command is written. Its id is the case's,
+ * the command's revision and the event's place in the command, so the same command always sends the same ids.
+ */
+export type SentRow = {
+  id: string;
+  kind: 'message' | 'signal';
+  name: string;
+  correlation_key: string | null;
+  variables: Variables;
+  source_case_id: string;
+  source_element_id: string;
+  status: 'pending';
+  created_at: string;
+};
+
 /** The rows one command's events produce; rows born and changed in the same command are new rows only. */
 export interface CommandRows {
   newSteps: StepRow[];
@@ -89,6 +120,40 @@ export interface CommandRows {
   newTimers: TimerRow[];
   /** Pending timers the command fired or cancelled. */
   goneTimers: string[];
+  /** Messages and signals the command sent to other cases (signals thrown by the API's command are not). */
+  sent: SentRow[];
+}
+
+const SHARED_WAITS = new Set(['message', 'signal']);
+
+/**
+ * The case's waits for messages and signals that a command armed (`added`) and withdrew or consumed (`gone`):
+ * its subscriptions before the command against those after (`now`: when the new ones began).
+ */
+export function subscriptionChanges(
+  caseId: string,
+  before: readonly Pick<Subscription, 'id' | 'kind'>[],
+  after: readonly Subscription[],
+  now: number,
+): { added: SubscriptionRow[]; gone: string[] } {
+  const was = new Set(before.filter((s) => SHARED_WAITS.has(s.kind)).map((s) => s.id));
+  const is = new Set<string>();
+  const added: SubscriptionRow[] = [];
+  for (const sub of after) {
+    if (!SHARED_WAITS.has(sub.kind)) continue;
+    is.add(sub.id);
+    if (!was.has(sub.id))
+      added.push({
+        case_id: caseId,
+        id: sub.id,
+        kind: sub.kind,
+        name: sub.name,
+        correlation_key: sub.correlationKey ?? null,
+        element_id: sub.elementId,
+        created_at: iso(now) as string,
+      });
+  }
+  return { added, gone: [...was].filter((id) => !is.has(id)) };
 }
 
 /** Step numbers a command may use: a command at revision r numbers its steps from r × this + 1. */
@@ -165,9 +230,26 @@ export function commandRows(
   const changedTasks = new Map<string, TaskChange>();
   const newTimers = new Map<string, TimerRow>();
   const goneTimers = new Set<string>();
+  const sent: SentRow[] = [];
   let seq = options.revision * STEP_SEQ_PER_COMMAND;
-  for (const event of events) {
+  events.forEach((event, index) => {
     switch (event.type) {
+      case 'messageSent':
+      case 'signalThrown':
+        // a signal the API broadcast (`external`) reaches other cases by the API, not again from each case
+        if (event.type === 'signalThrown' && event.elementId === 'external') break;
+        sent.push({
+          id: `${c.id}:${options.revision}:${index}`,
+          kind: event.type === 'messageSent' ? 'message' : 'signal',
+          name: event.name,
+          correlation_key: event.type === 'messageSent' ? (event.correlationKey ?? null) : null,
+          variables: event.type === 'messageSent' ? event.variables : {},
+          source_case_id: c.id,
+          source_element_id: event.elementId,
+          status: 'pending',
+          created_at: iso(event.at) as string,
+        });
+        break;
       case 'stepEntered':
         newSteps.set(event.step.id, stepRow(c, event.step, options.calendar, ++seq));
         break;
@@ -211,7 +293,7 @@ export function commandRows(
       default:
         break;
     }
-  }
+  });
   return {
     newSteps: [...newSteps.values()],
     changedSteps: [...changedSteps.values()],
@@ -219,6 +301,7 @@ export function commandRows(
     changedTasks: [...changedTasks.values()],
     newTimers: [...newTimers.values()],
     goneTimers: [...goneTimers],
+    sent,
   };
 }
 

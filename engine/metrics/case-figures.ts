@@ -13,6 +13,10 @@
  * - First-time completion (一次性办结), a yes/no: the case never entered a `gov:correction` step.
  * - On time (按时办结), a yes/no: its working time is at most the committed limit (working days) × the length of
  *   a working day; a step breaches its `gov:timeLimit` when its working time exceeds it.
+ * - A 一件事 (a master calling department processes by call activities) is ONE case: a called process runs as a
+ *   scope inside its caller's case, so its steps and in-person trips are the master's, and the master's working
+ *   time spans the departments' work it waits for. Department cases reached by messages between cases are cases
+ *   of their own (their trips count on them). The static counterpart is countOver in static-metrics.ts.
  */
 import type { WorkingCalendar } from '../calendar/working-calendar.js';
 

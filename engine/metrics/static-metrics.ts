@@ -9,14 +9,17 @@
  * path. A path never visits a node twice, so a loop counts once and never runs forever; parallel branches
  * take the longest branch because a path follows one branch, never their sum.
  */
-import { ACTIVITY_TYPES, type FlowNode, type ProcessGraph } from '../model/types.js';
+import { ACTIVITY_TYPES, type FlowNode, type Material, type ProcessGraph } from '../model/types.js';
 
 export interface StaticMetrics {
-  /** Activities: every task and call activity, and the content of embedded subprocesses (not the container). */
+  /**
+   * Activities: every task, and the content of embedded subprocesses (not the container); a call activity
+   * counts the steps of the process it calls (each called process once), or one step when it is not resolved.
+   */
   steps: number;
-  /** Distinct departments over all activities (`gov:department`, else the lane). */
+  /** Distinct departments over all activities (`gov:department`, else the lane), called processes' included. */
   departments: number;
-  /** Distinct material ids over all activities. */
+  /** Distinct materials over all activities: by id, and by id or name against called processes' materials. */
   materials: number;
   /** Distinct material ids asked of the applicant (`source="applicant"` at least once). */
   applicantMaterials: number;
@@ -311,10 +314,12 @@ function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined)
 /**
  * The static metrics of a process.
  *
- * - `steps` counts the activities a case goes through: every task of any type, every call activity as one
- *   (the called process is another service's steps), and the activities inside embedded subprocesses,
- *   event subprocesses and transactions at any depth — but not the subprocess container itself, which is
- *   only a frame around its steps.
+ * - `steps` counts the activities a case goes through: every task of any type, and the activities inside
+ *   embedded subprocesses, event subprocesses and transactions at any depth — but not the subprocess container
+ *   itself, which is only a frame around its steps. A call activity counts the steps of the process it calls
+ *   when `resolveCalled` finds it (a 一件事 is measured end to end: see countOver), else one step.
+ * - Departments and materials of called processes count too (countOver); materials of a called process are
+ *   deduplicated by id or name against those already counted.
  * - `departments` counts distinct department texts over all activities, containers included (a subprocess
  *   may name the department that does all of it). A FEEL department such as `=reviewer` is not known before
  *   run time: it counts as one department per distinct expression text.
@@ -325,31 +330,78 @@ function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined)
  *   module comment and `criticalPath`); a path may leave an activity through one of its boundary events.
  */
 export function staticMetrics(graph: ProcessGraph, options?: StaticMetricsOptions): StaticMetrics {
-  let steps = 0;
-  const departments = new Set<string>();
-  const materials = new Set<string>();
-  const applicantMaterials = new Set<string>();
-  for (const node of Object.values(graph.nodes)) {
-    if (!ACTIVITY_TYPES.has(node.type)) continue;
-    if (!isContainer(node)) steps++;
-    if (node.department !== null) departments.add(node.department);
-    for (const material of node.materials) {
-      materials.add(material.id);
-      if (material.source === 'applicant') applicantMaterials.add(material.id);
-    }
-  }
+  const tally = countOver(graph, options?.resolveCalled);
   const figures = measure(graph, options);
   const pathTimeLimitDays = figures.time.defined ? figures.time.value : null;
   return {
-    steps,
-    departments: departments.size,
-    materials: materials.size,
-    applicantMaterials: applicantMaterials.size,
+    steps: tally.steps,
+    departments: tally.departments.size,
+    materials: tally.materials.length,
+    applicantMaterials: tally.materials.filter((m) => m.applicant).length,
     timeLimitDays: graph.timeLimit ?? pathTimeLimitDays,
     pathTimeLimitDays,
     trips: figures.trips,
     statutoryLimitDays: graph.statutoryLimit,
   };
+}
+
+/** A material counted once: the ids and names it was declared with, and whether the applicant hands it in. */
+interface CountedMaterial {
+  ids: Set<string>;
+  names: Set<string>;
+  applicant: boolean;
+}
+
+/**
+ * Steps, departments and materials of a process and of the processes it calls (一件事: the master and its
+ * department processes, measured end to end). A call activity whose process `resolve` finds counts that
+ * process's steps, departments and materials instead of being one step itself; each called process counts
+ * once, however often it is called (a second call, or a call cycle, adds nothing); one `resolve` cannot find
+ * counts as one step, as before. Materials: within a process, distinct ids; a called process's material is the
+ * one already counted when it has the same id or the same name (the same document asked again by another
+ * department is one material; ids are local to each process).
+ */
+function countOver(
+  graph: ProcessGraph,
+  resolve: ((key: string) => ProcessGraph | undefined) | undefined,
+): { steps: number; departments: Set<string>; materials: CountedMaterial[] } {
+  let steps = 0;
+  const departments = new Set<string>();
+  const materials: CountedMaterial[] = [];
+  const counted = new Set<string>([graph.key]);
+  const add = (material: Material, byName: boolean): void => {
+    const same = materials.find((m) => m.ids.has(material.id) || (byName && m.names.has(material.name)));
+    if (same) {
+      same.ids.add(material.id);
+      same.names.add(material.name);
+      same.applicant ||= material.source === 'applicant';
+    } else {
+      materials.push({
+        ids: new Set([material.id]),
+        names: new Set([material.name]),
+        applicant: material.source === 'applicant',
+      });
+    }
+  };
+  const visit = (process: ProcessGraph, called: boolean): void => {
+    for (const node of Object.values(process.nodes)) {
+      if (!ACTIVITY_TYPES.has(node.type)) continue;
+      const callee =
+        node.type === 'callActivity' && node.calledElement ? resolve?.(node.calledElement) : undefined;
+      if (callee) {
+        if (node.department !== null) departments.add(node.department);
+        if (counted.has(callee.key)) continue;
+        counted.add(callee.key);
+        visit(callee, true);
+        continue;
+      }
+      if (!isContainer(node)) steps++;
+      if (node.department !== null) departments.add(node.department);
+      for (const material of node.materials) add(material, called);
+    }
+  };
+  visit(graph, false);
+  return { steps, departments, materials };
 }
 
 /**

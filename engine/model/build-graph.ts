@@ -4,14 +4,18 @@
  * XML is parse-findings.ts's; parse.ts runs both.
  */
 import type {
+  Collaboration,
   EventDefinition,
   Finding,
   FlowNode,
   LoopSpec,
   Material,
+  MessageFlow,
+  MessageFlowEnd,
   ProcessGraph,
   Scope,
   UnsupportedEvent,
+  VariableMapping,
 } from './types.js';
 
 /** A moddle element: untyped. */
@@ -53,6 +57,26 @@ interface EventDefinitions {
   unsupported?: UnsupportedEvent;
 }
 
+/** A gov:correlationKey attribute, if set. */
+function correlationAttribute(element: Element | undefined): string | undefined {
+  const value = element?.correlationKey ?? element?.$attrs?.['gov:correlationKey'];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * A message event: its name, and its correlation key — the throwing element's own (throw events, send tasks),
+ * or the catching element's message's (catch events, receive tasks, boundary and start events).
+ */
+function messageEvent(element: Element, message: Element | undefined): EventDefinition {
+  const throwing =
+    element.$type === 'bpmn:IntermediateThrowEvent' ||
+    element.$type === 'bpmn:EndEvent' ||
+    element.$type === 'bpmn:SendTask';
+  const correlationKey = correlationAttribute(throwing ? element : message);
+  const name: string = message?.name ?? message?.id ?? '';
+  return correlationKey === undefined ? { kind: 'message', name } : { kind: 'message', name, correlationKey };
+}
+
 function readEvent(element: Element): EventDefinitions {
   // contained definitions, then those declared in bpmn:definitions and referenced by id (eventDefinitionRef):
   // BPMN §10.5.1 treats both alike
@@ -66,7 +90,7 @@ function readEvent(element: Element): EventDefinitions {
   switch (kind) {
     case 'message':
       // no messageRef: no name ('' — validation reports it rather than inventing one)
-      return { event: { kind, name: first.messageRef?.name ?? first.messageRef?.id ?? '' }, count };
+      return { event: messageEvent(element, first.messageRef), count };
     case 'signal':
       return { event: { kind, name: first.signalRef?.name ?? first.signalRef?.id ?? element.id }, count };
     case 'error':
@@ -178,8 +202,7 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
   const read = readEvent(element);
   // a receive or send task names its message directly
   const event: EventDefinition | null =
-    read.event ??
-    (element.messageRef ? { kind: 'message', name: element.messageRef.name ?? element.messageRef.id } : null);
+    read.event ?? (element.messageRef ? messageEvent(element, element.messageRef) : null);
   const count = read.count;
   const { materials, form } = readExtensions(element);
   const department = element.department ?? lanes.get(element.id) ?? null;
@@ -219,6 +242,22 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
     instantiate: element.instantiate === true,
     startQuantity: typeof element.startQuantity === 'number' ? element.startQuantity : 1,
     completionQuantity: typeof element.completionQuantity === 'number' ? element.completionQuantity : 1,
+    ...readMappings(element),
+  };
+}
+
+/** A call activity's gov:in and gov:out extension elements; each list absent when none is written. */
+function readMappings(element: Element): { inputs?: VariableMapping[]; outputs?: VariableMapping[] } {
+  const values: Element[] = element.extensionElements?.values ?? [];
+  const list = (type: string): VariableMapping[] =>
+    values
+      .filter((v) => v.$type === type)
+      .map((v) => ({ source: String(v.source ?? '').trim(), target: String(v.target ?? '').trim() }));
+  const inputs = list('gov:In');
+  const outputs = list('gov:Out');
+  return {
+    ...(inputs.length > 0 ? { inputs } : {}),
+    ...(outputs.length > 0 ? { outputs } : {}),
   };
 }
 
@@ -292,8 +331,12 @@ function link(graph: ProcessGraph, findings: Finding[]): void {
   }
 }
 
-/** The executable process of a definitions document: the one marked executable, or the only one. */
-export function pickProcess(definitions: Element, findings: Finding[]): Element | null {
+/**
+ * The processes of a definitions document to run: every one marked executable (a collaboration deploys each
+ * as its own key), else the only one, else — several pools and none executable — the first with flow nodes,
+ * with a warning.
+ */
+export function pickProcesses(definitions: Element, findings: Finding[]): Element[] {
   const processes: Element[] = (definitions.rootElements ?? []).filter(
     (e: Element) => e.$type === 'bpmn:Process',
   );
@@ -304,29 +347,68 @@ export function pickProcess(definitions: Element, findings: Finding[]): Element 
       severity: 'error',
       message: 'the document holds no bpmn:process: draw a process (a pool) with a start event',
     });
-    return null;
+    return [];
   }
   const executable = processes.filter((p) => p.isExecutable === true);
-  if (executable.length > 1) {
-    findings.push({
-      elementId: executable[1].id,
-      type: 'severalExecutableProcesses',
-      severity: 'error',
-      message: `processes ${executable.map((p) => `'${p.id}'`).join(', ')} are all executable: deploy one executable process per document and set isExecutable="false" on the others`,
-    });
-    return null;
-  }
-  if (executable.length === 1) return executable[0];
-  if (processes.length === 1) return processes[0];
+  if (executable.length > 0) return executable;
+  if (processes.length === 1) return processes;
   // several non-executable pools (a collaboration diagram): take the first with flow nodes
   const withContent = processes.filter((p) => (p.flowElements ?? []).length > 0);
   findings.push({
     elementId: (withContent[0] ?? processes[0]).id,
     type: 'noExecutableProcess',
     severity: 'warning',
-    message: `${processes.length} processes and none marked executable: reading '${(withContent[0] ?? processes[0]).id}'; set isExecutable="true" on the one to run`,
+    message: `${processes.length} processes and none marked executable: reading '${(withContent[0] ?? processes[0]).id}'; set isExecutable="true" on the ones to run`,
   });
-  return withContent[0] ?? processes[0];
+  return [withContent[0] ?? processes[0]];
+}
+
+/** Every flow node id of a process (nested ones included), to find which pool an element is in. */
+function elementIds(container: Element, into: Set<string>): Set<string> {
+  for (const element of container.flowElements ?? []) {
+    into.add(element.id);
+    if (element.flowElements) elementIds(element, into);
+  }
+  return into;
+}
+
+/** The pools (processes) of the document and the message flows between them (BPMN §9.2: from and to a pool or a node in it). */
+export function readCollaboration(definitions: Element): Collaboration {
+  const roots: Element[] = definitions.rootElements ?? [];
+  const processes = roots.filter((e) => e.$type === 'bpmn:Process');
+  const byProcess = processes.map((p) => ({ id: p.id as string, ids: elementIds(p, new Set<string>()) }));
+  const participants = new Map<string, string | null>();
+  const messageFlows: MessageFlow[] = [];
+  for (const collaboration of roots.filter((e) => e.$type === 'bpmn:Collaboration')) {
+    for (const participant of collaboration.participants ?? [])
+      participants.set(participant.id, participant.processRef?.id ?? null);
+    for (const flow of collaboration.messageFlows ?? []) {
+      const end = (ref: Element): MessageFlowEnd => {
+        const id: string | undefined = ref?.id;
+        if (!id) return { process: null, participant: null, element: null };
+        if (participants.has(id))
+          return { process: participants.get(id) ?? null, participant: id, element: null };
+        const process = byProcess.find((p) => p.ids.has(id))?.id ?? null;
+        const participant = [...participants].find(([, p]) => p !== null && p === process)?.[0] ?? null;
+        return { process, participant, element: id };
+      };
+      messageFlows.push({
+        id: flow.id,
+        name: flow.name ?? null,
+        source: end(flow.sourceRef),
+        target: end(flow.targetRef),
+        message: flow.messageRef ? (flow.messageRef.name ?? flow.messageRef.id) : null,
+      });
+    }
+  }
+  return {
+    processes: processes.map((p) => ({
+      id: p.id,
+      name: p.name ?? null,
+      executable: p.isExecutable === true,
+    })),
+    messageFlows,
+  };
 }
 
 /** The graph of the chosen process: its own attributes, then every node and flow, then the links between them. */

@@ -67,15 +67,17 @@ function formFields(schema: unknown, into: Set<string>, depth = 0): void {
   for (const key of ['if', 'then', 'else']) formFields(record[key], into, depth + 1);
 }
 
-/** Every name something in the process produces. */
-function knownVariables(graph: ProcessGraph): Set<string> {
-  const known = new Set<string>(LOOP_VARIABLES);
+/** Every name something in the process produces, and those `given` it (by its callers' gov:in mappings). */
+function knownVariables(graph: ProcessGraph, given: readonly string[]): Set<string> {
+  // businessKey: the case's business key, which FEEL reads as a variable
+  const known = new Set<string>([...LOOP_VARIABLES, 'businessKey', ...given]);
   formFields(graph.form, known);
   for (const name of graph.variables ?? []) known.add(name);
   for (const node of Object.values(graph.nodes)) {
     formFields(node.form, known);
     if (node.resultVariable) known.add(node.resultVariable);
     if (node.loop?.kind === 'multi' && node.loop.elementVariable) known.add(node.loop.elementVariable);
+    for (const { target } of node.outputs ?? []) known.add(target); // what a called process hands back
   }
   return known;
 }
@@ -107,6 +109,11 @@ function expressions(graph: ProcessGraph): Expression[] {
     if (event?.kind === 'timer' && event.expression.trim().startsWith('='))
       add(node.id, `the timer expression of ${label(node)}`, event.expression);
     if (event?.kind === 'conditional') add(node.id, `the condition of ${label(node)}`, event.condition);
+    if (event?.kind === 'message' && event.correlationKey !== undefined)
+      add(node.id, `gov:correlationKey of ${label(node)}`, event.correlationKey);
+    // a call activity's gov:in sources read the caller's variables (its gov:out sources read the called process's)
+    for (const { source, target } of node.inputs ?? [])
+      if (source.startsWith('=')) add(node.id, `the gov:in source of ${label(node)} for '${target}'`, source);
     const loop = node.loop;
     if (loop?.kind === 'standard') add(node.id, `the loop condition of ${label(node)}`, loop.condition);
     else if (loop?.kind === 'multi') {
@@ -118,9 +125,12 @@ function expressions(graph: ProcessGraph): Expression[] {
   return list;
 }
 
-/** Findings for variables read that nothing produces: errors when the process declares its data, else warnings. */
-export function dataFindings(graph: ProcessGraph): Finding[] {
-  const known = knownVariables(graph);
+/**
+ * Findings for variables read that nothing produces: errors when the process declares its data, else warnings.
+ * `given`: the names the call activities of its file hand it by gov:in mappings (givenByCallers).
+ */
+export function dataFindings(graph: ProcessGraph, given: readonly string[] = []): Finding[] {
+  const known = knownVariables(graph, given);
   const declares = graph.form !== null || graph.variables !== undefined;
   const findings: Finding[] = [];
   for (const { elementId, what, text, unset } of expressions(graph)) {
@@ -152,4 +162,17 @@ export function dataFindings(graph: ProcessGraph): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * The names a process is handed by the call activities of the same file that call it with gov:in mappings (a
+ * call without mappings hands every variable of its caller, which the model does not list).
+ */
+export function givenByCallers(graph: ProcessGraph, sameFile: readonly ProcessGraph[]): string[] {
+  const names = new Set<string>();
+  for (const caller of sameFile)
+    for (const node of Object.values(caller.nodes))
+      if (node.type === 'callActivity' && node.calledElement === graph.key)
+        for (const { target } of node.inputs ?? []) names.add(target);
+  return [...names];
 }

@@ -56,3 +56,16 @@ function semanticForm(graph: ProcessGraph): string {
 export function semanticHash(graph: ProcessGraph): string {
   return `${SEMANTIC_FORM_VERSION}:${createHash('sha256').update(semanticForm(graph)).digest('hex')}`;
 }
+
+/**
+ * The meaning of a process deployed with others in one file (a collaboration): its own, together with that of
+ * the processes of the file it calls (`callees`, see calledInFile), since it runs them. A process calling none
+ * of its file has exactly its semanticHash, so single-process files keep their stored hashes. A caller whose
+ * called process changed thus gets a new version, and the version it calls (CompiledDefinition.unit) never
+ * changes under it.
+ */
+export function unitSemanticHash(graph: ProcessGraph, callees: ProcessGraph[]): string {
+  if (callees.length === 0) return semanticHash(graph);
+  const forms = [graph, ...callees].map(semanticForm).join('\n');
+  return `${SEMANTIC_FORM_VERSION}:${createHash('sha256').update(forms).digest('hex')}`;
+}

@@ -23,7 +23,12 @@ export interface Material {
 export type TimerKind = 'duration' | 'date' | 'cycle' | 'workingDays';
 
 export type EventDefinition =
-  | { kind: 'message'; name: string }
+  /**
+   * `correlationKey`: a FEEL expression (`=expr`). On a catching element, the bpmn:message's gov:correlationKey
+   * (evaluated in the receiving case when it starts waiting); on a throwing element (throw event, message end
+   * event, send task), the element's own gov:correlationKey (evaluated in the sending case). Absent: `=businessKey`.
+   */
+  | { kind: 'message'; name: string; correlationKey?: string }
   | { kind: 'signal'; name: string }
   | { kind: 'error'; code: string | null }
   | { kind: 'escalation'; code: string | null }
@@ -93,6 +98,46 @@ export interface FlowNode {
   completionQuantity: number;
   /** receiveTask/startEvent `instantiate`. */
   instantiate: boolean;
+  /**
+   * A call activity's `gov:in` mappings: the called process starts with exactly these variables. Absent (not
+   * empty) when none are written: it then starts with a copy of every variable the call activity sees.
+   */
+  inputs?: VariableMapping[];
+  /** A call activity's `gov:out` mappings: only these go back. Absent: every variable of the called process goes back. */
+  outputs?: VariableMapping[];
+}
+
+/** `gov:in` / `gov:out` on a call activity: `target` is set to `source`, a FEEL expression (`=…`) or a variable's name. */
+export interface VariableMapping {
+  source: string;
+  target: string;
+}
+
+/** One end of a message flow: a pool (element null) or a flow node in it. */
+export interface MessageFlowEnd {
+  /** The process of the pool (participant's processRef), or null for a black-box pool. */
+  process: string | null;
+  /** The participant (pool) id. */
+  participant: string | null;
+  /** The flow node, or null when the flow touches the pool's border. */
+  element: string | null;
+}
+
+/** A bpmn:messageFlow of a collaboration: from which pool or element to which, and its message. */
+export interface MessageFlow {
+  id: string;
+  name: string | null;
+  source: MessageFlowEnd;
+  target: MessageFlowEnd;
+  /** The name (else id) of its messageRef, if any. */
+  message: string | null;
+}
+
+/** The pools of a collaboration and the message flows between them. */
+export interface Collaboration {
+  /** Every bpmn:process of the document in order: executable ones are deployed, each as its own key. */
+  processes: { id: string; name: string | null; executable: boolean }[];
+  messageFlows: MessageFlow[];
 }
 
 export interface SequenceFlow {
@@ -134,8 +179,16 @@ export interface ProcessGraph {
 }
 
 export interface ParseResult {
+  /** The process read: the one asked for by id, else the document's first executable process. */
   graph: ProcessGraph | null;
   findings: Finding[];
+  /**
+   * Every executable process of the document (a collaboration holds several; each deploys as its own key),
+   * `graph` among them. Absent when the document could not be read.
+   */
+  graphs?: ProcessGraph[];
+  /** The document's pools and message flows. */
+  collaboration?: Collaboration;
 }
 
 export const ACTIVITY_TYPES = new Set([

@@ -91,6 +91,32 @@ function checkElementSettings(check: GraphCheck, node: FlowNode): void {
       `${describe(node)} has no calledElement: set it to the key of the process to call`,
     );
   }
+  for (const [kind, mappings] of [
+    ['gov:in', node.inputs],
+    ['gov:out', node.outputs],
+  ] as const) {
+    for (const { source, target } of mappings ?? []) {
+      if (node.type !== 'callActivity') {
+        add(
+          node.id,
+          'invalidMapping',
+          'error',
+          `${describe(node)} has a ${kind} mapping, which only a call activity reads: remove it, or make the element a call activity`,
+        );
+        break;
+      }
+      if (source === '' || target === '' || !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(target)) {
+        add(
+          node.id,
+          'invalidMapping',
+          'error',
+          `${kind} of ${describe(node)} (source '${source}', target '${target}') needs a source (a FEEL expression '=…' or a variable name) and a target that is a variable name: write e.g. <${kind} source="=applicant.name" target="applicantName"/>`,
+        );
+      } else if (source.startsWith('=')) {
+        expression(node.id, `the ${kind} source of ${describe(node)} for '${target}'`, source);
+      }
+    }
+  }
 }
 
 /** Timer, message and conditional definitions say when, which message, and what condition. */
@@ -131,6 +157,12 @@ function checkEventDefinition(check: GraphCheck, node: FlowNode): void {
       `message ${describe(node)} has no message name: set messageRef to a bpmn:message with a name (the name a message is sent with)`,
     );
   }
+  if (event?.kind === 'message' && event.correlationKey !== undefined)
+    expression(
+      node.id,
+      `gov:correlationKey of message '${event.name}' at ${describe(node)}`,
+      event.correlationKey,
+    );
   if (event?.kind === 'conditional') {
     if (event.condition.trim() === '') {
       add(

@@ -3,7 +3,7 @@
  * Whether an element type can run at all is the element registry's question (engine/elements), asked when
  * a definition is compiled; this module knows only the model.
  */
-import { parseBpmn } from './parse.js';
+import { type ParseOptions, parseBpmn } from './parse.js';
 import type { Finding, ParseResult, ProcessGraph } from './types.js';
 import { type GraphCheck, graphCheck, type ValidateOptions } from './validate-context.js';
 import { checkElements, checkExpressionTotal, checkProcessTimeLimits } from './validate-elements.js';
@@ -38,9 +38,16 @@ export function validateGraph(graph: ProcessGraph, options: ValidateOptions = {}
   return [...check.findings, ...waitlessCycleFindings(graph)];
 }
 
-/** Parses and validates: the parser's findings, then the structural ones (none when the graph is null). */
-export async function parseAndValidate(xml: string, options: ValidateOptions = {}): Promise<ParseResult> {
-  const { graph, findings } = await parseBpmn(xml);
-  if (!graph) return { graph, findings };
-  return { graph, findings: [...findings, ...validateGraph(graph, options)] };
+/**
+ * Parses and validates: the parser's findings, then the structural ones of every executable process of the
+ * document (a collaboration has several; `graph` is the one asked for, `graphs` all of them).
+ */
+export async function parseAndValidate(
+  xml: string,
+  options: ValidateOptions & ParseOptions = {},
+): Promise<ParseResult> {
+  const parsed = await parseBpmn(xml, options);
+  if (!parsed.graph) return parsed;
+  const structural = (parsed.graphs ?? [parsed.graph]).flatMap((graph) => validateGraph(graph, options));
+  return { ...parsed, findings: [...parsed.findings, ...structural] };
 }

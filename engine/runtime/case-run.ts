@@ -21,7 +21,7 @@ import type {
   ScopeInstance,
   Variables,
 } from '../elements/state.js';
-import { armEventSubprocessStarts, startEventsOf } from '../elements/sub-process.js';
+import { armEventSubprocessStarts, mappedVariables, startEventsOf } from '../elements/sub-process.js';
 import { awaitEvent, withdrawAllWaits, withdrawWaits } from '../elements/waits.js';
 import type { EventDefinition, FlowNode } from '../model/types.js';
 import type { CompiledDefinition } from './definition.js';
@@ -281,7 +281,12 @@ export class CaseRun extends RunContext implements ElementContext {
     const instance = this.state.activities[scope.parentActivity];
     if (!instance) return;
     const parentScope = this.state.scopes[instance.scopeId];
-    if (scope.variables) this.setVariables(parentScope, scope.variables, instance); // a called process hands its variables back
+    if (scope.variables) {
+      // a called process hands back what its call activity's gov:out mappings name, else all its variables
+      const outputs = this.nodeOf(instance).outputs;
+      const handed = outputs ? mappedVariables(this, outputs, scope, null) : scope.variables;
+      this.setVariables(parentScope, handed, instance);
+    }
     this.trigger(instance, { kind: 'scope', scopeId: scope.id });
   }
 

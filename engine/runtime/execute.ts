@@ -47,6 +47,10 @@ function newCase(
     trips: 0, // counted from the events as they are recorded (RunContext.emit), the caseStarted event first
     corrected: false,
     seq: 0,
+    // only when given: snapshots of cases without one stay as they were
+    ...(command.businessKey !== undefined && command.businessKey !== null
+      ? { businessKey: command.businessKey }
+      : {}),
   };
 }
 
@@ -134,7 +138,12 @@ function applyCommand(
       return;
     }
     case 'deliverMessage': {
-      const sub = state.subscriptions.find((s) => s.kind === 'message' && s.name === command.name);
+      const sub = state.subscriptions.find(
+        (s) =>
+          s.kind === 'message' &&
+          s.name === command.name &&
+          (command.subscriptionId === undefined || s.id === command.subscriptionId),
+      );
       if (!sub)
         throw new CommandRejected(
           'noSubscriber',
@@ -146,6 +155,7 @@ function applyCommand(
         elementId: sub.elementId,
         at: caseRun.now,
         channel: command.channel ?? null,
+        ...(command.messageId === undefined ? {} : { messageId: command.messageId }),
       });
       deliver(caseRun, sub, command.variables ?? {});
       return;

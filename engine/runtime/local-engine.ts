@@ -8,7 +8,7 @@ import type {
   TimerInstance,
   Variables,
 } from '../elements/state.js';
-import { type CompiledDefinition, compileDefinition, definitionSet } from './definition.js';
+import { type CompiledDefinition, calledInFile, compileUnit, definitionSet } from './definition.js';
 import { execute, raiseIncident } from './execute.js';
 import { type RunBudget, RunBudgetExceeded } from './run-budget.js';
 
@@ -37,20 +37,41 @@ export class LocalEngine {
     this.now = options.now ?? Date.UTC(2026, 0, 5, 1, 0, 0); // Monday 09:00 in Beijing
   }
 
-  /** Compiles and deploys; throws with the findings when the definition cannot run. */
+  /**
+   * Compiles and deploys; throws with the findings when the definition cannot run. A collaboration deploys
+   * every executable process (deployUnit); this returns the file's first.
+   */
   async deploy(xml: string): Promise<CompiledDefinition> {
-    const probe = await compileDefinition(xml);
+    return (await this.deployUnit(xml))[0];
+  }
+
+  /**
+   * Deploys every executable process of the file, each as a new version of its key, in document order; a call
+   * activity into a process of the same file runs the version deployed with it (CompiledDefinition.unit).
+   */
+  async deployUnit(xml: string): Promise<CompiledDefinition[]> {
+    const probe = await compileUnit(xml);
     if (!probe.ok) {
       const errors = probe.findings.filter((f) => f.severity === 'error');
       throw Object.assign(new Error(errors.map((f) => `${f.elementId ?? '-'}: ${f.message}`).join('\n')), {
         findings: probe.findings,
       });
     }
-    const version = (this.versions.get(probe.definition.key) ?? 0) + 1;
-    this.versions.set(probe.definition.key, version);
-    const definition = { ...probe.definition, version, id: `${probe.definition.key}:${version}` };
-    this.definitions.add(definition);
-    return definition;
+    const ids = new Map<string, string>();
+    const deployed = probe.definitions.map((d) => {
+      const version = (this.versions.get(d.key) ?? 0) + 1;
+      this.versions.set(d.key, version);
+      ids.set(d.key, `${d.key}:${version}`);
+      return { ...d, version, id: `${d.key}:${version}` };
+    });
+    const graphs = deployed.map((d) => d.graph);
+    for (const definition of deployed) {
+      const callees = calledInFile(definition.graph, graphs);
+      if (callees.length > 0)
+        definition.unit = Object.fromEntries(callees.map((c) => [c.key, ids.get(c.key) as string]));
+      this.definitions.add(definition);
+    }
+    return deployed;
   }
 
   private apply(caseId: string | null, definition: CompiledDefinition, command: CaseCommand): CaseSnapshot {

@@ -73,13 +73,22 @@ export abstract class RunContext {
     return this.graphOf(this.state.scopes[instance.scopeId]).nodes[instance.elementId];
   }
 
-  /** The latest deployed version of the process `key` that `instance` (a call activity) calls. */
+  /**
+   * The process `key` that `instance` (a call activity) calls: the version deployed in the same file as the
+   * caller (CompiledDefinition.unit), else the key's latest deployed version.
+   */
   calledDefinition(instance: ActivityInstance | null, key: string): CompiledDefinition {
-    const called = this.options.definitions?.latest(key);
+    const callerScope = instance ? this.state.scopes[instance.scopeId] : undefined;
+    const sameFile = callerScope ? this.definition(callerScope.definitionId).unit?.[key] : undefined;
+    const called = sameFile
+      ? this.options.definitions?.byId(sameFile)
+      : this.options.definitions?.latest(key);
     if (!called) {
       this.incident(
         instance?.elementId ?? this.current,
-        `callActivity '${instance?.elementId}' calls process '${key}', which is not deployed: deploy it first`,
+        sameFile
+          ? `callActivity '${instance?.elementId}' calls process '${key}' of its own file, version '${sameFile}', which is not loaded`
+          : `callActivity '${instance?.elementId}' calls process '${key}', which is not deployed: deploy it first`,
       );
     }
     return called;
@@ -136,8 +145,13 @@ export abstract class RunContext {
     extra?: Variables,
   ): unknown {
     const variables = this.variablesOf(scope, instance);
+    // `businessKey` reads the case's business key, unless a variable of that name hides it
+    const context =
+      this.state.businessKey === undefined || 'businessKey' in variables
+        ? variables
+        : { businessKey: this.state.businessKey, ...variables };
     try {
-      return evaluateFeel(expression, extra ? { ...variables, ...extra } : variables);
+      return evaluateFeel(expression, extra ? { ...context, ...extra } : context);
     } catch (error) {
       if (error instanceof ExpressionError)
         throw new IncidentSignal(instance?.elementId ?? this.current, error.message);

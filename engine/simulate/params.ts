@@ -4,6 +4,7 @@
  */
 
 import { formValidator } from '../model/form-schema.js';
+import type { ProcessGraph } from '../model/types.js';
 import type { CompiledDefinition } from '../runtime/definition.js';
 import {
   compileDuration,
@@ -158,7 +159,11 @@ function checkForm(
 export function compileParams(
   params: unknown,
   definition: CompiledDefinition,
-  options: { hoursPerDay: number },
+  options: {
+    hoursPerDay: number;
+    /** The processes the definition calls (calledGraphs): their tasks run in its cases and are timed here too. */
+    called?: ProcessGraph[];
+  },
 ): CompiledParams {
   const problems = new Problems();
   const warnings: string[] = [];
@@ -169,7 +174,9 @@ export function compileParams(
   const p = params as SimulationParams & Record<string, unknown>;
   unknownKeys(problems, '$', p, TOP_LEVEL);
   const graph = definition.graph;
-  const nodes = Object.values(graph.nodes);
+  // a case runs the tasks of the processes it calls too (a 一件事's department processes)
+  const nodes = [graph, ...(options.called ?? [])].flatMap((g) => Object.values(g.nodes));
+  const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const hours = options.hoursPerDay;
 
   // arrivals
@@ -244,8 +251,8 @@ export function compileParams(
     problems.add('$.tasks', 'must be an object of { elementId: { duration, variables } }');
   for (const [id, entry] of Object.entries(isObject(taskParams) ? taskParams : {})) {
     const at = `$.tasks.${id}`;
-    const node = graph.nodes[id];
-    if (!node) problems.add(at, `'${id}' is not an element of process '${graph.key}'`);
+    const node = nodeById.get(id);
+    if (!node) problems.add(at, `'${id}' is not an element of process '${graph.key}' or a process it calls`);
     else if (!WORK_TYPES.has(node.type))
       problems.add(at, `'${id}' is a ${node.type}: only user and manual tasks are worked by staff`);
     if (!isObject(entry)) {
@@ -365,7 +372,7 @@ export function compileParams(
         problems,
         `$.tasks.${id}.variables`,
         `the form of '${id}'`,
-        graph.nodes[id]?.form,
+        nodeById.get(id)?.form,
         task.variables,
       );
   }

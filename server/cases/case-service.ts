@@ -68,7 +68,14 @@ export interface StartInput {
   variables?: Variables;
   materials?: string[];
   channel?: string;
+  /** Start at the message start event of this message (messages between cases). */
+  message?: string;
+  /** Start at this start event (a signal start event). */
+  startEvent?: string;
 }
+
+/** What a landed command sent and began waiting for: the messages' deliverer (server/messages) acts on it. */
+export type WrittenListener = (caseId: string, plan: WritePlan) => void;
 
 export class CaseService {
   readonly calendar: WorkingCalendar;
@@ -80,6 +87,8 @@ export class CaseService {
   readonly writer: WriteBatcher;
   /** Commands waiting for the one before them on the same case, so one node never races itself. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Told of every command this node wrote that sent a message or signal or began waiting for one. */
+  private readonly listeners: WrittenListener[] = [];
 
   constructor(
     private readonly db: Db,
@@ -93,6 +102,16 @@ export class CaseService {
     this.cache = new CaseCache(options.cacheSize ?? 5_000);
     this.writer = new WriteBatcher(db, options.batch);
     this.budget = runBudget(options.budget);
+  }
+
+  /** Adds a listener told of written commands that sent or began waiting for messages and signals. */
+  onWritten(listener: WrittenListener): void {
+    this.listeners.push(listener);
+  }
+
+  private written(caseId: string, plan: WritePlan): void {
+    if (plan.sent.length === 0 && plan.newSubscriptions.length === 0) return;
+    for (const listener of this.listeners) listener(caseId, plan);
   }
 
   /** Drops what this node remembers of cases changed outside its commands (due dates moved by a calendar year). */
@@ -177,7 +196,14 @@ export class CaseService {
     const caseId = this.newId();
     const { started, stopped } = this.runStart(
       definition,
-      { caseId, variables, channel: input.channel },
+      {
+        caseId,
+        variables,
+        channel: input.channel,
+        businessKey: input.businessKey ?? null,
+        ...(input.message === undefined ? {} : { message: input.message }),
+        ...(input.startEvent === undefined ? {} : { startEventId: input.startEvent }),
+      },
       now,
     );
     const snapshot = asStored(started.snapshot);
@@ -190,6 +216,7 @@ export class CaseService {
       revision: 0,
       auditSeq: 0,
       auditHash: GENESIS_HASH,
+      subscriptions: { before: [], after: started.snapshot.subscriptions },
     });
     const { steps, tasks } = applyPlan({ steps: new Map(), tasks: new Map() }, plan);
     const values = this.rowValues(snapshot, steps, now);
@@ -235,6 +262,7 @@ export class CaseService {
       tasks,
     };
     this.cache.set(state);
+    this.written(caseId, plan);
     if (stopped) throw new CaseIncident(caseView(state, this.calendar), stopped.incident);
     return { view: caseView(state, this.calendar), created: true };
   }
@@ -245,7 +273,14 @@ export class CaseService {
    */
   private runStart(
     definition: CompiledDefinition,
-    start: { caseId: string; variables: Variables; channel?: string },
+    start: {
+      caseId: string;
+      variables: Variables;
+      channel?: string;
+      businessKey: string | null;
+      message?: string;
+      startEventId?: string;
+    },
     now: number,
   ): { started: ReturnType<typeof execute>; stopped: RunBudgetExceeded | null } {
     const startCommand = { type: 'start' as const, ...start };
@@ -328,6 +363,11 @@ export class CaseService {
       if (!definition) throw new NotFound(`definition '${row.definition_id}' of case '${caseId}' is missing`);
       await this.definitions.prepareCallees(definition);
       const current = row.snapshot as CaseSnapshot;
+      // a case stored before snapshots held the business key reads it from its row (FEEL's `businessKey`)
+      if (current.businessKey === undefined && row.business_key !== null)
+        current.businessKey = row.business_key;
+      // the run changes the snapshot in place: what the case waited for before it, to write what changed
+      const waitsBefore = current.subscriptions.map(({ id, kind }) => ({ id, kind }));
       const now = Math.max(this.clock(), current.startedAt);
       let result: ReturnType<typeof execute>;
       // a case that moved on since the run was stopped gets the command run on it again
@@ -367,6 +407,7 @@ export class CaseService {
         revision: row.revision,
         auditSeq: row.audit_seq,
         auditHash: row.audit_hash,
+        subscriptions: { before: waitsBefore, after: snapshot.subscriptions },
       });
       const next = applyPlan(state, plan);
       const values = this.rowValues(snapshot, next.steps, now);
@@ -377,6 +418,7 @@ export class CaseService {
           ...next,
         };
         this.cache.set(after);
+        this.written(caseId, plan);
         if (raise && command.type !== 'incident')
           throw new CaseIncident(caseView(after, this.calendar), stopped!.error.incident);
         return caseView(after, this.calendar);

@@ -14,7 +14,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { getDefaultCalendar } from '../../engine/calendar/index.js';
-import { type CompiledDefinition, compileDefinition, definitionSet } from '../../engine/index.js';
+import {
+  type CompiledDefinition,
+  calledGraphs,
+  calledInFile,
+  compileUnit,
+  type DefinitionSource,
+  definitionSet,
+} from '../../engine/index.js';
 import {
   compileParams,
   csvHeader,
@@ -186,7 +193,6 @@ type Server = Awaited<ReturnType<typeof openServer>>;
  */
 async function loadDefinition(
   path: string,
-  index: number,
   server: Server | null,
   memory: ReturnType<typeof definitionSet>,
   runs: Run[],
@@ -194,9 +200,12 @@ async function loadDefinition(
   const xml = readFileSync(resolve(path), 'utf8');
   if (server) {
     const deployed = await server.definitions.deploy(xml, new Date());
-    return (await server.definitions.load(deployed.id)) as CompiledDefinition;
+    const definition = (await server.definitions.load(deployed.id)) as CompiledDefinition;
+    await server.definitions.prepareCallees(definition);
+    return definition;
   }
-  const compiled = await compileDefinition(xml, { version: index + 1 });
+  // every process of the file (a 一件事's master and the department processes it calls); the first is simulated
+  const compiled = await compileUnit(xml);
   if (!compiled.ok)
     fail(
       `${path} cannot run:\n${compiled.findings
@@ -204,18 +213,30 @@ async function loadDefinition(
         .map((f) => `  ${f.elementId ?? '-'}: ${f.message}`)
         .join('\n')}`,
     );
-  const earlier = runs.filter((r) => r.definition.key === compiled.definition.key).length;
-  const definition = {
-    ...compiled.definition,
-    version: earlier + 1,
-    id: `${compiled.definition.key}:${earlier + 1}`,
-  };
-  memory.add(definition);
-  return definition;
+  const numbered = compiled.definitions.map((d) => {
+    const earlier = runs.filter((r) => r.definition.key === d.key).length;
+    const version = Math.max(earlier, memory.latest(d.key)?.version ?? 0) + 1;
+    return { ...d, version, id: `${d.key}:${version}` };
+  });
+  const graphs = numbered.map((d) => d.graph);
+  for (const d of numbered) {
+    const callees = calledInFile(d.graph, graphs);
+    const unit = Object.fromEntries(
+      callees.map((c) => [c.key, numbered.find((n) => n.key === c.key)?.id ?? `${c.key}:0`]),
+    );
+    memory.add(callees.length > 0 ? { ...d, unit } : d);
+  }
+  return memory.byId(numbered[0].id) as CompiledDefinition;
 }
 
 /** The parameter file (--params, else `<process>.sim.json` beside the .bpmn), --rate applied, compiled. */
-function loadParams(path: string, options: Options, definition: CompiledDefinition, hoursPerDay: number) {
+function loadParams(
+  path: string,
+  options: Options,
+  definition: CompiledDefinition,
+  hoursPerDay: number,
+  definitions: DefinitionSource,
+) {
   const file = resolve(path);
   const paramsFile = options.values.params
     ? resolve(options.values.params)
@@ -228,7 +249,8 @@ function loadParams(path: string, options: Options, definition: CompiledDefiniti
   if (options.rate !== undefined)
     raw.arrivals = { ...raw.arrivals, ratePerWorkingHour: options.rate, interArrival: undefined };
   try {
-    return { raw, params: compileParams(raw, definition, { hoursPerDay }) };
+    const called = calledGraphs(definition, definitions);
+    return { raw, params: compileParams(raw, definition, { hoursPerDay, called }) };
   } catch (error) {
     if (error instanceof ParamsError)
       fail(`${paramsFile}:\n${error.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
@@ -318,10 +340,16 @@ async function main(): Promise<void> {
   xes?.write(xesHeader(positionals.map((p) => basename(p).replace(/\.bpmn$/, '')).join(' / ')));
   const runs: Run[] = [];
   try {
-    for (const [index, path] of positionals.entries()) {
+    for (const path of positionals) {
       if (!existsSync(resolve(path))) fail(`no such file: ${path}`);
-      const definition = await loadDefinition(path, index, server, memory, runs);
-      const { raw, params } = loadParams(path, options, definition, hoursPerDay);
+      const definition = await loadDefinition(path, server, memory, runs);
+      const { raw, params } = loadParams(
+        path,
+        options,
+        definition,
+        hoursPerDay,
+        server ? server.definitions : memory,
+      );
       const seed = values.seed ?? raw.seed ?? 1;
       const total = options.cases ?? params.count ?? 1000;
       const bar = progressBar(

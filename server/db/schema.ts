@@ -146,6 +146,38 @@ export interface SystemEventsTable {
   hash: string;
 }
 
+/** A message or signal a case waits for, found by name and key (migration 2026-12-07-messages-between-cases). */
+export interface CaseSubscriptionsTable {
+  case_id: string;
+  id: string;
+  kind: string;
+  name: string;
+  correlation_key: string | null;
+  element_id: string;
+  created_at: Timestamp;
+  /** The message being delivered to this wait. */
+  claimed_by: string | null;
+}
+
+/** A message or signal sent between cases, and what became of it (server/repositories/message-repository.ts). */
+export interface MessagesTable {
+  id: string;
+  kind: string;
+  name: string;
+  correlation_key: string | null;
+  variables: Json<Record<string, unknown>>;
+  source_case_id: string | null;
+  source_element_id: string | null;
+  status: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  target_case_id: string | null;
+  subscription_id: string | null;
+  claimed_at: Timestamp | null;
+  done_at: Timestamp | null;
+  reason: string | null;
+}
+
 export interface Database {
   definition_versions: DefinitionVersionsTable;
   cases: CasesTable;
@@ -157,4 +189,6 @@ export interface Database {
   ratings: RatingsTable;
   calendar_years: CalendarYearsTable;
   system_events: SystemEventsTable;
+  case_subscriptions: CaseSubscriptionsTable;
+  messages: MessagesTable;
 }

@@ -44,16 +44,6 @@ export async function versionId(db: Executor, key: string, version?: number): Pr
   return (await query.executeTakeFirst())?.id;
 }
 
-/** The id of a version stored with exactly this XML hash (of any key). */
-export async function versionIdWithHash(db: Executor, hash: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('definition_versions')
-    .select('id')
-    .where('hash', '=', hash)
-    .executeTakeFirst();
-  return row?.id;
-}
-
 /** The newest version's id of a key. */
 export async function latestVersionId(db: Executor, key: string): Promise<string | undefined> {
   const row = await db
@@ -70,10 +60,10 @@ export async function latestVersionId(db: Executor, key: string): Promise<string
 export async function storedXml(
   db: Executor,
   id: string,
-): Promise<Pick<DefinitionVersionRow, 'id' | 'xml' | 'version'> | undefined> {
+): Promise<Pick<DefinitionVersionRow, 'id' | 'key' | 'xml' | 'version'> | undefined> {
   return db
     .selectFrom('definition_versions')
-    .select(['id', 'xml', 'version'])
+    .select(['id', 'key', 'xml', 'version'])
     .where('id', '=', id)
     .executeTakeFirst();
 }

@@ -5,16 +5,45 @@ import { versionParams } from './metrics-schemas.js';
 import { findingSchema, problemResponses } from './schemas.js';
 import { typed } from './typed.js';
 
+const deployedProcessProperties = {
+  created: { type: 'boolean' },
+  id: { type: 'string' },
+  key: { type: 'string' },
+  version: { type: 'integer' },
+  name: { type: ['string', 'null'] },
+  deployedAt: { type: 'string', format: 'date-time' },
+  diagramUpdated: { type: 'boolean' },
+} as const;
+
+const messageFlowEndSchema = {
+  type: 'object',
+  properties: {
+    process: { type: ['string', 'null'] },
+    participant: { type: ['string', 'null'] },
+    element: { type: ['string', 'null'] },
+  },
+} as const;
+
+/** The file's first process at the top; every executable process of the file (a collaboration) in `processes`. */
 const deployedSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    key: { type: 'string' },
-    version: { type: 'integer' },
-    name: { type: ['string', 'null'] },
-    deployedAt: { type: 'string', format: 'date-time' },
+    ...deployedProcessProperties,
     warnings: { type: 'array', items: findingSchema },
-    diagramUpdated: { type: 'boolean' },
+    processes: { type: 'array', items: { type: 'object', properties: deployedProcessProperties } },
+    messageFlows: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          source: messageFlowEndSchema,
+          target: messageFlowEndSchema,
+          message: { type: ['string', 'null'] },
+        },
+      },
+    },
   },
 } as const;
 
@@ -82,7 +111,7 @@ export async function definitionRoutes(
         tags: ['definitions'],
         summary: '部署流程定义 / deploy a BPMN definition',
         description:
-          'Body: BPMN 2.0 XML (Content-Type: application/xml). 201 for a new version, 200 when a version with the same meaning is already deployed (same content, or only layout, attribute defaults, element order, whitespace or namespace prefixes differ: then diagramUpdated is true and the stored diagram of that version is replaced by this one), 422 with every finding when the definition cannot run.',
+          "Body: BPMN 2.0 XML (Content-Type: application/xml). A file with several executable processes (a collaboration: one pool per process) deploys as one unit, each process as its own key with its own version (listed in processes; the top-level fields are the first process's); message flows between the pools are listed in messageFlows. 201 when any process got a new version, 200 when a version with the same meaning is already deployed (same content, or only layout, attribute defaults, element order, whitespace or namespace prefixes differ: then diagramUpdated is true and the stored diagram of that version is replaced by this one), 422 with every finding when the definition cannot run.",
         body: { type: 'string', minLength: 1 },
         response: { 200: deployedSchema, 201: deployedSchema, ...problemResponses },
       },
@@ -91,8 +120,12 @@ export async function definitionRoutes(
       const xml = request.body;
       refuseDoctype(xml);
       const result = await definitions.deploy(xml, new Date());
-      reply.status(result.created ? 201 : 200);
-      return { ...result, deployedAt: result.deployedAt.toISOString() };
+      reply.status(result.processes.some((p) => p.created) ? 201 : 200);
+      return {
+        ...result,
+        deployedAt: result.deployedAt.toISOString(),
+        processes: result.processes.map((p) => ({ ...p, deployedAt: p.deployedAt.toISOString() })),
+      };
     },
   );
 

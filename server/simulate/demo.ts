@@ -10,7 +10,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
-import { type CompiledDefinition, contentHash, type Variables } from '../../engine/index.js';
+import {
+  type CompiledDefinition,
+  calledGraphs,
+  compileUnit,
+  contentHash,
+  type Variables,
+} from '../../engine/index.js';
 import {
   compileParams,
   type ExplicitArrival,
@@ -23,7 +29,7 @@ import {
 import type { Db } from '../db/database.js';
 import { RatingService, type RectificationStarter } from '../ratings/rating-service.js';
 import { versionHasCases } from '../repositories/case-repository.js';
-import { versionIdWithHash } from '../repositories/definition-repository.js';
+import { versionWithHash } from '../repositories/definition-repository.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import { bulkWriteSimulatedCases } from './bulk-write.js';
 
@@ -85,9 +91,13 @@ async function scenarios(db: Db, definitions: DefinitionStore, dir: string): Pro
     } catch {
       continue;
     }
-    const id = await versionIdWithHash(db, contentHash(xml));
-    const definition = id ? await definitions.load(id) : undefined;
+    // the file's first process (a 一件事's master, whose cases run the department processes it calls)
+    const unit = await compileUnit(xml);
+    const key = unit.ok ? unit.definitions[0].key : undefined;
+    const stored = key ? await versionWithHash(db, key, contentHash(xml)) : undefined;
+    const definition = stored ? await definitions.load(stored.id) : undefined;
     if (!definition) continue;
+    await definitions.prepareCallees(definition);
     found.push({
       file,
       definition,
@@ -139,7 +149,8 @@ export async function seedDemoHistory(
   for (const s of all) {
     if (s.definition.key === rectificationKey) continue; // its cases come from the bad ratings below
     if (await versionHasCases(db, s.definition.key, s.definition.version)) continue;
-    const params = compileParams(s.params, s.definition, { hoursPerDay });
+    const called = calledGraphs(s.definition, definitions);
+    const params = compileParams(s.params, s.definition, { hoursPerDay, called });
     const demo = s.params.demo ?? {};
     const simStart = performance.now();
     const result = simulate({

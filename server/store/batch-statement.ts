@@ -3,7 +3,15 @@
  * their columns listed once (each checked against its row type), and the statement made from that list — data-
  * modifying CTEs gated per case — prepared the first time a batch is written, not when this module is imported.
  */
-import type { StepChange, StepRow, TaskChange, TaskRow, TimerRow } from '../../engine/index.js';
+import type {
+  SentRow,
+  StepChange,
+  StepRow,
+  SubscriptionRow,
+  TaskChange,
+  TaskRow,
+  TimerRow,
+} from '../../engine/index.js';
 import { prepareStatement } from '../db/database.js';
 import type { CaseColumns, WritePlan } from './case-writer.js';
 
@@ -126,6 +134,30 @@ const INPUTS = {
     ['element_id', 'text'],
     ['due_at', 'timestamptz'],
   ] satisfies ColumnsOf<TimerRow>,
+  newSubscriptions: [
+    ['case_id', 'text'],
+    ['id', 'text'],
+    ['kind', 'text'],
+    ['name', 'text'],
+    ['correlation_key', 'text'],
+    ['element_id', 'text'],
+    ['created_at', 'timestamptz'],
+  ] satisfies ColumnsOf<SubscriptionRow>,
+  goneSubscriptions: [
+    ['case_id', 'text'],
+    ['id', 'text'],
+  ],
+  sent: [
+    ['id', 'text'],
+    ['kind', 'text'],
+    ['name', 'text'],
+    ['correlation_key', 'text'],
+    ['variables', 'json'],
+    ['source_case_id', 'text'],
+    ['source_element_id', 'text'],
+    ['status', 'text'],
+    ['created_at', 'timestamptz'],
+  ] satisfies ColumnsOf<SentRow>,
   audit: [
     ['case_id', 'text'],
     ['seq', 'int'],
@@ -271,6 +303,20 @@ tm_new AS (
   RETURNING case_id),
 wake AS (
   SELECT pg_notify('reflow_timers', min(case_id)) FROM tm_new HAVING count(*) > 0),
+sub_gone AS (
+  DELETE FROM case_subscriptions s
+  USING ${rowsFrom('goneSubscriptions')}
+  WHERE s.id = ANY (${param('goneSubscriptions', 'id')}) AND s.case_id = x.case_id AND s.id = x.id
+    AND x.case_id IN (SELECT id FROM gate)),
+sub_new AS (
+  INSERT INTO case_subscriptions (${columnList('newSubscriptions')})
+  SELECT x.* FROM ${rowsFrom('newSubscriptions')}
+  WHERE x.case_id IN (SELECT id FROM gate)
+  ON CONFLICT DO NOTHING),
+sent AS (
+  INSERT INTO messages (${columnList('sent')})
+  SELECT x.* FROM ${rowsFrom('sent')}
+  WHERE x.source_case_id IN (SELECT id FROM gate)),
 audit AS (
   INSERT INTO audit_events (${columnList('audit')})
   SELECT x.* FROM ${rowsFrom('audit')}

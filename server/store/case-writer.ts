@@ -13,6 +13,9 @@ import {
   type CommandRows,
   commandRows,
   eventTime,
+  type Subscription,
+  type SubscriptionRow,
+  subscriptionChanges,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { auditHash } from './audit-log.js';
@@ -34,6 +37,9 @@ export interface WritePlan extends CommandRows {
     prev_hash: string;
     hash: string;
   }[];
+  /** Message and signal waits the command armed, and those it withdrew or consumed (ids). */
+  newSubscriptions: SubscriptionRow[];
+  goneSubscriptions: string[];
   /** The audit chain's head after this command. */
   auditSeq: number;
   auditHash: string;
@@ -53,9 +59,14 @@ export function planWrites(
     revision: number;
     auditSeq: number;
     auditHash: string;
+    /** The case's subscriptions before the command (none for its start) and after it. */
+    subscriptions?: { before: readonly Pick<Subscription, 'id' | 'kind'>[]; after: readonly Subscription[] };
   },
 ): WritePlan {
   const rows = commandRows(c, events, { calendar: options.calendar, revision: options.revision });
+  const waits = options.subscriptions
+    ? subscriptionChanges(c.id, options.subscriptions.before, options.subscriptions.after, options.now)
+    : { added: [], gone: [] };
   let auditSeq = options.auditSeq;
   let prev = options.auditHash;
   const audit = events.map((event) => {
@@ -80,7 +91,14 @@ export function planWrites(
     prev = hash;
     return row;
   });
-  return { ...rows, audit, auditSeq, auditHash: prev };
+  return {
+    ...rows,
+    newSubscriptions: waits.added,
+    goneSubscriptions: waits.gone,
+    audit,
+    auditSeq,
+    auditHash: prev,
+  };
 }
 
 export interface CaseRowValues {
@@ -138,6 +156,9 @@ export async function writeBatch(db: Db, jobs: WriteJob[]): Promise<Set<string>>
     changedTasks: [],
     goneTimers: [],
     newTimers: [],
+    newSubscriptions: [],
+    goneSubscriptions: [],
+    sent: [],
     audit: [],
   };
   for (const job of jobs) {
@@ -167,6 +188,10 @@ export async function writeBatch(db: Db, jobs: WriteJob[]): Promise<Set<string>>
     rows.changedTasks.push(...plan.changedTasks);
     for (const id of plan.goneTimers) rows.goneTimers.push({ id });
     rows.newTimers.push(...plan.newTimers);
+    rows.newSubscriptions.push(...plan.newSubscriptions);
+    const caseId = jobCaseId(job);
+    for (const id of plan.goneSubscriptions) rows.goneSubscriptions.push({ case_id: caseId, id });
+    rows.sent.push(...plan.sent);
     rows.audit.push(...plan.audit);
   }
   const values = INPUT_ORDER.flatMap((set) => columnValues(set, rows[set]));

@@ -2,11 +2,14 @@
 
 import {
   type CompiledDefinition,
-  compileDefinition,
+  calledInFile,
+  compileUnit,
   type DefinitionSource,
   type Finding,
-  semanticHash,
+  type MessageFlow,
+  type ProcessGraph,
   staticMetrics,
+  unitSemanticHash,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import {
@@ -25,19 +28,31 @@ import {
   versionWithMeaning,
 } from '../repositories/definition-repository.js';
 
-export interface DeployResult {
+/** One process of a deployed file: its key and the version it has now. */
+export interface DeployedProcess {
   created: boolean;
   id: string;
   key: string;
   version: number;
   name: string | null;
   deployedAt: Date;
-  warnings: Finding[];
   /**
    * The deployment had the meaning of a stored version but another form (layout, defaults, element order,
-   * prefixes): that version's stored diagram was replaced by this one, and no version was made.
+   * prefixes, or other pools of the file changed): that version's stored diagram was replaced by this one, and
+   * no version was made.
    */
   diagramUpdated: boolean;
+}
+
+/**
+ * A deployed file: the first executable process's figures at the top (as for a single-process file), every
+ * executable process of the file in `processes` (a collaboration's pools, each its own key and version), and the
+ * message flows between the pools.
+ */
+export interface DeployResult extends DeployedProcess {
+  warnings: Finding[];
+  processes: DeployedProcess[];
+  messageFlows: MessageFlow[];
 }
 
 export class DeploymentRefused extends Error {
@@ -83,19 +98,32 @@ export class DefinitionStore implements DefinitionSource {
     return versionId(this.db, key, version);
   }
 
-  /** Loads (and caches) a stored version; other nodes may have deployed it. */
+  /**
+   * Loads (and caches) a stored version; other nodes may have deployed it. Its file may hold other processes (a
+   * collaboration): the version of each one it calls is found by meaning (unitSemanticHash), which deploy gave it.
+   */
   async load(id: string): Promise<CompiledDefinition | undefined> {
     const cached = this.compiled.get(id);
     if (cached) return cached;
     const row = await storedXml(this.db, id);
     if (!row) return undefined;
-    const result = await compileDefinition(row.xml, { id: row.id, version: row.version }, { stored: true });
-    if (!result.ok)
+    const result = await compileUnit(row.xml, { stored: true });
+    const own = result.ok ? result.definitions.find((d) => d.key === row.key) : undefined;
+    if (!result.ok || !own)
       throw new Error(
-        `stored definition ${id} no longer compiles: ${result.findings.map((f) => f.message).join('; ')}`,
+        `stored definition ${id} no longer compiles: ${result.findings.map((f) => f.message).join('; ') || `its file holds no process '${row.key}'`}`,
       );
-    this.remember(result.definition);
-    return result.definition;
+    const graphs = result.definitions.map((d) => d.graph);
+    const unit: Record<string, string> = {};
+    for (const callee of calledInFile(own.graph, graphs)) {
+      const meaning = unitSemanticHash(callee, calledInFile(callee, graphs));
+      const version = await versionWithMeaning(this.db, callee.key, meaning);
+      if (version) unit[callee.key] = version.id;
+    }
+    const definition: CompiledDefinition = { ...own, id: row.id, version: row.version };
+    if (Object.keys(unit).length > 0) definition.unit = unit;
+    this.remember(definition);
+    return definition;
   }
 
   /** Loads the newest stored version of a key (another node may have deployed a newer one). */
@@ -106,22 +134,57 @@ export class DefinitionStore implements DefinitionSource {
 
   /** Makes sure the definitions a case may call are loaded at their newest version. */
   async prepareCallees(definition: CompiledDefinition, seen = new Set<string>()): Promise<void> {
+    // the version deployed in the caller's file (CompiledDefinition.unit), else the key's newest
     for (const node of Object.values(definition.graph.nodes)) {
       if (node.type !== 'callActivity' || !node.calledElement || seen.has(node.calledElement)) continue;
       seen.add(node.calledElement);
-      const callee = await this.loadLatest(node.calledElement);
+      const sameFile = definition.unit?.[node.calledElement];
+      const callee = sameFile ? await this.load(sameFile) : await this.loadLatest(node.calledElement);
       if (callee) await this.prepareCallees(callee, seen);
     }
   }
 
+  /**
+   * Deploys a file: every executable process of it (a collaboration's pools) as its own key. Each process keeps
+   * its version when its meaning — with that of the processes of the file it calls — is unchanged, and gets a
+   * new version otherwise. Refused whole (DeploymentRefused) when any process of the file cannot run.
+   */
   async deploy(xml: string, now: Date): Promise<DeployResult> {
-    const result = await compileDefinition(xml);
+    const result = await compileUnit(xml);
     if (!result.ok) throw new DeploymentRefused(result.findings);
-    const { key, graph } = result.definition;
     const warnings = result.findings.filter((f) => f.severity === 'warning');
-    const meaning = semanticHash(graph);
+    const graphs = result.definitions.map((d) => d.graph);
+    const processes: DeployedProcess[] = [];
+    for (const definition of result.definitions)
+      processes.push(await this.deployProcess(xml, result.hash, definition.graph, graphs, warnings, now));
+    const ids = new Map(processes.map((p) => [p.key, p.id]));
+    result.definitions.forEach((definition, i) => {
+      const callees = calledInFile(definition.graph, graphs);
+      const deployed: CompiledDefinition = {
+        ...definition,
+        id: processes[i].id,
+        version: processes[i].version,
+      };
+      if (callees.length > 0)
+        deployed.unit = Object.fromEntries(callees.map((c) => [c.key, ids.get(c.key) ?? `${c.key}:0`]));
+      this.remember(deployed);
+    });
+    return { ...processes[0], warnings, processes, messageFlows: result.collaboration.messageFlows };
+  }
+
+  /** One process of a deployed file: the version with its content or its meaning, else a new version. */
+  private async deployProcess(
+    xml: string,
+    hash: string,
+    graph: ProcessGraph,
+    sameFile: ProcessGraph[],
+    warnings: Finding[],
+    now: Date,
+  ): Promise<DeployedProcess> {
+    const key = graph.key;
+    const meaning = unitSemanticHash(graph, calledInFile(graph, sameFile));
     for (let attempt = 0; ; attempt++) {
-      const existing = await versionWithHash(this.db, key, result.hash);
+      const existing = await versionWithHash(this.db, key, hash);
       if (existing) {
         return {
           created: false,
@@ -130,7 +193,6 @@ export class DefinitionStore implements DefinitionSource {
           version: existing.version,
           name: existing.name,
           deployedAt: existing.deployed_at,
-          warnings,
           diagramUpdated: false,
         };
       }
@@ -139,7 +201,7 @@ export class DefinitionStore implements DefinitionSource {
       if (same) {
         // same meaning, other form: the version keeps its number and its cases; its diagram becomes this one
         try {
-          await replaceDiagram(this.db, same.id, { xml, hash: result.hash, warnings });
+          await replaceDiagram(this.db, same.id, { xml, hash, warnings });
         } catch (error) {
           if (attempt < 3) continue; // another node stored this very XML at the same moment: read again
           throw error;
@@ -151,13 +213,13 @@ export class DefinitionStore implements DefinitionSource {
           version: same.version,
           name: same.name,
           deployedAt: same.deployed_at,
-          warnings,
           diagramUpdated: true,
         };
       }
       const version = (await highestVersion(this.db, key)) + 1;
       const id = `${key}:${version}`;
-      const callees = (k: string) => this.latestByKey.get(k)?.graph;
+      // a called process of the same file first, else the key's latest
+      const callees = (k: string) => sameFile.find((g) => g.key === k) ?? this.latestByKey.get(k)?.graph;
       try {
         await insertVersion(this.db, {
           id,
@@ -165,7 +227,7 @@ export class DefinitionStore implements DefinitionSource {
           version,
           name: graph.name,
           xml,
-          hash: result.hash,
+          hash,
           semantic_hash: meaning,
           static_metrics: staticMetrics(graph, { resolveCalled: callees }),
           warnings,
@@ -175,17 +237,7 @@ export class DefinitionStore implements DefinitionSource {
         if (attempt < 3) continue; // another node deployed the same key at the same moment: read again
         throw error;
       }
-      this.remember({ ...result.definition, id, version });
-      return {
-        created: true,
-        id,
-        key,
-        version,
-        name: graph.name,
-        deployedAt: now,
-        warnings,
-        diagramUpdated: false,
-      };
+      return { created: true, id, key, version, name: graph.name, deployedAt: now, diagramUpdated: false };
     }
   }
 
@@ -197,13 +249,11 @@ export class DefinitionStore implements DefinitionSource {
   private async computeSemanticHashes(key: string): Promise<void> {
     const rows = await versionsWithoutCurrentMeaning(this.db, key);
     for (const row of rows) {
-      const compiled = await compileDefinition(
-        row.xml,
-        { id: row.id, version: row.version },
-        { stored: true },
-      );
+      const compiled = await compileUnit(row.xml, { stored: true });
       if (!compiled.ok) continue;
-      await setSemanticHash(this.db, row.id, semanticHash(compiled.definition.graph));
+      const graphs = compiled.definitions.map((d) => d.graph);
+      const own = graphs.find((g) => g.key === key);
+      if (own) await setSemanticHash(this.db, row.id, unitSemanticHash(own, calledInFile(own, graphs)));
     }
   }
 }

@@ -196,6 +196,31 @@ for (const database of testDatabases()) {
         }),
       },
       {
+        title: 'send a message by name and correlation key',
+        method: 'POST',
+        route: '/api/messages',
+        allowed: { intake: 200, admin: 200, market: 200, police: 200, tax: 200 },
+        // nothing waits for it: kept for its time to live (buffered)
+        call: async (who) => ({
+          url: '/api/messages',
+          payload: { name: 'authorisation-probe', correlationKey: who, ttlSeconds: 60 },
+        }),
+      },
+      {
+        title: 'list messages between cases',
+        method: 'GET',
+        route: '/api/messages',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/messages?status=buffered'),
+      },
+      {
+        title: 'broadcast a signal',
+        method: 'POST',
+        route: '/api/signals',
+        allowed: { admin: 200 },
+        call: async () => ({ url: '/api/signals', payload: { name: 'authorisation-probe' } }),
+      },
+      {
         title: 'cancel a case',
         method: 'POST',
         route: '/api/cases/{id}/cancel',

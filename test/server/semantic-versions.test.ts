@@ -63,7 +63,16 @@ for (const database of testDatabases()) {
       deployed.set(file, { key: first.json().key, version: first.json().version, xml });
     }
 
+    const countVersions = async () =>
+      (
+        (
+          await app.inject({ method: 'GET', url: '/api/definitions', headers: bearer(TOKENS.designer) })
+        ).json() as { versions: unknown[] }[]
+      ).reduce((n, d) => n + d.versions.length, 0);
+
     t.test('a round trip that changes only form is the same version, its diagram updated', async (t) => {
+      // a collaboration (the 一件事 sample) deploys one version per executable process
+      const deployedVersions = await countVersions();
       for (const file of samples) {
         const { key, version, xml } = deployed.get(file) as { key: string; version: number; xml: string };
         const other = await sameMeaningOtherForm(xml);
@@ -84,13 +93,7 @@ for (const database of testDatabases()) {
         t.equal(identical.statusCode, 200);
         t.equal(identical.json().diagramUpdated, false);
       }
-      const list = await app.inject({
-        method: 'GET',
-        url: '/api/definitions',
-        headers: bearer(TOKENS.designer),
-      });
-      const versions = (list.json() as { versions: unknown[] }[]).reduce((n, d) => n + d.versions.length, 0);
-      t.equal(versions, samples.length, 'no version was added');
+      t.equal(await countVersions(), deployedVersions, 'no version was added');
     });
 
     t.test('a change of meaning is a new version', async (t) => {

@@ -3,6 +3,7 @@
 // categorical, choice, template, byVisit, constants).
 import { readdirSync } from 'node:fs';
 import t from 'tap';
+import { calledInFile, compileUnit } from '../../engine/runtime/definition.js';
 import { compileDuration, compileValue, Problems } from '../../engine/simulate/distributions.js';
 import { compileParams, ParamsError, Random } from '../../engine/simulate/index.js';
 import { compile, HOURS_PER_DAY, readSample } from './helpers.js';
@@ -16,7 +17,15 @@ t.test('every sample has parameters that fit its process and its forms', async (
   for (const name of samples) {
     const { xml, params } = readSample(name);
     const definition = await compile(xml);
-    const compiled = compileParams(params, definition, { hoursPerDay: HOURS_PER_DAY });
+    // a 一件事's master runs the department processes of its file: their tasks are timed in its parameters
+    const unit = await compileUnit(xml);
+    const called = unit.ok
+      ? calledInFile(
+          definition.graph,
+          unit.definitions.map((d) => d.graph),
+        )
+      : [];
+    const compiled = compileParams(params, definition, { hoursPerDay: HOURS_PER_DAY, called });
     t.same(compiled.warnings, [], `${name}: valid, no warnings`);
     t.ok(params.demo && params.description, `${name}: has a description and demo settings`);
   }

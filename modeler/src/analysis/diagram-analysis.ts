@@ -7,6 +7,7 @@ import {
   dataFindings,
   executabilityFindings,
   type Finding,
+  givenByCallers,
   type ProcessGraph,
   parseAndValidate,
   type StaticMetrics,
@@ -24,9 +25,17 @@ export interface DiagramAnalysis {
 }
 
 export async function analyseDiagram(xml: string): Promise<DiagramAnalysis> {
-  const { graph, findings } = await parseAndValidate(xml);
+  const { graph, graphs, findings } = await parseAndValidate(xml);
   if (!graph) return { findings, metrics: null, criticalPath: [], graph };
-  const all = [...findings, ...executabilityFindings(graph), ...dataFindings(graph)];
+  // a collaboration: every executable process is checked, as at deploy; the figures are the first process's
+  const sameFile = graphs ?? [graph];
+  const all = [
+    ...findings,
+    ...sameFile.flatMap((g) => [
+      ...executabilityFindings(g),
+      ...dataFindings(g, givenByCallers(g, sameFile)),
+    ]),
+  ];
   const seen = new Set<string>();
   const unique = all.filter((f) => {
     const key = `${f.elementId}\u0000${f.message}`;
@@ -34,5 +43,11 @@ export async function analyseDiagram(xml: string): Promise<DiagramAnalysis> {
     seen.add(key);
     return true;
   });
-  return { findings: unique, metrics: staticMetrics(graph), criticalPath: criticalPath(graph), graph };
+  const resolveCalled = (key: string) => sameFile.find((g) => g.key === key);
+  return {
+    findings: unique,
+    metrics: staticMetrics(graph, { resolveCalled }),
+    criticalPath: criticalPath(graph, { resolveCalled }),
+    graph,
+  };
 }

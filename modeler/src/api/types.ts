@@ -40,6 +40,10 @@ export interface Deployed {
   warnings: ApiFinding[];
   /** 200 for a version with the same meaning in another form: that version's stored diagram is now this one. */
   diagramUpdated?: boolean;
+  /** Every executable process of the file (a collaboration: one per pool), each its own key and version. */
+  processes?: { key: string; version: number; created: boolean; diagramUpdated: boolean }[];
+  /** The message flows between the file's pools. */
+  messageFlows?: { id: string; name: string | null }[];
 }
 
 export interface Step {

@@ -32,6 +32,8 @@ export const zh: Record<string, string> = {
   'Choose a process and a version (deployed processes are listed once a token is set)':
     '请选择流程和版本（设置令牌后列出已部署的流程）',
   'Deployed {key} as version {version}': '已部署 {key}，版本 {version}',
+  'Deployed the {n} processes of the file: {list}': '已部署本文件的 {n} 个流程：{list}',
+  new: '新版本',
   'Unchanged: {key} version {version} has this content already': '内容未变：{key} 版本 {version} 已是此内容',
   'Same process as {key} version {version}: no new version, its diagram updated':
     '流程含义未变：与 {key} 版本 {version} 相同，不建新版本，已更新该版本的图',

@@ -82,8 +82,8 @@ export async function runBetsyCase(
 }
 
 /**
- * A betsy document with several executable processes is deployed as one definition each, as a user would
- * deploy them (Reflow takes one executable process per deployment): a caller and the process it calls
+ * A betsy document with several executable processes is deployed as one definition each (Reflow would also take
+ * the whole document as one unit, a collaboration; split, each partner is started on its own): a caller and the process it calls
  * (CallActivity_Process), or partners in a collaboration that talk by message flows (ReceiveTask, SendTask),
  * which are started before the main process — the first in the document — so they wait for its messages.
  */

@@ -26,7 +26,8 @@ export const local = (ms: number | null): string | null =>
 
 /**
  * The XML of one process of a fixture: a fixture holds several processes, all marked executable; the one
- * deployed keeps the mark, the others lose it (Reflow deploys one executable process per document).
+ * deployed keeps the mark, the others lose it, so each spec deploys exactly the processes it names (a whole
+ * file deploys as a collaboration: test/engine/elements/call-activity-mappings.test.ts).
  */
 export function processXml(fixture: string, key: string): string {
   let found = false;

@@ -220,31 +220,125 @@ t.test('an event subprocess that outlasts the normal flow is the longest path', 
   ]);
 });
 
-t.test('call activities: one step each; the called process measured through resolveCalled', async (t) => {
-  // given
-  const startup = await load(t, 'call-activity.bpmn', 'startup');
-  const seal = await load(t, 'call-activity.bpmn', 'seal');
-  const resolveCalled = (key: string): ProcessGraph | undefined => (key === 'seal' ? seal : undefined);
+t.test(
+  'call activities: the called process measured through resolveCalled, its steps counted once',
+  async (t) => {
+    // given
+    const startup = await load(t, 'call-activity.bpmn', 'startup');
+    const seal = await load(t, 'call-activity.bpmn', 'seal');
+    const resolveCalled = (key: string): ProcessGraph | undefined => (key === 'seal' ? seal : undefined);
 
-  // when
-  const resolved = staticMetrics(startup, { resolveCalled });
-  const unresolved = staticMetrics(startup);
+    // when
+    const resolved = staticMetrics(startup, { resolveCalled });
+    const unresolved = staticMetrics(startup);
 
-  // then
-  t.match(resolved, { steps: 3, pathTimeLimitDays: 10, timeLimitDays: 10, trips: 2 });
-  t.match(unresolved, { steps: 3, pathTimeLimitDays: 5, timeLimitDays: 5, trips: 0 });
-  t.same(criticalPath(startup, { resolveCalled }), [
-    'start',
-    'f_start',
-    'apply',
-    'f_apply',
-    'call_seal',
-    'f_call',
-    'call_seal_fast',
-    'f_call_fast',
-    'end',
-  ]);
-});
+    // then
+    t.match(
+      resolved,
+      { steps: 3, pathTimeLimitDays: 10, timeLimitDays: 10, trips: 2 },
+      'apply, make, collect',
+    );
+    t.match(
+      unresolved,
+      { steps: 3, pathTimeLimitDays: 5, timeLimitDays: 5, trips: 0 },
+      'apply and two calls',
+    );
+    t.same(criticalPath(startup, { resolveCalled }), [
+      'start',
+      'f_start',
+      'apply',
+      'f_apply',
+      'call_seal',
+      'f_call',
+      'call_seal_fast',
+      'f_call_fast',
+      'end',
+    ]);
+  },
+);
+
+t.test(
+  "a 一件事 is measured end to end: the called processes' steps, departments and materials, deduplicated by name",
+  async (t) => {
+    // given a master that calls two department processes in parallel; both ask for the ID card (other ids,
+    // same name), the seal process also for the licence, which the master's own intake asks for by id
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:gov="urn:reflow:gov:1" id="defs" targetNamespace="urn:reflow:test">
+  <bpmn:process id="master" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="intake" />
+    <bpmn:userTask id="intake" gov:department="政务服务中心" gov:timeLimit="0.5">
+      <bpmn:extensionElements><gov:materials>
+        <gov:material id="licence" name="营业执照" source="applicant" />
+      </gov:materials></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="intake" targetRef="split" />
+    <bpmn:parallelGateway id="split" />
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="call_seal" />
+    <bpmn:sequenceFlow id="f4" sourceRef="split" targetRef="call_tax" />
+    <bpmn:callActivity id="call_seal" calledElement="seal" />
+    <bpmn:callActivity id="call_tax" calledElement="tax" />
+    <bpmn:sequenceFlow id="f5" sourceRef="call_seal" targetRef="join" />
+    <bpmn:sequenceFlow id="f6" sourceRef="call_tax" targetRef="join" />
+    <bpmn:parallelGateway id="join" />
+    <bpmn:sequenceFlow id="f7" sourceRef="join" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+  <bpmn:process id="seal" isExecutable="true">
+    <bpmn:startEvent id="s_start" />
+    <bpmn:sequenceFlow id="s1" sourceRef="s_start" targetRef="s_make" />
+    <bpmn:userTask id="s_make" gov:department="公安局" gov:timeLimit="1" gov:inPerson="true">
+      <bpmn:extensionElements><gov:materials>
+        <gov:material id="seal_id" name="法定代表人身份证" source="applicant" />
+        <gov:material id="licence" name="营业执照" source="shared" />
+      </gov:materials></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="s2" sourceRef="s_make" targetRef="s_end" />
+    <bpmn:endEvent id="s_end" />
+  </bpmn:process>
+  <bpmn:process id="tax" isExecutable="true">
+    <bpmn:startEvent id="t_start" />
+    <bpmn:sequenceFlow id="t1" sourceRef="t_start" targetRef="t_register" />
+    <bpmn:userTask id="t_register" gov:department="税务局" gov:timeLimit="0.5">
+      <bpmn:extensionElements><gov:materials>
+        <gov:material id="tax_id" name="法定代表人身份证" source="shared" />
+        <gov:material id="tax_form" name="涉税信息确认表" source="applicant" />
+      </gov:materials></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="t2" sourceRef="t_register" targetRef="t_invoice" />
+    <bpmn:userTask id="t_invoice" gov:department="税务局" gov:timeLimit="0.5" />
+    <bpmn:sequenceFlow id="t3" sourceRef="t_invoice" targetRef="t_end" />
+    <bpmn:endEvent id="t_end" />
+  </bpmn:process>
+</bpmn:definitions>`;
+    const { graphs } = await parseAndValidate(xml);
+    const [master, seal, tax] = graphs ?? [];
+    const resolveCalled = (key: string) => (key === 'seal' ? seal : key === 'tax' ? tax : undefined);
+
+    // when
+    const whole = staticMetrics(master, { resolveCalled });
+    const alone = staticMetrics(master);
+
+    // then the master with its department processes: intake + make + register + invoice
+    t.same(whole, {
+      steps: 4,
+      departments: 3,
+      materials: 3,
+      applicantMaterials: 3,
+      timeLimitDays: 1.5,
+      pathTimeLimitDays: 1.5,
+      trips: 1,
+      statutoryLimitDays: null,
+    });
+    // 营业执照 once (same id), 法定代表人身份证 once (same name, asked of the applicant by the seal process),
+    // 涉税信息确认表: three materials, all handed in by the applicant somewhere
+    t.match(
+      alone,
+      { steps: 3, departments: 1, materials: 1, trips: 0, pathTimeLimitDays: 0.5 },
+      'unresolved calls',
+    );
+  },
+);
 
 t.test('a process that calls itself is measured once, not forever', async (t) => {
   // given a process whose call activity calls the process itself

@@ -19,8 +19,11 @@ async function taskFormSchema(task: Task): Promise<unknown> {
       `/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`,
     ).then(async (d) => {
       const { parseBpmn } = await import('../../../../engine/browser.js');
-      const { graph } = await parseBpmn(d.xml);
-      return Object.fromEntries(Object.values(graph?.nodes ?? {}).map((n) => [n.id, n.form]));
+      // every process of the file: a task may be in a process of the same file that the case calls
+      const { graphs } = await parseBpmn(d.xml);
+      return Object.fromEntries(
+        (graphs ?? []).flatMap((g) => Object.values(g.nodes)).map((n) => [n.id, n.form]),
+      );
     });
     formsByVersion.set(key, forms);
   }

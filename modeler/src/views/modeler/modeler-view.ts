@@ -129,12 +129,19 @@ export function createModelerView(): View {
         body: xml,
       });
       const names = { key: body.key, version: body.version };
+      const processes = body.processes ?? [];
+      // a collaboration: each pool's process is its own key, with a new version only where it changed
+      const listed = processes
+        .map((p) => `${p.key} v${p.version}${p.created ? ` (${t('new')})` : ''}`)
+        .join(', ');
       const message =
-        code === 201
-          ? t('Deployed {key} as version {version}', names)
-          : body.diagramUpdated
-            ? t('Same process as {key} version {version}: no new version, its diagram updated', names)
-            : t('Unchanged: {key} version {version} has this content already', names);
+        processes.length > 1
+          ? t('Deployed the {n} processes of the file: {list}', { n: processes.length, list: listed })
+          : code === 201
+            ? t('Deployed {key} as version {version}', names)
+            : body.diagramUpdated
+              ? t('Same process as {key} version {version}: no new version, its diagram updated', names)
+              : t('Unchanged: {key} version {version} has this content already', names);
       status.set(
         'ok',
         body.warnings.length ? `${message} · ${t('{n} warnings', { n: body.warnings.length })}` : message,

@@ -22,9 +22,13 @@ const signature = (node: FlowNode): string =>
     node.outgoing.length,
   ]);
 
-export async function diffVersions(beforeXml: string, afterXml: string): Promise<VersionDiff> {
+/** The changes of process `key` between two versions' diagrams (a collaboration's file holds other processes too). */
+export async function diffVersions(beforeXml: string, afterXml: string, key?: string): Promise<VersionDiff> {
   const { parseBpmn } = await import('../../../../engine/browser.js');
-  const [before, after] = await Promise.all([parseBpmn(beforeXml), parseBpmn(afterXml)]);
+  const [before, after] = await Promise.all([
+    parseBpmn(beforeXml, { processId: key }),
+    parseBpmn(afterXml, { processId: key }),
+  ]);
   const a = before.graph?.nodes ?? {};
   const b = after.graph?.nodes ?? {};
   return {

@@ -63,7 +63,7 @@ export function createVersionsView(): View {
       await Promise.all([panes[0].diagram.open(va.xml), panes[1].diagram.open(vb.xml)]);
       panes[0].title.textContent = `v${va.version} · ${formatTime(va.deployedAt)}`;
       panes[1].title.textContent = `v${vb.version} · ${formatTime(vb.deployedAt)}`;
-      const diff = await diffVersions(va.xml, vb.xml);
+      const diff = await diffVersions(va.xml, vb.xml, key);
       const mark = (pane: (typeof panes)[number], ids: string[], marker: string) => {
         const canvas = pane.diagram.viewer.get('canvas');
         const registry = pane.diagram.viewer.get('elementRegistry');

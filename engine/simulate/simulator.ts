@@ -137,6 +137,10 @@ class Simulation {
       caseId: data.id,
       variables: { ...data.variables },
       ...(data.channel ? { channel: data.channel } : {}),
+      // as CaseService starts it: the business key is the case's, readable in FEEL as `businessKey`
+      ...(data.businessKey !== null && data.businessKey !== undefined
+        ? { businessKey: data.businessKey }
+        : {}),
     };
     this.apply(c, command, 'simulation:applicant', [data.id]);
     if (options.onProgress && this.arrived % 1000 === 0)

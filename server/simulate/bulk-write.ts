@@ -19,6 +19,8 @@ import {
   type HeldRows,
   ROWS_AS_WRITTEN,
   type StepRow,
+  type SubscriptionRow,
+  subscriptionChanges,
   type TaskRow,
   type TimerRow,
 } from '../../engine/index.js';
@@ -34,6 +36,8 @@ interface CaseRows {
   steps: StepRow[];
   tasks: TaskRow[];
   timers: TimerRow[];
+  /** The messages and signals the case still waits for, so that messages between cases reach it. */
+  waits: SubscriptionRow[];
   audit: AuditRow[];
   idempotency: { key: string; case_id: string; created_at: string }[];
   completed: boolean;
@@ -105,6 +109,7 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
     steps: [...steps.values()],
     tasks: [...tasks.values()],
     timers: [...timers.values()],
+    waits: waitsOf(c.id, snapshot),
     audit,
     idempotency: c.idempotencyKey
       ? [{ key: c.idempotencyKey, case_id: c.id, created_at: new Date(commands[0].at).toISOString() }]
@@ -113,10 +118,27 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
   };
 }
 
+/**
+ * The case's open waits for messages and signals, as CaseService leaves them: a wait began when the command
+ * that armed it ran, which is when its waiting (or boundary-hosting) activity was entered, or, for an event
+ * subprocess's start, when its scope opened (its subprocess entered, or the case started).
+ */
+function waitsOf(caseId: string, snapshot: CaseSnapshot): SubscriptionRow[] {
+  const rows: SubscriptionRow[] = [];
+  for (const sub of snapshot.subscriptions) {
+    const activity = sub.activityId ?? snapshot.scopes[sub.scopeId]?.parentActivity ?? null;
+    const began = activity === null ? snapshot.startedAt : snapshot.activities[activity]?.enteredAt;
+    if (began === undefined)
+      throw new Error(`case ${caseId}: wait '${sub.id}' belongs to no open activity of its snapshot`);
+    rows.push(...subscriptionChanges(caseId, [], [sub], began).added);
+  }
+  return rows;
+}
+
 /** Multi-row INSERT in chunks that stay under PostgreSQL's 65,535 parameters. */
 async function insertAll(
   trx: Db,
-  table: 'cases' | 'steps' | 'tasks' | 'timers' | 'audit_events' | 'idempotency_keys',
+  table: 'cases' | 'steps' | 'tasks' | 'timers' | 'case_subscriptions' | 'audit_events' | 'idempotency_keys',
   rows: Record<string, unknown>[],
 ): Promise<void> {
   if (rows.length === 0) return;
@@ -175,6 +197,11 @@ export async function bulkWriteSimulatedCases(
         trx,
         'timers',
         rows.flatMap((r) => r.timers),
+      );
+      await insertAll(
+        trx,
+        'case_subscriptions',
+        rows.flatMap((r) => r.waits),
       );
       await insertAll(
         trx,

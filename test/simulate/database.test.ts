@@ -21,6 +21,7 @@ const TABLES: [string, string][] = [
   ['steps', 'id'],
   ['tasks', 'id'],
   ['timers', 'id'],
+  ['case_subscriptions', 'case_id, id'],
   ['audit_events', 'case_id, seq'],
   ['idempotency_keys', 'key'],
   ['version_rollups', 'process_key, version, shard'],
@@ -131,6 +132,10 @@ t.test(
     t.ok(
       JSON.parse(rowsA.timers).length > 0,
       'open cases left timers due later (deemed approval, rectification deadline)',
+    );
+    t.ok(
+      JSON.parse(rowsA.case_subscriptions).length > 0,
+      'open cases left waits for messages (supplementary documents), reachable by POST /api/messages',
     );
     t.ok(
       JSON.parse(rowsA.idempotency_keys).length === 24,

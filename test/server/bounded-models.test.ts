@@ -104,7 +104,12 @@ for (const backend of backends) {
       const deploy = (xml: string) => http(url, 'POST', '/api/definitions', CHILD_TOKENS.designer, xml);
       const start = (process: string, variables: Record<string, unknown>) =>
         http(url, 'POST', '/api/cases', CHILD_TOKENS.intake, { process, variables });
-      /** Runs `request` while /healthz is polled; the slowest health answer must stay under a second. */
+      /**
+       * Runs `request` while /healthz is polled; the slowest health answer must stay under three seconds. What
+       * this guards against is a server stalled for as long as the runaway input would run (without the limits:
+       * minutes, or for ever); a bounded evaluation holds the main thread for at most its 500 ms budget, which
+       * a machine shared with other test files can stretch past a second.
+       */
       const underWatch = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
         const health = watchHealth(url);
         const began = performance.now();
@@ -112,7 +117,7 @@ for (const backend of backends) {
         const ms = performance.now() - began;
         const { slowestMs, answers, failures } = await health.stop();
         t.ok(
-          slowestMs < 1000,
+          slowestMs < 3000,
           `${what}: /healthz answered within ${slowestMs.toFixed(0)} ms (${answers} polls; the request took ${ms.toFixed(0)} ms)`,
         );
         t.same(failures, [], `${what}: /healthz stayed 200`);

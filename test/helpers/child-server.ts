@@ -174,8 +174,11 @@ export async function spawnChild(options: ChildOptions): Promise<ChildServer> {
   };
 }
 
-/** Spawns a server process and waits until GET /healthz answers 200. */
-export async function startChild(options: ChildOptions, timeoutMs = 30_000): Promise<ChildServer> {
+/**
+ * Spawns a server process and waits until GET /healthz answers 200: by default up to two minutes, since an
+ * embedded database's first start (initdb) on a machine busy with other test files can take over half a minute.
+ */
+export async function startChild(options: ChildOptions, timeoutMs = 120_000): Promise<ChildServer> {
   const child = await spawnChild(options);
   const deadline = Date.now() + timeoutMs;
   let gone = false;

@@ -58,10 +58,8 @@ for (const database of testDatabases()) {
     t.same(await types(), ['audit_events:jsonb', 'cases:jsonb'], 'down: jsonb again');
     t.same(await stored(), before, 'down: the same documents');
     t.ok((await verifyAudit(db)).ok, 'down: the chains verify');
-    // the writer's json values go into jsonb columns too (an older schema during a rolling upgrade)
-    const approvals = (await service.view(halfway.view.id)).openTasks;
-    t.ok(approvals.length > 0);
-    await service.completeTask(approvals[0].id, {}, 'test');
+    // (today's writer no longer runs on a schema this old: it also writes the waits and messages tables of
+    // migration 2026-12-07-messages-between-cases, so a node is upgraded after its database, not before)
 
     const up = await migrator.migrateToLatest();
     t.equal(up.error, undefined);
@@ -76,6 +74,10 @@ for (const database of testDatabases()) {
     const report = await verifyAudit(db);
     t.ok(report.ok, 'up: the chains verify');
     t.equal(report.checkedCases, 2);
+    // the writer's json values go into the json columns again
+    const approvals = (await service.view(halfway.view.id)).openTasks;
+    t.ok(approvals.length > 0);
+    await service.completeTask(approvals[0].id, {}, 'test');
     const view = await service.view(halfway.view.id);
     t.same(view.variables, { n: 1.5, note: '引号 "quoted" \\ backslash' }, 'variables read back exactly');
     for (const task of view.openTasks) await service.completeTask(task.id, {}, 'test');

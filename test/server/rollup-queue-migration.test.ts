@@ -19,13 +19,14 @@ for (const database of testDatabases()) {
     const db = opened.db;
     const definitions = new DefinitionStore(db);
     await definitions.deploy(xml, new Date());
-    const completeCase = async (service: CaseService): Promise<void> => {
+    const completeCase = async (service: CaseService): Promise<string> => {
       const { view } = await service.start({ process: 'business_registration_bench' }, 'test');
       const open = [...view.openTasks];
       for (let task = open.shift(); task; task = open.shift()) {
         const after = await service.completeTask(task.id, {}, 'test');
         for (const next of after.openTasks) if (!open.some((o) => o.id === next.id)) open.push(next);
       }
+      return view.id;
     };
     const counts = async () =>
       (
@@ -35,6 +36,11 @@ for (const database of testDatabases()) {
       ).rows[0];
     await completeCase(new CaseService(db, definitions));
     await completeCase(new CaseService(db, definitions));
+    // a third case whose completion is kept for the old schema: today's writer does not run on a schema that
+    // old (it writes the tables of later migrations), so its row's last change is made there by SQL below
+    const third = await completeCase(new CaseService(db, definitions));
+    await sql`UPDATE cases SET status = 'active' WHERE id = ${third}`.execute(db);
+    await sql`DELETE FROM rollup_queue WHERE case_id = ${third}`.execute(db);
     t.same(await counts(), { rolled: 0, queued: 2 }, 'completed cases wait in the queue');
 
     const migrator = new Migrator({
@@ -47,7 +53,7 @@ for (const database of testDatabases()) {
       n: number;
     }>`SELECT coalesce(sum(completed), 0)::int AS n FROM version_rollups`.execute(db);
     t.equal(rolled.rows[0].n, 2, 'down rolled up what was queued');
-    await completeCase(new CaseService(db, definitions));
+    await sql`UPDATE cases SET status = 'completed' WHERE id = ${third}`.execute(db);
     const atCommit = await sql<{
       n: number;
     }>`SELECT coalesce(sum(completed), 0)::int AS n FROM version_rollups`.execute(db);

@@ -81,6 +81,7 @@ function refuseDoctype(xml: string): void {
 export async function definitionRoutes(
   instance: FastifyInstance,
   options: { maxBpmnBytes: number },
+    diagramLaidOut: { type: 'boolean' },
 ): Promise<void> {
   const app = typed(instance);
   const { definitions } = app.reflow;
@@ -111,7 +112,7 @@ export async function definitionRoutes(
         tags: ['definitions'],
         summary: '部署流程定义 / deploy a BPMN definition',
         description:
-          "Body: BPMN 2.0 XML (Content-Type: application/xml). A file with several executable processes (a collaboration: one pool per process) deploys as one unit, each process as its own key with its own version (listed in processes; the top-level fields are the first process's); message flows between the pools are listed in messageFlows. 201 when any process got a new version, 200 when a version with the same meaning is already deployed (same content, or only layout, attribute defaults, element order, whitespace or namespace prefixes differ: then diagramUpdated is true and the stored diagram of that version is replaced by this one), 422 with every finding when the definition cannot run.",
+          "Body: BPMN 2.0 XML (Content-Type: application/xml). A file with several executable processes (a collaboration: one pool per process) deploys as one unit, each process as its own key with its own version (listed in processes; the top-level fields are the first process's); message flows between the pools are listed in messageFlows. 201 when any process got a new version, 200 when a version with the same meaning is already deployed (same content, or only layout, attribute defaults, element order, whitespace or namespace prefixes differ: then diagramUpdated is true and the stored diagram of that version is replaced by this one), 422 with every finding when the definition cannot run. A single-process file without diagram interchange (layout) is laid out automatically (bpmn-auto-layout): the laid-out XML is stored as the version's diagram, diagramLaidOut is true and a warning diagram-laid-out says so; a collaboration without layout is stored as sent with a warning diagram-not-laid-out.",
         body: { type: 'string', minLength: 1 },
         response: { 200: deployedSchema, 201: deployedSchema, ...problemResponses },
       },

@@ -108,6 +108,12 @@ export {
 } from './model/types.js';
 export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';
 export {
+  type AttributeChange,
+  diffVersions,
+  type ElementChange,
+  type VersionDiff,
+} from './model/version-diff.js';
+export {
   type CompiledDefinition,
   calledGraphs,
   calledInFile,

@@ -1,7 +1,7 @@
 /** Deploying and reading process definitions (designer). */
 import type { FastifyInstance } from 'fastify';
 import { Problem } from '../problems.js';
-import { versionParams } from './metrics-schemas.js';
+import { describedChangesSchema, versionParams } from './metrics-schemas.js';
 import { findingSchema, problemResponses } from './schemas.js';
 import { typed } from './typed.js';
 
@@ -24,12 +24,64 @@ const messageFlowEndSchema = {
   },
 } as const;
 
+const valueSchema = {
+  description: 'a string, number, boolean, list of names, or null when absent',
+  type: ['string', 'number', 'boolean', 'array', 'null'],
+  items: { type: 'string' },
+} as const;
+
+/** The versions' diff (engine/model/version-diff.ts). */
+const versionDiffSchema = {
+  type: 'object',
+  required: ['key', 'version', 'against', 'elements', 'layoutChanged', 'metrics'],
+  properties: {
+    key: { type: 'string' },
+    version: { type: 'integer' },
+    against: { type: 'integer', description: 'the version compared against' },
+    elements: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['elementId', 'name', 'type', 'change', 'attributes'],
+        properties: {
+          elementId: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          type: { type: 'string', description: 'the BPMN type without prefix, e.g. UserTask' },
+          change: { type: 'string', enum: ['added', 'removed', 'changed'] },
+          attributes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['attribute', 'label', 'before', 'after'],
+              properties: {
+                attribute: { type: 'string' },
+                label: { type: 'string', description: '中文 / English' },
+                before: valueSchema,
+                after: valueSchema,
+                added: { type: 'array', items: { type: 'string' } },
+                removed: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
+    layoutChanged: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'ids of elements whose diagram shape or path changed while their meaning did not',
+    },
+    metrics: describedChangesSchema,
+  },
+} as const;
+
 /** The file's first process at the top; every executable process of the file (a collaboration) in `processes`. */
 const deployedSchema = {
   type: 'object',
   properties: {
     ...deployedProcessProperties,
     warnings: { type: 'array', items: findingSchema },
+    diagramLaidOut: { type: 'boolean' },
     processes: { type: 'array', items: { type: 'object', properties: deployedProcessProperties } },
     messageFlows: {
       type: 'array',
@@ -81,10 +133,9 @@ function refuseDoctype(xml: string): void {
 export async function definitionRoutes(
   instance: FastifyInstance,
   options: { maxBpmnBytes: number },
-    diagramLaidOut: { type: 'boolean' },
 ): Promise<void> {
   const app = typed(instance);
-  const { definitions } = app.reflow;
+  const { definitions, metrics } = app.reflow;
   const parseXml = (_req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) =>
     done(null, body);
   app.addContentTypeParser(
@@ -218,6 +269,36 @@ export async function definitionRoutes(
         metrics: row.static_metrics,
         warnings: row.warnings,
       };
+    },
+  );
+
+  app.get(
+    '/api/definitions/:key/versions/:version/diff',
+    {
+      config: { roles: 'any' },
+      schema: {
+        tags: ['definitions'],
+        summary: '版本差异 / what a version changes against another',
+        description:
+          'Element and attribute changes of `version` against `against` (default: the newest version before `version`; versions have no published state yet, so the default is not "the version in force"): per element `change` added, removed or changed with each attribute before and after under a Chinese-then-English label (承诺时限, 部门, 条件, rewired flows, materials added/removed, forms, …); elements whose diagram only moved are in `layoutChanged`; `metrics` is the change of every static figure (as in the compare route). 404 for an unknown version, 400 when `against` equals `version` or there is no earlier version.',
+        params: versionParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            against: {
+              type: 'integer',
+              minimum: 1,
+              description: 'the version to compare against; default: the newest version before `version`',
+            },
+          },
+        },
+        response: { 200: versionDiffSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { key, version } = request.params;
+      return metrics.versionDiff(key, version, request.query.against);
     },
   );
 }

@@ -97,6 +97,14 @@ const ASPECTS: Record<string, Aspect> = {
   correlationKey: { label: '关联键 / correlation key', read: (el) => el.correlationKey ?? null },
 };
 
+/** A moddle value as text: an element by its id, an expression by its body (moddle objects are cyclic). */
+const plain = (value: any): string | null => {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return value.map((v) => plain(v)).join(', ');
+  return value.id ?? value.body ?? value.$type ?? null;
+};
+
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** Every shown attribute that differs between the two versions of one element. */
@@ -169,8 +177,8 @@ export async function diffVersions(
         attributes.push({
           attribute: name,
           label: name,
-          before: String(b?.[name] ?? ''),
-          after: String(a?.[name] ?? ''),
+          before: plain(b?.[name]),
+          after: plain(a?.[name]),
         });
     }
     elements.push({ elementId: id, name: el.name ?? null, type: shortType(el), change, attributes });

@@ -75,3 +75,21 @@ t.test('a layout-only change is reported as layout, with no element change', asy
 t.test('the same document: nothing changed', async (t) => {
   t.same(await diffVersions(permit, permit), { elements: [], layoutChanged: [] });
 });
+
+t.test(
+  'a change outside the labelled attributes is listed under the attribute name the differ gives',
+  async (t) => {
+    const after = permit.replace(
+      '<bpmn:exclusiveGateway id="check" default="to_issue" />',
+      '<bpmn:exclusiveGateway id="check" default="to_issue" gatewayDirection="Diverging" />',
+    );
+    const { elements } = await diffVersions(permit, after, 'permit');
+    t.match(elements, [
+      {
+        elementId: 'check',
+        change: 'changed',
+        attributes: [{ attribute: 'gatewayDirection', label: 'gatewayDirection', after: 'Diverging' }],
+      },
+    ]);
+  },
+);

@@ -11,3 +11,9 @@ export { dataFindings, givenByCallers } from './model/data-checks.js';
 export { parseBpmn } from './model/parse.js';
 export type { Finding, FlowNode, ProcessGraph } from './model/types.js';
 export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';
+export {
+  type AttributeChange,
+  diffVersions,
+  type ElementChange,
+  type VersionDiff,
+} from './model/version-diff.js';

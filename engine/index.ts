@@ -94,6 +94,7 @@ export {
 } from './metrics/figures.js';
 export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
 export { dataFindings } from './model/data-checks.js';
+export { withFlowReferences } from './model/flow-references.js';
 export { formValidator } from './model/form-schema.js';
 export { parseBpmn } from './model/parse.js';
 export { SEMANTIC_FORM_VERSION, semanticHash, unitSemanticHash } from './model/semantic-form.js';
@@ -106,6 +107,12 @@ export {
   type ProcessGraph,
 } from './model/types.js';
 export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';
+export {
+  type AttributeChange,
+  diffVersions,
+  type ElementChange,
+  type VersionDiff,
+} from './model/version-diff.js';
 export {
   type CompiledDefinition,
   calledGraphs,

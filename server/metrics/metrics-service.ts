@@ -8,7 +8,9 @@ import {
   type DescribedChange,
   type DynamicMetrics,
   describeChange,
+  diffVersions,
   figureDefinition,
+  type VersionDiff,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { Problem } from '../problems.js';
@@ -136,20 +138,59 @@ export class MetricsService {
     return { from: before, to: after };
   }
 
+  /**
+   * What `version` changes against `against` (default: the newest version before it; there is no published state
+   * yet): per element and attribute, layout-only changes apart, and the change of the static figures.
+   */
+  async versionDiff(
+    key: string,
+    version: number,
+    against?: number,
+  ): Promise<
+    VersionDiff & { key: string; version: number; against: number; metrics: Record<string, DescribedChange> }
+  > {
+    if (against === version)
+      throw new Problem(
+        400,
+        'same-version',
+        'Nothing to compare',
+        `版本 ${version} 不能与自身比较，请给出另一个版本 ?against= / version ${version} cannot be compared with itself: give another version as ?against=`,
+      );
+    const { from, to } = await this.resolvePair(key, against, version);
+    const [before, after] = await Promise.all([
+      this.definitions.stored(key, from),
+      this.definitions.stored(key, to),
+    ]);
+    if (!before || !after)
+      throw new Problem(
+        404,
+        'not-found',
+        'Not found',
+        `process '${key}' has no version ${before ? to : from}`,
+      );
+    const changes = await diffVersions(before.xml, after.xml, key);
+    return {
+      key,
+      version: to,
+      against: from,
+      ...changes,
+      metrics: describedChanges(
+        before.static_metrics as StaticFigures,
+        after.static_metrics as StaticFigures,
+      ),
+    };
+  }
+
   /** Before and after, and the change of every numeric figure, static and dynamic, paired by name. */
   async compare(key: string, fromVersion?: number, toVersion?: number): Promise<Comparison> {
     const { from, to } = await this.resolvePair(key, fromVersion, toVersion);
     const [before, after] = await Promise.all([this.version(key, from), this.version(key, to)]);
     const { steps: _b, method: _bm, ...beforeDynamic } = before.dynamic;
     const { steps: _a, method: _am, ...afterDynamic } = after.dynamic;
-    const changes: Record<string, DescribedChange> = {};
-    for (const [name, c] of Object.entries({
-      ...compareFigures(before.static, after.static),
-      ...compareFigures(beforeDynamic, afterDynamic),
-    })) {
-      const definition = figureDefinition(name);
-      if (definition) changes[name] = describeChange(definition, c); // only catalogued figures have a meaning
-    }
+    const changes = {
+      ...describedChanges(before.static, after.static),
+      ...describedChanges(beforeDynamic, afterDynamic),
+    };
     return {
       key,
       from,
@@ -161,6 +202,19 @@ export class MetricsService {
       calendarEstimated: before.calendarEstimated || after.calendarEstimated,
     };
   }
+}
+
+/** The change of every catalogued figure present in both (engine/metrics/figures.ts); others have no meaning. */
+export function describedChanges(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, DescribedChange> {
+  const changes: Record<string, DescribedChange> = {};
+  for (const [name, c] of Object.entries(compareFigures(before, after))) {
+    const definition = figureDefinition(name);
+    if (definition) changes[name] = describeChange(definition, c);
+  }
+  return changes;
 }
 
 /** Per-step changes by element id: the after version's steps in its order, then steps only the before version had. */

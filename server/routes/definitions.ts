@@ -1,7 +1,7 @@
 /** Deploying and reading process definitions (designer). */
 import type { FastifyInstance } from 'fastify';
 import { Problem } from '../problems.js';
-import { versionParams } from './metrics-schemas.js';
+import { describedChangesSchema, versionParams } from './metrics-schemas.js';
 import { findingSchema, problemResponses } from './schemas.js';
 import { typed } from './typed.js';
 
@@ -24,12 +24,64 @@ const messageFlowEndSchema = {
   },
 } as const;
 
+const valueSchema = {
+  description: 'a string, number, boolean, list of names, or null when absent',
+  type: ['string', 'number', 'boolean', 'array', 'null'],
+  items: { type: 'string' },
+} as const;
+
+/** The versions' diff (engine/model/version-diff.ts). */
+const versionDiffSchema = {
+  type: 'object',
+  required: ['key', 'version', 'against', 'elements', 'layoutChanged', 'metrics'],
+  properties: {
+    key: { type: 'string' },
+    version: { type: 'integer' },
+    against: { type: 'integer', description: 'the version compared against' },
+    elements: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['elementId', 'name', 'type', 'change', 'attributes'],
+        properties: {
+          elementId: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          type: { type: 'string', description: 'the BPMN type without prefix, e.g. UserTask' },
+          change: { type: 'string', enum: ['added', 'removed', 'changed'] },
+          attributes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['attribute', 'label', 'before', 'after'],
+              properties: {
+                attribute: { type: 'string' },
+                label: { type: 'string', description: '中文 / English' },
+                before: valueSchema,
+                after: valueSchema,
+                added: { type: 'array', items: { type: 'string' } },
+                removed: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
+    layoutChanged: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'ids of elements whose diagram shape or path changed while their meaning did not',
+    },
+    metrics: describedChangesSchema,
+  },
+} as const;
+
 /** The file's first process at the top; every executable process of the file (a collaboration) in `processes`. */
 const deployedSchema = {
   type: 'object',
   properties: {
     ...deployedProcessProperties,
     warnings: { type: 'array', items: findingSchema },
+    diagramLaidOut: { type: 'boolean' },
     processes: { type: 'array', items: { type: 'object', properties: deployedProcessProperties } },
     messageFlows: {
       type: 'array',
@@ -83,7 +135,7 @@ export async function definitionRoutes(
   options: { maxBpmnBytes: number },
 ): Promise<void> {
   const app = typed(instance);
-  const { definitions } = app.reflow;
+  const { definitions, metrics } = app.reflow;
   const parseXml = (_req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) =>
     done(null, body);
   app.addContentTypeParser(
@@ -111,7 +163,7 @@ export async function definitionRoutes(
         tags: ['definitions'],
         summary: '部署流程定义 / deploy a BPMN definition',
         description:
-          "Body: BPMN 2.0 XML (Content-Type: application/xml). A file with several executable processes (a collaboration: one pool per process) deploys as one unit, each process as its own key with its own version (listed in processes; the top-level fields are the first process's); message flows between the pools are listed in messageFlows. 201 when any process got a new version, 200 when a version with the same meaning is already deployed (same content, or only layout, attribute defaults, element order, whitespace or namespace prefixes differ: then diagramUpdated is true and the stored diagram of that version is replaced by this one), 422 with every finding when the definition cannot run.",
+          "Body: BPMN 2.0 XML (Content-Type: application/xml). A file with several executable processes (a collaboration: one pool per process) deploys as one unit, each process as its own key with its own version (listed in processes; the top-level fields are the first process's); message flows between the pools are listed in messageFlows. 201 when any process got a new version, 200 when a version with the same meaning is already deployed (same content, or only layout, attribute defaults, element order, whitespace or namespace prefixes differ: then diagramUpdated is true and the stored diagram of that version is replaced by this one), 422 with every finding when the definition cannot run. A single-process file without diagram interchange (layout) is laid out automatically (bpmn-auto-layout): the laid-out XML is stored as the version's diagram, diagramLaidOut is true and a warning diagram-laid-out says so; a collaboration without layout is stored as sent with a warning diagram-not-laid-out.",
         body: { type: 'string', minLength: 1 },
         response: { 200: deployedSchema, 201: deployedSchema, ...problemResponses },
       },
@@ -217,6 +269,36 @@ export async function definitionRoutes(
         metrics: row.static_metrics,
         warnings: row.warnings,
       };
+    },
+  );
+
+  app.get(
+    '/api/definitions/:key/versions/:version/diff',
+    {
+      config: { roles: 'any' },
+      schema: {
+        tags: ['definitions'],
+        summary: '版本差异 / what a version changes against another',
+        description:
+          'Element and attribute changes of `version` against `against` (default: the newest version before `version`; versions have no published state yet, so the default is not "the version in force"): per element `change` added, removed or changed with each attribute before and after under a Chinese-then-English label (承诺时限, 部门, 条件, rewired flows, materials added/removed, forms, …); elements whose diagram only moved are in `layoutChanged`; `metrics` is the change of every static figure (as in the compare route). 404 for an unknown version, 400 when `against` equals `version` or there is no earlier version.',
+        params: versionParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            against: {
+              type: 'integer',
+              minimum: 1,
+              description: 'the version to compare against; default: the newest version before `version`',
+            },
+          },
+        },
+        response: { 200: versionDiffSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { key, version } = request.params;
+      return metrics.versionDiff(key, version, request.query.against);
     },
   );
 }

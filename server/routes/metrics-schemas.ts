@@ -145,6 +145,23 @@ export const changeSchema = {
   },
 } as const;
 
+/** Every catalogued figure's change, by name (the compare route's `change`, the diff route's `metrics`). */
+export const describedChangesSchema = {
+  type: 'object',
+  description:
+    'every figure of the catalogue, static and dynamic, by name: delta = after − before, percent = 100 × delta / before (null when before is 0 or a side is null); `unit`, `better` (the direction that is an improvement; `neither` for counts that follow the number of cases) and `changeKind` (`pp`: a rate, whose change is read in percentage points, 100 × delta; `percent`: a count or duration, read as delta and percent)',
+  additionalProperties: {
+    type: 'object',
+    required: ['before', 'after', 'delta', 'percent', 'unit', 'better', 'changeKind'],
+    properties: {
+      ...changeSchema.properties,
+      unit: { type: 'string', enum: ['items', 'pieces', 'days', 'times', 'rate', 'cases', 'ratings'] },
+      better: { type: 'string', enum: ['higher', 'lower', 'neither'] },
+      changeKind: { type: 'string', enum: ['pp', 'percent'] },
+    },
+  },
+} as const;
+
 export const comparisonSchema = {
   type: 'object',
   properties: {
@@ -157,21 +174,7 @@ export const comparisonSchema = {
     },
     before: versionMetricsSchema,
     after: versionMetricsSchema,
-    change: {
-      type: 'object',
-      description:
-        'every figure of the catalogue, static and dynamic, by name: delta = after − before, percent = 100 × delta / before (null when before is 0 or a side is null); `unit`, `better` (the direction that is an improvement; `neither` for counts that follow the number of cases) and `changeKind` (`pp`: a rate, whose change is read in percentage points, 100 × delta; `percent`: a count or duration, read as delta and percent)',
-      additionalProperties: {
-        type: 'object',
-        required: ['before', 'after', 'delta', 'percent', 'unit', 'better', 'changeKind'],
-        properties: {
-          ...changeSchema.properties,
-          unit: { type: 'string', enum: ['items', 'pieces', 'days', 'times', 'rate', 'cases', 'ratings'] },
-          better: { type: 'string', enum: ['higher', 'lower', 'neither'] },
-          changeKind: { type: 'string', enum: ['pp', 'percent'] },
-        },
-      },
-    },
+    change: describedChangesSchema,
     stepChanges: {
       type: 'array',
       description: 'per step, by element id (an extension)',

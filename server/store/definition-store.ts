@@ -27,6 +27,7 @@ import {
   versionWithHash,
   versionWithMeaning,
 } from '../repositories/definition-repository.js';
+import { layOutIfMissing } from './auto-layout.js';
 
 /** One process of a deployed file: its key and the version it has now. */
 export interface DeployedProcess {
@@ -51,6 +52,11 @@ export interface DeployedProcess {
  */
 export interface DeployResult extends DeployedProcess {
   warnings: Finding[];
+  /**
+   * The file had no diagram interchange (layout) for its process: it was laid out automatically and the
+   * laid-out XML is stored as the version's diagram (the meaning, and so the version, is unchanged).
+   */
+  diagramLaidOut: boolean;
   processes: DeployedProcess[];
   messageFlows: MessageFlow[];
 }
@@ -152,11 +158,25 @@ export class DefinitionStore implements DefinitionSource {
   async deploy(xml: string, now: Date): Promise<DeployResult> {
     const result = await compileUnit(xml);
     if (!result.ok) throw new DeploymentRefused(result.findings);
-    const warnings = result.findings.filter((f) => f.severity === 'warning');
     const graphs = result.definitions.map((d) => d.graph);
+    // a file without layout is stored laid out; its content hash stays the one of the file as sent, so that
+    // deploying that file again finds its version by content
+    const layout = await layOutIfMissing(xml, graphs, result.collaboration.processes.length);
+    const warnings = result.findings.filter((f) => f.severity === 'warning');
+    if (layout.notice) warnings.push(layout.notice);
     const processes: DeployedProcess[] = [];
     for (const definition of result.definitions)
-      processes.push(await this.deployProcess(xml, result.hash, definition.graph, graphs, warnings, now));
+      processes.push(
+        await this.deployProcess(
+          layout.xml,
+          result.hash,
+          definition.graph,
+          graphs,
+          warnings,
+          now,
+          layout.laidOut,
+        ),
+      );
     const ids = new Map(processes.map((p) => [p.key, p.id]));
     result.definitions.forEach((definition, i) => {
       const callees = calledInFile(definition.graph, graphs);
@@ -169,7 +189,13 @@ export class DefinitionStore implements DefinitionSource {
         deployed.unit = Object.fromEntries(callees.map((c) => [c.key, ids.get(c.key) ?? `${c.key}:0`]));
       this.remember(deployed);
     });
-    return { ...processes[0], warnings, processes, messageFlows: result.collaboration.messageFlows };
+    return {
+      ...processes[0],
+      warnings,
+      diagramLaidOut: layout.laidOut,
+      processes,
+      messageFlows: result.collaboration.messageFlows,
+    };
   }
 
   /** One process of a deployed file: the version with its content or its meaning, else a new version. */
@@ -180,6 +206,7 @@ export class DefinitionStore implements DefinitionSource {
     sameFile: ProcessGraph[],
     warnings: Finding[],
     now: Date,
+    laidOut = false,
   ): Promise<DeployedProcess> {
     const key = graph.key;
     const meaning = unitSemanticHash(graph, calledInFile(graph, sameFile));
@@ -198,6 +225,18 @@ export class DefinitionStore implements DefinitionSource {
       }
       await this.computeSemanticHashes(key);
       const same = await versionWithMeaning(this.db, key, meaning);
+      if (same && laidOut) {
+        // a file without layout of a version that has one: the stored diagram (maybe laid out by hand) stays
+        return {
+          created: false,
+          id: same.id,
+          key,
+          version: same.version,
+          name: same.name,
+          deployedAt: same.deployed_at,
+          diagramUpdated: false,
+        };
+      }
       if (same) {
         // same meaning, other form: the version keeps its number and its cases; its diagram becomes this one
         try {

@@ -155,6 +155,13 @@ for (const database of testDatabases()) {
         call: same('/api/definitions/permit/versions/1'),
       },
       {
+        title: 'diff two versions',
+        method: 'GET',
+        route: '/api/definitions/{key}/versions/{version}/diff',
+        allowed: everyone(),
+        call: same('/api/definitions/permit/versions/2/diff?against=1'),
+      },
+      {
         title: 'start a case',
         method: 'POST',
         route: '/api/cases',

@@ -1,0 +1,86 @@
+// In headless Chromium: a process deployed without diagram interchange (no layout) was laid out at deploy, and
+// every view shows it — the modeler, the versions view (two laid-out versions), a case and the heatmap — with
+// no "no diagram to display" error.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { bearer, TOKENS } from '../helpers/test-app.js';
+import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+
+const noLayout = readFileSync(new URL('../server/fixtures/no-layout.bpmn', import.meta.url), 'utf8');
+const KEY = 'no_layout';
+
+t.test('a process without layout renders in the modeler, versions, case and heatmap views', async (t) => {
+  const started = await startModelerTest(t);
+  if (!started) return;
+  const { server } = started;
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const page = await (
+    await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+  ).newPage();
+  const errors = collectPageErrors(page);
+  const xmlHeaders = { ...bearer(TOKENS.designer), 'content-type': 'application/xml' };
+  // version 1, and version 2 (another time limit), both without layout
+  for (const [xml, version] of [
+    [noLayout, 1],
+    [noLayout.replace('gov:timeLimit="2"', 'gov:timeLimit="3"'), 2],
+  ] as const) {
+    t.notOk(xml.includes('BPMNShape'), 'no layout in the file');
+    const deployed = await server.app.inject({
+      method: 'POST',
+      url: '/api/definitions',
+      headers: xmlHeaders,
+      payload: xml,
+    });
+    t.equal(deployed.statusCode, 201, deployed.body);
+    t.equal(deployed.json().version, version);
+    t.equal(deployed.json().diagramLaidOut, true);
+  }
+  const started1 = await server.app.inject({
+    method: 'POST',
+    url: '/api/cases',
+    headers: { ...bearer(TOKENS.intake), 'idempotency-key': 'no-layout-1' },
+    payload: { process: KEY, version: 1, businessKey: 'NL-1', variables: { applicant: '张三' } },
+  });
+  t.equal(started1.statusCode, 201, started1.body);
+  const caseId = started1.json().id as string;
+
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('.djs-palette');
+  await useToken(page, TOKENS.designer);
+  const shown = (scope: string, id: string) =>
+    page.waitForSelector(`${scope} .djs-element[data-element-id="${id}"]`, { state: 'attached' });
+
+  await t.test('the modeler', async (t) => {
+    await page.goto(`${server.url}/#/modeler/${KEY}/1`);
+    for (const id of ['start', 'review', 'check', 'reject', 'issue', 'end_ok', 'end_rejected', 'to_reject'])
+      await shown('#view-modeler', id);
+    t.pass('every flow node and a flow are drawn');
+    const png = await screenshot(page, 'no-layout-01-modeler');
+    t.comment(`screenshot: ${png}`);
+  });
+
+  await useToken(page, TOKENS.auditor);
+  const views: [string, string, string][] = [
+    [`#/versions/${KEY}/1/2`, '#reflow-version-figures', 'no-layout-02-versions'],
+    [`#/case/${caseId}`, '#reflow-timeline', 'no-layout-03-case'],
+    [`#/heatmap/${KEY}/1`, '#reflow-heatmap-steps', 'no-layout-04-heatmap'],
+  ];
+  for (const [hash, ready, name] of views) {
+    await t.test(hash, async (t) => {
+      await page.goto(`${server.url}/${hash}`);
+      await page.waitForSelector(ready);
+      // drawn in the view now shown (not in the modeler's, hidden)
+      const drawn = page.locator('.djs-element[data-element-id="review"]:visible');
+      await drawn.first().waitFor();
+      t.ok((await drawn.count()) >= 1, `${hash}: the diagram is drawn`);
+      t.comment(`screenshot: ${await screenshot(page, name)}`);
+    });
+  }
+
+  t.same(
+    errors.filter((e) => !/Failed to load resource/.test(e)),
+    [],
+    'no errors in the page (no "no diagram to display")',
+  );
+});

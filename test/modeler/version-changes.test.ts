@@ -1,0 +1,62 @@
+// In headless Chromium: the versions view lists what version 2 changes against version 1, per element and
+// attribute with before → after (the engine's version diff), and shape moves as layout only.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { bearer, TOKENS } from '../helpers/test-app.js';
+import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+
+const v1 = readFileSync(new URL('./fixtures/permit.after.bpmn', import.meta.url), 'utf8');
+const v2 = v1
+  .replace('gov:department="市场监管" gov:timeLimit="2"', 'gov:department="税务" gov:timeLimit="5"')
+  .replace('<gov:material id="licence" name="营业执照" source="shared" />', '')
+  .replace('x="832" y="102"', 'x="852" y="202"');
+const KEY = 'e2e_permit';
+
+t.test('the versions view lists each change with before → after', async (t) => {
+  const started = await startModelerTest(t);
+  if (!started) return;
+  const { server } = started;
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const page = await (
+    await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+  ).newPage();
+  const errors = collectPageErrors(page);
+  for (const xml of [v1, v2]) {
+    const deployed = await server.app.inject({
+      method: 'POST',
+      url: '/api/definitions',
+      headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+      payload: xml,
+    });
+    t.equal(deployed.statusCode, 201, deployed.body);
+  }
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('.djs-palette');
+  await useToken(page, TOKENS.auditor);
+  await page.goto(`${server.url}/#/versions/${KEY}/1/2`);
+  await page.waitForSelector('#reflow-version-changes');
+  const item = (attribute: string) =>
+    page
+      .locator(`#reflow-version-changes li[data-element="review"] li[data-attribute="${attribute}"]`)
+      .textContent();
+  t.equal(await item('timeLimit'), '承诺时限（工作日）: 2 → 5');
+  t.equal(await item('department'), '部门: 市场监管 → 税务');
+  t.equal(await item('materials'), '材料: − 营业执照（licence）');
+  t.match(
+    await page.locator('#reflow-version-changes .reflow-change-layout').textContent(),
+    /仅布局变化：end/,
+  );
+  t.ok(
+    await page
+      .locator('#reflow-version-diagram-2 .djs-element[data-element-id="review"].reflow-changed')
+      .count(),
+    'review marked changed on v2',
+  );
+  t.comment(`screenshot: ${await screenshot(page, 'version-changes')}`);
+  t.same(
+    errors.filter((e) => !/Failed to load resource/.test(e)), // the first load, before the token is set
+    [],
+    'no errors in the page',
+  );
+});

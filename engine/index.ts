@@ -38,6 +38,7 @@ export {
   type TimerRow,
 } from './history/case-rows.js';
 export {
+  type CaseTally,
   caseWorkingMs,
   caseWorkingTime,
   countTrips,
@@ -48,6 +49,7 @@ export {
   isOnTime,
   isTrip,
   isWindowVisit,
+  oneThingFigures,
   pausesOf,
   stepWorkingMs,
   type TimedStep,

@@ -13,10 +13,20 @@
  * - First-time completion (一次性办结), a yes/no: the case never entered a `gov:correction` step.
  * - On time (按时办结), a yes/no: its working time is at most the committed limit (working days) × the length of
  *   a working day; a step breaches its `gov:timeLimit` when its working time exceeds it.
- * - A 一件事 (a master calling department processes by call activities) is ONE case: a called process runs as a
- *   scope inside its caller's case, so its steps and in-person trips are the master's, and the master's working
- *   time spans the departments' work it waits for. Department cases reached by messages between cases are cases
- *   of their own (their trips count on them). The static counterpart is countOver in static-metrics.ts.
+ * - A 一件事 (one thing) is measured end to end, by one rule (`oneThingFigures`; in SQL the view `case_one_thing`
+ *   of migration 2026-12-08-case-links, which the version rollups read):
+ *   - Its cases: the master, and every case a message of the master started — or a message of a case so started
+ *     (`cases.root_case_id` names the master). A called process (call activity) runs as a scope inside its
+ *     caller's case, so its steps and trips are the master's already. A message delivered to a case already
+ *     running (an answer) links nothing.
+ *   - Working time: the master's own, from its start to its end: it spans the department work it waits for.
+ *   - Trips: the master's plus each linked case's, each case counted once, as they stand when the master's
+ *     figures are rolled up (after it completes; a department case that answered has made its trips by then).
+ *   - First-time completion: none of its cases entered a correction step.
+ *   - On time: the master's working time against the master's committed limit.
+ *   - A linked case stays a case of its own process's version (its department's figures count it), but it is not
+ *     a case of the master's version: the bundled service's figures count it only through its master. The static
+ *     counterpart is countOver in static-metrics.ts.
  */
 import type { WorkingCalendar } from '../calendar/working-calendar.js';
 
@@ -51,6 +61,25 @@ export function countTrips(events: Iterable<FigureEvent>): number {
   let trips = 0;
   for (const event of events) if (isTrip(event)) trips++;
   return trips;
+}
+
+/** A case's own trips and correction, as the 一件事 rule reads them. */
+export interface CaseTally {
+  trips: number;
+  corrected: boolean;
+}
+
+/**
+ * A master's figures over its 一件事 (see the top): its trips plus each linked case's, and corrected when any of
+ * them was. Its working time is its own (`caseWorkingTime`).
+ */
+export function oneThingFigures(master: CaseTally, linked: Iterable<CaseTally>): CaseTally {
+  let { trips, corrected } = master;
+  for (const c of linked) {
+    trips += c.trips;
+    corrected ||= c.corrected;
+  }
+  return { trips, corrected };
 }
 
 /** Whether an event makes the case not first time: it enters a `gov:correction` step. */

@@ -20,7 +20,7 @@ import {
   type Variables,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
-import { loadCaseRows } from '../repositories/case-repository.js';
+import { loadCaseRows, rootCaseOf } from '../repositories/case-repository.js';
 import { deleteTimer } from '../repositories/timer-repository.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
 import { type CaseRowValues, planWrites, STARTED_REVISION, type WritePlan } from '../store/case-writer.js';
@@ -177,6 +177,7 @@ export class CaseService {
     actor: string | null,
     idempotencyKey?: string,
     keyLabel: string | undefined = idempotencyKey,
+    link: { startedByCase?: string | null } = {},
   ): Promise<{ view: CaseView; created: boolean }> {
     if (idempotencyKey) {
       const known = await caseOfSameStart(this.db, idempotencyKey, input, keyLabel ?? idempotencyKey);
@@ -229,6 +230,7 @@ export class CaseService {
       channel: input.channel ?? null,
       materials,
       startedAt: now,
+      rootCaseId: link.startedByCase ? await rootCaseOf(this.db, link.startedByCase) : null,
     };
     let landed: boolean;
     try {

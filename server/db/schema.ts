@@ -41,6 +41,8 @@ export interface CasesTable {
   /** The head of the case's audit hash chain. */
   audit_seq: Generated<number>;
   audit_hash: Generated<string>;
+  /** The 一件事 (master case) whose message started this case, directly or through another (2026-12-08-case-links). */
+  root_case_id: Generated<string | null>;
 }
 
 export interface StepsTable {

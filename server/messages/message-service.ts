@@ -279,6 +279,9 @@ export class MessageService {
           },
           actor,
           `message:${message.id}:${definition.key}`,
+          undefined,
+          // a case's message starts a case of its 一件事 (its figures count in the master's)
+          { startedByCase: message.source_case_id },
         );
         caseIds.push(view.id);
       }

@@ -25,6 +25,15 @@ export type CaseRow = Pick<
   | 'working_ms'
 >;
 
+/**
+ * The 一件事 a case started by `caseId`'s message belongs to: `caseId`'s own root, else `caseId` itself (the
+ * master). engine/metrics/case-figures.ts states what a master's figures include.
+ */
+export async function rootCaseOf(db: Executor, caseId: string): Promise<string> {
+  const row = await db.selectFrom('cases').select('root_case_id').where('id', '=', caseId).executeTakeFirst();
+  return row?.root_case_id ?? caseId;
+}
+
 /** A step or a task of a case as the database returns it inside the case's JSON (times as ISO strings). */
 export type StoredStep = Pick<
   RowOf<'steps'>,

@@ -33,6 +33,7 @@ type StartColumns = CaseColumns & {
   channel: string | null;
   materials: string[];
   started_at: string | null;
+  root_case_id: string | null;
   keyed: boolean;
 };
 
@@ -77,6 +78,7 @@ const INPUTS = {
     ['paused_ms', 'bigint'],
     ['audit_seq', 'int'],
     ['audit_hash', 'text'],
+    ['root_case_id', 'text'],
     ['keyed', 'boolean'],
   ] satisfies ColumnsOf<StartColumns>,
   newSteps: [

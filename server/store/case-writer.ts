@@ -120,6 +120,8 @@ export interface NewCase {
   channel: string | null;
   materials: string[];
   startedAt: number;
+  /** The 一件事 (master case) it belongs to: set when a case's message started it (migration 2026-12-08-case-links). */
+  rootCaseId?: string | null;
 }
 
 /** One command's write: a command on a stored case (lands only at `revision`), or a started case. */
@@ -178,6 +180,7 @@ export async function writeBatch(db: Db, jobs: WriteJob[]): Promise<Set<string>>
         channel: c.channel,
         materials: c.materials,
         started_at: iso(c.startedAt),
+        root_case_id: c.rootCaseId ?? null,
         keyed: job.idempotencyKey !== undefined,
         ...rowColumns(row, plan),
       });

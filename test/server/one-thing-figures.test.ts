@@ -1,0 +1,111 @@
+// A 一件事 measured end to end (engine/metrics/case-figures.ts, migration 2026-12-08-case-links): a master that
+// starts department cases by messages counts their trips and corrections in its own figures; the cases its
+// messages started (and the cases their messages started) name it as their root; an answer delivered to a case
+// already running links nothing; the departments' versions still count their own cases.
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import t from 'tap';
+import { oneThingFigures } from '../../engine/metrics/case-figures.js';
+import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
+import { testDatabases } from '../helpers/test-database.js';
+
+const xml = readFileSync(new URL('./fixtures/messages/one-thing.bpmn', import.meta.url), 'utf8');
+
+t.test('the rule in memory: trips summed, corrected when any case was', async (t) => {
+  t.same(oneThingFigures({ trips: 1, corrected: false }, []), { trips: 1, corrected: false });
+  t.same(
+    oneThingFigures({ trips: 1, corrected: false }, [
+      { trips: 1, corrected: false },
+      { trips: 0, corrected: true },
+      { trips: 2, corrected: false },
+    ]),
+    { trips: 4, corrected: true },
+  );
+});
+
+for (const database of testDatabases()) {
+  t.test(
+    `a 一件事's figures include the department cases its messages started (${database.name})`,
+    async (t) => {
+      const opened = await database.open();
+      const { app, close } = await buildTestApp(opened);
+      t.teardown(close);
+      const messages = app.reflow.messages;
+      const call = async (token: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+        app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+      const deployed = await app.inject({
+        method: 'POST',
+        url: '/api/definitions',
+        headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+        payload: xml,
+      });
+      t.equal(deployed.statusCode, 201, deployed.body);
+      const view = async (id: string) => (await call(TOKENS.admin, 'GET', `/api/cases/${id}`)).json();
+      const complete = async (token: string, caseId: string) => {
+        const task = (await view(caseId)).openTasks[0].id;
+        const res = await call(token, 'POST', `/api/tasks/${task}/complete`, {});
+        t.equal(res.statusCode, 200, res.body);
+        await messages.idle();
+      };
+      const figures = async (key: string) =>
+        (await call(TOKENS.auditor, 'GET', `/api/processes/${key}/versions/1/metrics`)).json().dynamic;
+      const roots = async () =>
+        (
+          await sql<{ process_key: string; id: string; root_case_id: string | null }>`
+          SELECT process_key, id, root_case_id FROM cases ORDER BY process_key`.execute(opened.db)
+        ).rows;
+
+      // given the master started at a window (one trip)
+      const started = await call(TOKENS.intake, 'POST', '/api/cases', {
+        process: 'ot_master',
+        businessKey: 'OT-1',
+        channel: 'window',
+      });
+      t.equal(started.statusCode, 201, started.body);
+      const master = started.json().id as string;
+      await messages.idle();
+
+      // then its messages started 刻章 and 领票, and 领票's message started 登记: all three name the master as root
+      const linked = await roots();
+      t.same(
+        linked.map((r) => [r.process_key, r.root_case_id]),
+        [
+          ['ot_master', null],
+          ['ot_seal', master],
+          ['ot_sub', master],
+          ['ot_tax', master],
+        ],
+        'each case started by a message of the 一件事 names the master (transitively)',
+      );
+      const caseOf = (key: string) => linked.find((r) => r.process_key === key)?.id as string;
+
+      // when the departments work: 现场刻章 in person, 补正 at 税务 (a correction), 现场核验 in person
+      await complete(TOKENS.police, caseOf('ot_seal'));
+      await complete(TOKENS.market, caseOf('ot_sub'));
+      await complete(TOKENS.tax, caseOf('ot_tax'));
+      // and the answers came back: the master hands over
+      t.same(
+        (await view(master)).openTasks.map((task: { elementId: string }) => task.elementId),
+        ['hand_over'],
+        'both answers reached the master',
+      );
+      await complete(TOKENS.centre, master);
+      t.equal((await view(master)).status, 'completed');
+      t.equal((await roots()).find((r) => r.id === master)?.root_case_id, null, 'answers link nothing');
+
+      // then the master's figures are the 一件事's: 1 (window) + 1 (刻章) + 1 (核验) trips, not first time
+      const own = await sql<{ trips: number; corrected: boolean }>`
+      SELECT trips, corrected FROM cases WHERE id = ${master}`.execute(opened.db);
+      t.same(own.rows[0], { trips: 1, corrected: false }, 'the master row keeps its own figures');
+      t.match(await figures('ot_master'), { completed: 1, meanTrips: 3, firstTimeRate: 0 });
+      // and each department's version still counts its own case, once
+      t.match(await figures('ot_seal'), { completed: 1, meanTrips: 1, firstTimeRate: 1 });
+      t.match(await figures('ot_tax'), { completed: 1, meanTrips: 0, firstTimeRate: 0 });
+      t.match(await figures('ot_sub'), { completed: 1, meanTrips: 1 });
+
+      // a rebuild of the master's rollups from the rows gives the same figures
+      await sql`SELECT reflow_roll_up_version('ot_master', 1)`.execute(opened.db);
+      t.match(await figures('ot_master'), { completed: 1, meanTrips: 3, firstTimeRate: 0 });
+    },
+  );
+}

@@ -143,7 +143,8 @@ export type CaseCommand =
       messageId?: string;
     }
   | { type: 'fireTimer'; timerId: string }
-  | { type: 'signal'; name: string; variables?: Variables }
+  /** A signal broadcast from outside the case; `signalId` names the broadcast (its `signalThrown` records it). */
+  | { type: 'signal'; name: string; variables?: Variables; signalId?: string }
   | { type: 'cancel'; reason?: string };
 
 export interface StepRecord {
@@ -209,7 +210,8 @@ export type CaseEvent =
       variables: Variables;
       correlationKey?: string | null;
     }
-  | { type: 'signalThrown'; name: string; elementId: string; at: number }
+  /** A signal thrown by an element, or (`elementId` 'external') received from a broadcast named `signalId`. */
+  | { type: 'signalThrown'; name: string; elementId: string; at: number; signalId?: string }
   | { type: 'escalationRaised'; code: string | null; elementId: string; caught: boolean; at: number }
   | { type: 'errorRaised'; code: string | null; elementId: string; caught: boolean; at: number }
   | { type: 'variablesChanged'; at: number; changes: Variables }

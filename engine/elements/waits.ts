@@ -124,8 +124,9 @@ export function broadcastSignal(
   name: string,
   elementId: string,
   variables: Variables = {},
+  signalId?: string,
 ): void {
-  ctx.emit({ type: 'signalThrown', name, elementId, at: ctx.now });
+  ctx.emit({ type: 'signalThrown', name, elementId, at: ctx.now, ...(signalId ? { signalId } : {}) });
   for (const sub of ctx.state.subscriptions.filter((s) => s.kind === 'signal' && s.name === name)) {
     if (ctx.state.subscriptions.includes(sub)) deliver(ctx, sub, variables);
   }

@@ -171,7 +171,7 @@ function applyCommand(
       return;
     }
     case 'signal': {
-      broadcastSignal(caseRun, command.name, 'external', command.variables ?? {});
+      broadcastSignal(caseRun, command.name, 'external', command.variables ?? {}, command.signalId);
       return;
     }
     case 'cancel':

@@ -28,6 +28,7 @@ import {
   bufferedFor,
   bufferMessage,
   caseReceived,
+  caseReceivedSignal,
   casesWaitingForSignal,
   claimForStart,
   claimSignal,
@@ -320,14 +321,22 @@ export class MessageService {
     return found;
   }
 
-  /** POST /api/signals: every case waiting for the signal receives it; each signal start event starts a case. */
+  /**
+   * POST /api/signals: every case waiting for the signal receives it; each signal start event starts a case.
+   * `delivered` counts cases (a case with several waits for the signal counts once). A broadcast has an id
+   * (`signalId`: the thrown signal's message id, else a new one); a case records it when it receives it, so a
+   * broadcast redone after a node stopped in its middle skips the cases it reached, and its starts are keyed by it.
+   */
   async signal(
     input: { name: string; variables?: Variables },
     actor: string | null,
     from: { caseId: string | null; signalId?: string } = { caseId: null },
   ): Promise<{ delivered: number; started: number }> {
+    const signalId = from.signalId ?? this.newId();
     let delivered = 0;
     for (const caseId of await casesWaitingForSignal(this.db, input.name, from.caseId)) {
+      if (await caseReceivedSignal(this.db, caseId, signalId)) continue; // reached before a redo
+
       const waits = (snapshot: CaseSnapshot) => {
         if (!snapshot.subscriptions.some((s) => s.kind === 'signal' && s.name === input.name))
           throw new CommandRejected(
@@ -338,7 +347,7 @@ export class MessageService {
       try {
         await this.cases.command(
           caseId,
-          { type: 'signal', name: input.name, variables: input.variables ?? {} },
+          { type: 'signal', name: input.name, variables: input.variables ?? {}, signalId },
           actor,
           waits,
         );
@@ -358,7 +367,7 @@ export class MessageService {
           startEvent: startEventId,
         },
         actor,
-        from.signalId ? `signal:${from.signalId}:${definition.key}` : undefined,
+        `signal:${signalId}:${definition.key}`,
       );
       started += 1;
     }

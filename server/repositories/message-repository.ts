@@ -248,6 +248,14 @@ export async function caseReceived(db: Executor, caseId: string, messageId: stri
   return (rows[0]?.n ?? 0) > 0;
 }
 
+/** Whether a case recorded receiving the signal broadcast `signalId` (its audit log's `signalThrown` names it). */
+export async function caseReceivedSignal(db: Executor, caseId: string, signalId: string): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM audit_events
+    WHERE case_id = ${caseId} AND type = 'signalThrown' AND payload->>'signalId' = ${signalId}`.execute(db);
+  return (rows[0]?.n ?? 0) > 0;
+}
+
 /** The cases waiting for a signal (but `except`, which broadcast it itself). */
 export async function casesWaitingForSignal(
   db: Executor,

@@ -27,7 +27,11 @@ import {
   versionWithHash,
   versionWithMeaning,
 } from '../repositories/definition-repository.js';
+import type { Executor } from '../repositories/executor.js';
 import { layOutIfMissing } from './auto-layout.js';
+
+/** A unique key taken (another node stored the same version at the same moment). */
+const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown }).code === '23505';
 
 /** One process of a deployed file: its key and the version it has now. */
 export interface DeployedProcess {
@@ -164,19 +168,34 @@ export class DefinitionStore implements DefinitionSource {
     const layout = await layOutIfMissing(xml, graphs, result.collaboration.processes.length);
     const warnings = result.findings.filter((f) => f.severity === 'warning');
     if (layout.notice) warnings.push(layout.notice);
-    const processes: DeployedProcess[] = [];
-    for (const definition of result.definitions)
-      processes.push(
-        await this.deployProcess(
-          layout.xml,
-          result.hash,
-          definition.graph,
-          graphs,
-          warnings,
-          now,
-          layout.laidOut,
-        ),
-      );
+    // all the file's processes or none: one transaction; one that met another node deploying the same key at
+    // the same moment (a unique key taken) is rolled back whole and done again, reading what that node stored
+    let processes: DeployedProcess[] = [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        processes = await this.db.transaction().execute(async (trx) => {
+          const deployed: DeployedProcess[] = [];
+          for (const definition of result.definitions)
+            deployed.push(
+              await this.deployProcess(
+                trx,
+                layout.xml,
+                result.hash,
+                definition.graph,
+                graphs,
+                warnings,
+                now,
+                layout.laidOut,
+              ),
+            );
+          return deployed;
+        });
+        break;
+      } catch (error) {
+        if (attempt < 3 && isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
     const ids = new Map(processes.map((p) => [p.key, p.id]));
     result.definitions.forEach((definition, i) => {
       const callees = calledInFile(definition.graph, graphs);
@@ -200,6 +219,7 @@ export class DefinitionStore implements DefinitionSource {
 
   /** One process of a deployed file: the version with its content or its meaning, else a new version. */
   private async deployProcess(
+    db: Executor,
     xml: string,
     hash: string,
     graph: ProcessGraph,
@@ -210,74 +230,62 @@ export class DefinitionStore implements DefinitionSource {
   ): Promise<DeployedProcess> {
     const key = graph.key;
     const meaning = unitSemanticHash(graph, calledInFile(graph, sameFile));
-    for (let attempt = 0; ; attempt++) {
-      const existing = await versionWithHash(this.db, key, hash);
-      if (existing) {
-        return {
-          created: false,
-          id: existing.id,
-          key,
-          version: existing.version,
-          name: existing.name,
-          deployedAt: existing.deployed_at,
-          diagramUpdated: false,
-        };
-      }
-      await this.computeSemanticHashes(key);
-      const same = await versionWithMeaning(this.db, key, meaning);
-      if (same && laidOut) {
-        // a file without layout of a version that has one: the stored diagram (maybe laid out by hand) stays
-        return {
-          created: false,
-          id: same.id,
-          key,
-          version: same.version,
-          name: same.name,
-          deployedAt: same.deployed_at,
-          diagramUpdated: false,
-        };
-      }
-      if (same) {
-        // same meaning, other form: the version keeps its number and its cases; its diagram becomes this one
-        try {
-          await replaceDiagram(this.db, same.id, { xml, hash, warnings });
-        } catch (error) {
-          if (attempt < 3) continue; // another node stored this very XML at the same moment: read again
-          throw error;
-        }
-        return {
-          created: false,
-          id: same.id,
-          key,
-          version: same.version,
-          name: same.name,
-          deployedAt: same.deployed_at,
-          diagramUpdated: true,
-        };
-      }
-      const version = (await highestVersion(this.db, key)) + 1;
-      const id = `${key}:${version}`;
-      // a called process of the same file first, else the key's latest
-      const callees = (k: string) => sameFile.find((g) => g.key === k) ?? this.latestByKey.get(k)?.graph;
-      try {
-        await insertVersion(this.db, {
-          id,
-          key,
-          version,
-          name: graph.name,
-          xml,
-          hash,
-          semantic_hash: meaning,
-          static_metrics: staticMetrics(graph, { resolveCalled: callees }),
-          warnings,
-          deployed_at: now,
-        });
-      } catch (error) {
-        if (attempt < 3) continue; // another node deployed the same key at the same moment: read again
-        throw error;
-      }
-      return { created: true, id, key, version, name: graph.name, deployedAt: now, diagramUpdated: false };
+    const existing = await versionWithHash(db, key, hash);
+    if (existing) {
+      return {
+        created: false,
+        id: existing.id,
+        key,
+        version: existing.version,
+        name: existing.name,
+        deployedAt: existing.deployed_at,
+        diagramUpdated: false,
+      };
     }
+    await this.computeSemanticHashes(db, key);
+    const same = await versionWithMeaning(db, key, meaning);
+    if (same && laidOut) {
+      // a file without layout of a version that has one: the stored diagram (maybe laid out by hand) stays
+      return {
+        created: false,
+        id: same.id,
+        key,
+        version: same.version,
+        name: same.name,
+        deployedAt: same.deployed_at,
+        diagramUpdated: false,
+      };
+    }
+    if (same) {
+      // same meaning, other form: the version keeps its number and its cases; its diagram becomes this one
+      await replaceDiagram(db, same.id, { xml, hash, warnings });
+      return {
+        created: false,
+        id: same.id,
+        key,
+        version: same.version,
+        name: same.name,
+        deployedAt: same.deployed_at,
+        diagramUpdated: true,
+      };
+    }
+    const version = (await highestVersion(db, key)) + 1;
+    const id = `${key}:${version}`;
+    // a called process of the same file first, else the key's latest
+    const callees = (k: string) => sameFile.find((g) => g.key === k) ?? this.latestByKey.get(k)?.graph;
+    await insertVersion(db, {
+      id,
+      key,
+      version,
+      name: graph.name,
+      xml,
+      hash,
+      semantic_hash: meaning,
+      static_metrics: staticMetrics(graph, { resolveCalled: callees }),
+      warnings,
+      deployed_at: now,
+    });
+    return { created: true, id, key, version, name: graph.name, deployedAt: now, diagramUpdated: false };
   }
 
   /**
@@ -285,14 +293,14 @@ export class DefinitionStore implements DefinitionSource {
    * form), from their stored XML with the engine's current parser. A version that no longer compiles keeps
    * none and so is never taken for a new deployment.
    */
-  private async computeSemanticHashes(key: string): Promise<void> {
-    const rows = await versionsWithoutCurrentMeaning(this.db, key);
+  private async computeSemanticHashes(db: Executor, key: string): Promise<void> {
+    const rows = await versionsWithoutCurrentMeaning(db, key);
     for (const row of rows) {
       const compiled = await compileUnit(row.xml, { stored: true });
       if (!compiled.ok) continue;
       const graphs = compiled.definitions.map((d) => d.graph);
       const own = graphs.find((g) => g.key === key);
-      if (own) await setSemanticHash(this.db, row.id, unitSemanticHash(own, calledInFile(own, graphs)));
+      if (own) await setSemanticHash(db, row.id, unitSemanticHash(own, calledInFile(own, graphs)));
     }
   }
 }

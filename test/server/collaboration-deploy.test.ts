@@ -2,6 +2,7 @@
 // its own key and version; an unchanged process keeps its version, a changed one (or one calling a changed
 // process of its file) gets a new one; the call into the same file runs the version deployed with the caller.
 import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import t from 'tap';
 import { DefinitionStore } from '../../server/store/definition-store.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
@@ -103,4 +104,37 @@ for (const database of testDatabases()) {
       ],
     );
   });
+
+  t.test(
+    `a collaboration is stored in one transaction: all its processes or none (${database.name})`,
+    async (t) => {
+      const opened = await database.open();
+      t.teardown(() => opened.close());
+      const store = new DefinitionStore(opened.db);
+      const now = new Date(Date.UTC(2026, 0, 5, 1));
+      // given the database refuses the second process of the file (hukou) when it is stored
+      await sql`CREATE FUNCTION refuse_hukou() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN RAISE EXCEPTION 'hukou refused for the test'; END $fn$`.execute(opened.db);
+      await sql`CREATE TRIGGER refuse_hukou BEFORE INSERT ON definition_versions
+      FOR EACH ROW WHEN (NEW.key = 'hukou') EXECUTE FUNCTION refuse_hukou()`.execute(opened.db);
+      const stored = async () =>
+        (
+          await sql<{ key: string }>`SELECT key FROM definition_versions ORDER BY key`.execute(opened.db)
+        ).rows.map((r) => r.key);
+
+      // when the file is deployed
+      await t.rejects(store.deploy(xml, now), /hukou refused/);
+
+      // then not even the master, stored before it, is kept
+      t.same(await stored(), [], 'nothing of the file is stored');
+      // and once the database takes it, both are deployed at version 1
+      await sql`DROP TRIGGER refuse_hukou ON definition_versions`.execute(opened.db);
+      const deployed = await new DefinitionStore(opened.db).deploy(xml, now);
+      t.same(
+        deployed.processes.map((p) => `${p.key}:${p.version}`),
+        ['birth_master:1', 'hukou:1'],
+      );
+      t.same(await stored(), ['birth_master', 'hukou']);
+    },
+  );
 }

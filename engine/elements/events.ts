@@ -5,9 +5,13 @@ import type { ElementContext } from './context.js';
 import { throwError, throwEscalation } from './error-escalation.js';
 import { CAUGHT, STARTS, THROWN, unsupportedDefinition } from './event-definitions.js';
 import type { ScopeInstance } from './state.js';
+import { mappedVariables } from './sub-process.js';
 import { broadcastSignal, correlationKeyOf } from './waits.js';
 
-/** Records a message thrown by an event or send task, with the case's variables as its payload. */
+/**
+ * Records a message thrown by an event or send task. Its payload: the element's `gov:payload` mappings when it has
+ * any (only those variables leave the case), else every variable of the sending scope.
+ */
 export function sendMessage(ctx: ElementContext, scope: ScopeInstance, node: FlowNode, name: string): void {
   const correlationKey = correlationKeyOf(ctx, scope, null, node.event?.kind === 'message' ? node.event : {});
   ctx.emit({
@@ -15,7 +19,7 @@ export function sendMessage(ctx: ElementContext, scope: ScopeInstance, node: Flo
     name,
     elementId: node.id,
     at: ctx.now,
-    variables: { ...ctx.variablesOf(scope) },
+    variables: node.payload ? mappedVariables(ctx, node.payload, scope, null) : { ...ctx.variablesOf(scope) },
     correlationKey,
   });
 }

@@ -246,8 +246,15 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
   };
 }
 
-/** A call activity's gov:in and gov:out extension elements; each list absent when none is written. */
-function readMappings(element: Element): { inputs?: VariableMapping[]; outputs?: VariableMapping[] } {
+/**
+ * A call activity's gov:in and gov:out extension elements, and a message sender's gov:payload; each list absent
+ * when none is written.
+ */
+function readMappings(element: Element): {
+  inputs?: VariableMapping[];
+  outputs?: VariableMapping[];
+  payload?: VariableMapping[];
+} {
   const values: Element[] = element.extensionElements?.values ?? [];
   const list = (type: string): VariableMapping[] =>
     values
@@ -255,9 +262,11 @@ function readMappings(element: Element): { inputs?: VariableMapping[]; outputs?:
       .map((v) => ({ source: String(v.source ?? '').trim(), target: String(v.target ?? '').trim() }));
   const inputs = list('gov:In');
   const outputs = list('gov:Out');
+  const payload = list('gov:Payload');
   return {
     ...(inputs.length > 0 ? { inputs } : {}),
     ...(outputs.length > 0 ? { outputs } : {}),
+    ...(payload.length > 0 ? { payload } : {}),
   };
 }
 

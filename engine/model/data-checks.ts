@@ -114,6 +114,9 @@ function expressions(graph: ProcessGraph): Expression[] {
     // a call activity's gov:in sources read the caller's variables (its gov:out sources read the called process's)
     for (const { source, target } of node.inputs ?? [])
       if (source.startsWith('=')) add(node.id, `the gov:in source of ${label(node)} for '${target}'`, source);
+    for (const { source, target } of node.payload ?? [])
+      if (source.startsWith('='))
+        add(node.id, `the gov:payload source of ${label(node)} for '${target}'`, source);
     const loop = node.loop;
     if (loop?.kind === 'standard') add(node.id, `the loop condition of ${label(node)}`, loop.condition);
     else if (loop?.kind === 'multi') {

@@ -105,9 +105,14 @@ export interface FlowNode {
   inputs?: VariableMapping[];
   /** A call activity's `gov:out` mappings: only these go back. Absent: every variable of the called process goes back. */
   outputs?: VariableMapping[];
+  /**
+   * A message sender's `gov:payload` mappings (message throw or end event, send task): the message carries
+   * exactly these variables. Absent: it carries every variable of the sending scope.
+   */
+  payload?: VariableMapping[];
 }
 
-/** `gov:in` / `gov:out` on a call activity: `target` is set to `source`, a FEEL expression (`=…`) or a variable's name. */
+/** `gov:in` / `gov:out` on a call activity, `gov:payload` on a message sender: `target` is set to `source`, a FEEL expression (`=…`) or a variable's name. */
 export interface VariableMapping {
   source: string;
   target: string;

@@ -91,17 +91,23 @@ function checkElementSettings(check: GraphCheck, node: FlowNode): void {
       `${describe(node)} has no calledElement: set it to the key of the process to call`,
     );
   }
-  for (const [kind, mappings] of [
-    ['gov:in', node.inputs],
-    ['gov:out', node.outputs],
+  const sendsMessage =
+    node.type === 'sendTask' ||
+    ((node.type === 'intermediateThrowEvent' || node.type === 'endEvent') && node.event?.kind === 'message');
+  for (const [kind, mappings, reads, fix] of [
+    ['gov:in', node.inputs, node.type === 'callActivity', 'make the element a call activity'],
+    ['gov:out', node.outputs, node.type === 'callActivity', 'make the element a call activity'],
+    ['gov:payload', node.payload, sendsMessage, 'put it on a message throw or end event or a send task'],
   ] as const) {
     for (const { source, target } of mappings ?? []) {
-      if (node.type !== 'callActivity') {
+      if (!reads) {
+        const reader =
+          kind === 'gov:payload' ? 'only an element that sends a message' : 'only a call activity';
         add(
           node.id,
           'invalidMapping',
           'error',
-          `${describe(node)} has a ${kind} mapping, which only a call activity reads: remove it, or make the element a call activity`,
+          `${describe(node)} has a ${kind} mapping, which ${reader} reads: remove it, or ${fix}`,
         );
         break;
       }

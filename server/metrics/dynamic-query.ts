@@ -10,6 +10,8 @@
  * `dynamicMetricsOf`): the rollups of migration 2026-11-29-002 count a completed case as first time when NOT
  * `corrected` (`isFirstTime`), as on time when `working_ms <= timeLimitDays × ms_per_working_day` (`isOnTime`),
  * and sum its `trips` (`countTrips`, kept on the row); a step breaches when its `working_ms` exceeds its limit.
+ * Since migration 2026-12-08-case-links a master's trips and correction are those of its 一件事 (the view
+ * `case_one_thing`, `oneThingFigures` in memory): its own plus the cases its messages started.
  */
 import { sql } from 'kysely';
 import {

@@ -68,6 +68,12 @@ export const zh: Record<string, string> = {
   'Collection (FEEL)': '集合（FEEL）',
   'One instance per item, e.g. =reviewers': '每一项一个实例，如 =reviewers',
   'Element variable': '元素变量',
+  'Message correlation (gov)': '消息关联（gov）',
+  'Correlation key (sender, FEEL)': '关联键（发送方，FEEL）',
+  'Evaluated in the sending case; empty: =businessKey': '在发送案件中求值；留空即 =businessKey（业务号）',
+  'Correlation key of the message (receiver, FEEL)': '消息的关联键（接收方，FEEL）',
+  'On the message, evaluated when the case begins to wait; empty: =businessKey':
+    '写在消息上，在案件开始等待时求值；留空即 =businessKey（业务号）',
   'Result variable': '结果变量',
   'Condition (FEEL)': '条件（FEEL）',
   'e.g. complete = false or capital >= 100000; a leading = is allowed':

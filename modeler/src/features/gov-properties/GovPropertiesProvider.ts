@@ -117,6 +117,55 @@ function stepEntries(element: Any): Any[] {
   return entries;
 }
 
+/** The message an element sends or waits for (its message event definition's, or a send/receive task's). */
+function messageOf(element: Any): Any {
+  const bo = own(element);
+  if (bo.$instanceOf('bpmn:SendTask') || bo.$instanceOf('bpmn:ReceiveTask')) return bo.get('messageRef');
+  const definition = (bo.get('eventDefinitions') ?? []).find((d: Any) =>
+    d.$instanceOf('bpmn:MessageEventDefinition'),
+  );
+  return definition ? (definition.get('messageRef') ?? null) : undefined;
+}
+
+/** Whether the element sends a message (a message throw or end event, a send task). */
+const sendsMessage = (element: Any): boolean =>
+  is(element, 'bpmn:SendTask') || (is(element, 'bpmn:ThrowEvent') && messageOf(element) !== undefined);
+
+/** Whether the element waits for a message (a message catch, start or boundary event, a receive task). */
+const waitsForMessage = (element: Any): boolean =>
+  is(element, 'bpmn:ReceiveTask') || (is(element, 'bpmn:CatchEvent') && messageOf(element) !== undefined);
+
+/**
+ * The correlation key (gov:correlationKey): a sender's own, evaluated in the sending case; a receiver edits the
+ * key on its bpmn:Message, evaluated when its case begins to wait. Both default to =businessKey.
+ */
+function correlationEntries(element: Any): Any[] {
+  if (sendsMessage(element))
+    return [
+      textEntry(element, {
+        id: 'gov-correlationKey',
+        label: 'Correlation key (sender, FEEL)',
+        property: 'gov:correlationKey',
+        kind: 'feelOrText',
+        target: own,
+        description: 'Evaluated in the sending case; empty: =businessKey',
+      }),
+    ];
+  const message = messageOf(element);
+  if (waitsForMessage(element) && message)
+    return [
+      textEntry(element, {
+        id: 'gov-message-correlationKey',
+        label: 'Correlation key of the message (receiver, FEEL)',
+        property: 'gov:correlationKey',
+        kind: 'feelOrText',
+        target: () => message,
+        description: 'On the message, evaluated when the case begins to wait; empty: =businessKey',
+      }),
+    ];
+  return [];
+}
+
 export default class GovPropertiesProvider {
   static $inject = ['propertiesPanel', 'injector', 'translate'];
 
@@ -149,6 +198,14 @@ export default class GovPropertiesProvider {
           id: 'gov-step',
           label: this.translate('Service step (gov)'),
           entries: touchpointEntries(element),
+        });
+      }
+      const correlation = correlationEntries(element);
+      if (correlation.length > 0) {
+        ours.push({
+          id: 'gov-message',
+          label: this.translate('Message correlation (gov)'),
+          entries: correlation,
         });
       }
       if (hasExpressions(element)) {

@@ -1,4 +1,4 @@
-// In headless Chromium: the properties panel edits gov:correlationKey — a sender's own (a message throw event),
+// In headless Chromium: the properties panel edits gov:correlationKey and a sender's gov:payload list, — a sender's own (a message throw event),
 // and a receiver's on its bpmn:Message (a receive task) — under a Chinese label, checks FEEL as it is typed, and
 // the exported XML carries both keys where the engine reads them.
 import { readFileSync } from 'node:fs';
@@ -64,6 +64,16 @@ t.test('the correlation key in the properties panel, sender and receiver', async
   await page.waitForSelector('[data-entry-id="gov-correlationKey"] .bio-properties-panel-error', {
     state: 'detached',
   });
+  // when a payload mapping is added: the message will carry only the company name, as 'company'
+  await page.click('[data-group-id="group-gov-payload"] .bio-properties-panel-add-entry');
+  await page.fill('#bio-properties-panel-gov-payload-0-source', 'companyName');
+  await page.fill('#bio-properties-panel-gov-payload-0-target', 'company');
+  t.match(
+    await page
+      .locator('[data-group-id="group-gov-payload"] .bio-properties-panel-group-header')
+      .textContent(),
+    /消息载荷（gov）/,
+  );
   await screenshot(page, 'correlation-key-sender');
 
   // when the receive task is selected: its message's key
@@ -85,6 +95,7 @@ t.test('the correlation key in the properties panel, sender and receiver', async
     saved,
     /<bpmn:intermediateThrowEvent id="ask_seal" name="请公安刻章" gov:correlationKey="=orderNo"/,
   );
+  t.match(saved, /<gov:payload source="companyName" target="company" \/>/, 'the payload mapping');
   t.notMatch(
     saved,
     /<bpmn:message id="msg_apply" name="seal-apply" gov:correlationKey/,

@@ -69,6 +69,12 @@ export const zh: Record<string, string> = {
   'One instance per item, e.g. =reviewers': '每一项一个实例，如 =reviewers',
   'Element variable': '元素变量',
   'Message correlation (gov)': '消息关联（gov）',
+  'Message payload (gov)': '消息载荷（gov）',
+  '<unnamed variable>': '<未命名变量>',
+  'Source (variable or =FEEL)': '来源（变量名或 =FEEL）',
+  'Read in the sending case, e.g. companyName or =legalPerson.name. Without any mapping the message carries every variable':
+    '在发送案件中读取，如 companyName 或 =legalPerson.name。一项都不填时，消息带全部变量',
+  'Variable in the message': '消息中的变量名',
   'Correlation key (sender, FEEL)': '关联键（发送方，FEEL）',
   'Evaluated in the sending case; empty: =businessKey': '在发送案件中求值；留空即 =businessKey（业务号）',
   'Correlation key of the message (receiver, FEEL)': '消息的关联键（接收方，FEEL）',

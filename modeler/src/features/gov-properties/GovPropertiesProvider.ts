@@ -7,6 +7,7 @@ import { formEntry } from './FormEntry.js';
 import { checkboxEntry, textEntry } from './GovFieldEntries.js';
 import { govTarget, isProcessTarget } from './gov-model.js';
 import { materialsGroup } from './MaterialsGroup.js';
+import { payloadGroup } from './PayloadGroup.js';
 
 type Any = any;
 
@@ -208,6 +209,7 @@ export default class GovPropertiesProvider {
           entries: correlation,
         });
       }
+      if (sendsMessage(element)) ours.push(payloadGroup(element, this.injector));
       if (hasExpressions(element)) {
         ours.push({
           id: 'gov-expressions',

@@ -139,8 +139,8 @@ function methodSection(input: ReportInput): string {
       : `Version ${v}: ${fmt(d.cases, 0)} cases, ${fmt(d.completed, 0)} completed${imported > 0 ? ` (${fmt(imported, 0)} imported from a historical event log)` : ''}.`;
   };
   const steps = zh
-    ? '环节指标基于已办结案件中已完成的环节记录；平均用时为工作时间之和 ÷ 次数；“超时”指该次办理的工作时间超过模型中该环节的时限（gov:timeLimit）。一次性办结率为未经过补正环节（gov:correction）的已办结案件占比；按时办结率为办理时长不超过承诺时限的已办结案件占比；跑动次数为窗口受理、现场办理环节与窗口补交材料次数之和。'
-    : 'Step figures are over the completed steps of completed cases; a mean is the sum of working time ÷ the count; a step is over its limit when its working time exceeds the step’s gov:timeLimit in the model. Done first time: completed cases that never reached a correction request (gov:correction); on time: completed cases whose duration is within the committed limit; trips: a window start, in-person steps and documents handed in at a window.';
+    ? '环节指标基于已办结案件中已完成的环节记录；平均用时为工作时间之和 ÷ 次数；“超时”指该次办理的工作时间超过模型中该环节的时限（gov:timeLimit）。一次性办结率为未经过补正环节（gov:correction）的已办结案件占比；按时办结率为办理时长不超过承诺时限的已办结案件占比；跑动次数为窗口受理、现场办理环节与窗口补交材料次数之和。一件事的主件，跑动次数与一次性办结计入其消息开始的部门案件（每件计一次），办理时长为主件自己的全程时间。'
+    : 'Step figures are over the completed steps of completed cases; a mean is the sum of working time ÷ the count; a step is over its limit when its working time exceeds the step’s gov:timeLimit in the model. Done first time: completed cases that never reached a correction request (gov:correction); on time: completed cases whose duration is within the committed limit; trips: a window start, in-person steps and documents handed in at a window. For the master of a 一件事, trips and first-time completion include the department cases its messages started (each once); its duration is the master’s own, start to end.';
   return `<p>${esc(source(c.before.dynamic, c.from))} ${esc(source(c.after.dynamic, c.to))}</p><p class="note">${esc(l.calendar)}</p><p class="note">${esc(steps)}</p>
 <table><thead><tr><th>${l.figure}</th><th>${tag(lang, l.before, c.from)}</th><th>${tag(lang, l.after, c.to)}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

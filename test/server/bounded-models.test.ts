@@ -103,7 +103,14 @@ for (const backend of backends) {
       const url = child.url;
       const deploy = (xml: string) => http(url, 'POST', '/api/definitions', CHILD_TOKENS.designer, xml);
       const start = (process: string, variables: Record<string, unknown>) =>
-        http(url, 'POST', '/api/cases', CHILD_TOKENS.intake, { process, variables });
+        http(
+          url,
+          'POST',
+          '/api/cases',
+          CHILD_TOKENS.intake,
+          { process, variables },
+          { 'accept-language': 'en' },
+        );
       /**
        * Runs `request` while /healthz is polled; the slowest health answer must stay under three seconds. What
        * this guards against is a server stalled for as long as the runaway input would run (without the limits:

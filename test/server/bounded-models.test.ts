@@ -101,7 +101,8 @@ for (const backend of backends) {
       // an embedded database's first start (initdb) takes half a minute on a busy machine
       child = await startChild({ dataDir: join(dir, 'data'), databaseUrl }, 120_000);
       const url = child.url;
-      const deploy = (xml: string) => http(url, 'POST', '/api/definitions', CHILD_TOKENS.designer, xml);
+      const deploy = (xml: string) =>
+        http(url, 'POST', '/api/definitions', CHILD_TOKENS.designer, xml, { 'accept-language': 'en' });
       const start = (process: string, variables: Record<string, unknown>) =>
         http(
           url,

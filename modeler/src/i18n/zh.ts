@@ -405,4 +405,28 @@ export const zh: Record<string, string> = {
   Group: '分组',
   'Data Object Reference': '数据对象引用',
   'Data Store Reference': '数据存储引用',
+
+  // — diagrams of the dashboards
+  'Zoom in': '放大',
+  'Zoom out': '缩小',
+  'Fit to width': '适应宽度',
+  // — forms drawn from gov:form (views/common/schema-form.ts)
+  required: '必填',
+  '— choose —': '— 请选择 —',
+  Add: '添加',
+  Remove: '删除',
+  'Comment (optional)': '办理意见（可选）',
+  'Fill in "{field}": it is required': '请填写“{field}”：此项为必填项',
+  '"{field}" must be one of: {values}': '“{field}”只能是以下值之一：{values}',
+  '"{field}" needs at least {n} characters': '“{field}”不应少于 {n} 个字符',
+  '"{field}" takes at most {n} characters': '“{field}”不应多于 {n} 个字符',
+  '"{field}" is not in the expected form': '“{field}”的格式不正确',
+  '"{field}" must be at least {n}': '“{field}”不应小于 {n}',
+  '"{field}" must be at most {n}': '“{field}”不应大于 {n}',
+  '"{field}" must be more than {n}': '“{field}”应大于 {n}',
+  '"{field}" must be less than {n}': '“{field}”应小于 {n}',
+  '"{field}" must be a whole number': '“{field}”应为整数',
+  '"{field}" must be a number': '“{field}”应为数字',
+  '"{field}" needs at least {n} entries': '“{field}”至少需要 {n} 项',
+  '"{field}" takes at most {n} entries': '“{field}”最多 {n} 项',
 };

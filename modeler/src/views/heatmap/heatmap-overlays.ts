@@ -33,8 +33,9 @@ export function paintHeatmap(viewer: Any, steps: StepMetrics[]): number {
     const label = document.createElement('div');
     label.className = 'reflow-label reflow-label-heat';
     label.dataset.elementId = step.elementId;
-    label.textContent = `${t('mean')} ${formatFigure(step.meanWorkingDays)} · P90 ${formatFigure(step.p90WorkingDays)} ${t('wd')}`;
-    overlays.add(element, 'reflow-label', { position: { bottom: -4, left: 0 }, html: label });
+    // two short lines under the step, as wide as a task: legible at the diagram's legible zoom
+    label.textContent = `${t('mean')} ${formatFigure(step.meanWorkingDays)} ${t('wd')}\nP90 ${formatFigure(step.p90WorkingDays)} ${t('wd')}`;
+    overlays.add(element, 'reflow-label', { position: { top: element.height + 2, left: 0 }, html: label });
     if (step.breaches > 0) {
       const badge = document.createElement('div');
       badge.className = 'reflow-breach-badge';

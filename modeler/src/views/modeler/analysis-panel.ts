@@ -1,5 +1,5 @@
 /** Beside the modeler: the static metrics of the diagram and the list of findings, updated on each analysis. */
-import { figureLabel } from '../../../../engine/browser.js';
+import { figureLabel, findingMessageZh } from '../../../../engine/browser.js';
 import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
 import type { ApiFinding, StaticMetrics } from '../../api/types.js';
 import { formatFigure, h, replaceChildren } from '../../dom.js';
@@ -22,6 +22,19 @@ export interface AnalysisPanel {
   showMetrics(analysis: DiagramAnalysis): void;
   /** The findings of the diagram; `fromServer` of them came with a refused deployment. */
   showFindings(findings: ApiFinding[], fromServer: ApiFinding[]): void;
+}
+
+/**
+ * A finding in Chinese first, its precise English after it (marked lang="en": it quotes expressions and paths);
+ * a refused deployment's findings come from the server already in the interface language.
+ */
+function findingText(f: ApiFinding, fromServer: boolean): (string | HTMLElement)[] {
+  if (language !== 'zh' || fromServer) return [f.message];
+  return [
+    findingMessageZh({ elementId: null, type: f.type, message: f.message }),
+    ' ',
+    h('small', { class: 'reflow-finding-en', lang: 'en' }, f.message),
+  ];
 }
 
 export function createAnalysisPanel(onSelect: (elementId: string) => void): AnalysisPanel {
@@ -58,7 +71,7 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
           h('span', { class: 'reflow-finding-severity' }, t(f.severity === 'warning' ? 'warning' : 'error')),
           f.elementId ? h('code', null, f.elementId) : null,
           ' ',
-          f.message,
+          ...findingText(f, fromServer.includes(f)),
         ),
       ),
     );

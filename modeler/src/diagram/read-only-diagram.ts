@@ -94,12 +94,24 @@ export function createReadOnlyDiagram(container: HTMLElement, options: DiagramOp
         h('button', { type: 'button', onClick: fit }, t('Fit to width')),
       ),
     onHover(callback) {
-      const events = viewer.get('eventBus');
-      events.on('element.hover', (event: Any) => {
-        const element = event.element;
-        callback(element && !element.waypoints && element.type !== 'bpmn:Process' ? element.id : null);
+      // a read-only viewer has no interaction events: the shape under the pointer is read off the SVG
+      let last: string | null = null;
+      const report = (elementId: string | null) => {
+        if (elementId === last) return;
+        last = elementId;
+        callback(elementId);
+      };
+      container.addEventListener('mouseover', (event) => {
+        // a shape, or an overlay drawn on one (its container names the element)
+        const target = event.target as Element | null;
+        const id =
+          target?.closest?.('.djs-shape[data-element-id]')?.getAttribute('data-element-id') ??
+          target?.closest?.('.djs-overlays[data-container-id]')?.getAttribute('data-container-id') ??
+          null;
+        const element = id ? viewer.get('elementRegistry').get(id) : null;
+        report(element && !element.labelTarget && element.type !== 'bpmn:Process' ? id : null);
       });
-      events.on('element.out', () => callback(null));
+      container.addEventListener('mouseleave', () => report(null));
     },
     async open(xml) {
       const { warnings } = await viewer.importXML(xml);

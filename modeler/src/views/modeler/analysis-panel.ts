@@ -21,7 +21,7 @@ export interface AnalysisPanel {
   element: HTMLElement;
   showMetrics(analysis: DiagramAnalysis): void;
   /** The findings of the diagram; `fromServer` of them came with a refused deployment. */
-  showFindings(findings: ApiFinding[], fromServer: ApiFinding[]): void;
+  showFindings(findings: ApiFinding[], fromServer: ApiFinding[], quiet?: boolean): void;
 }
 
 /**
@@ -48,7 +48,15 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
     h('div', { class: 'reflow-findings-box' }, findingsTitle, findingsList),
   );
 
-  const listFindings = (findings: ApiFinding[], fromServer: ApiFinding[]) => {
+  const listFindings = (findings: ApiFinding[], fromServer: ApiFinding[], quiet = false) => {
+    if (quiet) {
+      findingsTitle.textContent = t('Findings');
+      replaceChildren(
+        findingsList,
+        h('li', { class: 'reflow-finding-none' }, t('A new diagram: findings are shown once you edit it')),
+      );
+      return;
+    }
     const source = fromServer.length ? ` · ${t('refused by the server')}: ${fromServer.length}` : '';
     findingsTitle.textContent = `${t('Findings')} (${findings.length})${source}`;
     if (findings.length === 0) {

@@ -17,12 +17,20 @@ const inLanguage = (label: string): string => {
   return (language === 'en' ? en : zh) ?? label;
 };
 
-const shown = (value: unknown): string =>
+/** A value as read: yes/no, a list, an expression as code (it is FEEL, not prose). */
+const shown = (value: unknown): string | HTMLElement =>
   value === null || value === undefined
     ? '—'
-    : Array.isArray(value)
-      ? value.join('、') || '—'
-      : String(value);
+    : value === true
+      ? t('yes')
+      : value === false
+        ? t('no')
+        : Array.isArray(value)
+          ? value.join('、') || '—'
+          : /^[{[=]/.test(String(value)) ||
+              (/[A-Za-z]{2}/.test(String(value)) && !/[\u4e00-\u9fff]/.test(String(value)))
+            ? h('code', null, String(value))
+            : String(value);
 
 /** One line per changed element, one item per attribute: "承诺时限（工作日）: 2 → 1"; materials as added/removed. */
 function changeList(diff: VersionDiff, onPoint: (elementId: string | null) => void): HTMLElement {
@@ -40,7 +48,8 @@ function changeList(diff: VersionDiff, onPoint: (elementId: string | null) => vo
           onMouseleave: () => onPoint(null),
         },
         h('strong', null, `${kind[e.change]} · ${e.name ?? e.elementId}`),
-        ` (${e.type} ${e.elementId})`,
+        ' ',
+        h('code', null, `(${e.type} ${e.elementId})`),
         e.attributes.length
           ? h(
               'ul',
@@ -55,7 +64,7 @@ function changeList(diff: VersionDiff, onPoint: (elementId: string | null) => vo
                         a.added?.length ? `+ ${a.added.join('、')} ` : '',
                         a.removed?.length ? `− ${a.removed.join('、')}` : '',
                       ].join('')
-                    : `${shown(a.before)} → ${shown(a.after)}`,
+                    : [shown(a.before), ' → ', shown(a.after)],
                 ),
               ),
             )

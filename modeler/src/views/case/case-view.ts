@@ -78,7 +78,7 @@ export function createCaseView(): View {
   const summary = h('div', { class: 'reflow-case-summary', id: 'reflow-case-summary' });
   const progress = h('div', { class: 'reflow-case-progress-box' });
   const container = h('div', { class: 'reflow-diagram reflow-diagram-large', id: 'reflow-case-diagram' });
-  const diagram = createReadOnlyDiagram(container);
+  const diagram = createReadOnlyDiagram(container, { legible: true });
   const timeline = h('div', { class: 'reflow-timeline' });
   const recent = h('div', { class: 'reflow-recent-cases' });
 

@@ -33,6 +33,7 @@ export default class LiveValidation {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private runs = 0;
   private quiet = false;
+  private quietNext = false;
 
   constructor(
     private readonly eventBus: Any,
@@ -40,6 +41,8 @@ export default class LiveValidation {
   ) {
     eventBus.on('import.done', () => {
       this.serverFindings = [];
+      this.quiet = this.quietNext;
+      this.quietNext = false;
       this.schedule(0);
     });
     eventBus.on('commandStack.changed', () => {
@@ -80,7 +83,7 @@ export default class LiveValidation {
 
   /** Holds back the findings of the diagram imported next until it is edited (a new, empty diagram). */
   quietUntilEdited(quiet: boolean): void {
-    this.quiet = quiet;
+    this.quietNext = quiet;
   }
 
   /** Shows the findings of a refused deployment (422) on the elements, until the next change. */

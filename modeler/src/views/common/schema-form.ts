@@ -55,8 +55,6 @@ const typeOf = (schema: FieldSchema): string | undefined => {
 const isDate = (schema: FieldSchema): boolean =>
   schema.format === 'date' || (typeof schema.pattern === 'string' && DATE_PATTERN.test(schema.pattern));
 
-let counter = 0;
-
 /** A labelled field: title, required mark, description and the place for its problem. */
 function labelled(
   name: string,
@@ -131,8 +129,9 @@ function report(error: HTMLElement, own: string[], problems: string[]): void {
   problems.push(...own);
 }
 
-function scalarPart(name: string, schema: FieldSchema, required: boolean): Part {
-  const id = `reflow-field-${++counter}-${name}`;
+/** `path`: the field's place in the variables (holder-name, scopes-2), which makes its input's id. */
+function scalarPart(name: string, path: string, schema: FieldSchema, required: boolean): Part {
+  const id = `reflow-task-field-${path}`;
   const type = typeOf(schema);
   if (type === 'boolean' && !Array.isArray(schema.enum)) {
     const input = h('input', { type: 'checkbox', id, name, checked: schema.default === true });
@@ -198,12 +197,19 @@ function scalarPart(name: string, schema: FieldSchema, required: boolean): Part 
   };
 }
 
-function arrayPart(name: string, schema: FieldSchema, required: boolean): Part {
+function arrayPart(name: string, path: string, schema: FieldSchema, required: boolean): Part {
   const itemSchema: FieldSchema = schema.items ?? { type: 'string' };
   const rows: { element: HTMLElement; part: Part }[] = [];
+  let added = 0;
   const list = h('ol', { class: 'reflow-array-items' });
   const add = (value?: unknown) => {
-    const part = partFor(`${name}[${rows.length + 1}]`, { ...itemSchema, default: value }, false, false);
+    const part = partFor(
+      `${name}[${rows.length + 1}]`,
+      `${path}-${++added}`,
+      { ...itemSchema, default: value },
+      false,
+      false,
+    );
     const row = { element: h('li', null), part };
     const remove = h(
       'button',
@@ -246,11 +252,11 @@ function arrayPart(name: string, schema: FieldSchema, required: boolean): Part {
   };
 }
 
-function objectPart(name: string, schema: FieldSchema, required: boolean, top: boolean): Part {
+function objectPart(name: string, path: string, schema: FieldSchema, required: boolean, top: boolean): Part {
   const needed = new Set(schema.required ?? []);
   const parts = Object.entries(schema.properties ?? {}).map(([key, sub]) => ({
     key,
-    part: partFor(key, sub ?? {}, needed.has(key), false),
+    part: partFor(key, top ? key : `${path}-${key}`, sub ?? {}, needed.has(key), false),
   }));
   const children = parts.map((p) => p.part.element);
   const element = top
@@ -280,11 +286,11 @@ function objectPart(name: string, schema: FieldSchema, required: boolean, top: b
   };
 }
 
-function partFor(name: string, schema: FieldSchema, required: boolean, top: boolean): Part {
+function partFor(name: string, path: string, schema: FieldSchema, required: boolean, top: boolean): Part {
   const type = typeOf(schema);
-  if (type === 'object') return objectPart(name, schema, required, top);
-  if (type === 'array') return arrayPart(name, schema, required);
-  return scalarPart(name, schema, required);
+  if (type === 'object') return objectPart(name, path, schema, required, top);
+  if (type === 'array') return arrayPart(name, path, schema, required);
+  return scalarPart(name, path, schema, required);
 }
 
 /** The form of `schema` (a JSON Schema object), or the comment-only form when there is none. */
@@ -302,7 +308,7 @@ export function createSchemaForm(schema: unknown): SchemaForm {
       variables: () => (comment.value.trim() ? { comment: comment.value.trim() } : {}),
     };
   }
-  const root = partFor('', form, true, true);
+  const root = partFor('', '', form, true, true);
   root.element.classList.add('reflow-schema-form');
   return {
     element: root.element,

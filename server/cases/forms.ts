@@ -11,6 +11,8 @@ export class FormInvalid extends Error {
   constructor(
     readonly form: string,
     readonly errors: FieldError[],
+    /** The form's name in Chinese (申请表、待办的表单), for the Chinese detail. */
+    readonly formZh: string = form,
   ) {
     super(`${form}: ${errors.map((e) => e.message).join('; ')}`);
   }
@@ -28,6 +30,7 @@ export function checkForm(
   schema: unknown,
   variables: Record<string, unknown>,
   formName: string,
+  formNameZh: string = formName,
 ): void {
   if (!schema || typeof schema !== 'object') return;
   let validate = compiled.get(cacheKey);
@@ -49,14 +52,18 @@ export function checkForm(
     valid = validate(variables) === true;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    throw new FormInvalid(formName, [
-      {
-        field: 'variables',
-        message: 'are nested too deeply to check against the form: send flatter values',
-        messageZh: '填报的数据嵌套层级过深，无法按表单校验：请提交层级更浅的数据',
-      },
-    ]);
+    throw new FormInvalid(
+      formName,
+      [
+        {
+          field: 'variables',
+          message: 'are nested too deeply to check against the form: send flatter values',
+          messageZh: '填报的数据嵌套层级过深，无法按表单校验：请提交层级更浅的数据',
+        },
+      ],
+      formNameZh,
+    );
   }
   if (valid) return;
-  throw new FormInvalid(formName, describeErrors(validate.errors ?? [], schema, 'variables'));
+  throw new FormInvalid(formName, describeErrors(validate.errors ?? [], schema, 'variables'), formNameZh);
 }

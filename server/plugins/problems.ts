@@ -80,7 +80,7 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
       400,
       'invalid-form',
       language === 'zh' ? '表单填写不正确' : 'The form is not filled in correctly',
-      language === 'zh' ? `${error.form}：${chosen.detail}` : error.message,
+      language === 'zh' ? `${error.formZh}：${chosen.detail}` : error.message,
       chosen.errors,
     );
   }

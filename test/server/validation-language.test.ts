@@ -69,7 +69,7 @@ for (const database of testDatabases()) {
         t.same(body.errors, [
           { field: 'variables.idNumber', message: '请填写“身份证号码”（idNumber）：此项为必填项' },
         ]);
-        t.match(body.detail, /身份证号码/);
+        t.equal(body.detail, '“licence”的申请表：请填写“身份证号码”（idNumber）：此项为必填项');
         t.notMatch(body.detail, /must/, 'no English in the Chinese answer');
       }
     });

@@ -102,9 +102,9 @@ export function describeErrors(
         message: `${field} ${english}`,
         messageZh: `${title ? nameZh : `字段 ${path}`}中不允许有属性“${extra}”：请删除或改正其名称`,
       };
+    // a keyword ajv-i18n does not know gets "应当通过 … 关键词校验" from it: its own English wording says more
     const zh = zhErrors[i].message;
-    // a keyword ajv-i18n does not know (ours, e.g. a finite-number check) keeps its English wording
-    const translated = zh && zh !== english ? zh : english;
+    const translated = zh && zh !== english && !zh.startsWith('应当通过 "') ? zh : english;
     return { field, message: `${nameEn} ${english}`, messageZh: `${nameZh}${translated}` };
   });
 }

@@ -117,6 +117,28 @@ t.test('every view in Chinese and legible, on the demo data', async (t) => {
       ...(await drawnText(page, '#reflow-version-diagram-2')),
     ].filter((d) => d.px < 11);
     t.same(small, [], 'no label under 11 px');
+    // a changed element pointed at in the list is lit in both diagrams
+    const changedId = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#reflow-version-changes li.reflow-change-changed[data-element]'))
+        .map((li) => li.getAttribute('data-element'))
+        .find((id) =>
+          [1, 2].every((pane) =>
+            document.querySelector(`#reflow-version-diagram-${pane} .djs-shape[data-element-id="${id}"]`),
+          ),
+        ),
+    );
+    const changed = page.locator(`#reflow-version-changes li[data-element="${changedId}"]`);
+    await changed.hover();
+    for (const pane of [1, 2])
+      t.equal(
+        await page
+          .locator(
+            `#reflow-version-diagram-${pane} .djs-element.reflow-hover[data-element-id="${changedId}"]`,
+          )
+          .count(),
+        1,
+        `${changedId} lit in diagram ${pane}`,
+      );
     await noEnglish(t, page, 'versions');
   });
 

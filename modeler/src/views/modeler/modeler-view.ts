@@ -93,6 +93,9 @@ export function createModelerView(): View {
   modeler.on('commandStack.changed', () => {
     if (opened === 'new') opened = 'diagram';
   });
+  // a diagram imported while the list loads (a file, automation) is not replaced by the dropdown's process
+  let imports = 0;
+  modeler.on('import.done', () => imports++);
   const open = async (xml: string, source: string, quiet = false) => {
     modeler.get('liveValidation').quietUntilEdited(quiet);
     opened = quiet ? 'new' : 'diagram';
@@ -240,6 +243,7 @@ export function createModelerView(): View {
         if (opened === 'none') await open(newDiagramXml(), t('a new diagram'), true);
         return status.set('error', t('Not signed in: enter an API token at the top right'));
       }
+      const importsBefore = imports;
       try {
         await picker.refresh();
       } catch (error) {
@@ -248,7 +252,12 @@ export function createModelerView(): View {
       if (key && Number(version) > 0) {
         picker.select(key, [Number(version)]);
         await openFromServer(key, Number(version));
-      } else if (opened !== 'diagram' && picker.process() && picker.versions()[0]) {
+      } else if (
+        opened !== 'diagram' &&
+        imports === importsBefore &&
+        picker.process() &&
+        picker.versions()[0]
+      ) {
         // the first screen shows the process its dropdown names, not a blank diagram beside it
         await openFromServer();
       } else if (opened === 'none') await open(newDiagramXml(), t('a new diagram'), true);

@@ -8,6 +8,7 @@ export { change, type DynamicMetrics, type StepFigures } from './metrics/dynamic
 export { changeTone, changeWords, figureDefinition, figureLabel } from './metrics/figures.js';
 export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
 export { dataFindings, givenByCallers } from './model/data-checks.js';
+export { findingMessageZh } from './model/finding-text-zh.js';
 export { parseBpmn } from './model/parse.js';
 export type { Finding, FlowNode, ProcessGraph } from './model/types.js';
 export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';

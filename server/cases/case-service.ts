@@ -190,6 +190,7 @@ export class CaseService {
       definition.graph.form,
       variables,
       `the application form of '${definition.key}'`,
+      `“${definition.graph.name ?? definition.key}”的申请表`,
     );
     const materials = input.materials ?? [];
     checkMaterials(definition, materials);
@@ -485,6 +486,7 @@ export class CaseService {
         form,
         variables,
         `the form of task '${task.element_id}'`,
+        `待办“${task.name ?? task.element_id}”的表单`,
       );
       return this.apply(id, { type: 'completeTask', taskId, variables }, actor, undefined, state);
     });

@@ -2,18 +2,19 @@
 import type { ValidateFunction } from 'ajv';
 import { formValidator } from '../../engine/index.js';
 import { Problem } from '../problems.js';
+import { type BilingualError, describeErrors } from '../validation-text.js';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+/** A field's problem: `message` in English, `messageZh` in Chinese naming the field by its title. */
+export type FieldError = BilingualError;
 
 export class FormInvalid extends Error {
   constructor(
     readonly form: string,
     readonly errors: FieldError[],
+    /** The form's name in Chinese (申请表、待办的表单), for the Chinese detail. */
+    readonly formZh: string = form,
   ) {
-    super(`${form}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+    super(`${form}: ${errors.map((e) => e.message).join('; ')}`);
   }
 }
 
@@ -29,6 +30,7 @@ export function checkForm(
   schema: unknown,
   variables: Record<string, unknown>,
   formName: string,
+  formNameZh: string = formName,
 ): void {
   if (!schema || typeof schema !== 'object') return;
   let validate = compiled.get(cacheKey);
@@ -50,16 +52,18 @@ export function checkForm(
     valid = validate(variables) === true;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    throw new FormInvalid(formName, [
-      { field: 'variables', message: 'are nested too deeply to check against the form: send flatter values' },
-    ]);
+    throw new FormInvalid(
+      formName,
+      [
+        {
+          field: 'variables',
+          message: 'are nested too deeply to check against the form: send flatter values',
+          messageZh: '填报的数据嵌套层级过深，无法按表单校验：请提交层级更浅的数据',
+        },
+      ],
+      formNameZh,
+    );
   }
   if (valid) return;
-  const errors = (validate.errors ?? []).map((e) => {
-    const missing =
-      e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : '';
-    const path = `${e.instancePath}${missing}`.replace(/^\//, '').replace(/\//g, '.');
-    return { field: `variables.${path || '(root)'}`.replace(/\.$/, ''), message: e.message ?? 'is invalid' };
-  });
-  throw new FormInvalid(formName, errors);
+  throw new FormInvalid(formName, describeErrors(validate.errors ?? [], schema, 'variables'), formNameZh);
 }

@@ -1,23 +1,14 @@
 /** Turns every error into application/problem+json: validation errors name each field; engine refusals are 409s. */
+import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { CommandRejected } from '../../engine/index.js';
+import { CommandRejected, findingMessageZh } from '../../engine/index.js';
 import { CaseIncident } from '../cases/command-budget.js';
 import { BadRequest, NotFound } from '../cases/errors.js';
 import { FormInvalid } from '../cases/forms.js';
 import { Problem, problemType } from '../problems.js';
 import { DeploymentRefused } from '../store/definition-store.js';
-
-function fieldOf(
-  error: { instancePath?: string; params?: Record<string, unknown> },
-  context: string | undefined,
-): string {
-  const missing = typeof error.params?.missingProperty === 'string' ? `/${error.params.missingProperty}` : '';
-  const extra =
-    typeof error.params?.additionalProperty === 'string' ? `/${error.params.additionalProperty}` : '';
-  const path = `${error.instancePath ?? ''}${missing}${extra}`.replace(/^\//, '').replace(/\//g, '.');
-  return [context, path].filter(Boolean).join('.') || (context ?? '(body)');
-}
+import { describeErrors, inLanguage, type Language, preferredLanguage } from '../validation-text.js';
 
 /** PostgreSQL refusing a value the request carried (out of range, malformed, not storable, too deeply nested). */
 const INPUT_SQLSTATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05', '54001']);
@@ -81,16 +72,18 @@ export function frameworkErrorHandler(
     .send({ type: problemType('invalid-url'), title: 'The URL is not valid', status, detail: error.message });
 }
 
-function toProblem(error: FastifyError | Error): Problem {
+function toProblem(error: FastifyError | Error, language: Language): Problem {
   if (error instanceof Problem) return error;
-  if (error instanceof FormInvalid)
+  if (error instanceof FormInvalid) {
+    const chosen = inLanguage(error.errors, language);
     return new Problem(
       400,
       'invalid-form',
-      'The form is not filled in correctly',
-      error.message,
-      error.errors,
+      language === 'zh' ? '表单填写不正确' : 'The form is not filled in correctly',
+      language === 'zh' ? `${error.formZh}：${chosen.detail}` : error.message,
+      chosen.errors,
     );
+  }
   if (error instanceof BadRequest)
     return new Problem(400, 'bad-request', 'Bad request', error.message, error.errors);
   if (error instanceof NotFound) return new Problem(404, 'not-found', 'Not found', error.message);
@@ -111,15 +104,18 @@ function toProblem(error: FastifyError | Error): Problem {
   }
   if (error instanceof DeploymentRefused) {
     const errors = error.findings.filter((f) => f.severity === 'error');
+    // in Chinese: the text of the finding's type, then the precise English (it quotes expressions and paths)
+    const messageOf = (f: (typeof errors)[number]): string =>
+      language === 'zh' ? `${findingMessageZh(f)}（${f.message}）` : f.message;
     return new Problem(
       422,
       'definition-not-executable',
-      'The BPMN definition cannot be deployed',
-      errors.map((f) => `${f.elementId ?? '(document)'}: ${f.message}`).join('\n'),
+      language === 'zh' ? '流程图不能部署' : 'The BPMN definition cannot be deployed',
+      errors.map((f) => `${f.elementId ?? '(document)'}: ${messageOf(f)}`).join('\n'),
       errors.map((f) => ({
         elementId: f.elementId,
         type: f.type,
-        message: f.message,
+        message: messageOf(f),
         ...(f.line ? { line: f.line } : {}),
         ...(f.column ? { column: f.column } : {}),
       })),
@@ -131,16 +127,18 @@ function toProblem(error: FastifyError | Error): Problem {
   if (fromDatabase) return fromDatabase;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const errors = fastifyError.validation.map((v) => ({
-      field: fieldOf(v as never, fastifyError.validationContext),
-      message: `${fieldOf(v as never, fastifyError.validationContext)} ${v.message ?? 'is invalid'}`,
-    }));
+    const described = describeErrors(
+      fastifyError.validation as ErrorObject[],
+      null,
+      fastifyError.validationContext,
+    );
+    const chosen = inLanguage(described, language);
     return new Problem(
       400,
       'invalid-request',
-      'The request is not valid',
-      errors.map((e) => e.message).join('; '),
-      errors,
+      language === 'zh' ? '请求不正确' : 'The request is not valid',
+      chosen.detail,
+      chosen.errors,
     );
   }
   const status = fastifyError.statusCode ?? 500;
@@ -165,7 +163,7 @@ function toProblem(error: FastifyError | Error): Problem {
 
 export const problemsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toProblem(error);
+    const problem = toProblem(error, preferredLanguage(request.headers['accept-language']));
     if (problem.status >= 500 && problem.status !== 503) request.log.error({ err: error }, 'request failed');
     else if (problem.status === 503 || problem.code === 'invalid-value')
       request.log.warn({ err: error }, problem.title);

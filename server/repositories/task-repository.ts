@@ -6,6 +6,8 @@ export type TaskRow = RowOf<'tasks'>;
 export interface TaskFilter {
   department?: string;
   caseId?: string;
+  /** The tasks of the case(s) with this business number (办件编号). */
+  businessKey?: string;
   /** `open`, `completed` or `cancelled`. */
   status?: string;
   limit: number;
@@ -16,6 +18,12 @@ export async function listTasks(db: Executor, filter: TaskFilter): Promise<TaskR
   let query = db.selectFrom('tasks').selectAll();
   if (filter.department) query = query.where('department', '=', filter.department);
   if (filter.caseId) query = query.where('case_id', '=', filter.caseId);
+  if (filter.businessKey) {
+    const key = filter.businessKey;
+    query = query.where('case_id', 'in', (sub) =>
+      sub.selectFrom('cases').select('id').where('business_key', '=', key),
+    );
+  }
   if (filter.status) query = query.where('status', '=', filter.status);
   return query.orderBy('created_at').orderBy('id').limit(filter.limit).execute();
 }

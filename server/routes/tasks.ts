@@ -22,6 +22,7 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
           properties: {
             department: { type: 'string', maxLength: 200 },
             caseId: { type: 'string', maxLength: 100 },
+            businessKey: { type: 'string', minLength: 1, maxLength: 200 },
             status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
           },

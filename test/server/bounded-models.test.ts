@@ -101,9 +101,17 @@ for (const backend of backends) {
       // an embedded database's first start (initdb) takes half a minute on a busy machine
       child = await startChild({ dataDir: join(dir, 'data'), databaseUrl }, 120_000);
       const url = child.url;
-      const deploy = (xml: string) => http(url, 'POST', '/api/definitions', CHILD_TOKENS.designer, xml);
+      const deploy = (xml: string) =>
+        http(url, 'POST', '/api/definitions', CHILD_TOKENS.designer, xml, { 'accept-language': 'en' });
       const start = (process: string, variables: Record<string, unknown>) =>
-        http(url, 'POST', '/api/cases', CHILD_TOKENS.intake, { process, variables });
+        http(
+          url,
+          'POST',
+          '/api/cases',
+          CHILD_TOKENS.intake,
+          { process, variables },
+          { 'accept-language': 'en' },
+        );
       /**
        * Runs `request` while /healthz is polled; the slowest health answer must stay under three seconds. What
        * this guards against is a server stalled for as long as the runaway input would run (without the limits:

@@ -1,4 +1,5 @@
 /** Calls the Reflow API with the bearer token the user typed (kept in localStorage). */
+import { language } from '../i18n/language.js';
 import type { ApiFinding } from './types.js';
 
 const TOKEN_KEY = 'reflow.token';
@@ -31,7 +32,11 @@ export interface ApiRequest {
 }
 
 async function send(path: string, request: ApiRequest = {}): Promise<Response> {
-  const headers: Record<string, string> = { accept: request.accept ?? 'application/json' };
+  // problems (validation, deploy findings) come in the interface's language
+  const headers: Record<string, string> = {
+    accept: request.accept ?? 'application/json',
+    'accept-language': language,
+  };
   const token = tokenStore.get();
   if (token) headers.authorization = `Bearer ${token}`;
   let body: string | undefined;

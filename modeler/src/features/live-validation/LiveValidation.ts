@@ -17,6 +17,8 @@ export interface FindingsEvent {
   findings: ApiFinding[];
   /** The part of `findings` the server gave at deploy. */
   serverFindings: ApiFinding[];
+  /** A new diagram not yet edited: its findings (a lone start event…) are held back until the first change. */
+  quiet?: boolean;
 }
 
 /** Short enough to flag an element as it is drawn, long enough to skip the intermediate steps of a drag. */
@@ -30,6 +32,8 @@ export default class LiveValidation {
   private serverFindings: ApiFinding[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private runs = 0;
+  private quiet = false;
+  private quietNext = false;
 
   constructor(
     private readonly eventBus: Any,
@@ -37,10 +41,13 @@ export default class LiveValidation {
   ) {
     eventBus.on('import.done', () => {
       this.serverFindings = [];
+      this.quiet = this.quietNext;
+      this.quietNext = false;
       this.schedule(0);
     });
     eventBus.on('commandStack.changed', () => {
       this.serverFindings = [];
+      this.quiet = false;
       this.schedule(DEBOUNCE_MS);
     });
   }
@@ -74,6 +81,11 @@ export default class LiveValidation {
     return analysis;
   }
 
+  /** Holds back the findings of the diagram imported next until it is edited (a new, empty diagram). */
+  quietUntilEdited(quiet: boolean): void {
+    this.quietNext = quiet;
+  }
+
   /** Shows the findings of a refused deployment (422) on the elements, until the next change. */
   showServerFindings(findings: ApiFinding[]): void {
     this.serverFindings = findings.map((f) => ({ ...f, severity: f.severity ?? 'error' }));
@@ -81,10 +93,12 @@ export default class LiveValidation {
   }
 
   private publishFindings(): void {
-    const event: FindingsEvent = {
-      findings: [...(this.latest?.findings ?? []), ...this.serverFindings],
-      serverFindings: this.serverFindings,
-    };
+    const event: FindingsEvent = this.quiet
+      ? { findings: [], serverFindings: [], quiet: true }
+      : {
+          findings: [...(this.latest?.findings ?? []), ...this.serverFindings],
+          serverFindings: this.serverFindings,
+        };
     this.eventBus.fire(FINDINGS_EVENT, event);
   }
 }

@@ -7,6 +7,7 @@ import { t } from '../../i18n/language.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
 import { markCase } from './case-markers.js';
+import { caseProgress, type OpenTask } from './case-progress.js';
 
 function timelineTable(view: CaseView): HTMLTableElement {
   return h(
@@ -47,14 +48,37 @@ function timelineTable(view: CaseView): HTMLTableElement {
 
 export function createCaseView(): View {
   const status = createStatusLine('reflow-case-status');
-  const input = h('input', { id: 'reflow-case-id', placeholder: t('case id'), size: 40 });
-  const show = () => {
-    if (input.value.trim()) location.hash = `#/case/${encodeURIComponent(input.value.trim())}`;
+  const input = h('input', {
+    id: 'reflow-case-id',
+    placeholder: t('business number or case id'),
+    size: 40,
+  });
+  /** A business number (办件编号) opens its case; anything else is taken as a case id. */
+  const show = async () => {
+    const wanted = input.value.trim();
+    if (!wanted) return;
+    try {
+      const found = await api<{ items: CaseSummary[] }>(
+        `/api/cases?businessKey=${encodeURIComponent(wanted)}&limit=2`,
+      );
+      if (found.items.length > 1)
+        status.set(
+          'info',
+          t('{n} cases have business number {key}: the latest is shown', {
+            n: found.items.length,
+            key: wanted,
+          }),
+        );
+      location.hash = `#/case/${encodeURIComponent(found.items[0]?.id ?? wanted)}`;
+    } catch {
+      location.hash = `#/case/${encodeURIComponent(wanted)}`; // a department may not list cases: try it as an id
+    }
   };
-  input.addEventListener('keydown', (e) => e.key === 'Enter' && show());
+  input.addEventListener('keydown', (e) => e.key === 'Enter' && void show());
   const summary = h('div', { class: 'reflow-case-summary', id: 'reflow-case-summary' });
+  const progress = h('div', { class: 'reflow-case-progress-box' });
   const container = h('div', { class: 'reflow-diagram reflow-diagram-large', id: 'reflow-case-diagram' });
-  const diagram = createReadOnlyDiagram(container);
+  const diagram = createReadOnlyDiagram(container, { legible: true });
   const timeline = h('div', { class: 'reflow-timeline' });
   const recent = h('div', { class: 'reflow-recent-cases' });
 
@@ -85,7 +109,8 @@ export function createCaseView(): View {
   async function load(id: string): Promise<void> {
     input.value = id;
     try {
-      const view = await api<CaseView>(`/api/cases/${encodeURIComponent(id)}`);
+      const view = await api<CaseView & { openTasks?: OpenTask[] }>(`/api/cases/${encodeURIComponent(id)}`);
+      if (view.businessKey) input.value = view.businessKey;
       const definition = await api<DefinitionVersion>(
         `/api/definitions/${encodeURIComponent(view.process)}/versions/${view.version}`,
       );
@@ -101,6 +126,7 @@ export function createCaseView(): View {
         h('span', { 'data-field': 'workingDays' }, `${t('Working days')}: ${formatFigure(view.workingDays)}`),
         h('span', { 'data-field': 'trips' }, `${t('Trips')}: ${view.trips}`),
       );
+      replaceChildren(progress, caseProgress(view, definition.name ?? view.process, Date.now()));
       replaceChildren(timeline, h('h3', null, t('Timeline')), timelineTable(view));
       status.set('ok', t('{n} steps, {m} incidents', { n: view.timeline.length, m: view.incidents.length }));
     } catch (error) {
@@ -115,9 +141,10 @@ export function createCaseView(): View {
       'div',
       { class: 'reflow-toolbar' },
       h('label', null, t('Case'), ' ', input),
-      h('button', { id: 'reflow-case-show', onClick: show }, t('Show')),
+      h('button', { id: 'reflow-case-show', onClick: () => void show() }, t('Show')),
     ),
     status.element,
+    progress,
     summary,
     container,
     timeline,

@@ -33,8 +33,14 @@ export function paintHeatmap(viewer: Any, steps: StepMetrics[]): number {
     const label = document.createElement('div');
     label.className = 'reflow-label reflow-label-heat';
     label.dataset.elementId = step.elementId;
-    label.textContent = `${t('mean')} ${formatFigure(step.meanWorkingDays)} · P90 ${formatFigure(step.p90WorkingDays)} ${t('wd')}`;
-    overlays.add(element, 'reflow-label', { position: { bottom: -4, left: 0 }, html: label });
+    // two short lines under the step, as wide as a task: legible at the diagram's legible zoom
+    label.textContent = `${t('mean')} ${formatFigure(step.meanWorkingDays)} ${t('wd')}\nP90 ${formatFigure(step.p90WorkingDays)} ${t('wd')}`;
+    // beside a small shape (an event, whose own label is below it), below a task
+    const beside = element.width < 60;
+    overlays.add(element, 'reflow-label', {
+      position: beside ? { top: 0, left: element.width + 4 } : { top: element.height + 2, left: 0 },
+      html: label,
+    });
     if (step.breaches > 0) {
       const badge = document.createElement('div');
       badge.className = 'reflow-breach-badge';

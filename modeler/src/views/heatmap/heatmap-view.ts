@@ -13,7 +13,7 @@ import { heatColour, paintHeatmap } from './heatmap-overlays.js';
 export function createHeatmapView(): View {
   const status = createStatusLine('reflow-heatmap-status');
   const container = h('div', { class: 'reflow-diagram reflow-diagram-large', id: 'reflow-heatmap-diagram' });
-  const diagram = createReadOnlyDiagram(container);
+  const diagram = createReadOnlyDiagram(container, { legible: true });
   const table = h('div', { class: 'reflow-heatmap-table' });
   const picker = createVersionPicker({ id: 'heatmap', count: 1, onChange: () => void load() });
   const legend = h(
@@ -64,7 +64,11 @@ export function createHeatmapView(): View {
             slowest.map((s) =>
               h(
                 'tr',
-                { 'data-element-id': s.elementId },
+                {
+                  'data-element-id': s.elementId,
+                  onMouseenter: () => diagram.highlight(s.elementId, true),
+                  onMouseleave: () => diagram.highlight(null),
+                },
                 h('td', null, s.name ?? ''),
                 h('td', null, h('code', null, s.elementId)),
                 h('td', { class: 'reflow-number' }, s.count),
@@ -92,6 +96,13 @@ export function createHeatmapView(): View {
     }
   }
 
+  // the step pointed at on the diagram lights up its row, and a row pointed at lights up its step
+  diagram.onHover((elementId) => {
+    diagram.highlight(elementId);
+    for (const row of Array.from(table.querySelectorAll<HTMLElement>('tr[data-element-id]')))
+      row.classList.toggle('reflow-row-hover', row.dataset.elementId === elementId);
+  });
+
   const element = h(
     'section',
     { class: 'reflow-view', id: 'view-heatmap' },
@@ -100,6 +111,7 @@ export function createHeatmapView(): View {
       { class: 'reflow-toolbar' },
       picker.element,
       h('button', { id: 'reflow-heatmap-show', onClick: () => load() }, t('Show')),
+      diagram.zoomControls('reflow-heatmap-zoom'),
       legend,
     ),
     status.element,

@@ -3,9 +3,9 @@ import { api } from '../../api/client.js';
 import type { CaseView, DefinitionVersion, Task } from '../../api/types.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
+import { createSchemaForm } from '../common/schema-form.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
-import { createTaskForm } from './task-form.js';
 
 /** The `gov:form` schemas of each deployed version's elements, read once per version. */
 const formsByVersion = new Map<string, Promise<Record<string, unknown>>>();
@@ -43,7 +43,7 @@ export function createInboxView(): View {
     } catch {
       // without the form the variables are typed as JSON
     }
-    const form = createTaskForm(schema);
+    const form = createSchemaForm(schema);
     const submit = async (event: Event) => {
       event.preventDefault();
       let variables: Record<string, unknown>;

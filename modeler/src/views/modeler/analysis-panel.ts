@@ -1,5 +1,5 @@
 /** Beside the modeler: the static metrics of the diagram and the list of findings, updated on each analysis. */
-import { figureLabel } from '../../../../engine/browser.js';
+import { figureLabel, findingMessageZh } from '../../../../engine/browser.js';
 import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
 import type { ApiFinding, StaticMetrics } from '../../api/types.js';
 import { formatFigure, h, replaceChildren } from '../../dom.js';
@@ -21,7 +21,20 @@ export interface AnalysisPanel {
   element: HTMLElement;
   showMetrics(analysis: DiagramAnalysis): void;
   /** The findings of the diagram; `fromServer` of them came with a refused deployment. */
-  showFindings(findings: ApiFinding[], fromServer: ApiFinding[]): void;
+  showFindings(findings: ApiFinding[], fromServer: ApiFinding[], quiet?: boolean): void;
+}
+
+/**
+ * A finding in Chinese first, its precise English after it (marked lang="en": it quotes expressions and paths);
+ * a refused deployment's findings come from the server already in the interface language.
+ */
+function findingText(f: ApiFinding, fromServer: boolean): (string | HTMLElement)[] {
+  if (language !== 'zh' || fromServer) return [f.message];
+  return [
+    findingMessageZh({ elementId: null, type: f.type, message: f.message }),
+    ' ',
+    h('small', { class: 'reflow-finding-en', lang: 'en' }, f.message),
+  ];
 }
 
 export function createAnalysisPanel(onSelect: (elementId: string) => void): AnalysisPanel {
@@ -35,7 +48,15 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
     h('div', { class: 'reflow-findings-box' }, findingsTitle, findingsList),
   );
 
-  const listFindings = (findings: ApiFinding[], fromServer: ApiFinding[]) => {
+  const listFindings = (findings: ApiFinding[], fromServer: ApiFinding[], quiet = false) => {
+    if (quiet) {
+      findingsTitle.textContent = t('Findings');
+      replaceChildren(
+        findingsList,
+        h('li', { class: 'reflow-finding-none' }, t('A new diagram: findings are shown once you edit it')),
+      );
+      return;
+    }
     const source = fromServer.length ? ` · ${t('refused by the server')}: ${fromServer.length}` : '';
     findingsTitle.textContent = `${t('Findings')} (${findings.length})${source}`;
     if (findings.length === 0) {
@@ -58,7 +79,7 @@ export function createAnalysisPanel(onSelect: (elementId: string) => void): Anal
           h('span', { class: 'reflow-finding-severity' }, t(f.severity === 'warning' ? 'warning' : 'error')),
           f.elementId ? h('code', null, f.elementId) : null,
           ' ',
-          f.message,
+          ...findingText(f, fromServer.includes(f)),
         ),
       ),
     );

@@ -7,7 +7,7 @@ import Modeler from 'bpmn-js/lib/Modeler.js';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import govDescriptor from '../../../../engine/model/gov-descriptor.json' with { type: 'json' };
 import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
-import { ApiError, api, apiWithStatus } from '../../api/client.js';
+import { ApiError, api, apiWithStatus, tokenStore } from '../../api/client.js';
 import type { DefinitionVersion, Deployed } from '../../api/types.js';
 import { h } from '../../dom.js';
 import criticalPathModule from '../../features/critical-path/index.js';
@@ -83,11 +83,22 @@ export function createModelerView(): View {
   };
   const panel = createAnalysisPanel(select);
   modeler.on(ANALYSIS_EVENT, ({ analysis }: { analysis: DiagramAnalysis }) => panel.showMetrics(analysis));
-  modeler.on(FINDINGS_EVENT, ({ findings, serverFindings }: FindingsEvent) =>
-    panel.showFindings(findings, serverFindings),
+  modeler.on(FINDINGS_EVENT, ({ findings, serverFindings, quiet }: FindingsEvent) =>
+    panel.showFindings(findings, serverFindings, quiet),
   );
 
-  const open = async (xml: string, source: string) => {
+  /** What the modeler shows: a diagram from the server or a file, or (quiet: no findings until edited) a new one. */
+  let opened: 'none' | 'new' | 'diagram' = 'none';
+  // a new diagram once drawn on is the user's work: it is not replaced by the dropdown's process
+  modeler.on('commandStack.changed', () => {
+    if (opened === 'new') opened = 'diagram';
+  });
+  // a diagram imported while the list loads (a file, automation) is not replaced by the dropdown's process
+  let imports = 0;
+  modeler.on('import.done', () => imports++);
+  const open = async (xml: string, source: string, quiet = false) => {
+    modeler.get('liveValidation').quietUntilEdited(quiet);
+    opened = quiet ? 'new' : 'diagram';
     try {
       const { warnings } = await modeler.importXML(xml);
       modeler.get('canvas').zoom('fit-viewport', 'auto');
@@ -192,7 +203,11 @@ export function createModelerView(): View {
   const toolbar = h(
     'div',
     { class: 'reflow-toolbar' },
-    h('button', { id: 'reflow-new', onClick: () => open(newDiagramXml(), t('a new diagram')) }, t('New')),
+    h(
+      'button',
+      { id: 'reflow-new', onClick: () => open(newDiagramXml(), t('a new diagram'), true) },
+      t('New'),
+    ),
     picker.element,
     h('button', { id: 'reflow-open', onClick: () => openFromServer() }, t('Open')),
     h(
@@ -218,17 +233,34 @@ export function createModelerView(): View {
     ),
   );
 
-  void open(newDiagramXml(), t('a new diagram'));
   return {
     element,
     async show(params) {
       modeler.get('canvas').resized();
-      await picker.refresh().catch(() => undefined); // without a token the list stays empty
       const [key, version] = params;
+      if (!tokenStore.get()) {
+        // as the other views: say so, and start a new diagram to draw offline (no findings until edited)
+        if (opened === 'none') await open(newDiagramXml(), t('a new diagram'), true);
+        return status.set('error', t('Not signed in: enter an API token at the top right'));
+      }
+      const importsBefore = imports;
+      try {
+        await picker.refresh();
+      } catch (error) {
+        status.error(error);
+      }
       if (key && Number(version) > 0) {
         picker.select(key, [Number(version)]);
         await openFromServer(key, Number(version));
-      }
+      } else if (
+        opened !== 'diagram' &&
+        imports === importsBefore &&
+        picker.process() &&
+        picker.versions()[0]
+      ) {
+        // the first screen shows the process its dropdown names, not a blank diagram beside it
+        await openFromServer();
+      } else if (opened === 'none') await open(newDiagramXml(), t('a new diagram'), true);
     },
   };
 }

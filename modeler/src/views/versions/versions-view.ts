@@ -17,15 +17,23 @@ const inLanguage = (label: string): string => {
   return (language === 'en' ? en : zh) ?? label;
 };
 
-const shown = (value: unknown): string =>
+/** A value as read: yes/no, a list, an expression as code (it is FEEL, not prose). */
+const shown = (value: unknown): string | HTMLElement =>
   value === null || value === undefined
     ? '—'
-    : Array.isArray(value)
-      ? value.join('、') || '—'
-      : String(value);
+    : value === true
+      ? t('yes')
+      : value === false
+        ? t('no')
+        : Array.isArray(value)
+          ? value.join('、') || '—'
+          : /^[{[=]/.test(String(value)) ||
+              (/[A-Za-z]{2}/.test(String(value)) && !/[\u4e00-\u9fff]/.test(String(value)))
+            ? h('code', null, String(value))
+            : String(value);
 
 /** One line per changed element, one item per attribute: "承诺时限（工作日）: 2 → 1"; materials as added/removed. */
-function changeList(diff: VersionDiff): HTMLElement {
+function changeList(diff: VersionDiff, onPoint: (elementId: string | null) => void): HTMLElement {
   const kind = { added: t('added'), removed: t('removed'), changed: t('changed') };
   return h(
     'ul',
@@ -33,9 +41,15 @@ function changeList(diff: VersionDiff): HTMLElement {
     diff.elements.map((e) =>
       h(
         'li',
-        { class: `reflow-change-${e.change}`, 'data-element': e.elementId },
+        {
+          class: `reflow-change-${e.change}`,
+          'data-element': e.elementId,
+          onMouseenter: () => onPoint(e.elementId),
+          onMouseleave: () => onPoint(null),
+        },
         h('strong', null, `${kind[e.change]} · ${e.name ?? e.elementId}`),
-        ` (${e.type} ${e.elementId})`,
+        ' ',
+        h('code', null, `(${e.type} ${e.elementId})`),
         e.attributes.length
           ? h(
               'ul',
@@ -50,7 +64,7 @@ function changeList(diff: VersionDiff): HTMLElement {
                         a.added?.length ? `+ ${a.added.join('、')} ` : '',
                         a.removed?.length ? `− ${a.removed.join('、')}` : '',
                       ].join('')
-                    : `${shown(a.before)} → ${shown(a.after)}`,
+                    : [shown(a.before), ' → ', shown(a.after)],
                 ),
               ),
             )
@@ -69,17 +83,33 @@ function changeList(diff: VersionDiff): HTMLElement {
 
 export function createVersionsView(): View {
   const status = createStatusLine('reflow-versions-status');
+  const metrics = h('div', { class: 'reflow-version-metrics' });
   const panes = [0, 1].map((i) => {
     const title = h('h3', { class: 'reflow-pane-title' });
-    const container = h('div', { class: 'reflow-diagram', id: `reflow-version-diagram-${i + 1}` });
+    const container = h('div', {
+      class: 'reflow-diagram reflow-diagram-large',
+      id: `reflow-version-diagram-${i + 1}`,
+    });
+    const diagram = createReadOnlyDiagram(container, { legible: true });
     return {
       title,
       container,
-      diagram: createReadOnlyDiagram(container),
-      element: h('div', { class: 'reflow-pane' }, title, container),
+      diagram,
+      element: h(
+        'div',
+        { class: 'reflow-pane' },
+        h('div', { class: 'reflow-pane-head' }, title, diagram.zoomControls(`reflow-version-zoom-${i + 1}`)),
+        container,
+      ),
     };
   });
-  const metrics = h('div', { class: 'reflow-version-metrics' });
+  /** An element pointed at — in a diagram or in the list of changes — lit in both diagrams and in the list. */
+  const point = (elementId: string | null, scroll: boolean) => {
+    for (const pane of panes) pane.diagram.highlight(elementId, scroll);
+    for (const item of Array.from(metrics.querySelectorAll<HTMLElement>('li[data-element]')))
+      item.classList.toggle('reflow-row-hover', item.dataset.element === elementId);
+  };
+  for (const pane of panes) pane.diagram.onHover((elementId) => point(elementId, false));
   const versionList = h('div', { class: 'reflow-version-list' });
   const picker = createVersionPicker({
     id: 'versions',
@@ -152,7 +182,7 @@ export function createVersionsView(): View {
           h('span', { class: 'reflow-swatch reflow-swatch-changed' }),
           t('changed: {n}', { n: diff.changed.length }),
         ),
-        changeList(diff),
+        changeList(diff, (elementId) => point(elementId, true)),
       );
       status.set('ok', t('{key}: v{a} and v{b}', { key, a, b }));
     } catch (error) {

@@ -1,0 +1,122 @@
+/**
+ * Validation problems in Chinese and English: each ajv error becomes one message naming the field by the schema's
+ * `title` (身份证号码) and listing allowed values; Chinese wording from ajv-i18n where we add nothing of our own.
+ * The language of an answer is chosen by `Accept-Language` (Chinese unless English is preferred).
+ */
+import type { ErrorObject } from 'ajv';
+import localizeModule from 'ajv-i18n/localize/zh/index.js';
+
+// a CommonJS module whose typings declare a default export: at run time the import is the function itself
+const localizeZh = localizeModule as unknown as (errors: ErrorObject[]) => void;
+
+export type Language = 'zh' | 'en';
+
+/** `Accept-Language: en`, `en-US,en;q=0.9` → en; `zh-CN`, none, `*` → zh (the interface is Chinese first). */
+export function preferredLanguage(header: string | string[] | undefined): Language {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  let best: { lang: Language; q: number } | null = null;
+  for (const part of value.split(',')) {
+    const [tag, ...params] = part.trim().toLowerCase().split(';');
+    const lang: Language | null = tag.startsWith('zh') ? 'zh' : tag.startsWith('en') ? 'en' : null;
+    if (!lang) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (Number.isFinite(q) && q > 0 && (!best || q > best.q)) best = { lang, q };
+  }
+  return best?.lang ?? 'zh';
+}
+
+/** One field's problem in both languages; `message` is English, ajv's wording after the field's path and title. */
+export interface BilingualError {
+  field: string;
+  message: string;
+  messageZh: string;
+}
+
+type Schema = Record<string, unknown>;
+
+/** The sub-schema at a JSON pointer into the data (properties and items followed), or null. */
+function schemaAt(schema: unknown, segments: string[]): Schema | null {
+  let node = schema as Schema | null;
+  for (const segment of segments) {
+    if (!node || typeof node !== 'object') return null;
+    const properties = node.properties as Record<string, Schema> | undefined;
+    if (properties && Object.hasOwn(properties, segment)) node = properties[segment];
+    else if (node.items && typeof node.items === 'object' && /^\d+$/.test(segment))
+      node = node.items as Schema;
+    else return null;
+  }
+  return node && typeof node === 'object' ? node : null;
+}
+
+const segmentsOf = (pointer: string): string[] =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+const quoteValues = (values: unknown[]): string =>
+  values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('、');
+
+/**
+ * Both messages for each ajv error. `schema` is the schema validated against (for titles; null for a route's
+ * schema compiled by fastify), `prefix` names the part of the request (`variables`, `body`, `querystring`).
+ */
+export function describeErrors(
+  errors: ErrorObject[],
+  schema: unknown,
+  prefix: string | undefined,
+): BilingualError[] {
+  const zhErrors = errors.map((e) => ({ ...e }));
+  localizeZh(zhErrors);
+  return errors.map((e, i) => {
+    const params = e.params as Record<string, unknown>;
+    const missing = e.keyword === 'required' ? String(params.missingProperty) : null;
+    const extra = e.keyword === 'additionalProperties' ? String(params.additionalProperty) : null;
+    const segments = [...segmentsOf(e.instancePath ?? ''), ...(missing ? [missing] : [])];
+    const path = [prefix, segments.join('.')].filter(Boolean).join('.') || (prefix ?? '(body)');
+    const field = extra ? `${path}.${extra}` : path;
+    const node = schemaAt(schema, segments);
+    const title = typeof node?.title === 'string' && node.title ? node.title : null;
+    const key = segments.at(-1) ?? prefix ?? '';
+    const nameZh = title ? `“${title}”（${key}）` : `字段 ${field} `;
+    const nameEn = title ? `${field} (${title})` : field;
+    const english = e.message ?? 'is invalid';
+    if (missing)
+      return {
+        field,
+        message: `${nameEn} ${english}`,
+        messageZh: `请填写${nameZh}：此项为必填项`,
+      };
+    if (e.keyword === 'enum') {
+      const allowed = (params.allowedValues as unknown[]) ?? [];
+      return {
+        field,
+        message: `${nameEn} ${english}: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+        messageZh: `${nameZh}只能是以下值之一：${quoteValues(allowed)}`,
+      };
+    }
+    if (extra)
+      return {
+        field,
+        message: `${field} ${english}`,
+        messageZh: `${title ? nameZh : `字段 ${path}`}中不允许有属性“${extra}”：请删除或改正其名称`,
+      };
+    // a keyword ajv-i18n does not know gets "应当通过 … 关键词校验" from it: its own English wording says more
+    const zh = zhErrors[i].message;
+    const translated = zh && zh !== english && !zh.startsWith('应当通过 "') ? zh : english;
+    return { field, message: `${nameEn} ${english}`, messageZh: `${nameZh}${translated}` };
+  });
+}
+
+/** The error list and detail of a problem in one language. */
+export function inLanguage(
+  errors: BilingualError[],
+  language: Language,
+): { detail: string; errors: { field: string; message: string }[] } {
+  const chosen = errors.map((e) => ({
+    field: e.field,
+    message: language === 'zh' ? e.messageZh : e.message,
+  }));
+  return { detail: chosen.map((e) => e.message).join(language === 'zh' ? '；' : '; '), errors: chosen };
+}

@@ -41,6 +41,7 @@ export {
   caseWorkingMs,
   caseWorkingTime,
   countTrips,
+  DEFAULT_WARN_AT,
   type FigureEvent,
   isBreach,
   isCorrection,
@@ -51,6 +52,10 @@ export {
   pausesOf,
   stepWorkingMs,
   type TimedStep,
+  usedShare,
+  type WarningLevel,
+  warningLevels,
+  warningThresholdMs,
 } from './metrics/case-figures.js';
 export {
   type DurationHistogram,

@@ -15,6 +15,7 @@ import type { EdgeOptions } from './plugins/edge.js';
 import { hasAnyCase } from './repositories/case-repository.js';
 import { allVersionIds } from './repositories/definition-repository.js';
 import { TimerScheduler } from './scheduler/timer-scheduler.js';
+import { WarningScheduler } from './scheduler/warning-scheduler.js';
 import { createServices } from './services.js';
 import { trackRequests } from './shutdown.js';
 import { type DemoReport, seedDemoHistory } from './simulate/demo.js';
@@ -52,6 +53,8 @@ export interface NodeConfig {
   timerAttempts?: number;
   /** How long a message a case sent is kept when nothing waits for it (REFLOW_MESSAGE_TTL_SECONDS). */
   messageTtlSeconds?: number;
+  /** The share of a time limit at which a yellow card is raised when the model does not say (REFLOW_WARN_AT). */
+  warnAt?: number;
 }
 
 export interface ReflowNode {
@@ -59,6 +62,8 @@ export interface ReflowNode {
   database: OpenedDatabase;
   service: CaseService;
   scheduler: TimerScheduler;
+  /** Raises the yellow and red cards of electronic supervision. */
+  warningScheduler: WarningScheduler;
   /** The holiday calendar's stored years, horizon and warnings. */
   calendars: CalendarService;
   principals: Principal[];
@@ -168,16 +173,25 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   await defaultRatings();
   const ratingSweep = setInterval(defaultRatings, 10 * 60_000);
   ratingSweep.unref();
+  const nodeId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const scheduler = new TimerScheduler(database.db, service, {
-    nodeId: `${process.pid}-${randomUUID().slice(0, 8)}`,
+    nodeId,
     pollMs: config.pollMs,
     pool: database.pool,
     clock: config.clock,
     maxAttempts: config.timerAttempts,
     onError: (error) => app.log.error({ err: error }, 'timer failed'),
   });
+  const warningScheduler = new WarningScheduler(database.db, service, {
+    nodeId,
+    pollMs: config.pollMs === undefined ? undefined : Math.max(config.pollMs, 1000),
+    clock: config.clock,
+    warnAt: config.warnAt,
+    onError: (error) => app.log.error({ err: error }, 'warnings failed'),
+  });
   messageLog.error = (error) => app.log.error({ err: error }, 'message delivery failed');
   services.messages.start();
+  warningScheduler.start();
   await scheduler.start(); // timers already due fire in the background: the node listens without waiting for them
   // completed cases into the metric rollups, a second after they complete (reads drain first anyway)
   const stopDrain = startRollupDrain(database.db, 1000, (error) =>
@@ -200,6 +214,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     database,
     service,
     scheduler,
+    warningScheduler,
     calendars,
     principals,
     tokensCreated: created,
@@ -215,6 +230,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
             return app.close();
           }),
           part('timer firing', () => scheduler.stop()),
+          part('warnings', () => warningScheduler.stop()),
           part('message delivery', () => services.messages.stop()),
           part('metric rollups', stopDrain),
           part('rating sweep', () => sweep),

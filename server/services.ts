@@ -18,6 +18,7 @@ import { MetricsService, syncMetricCalendar } from './metrics/metrics-service.js
 import { type RatingOptions, RatingService } from './ratings/rating-service.js';
 import { ping } from './repositories/health-repository.js';
 import { DefinitionStore } from './store/definition-store.js';
+import { WarningService } from './warnings/warning-service.js';
 
 /** Audit verification and event logs over the node's database, with the node's calendar. */
 export interface Records {
@@ -45,6 +46,8 @@ export interface Services {
   records: Records;
   /** Messages and signals between cases (its sweep is started by the node). */
   messages: MessageService;
+  /** The cards of electronic supervision and their notes (raised by the node's warning scheduler). */
+  warnings: WarningService;
 }
 
 export interface ServiceOptions {
@@ -88,5 +91,6 @@ export async function createServices(db: Db, options: ServiceOptions = {}): Prom
     metrics: new MetricsService(db, definitions, calendar),
     records,
     messages: new MessageService(db, cases, definitions, options.messageOptions),
+    warnings: new WarningService(db, { clock: () => cases.now() }),
   };
 }

@@ -178,6 +178,46 @@ export interface MessagesTable {
   reason: string | null;
 }
 
+/** A yellow or red card (电子监察) on a task or a case (migration 2026-12-08-warnings). */
+export interface WarningsTable {
+  id: string;
+  subject: 'task' | 'case';
+  subject_id: string;
+  level: 'yellow' | 'red';
+  case_id: string;
+  task_id: string | null;
+  process_key: string;
+  version: number;
+  element_id: string;
+  department: string | null;
+  raised_at: Timestamp;
+  due_at: Timestamp | null;
+  used_share: number;
+  warn_at: number;
+  limit_days: number;
+  cleared_at: Timestamp | null;
+}
+
+/** A follow-up note (督办意见) on a card. */
+export interface WarningNotesTable {
+  id: string;
+  warning_id: string;
+  case_id: string;
+  author: string;
+  text: string;
+  created_at: Timestamp;
+}
+
+/** When an open task or case is next looked at for its cards. */
+export interface WarningChecksTable {
+  subject: 'task' | 'case';
+  subject_id: string;
+  case_id: string;
+  next_at: Timestamp;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+}
+
 export interface Database {
   definition_versions: DefinitionVersionsTable;
   cases: CasesTable;
@@ -191,4 +231,7 @@ export interface Database {
   system_events: SystemEventsTable;
   case_subscriptions: CaseSubscriptionsTable;
   messages: MessagesTable;
+  warnings: WarningsTable;
+  warning_notes: WarningNotesTable;
+  warning_checks: WarningChecksTable;
 }

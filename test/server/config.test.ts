@@ -22,6 +22,7 @@ const BAD: Record<SettingName, [string, RegExp]> = {
   REFLOW_STEP_BUDGET: ['0', /whole number of element activations per command from 1/],
   REFLOW_COMMAND_CPU_MS: ['fast', /whole number of milliseconds \(0: no limit\) from 0 to 600000/],
   REFLOW_TIMER_ATTEMPTS: ['0', /whole number of attempts from 1 to 1000/],
+  REFLOW_WARN_AT: ['1.2', /share of the time limit between 0 and 1/],
   REFLOW_MESSAGE_TTL_SECONDS: ['-1', /whole number of seconds \(0: not kept\) from 0 to 31536000/],
   REFLOW_SHUTDOWN_GRACE_MS: ['500', /whole number of milliseconds from 1000 to 600000/],
   LOG_LEVEL: ['verbose', /one of fatal, error, warn, info, debug, trace, silent/],

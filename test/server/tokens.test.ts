@@ -19,6 +19,7 @@ t.test('a missing tokens file is created with one token per role and per departm
       ['designer', null],
       ['intake', null],
       ['auditor', null],
+      ['supervisor', null],
       ['department', '公安'],
       ['department', '税务'],
     ],

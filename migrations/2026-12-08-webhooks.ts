@@ -3,8 +3,9 @@
  *
  * - `webhook_endpoints`: the URLs an administrator registered, the event types each wants, its signing secret.
  * - `webhook_events`: the outbox — every event some enabled endpoint wants, written in the SAME transaction as
- *   the change it reports (by the triggers below for cases and tasks, by `reflow_enqueue_event` from the server
- *   for cards, ratings and rectifications). Its id is the `webhook-id` of every delivery of it.
+ *   the change it reports: by the triggers below for cases, tasks, ratings and the rectification process's
+ *   整改逾期 timer (step `rectify_overdue`), by `enqueueEvents` (server/webhooks/outbox.ts) for cards raised and
+ *   anything else the server writes. Its id is the `webhook-id` of every delivery of it.
  * - `webhook_deliveries`: one per event and endpoint, delivered at least once by every node's delivery worker
  *   (claimed with FOR UPDATE SKIP LOCKED and a lease, as timers are), retried with exponential backoff; the
  *   last attempt's status and error are kept for the API.
@@ -95,6 +96,30 @@ const statements = [
   END $$`,
   `CREATE TRIGGER tasks_webhook_events AFTER INSERT OR UPDATE OF status ON tasks
     FOR EACH ROW EXECUTE FUNCTION reflow_task_events()`,
+  `CREATE FUNCTION reflow_rating_events() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM reflow_enqueue_event('rating.received', jsonb_build_object('ratingId', NEW.id, 'caseId', NEW.case_id,
+      'level', NEW.level, 'channel', NEW.channel, 'comment', NEW.comment, 'elementId', NEW.element_id,
+      'department', NEW.department, 'defaulted', NEW.defaulted, 'ratedAt', NEW.rated_at), NEW.rated_at);
+    RETURN NULL;
+  END $$`,
+  `CREATE TRIGGER ratings_webhook_events AFTER INSERT ON ratings
+    FOR EACH ROW EXECUTE FUNCTION reflow_rating_events()`,
+  // the rectification process's 整改逾期 boundary timer (processes/rating-rectification.bpmn) fired: 逾期转督办
+  `CREATE FUNCTION reflow_rectification_events() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    rating record;
+  BEGIN
+    SELECT r.id, r.case_id, r.department, r.level INTO rating
+      FROM cases c JOIN ratings r ON c.business_key = 'rating:' || r.id WHERE c.id = NEW.case_id;
+    PERFORM reflow_enqueue_event('rectification.overdue', jsonb_build_object('caseId', NEW.case_id,
+      'elementId', NEW.element_id, 'ratingId', rating.id, 'ratedCaseId', rating.case_id,
+      'department', rating.department, 'level', rating.level, 'overdueAt', NEW.entered_at), NEW.entered_at);
+    RETURN NULL;
+  END $$`,
+  `CREATE TRIGGER steps_rectification_events AFTER INSERT ON steps
+    FOR EACH ROW WHEN (NEW.element_id = 'rectify_overdue')
+    EXECUTE FUNCTION reflow_rectification_events()`,
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -103,6 +128,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const statement of [
+    'DROP TRIGGER IF EXISTS steps_rectification_events ON steps',
+    'DROP TRIGGER IF EXISTS ratings_webhook_events ON ratings',
+    'DROP FUNCTION IF EXISTS reflow_rectification_events()',
+    'DROP FUNCTION IF EXISTS reflow_rating_events()',
     'DROP TRIGGER IF EXISTS tasks_webhook_events ON tasks',
     'DROP TRIGGER IF EXISTS cases_webhook_events ON cases',
     'DROP FUNCTION IF EXISTS reflow_task_events()',

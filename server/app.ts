@@ -28,6 +28,7 @@ import { modelerRoutes } from './routes/modeler.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { taskRoutes } from './routes/tasks.js';
 import { warningRoutes } from './routes/warnings.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { createServices, type Services } from './services.js';
 import type { DefinitionStore } from './store/definition-store.js';
 
@@ -121,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(ratingRoutes);
   await app.register(calendarRoutes);
   await app.register(warningRoutes);
+  await app.register(webhookRoutes);
   if (options.extend) await options.extend(app);
   return app;
 }

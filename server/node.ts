@@ -20,6 +20,7 @@ import { createServices } from './services.js';
 import { trackRequests } from './shutdown.js';
 import { type DemoReport, seedDemoHistory } from './simulate/demo.js';
 import type { DefinitionStore } from './store/definition-store.js';
+import { DeliveryWorker } from './webhooks/delivery-worker.js';
 
 export interface NodeConfig {
   databaseUrl?: string;
@@ -55,6 +56,10 @@ export interface NodeConfig {
   messageTtlSeconds?: number;
   /** The share of a time limit at which a yellow card is raised when the model does not say (REFLOW_WARN_AT). */
   warnAt?: number;
+  /** Webhook deliveries (REFLOW_WEBHOOK_TIMEOUT_MS, REFLOW_WEBHOOK_ATTEMPTS, REFLOW_WEBHOOK_RETRY_MS). */
+  webhookTimeoutMs?: number;
+  webhookAttempts?: number;
+  webhookRetryMs?: number;
 }
 
 export interface ReflowNode {
@@ -64,6 +69,8 @@ export interface ReflowNode {
   scheduler: TimerScheduler;
   /** Raises the yellow and red cards of electronic supervision. */
   warningScheduler: WarningScheduler;
+  /** Delivers the webhook outbox. */
+  deliveries: DeliveryWorker;
   /** The holiday calendar's stored years, horizon and warnings. */
   calendars: CalendarService;
   principals: Principal[];
@@ -189,9 +196,19 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     warnAt: config.warnAt,
     onError: (error) => app.log.error({ err: error }, 'warnings failed'),
   });
+  const deliveries = new DeliveryWorker(database.db, {
+    nodeId,
+    pollMs: config.pollMs === undefined ? undefined : Math.max(config.pollMs, 500),
+    pool: database.pool,
+    timeoutMs: config.webhookTimeoutMs,
+    maxAttempts: config.webhookAttempts,
+    retryMs: config.webhookRetryMs,
+    onError: (error) => app.log.error({ err: error }, 'webhook delivery failed'),
+  });
   messageLog.error = (error) => app.log.error({ err: error }, 'message delivery failed');
   services.messages.start();
   warningScheduler.start();
+  await deliveries.start();
   await scheduler.start(); // timers already due fire in the background: the node listens without waiting for them
   // completed cases into the metric rollups, a second after they complete (reads drain first anyway)
   const stopDrain = startRollupDrain(database.db, 1000, (error) =>
@@ -215,6 +232,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     service,
     scheduler,
     warningScheduler,
+    deliveries,
     calendars,
     principals,
     tokensCreated: created,
@@ -231,6 +249,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
           }),
           part('timer firing', () => scheduler.stop()),
           part('warnings', () => warningScheduler.stop()),
+          part('webhook deliveries', () => deliveries.stop()),
           part('message delivery', () => services.messages.stop()),
           part('metric rollups', stopDrain),
           part('rating sweep', () => sweep),

@@ -19,6 +19,7 @@ import { type RatingOptions, RatingService } from './ratings/rating-service.js';
 import { ping } from './repositories/health-repository.js';
 import { DefinitionStore } from './store/definition-store.js';
 import { WarningService } from './warnings/warning-service.js';
+import { WebhookService } from './webhooks/webhook-service.js';
 
 /** Audit verification and event logs over the node's database, with the node's calendar. */
 export interface Records {
@@ -48,6 +49,8 @@ export interface Services {
   messages: MessageService;
   /** The cards of electronic supervision and their notes (raised by the node's warning scheduler). */
   warnings: WarningService;
+  /** Webhook endpoints and their deliveries (the node's delivery worker sends them). */
+  webhooks: WebhookService;
 }
 
 export interface ServiceOptions {
@@ -92,5 +95,6 @@ export async function createServices(db: Db, options: ServiceOptions = {}): Prom
     records,
     messages: new MessageService(db, cases, definitions, options.messageOptions),
     warnings: new WarningService(db, { clock: () => cases.now() }),
+    webhooks: new WebhookService(db),
   };
 }

@@ -218,6 +218,43 @@ export interface WarningChecksTable {
   claimed_until: Timestamp | null;
 }
 
+/** An HTTP endpoint events are pushed to (migration 2026-12-08-webhooks). */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  secret: string;
+  enabled: Generated<boolean>;
+  description: string | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+/** An event in the outbox: its id is every delivery's `webhook-id`. */
+export interface WebhookEventsTable {
+  id: string;
+  type: string;
+  data: Json<unknown>;
+  created_at: Timestamp;
+}
+
+/** One event to one endpoint: pending, delivered or failed (attempts used up). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_at: Timestamp;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   definition_versions: DefinitionVersionsTable;
   cases: CasesTable;
@@ -234,4 +271,7 @@ export interface Database {
   warnings: WarningsTable;
   warning_notes: WarningNotesTable;
   warning_checks: WarningChecksTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -119,6 +119,13 @@ for (const database of testDatabases()) {
     await cards.tick();
     await cards.stop();
     const cardId = (await opened.db.selectFrom('warnings').select('id').executeTakeFirstOrThrow()).id;
+    const endpointId = (
+      await as('admin', 'POST', '/api/webhooks', {
+        url: 'https://example.gov.cn/hooks',
+        events: ['task.completed'],
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      })
+    ).json().id;
     let imports = 0;
     const historicalLog = () => {
       const id = `H-${++imports}`;
@@ -441,6 +448,34 @@ for (const database of testDatabases()) {
         route: '/api/warnings/{id}/notes',
         allowed: { supervisor: 201, admin: 201 },
         call: async () => ({ url: `/api/warnings/${cardId}/notes`, payload: { text: '请尽快办结' } }),
+      },
+      {
+        title: 'register a webhook endpoint',
+        method: 'POST',
+        route: '/api/webhooks',
+        allowed: { admin: 201 },
+        call: async () => ({
+          url: '/api/webhooks',
+          payload: {
+            url: 'https://example.gov.cn/events',
+            events: ['case.started'],
+            secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          },
+        }),
+      },
+      {
+        title: 'webhook endpoints',
+        method: 'GET',
+        route: '/api/webhooks',
+        allowed: { admin: 200 },
+        call: same('/api/webhooks'),
+      },
+      {
+        title: "a webhook endpoint's deliveries",
+        method: 'GET',
+        route: '/api/webhooks/{id}/deliveries',
+        allowed: { admin: 200 },
+        call: async () => ({ url: `/api/webhooks/${endpointId}/deliveries` }),
       },
     ];
 

@@ -33,7 +33,7 @@ const statements = [
     warn_at double precision NOT NULL,
     limit_days double precision NOT NULL,
     cleared_at timestamptz,
-    CONSTRAINT warnings_once_per_level UNIQUE (subject, subject_id, level))`,
+    CONSTRAINT warnings_once_per_level UNIQUE (subject_id, subject, level))`,
   'CREATE INDEX warnings_open ON warnings (level, department) WHERE cleared_at IS NULL',
   'CREATE INDEX warnings_case ON warnings (case_id)',
   'CREATE INDEX warnings_raised ON warnings (raised_at)',
@@ -53,7 +53,7 @@ const statements = [
     next_at timestamptz NOT NULL,
     claimed_by text,
     claimed_until timestamptz,
-    PRIMARY KEY (subject, subject_id))`,
+    PRIMARY KEY (subject_id, subject))`,
   'CREATE INDEX warning_checks_due ON warning_checks (next_at)',
   `CREATE FUNCTION reflow_task_warning_checks() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN

@@ -182,9 +182,10 @@ export async function appendAudit(
     FROM json_to_recordset(${json(entries)}) AS x(case_id text, seq int, type text, at timestamptz, actor text,
       payload jsonb, prev_hash text, hash text)`.execute(trx);
   await sql`
+    WITH x AS MATERIALIZED (
+      SELECT * FROM json_to_recordset(${json(heads)}) AS x(id text, audit_seq int, audit_hash text))
     UPDATE cases SET audit_seq = x.audit_seq, audit_hash = x.audit_hash, revision = cases.revision + 1
-    FROM json_to_recordset(${json(heads)}) AS x(id text, audit_seq int, audit_hash text)
-    WHERE cases.id = x.id`.execute(trx);
+    FROM x WHERE cases.id = x.id`.execute(trx);
 }
 
 /** Sets when each check is next looked at, handing back `nodeId`'s claim. */
@@ -194,11 +195,16 @@ export async function rescheduleChecks(
   rows: { subject: string; subject_id: string; next_at: string }[],
 ): Promise<void> {
   if (rows.length === 0) return;
+  // joined by the key only: a filter on `claimed_by` (statistics taken while nothing was claimed: no row matches)
+  // made the planner scan the checks first and the document once per check — seconds per batch. A check another
+  // node claimed meanwhile (this node's lease lapsed) gets the same instant from it: the decision is the same.
+  void nodeId;
   await sql`
+    WITH x AS MATERIALIZED (
+      SELECT * FROM json_to_recordset(${json(rows)}) AS x(subject text, subject_id text, next_at timestamptz))
     UPDATE warning_checks SET next_at = x.next_at, claimed_by = NULL, claimed_until = NULL
-    FROM json_to_recordset(${json(rows)}) AS x(subject text, subject_id text, next_at timestamptz)
-    WHERE warning_checks.subject = x.subject AND warning_checks.subject_id = x.subject_id
-      AND warning_checks.claimed_by = ${nodeId}`.execute(trx);
+    FROM x
+    WHERE warning_checks.subject_id = x.subject_id AND warning_checks.subject = x.subject`.execute(trx);
 }
 
 /** Removes checks with nothing left to raise (both levels raised, no limit, or the subject ended). */
@@ -208,8 +214,9 @@ export async function deleteChecks(
 ): Promise<void> {
   if (rows.length === 0) return;
   await sql`
-    DELETE FROM warning_checks USING json_to_recordset(${json(rows)}) AS x(subject text, subject_id text)
-    WHERE warning_checks.subject = x.subject AND warning_checks.subject_id = x.subject_id`.execute(trx);
+    WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset(${json(rows)}) AS x(subject text, subject_id text))
+    DELETE FROM warning_checks USING x
+    WHERE warning_checks.subject_id = x.subject_id AND warning_checks.subject = x.subject`.execute(trx);
 }
 
 /** Hands back every check claim of `nodeId` (its stop). */

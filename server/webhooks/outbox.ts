@@ -33,7 +33,8 @@ export async function enqueueEvents(trx: Executor, events: readonly OutboxEvent[
   const rows = events.map((e) => ({ type: e.type, data: e.data, at: new Date(e.at).toISOString() }));
   await sql`
     SELECT reflow_enqueue_event(x.type, x.data, x.at)
-      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(type text, data jsonb, at timestamptz)`.execute(
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(type text, data jsonb, at timestamptz)
+     WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.enabled AND e.events @> jsonb_build_array(x.type))`.execute(
     trx,
   );
 }

@@ -1,4 +1,5 @@
 /** Electronic supervision (电子监察): the yellow and red cards, and follow-up notes (督办意见) on them. */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../plugins/auth.js';
 import { problemResponses } from './schemas.js';
@@ -59,10 +60,21 @@ export async function warningRoutes(instance: FastifyInstance): Promise<void> {
             limit: { type: 'integer', minimum: 1, maximum: 5000, default: 500 },
           },
         },
-        response: { 200: { type: 'array', items: warningSchema }, ...problemResponses },
+        response: {
+          200: { type: 'array', items: warningSchema },
+          304: { type: 'null', description: 'unchanged since the ETag sent in If-None-Match' },
+          ...problemResponses,
+        },
       },
     },
-    async (request) => warnings.list(principalOf(request), request.query),
+    async (request, reply) => {
+      const cards = await warnings.list(principalOf(request), request.query);
+      // ETag polling (the supervision view): an unchanged list answers 304 without a body
+      const etag = `"${createHash('sha1').update(JSON.stringify(cards)).digest('base64url')}"`;
+      reply.header('etag', etag).header('cache-control', 'private, no-cache');
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return cards;
+    },
   );
 
   app.post(

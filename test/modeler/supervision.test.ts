@@ -114,5 +114,9 @@ t.test('the supervision view shows the cards of the demo history', async (t) => 
   await screenshot(page, 'supervision');
   await page.click('a.reflow-card-case >> nth=0');
   await page.waitForFunction(() => document.body.dataset.view === 'case');
+  // the case shows its cards with the note
+  await page.waitForSelector('#reflow-case-cards .reflow-card-notes li');
+  t.match(await page.textContent('#reflow-case-cards'), /请三日内办结并说明超时原因/);
+  await screenshot(page, 'supervision-case');
   t.same(errors, [], 'no page errors');
 });

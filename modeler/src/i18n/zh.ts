@@ -30,6 +30,8 @@ export const zh: Record<string, string> = {
   'Cards raised per week': '每周亮牌数',
   'Follow-up note (督办意见)': '督办意见',
   'Add note': '添加督办意见',
+  'Cards and follow-up notes': '黄牌红牌与督办意见',
+  Cleared: '解除于',
   'Write the note first': '请先填写督办意见',
   'Note added: the department sees it with the card': '已添加督办意见，部门可在该牌下看到',
   'whole case': '整个办件',

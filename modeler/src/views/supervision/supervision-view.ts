@@ -125,9 +125,8 @@ export function createSupervisionView(): View {
       if (note.value.trim() === '') return status.set('error', t('Write the note first'));
       try {
         await addNote(card, note.value);
-        status.set('ok', t('Note added: the department sees it with the card'));
-        etag = null;
         await refresh(true);
+        status.set('ok', t('Note added: the department sees it with the card'));
       } catch (error) {
         status.error(error);
       }

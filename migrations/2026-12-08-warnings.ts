@@ -11,7 +11,8 @@
  *   first look, and removed (by trigger, in the same transaction) when the task or case ends, which also clears
  *   its cards. Nodes claim due rows with FOR UPDATE SKIP LOCKED (`claimed_by`, `claimed_until`), as for timers.
  *
- * Existing open tasks with a due date and active engine-run cases get a check at once.
+ * A task is open until its status is `completed` or `cancelled` (a status a claim may add keeps it open). Existing
+ * open tasks with a due date and active engine-run cases get a check at once.
  */
 import { type Kysely, sql } from 'kysely';
 
@@ -58,15 +59,15 @@ const statements = [
   `CREATE FUNCTION reflow_task_warning_checks() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     IF TG_OP = 'INSERT' THEN
-      IF NEW.status = 'open' AND NEW.due_at IS NOT NULL THEN
+      IF NEW.status NOT IN ('completed', 'cancelled') AND NEW.due_at IS NOT NULL THEN
         INSERT INTO warning_checks (subject, subject_id, case_id, next_at)
         VALUES ('task', NEW.id, NEW.case_id, NEW.created_at) ON CONFLICT DO NOTHING;
       END IF;
-    ELSIF OLD.status = 'open' AND NEW.status <> 'open' THEN
+    ELSIF NEW.status IN ('completed', 'cancelled') AND OLD.status NOT IN ('completed', 'cancelled') THEN
       UPDATE warnings SET cleared_at = coalesce(NEW.completed_at, now())
        WHERE subject = 'task' AND subject_id = NEW.id AND cleared_at IS NULL;
       DELETE FROM warning_checks WHERE subject = 'task' AND subject_id = NEW.id;
-    ELSIF NEW.status = 'open' AND NEW.due_at IS DISTINCT FROM OLD.due_at THEN
+    ELSIF NEW.status NOT IN ('completed', 'cancelled') AND NEW.due_at IS DISTINCT FROM OLD.due_at THEN
       -- a calendar year moved its due date: looked at again now
       UPDATE warning_checks SET next_at = NEW.created_at WHERE subject = 'task' AND subject_id = NEW.id;
     END IF;
@@ -91,7 +92,8 @@ const statements = [
   `CREATE TRIGGER cases_warning_checks AFTER INSERT OR UPDATE OF status ON cases
     FOR EACH ROW EXECUTE FUNCTION reflow_case_warning_checks()`,
   `INSERT INTO warning_checks (subject, subject_id, case_id, next_at)
-    SELECT 'task', id, case_id, created_at FROM tasks WHERE status = 'open' AND due_at IS NOT NULL
+    SELECT 'task', id, case_id, created_at FROM tasks
+     WHERE status NOT IN ('completed', 'cancelled') AND due_at IS NOT NULL
     ON CONFLICT DO NOTHING`,
   `INSERT INTO warning_checks (subject, subject_id, case_id, next_at)
     SELECT 'case', id, id, started_at FROM cases WHERE status = 'active' AND NOT imported

@@ -87,7 +87,7 @@ const statements = [
       PERFORM reflow_enqueue_event('task.created', jsonb_build_object('taskId', NEW.id, 'caseId', NEW.case_id,
         'elementId', NEW.element_id, 'name', NEW.name, 'department', NEW.department,
         'createdAt', NEW.created_at, 'dueAt', NEW.due_at), NEW.created_at);
-    ELSIF OLD.status = 'open' AND NEW.status = 'completed' THEN
+    ELSIF OLD.status <> 'completed' AND NEW.status = 'completed' THEN
       PERFORM reflow_enqueue_event('task.completed', jsonb_build_object('taskId', NEW.id, 'caseId', NEW.case_id,
         'elementId', NEW.element_id, 'name', NEW.name, 'department', NEW.department,
         'completedAt', NEW.completed_at), coalesce(NEW.completed_at, now()));

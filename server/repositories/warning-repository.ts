@@ -112,7 +112,7 @@ export async function holdingDepartments(trx: Executor, caseIds: string[]): Prom
     .selectFrom('tasks')
     .select(['case_id', 'department', 'created_at'])
     .where('case_id', 'in', caseIds)
-    .where('status', '=', 'open')
+    .where('status', 'not in', ['completed', 'cancelled'])
     .where('department', 'is not', null)
     .orderBy('created_at')
     .execute();

@@ -276,7 +276,8 @@ export class WarningScheduler {
     already: Set<string>,
     now: number,
   ): Promise<Decision | null> {
-    if (task?.status !== 'open' || task.pauses_clock) return null;
+    // open until completed or cancelled (a status a claim may add keeps it open)
+    if (!task || task.status === 'completed' || task.status === 'cancelled' || task.pauses_clock) return null;
     const limitDays = task.time_limit;
     if (limitDays === null || !(limitDays > 0)) return null;
     const calendar = this.cases.calendar;

@@ -42,6 +42,7 @@ export {
   caseWorkingMs,
   caseWorkingTime,
   countTrips,
+  DEFAULT_WARN_AT,
   type FigureEvent,
   isBreach,
   isCorrection,
@@ -53,6 +54,10 @@ export {
   pausesOf,
   stepWorkingMs,
   type TimedStep,
+  usedShare,
+  type WarningLevel,
+  warningLevels,
+  warningThresholdMs,
 } from './metrics/case-figures.js';
 export {
   type DurationHistogram,

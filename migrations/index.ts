@@ -12,6 +12,8 @@ import * as calendarYears from './2026-12-06-calendar-years.js';
 import * as definitionSemanticHash from './2026-12-06-definition-semantic-hash.js';
 import * as messagesBetweenCases from './2026-12-07-messages-between-cases.js';
 import * as caseLinks from './2026-12-08-case-links.js';
+import * as warnings from './2026-12-08-warnings.js';
+import * as webhooks from './2026-12-08-webhooks.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-definition-semantic-hash': definitionSemanticHash,
   '2026-12-07-messages-between-cases': messagesBetweenCases,
   '2026-12-08-case-links': caseLinks,
+  '2026-12-08-warnings': warnings,
+  '2026-12-08-webhooks': webhooks,
 };

@@ -27,6 +27,8 @@ import { metricsRoutes } from './routes/metrics.js';
 import { modelerRoutes } from './routes/modeler.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { taskRoutes } from './routes/tasks.js';
+import { warningRoutes } from './routes/warnings.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { createServices, type Services } from './services.js';
 import type { DefinitionStore } from './store/definition-store.js';
 
@@ -119,6 +121,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes);
   await app.register(ratingRoutes);
   await app.register(calendarRoutes);
+  await app.register(warningRoutes);
+  await app.register(webhookRoutes);
   if (options.extend) await options.extend(app);
   return app;
 }

@@ -46,6 +46,14 @@ export const SETTINGS = {
     ...whole(0, 31_536_000, 'of seconds (0: not kept) '),
     default: '3600',
   },
+  REFLOW_WARN_AT: {
+    schema: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    allowed: 'a share of the time limit between 0 and 1 (exclusive), e.g. 0.8 for a yellow card at 80%',
+    default: '0.8',
+  },
+  REFLOW_WEBHOOK_TIMEOUT_MS: { ...whole(100, 120_000, 'of milliseconds '), default: '10000' },
+  REFLOW_WEBHOOK_ATTEMPTS: { ...whole(1, 100, 'of attempts '), default: '10' },
+  REFLOW_WEBHOOK_RETRY_MS: { ...whole(10, 3_600_000, 'of milliseconds '), default: '1000' },
   REFLOW_SHUTDOWN_GRACE_MS: { ...whole(1000, 600_000, 'of milliseconds '), default: '10000' },
   LOG_LEVEL: {
     schema: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
@@ -118,6 +126,12 @@ export interface ServerConfig {
   timerAttempts?: number;
   /** How long a message a case sent is kept when nothing waits for it (0: recorded undelivered at once). */
   messageTtlSeconds?: number;
+  /** The share of a time limit used at which a yellow card is raised when the model does not say. */
+  warnAt?: number;
+  /** Webhook deliveries: how long one POST may take, attempts before failed, the first retry's pause. */
+  webhookTimeoutMs?: number;
+  webhookAttempts?: number;
+  webhookRetryMs?: number;
   /** The longest a shutdown on SIGTERM/SIGINT takes (server/shutdown.ts). */
   shutdownGraceMs: number;
   logLevel: string;
@@ -175,6 +189,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     commandCpuMs: number('REFLOW_COMMAND_CPU_MS'),
     timerAttempts: number('REFLOW_TIMER_ATTEMPTS'),
     messageTtlSeconds: number('REFLOW_MESSAGE_TTL_SECONDS'),
+    warnAt: number('REFLOW_WARN_AT'),
+    webhookTimeoutMs: number('REFLOW_WEBHOOK_TIMEOUT_MS'),
+    webhookAttempts: number('REFLOW_WEBHOOK_ATTEMPTS'),
+    webhookRetryMs: number('REFLOW_WEBHOOK_RETRY_MS'),
     shutdownGraceMs: number('REFLOW_SHUTDOWN_GRACE_MS') ?? 10_000,
     logLevel: (parsed.LOG_LEVEL as string | undefined) ?? 'info',
     rectificationDays: number('REFLOW_RECTIFICATION_DAYS'),

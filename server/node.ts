@@ -15,10 +15,12 @@ import type { EdgeOptions } from './plugins/edge.js';
 import { hasAnyCase } from './repositories/case-repository.js';
 import { allVersionIds } from './repositories/definition-repository.js';
 import { TimerScheduler } from './scheduler/timer-scheduler.js';
+import { WarningScheduler } from './scheduler/warning-scheduler.js';
 import { createServices } from './services.js';
 import { trackRequests } from './shutdown.js';
 import { type DemoReport, seedDemoHistory } from './simulate/demo.js';
 import type { DefinitionStore } from './store/definition-store.js';
+import { DeliveryWorker } from './webhooks/delivery-worker.js';
 
 export interface NodeConfig {
   databaseUrl?: string;
@@ -52,6 +54,12 @@ export interface NodeConfig {
   timerAttempts?: number;
   /** How long a message a case sent is kept when nothing waits for it (REFLOW_MESSAGE_TTL_SECONDS). */
   messageTtlSeconds?: number;
+  /** The share of a time limit at which a yellow card is raised when the model does not say (REFLOW_WARN_AT). */
+  warnAt?: number;
+  /** Webhook deliveries (REFLOW_WEBHOOK_TIMEOUT_MS, REFLOW_WEBHOOK_ATTEMPTS, REFLOW_WEBHOOK_RETRY_MS). */
+  webhookTimeoutMs?: number;
+  webhookAttempts?: number;
+  webhookRetryMs?: number;
 }
 
 export interface ReflowNode {
@@ -59,6 +67,10 @@ export interface ReflowNode {
   database: OpenedDatabase;
   service: CaseService;
   scheduler: TimerScheduler;
+  /** Raises the yellow and red cards of electronic supervision. */
+  warningScheduler: WarningScheduler;
+  /** Delivers the webhook outbox. */
+  deliveries: DeliveryWorker;
   /** The holiday calendar's stored years, horizon and warnings. */
   calendars: CalendarService;
   principals: Principal[];
@@ -168,16 +180,35 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
   await defaultRatings();
   const ratingSweep = setInterval(defaultRatings, 10 * 60_000);
   ratingSweep.unref();
+  const nodeId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const scheduler = new TimerScheduler(database.db, service, {
-    nodeId: `${process.pid}-${randomUUID().slice(0, 8)}`,
+    nodeId,
     pollMs: config.pollMs,
     pool: database.pool,
     clock: config.clock,
     maxAttempts: config.timerAttempts,
     onError: (error) => app.log.error({ err: error }, 'timer failed'),
   });
+  const warningScheduler = new WarningScheduler(database.db, service, {
+    nodeId,
+    pollMs: config.pollMs === undefined ? undefined : Math.max(config.pollMs, 1000),
+    clock: config.clock,
+    warnAt: config.warnAt,
+    onError: (error) => app.log.error({ err: error }, 'warnings failed'),
+  });
+  const deliveries = new DeliveryWorker(database.db, {
+    nodeId,
+    pollMs: config.pollMs === undefined ? undefined : Math.max(config.pollMs, 500),
+    pool: database.pool,
+    timeoutMs: config.webhookTimeoutMs,
+    maxAttempts: config.webhookAttempts,
+    retryMs: config.webhookRetryMs,
+    onError: (error) => app.log.error({ err: error }, 'webhook delivery failed'),
+  });
   messageLog.error = (error) => app.log.error({ err: error }, 'message delivery failed');
   services.messages.start();
+  warningScheduler.start();
+  await deliveries.start();
   await scheduler.start(); // timers already due fire in the background: the node listens without waiting for them
   // completed cases into the metric rollups, a second after they complete (reads drain first anyway)
   const stopDrain = startRollupDrain(database.db, 1000, (error) =>
@@ -200,6 +231,8 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     database,
     service,
     scheduler,
+    warningScheduler,
+    deliveries,
     calendars,
     principals,
     tokensCreated: created,
@@ -215,6 +248,8 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
             return app.close();
           }),
           part('timer firing', () => scheduler.stop()),
+          part('warnings', () => warningScheduler.stop()),
+          part('webhook deliveries', () => deliveries.stop()),
           part('message delivery', () => services.messages.stop()),
           part('metric rollups', stopDrain),
           part('rating sweep', () => sweep),

@@ -18,6 +18,8 @@ import { MetricsService, syncMetricCalendar } from './metrics/metrics-service.js
 import { type RatingOptions, RatingService } from './ratings/rating-service.js';
 import { ping } from './repositories/health-repository.js';
 import { DefinitionStore } from './store/definition-store.js';
+import { WarningService } from './warnings/warning-service.js';
+import { WebhookService } from './webhooks/webhook-service.js';
 
 /** Audit verification and event logs over the node's database, with the node's calendar. */
 export interface Records {
@@ -45,6 +47,10 @@ export interface Services {
   records: Records;
   /** Messages and signals between cases (its sweep is started by the node). */
   messages: MessageService;
+  /** The cards of electronic supervision and their notes (raised by the node's warning scheduler). */
+  warnings: WarningService;
+  /** Webhook endpoints and their deliveries (the node's delivery worker sends them). */
+  webhooks: WebhookService;
 }
 
 export interface ServiceOptions {
@@ -88,5 +94,7 @@ export async function createServices(db: Db, options: ServiceOptions = {}): Prom
     metrics: new MetricsService(db, definitions, calendar),
     records,
     messages: new MessageService(db, cases, definitions, options.messageOptions),
+    warnings: new WarningService(db, { clock: () => cases.now() }),
+    webhooks: new WebhookService(db),
   };
 }

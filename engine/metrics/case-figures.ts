@@ -139,3 +139,45 @@ export const isOnTime = (workingMs: number, limitDays: number, msPerWorkingDay: 
 /** A step breaches its `gov:timeLimit` when its working time exceeds limit × working-day length. */
 export const isBreach = (workingMs: number, limitDays: number | null, msPerWorkingDay: number): boolean =>
   limitDays !== null && workingMs > limitDays * msPerWorkingDay;
+
+/**
+ * Electronic supervision (电子监察): a card on a time limit. A step's (task's) limit is its `gov:timeLimit`, a
+ * case's its process's promised `gov:timeLimit`; the working time used is `stepWorkingMs`-like for a task (its
+ * own span) and `caseWorkingMs` for a case (paused steps excluded). Yellow (黄牌预警) once the share used reaches
+ * `warnAt` (default DEFAULT_WARN_AT), red (红牌) once the limit is exceeded — `isBreach`, the same test as an
+ * overdue step. A limit of 0 working days (即办件) gets no cards.
+ */
+export type WarningLevel = 'yellow' | 'red';
+
+/** The share of a limit at which a yellow card is raised when neither the model nor REFLOW_WARN_AT says. */
+export const DEFAULT_WARN_AT = 0.8;
+
+/** The working ms of a limit at which a level is reached: yellow at ⌈warnAt × limit⌉, red 1 ms past the limit. */
+export function warningThresholdMs(
+  level: WarningLevel,
+  limitDays: number,
+  msPerWorkingDay: number,
+  warnAt: number,
+): number {
+  const limitMs = limitDays * msPerWorkingDay;
+  // rounded to µs first: 0.8 × 3 × 25,200,000 is 60,480,000.00000001 in floating point, not a ms more
+  return level === 'red' ? Math.floor(limitMs) + 1 : Math.ceil(Math.round(warnAt * limitMs * 1000) / 1000);
+}
+
+/** The levels reached after `usedMs` working ms of a limit, lowest first. */
+export function warningLevels(
+  usedMs: number,
+  limitDays: number,
+  msPerWorkingDay: number,
+  warnAt: number,
+): WarningLevel[] {
+  if (!(limitDays > 0)) return [];
+  const levels: WarningLevel[] = [];
+  if (usedMs >= warningThresholdMs('yellow', limitDays, msPerWorkingDay, warnAt)) levels.push('yellow');
+  if (isBreach(usedMs, limitDays, msPerWorkingDay)) levels.push('red');
+  return levels;
+}
+
+/** The share of a limit used (1 = all of it), rounded to 4 decimals: what a card shows. */
+export const usedShare = (usedMs: number, limitDays: number, msPerWorkingDay: number): number =>
+  limitDays > 0 ? Math.round((usedMs / (limitDays * msPerWorkingDay)) * 10_000) / 10_000 : 0;

@@ -216,6 +216,9 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
     department: typeof department === 'string' && department.trim() !== '' ? department.trim() : null,
     timeLimit:
       typeof element.timeLimit === 'number' && Number.isFinite(element.timeLimit) ? element.timeLimit : null,
+    ...(typeof element.warnAt === 'number' && Number.isFinite(element.warnAt)
+      ? { warnAt: element.warnAt }
+      : {}),
     inPerson: element.inPerson === true,
     correction: element.correction === true,
     pausesClock: element.pausesClock === true,
@@ -434,6 +437,9 @@ export function buildGraph(process: Element, findings: Finding[]): ProcessGraph 
       typeof process.statutoryLimit === 'number' && Number.isFinite(process.statutoryLimit)
         ? process.statutoryLimit
         : null,
+    ...(typeof process.warnAt === 'number' && Number.isFinite(process.warnAt)
+      ? { warnAt: process.warnAt }
+      : {}),
     form: root.form,
     ...(typeof process.variables === 'string'
       ? { variables: process.variables.split(/[\s,]+/).filter((name: string) => name !== '') }

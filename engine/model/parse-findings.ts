@@ -357,7 +357,7 @@ export function attributeValueFindings(source: Source): Finding[] {
         elementId,
         type: 'invalidAttributeValue',
         severity: 'error',
-        message: `${name}="${value}" on <${tag[1]}>${elementId ? ` of '${elementId}'` : ''} is not ${type === 'Real' ? 'a number' : 'true or false'}: write ${type === 'Real' ? 'a plain number of working days, e.g. 5 or 2.5' : 'true or false'}`,
+        message: `${name}="${value}" on <${tag[1]}>${elementId ? ` of '${elementId}'` : ''} is not ${type === 'Real' ? 'a number' : 'true or false'}: write ${type !== 'Real' ? 'true or false' : name.endsWith('warnAt') ? 'a plain share of the time limit, e.g. 0.8' : 'a plain number of working days, e.g. 5 or 2.5'}`,
         ...lineColumn(source, (tag.index ?? 0) + tag[0].indexOf(attribute[0]) + 1),
       });
     }

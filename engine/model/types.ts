@@ -65,6 +65,11 @@ export interface FlowNode {
   /** `gov:department`, else the lane's name; may be a FEEL expression (leading `=`). */
   department: string | null;
   timeLimit: number | null;
+  /**
+   * `gov:warnAt`: the share of its time limit at which a step gets a yellow card (黄牌预警), overriding the
+   * process's and the server's default. Absent (not null) when not written, so semantic forms stay as they were.
+   */
+  warnAt?: number;
   inPerson: boolean;
   correction: boolean;
   pausesClock: boolean;
@@ -171,6 +176,8 @@ export interface ProcessGraph {
   serviceCode: string | null;
   timeLimit: number | null;
   statutoryLimit: number | null;
+  /** `gov:warnAt` on the process: the yellow-card share for its steps and its cases. Absent when not written. */
+  warnAt?: number;
   form: unknown | null;
   /**
    * `gov:variables` on the process: names the process declares beyond its forms (set by messages, service

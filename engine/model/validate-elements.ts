@@ -13,6 +13,7 @@ export function checkProcessTimeLimits(check: GraphCheck): void {
   const { graph, add, limit } = check;
   limit(graph.key, `gov:timeLimit of process '${graph.key}'`, graph.timeLimit);
   limit(graph.key, `gov:statutoryLimit of process '${graph.key}'`, graph.statutoryLimit);
+  warnShare(check, graph.key, `gov:warnAt of process '${graph.key}'`, graph.warnAt);
   if (graph.timeLimit !== null && graph.statutoryLimit !== null && graph.timeLimit > graph.statutoryLimit) {
     add(
       graph.key,
@@ -21,6 +22,17 @@ export function checkProcessTimeLimits(check: GraphCheck): void {
       `the committed time limit of process '${graph.key}' (gov:timeLimit, 承诺时限) is ${graph.timeLimit} working days, more than its statutory limit (gov:statutoryLimit, 法定时限) of ${graph.statutoryLimit}: the committed limit must lie within the statutory one`,
     );
   }
+}
+
+/** A yellow-card share (`gov:warnAt`, 黄牌预警): more than 0 and less than 1 of the time limit. */
+function warnShare(check: GraphCheck, elementId: string, what: string, value: number | undefined): void {
+  if (value === undefined || (value > 0 && value < 1)) return;
+  check.add(
+    elementId,
+    'invalidWarnAt',
+    'error',
+    `${what} is ${value}: 黄牌预警的时限占比须大于 0 且小于 1 / the share of the time limit used at which a yellow card is raised must lie between 0 and 1 (exclusive); write e.g. 0.7 for 70%`,
+  );
 }
 
 /** Every element, each part of it in turn. */
@@ -37,6 +49,14 @@ export function checkElements(check: GraphCheck): void {
 function checkElementSettings(check: GraphCheck, node: FlowNode): void {
   const { add, expression, limit } = check;
   limit(node.id, `gov:timeLimit of ${describe(node)}`, node.timeLimit);
+  warnShare(check, node.id, `gov:warnAt of ${describe(node)}`, node.warnAt);
+  if (node.warnAt !== undefined && node.timeLimit === null)
+    add(
+      node.id,
+      'warnAtWithoutTimeLimit',
+      'warning',
+      `${describe(node)} has gov:warnAt but no gov:timeLimit: a yellow card needs a time limit; add gov:timeLimit or remove gov:warnAt`,
+    );
   if (node.department?.startsWith('='))
     expression(node.id, `gov:department of ${describe(node)}`, node.department);
 

@@ -5,6 +5,7 @@ import { createComparisonView } from './views/comparison/comparison-view.js';
 import { createHeatmapView } from './views/heatmap/heatmap-view.js';
 import { createInboxView } from './views/inbox/inbox-view.js';
 import { createModelerView } from './views/modeler/modeler-view.js';
+import { createSupervisionView } from './views/supervision/supervision-view.js';
 import { createVersionsView } from './views/versions/versions-view.js';
 
 startAppShell(document.getElementById('app')!, [
@@ -14,4 +15,5 @@ startAppShell(document.getElementById('app')!, [
   { id: 'heatmap', title: 'Heatmap', create: createHeatmapView },
   { id: 'compare', title: 'Comparison', create: createComparisonView },
   { id: 'inbox', title: 'Inbox', create: createInboxView },
+  { id: 'supervision', title: 'Supervision', create: createSupervisionView },
 ]);

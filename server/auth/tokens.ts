@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export const ROLES = ['admin', 'designer', 'intake', 'department', 'auditor'] as const;
+/** `supervisor` (督查): reads the cards of electronic supervision and the cases, writes follow-up notes (督办意见). */
+export const ROLES = ['admin', 'designer', 'intake', 'department', 'auditor', 'supervisor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {
@@ -62,6 +63,7 @@ export function loadTokens(
     { token: make(), role: 'designer' },
     { token: make(), role: 'intake' },
     { token: make(), role: 'auditor' },
+    { token: make(), role: 'supervisor' },
     ...[...new Set(departments)]
       .sort()
       .map((department) => ({ token: make(), role: 'department', department })),

@@ -180,6 +180,83 @@ export interface MessagesTable {
   reason: string | null;
 }
 
+/** A yellow or red card (电子监察) on a task or a case (migration 2026-12-08-warnings). */
+export interface WarningsTable {
+  id: string;
+  subject: 'task' | 'case';
+  subject_id: string;
+  level: 'yellow' | 'red';
+  case_id: string;
+  task_id: string | null;
+  process_key: string;
+  version: number;
+  element_id: string;
+  department: string | null;
+  raised_at: Timestamp;
+  due_at: Timestamp | null;
+  used_share: number;
+  warn_at: number;
+  limit_days: number;
+  cleared_at: Timestamp | null;
+}
+
+/** A follow-up note (督办意见) on a card. */
+export interface WarningNotesTable {
+  id: string;
+  warning_id: string;
+  case_id: string;
+  author: string;
+  text: string;
+  created_at: Timestamp;
+}
+
+/** When an open task or case is next looked at for its cards. */
+export interface WarningChecksTable {
+  subject: 'task' | 'case';
+  subject_id: string;
+  case_id: string;
+  next_at: Timestamp;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+}
+
+/** An HTTP endpoint events are pushed to (migration 2026-12-08-webhooks). */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  secret: string;
+  enabled: Generated<boolean>;
+  description: string | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+/** An event in the outbox: its id is every delivery's `webhook-id`. */
+export interface WebhookEventsTable {
+  id: string;
+  type: string;
+  data: Json<unknown>;
+  created_at: Timestamp;
+}
+
+/** One event to one endpoint: pending, delivered or failed (attempts used up). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_at: Timestamp;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   definition_versions: DefinitionVersionsTable;
   cases: CasesTable;
@@ -193,4 +270,10 @@ export interface Database {
   system_events: SystemEventsTable;
   case_subscriptions: CaseSubscriptionsTable;
   messages: MessagesTable;
+  warnings: WarningsTable;
+  warning_notes: WarningNotesTable;
+  warning_checks: WarningChecksTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -74,7 +74,7 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
   app.get(
     '/api/cases/:id',
     {
-      config: { roles: ['intake', 'auditor', 'department'] },
+      config: { roles: ['intake', 'auditor', 'department', 'supervisor'] },
       schema: {
         tags: ['cases'],
         summary: '办件详情与时间线 / a case with its timeline',
@@ -92,7 +92,7 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
   app.get(
     '/api/cases',
     {
-      config: { roles: ['intake', 'auditor'] },
+      config: { roles: ['intake', 'auditor', 'supervisor'] },
       schema: {
         tags: ['cases'],
         summary: '办件查询 / a page of cases, newest first',

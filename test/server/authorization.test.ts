@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import t, { type Test } from 'tap';
+import { WarningScheduler } from '../../server/scheduler/warning-scheduler.js';
 import { tableChecksums } from '../helpers/db-checksum.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
 import { testDatabases } from '../helpers/test-database.js';
@@ -12,7 +13,7 @@ import { testDatabases } from '../helpers/test-database.js';
 const permit = readFileSync(new URL('./fixtures/correction.bpmn', import.meta.url), 'utf8');
 const permitV2 = permit.replace('name="许可（测试）"', 'name="许可（测试，改革后）"');
 
-const CALLERS = ['admin', 'designer', 'intake', 'auditor', 'market', 'police', 'tax'] as const;
+const CALLERS = ['admin', 'designer', 'intake', 'auditor', 'supervisor', 'market', 'police', 'tax'] as const;
 type Caller = (typeof CALLERS)[number];
 const DEPARTMENT: Partial<Record<Caller, string>> = { market: '市场监管', police: '公安', tax: '税务' };
 
@@ -110,6 +111,21 @@ for (const database of testDatabases()) {
     const reviewCase = await atReview();
     const issueCase = await atIssue();
     const doneCase = await completedCase();
+    // a month later every open task is past its limit: cards to list and to write notes on
+    const cards = new WarningScheduler(opened.db, app.reflow.cases, {
+      nodeId: 'matrix',
+      clock: () => Date.UTC(2026, 1, 9, 1, 0, 0),
+    });
+    await cards.tick();
+    await cards.stop();
+    const cardId = (await opened.db.selectFrom('warnings').select('id').executeTakeFirstOrThrow()).id;
+    const endpointId = (
+      await as('admin', 'POST', '/api/webhooks', {
+        url: 'https://example.gov.cn/hooks',
+        events: ['task.completed'],
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      })
+    ).json().id;
     let imports = 0;
     const historicalLog = () => {
       const id = `H-${++imports}`;
@@ -175,21 +191,21 @@ for (const database of testDatabases()) {
         title: 'list cases',
         method: 'GET',
         route: '/api/cases',
-        allowed: { intake: 200, auditor: 200, admin: 200 },
+        allowed: { intake: 200, auditor: 200, supervisor: 200, admin: 200 },
         call: same('/api/cases?limit=5'),
       },
       {
         title: 'read a case with a 市场监管 task only',
         method: 'GET',
         route: '/api/cases/{id}',
-        allowed: { intake: 200, auditor: 200, admin: 200, market: 200 },
+        allowed: { intake: 200, auditor: 200, supervisor: 200, admin: 200, market: 200 },
         call: async () => ({ url: `/api/cases/${reviewCase.caseId}` }),
       },
       {
         title: 'read a case with 市场监管 and 公安 tasks',
         method: 'GET',
         route: '/api/cases/{id}',
-        allowed: { intake: 200, auditor: 200, admin: 200, market: 200, police: 200 },
+        allowed: { intake: 200, auditor: 200, supervisor: 200, admin: 200, market: 200, police: 200 },
         call: async () => ({ url: `/api/cases/${issueCase.caseId}` }),
       },
       {
@@ -417,6 +433,49 @@ for (const database of testDatabases()) {
         route: '/api/audit/verify',
         allowed: { auditor: 200, admin: 200 },
         call: same('/api/audit/verify'),
+      },
+      {
+        title: 'the open yellow and red cards (a department: its own)',
+        method: 'GET',
+        route: '/api/warnings',
+        allowed: { auditor: 200, supervisor: 200, admin: 200, market: 200, police: 200, tax: 200 },
+        call: same('/api/warnings'),
+        check: onlyOwnTasks,
+      },
+      {
+        title: 'a follow-up note (督办意见) on a card',
+        method: 'POST',
+        route: '/api/warnings/{id}/notes',
+        allowed: { supervisor: 201, admin: 201 },
+        call: async () => ({ url: `/api/warnings/${cardId}/notes`, payload: { text: '请尽快办结' } }),
+      },
+      {
+        title: 'register a webhook endpoint',
+        method: 'POST',
+        route: '/api/webhooks',
+        allowed: { admin: 201 },
+        call: async () => ({
+          url: '/api/webhooks',
+          payload: {
+            url: 'https://example.gov.cn/events',
+            events: ['case.started'],
+            secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          },
+        }),
+      },
+      {
+        title: 'webhook endpoints',
+        method: 'GET',
+        route: '/api/webhooks',
+        allowed: { admin: 200 },
+        call: same('/api/webhooks'),
+      },
+      {
+        title: "a webhook endpoint's deliveries",
+        method: 'GET',
+        route: '/api/webhooks/{id}/deliveries',
+        allowed: { admin: 200 },
+        call: async () => ({ url: `/api/webhooks/${endpointId}/deliveries` }),
       },
     ];
 

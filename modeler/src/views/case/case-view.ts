@@ -6,6 +6,7 @@ import { formatFigure, formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
+import type { WarningCard } from '../supervision/supervision-figures.js';
 import { markCase } from './case-markers.js';
 import { caseProgress, type OpenTask } from './case-progress.js';
 
@@ -81,6 +82,44 @@ export function createCaseView(): View {
   const diagram = createReadOnlyDiagram(container, { legible: true });
   const timeline = h('div', { class: 'reflow-timeline' });
   const recent = h('div', { class: 'reflow-recent-cases' });
+  const cards = h('div', { class: 'reflow-case-cards', id: 'reflow-case-cards' });
+
+  /** The case's yellow and red cards with their follow-up notes (督办意见), for roles that may read them. */
+  async function listCards(caseId: string): Promise<void> {
+    replaceChildren(cards);
+    let list: WarningCard[];
+    try {
+      list = await api<WarningCard[]>(`/api/warnings?caseId=${encodeURIComponent(caseId)}&history=true`);
+    } catch {
+      return; // a role that reads no cards (intake): the section stays empty
+    }
+    if (list.length === 0) return;
+    replaceChildren(
+      cards,
+      h('h3', null, t('Cards and follow-up notes')),
+      list.map((c) =>
+        h(
+          'article',
+          { class: `reflow-card reflow-card-${c.level}`, 'data-card': c.id },
+          h(
+            'span',
+            { class: `reflow-card-badge reflow-card-badge-${c.level}` },
+            c.level === 'red' ? t('Red card') : t('Yellow card'),
+          ),
+          ' ',
+          `${c.subject === 'task' ? c.elementId : t('whole case')} — ${c.department ?? t('(no department)')} · ${t('Raised')} ${formatTime(c.raisedAt)}`,
+          c.clearedAt ? ` · ${t('Cleared')} ${formatTime(c.clearedAt)}` : '',
+          c.notes.length > 0
+            ? h(
+                'ul',
+                { class: 'reflow-card-notes' },
+                c.notes.map((n) => h('li', null, `${formatTime(n.createdAt)} ${n.author}：${n.text}`)),
+              )
+            : null,
+        ),
+      ),
+    );
+  }
 
   async function listRecent(): Promise<void> {
     try {
@@ -128,6 +167,7 @@ export function createCaseView(): View {
       );
       replaceChildren(progress, caseProgress(view, definition.name ?? view.process, Date.now()));
       replaceChildren(timeline, h('h3', null, t('Timeline')), timelineTable(view));
+      await listCards(view.id);
       status.set('ok', t('{n} steps, {m} incidents', { n: view.timeline.length, m: view.incidents.length }));
     } catch (error) {
       status.error(error);
@@ -148,6 +188,7 @@ export function createCaseView(): View {
     summary,
     container,
     timeline,
+    cards,
     recent,
   );
   return {

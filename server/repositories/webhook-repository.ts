@@ -1,0 +1,135 @@
+/** SQL on webhooks (migration 2026-12-08-webhooks): endpoints, claiming due deliveries, recording attempts. */
+import { sql } from 'kysely';
+import type { Executor, RowOf } from './executor.js';
+
+/** The PostgreSQL channel `reflow_enqueue_event` notifies: wakes every node's delivery worker. */
+export const WEBHOOK_CHANNEL = 'reflow_webhooks';
+
+export type EndpointRow = RowOf<'webhook_endpoints'>;
+
+export async function insertEndpoint(
+  db: Executor,
+  row: Omit<EndpointRow, 'events' | 'enabled'> & { events: string[]; enabled: boolean },
+): Promise<void> {
+  await db
+    .insertInto('webhook_endpoints')
+    .values({ ...row, events: JSON.stringify(row.events) })
+    .execute();
+}
+
+export async function listEndpoints(db: Executor): Promise<EndpointRow[]> {
+  return db.selectFrom('webhook_endpoints').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+export async function endpointById(db: Executor, id: string): Promise<EndpointRow | undefined> {
+  return db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Per endpoint: deliveries pending, delivered and failed. */
+export async function deliveryCounts(
+  db: Executor,
+): Promise<{ endpoint_id: string; status: string; n: string | number | bigint }[]> {
+  return db
+    .selectFrom('webhook_deliveries')
+    .select(({ fn }) => ['endpoint_id', 'status', fn.countAll().as('n')])
+    .groupBy(['endpoint_id', 'status'])
+    .execute() as Promise<{ endpoint_id: string; status: string; n: string | number | bigint }[]>;
+}
+
+export type DeliveryWithEvent = RowOf<'webhook_deliveries'> & { type: string; data: unknown; event_at: Date };
+
+/** An endpoint's deliveries, newest first, with their events. */
+export async function deliveriesOf(
+  db: Executor,
+  endpointId: string,
+  filter: { status?: string; limit: number },
+): Promise<DeliveryWithEvent[]> {
+  let query = db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+    .selectAll('d')
+    .select(['e.type', 'e.data', 'e.created_at as event_at'])
+    .where('d.endpoint_id', '=', endpointId);
+  if (filter.status) query = query.where('d.status', '=', filter.status as 'pending');
+  return query.orderBy('d.created_at', 'desc').orderBy('d.id').limit(filter.limit).execute() as Promise<
+    DeliveryWithEvent[]
+  >;
+}
+
+export interface ClaimedDelivery {
+  id: string;
+  event_id: string;
+  attempts: number;
+  url: string;
+  secret: string;
+  type: string;
+  data: unknown;
+  created_at: Date;
+}
+
+/**
+ * Claims up to `batch` pending deliveries due at `now` of enabled endpoints for `nodeId` until `until`, counting an
+ * attempt on each; a delivery whose claim lapsed (its node died mid-delivery) is claimed again.
+ */
+export async function claimDueDeliveries(
+  db: Executor,
+  claim: { nodeId: string; now: Date; until: Date; batch: number },
+): Promise<ClaimedDelivery[]> {
+  const { nodeId, now, until, batch } = claim;
+  const result = await sql<ClaimedDelivery>`
+    WITH claimed AS (
+      UPDATE webhook_deliveries SET claimed_by = ${nodeId}, claimed_until = ${until}, attempts = attempts + 1,
+        last_attempt_at = ${now}
+      WHERE id IN (
+        SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints p ON p.id = d.endpoint_id
+        WHERE d.status = 'pending' AND d.next_at <= ${now} AND p.enabled
+          AND (d.claimed_until IS NULL OR d.claimed_until < ${now})
+        ORDER BY d.next_at LIMIT ${batch}
+        FOR UPDATE OF d SKIP LOCKED)
+      RETURNING id, event_id, endpoint_id, attempts)
+    SELECT c.id, c.event_id, c.attempts, p.url, p.secret, e.type, e.data, e.created_at
+      FROM claimed c JOIN webhook_endpoints p ON p.id = c.endpoint_id JOIN webhook_events e ON e.id = c.event_id`.execute(
+    db,
+  );
+  return result.rows;
+}
+
+/** The outcome of one attempt by `nodeId`: delivered, to retry at `retryAt`, or failed for good. */
+export async function recordAttempt(
+  db: Executor,
+  id: string,
+  nodeId: string,
+  outcome: {
+    status: 'delivered' | 'pending' | 'failed';
+    httpStatus: number | null;
+    error: string | null;
+    at: Date;
+    retryAt?: Date;
+  },
+): Promise<void> {
+  await db
+    .updateTable('webhook_deliveries')
+    .set({
+      status: outcome.status,
+      claimed_by: null,
+      claimed_until: null,
+      last_status: outcome.httpStatus,
+      last_error: outcome.error,
+      ...(outcome.status === 'delivered' ? { delivered_at: outcome.at } : {}),
+      ...(outcome.retryAt ? { next_at: outcome.retryAt } : {}),
+    })
+    .where('id', '=', id)
+    .where('claimed_by', '=', nodeId)
+    .execute();
+}
+
+/** Hands back the claims of `nodeId` not attempted (its stop). */
+export async function releaseDeliveryClaims(db: Executor, ids: string[], nodeId: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('webhook_deliveries')
+    .set({ claimed_by: null, claimed_until: null, attempts: sql<number>`attempts - 1` })
+    .where('id', 'in', ids)
+    .where('claimed_by', '=', nodeId)
+    .execute();
+}

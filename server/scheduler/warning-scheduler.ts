@@ -1,0 +1,389 @@
+/**
+ * Raises the yellow and red cards of electronic supervision (电子监察). Every open task with a due date and every
+ * active case has a row in `warning_checks` holding the instant its next level comes due (computed here at its
+ * first look, with the holiday calendar, like a timer's due instant), so a poll reads only what came due — never
+ * every open task. Nodes claim due checks with FOR UPDATE SKIP LOCKED as they claim timers; a batch is decided
+ * and written in one transaction holding its cases' rows (in id order), and the unique (subject, level) of
+ * `warnings` keeps a card to one per level even when two nodes decide the same check (an expired claim).
+ *
+ * Each card raised is a `warningRaised` entry in its case's audit chain (the case's revision moves on, so a
+ * node's remembered copy is re-read). Cards are cleared — kept, with `cleared_at` — by trigger in the same
+ * transaction as the task's or case's end (migration 2026-12-08-warnings).
+ *
+ * The working time used is the one definition of engine/metrics/case-figures.ts: a task's since its step was
+ * entered (a `gov:pausesClock` step gets no cards: the applicant holds it), a case's since it started less its
+ * paused steps (`caseWorkingMs`). The threshold is the step's `gov:warnAt`, else the process's, else
+ * REFLOW_WARN_AT (0.8).
+ */
+import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { WorkingCalendar } from '../../engine/calendar/index.js';
+import {
+  type CompiledDefinition,
+  caseWorkingMs,
+  DEFAULT_WARN_AT,
+  usedShare,
+  type WarningLevel,
+  warningLevels,
+  warningThresholdMs,
+} from '../../engine/index.js';
+import type { Db } from '../db/database.js';
+import {
+  type AuditAppend,
+  appendAudit,
+  type CheckedTask,
+  type CheckKey,
+  checkedTasks,
+  claimDueChecks,
+  deleteChecks,
+  holdingDepartments,
+  insertWarnings,
+  type LockedCase,
+  lockCases,
+  type NewWarning,
+  pausingSteps,
+  raisedLevels,
+  releaseCheckClaims,
+  rescheduleChecks,
+} from '../repositories/warning-repository.js';
+import { auditHash } from '../store/audit-log.js';
+import { enqueueEvents, type OutboxEvent } from '../webhooks/outbox.js';
+
+/** What the scheduler needs of the case service: the definitions, the calendar, forgetting cases it changed. */
+export interface WarningCases {
+  definitions: { load(id: string): Promise<CompiledDefinition | undefined> };
+  calendar: WorkingCalendar;
+  forget(caseIds: Iterable<string>): void;
+}
+
+export interface WarningSchedulerOptions {
+  nodeId: string;
+  pollMs?: number;
+  leaseMs?: number;
+  batch?: number;
+  clock?: () => number;
+  /** The share of a limit used at which a yellow card is raised when the model does not say (REFLOW_WARN_AT). */
+  warnAt?: number;
+  newId?: () => string;
+  onError?: (error: unknown) => void;
+  /** Told of the cards a tick raised, after their commit (live updates). */
+  onRaised?: (cards: RaisedCard[]) => void;
+}
+
+/** A card as the audit entry and the webhook event carry it. */
+export interface RaisedCard {
+  id: string;
+  level: WarningLevel;
+  subject: 'task' | 'case';
+  caseId: string;
+  taskId: string | null;
+  processKey: string;
+  version: number;
+  elementId: string;
+  department: string | null;
+  raisedAt: string;
+  dueAt: string | null;
+  usedShare: number;
+  warnAt: number;
+  limitDays: number;
+}
+
+/** While a case sits in a paused step its clock stands still: looked at again no sooner than this. */
+const PAUSED_RECHECK_MS = 60_000;
+const LEVELS: WarningLevel[] = ['yellow', 'red'];
+
+/** What one check decided: cards to raise, and when to look again (null: never — remove the check). */
+interface Decision {
+  cards: Omit<RaisedCard, 'id' | 'raisedAt' | 'department'>[];
+  department: string | null;
+  nextAt: number | null;
+}
+
+export class WarningScheduler {
+  private interval: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  private stopped = false;
+  private again = false;
+  private readonly clock: () => number;
+  private readonly newId: () => string;
+
+  constructor(
+    private readonly db: Db,
+    private readonly cases: WarningCases,
+    private readonly options: WarningSchedulerOptions,
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  private get defaultWarnAt(): number {
+    return this.options.warnAt ?? DEFAULT_WARN_AT;
+  }
+
+  /** Looks at every check due now; returns how many cards were raised. Concurrent calls share one run. */
+  tick(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let raised = 0;
+      try {
+        do {
+          this.again = false;
+          while (!this.stopped) {
+            const now = this.clock();
+            const batch = await claimDueChecks(this.db, {
+              nodeId: this.options.nodeId,
+              now: new Date(now),
+              until: new Date(now + (this.options.leaseMs ?? 30_000)),
+              batch: this.options.batch ?? 500,
+            });
+            if (batch.length === 0) break;
+            raised += await this.decide(batch, now);
+            await yieldToEventLoop();
+          }
+        } while (this.again && !this.stopped);
+      } finally {
+        this.running = null;
+      }
+      return raised;
+    })();
+    return this.running;
+  }
+
+  /** Decides and writes one claimed batch in one transaction; returns the cards raised. */
+  private async decide(batch: CheckKey[], now: number): Promise<number> {
+    const raisedCards: RaisedCard[] = [];
+    const changedCases = new Set<string>();
+    await this.db.transaction().execute(async (trx) => {
+      const locked = await lockCases(trx, [...new Set(batch.map((c) => c.case_id))]);
+      const caseById = new Map(locked.map((c) => [c.id, c]));
+      const taskIds = batch.filter((c) => c.subject === 'task').map((c) => c.subject_id);
+      const caseSubjects = batch.filter((c) => c.subject === 'case').map((c) => c.subject_id);
+      const tasks = new Map((await checkedTasks(trx, taskIds)).map((t) => [t.id, t]));
+      const pauses = new Map<
+        string,
+        { enteredAt: number; completedAt: number | null; pausesClock: true }[]
+      >();
+      for (const p of await pausingSteps(trx, caseSubjects)) {
+        const list = pauses.get(p.case_id) ?? [];
+        list.push({
+          enteredAt: p.entered_at.getTime(),
+          completedAt: p.completed_at?.getTime() ?? null,
+          pausesClock: true,
+        });
+        pauses.set(p.case_id, list);
+      }
+      const holders = await holdingDepartments(trx, caseSubjects);
+      const raised = await raisedLevels(trx, [...taskIds, ...caseSubjects]);
+
+      const reschedule: { subject: string; subject_id: string; next_at: string }[] = [];
+      const done: { subject: string; subject_id: string }[] = [];
+      const rows: NewWarning[] = [];
+      const cardsById = new Map<string, RaisedCard>();
+      for (const check of batch) {
+        const c = caseById.get(check.case_id);
+        const already = raised.get(`${check.subject}:${check.subject_id}`) ?? new Set<string>();
+        const decision =
+          c === undefined || c.status !== 'active'
+            ? null
+            : check.subject === 'task'
+              ? await this.decideTask(c, tasks.get(check.subject_id), already, now)
+              : await this.decideCase(c, pauses.get(c.id) ?? [], holders.get(c.id) ?? null, already, now);
+        if (decision === null || decision.nextAt === null) done.push(check);
+        else reschedule.push({ ...check, next_at: new Date(decision.nextAt).toISOString() });
+        for (const card of decision?.cards ?? []) {
+          const full: RaisedCard = {
+            ...card,
+            id: this.newId(),
+            raisedAt: new Date(now).toISOString(),
+            department: decision?.department ?? null,
+          };
+          cardsById.set(full.id, full);
+          rows.push({
+            id: full.id,
+            subject: full.subject,
+            subject_id: full.subject === 'task' ? (full.taskId as string) : full.caseId,
+            level: full.level,
+            case_id: full.caseId,
+            task_id: full.taskId,
+            process_key: full.processKey,
+            version: full.version,
+            element_id: full.elementId,
+            department: full.department,
+            raised_at: full.raisedAt,
+            due_at: full.dueAt,
+            used_share: full.usedShare,
+            warn_at: full.warnAt,
+            limit_days: full.limitDays,
+          });
+        }
+      }
+      // a card another node raised meanwhile (its claim had expired) is not raised again, nor audited
+      const inserted = await insertWarnings(trx, rows);
+      const heads = new Map<string, { seq: number; hash: string }>();
+      const entries: AuditAppend[] = [];
+      const events: OutboxEvent[] = [];
+      for (const id of inserted) {
+        const card = cardsById.get(id) as RaisedCard;
+        const c = caseById.get(card.caseId) as LockedCase;
+        const head = heads.get(c.id) ?? { seq: c.audit_seq, hash: c.audit_hash };
+        const payload = { type: 'warningRaised', at: now, warning: card };
+        const entry = { type: 'warningRaised', at: new Date(now), actor: null, payload };
+        const seq = head.seq + 1;
+        const hash = auditHash(head.hash, c.id, seq, entry);
+        entries.push({
+          case_id: c.id,
+          seq,
+          type: entry.type,
+          at: entry.at.toISOString(),
+          actor: null,
+          payload,
+          prev_hash: head.hash,
+          hash,
+        });
+        heads.set(c.id, { seq, hash });
+        raisedCards.push(card);
+        events.push({ type: 'warning.raised', at: now, data: card });
+      }
+      await appendAudit(
+        trx,
+        entries,
+        [...heads].map(([id, h]) => ({ id, audit_seq: h.seq, audit_hash: h.hash })),
+      );
+      await enqueueEvents(trx, events);
+      await rescheduleChecks(trx, this.options.nodeId, reschedule);
+      await deleteChecks(trx, done);
+      for (const id of heads.keys()) changedCases.add(id);
+    });
+    this.cases.forget(changedCases);
+    if (raisedCards.length > 0) this.options.onRaised?.(raisedCards);
+    return raisedCards.length;
+  }
+
+  private warnAtOf(definition: CompiledDefinition | undefined, elementId: string | null): number {
+    const graph = definition?.graph;
+    const node = elementId ? graph?.nodes[elementId] : undefined;
+    return node?.warnAt ?? graph?.warnAt ?? this.defaultWarnAt;
+  }
+
+  /** A task: its step's working time since it was entered, against its step's limit. */
+  private async decideTask(
+    c: LockedCase,
+    task: CheckedTask | undefined,
+    already: Set<string>,
+    now: number,
+  ): Promise<Decision | null> {
+    // open until completed or cancelled (a status a claim may add keeps it open)
+    if (!task || task.status === 'completed' || task.status === 'cancelled' || task.pauses_clock) return null;
+    const limitDays = task.time_limit;
+    if (limitDays === null || !(limitDays > 0)) return null;
+    const calendar = this.cases.calendar;
+    const warnAt = this.warnAtOf(await this.cases.definitions.load(c.definition_id), task.element_id);
+    const from = task.entered_at.getTime();
+    const used = calendar.workingMsBetween(from, now);
+    const reached = warningLevels(used, limitDays, calendar.msPerWorkingDay, warnAt);
+    const pending = LEVELS.filter((level) => !already.has(level));
+    const next = pending.find((level) => !reached.includes(level));
+    return {
+      department: task.department,
+      cards: pending
+        .filter((level) => reached.includes(level))
+        .map((level) => ({
+          level,
+          subject: 'task' as const,
+          caseId: c.id,
+          taskId: task.id,
+          processKey: c.process_key,
+          version: c.version,
+          elementId: task.element_id,
+          dueAt: task.due_at?.toISOString() ?? null,
+          usedShare: usedShare(used, limitDays, calendar.msPerWorkingDay),
+          warnAt,
+          limitDays,
+        })),
+      nextAt:
+        next === undefined
+          ? null
+          : calendar.addWorkingMs(
+              from,
+              warningThresholdMs(next, limitDays, calendar.msPerWorkingDay, warnAt),
+            ),
+    };
+  }
+
+  /** A case: its working time since it started less its paused steps, against its process's promised limit. */
+  private async decideCase(
+    c: LockedCase,
+    pauses: { enteredAt: number; completedAt: number | null; pausesClock: true }[],
+    department: string | null,
+    already: Set<string>,
+    now: number,
+  ): Promise<Decision | null> {
+    const definition = await this.cases.definitions.load(c.definition_id);
+    const limitDays = definition?.graph.timeLimit ?? null;
+    if (limitDays === null || !(limitDays > 0)) return null;
+    const calendar = this.cases.calendar;
+    const warnAt = this.warnAtOf(definition, null);
+    const started = c.started_at.getTime();
+    const used = caseWorkingMs(calendar, started, now, pauses);
+    const reached = warningLevels(used, limitDays, calendar.msPerWorkingDay, warnAt);
+    const pending = LEVELS.filter((level) => !already.has(level));
+    const next = pending.find((level) => !reached.includes(level));
+    let nextAt: number | null = null;
+    if (next !== undefined) {
+      // the earliest instant the level can come due: later pauses only push it back (looked at again then)
+      const remaining = warningThresholdMs(next, limitDays, calendar.msPerWorkingDay, warnAt) - used;
+      nextAt = calendar.addWorkingMs(now, remaining);
+      if (pauses.some((p) => p.completedAt === null)) nextAt = Math.max(nextAt, now + PAUSED_RECHECK_MS);
+    }
+    return {
+      department,
+      cards: pending
+        .filter((level) => reached.includes(level))
+        .map((level) => ({
+          level,
+          subject: 'case' as const,
+          caseId: c.id,
+          taskId: null,
+          processKey: c.process_key,
+          version: c.version,
+          elementId: c.process_key,
+          // the promised instant: the limit plus the working time paused so far
+          dueAt: new Date(
+            calendar.addWorkingMs(
+              started,
+              limitDays * calendar.msPerWorkingDay + calendar.workingMsBetween(started, now) - used,
+            ),
+          ).toISOString(),
+          usedShare: usedShare(used, limitDays, calendar.msPerWorkingDay),
+          warnAt,
+          limitDays,
+        })),
+      nextAt,
+    };
+  }
+
+  start(): void {
+    const poll = this.options.pollMs ?? 1000;
+    this.interval = setInterval(() => {
+      this.tick().catch((error) => this.options.onError?.(error));
+    }, poll);
+    this.interval.unref();
+    void this.tick().catch((error) => this.options.onError?.(error));
+  }
+
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.interval) clearInterval(this.interval);
+    this.interval = null;
+    await this.running?.catch(() => undefined);
+    await releaseCheckClaims(this.db, this.options.nodeId).catch((error) => this.options.onError?.(error));
+  }
+}

@@ -1,0 +1,329 @@
+// Webhooks: a local receiver gets each event once, signed per Standard Webhooks (checked with the standardwebhooks
+// library's Webhook.verify); a receiver that is down gets retries until it answers, with the same webhook-id,
+// nothing lost; an endpoint that never answers is recorded as failed after its attempts; bad registrations are
+// refused naming what is wrong; a server killed with SIGKILL mid-delivery delivers again after its restart with the
+// same webhook-id.
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import t, { type Test } from 'tap';
+import { WarningScheduler } from '../../server/scheduler/warning-scheduler.js';
+import { DeliveryWorker } from '../../server/webhooks/delivery-worker.js';
+import {
+  CHILD_TOKENS,
+  type ChildServer,
+  createPostgresDatabase,
+  http,
+  startChild,
+} from '../helpers/child-server.js';
+import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
+import { testDatabases } from '../helpers/test-database.js';
+
+const licenceFile = new URL('./fixtures/warnings.bpmn', import.meta.url).pathname;
+const licence = readFileSync(licenceFile, 'utf8');
+const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A local receiver: `answer` decides each request's status (null: never answer). */
+async function receiver(t: Test, answer: (n: number) => number | null = () => 204) {
+  const got: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      const status = answer(got.length);
+      if (status !== null) res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/events`, got };
+}
+
+const verified = (key: string, r: Received) =>
+  new Webhook(key).verify(r.body, {
+    'webhook-id': String(r.headers['webhook-id']),
+    'webhook-timestamp': String(r.headers['webhook-timestamp']),
+    'webhook-signature': String(r.headers['webhook-signature']),
+  }) as { type: string; timestamp: string; data: Record<string, unknown> };
+
+for (const database of testDatabases()) {
+  t.test(`each event once, signed (${database.name})`, async (t) => {
+    const opened = await database.open();
+    const test = await buildTestApp(opened);
+    const { app, service, clock } = test;
+    const worker = new DeliveryWorker(opened.db, { nodeId: 'w1', pollMs: 3_600_000 });
+    const cards = new WarningScheduler(opened.db, service, { nodeId: 'c1', clock: () => clock.now });
+    t.teardown(async () => {
+      await worker.stop();
+      await cards.stop();
+      await test.close();
+    });
+    await service.definitions.deploy(licence, new Date(clock.now));
+    const rx = await receiver(t);
+    const key = secret();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/webhooks',
+      headers: bearer(TOKENS.admin),
+      payload: {
+        url: rx.url,
+        secret: key,
+        events: [
+          'case.started',
+          'case.completed',
+          'task.created',
+          'task.completed',
+          'warning.raised',
+          'rating.received',
+        ],
+      },
+    });
+    t.equal(res.statusCode, 201, res.body);
+    const endpoint = res.json() as { id: string };
+    t.notOk('secret' in res.json(), 'the secret is never answered');
+
+    const caseId = (await service.start({ process: 'licence' }, 'intake')).view.id;
+    clock.now += 30 * 86_400_000; // a month later: the review is past its limit
+    await cards.tick();
+    for (const department of ['市场监管', '政务服务中心', '公安']) {
+      const task = await opened.db
+        .selectFrom('tasks')
+        .select('id')
+        .where('case_id', '=', caseId)
+        .where('status', '=', 'open')
+        .executeTakeFirstOrThrow();
+      await service.completeTask(task.id, {}, `department:${department}`);
+    }
+    const rated = await app.inject({
+      method: 'POST',
+      url: `/api/cases/${caseId}/ratings`,
+      headers: bearer(TOKENS.intake),
+      payload: { level: 5 },
+    });
+    t.equal(rated.statusCode, 201, rated.body);
+    await worker.tick();
+    await worker.tick();
+    const events = rx.got.map((r) => ({ id: r.headers['webhook-id'], ...verified(key, r) }));
+    const types = events.map((e) => e.type).sort();
+    t.same(
+      types,
+      [
+        'case.completed',
+        'case.started',
+        'rating.received',
+        'task.completed',
+        'task.completed',
+        'task.completed',
+        'task.created',
+        'task.created',
+        'task.created',
+        'warning.raised',
+        'warning.raised',
+        'warning.raised',
+        'warning.raised',
+      ],
+      'every event, once each',
+    );
+    t.equal(new Set(events.map((e) => e.id)).size, events.length, 'each its own webhook-id');
+    t.ok(
+      events.every((e) => e.data.caseId === caseId),
+      'each names the case',
+    );
+    t.throws(() => verified(secret(), rx.got[0]), 'another key does not verify');
+    t.throws(
+      () => verified(key, { ...rx.got[0], body: rx.got[0].body.replace(caseId, 'forged') }),
+      'a changed body does not verify',
+    );
+    const listed = (
+      await app.inject({ method: 'GET', url: '/api/webhooks', headers: bearer(TOKENS.admin) })
+    ).json();
+    t.same(listed[0].deliveries, { pending: 0, delivered: events.length, failed: 0 });
+    const deliveries = (
+      await app.inject({
+        method: 'GET',
+        url: `/api/webhooks/${endpoint.id}/deliveries`,
+        headers: bearer(TOKENS.admin),
+      })
+    ).json() as { status: string; attempts: number; lastStatus: number }[];
+    t.ok(deliveries.every((d) => d.status === 'delivered' && d.attempts === 1 && d.lastStatus === 204));
+    t.equal(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/webhooks/nope/deliveries',
+          headers: bearer(TOKENS.admin),
+        })
+      ).statusCode,
+      404,
+    );
+  });
+
+  t.test(
+    `a receiver down: retried with the same id until it answers; failed after the attempts (${database.name})`,
+    async (t) => {
+      const opened = await database.open();
+      const test = await buildTestApp(opened);
+      const { app, service, clock } = test;
+      let now = Date.now();
+      const worker = new DeliveryWorker(opened.db, {
+        nodeId: 'w1',
+        retryMs: 1000,
+        maxAttempts: 4,
+        clock: () => now,
+      });
+      t.teardown(async () => {
+        await worker.stop();
+        await test.close();
+      });
+      await service.definitions.deploy(licence, new Date(clock.now));
+      const flaky = await receiver(t, (n) => (n <= 2 ? 503 : 200));
+      const dead = await receiver(t, () => 500);
+      const keys = [secret(), secret()];
+      for (const [i, rx] of [flaky, dead].entries()) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/webhooks',
+          headers: bearer(TOKENS.admin),
+          payload: { url: rx.url, secret: keys[i], events: ['case.started'] },
+        });
+        t.equal(res.statusCode, 201);
+      }
+      await service.start({ process: 'licence' }, 'intake');
+      t.equal(await worker.tick(), 0, 'first attempt fails');
+      t.equal(await worker.tick(), 0, 'not due again before its pause');
+      now += 1000;
+      t.equal(await worker.tick(), 0, 'second attempt fails');
+      now += 2000;
+      t.equal(await worker.tick(), 1, 'third attempt delivered');
+      now += 4000;
+      await worker.tick(); // the dead endpoint's fourth and last attempt
+      t.equal(flaky.got.length, 3);
+      t.equal(
+        new Set(flaky.got.map((r) => r.headers['webhook-id'])).size,
+        1,
+        'the same webhook-id on every attempt',
+      );
+      t.ok(flaky.got.every((r) => verified(keys[0], r).type === 'case.started'));
+      t.equal(dead.got.length, 4);
+      const listed = (
+        await app.inject({ method: 'GET', url: '/api/webhooks', headers: bearer(TOKENS.admin) })
+      ).json() as {
+        id: string;
+        deliveries: Record<string, number>;
+      }[];
+      t.same(
+        listed.map((e) => e.deliveries),
+        [
+          { pending: 0, delivered: 1, failed: 0 },
+          { pending: 0, delivered: 0, failed: 1 },
+        ],
+      );
+      const failed = (
+        await app.inject({
+          method: 'GET',
+          url: `/api/webhooks/${listed[1].id}/deliveries`,
+          headers: bearer(TOKENS.admin),
+        })
+      ).json()[0];
+      t.match(failed, {
+        status: 'failed',
+        attempts: 4,
+        lastStatus: 500,
+        lastError: 'HTTP 500',
+        type: 'case.started',
+      });
+    },
+  );
+
+  t.test(`registration checked (${database.name})`, async (t) => {
+    const opened = await database.open();
+    const { app, close } = await buildTestApp(opened);
+    t.teardown(close);
+    const post = (payload: object) =>
+      app.inject({ method: 'POST', url: '/api/webhooks', headers: bearer(TOKENS.admin), payload });
+    const good = { url: 'https://example.gov.cn/events', secret: secret(), events: ['case.started'] };
+    t.equal((await post(good)).statusCode, 201);
+    t.match((await post({ ...good, url: 'ftp://x/y' })).json().detail, /not http or https/);
+    t.match((await post({ ...good, url: 'not a url' })).json().detail, /not an absolute URL/);
+    t.equal((await post({ ...good, events: ['case.exploded'] })).statusCode, 400);
+    t.match((await post({ ...good, secret: 'plain-secret-123' })).json().detail, /whsec_/);
+    t.match((await post({ ...good, secret: 'whsec_YWJj' })).json().detail, /shorter than 16 bytes/);
+  });
+}
+
+t.test('SIGKILL mid-delivery: delivered again after the restart, same webhook-id', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'reflow-webhooks-'));
+  const processesDir = join(dir, 'processes');
+  mkdirSync(processesDir);
+  copyFileSync(licenceFile, join(processesDir, 'licence.bpmn'));
+  let databaseUrl: string | undefined;
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const created = await createPostgresDatabase(url);
+    databaseUrl = created.url;
+    t.teardown(created.drop);
+  }
+  const children: ChildServer[] = [];
+  t.teardown(async () => {
+    for (const c of children) await c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const start = async () => {
+    const child = await startChild({
+      dataDir: join(dir, 'data'),
+      databaseUrl,
+      processesDir,
+      env: { REFLOW_WEBHOOK_TIMEOUT_MS: '1000', REFLOW_SEED_DEMO: 'false' },
+    });
+    children.push(child);
+    return child;
+  };
+  let hang = true;
+  const rx = await receiver(t, () => (hang ? null : 200));
+  const key = secret();
+  const first = await start();
+  const registered = await http(first.url, 'POST', '/api/webhooks', CHILD_TOKENS.admin, {
+    url: rx.url,
+    secret: key,
+    events: ['case.started'],
+  });
+  t.equal(registered.status, 201);
+  const started = await http(first.url, 'POST', '/api/cases', CHILD_TOKENS.intake, { process: 'licence' });
+  t.equal(started.status, 201);
+  const until = async (what: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return what();
+  };
+  t.ok(await until(() => rx.got.length >= 1, 20_000), 'the first attempt reached the receiver');
+  await first.kill('SIGKILL'); // mid-delivery: the receiver has not answered
+  hang = false;
+  const second = await start();
+  t.ok(await until(() => rx.got.length >= 2, 30_000), 'delivered again after the restart');
+  const ids = rx.got.map((r) => r.headers['webhook-id']);
+  t.equal(new Set(ids).size, 1, `the same webhook-id: ${ids.join(', ')}`);
+  t.equal(verified(key, rx.got[1]).data.caseId, started.body.id);
+  const deliveries = await http(
+    second.url,
+    'GET',
+    `/api/webhooks/${registered.body.id}/deliveries`,
+    CHILD_TOKENS.admin,
+  );
+  t.match(deliveries.body[0], { status: 'delivered', eventId: ids[0] });
+});

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export const ROLES = ['admin', 'designer', 'intake', 'department', 'auditor'] as const;
+export const ROLES = ['admin', 'designer', 'intake', 'department', 'auditor', 'publisher'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {
@@ -62,6 +62,7 @@ export function loadTokens(
     { token: make(), role: 'designer' },
     { token: make(), role: 'intake' },
     { token: make(), role: 'auditor' },
+    { token: make(), role: 'publisher' },
     ...[...new Set(departments)]
       .sort()
       .map((department) => ({ token: make(), role: 'department', department })),

@@ -140,7 +140,9 @@ export async function main(argv: string[]): Promise<number> {
         console.log(
           `… and ${report.brokenCases - report.broken.length} more broken cases (raise --max to list them)`,
         );
-      const published = report.publications ? `, ${report.publications.checked} publications` : '';
+      const published = report.publications
+        ? `, ${report.publications.checked} publications checked against the system audit log`
+        : '';
       const badPublications = report.publications?.broken.length
         ? `, ${report.publications.broken.length} publication records broken`
         : '';
@@ -148,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
         report.unchainedCases > 0 ? `, ${report.unchainedCases} imported cases without a chain` : '';
       console.log(
         report.ok
-          ? `OK: ${report.checkedCases} cases, ${report.checkedEvents} audit events${published} verified${unchained} (${report.durationMs} ms)`
+          ? `OK: ${report.checkedCases} cases, ${report.checkedEvents} audit events verified${published}${unchained} (${report.durationMs} ms)`
           : `FAILED: ${report.brokenCases} of ${report.checkedCases} cases broken${badPublications} (${report.checkedEvents} audit events read${unchained}, ${report.durationMs} ms)`,
       );
     }

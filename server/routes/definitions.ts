@@ -15,6 +15,11 @@ const deployedProcessProperties = {
   name: { type: ['string', 'null'] },
   deployedAt: { type: 'string', format: 'date-time' },
   diagramUpdated: { type: 'boolean' },
+  published: {
+    type: 'boolean',
+    description:
+      'this deployment published the version (the first version of a new key); otherwise a new version is a draft until published',
+  },
 } as const;
 
 const messageFlowEndSchema = {

@@ -90,6 +90,8 @@ export interface DeployedProcess {
    * no version was made.
    */
   diagramUpdated: boolean;
+  /** This deployment published the version (the first version of a key, or a deployment that publishes). */
+  published?: boolean;
 }
 
 /**
@@ -326,8 +328,10 @@ export class DefinitionStore implements DefinitionSource {
     // the first version of a key is published at once (a new process is usable without a second step); another
     // is a draft until published, unless the caller publishes what it deploys (the sample processes)
     for (const p of processes)
-      if (p.created && (p.version === 1 || options.publish))
+      if (p.created && (p.version === 1 || options.publish)) {
         await this.publish(p.key, p.version, { now, actor: options.actor ?? null });
+        p.published = true;
+      }
     const ids = new Map(processes.map((p) => [p.key, p.id]));
     result.definitions.forEach((definition, i) => {
       const callees = calledInFile(definition.graph, graphs);

@@ -3,69 +3,14 @@ import { api } from '../../api/client.js';
 import type { DefinitionVersion } from '../../api/types.js';
 import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
-import { language, t } from '../../i18n/language.js';
+import { t } from '../../i18n/language.js';
 import { createVersionPicker } from '../common/definitions.js';
 import { figureTable } from '../common/metrics-table.js';
+import { inForceText, statusBadge } from '../common/publication.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
 import { STATIC_FIGURES } from '../modeler/analysis-panel.js';
-import { diffVersions, type VersionDiff } from './version-diff.js';
-
-/** The label's part in the page's language (labels are "中文 / English"). */
-const inLanguage = (label: string): string => {
-  const [zh, en] = label.split(/\s*\/\s*/);
-  return (language === 'en' ? en : zh) ?? label;
-};
-
-const shown = (value: unknown): string =>
-  value === null || value === undefined
-    ? '—'
-    : Array.isArray(value)
-      ? value.join('、') || '—'
-      : String(value);
-
-/** One line per changed element, one item per attribute: "承诺时限（工作日）: 2 → 1"; materials as added/removed. */
-function changeList(diff: VersionDiff): HTMLElement {
-  const kind = { added: t('added'), removed: t('removed'), changed: t('changed') };
-  return h(
-    'ul',
-    { id: 'reflow-version-changes', class: 'reflow-version-changes' },
-    diff.elements.map((e) =>
-      h(
-        'li',
-        { class: `reflow-change-${e.change}`, 'data-element': e.elementId },
-        h('strong', null, `${kind[e.change]} · ${e.name ?? e.elementId}`),
-        ` (${e.type} ${e.elementId})`,
-        e.attributes.length
-          ? h(
-              'ul',
-              null,
-              e.attributes.map((a) =>
-                h(
-                  'li',
-                  { 'data-attribute': a.attribute },
-                  `${inLanguage(a.label)}: `,
-                  a.added || a.removed
-                    ? [
-                        a.added?.length ? `+ ${a.added.join('、')} ` : '',
-                        a.removed?.length ? `− ${a.removed.join('、')}` : '',
-                      ].join('')
-                    : `${shown(a.before)} → ${shown(a.after)}`,
-                ),
-              ),
-            )
-          : null,
-      ),
-    ),
-    diff.layoutChanged.length
-      ? h(
-          'li',
-          { class: 'reflow-change-layout' },
-          t('layout only: {ids}', { ids: diff.layoutChanged.join(', ') }),
-        )
-      : null,
-  );
-}
+import { changeList, diffVersions } from './version-diff.js';
 
 export function createVersionsView(): View {
   const status = createStatusLine('reflow-versions-status');
@@ -96,14 +41,24 @@ export function createVersionsView(): View {
     replaceChildren(
       versionList,
       h('h3', null, t('Versions of {key}', { key })),
+      h('p', { id: 'reflow-versions-in-force', class: 'reflow-in-force' }, inForceText(picker.summary())),
       h(
         'ul',
         { id: 'reflow-version-list' },
         (picker.summary()?.versions ?? []).map((v) =>
           h(
             'li',
-            null,
+            {
+              'data-version': String(v.version),
+              class: v.status === 'published' ? 'reflow-in-force-row' : null,
+            },
             h('strong', null, `v${v.version}`),
+            ' ',
+            statusBadge(v.status),
+            v.status === 'published'
+              ? h('span', { class: 'reflow-in-force-marker' }, ` ◀ ${t('in force')}`)
+              : null,
+            v.scheduledAt ? ` · ${t('effective from {time}', { time: formatTime(v.scheduledAt) })}` : null,
             ` · ${formatTime(v.deployedAt)} · `,
             h('a', { href: `#/modeler/${encodeURIComponent(key)}/${v.version}` }, t('open in the modeler')),
           ),

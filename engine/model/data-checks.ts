@@ -9,6 +9,10 @@
  * warning, since its variables may come from anywhere. Expressions that do not parse are left to the syntax
  * check. Names bound inside the expression (`for x in …`, `some x in …`, function parameters, context keys,
  * `item` in a filter) and property names after a dot are not variables and are not checked.
+ *
+ * Where forms give a field a type (JSON Schema `type` boolean, string, number or integer), a comparison of that
+ * field with a literal or another typed field of another kind (`approved = "yes"` for a boolean, `amount >
+ * date("2026-01-01")` for a number) is a warning: FEEL answers null, and the flow takes another branch.
  */
 import { parseExpression } from 'feelin';
 import { feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
@@ -126,7 +130,8 @@ function expressions(graph: ProcessGraph): Expression[] {
 }
 
 /**
- * Findings for variables read that nothing produces: errors when the process declares its data, else warnings.
+ * Findings for variables read that nothing produces: errors when the process declares its data, else warnings;
+ * and warnings for comparisons of values of different kinds (typeFindings).
  * `given`: the names the call activities of its file hand it by gov:in mappings (givenByCallers).
  */
 export function dataFindings(graph: ProcessGraph, given: readonly string[] = []): Finding[] {
@@ -161,7 +166,7 @@ export function dataFindings(graph: ProcessGraph, given: readonly string[] = [])
       });
     }
   }
-  return findings;
+  return [...findings, ...typeFindings(graph)];
 }
 
 /**
@@ -175,4 +180,106 @@ export function givenByCallers(graph: ProcessGraph, sameFile: readonly ProcessGr
       if (node.type === 'callActivity' && node.calledElement === graph.key)
         for (const { target } of node.inputs ?? []) names.add(target);
   return [...names];
+}
+
+type ValueKind = 'boolean' | 'string' | 'number' | 'date';
+
+/** The kinds the forms give each top-level field (a field given different kinds by two forms is left out). */
+function formKinds(graph: ProcessGraph): Map<string, ValueKind> {
+  const kinds = new Map<string, ValueKind | null>();
+  const read = (schema: unknown) => {
+    if (schema === null || typeof schema !== 'object') return;
+    const properties = (schema as Record<string, unknown>).properties;
+    if (!properties || typeof properties !== 'object' || Array.isArray(properties)) return;
+    for (const [name, field] of Object.entries(properties as Record<string, unknown>)) {
+      const type = field && typeof field === 'object' ? (field as Record<string, unknown>).type : undefined;
+      const kind: ValueKind | null =
+        type === 'boolean'
+          ? 'boolean'
+          : type === 'string'
+            ? 'string'
+            : type === 'number' || type === 'integer'
+              ? 'number'
+              : null;
+      if (kind === null) continue;
+      const before = kinds.get(name);
+      kinds.set(name, before === undefined || before === kind ? kind : null);
+    }
+  };
+  read(graph.form);
+  for (const node of Object.values(graph.nodes)) read(node.form);
+  const out = new Map<string, ValueKind>();
+  for (const [name, kind] of kinds) if (kind) out.set(name, kind);
+  return out;
+}
+
+const LITERAL_KINDS: Record<string, ValueKind> = {
+  BooleanLiteral: 'boolean',
+  StringLiteral: 'string',
+  NumericLiteral: 'number',
+  DateTimeLiteral: 'date',
+};
+
+const KIND_TEXT: Record<ValueKind, string> = {
+  boolean: 'a boolean',
+  string: 'a string',
+  number: 'a number',
+  date: 'a date',
+};
+
+/** The comparisons of an expression whose two sides are of different known kinds. */
+export function mismatchedComparisons(
+  expression: string,
+  kinds: ReadonlyMap<string, ValueKind>,
+): { text: string; left: string; right: string }[] {
+  const source = feelSource(expression);
+  if (source === '' || feelSizeProblem(feelSize(source))) return [];
+  const found: { text: string; left: string; right: string }[] = [];
+  const side = (node: { name: string; from: number; to: number } | null) => {
+    if (!node) return null;
+    if (node.name === 'VariableName') {
+      const name = source.slice(node.from, node.to).trim();
+      const kind = kinds.get(name);
+      return kind ? { kind, text: `${name} (${KIND_TEXT[kind]} by its form)` } : null;
+    }
+    const kind = LITERAL_KINDS[node.name];
+    return kind ? { kind, text: `${source.slice(node.from, node.to)} (${KIND_TEXT[kind]})` } : null;
+  };
+  try {
+    parseExpression(source, {}, undefined).iterate({
+      enter(ref) {
+        if (ref.type.isError) return false;
+        if (ref.type.name !== 'Comparison') return undefined;
+        const left = ref.node.firstChild;
+        const op = left?.nextSibling;
+        if (op?.name !== 'CompareOp') return undefined;
+        const a = side(left);
+        const b = side(op.nextSibling);
+        if (a && b && a.kind !== b.kind)
+          found.push({ text: source.slice(ref.from, ref.to), left: a.text, right: b.text });
+        return undefined;
+      },
+    });
+  } catch {
+    return []; // the syntax check reports it
+  }
+  return found;
+}
+
+/** Warnings for comparisons of values of different kinds, where forms give the variables their types. */
+export function typeFindings(graph: ProcessGraph): Finding[] {
+  const kinds = formKinds(graph);
+  if (kinds.size === 0) return [];
+  const findings: Finding[] = [];
+  for (const { elementId, what, text } of expressions(graph)) {
+    for (const m of mismatchedComparisons(text, kinds)) {
+      findings.push({
+        elementId,
+        type: 'incompatibleComparison',
+        severity: 'warning',
+        message: `${what} compares ${m.left} with ${m.right} in '${m.text}': FEEL answers null for values of different kinds, so the comparison is never true; compare with a value of the field's kind, or change the form's type`,
+      });
+    }
+  }
+  return findings;
 }

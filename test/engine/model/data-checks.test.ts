@@ -116,3 +116,45 @@ t.test('what an expression reads: free names only', async (t) => {
   const huge = `[${Array.from({ length: 60_000 }, (_, i) => i).join(',')}]`;
   t.equal(variablesRead(huge), null, 'a literal too large to run is not parsed (the size check refuses it)');
 });
+
+t.test('a comparison of values of different kinds, where forms give the types, is a warning', async (t) => {
+  const form =
+    '{"type":"object","properties":{"approved":{"type":"boolean"},"amount":{"type":"integer"},"name":{"type":"string"}}}';
+  const warned = async (condition: string) =>
+    (await compileDefinition(process(condition, '', form))).findings.filter(
+      (f) => f.type === 'incompatibleComparison',
+    );
+  const boolean = await warned('approved = "yes"');
+  t.equal(boolean.length, 1);
+  t.match(boolean[0], {
+    elementId: 'f2',
+    severity: 'warning',
+    message: /compares approved \(a boolean by its form\) with "yes" \(a string\) in 'approved = "yes"'/,
+  });
+  t.match((await warned('amount > date("2026-01-01")'))[0]?.message, /a number by its form.*a date/);
+  t.match(
+    (await warned('name = amount'))[0]?.message,
+    /name \(a string by its form\) with amount \(a number/,
+  );
+  t.same(await warned('approved = true and amount >= 3 and name != "x"'), [], 'same kinds: no warning');
+  const result = await compileDefinition(process('approved = "yes"', '', form));
+  t.equal(result.ok, true, 'a warning, not an error: the process deploys');
+  t.same(
+    (await compileDefinition(process('flag = "yes"'))).findings.filter(
+      (f) => f.type === 'incompatibleComparison',
+    ),
+    [],
+    'no form, no type known: nothing said',
+  );
+});
+
+t.test('no sample process compares values of different kinds', async (t) => {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpmn'))) {
+    const result = await compileDefinition(readFileSync(new URL(file, dir), 'utf8'));
+    t.same(
+      result.findings.filter((f) => f.type === 'incompatibleComparison'),
+      [],
+      file,
+    );
+  }
+});

@@ -6,7 +6,7 @@
  */
 import { MIGRATION_ACTOR } from '../../migrations/2026-12-08-publishing.js';
 import { readSystemEvents } from '../calendar/system-log.js';
-import { publications } from '../repositories/definition-repository.js';
+import { hasPublications, publications } from '../repositories/definition-repository.js';
 import type { Executor } from '../repositories/executor.js';
 import { PUBLISHED_EVENT } from '../store/definition-store.js';
 
@@ -30,7 +30,9 @@ interface PublishedPayload {
   effectiveAt?: unknown;
 }
 
-export async function verifyPublications(db: Executor, key?: string): Promise<PublicationsReport> {
+/** Null on a database from before publishing (verification does not migrate: a read-only role suffices). */
+export async function verifyPublications(db: Executor, key?: string): Promise<PublicationsReport | null> {
+  if (!(await hasPublications(db))) return null;
   const [log, rows] = await Promise.all([readSystemEvents(db, [PUBLISHED_EVENT]), publications(db, key)]);
   const broken: BrokenPublication[] = [];
   if (!log.verified)

@@ -208,8 +208,11 @@ export async function verifyAudit(
     if (page.cases.length < pageSize) break;
   }
   if (scope.caseId === undefined) {
-    report.publications = await verifyPublications(db, scope.process);
-    if (report.publications.broken.length > 0) report.ok = false;
+    const publications = await verifyPublications(db, scope.process);
+    if (publications) {
+      report.publications = publications;
+      if (publications.broken.length > 0) report.ok = false;
+    }
   }
   report.durationMs = Math.round(performance.now() - began);
   return report;

@@ -206,3 +206,10 @@ export async function publications(db: Executor, key?: string): Promise<Publicat
   if (key !== undefined) query = query.where('key', '=', key);
   return query.orderBy('seq').execute();
 }
+
+/** Whether the database has the publications (a schema from before migration 2026-12-08-publishing has not). */
+export async function hasPublications(db: Executor): Promise<boolean> {
+  const { rows } = await sql<{ present: boolean }>`
+    SELECT to_regclass('definition_publications') IS NOT NULL AS present`.execute(db);
+  return rows[0]?.present === true;
+}

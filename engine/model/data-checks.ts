@@ -13,6 +13,10 @@
  * Where forms give a field a type (JSON Schema `type` boolean, string, number or integer), a comparison of that
  * field with a literal or another typed field of another kind (`approved = "yes"` for a boolean, `amount >
  * date("2026-01-01")` for a number) is a warning: FEEL answers null, and the flow takes another branch.
+ *
+ * A variable that only steps of the process set (a task form, a script's result, a called process's gov:out) and
+ * that a path from the process start reaches its reader without passing any of them (set on one branch only) is
+ * a warning naming that path. Declaring the name (process form, gov:variables) says it is there from the start.
  */
 import { parseExpression } from 'feelin';
 import { feelSize, feelSizeProblem, feelSource } from './feel-limits.js';
@@ -166,7 +170,7 @@ export function dataFindings(graph: ProcessGraph, given: readonly string[] = [])
       });
     }
   }
-  return [...findings, ...typeFindings(graph)];
+  return [...findings, ...typeFindings(graph), ...unsetOnPathFindings(graph, given)];
 }
 
 /**
@@ -278,6 +282,92 @@ export function typeFindings(graph: ProcessGraph): Finding[] {
         type: 'incompatibleComparison',
         severity: 'warning',
         message: `${what} compares ${m.left} with ${m.right} in '${m.text}': FEEL answers null for values of different kinds, so the comparison is never true; compare with a value of the field's kind, or change the form's type`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** The steps that set each variable (task forms, script results, multi-instance elements, gov:out targets). */
+function setters(graph: ProcessGraph): Map<string, Set<string>> {
+  const by = new Map<string, Set<string>>();
+  const add = (name: string, node: string) => by.set(name, (by.get(name) ?? new Set()).add(node));
+  for (const node of Object.values(graph.nodes)) {
+    const fields = new Set<string>();
+    formFields(node.form, fields);
+    for (const name of fields) add(name, node.id);
+    if (node.resultVariable) add(node.resultVariable, node.id);
+    for (const { target } of node.outputs ?? []) add(target, node.id);
+  }
+  return by;
+}
+
+/**
+ * A path of the top-level flow from a start event to `reader` that passes no node of `set` (ids, start first);
+ * `readerSets`: whether the reader itself may set it first (a flow's condition runs after its source completes).
+ */
+function pathAvoiding(
+  graph: ProcessGraph,
+  set: Set<string>,
+  reader: string,
+  readerSets: boolean,
+): string[] | null {
+  const scope = graph.scopes[graph.key];
+  if (!scope || graph.nodes[reader]?.scope !== graph.key) return null;
+  const parent = new Map<string, string | null>();
+  const queue: string[] = [];
+  for (const start of scope.startEvents)
+    if (!set.has(start)) {
+      parent.set(start, null);
+      queue.push(start);
+    }
+  while (queue.length > 0) {
+    const id = queue.shift() as string;
+    if (id === reader) {
+      const path: string[] = [];
+      for (let at: string | null = id; at !== null; at = parent.get(at) ?? null) path.unshift(at);
+      return path;
+    }
+    for (const flowId of graph.nodes[id]?.outgoing ?? []) {
+      const next = graph.flows[flowId]?.target;
+      if (!next || parent.has(next)) continue;
+      if (set.has(next) && !(next === reader && !readerSets)) continue;
+      parent.set(next, id);
+      queue.push(next);
+    }
+  }
+  return null;
+}
+
+/** Warnings for variables read where a path from the start has not set them (set on one branch only). */
+export function unsetOnPathFindings(graph: ProcessGraph, given: readonly string[] = []): Finding[] {
+  const fromStart = new Set<string>([...LOOP_VARIABLES, 'businessKey', ...given, ...(graph.variables ?? [])]);
+  formFields(graph.form, fromStart);
+  const byName = setters(graph);
+  const findings: Finding[] = [];
+  const label = (id: string) => {
+    const node = graph.nodes[id];
+    return node?.name ? `${node.name} (${id})` : id;
+  };
+  for (const { elementId, what, text } of expressions(graph)) {
+    const flow = graph.flows[elementId];
+    const reader = flow ? flow.source : elementId;
+    let names: string[] | null;
+    try {
+      names = variablesRead(text);
+    } catch {
+      names = null;
+    }
+    for (const name of names ?? []) {
+      const set = byName.get(name);
+      if (fromStart.has(name) || !set) continue;
+      const path = pathAvoiding(graph, set, reader, Boolean(flow));
+      if (!path) continue;
+      findings.push({
+        elementId,
+        type: 'variableMaybeUnset',
+        severity: 'warning',
+        message: `${what} (${text.trim()}) reads '${name}', which only ${[...set].map(label).join(', ')} set${set.size === 1 ? 's' : ''}; on the path ${path.map(label).join(' → ')} it is not set, and the expression reads null: set it on every path, or declare it in the process form or gov:variables="${name}" with a value every case has`,
       });
     }
   }

@@ -142,7 +142,12 @@ for (const target of targets) {
 
     database = await open();
     t.teardown(() => database.close());
-    const entry = await database.db.selectFrom('system_events').selectAll().orderBy('seq').execute();
+    const entry = await database.db
+      .selectFrom('system_events')
+      .selectAll()
+      .where('type', 'like', 'calendar%') // the log also holds the publication of cal_permit's first version
+      .orderBy('seq')
+      .execute();
     t.match(entry[0], { type: 'calendarYearLoaded', actor, payload: { year: 2027, replaced: 'none' } });
     t.match(entry[1], { type: 'calendarDueDatesMoved', actor });
     const row = await database.db

@@ -284,7 +284,22 @@ export async function definitionRoutes(
             },
           },
         },
-        response: { 200: definitionSummarySchema, ...problemResponses },
+        response: {
+          200: {
+            ...definitionSummarySchema,
+            properties: {
+              ...definitionSummarySchema.properties,
+              version: { type: 'integer', description: 'the version published' },
+              status: {
+                type: 'string',
+                enum: ['draft', 'published', 'retired'],
+                description:
+                  "the published version's status now: published, or draft/retired until a future effectiveAt",
+              },
+            },
+          },
+          ...problemResponses,
+        },
       },
     },
     async (request) => {
@@ -298,7 +313,8 @@ export async function definitionRoutes(
       });
       const summary = await definitions.summary(key, at);
       if (!summary) throw new Problem(404, 'not-found', 'Not found', `process '${key}' is not deployed`);
-      return summaryJson(summary);
+      const status = summary.versions.find((v) => v.version === version)?.status ?? 'draft';
+      return { ...summaryJson(summary), version, status };
     },
   );
 

@@ -76,6 +76,8 @@ for (const database of testDatabases()) {
       t.equal(res.statusCode, 200, res.body);
       t.match(res.json(), {
         key: 'permit',
+        version: 2,
+        status: 'published',
         inForce: 2,
         versions: [
           { version: 1, status: 'retired' },

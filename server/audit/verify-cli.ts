@@ -135,16 +135,23 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
       }
       for (const b of report.broken) console.log(`BROKEN ${describeBreak(b)}`);
+      for (const p of report.publications?.broken ?? []) console.log(`BROKEN publication: ${p.message}`);
       if (report.truncated)
         console.log(
           `… and ${report.brokenCases - report.broken.length} more broken cases (raise --max to list them)`,
         );
+      const published = report.publications
+        ? `, ${report.publications.checked} publications checked against the system audit log`
+        : '';
+      const badPublications = report.publications?.broken.length
+        ? `, ${report.publications.broken.length} publication records broken`
+        : '';
       const unchained =
         report.unchainedCases > 0 ? `, ${report.unchainedCases} imported cases without a chain` : '';
       console.log(
         report.ok
-          ? `OK: ${report.checkedCases} cases, ${report.checkedEvents} audit events verified${unchained} (${report.durationMs} ms)`
-          : `FAILED: ${report.brokenCases} of ${report.checkedCases} cases broken (${report.checkedEvents} audit events read${unchained}, ${report.durationMs} ms)`,
+          ? `OK: ${report.checkedCases} cases, ${report.checkedEvents} audit events verified${published}${unchained} (${report.durationMs} ms)`
+          : `FAILED: ${report.brokenCases} of ${report.checkedCases} cases broken${badPublications} (${report.checkedEvents} audit events read${unchained}, ${report.durationMs} ms)`,
       );
     }
     return report.ok ? 0 : 1;

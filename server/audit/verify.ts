@@ -11,6 +11,7 @@
 import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/index.js';
 import type { Db } from '../db/database.js';
 import { type BrokenLink, type CaseRow, checkCase } from './verify-case.js';
+import { type PublicationsReport, verifyPublications } from './verify-publications.js';
 
 export interface VerifyScope {
   caseId?: string;
@@ -42,6 +43,8 @@ export interface VerifyReport {
   /** The first `maxReported` broken cases, each with its first broken link. */
   broken: BrokenLink[];
   truncated: boolean;
+  /** Publications (发布) against the system audit log: checked unless one case is in scope. */
+  publications?: PublicationsReport;
   durationMs: number;
 }
 
@@ -203,6 +206,13 @@ export async function verifyAudit(
     after = page.cases[page.cases.length - 1].id;
     options.onProgress?.(report.checkedCases);
     if (page.cases.length < pageSize) break;
+  }
+  if (scope.caseId === undefined) {
+    const publications = await verifyPublications(db, scope.process);
+    if (publications) {
+      report.publications = publications;
+      if (publications.broken.length > 0) report.ok = false;
+    }
   }
   report.durationMs = Math.round(performance.now() - began);
   return report;

@@ -3,8 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** `supervisor` (督查): reads the cards of electronic supervision and the cases, writes follow-up notes (督办意见). */
-export const ROLES = ['admin', 'designer', 'intake', 'department', 'auditor', 'supervisor'] as const;
+/**
+ * `supervisor` (督查): reads the cards of electronic supervision and the cases, writes follow-up notes (督办意见).
+ * `publisher`: publishes process versions (审批 of a process change).
+ */
+export const ROLES = [
+  'admin',
+  'designer',
+  'intake',
+  'department',
+  'auditor',
+  'supervisor',
+  'publisher',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {
@@ -64,6 +75,7 @@ export function loadTokens(
     { token: make(), role: 'intake' },
     { token: make(), role: 'auditor' },
     { token: make(), role: 'supervisor' },
+    { token: make(), role: 'publisher' },
     ...[...new Set(departments)]
       .sort()
       .map((department) => ({ token: make(), role: 'department', department })),

@@ -135,10 +135,15 @@ export class CaseService {
     };
   }
 
+  /**
+   * The definition a case starts on: the version in force (published) at the service's clock, or the version
+   * named — any version, a draft included (designers try a draft out before it is published).
+   */
   private async definitionFor(key: string, version?: number): Promise<CompiledDefinition> {
+    const at = new Date(this.clock());
     const definition =
       version === undefined
-        ? await this.definitions.loadLatest(key)
+        ? await this.definitions.loadInForce(key, at)
         : await this.definitions.load(`${key}:${version}`);
     if (!definition) {
       throw new NotFound(
@@ -147,7 +152,7 @@ export class CaseService {
           : `process '${key}' has no version ${version}`,
       );
     }
-    await this.definitions.prepareCallees(definition);
+    await this.definitions.prepareCallees(definition, at);
     return definition;
   }
 
@@ -364,7 +369,7 @@ export class CaseService {
       const { row } = state;
       const definition = await this.definitions.load(row.definition_id);
       if (!definition) throw new NotFound(`definition '${row.definition_id}' of case '${caseId}' is missing`);
-      await this.definitions.prepareCallees(definition);
+      await this.definitions.prepareCallees(definition, new Date(this.clock()));
       const current = row.snapshot as CaseSnapshot;
       // a case stored before snapshots held the business key reads it from its row (FEEL's `businessKey`)
       if (current.businessKey === undefined && row.business_key !== null)

@@ -115,7 +115,10 @@ async function demo(): Promise<void> {
   const { database, definitions, where, calendar } = await openServer();
   try {
     for (const file of sorted(readdirSync(dir).filter((f) => f.endsWith('.bpmn')))) {
-      await definitions.deploy(readFileSync(join(dir, file), 'utf8'), new Date());
+      await definitions.deploy(readFileSync(join(dir, file), 'utf8'), new Date(), {
+        actor: 'system:samples',
+        publish: true,
+      });
     }
     process.stdout.write(`演示数据 / demo history → ${where}\n`);
     const report = await seedDemoHistory(database.db, definitions, {

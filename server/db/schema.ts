@@ -20,6 +20,21 @@ export interface DefinitionVersionsTable {
   deployed_at: Timestamp;
 }
 
+/** One act of publishing a version (migration 2026-12-08-publishing). */
+export interface DefinitionPublicationsTable {
+  seq: Generated<number>;
+  key: string;
+  version: number;
+  /** From when new cases start on it (生效时间). */
+  effective_at: Timestamp;
+  published_at: Timestamp;
+  published_by: string | null;
+  /** The version in force when it was published (null: none). */
+  from_version: number | null;
+  /** The system audit entry that records it (null only for the rows the migration wrote). */
+  system_seq: number | null;
+}
+
 export interface CasesTable {
   id: string;
   definition_id: string;
@@ -259,6 +274,7 @@ export interface WebhookDeliveriesTable {
 
 export interface Database {
   definition_versions: DefinitionVersionsTable;
+  definition_publications: DefinitionPublicationsTable;
   cases: CasesTable;
   steps: StepsTable;
   tasks: TasksTable;

@@ -24,6 +24,7 @@ import { CaseIncident } from '../cases/command-budget.js';
 import { NotFound } from '../cases/errors.js';
 import type { Db } from '../db/database.js';
 import { Problem } from '../problems.js';
+import { versionIdsInForce } from '../repositories/definition-repository.js';
 import {
   bufferedFor,
   bufferMessage,
@@ -37,7 +38,6 @@ import {
   expireBuffered,
   finishMessage,
   insertMessage,
-  latestVersionIds,
   listMessages,
   type MessageRow,
   type MessageStatus,
@@ -300,13 +300,13 @@ export class MessageService {
     return { kind: 'started', caseIds };
   }
 
-  /** The start events of each process's newest version that start on a message or signal of this name. */
+  /** The start events of each process's version in force that start on a message or signal of this name. */
   private async startsOn(
     kind: 'message' | 'signal',
     name: string,
   ): Promise<{ definition: CompiledDefinition; startEventId: string }[]> {
     const found: { definition: CompiledDefinition; startEventId: string }[] = [];
-    for (const id of await latestVersionIds(this.db)) {
+    for (const id of await versionIdsInForce(this.db, this.now())) {
       const definition = await this.definitions.load(id);
       if (!definition) continue;
       const graph = definition.graph;

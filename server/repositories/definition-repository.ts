@@ -1,4 +1,6 @@
 /** SQL on the definition_versions table: deployed versions of process definitions. */
+
+import { sql } from 'kysely';
 import { SEMANTIC_FORM_VERSION } from '../../engine/index.js';
 import type { Executor, RowOf } from './executor.js';
 
@@ -159,4 +161,55 @@ export async function insertVersion(
       warnings: JSON.stringify(row.warnings),
     })
     .execute();
+}
+
+export type PublicationRow = RowOf<'definition_publications'>;
+
+/** Records an act of publishing (inside the caller's transaction, beside its system audit entry). */
+export async function insertPublication(db: Executor, row: Omit<PublicationRow, 'seq'>): Promise<number> {
+  const inserted = await db
+    .insertInto('definition_publications')
+    .values(row)
+    .returning('seq')
+    .executeTakeFirstOrThrow();
+  return inserted.seq;
+}
+
+/**
+ * Publications ordered so that the first of a key is the one in force at `at`: its latest publication effective by
+ * then (by effective time, then order of publishing); when none is effective yet (a clock set before the key's
+ * first publication, as a simulation's is), its first publication.
+ */
+const inForceOrder = (at: Date) => sql`(effective_at <= ${at}) DESC,
+  CASE WHEN effective_at <= ${at} THEN effective_at END DESC NULLS LAST, effective_at ASC, seq DESC`;
+
+/** The version of a key in force at `at` (undefined: the key was never published). */
+export async function versionInForce(db: Executor, key: string, at: Date): Promise<number | undefined> {
+  const { rows } = await sql<{ version: number }>`
+    SELECT version FROM definition_publications WHERE key = ${key}
+    ORDER BY ${inForceOrder(at)} LIMIT 1`.execute(db);
+  return rows[0]?.version;
+}
+
+/** The ids of the version in force of every key at `at` (the ones a message or signal start event starts). */
+export async function versionIdsInForce(db: Executor, at: Date): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    SELECT DISTINCT ON (p.key) v.id FROM definition_publications p
+    JOIN definition_versions v ON v.key = p.key AND v.version = p.version
+    ORDER BY p.key, ${inForceOrder(at)}`.execute(db);
+  return rows.map((r) => r.id);
+}
+
+/** Every publication (of one key when given), oldest first. */
+export async function publications(db: Executor, key?: string): Promise<PublicationRow[]> {
+  let query = db.selectFrom('definition_publications').selectAll();
+  if (key !== undefined) query = query.where('key', '=', key);
+  return query.orderBy('seq').execute();
+}
+
+/** Whether the database has the publications (a schema from before migration 2026-12-08-publishing has not). */
+export async function hasPublications(db: Executor): Promise<boolean> {
+  const { rows } = await sql<{ present: boolean }>`
+    SELECT to_regclass('definition_publications') IS NOT NULL AS present`.execute(db);
+  return rows[0]?.present === true;
 }

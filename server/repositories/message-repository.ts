@@ -282,10 +282,3 @@ export async function listMessages(
     LIMIT ${filter.limit}`.execute(db);
   return rows;
 }
-
-/** The ids of the newest versions of every process (the ones a message or signal start event starts). */
-export async function latestVersionIds(db: Executor): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
-    SELECT DISTINCT ON (key) id FROM definition_versions ORDER BY key, version DESC`.execute(db);
-  return rows.map((r) => r.id);
-}

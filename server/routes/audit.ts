@@ -48,6 +48,25 @@ export const verifyReportSchema = {
     brokenCases: { type: 'integer' },
     broken: { type: 'array', items: brokenLinkSchema },
     truncated: { type: 'boolean', description: 'more cases are broken than listed (see brokenCases)' },
+    publications: {
+      type: 'object',
+      description:
+        'publications (发布) against the system audit log (unless one case is in scope): each publication row agrees with its definitionPublished entry and the chain recomputes',
+      properties: {
+        checked: { type: 'integer' },
+        broken: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              publication: { type: ['integer', 'null'] },
+              systemSeq: { type: ['integer', 'null'] },
+              message: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
     durationMs: { type: 'integer' },
   },
   required: ['ok', 'checkedCases', 'checkedEvents', 'brokenCases', 'broken', 'truncated'],

@@ -1,6 +1,8 @@
 /** Deploying and reading process definitions (designer). */
 import type { FastifyInstance } from 'fastify';
+import { principalOf } from '../plugins/auth.js';
 import { Problem } from '../problems.js';
+import type { DefinitionSummary } from '../store/definition-store.js';
 import { describedChangesSchema, versionParams } from './metrics-schemas.js';
 import { findingSchema, problemResponses } from './schemas.js';
 import { typed } from './typed.js';
@@ -13,6 +15,11 @@ const deployedProcessProperties = {
   name: { type: ['string', 'null'] },
   deployedAt: { type: 'string', format: 'date-time' },
   diagramUpdated: { type: 'boolean' },
+  published: {
+    type: 'boolean',
+    description:
+      'this deployment published the version (the first version of a new key); otherwise a new version is a draft until published',
+  },
 } as const;
 
 const messageFlowEndSchema = {
@@ -99,6 +106,62 @@ const deployedSchema = {
   },
 } as const;
 
+const versionSummarySchema = {
+  type: 'object',
+  required: ['version', 'id', 'deployedAt', 'status'],
+  properties: {
+    version: { type: 'integer' },
+    id: { type: 'string' },
+    deployedAt: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    status: {
+      type: 'string',
+      enum: ['draft', 'published', 'retired'],
+      description:
+        'draft: never in force (草稿); published: the version new cases start on (已发布); retired: in force before, no longer (已停用)',
+    },
+    effectiveAt: {
+      type: ['string', 'null'],
+      description: 'published or retired: when it (last) took effect',
+    },
+    scheduledAt: {
+      type: ['string', 'null'],
+      description: 'a publication of it that takes effect later (生效时间 in the future)',
+    },
+  },
+} as const;
+
+/** A process with its versions' status and the version in force. */
+const definitionSummarySchema = {
+  type: 'object',
+  required: ['key', 'inForce', 'versions'],
+  properties: {
+    key: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    inForce: {
+      type: ['integer', 'null'],
+      description: 'the version new cases start on (null: none published)',
+    },
+    inForceSince: { type: ['string', 'null'] },
+    versions: { type: 'array', items: versionSummarySchema },
+  },
+} as const;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function summaryJson(summary: DefinitionSummary) {
+  return {
+    ...summary,
+    inForceSince: iso(summary.inForceSince),
+    versions: summary.versions.map((v) => ({
+      ...v,
+      deployedAt: v.deployedAt.toISOString(),
+      effectiveAt: iso(v.effectiveAt),
+      scheduledAt: iso(v.scheduledAt),
+    })),
+  };
+}
+
 /** Whether the prolog (what precedes the root element: declaration, comments, processing instructions) has a DOCTYPE. */
 function prologHasDoctype(xml: string): boolean {
   let i = 0;
@@ -135,7 +198,8 @@ export async function definitionRoutes(
   options: { maxBpmnBytes: number },
 ): Promise<void> {
   const app = typed(instance);
-  const { definitions, metrics } = app.reflow;
+  const { definitions, metrics, cases } = app.reflow;
+  const now = () => new Date(cases.now());
   const parseXml = (_req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) =>
     done(null, body);
   app.addContentTypeParser(
@@ -171,7 +235,7 @@ export async function definitionRoutes(
     async (request, reply) => {
       const xml = request.body;
       refuseDoctype(xml);
-      const result = await definitions.deploy(xml, new Date());
+      const result = await definitions.deploy(xml, now(), { actor: principalOf(request).name });
       reply.status(result.processes.some((p) => p.created) ? 201 : 200);
       return {
         ...result,
@@ -188,26 +252,49 @@ export async function definitionRoutes(
       schema: {
         tags: ['definitions'],
         summary: '流程定义列表 / list definitions and their versions',
+        description:
+          'Each process with its versions, each version with its status (draft 草稿, published 已发布, retired 已停用) by the server clock, and `inForce`: the version a case started without `version` runs.',
+        response: {
+          200: { type: 'array', items: definitionSummarySchema },
+          ...problemResponses,
+        },
+      },
+    },
+    async () => (await definitions.summaries(now())).map(summaryJson),
+  );
+
+  app.post(
+    '/api/definitions/:key/versions/:version/publish',
+    {
+      config: { roles: ['publisher'] },
+      schema: {
+        tags: ['definitions'],
+        summary: '发布版本 / publish a version: new cases start on it',
+        description:
+          'This version becomes the one new cases start on, from `effectiveAt` (生效时间; absent or not in the future: now). The version in force before it is retired for new cases; running cases stay on theirs. Rolling back is publishing an older version. Recorded in the system audit log (who, when, from which version to which), checked by audit verification. A scheduled publication needs no timer: the version is resolved when a case starts. Publishing the version already in force does nothing. 200 with the process summary; 404 for an unknown key or version.',
+        params: versionParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            effectiveAt: {
+              type: 'string',
+              format: 'date-time',
+              description: '生效时间: when new cases start on it (default: now)',
+            },
+          },
+        },
         response: {
           200: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                key: { type: 'string' },
-                name: { type: ['string', 'null'] },
-                versions: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    properties: {
-                      version: { type: 'integer' },
-                      id: { type: 'string' },
-                      deployedAt: { type: 'string' },
-                      name: { type: ['string', 'null'] },
-                    },
-                  },
-                },
+            ...definitionSummarySchema,
+            properties: {
+              ...definitionSummarySchema.properties,
+              version: { type: 'integer', description: 'the version published' },
+              status: {
+                type: 'string',
+                enum: ['draft', 'published', 'retired'],
+                description:
+                  "the published version's status now: published, or draft/retired until a future effectiveAt",
               },
             },
           },
@@ -215,21 +302,19 @@ export async function definitionRoutes(
         },
       },
     },
-    async () => {
-      const rows = await definitions.versions();
-      const byKey = new Map<string, { key: string; name: string | null; versions: unknown[] }>();
-      for (const row of rows) {
-        const entry = byKey.get(row.key) ?? { key: row.key, name: row.name, versions: [] };
-        entry.name = row.name; // the newest version's name
-        entry.versions.push({
-          version: row.version,
-          id: row.id,
-          deployedAt: row.deployed_at.toISOString(),
-          name: row.name,
-        });
-        byKey.set(row.key, entry);
-      }
-      return [...byKey.values()];
+    async (request) => {
+      const { key, version } = request.params;
+      const body = (request.body ?? {}) as { effectiveAt?: string };
+      const at = now();
+      await definitions.publish(key, version, {
+        now: at,
+        effectiveAt: body.effectiveAt === undefined ? undefined : new Date(body.effectiveAt),
+        actor: principalOf(request).name,
+      });
+      const summary = await definitions.summary(key, at);
+      if (!summary) throw new Problem(404, 'not-found', 'Not found', `process '${key}' is not deployed`);
+      const status = summary.versions.find((v) => v.version === version)?.status ?? 'draft';
+      return { ...summaryJson(summary), version, status };
     },
   );
 
@@ -280,7 +365,7 @@ export async function definitionRoutes(
         tags: ['definitions'],
         summary: '版本差异 / what a version changes against another',
         description:
-          'Element and attribute changes of `version` against `against` (default: the newest version before `version`; versions have no published state yet, so the default is not "the version in force"): per element `change` added, removed or changed with each attribute before and after under a Chinese-then-English label (承诺时限, 部门, 条件, rewired flows, materials added/removed, forms, …); elements whose diagram only moved are in `layoutChanged`; `metrics` is the change of every static figure (as in the compare route). 404 for an unknown version, 400 when `against` equals `version` or there is no earlier version.',
+          'Element and attribute changes of `version` against `against` (default: the version in force — published — or, when that is `version` itself or none is, the newest version before `version`): per element `change` added, removed or changed with each attribute before and after under a Chinese-then-English label (承诺时限, 部门, 条件, rewired flows, materials added/removed, forms, …); elements whose diagram only moved are in `layoutChanged`; `metrics` is the change of every static figure (as in the compare route). 404 for an unknown version, 400 when `against` equals `version` or there is no earlier version.',
         params: versionParams,
         querystring: {
           type: 'object',
@@ -289,7 +374,8 @@ export async function definitionRoutes(
             against: {
               type: 'integer',
               minimum: 1,
-              description: 'the version to compare against; default: the newest version before `version`',
+              description:
+                'the version to compare against; default: the version in force, else the newest version before `version`',
             },
           },
         },
@@ -298,7 +384,12 @@ export async function definitionRoutes(
     },
     async (request) => {
       const { key, version } = request.params;
-      return metrics.versionDiff(key, version, request.query.against);
+      let against = request.query.against;
+      if (against === undefined) {
+        const inForce = (await definitions.summary(key, now()))?.inForce;
+        if (inForce !== null && inForce !== undefined && inForce !== version) against = inForce;
+      }
+      return metrics.versionDiff(key, version, against);
     },
   );
 }

@@ -78,7 +78,12 @@ interface Scenario {
 }
 
 /** The sample versions with simulation parameters, deployed with exactly that BPMN content. */
-async function scenarios(db: Db, definitions: DefinitionStore, dir: string): Promise<Scenario[]> {
+async function scenarios(
+  db: Db,
+  definitions: DefinitionStore,
+  dir: string,
+  now: number,
+): Promise<Scenario[]> {
   const found: Scenario[] = [];
   // a before ahead of its after, as they are deployed
   const order = (f: string) => f.replace('.before.', '.0.').replace('.after.', '.1.');
@@ -97,7 +102,7 @@ async function scenarios(db: Db, definitions: DefinitionStore, dir: string): Pro
     const stored = key ? await versionWithHash(db, key, contentHash(xml)) : undefined;
     const definition = stored ? await definitions.load(stored.id) : undefined;
     if (!definition) continue;
-    await definitions.prepareCallees(definition);
+    await definitions.prepareCallees(definition, new Date(now));
     found.push({
       file,
       definition,
@@ -119,7 +124,7 @@ export async function seedDemoHistory(
   const log = options.log ?? (() => {});
   const rectificationKey = options.rectificationKey ?? 'rating_rectification';
   const report: DemoReport = { versions: [], ratings: 0, rectifications: 0, ms: 0 };
-  const all = await scenarios(db, definitions, options.processesDir);
+  const all = await scenarios(db, definitions, options.processesDir, now);
   const ratings: { rating: Rating; channel: string | null }[] = [];
   const hoursPerDay = calendar.msPerWorkingDay / 3_600_000;
 
@@ -176,7 +181,7 @@ export async function seedDemoHistory(
 
   // 好差评: each rating through RatingService at its instant; the rectification cases it starts are simulated
   const rectification = all.find((s) => s.definition.key === rectificationKey);
-  const latest = await definitions.loadLatest(rectificationKey);
+  const latest = await definitions.loadInForce(rectificationKey, new Date(now));
   if (
     ratings.length > 0 &&
     rectification &&

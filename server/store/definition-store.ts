@@ -11,24 +11,70 @@ import {
   staticMetrics,
   unitSemanticHash,
 } from '../../engine/index.js';
+import { appendSystemEvent, lockSystemLog } from '../calendar/system-log.js';
 import type { Db } from '../db/database.js';
+import { Problem } from '../problems.js';
 import {
   type DefinitionVersionRow,
   findVersion,
   highestVersion,
+  insertPublication,
   insertVersion,
   latestVersionId,
   listVersions,
+  type PublicationRow,
+  publications,
   replaceDiagram,
   setSemanticHash,
   storedXml,
   versionId,
+  versionInForce,
   versionsWithoutCurrentMeaning,
   versionWithHash,
   versionWithMeaning,
 } from '../repositories/definition-repository.js';
 import type { Executor } from '../repositories/executor.js';
 import { layOutIfMissing } from './auto-layout.js';
+import { type PublicationState, publicationState, type VersionStatus } from './publishing.js';
+
+/** The system audit entry of a publication. */
+export const PUBLISHED_EVENT = 'definitionPublished';
+
+/** One version in a process's summary. */
+export interface VersionSummary {
+  version: number;
+  id: string;
+  deployedAt: Date;
+  name: string | null;
+  status: VersionStatus;
+  /** Published or retired: when it (last) took effect. */
+  effectiveAt: Date | null;
+  /** A publication of it takes effect later (生效时间 in the future). */
+  scheduledAt: Date | null;
+}
+
+/** A process: its versions, each with its status, and the version in force. */
+export interface DefinitionSummary {
+  key: string;
+  /** The newest version's name. */
+  name: string | null;
+  inForce: number | null;
+  inForceSince: Date | null;
+  versions: VersionSummary[];
+}
+
+/** What a publication did (the system audit entry's payload). */
+export interface Publication {
+  key: string;
+  version: number;
+  /** The version in force at `effectiveAt` before it (null: none). */
+  from: number | null;
+  effectiveAt: Date;
+  publishedAt: Date;
+  publishedBy: string | null;
+  /** The system audit entry (null: nothing was done, the version was already in force). */
+  systemSeq: number | null;
+}
 
 /** A unique key taken (another node stored the same version at the same moment). */
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown }).code === '23505';
@@ -47,6 +93,8 @@ export interface DeployedProcess {
    * no version was made.
    */
   diagramUpdated: boolean;
+  /** This deployment published the version (the first version of a key, or a deployment that publishes). */
+  published?: boolean;
 }
 
 /**
@@ -87,10 +135,13 @@ export class DefinitionStore implements DefinitionSource {
     return this.latestByKey.get(key);
   }
 
+  /**
+   * `latest(key)` (what the engine calls for a call activity into another file) is the version in force as this
+   * node last resolved it (loadInForce, before each case start), else the first one loaded.
+   */
   private remember(definition: CompiledDefinition): void {
     this.compiled.set(definition.id, definition);
-    const current = this.latestByKey.get(definition.key);
-    if (!current || current.version < definition.version) this.latestByKey.set(definition.key, definition);
+    if (!this.latestByKey.has(definition.key)) this.latestByKey.set(definition.key, definition);
   }
 
   /** Every stored version (id, key, number, name, deployment time), by key then version. */
@@ -136,22 +187,114 @@ export class DefinitionStore implements DefinitionSource {
     return definition;
   }
 
-  /** Loads the newest stored version of a key (another node may have deployed a newer one). */
+  /** Loads the newest stored version of a key, whatever its status (another node may have deployed a newer one). */
   async loadLatest(key: string): Promise<CompiledDefinition | undefined> {
     const id = await latestVersionId(this.db, key);
     return id ? this.load(id) : undefined;
   }
 
-  /** Makes sure the definitions a case may call are loaded at their newest version. */
-  async prepareCallees(definition: CompiledDefinition, seen = new Set<string>()): Promise<void> {
-    // the version deployed in the caller's file (CompiledDefinition.unit), else the key's newest
+  /**
+   * Loads the version of a key in force at `at` (the one a case started without a version runs; another node may
+   * have published it), and makes it what `latest(key)` answers on this node.
+   */
+  async loadInForce(key: string, at: Date): Promise<CompiledDefinition | undefined> {
+    const version = await versionInForce(this.db, key, at);
+    if (version === undefined) return undefined;
+    const id = await versionId(this.db, key, version);
+    const definition = id ? await this.load(id) : undefined;
+    if (definition) this.latestByKey.set(key, definition);
+    return definition;
+  }
+
+  /** Makes sure the definitions a case may call are loaded: at their version in force at `at`. */
+  async prepareCallees(
+    definition: CompiledDefinition,
+    at: Date = new Date(),
+    seen = new Set<string>(),
+  ): Promise<void> {
+    // the version deployed in the caller's file (CompiledDefinition.unit), else the key's version in force
     for (const node of Object.values(definition.graph.nodes)) {
       if (node.type !== 'callActivity' || !node.calledElement || seen.has(node.calledElement)) continue;
       seen.add(node.calledElement);
       const sameFile = definition.unit?.[node.calledElement];
-      const callee = sameFile ? await this.load(sameFile) : await this.loadLatest(node.calledElement);
-      if (callee) await this.prepareCallees(callee, seen);
+      const callee = sameFile ? await this.load(sameFile) : await this.loadInForce(node.calledElement, at);
+      if (callee) await this.prepareCallees(callee, at, seen);
     }
+  }
+
+  /** A process's versions with their status at `at`, and the version in force (undefined: no such key). */
+  async summary(key: string, at: Date): Promise<DefinitionSummary | undefined> {
+    return (await this.summaries(at, key))[0];
+  }
+
+  /** Every process (or one) with its versions' status at `at`, by key. */
+  async summaries(at: Date, key?: string): Promise<DefinitionSummary[]> {
+    const [rows, published] = await Promise.all([listVersions(this.db), publications(this.db, key)]);
+    const byKey = new Map<string, PublicationRow[]>();
+    for (const p of published) byKey.set(p.key, [...(byKey.get(p.key) ?? []), p]);
+    const out = new Map<string, DefinitionSummary>();
+    const states = new Map<string, PublicationState>();
+    for (const row of rows) {
+      if (key !== undefined && row.key !== key) continue;
+      let entry = out.get(row.key);
+      let state = states.get(row.key);
+      if (!state) {
+        state = publicationState(byKey.get(row.key) ?? [], at);
+        states.set(row.key, state);
+      }
+      if (!entry) {
+        entry = {
+          key: row.key,
+          name: row.name,
+          inForce: state.inForce,
+          inForceSince: state.inForceSince,
+          versions: [],
+        };
+        out.set(row.key, entry);
+      }
+      entry.name = row.name; // the newest version's name
+      const own = state.byVersion.get(row.version);
+      entry.versions.push({
+        version: row.version,
+        id: row.id,
+        deployedAt: row.deployed_at,
+        name: row.name,
+        status: own?.status ?? 'draft',
+        effectiveAt: own?.effectiveAt ?? null,
+        scheduledAt: own?.scheduledAt ?? null,
+      });
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * Publishes a version (发布): new cases of its key start on it from `effectiveAt` (a time not after `now` means
+   * now: a publication never takes effect in the past, which would change what earlier starts should have run).
+   * The version in force before it is retired for new cases; running cases stay on theirs. Rolling back is
+   * publishing an older version. Recorded with a system audit entry (who, when, from which version to which) in
+   * the same transaction. Publishing the version already in force, with no later effective time, does nothing.
+   */
+  async publish(
+    key: string,
+    version: number,
+    options: { now: Date; effectiveAt?: Date; actor: string | null },
+  ): Promise<Publication> {
+    const { now, actor } = options;
+    const effectiveAt =
+      options.effectiveAt && options.effectiveAt.getTime() > now.getTime() ? options.effectiveAt : now;
+    if (!(await findVersion(this.db, key, version))) {
+      throw new Problem(
+        404,
+        'not-found',
+        'Not found',
+        `流程 '${key}' 没有版本 ${version} / process '${key}' has no version ${version}`,
+      );
+    }
+    const publication = await this.db
+      .transaction()
+      .execute((trx) => appendOnce(trx, key, version, effectiveAt, now, actor));
+    this.latestByKey.delete(key); // resolved again at the next start
+    return publication;
   }
 
   /**
@@ -159,7 +302,11 @@ export class DefinitionStore implements DefinitionSource {
    * its version when its meaning — with that of the processes of the file it calls — is unchanged, and gets a
    * new version otherwise. Refused whole (DeploymentRefused) when any process of the file cannot run.
    */
-  async deploy(xml: string, now: Date): Promise<DeployResult> {
+  async deploy(
+    xml: string,
+    now: Date,
+    options: { actor?: string | null; publish?: boolean } = {},
+  ): Promise<DeployResult> {
     const result = await compileUnit(xml);
     if (!result.ok) throw new DeploymentRefused(result.findings);
     const graphs = result.definitions.map((d) => d.graph);
@@ -188,6 +335,14 @@ export class DefinitionStore implements DefinitionSource {
                 layout.laidOut,
               ),
             );
+          // the first version of a key is published at once (a new process is usable without a second step);
+          // another is a draft until published, unless the caller publishes what it deploys (the sample
+          // processes) — in the same transaction as the versions
+          for (const p of deployed)
+            if (p.created && (p.version === 1 || options.publish)) {
+              await appendOnce(trx, p.key, p.version, now, now, options.actor ?? null);
+              p.published = true;
+            }
           return deployed;
         });
         break;
@@ -196,6 +351,7 @@ export class DefinitionStore implements DefinitionSource {
         throw error;
       }
     }
+    for (const p of processes) if (p.published) this.latestByKey.delete(p.key); // resolved again at the next start
     const ids = new Map(processes.map((p) => [p.key, p.id]));
     result.definitions.forEach((definition, i) => {
       const callees = calledInFile(definition.graph, graphs);
@@ -303,4 +459,36 @@ export class DefinitionStore implements DefinitionSource {
       if (own) await setSemanticHash(db, row.id, unitSemanticHash(own, calledInFile(own, graphs)));
     }
   }
+}
+
+/** Within a transaction: the publication's system audit entry and its row (or nothing, when already in force). */
+async function appendOnce(
+  trx: Executor,
+  key: string,
+  version: number,
+  effectiveAt: Date,
+  now: Date,
+  actor: string | null,
+): Promise<Publication> {
+  // the system log's lock orders concurrent publications (two nodes publishing at once)
+  await lockSystemLog(trx);
+  const from = (await versionInForce(trx, key, effectiveAt)) ?? null;
+  if (from === version && effectiveAt.getTime() === now.getTime())
+    return { key, version, from, effectiveAt, publishedAt: now, publishedBy: actor, systemSeq: null };
+  const event = await appendSystemEvent(trx, {
+    type: PUBLISHED_EVENT,
+    at: now,
+    actor,
+    payload: { key, version, from, effectiveAt: effectiveAt.toISOString() },
+  });
+  await insertPublication(trx, {
+    key,
+    version,
+    effective_at: effectiveAt,
+    published_at: now,
+    published_by: actor,
+    from_version: from,
+    system_seq: event.seq,
+  });
+  return { key, version, from, effectiveAt, publishedAt: now, publishedBy: actor, systemSeq: event.seq };
 }

@@ -5,6 +5,7 @@ import type { Db } from '../../server/db/database.js';
 /** The tables a refused request must never change: definitions, cases and everything derived from them. */
 export const CASE_TABLES = [
   'definition_versions',
+  'definition_publications',
   'cases',
   'steps',
   'tasks',

@@ -5,7 +5,14 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import {
+  collectPageErrors,
+  deployFromModeler,
+  launchChromium,
+  screenshot,
+  startModelerTest,
+  useToken,
+} from './harness.js';
 
 const after = readFileSync(
   new URL('../../processes/business-startup-one-thing.after.bpmn', import.meta.url),
@@ -70,7 +77,7 @@ t.test('a collaboration in the modeler: drawn, checked and deployed as one unit'
   const answer = page.waitForResponse(
     (r) => r.url().endsWith('/api/definitions') && r.request().method() === 'POST',
   );
-  await page.click('#reflow-deploy');
+  await deployFromModeler(page);
   const response = await answer;
 
   // then the same versions, each process listed

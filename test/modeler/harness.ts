@@ -103,3 +103,9 @@ export async function useToken(page: Page, token: string): Promise<void> {
   await page.fill('#reflow-token', token);
   await page.press('#reflow-token', 'Enter');
 }
+
+/** 部署为新版本 as a designer does it: the button, then 确认部署 in the dialog that shows the diff. */
+export async function deployFromModeler(page: Page): Promise<void> {
+  await page.click('#reflow-deploy');
+  await page.click('#reflow-deploy-dialog-confirm');
+}

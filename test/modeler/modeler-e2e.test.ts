@@ -8,6 +8,7 @@ import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
 import {
   collectPageErrors,
+  deployFromModeler,
   launchChromium,
   loadEventMs,
   screenshot,
@@ -195,7 +196,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
       ),
     );
     // when it is deployed, the server's findings are marked and listed
-    await page.click('#reflow-deploy');
+    await deployFromModeler(page);
     await page.waitForSelector('#reflow-modeler-status[data-kind="error"]');
     t.ok(
       await page.locator('#reflow-findings .reflow-finding-server[data-element-id="check"]').count(),
@@ -234,7 +235,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
     await page.waitForFunction(
       () => document.querySelector('#reflow-static-metrics dd[data-metric="materials"]')?.textContent === '3',
     );
-    await page.click('#reflow-deploy');
+    await deployFromModeler(page);
     await page.waitForSelector('#reflow-modeler-status[data-kind="ok"]');
     t.match(await page.locator('#reflow-modeler-status').textContent(), /已部署 e2e_permit，版本 1/);
     // then the server has it, gov attributes included
@@ -248,7 +249,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
 
     // and the reengineered version deploys as version 2
     await importDiagram(page, after);
-    await page.click('#reflow-deploy');
+    await deployFromModeler(page);
     await page.waitForFunction(() =>
       /版本 2/.test(document.querySelector('#reflow-modeler-status')?.textContent ?? ''),
     );

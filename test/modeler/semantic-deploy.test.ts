@@ -4,7 +4,14 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import {
+  collectPageErrors,
+  deployFromModeler,
+  launchChromium,
+  screenshot,
+  startModelerTest,
+  useToken,
+} from './harness.js';
 
 const dir = new URL('../../processes/', import.meta.url);
 const before = readFileSync(new URL('sole-proprietor.before.bpmn', dir), 'utf8');
@@ -55,7 +62,7 @@ t.test('deploying an unchanged diagram from the modeler, and the data check in t
     const answer = page.waitForResponse(
       (r) => r.url().endsWith('/api/definitions') && r.request().method() === 'POST',
     );
-    await page.click('#reflow-deploy');
+    await deployFromModeler(page);
     const response = await answer;
     t.equal(response.status(), 200, await response.text());
     t.equal((await response.json()).version, 1);

@@ -13,7 +13,17 @@ import { testDatabases } from '../helpers/test-database.js';
 const permit = readFileSync(new URL('./fixtures/correction.bpmn', import.meta.url), 'utf8');
 const permitV2 = permit.replace('name="许可（测试）"', 'name="许可（测试，改革后）"');
 
-const CALLERS = ['admin', 'designer', 'intake', 'auditor', 'supervisor', 'market', 'police', 'tax'] as const;
+const CALLERS = [
+  'admin',
+  'designer',
+  'intake',
+  'auditor',
+  'supervisor',
+  'publisher',
+  'market',
+  'police',
+  'tax',
+] as const;
 type Caller = (typeof CALLERS)[number];
 const DEPARTMENT: Partial<Record<Caller, string>> = { market: '市场监管', police: '公安', tax: '税务' };
 
@@ -176,6 +186,13 @@ for (const database of testDatabases()) {
         route: '/api/definitions/{key}/versions/{version}/diff',
         allowed: everyone(),
         call: same('/api/definitions/permit/versions/2/diff?against=1'),
+      },
+      {
+        title: 'publish a version',
+        method: 'POST',
+        route: '/api/definitions/{key}/versions/{version}/publish',
+        allowed: { publisher: 200, admin: 200 },
+        call: async () => ({ url: '/api/definitions/permit/versions/2/publish', payload: {} }),
       },
       {
         title: 'start a case',

@@ -11,6 +11,7 @@ import t from 'tap';
 import { staticMetrics } from '../../engine/metrics/static-metrics.js';
 import { parseBpmn } from '../../engine/model/parse.js';
 import { contentHash } from '../../engine/runtime/definition.js';
+import { MIGRATION_ACTOR } from '../../migrations/2026-12-08-publishing.js';
 import type { OpenedDatabase } from '../../server/db/database.js';
 import {
   CHILD_TOKENS,
@@ -250,6 +251,19 @@ async function storeUnchecked(db: OpenedDatabase['db'], xml: string): Promise<st
       static_metrics: JSON.stringify(staticMetrics(graph)),
       warnings: JSON.stringify([]),
       deployed_at: new Date(),
+    })
+    .execute();
+  // in force, as migration 2026-12-08-publishing makes the newest version of each key stored before it
+  await db
+    .insertInto('definition_publications')
+    .values({
+      key: graph.key,
+      version: 1,
+      effective_at: new Date(0),
+      published_at: new Date(0),
+      published_by: MIGRATION_ACTOR,
+      from_version: null,
+      system_seq: null,
     })
     .execute();
   return id;

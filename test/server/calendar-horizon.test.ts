@@ -253,8 +253,8 @@ for (const database of testDatabases()) {
       });
       const log = (await inject('GET', '/api/calendar/events', TOKENS.auditor)).body;
       t.equal(log.verified, true, 'the system log chain verifies');
+      // (the system log is shared with publications: the deployment above published the process's first version)
       t.match(log.events[0], {
-        seq: 1,
         type: 'calendarYearLoaded',
         actor: 'admin',
         at: iso('2027-02-10 14:00'),
@@ -266,7 +266,11 @@ for (const database of testDatabases()) {
           workdays: TEST_2027.workdays,
         },
       });
-      t.match(log.events[1], { seq: 2, type: 'calendarDueDatesMoved', payload: { years: [2027] } });
+      t.match(log.events[1], {
+        seq: log.events[0].seq + 1,
+        type: 'calendarDueDatesMoved',
+        payload: { years: [2027] },
+      });
       t.equal(log.events[1].payload.moved.length, 2);
       t.same((await inject('GET', '/api/calendar/years/2027', TOKENS.intake)).body, {
         year: 2027,

@@ -20,6 +20,7 @@ t.test('a missing tokens file is created with one token per role and per departm
       ['intake', null],
       ['auditor', null],
       ['supervisor', null],
+      ['publisher', null],
       ['department', '公安'],
       ['department', '税务'],
     ],
@@ -28,7 +29,7 @@ t.test('a missing tokens file is created with one token per role and per departm
   const second = loadTokens(file);
   t.equal(second.created, false);
   t.same(second.principals, first.principals);
-  t.equal(new Set(first.principals.map((p) => p.token)).size, 7, 'every token differs');
+  t.equal(new Set(first.principals.map((p) => p.token)).size, 8, 'every token differs');
 });
 
 t.test('a broken tokens file is refused with the entry and the fix', async (t) => {

@@ -14,10 +14,24 @@ export interface ApiFinding {
   message: string;
 }
 
+/** draft 草稿 (never in force), published 已发布 (new cases start on it), retired 已停用. */
+export type VersionStatus = 'draft' | 'published' | 'retired';
+
 export interface DefinitionSummary {
   key: string;
   name: string | null;
-  versions: { version: number; id: string; deployedAt: string; name?: string | null }[];
+  /** The version new cases start on (null: none published). */
+  inForce?: number | null;
+  inForceSince?: string | null;
+  versions: {
+    version: number;
+    id: string;
+    deployedAt: string;
+    name?: string | null;
+    status?: VersionStatus;
+    effectiveAt?: string | null;
+    scheduledAt?: string | null;
+  }[];
 }
 
 export interface DefinitionVersion {
@@ -40,6 +54,8 @@ export interface Deployed {
   warnings: ApiFinding[];
   /** 200 for a version with the same meaning in another form: that version's stored diagram is now this one. */
   diagramUpdated?: boolean;
+  /** This deployment published the version (the first of a new key); otherwise a new version is a draft. */
+  published?: boolean;
   /** Every executable process of the file (a collaboration: one per pool), each its own key and version. */
   processes?: { key: string; version: number; created: boolean; diagramUpdated: boolean }[];
   /** The message flows between the file's pools. */

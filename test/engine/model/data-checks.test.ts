@@ -116,3 +116,109 @@ t.test('what an expression reads: free names only', async (t) => {
   const huge = `[${Array.from({ length: 60_000 }, (_, i) => i).join(',')}]`;
   t.equal(variablesRead(huge), null, 'a literal too large to run is not parsed (the size check refuses it)');
 });
+
+t.test('a comparison of values of different kinds, where forms give the types, is a warning', async (t) => {
+  const form =
+    '{"type":"object","properties":{"approved":{"type":"boolean"},"amount":{"type":"integer"},"name":{"type":"string"}}}';
+  const warned = async (condition: string) =>
+    (await compileDefinition(process(condition, '', form))).findings.filter(
+      (f) => f.type === 'incompatibleComparison',
+    );
+  const boolean = await warned('approved = "yes"');
+  t.equal(boolean.length, 1);
+  t.match(boolean[0], {
+    elementId: 'f2',
+    severity: 'warning',
+    message: /compares approved \(a boolean by its form\) with "yes" \(a string\) in 'approved = "yes"'/,
+  });
+  t.match((await warned('amount > date("2026-01-01")'))[0]?.message, /a number by its form.*a date/);
+  t.match(
+    (await warned('name = amount'))[0]?.message,
+    /name \(a string by its form\) with amount \(a number/,
+  );
+  t.same(await warned('approved = true and amount >= 3 and name != "x"'), [], 'same kinds: no warning');
+  const result = await compileDefinition(process('approved = "yes"', '', form));
+  t.equal(result.ok, true, 'a warning, not an error: the process deploys');
+  t.same(
+    (await compileDefinition(process('flag = "yes"'))).findings.filter(
+      (f) => f.type === 'incompatibleComparison',
+    ),
+    [],
+    'no form, no type known: nothing said',
+  );
+});
+
+t.test('no sample process compares values of different kinds', async (t) => {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpmn'))) {
+    const result = await compileDefinition(readFileSync(new URL(file, dir), 'utf8'));
+    t.same(
+      result.findings.filter((f) => f.type === 'incompatibleComparison'),
+      [],
+      file,
+    );
+  }
+});
+
+t.test('a variable set on one branch only is a warning naming the path that does not set it', async (t) => {
+  const branches = (condition: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:gov="urn:reflow:gov:1" id="defs" targetNamespace="urn:reflow:test">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="split" />
+    <bpmn:exclusiveGateway id="split" default="f3" />
+    <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="assess"><bpmn:conditionExpression>=businessKey != null</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="waive" />
+    <bpmn:userTask id="assess" name="核定收费" gov:department="税务">
+      <bpmn:extensionElements><gov:form>{"type":"object","properties":{"fee":{"type":"number"}}}</gov:form></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:userTask id="waive" name="免费登记" gov:department="市场监管" />
+    <bpmn:sequenceFlow id="f4" sourceRef="assess" targetRef="join" />
+    <bpmn:sequenceFlow id="f5" sourceRef="waive" targetRef="join" />
+    <bpmn:exclusiveGateway id="join" />
+    <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="check" />
+    <bpmn:exclusiveGateway id="check" default="f8" />
+    <bpmn:sequenceFlow id="f7" sourceRef="check" targetRef="end"><bpmn:conditionExpression>${condition}</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f8" sourceRef="check" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>`;
+  const result = await compileDefinition(branches('=fee > 0'));
+  t.equal(result.ok, true, 'a warning: the process deploys');
+  const found = result.findings.filter((f) => f.type === 'variableMaybeUnset');
+  t.equal(found.length, 1, JSON.stringify(found));
+  t.match(found[0], {
+    elementId: 'f7',
+    severity: 'warning',
+    message:
+      /reads 'fee', which only 核定收费 \(assess\) sets; on the path start → split → 免费登记 \(waive\) → join → check it is not set/,
+  });
+  const declared = await compileDefinition(
+    branches('=fee > 0').replace('isExecutable="true"', 'isExecutable="true" gov:variables="fee"'),
+  );
+  t.same(
+    declared.findings.filter((f) => f.type === 'variableMaybeUnset'),
+    [],
+    'declared in gov:variables: present from the start',
+  );
+  const bothSet = await compileDefinition(
+    branches('=fee > 0').replace(
+      '<bpmn:userTask id="waive" name="免费登记" gov:department="市场监管" />',
+      '<bpmn:userTask id="waive" name="免费登记" gov:department="市场监管"><bpmn:extensionElements><gov:form>{"type":"object","properties":{"fee":{"type":"number"}}}</gov:form></bpmn:extensionElements></bpmn:userTask>',
+    ),
+  );
+  t.same(
+    bothSet.findings.filter((f) => f.type === 'variableMaybeUnset'),
+    [],
+    'set on every path: nothing said',
+  );
+});
+
+t.test('no sample process reads a variable some path leaves unset', async (t) => {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpmn'))) {
+    const result = await compileDefinition(readFileSync(new URL(file, dir), 'utf8'));
+    t.same(
+      result.findings.filter((f) => f.type === 'variableMaybeUnset'),
+      [],
+      file,
+    );
+  }
+});

@@ -8,8 +8,8 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 import govDescriptor from '../../../../engine/model/gov-descriptor.json' with { type: 'json' };
 import type { DiagramAnalysis } from '../../analysis/diagram-analysis.js';
 import { ApiError, api, apiWithStatus, tokenStore } from '../../api/client.js';
-import type { DefinitionVersion, Deployed } from '../../api/types.js';
-import { h } from '../../dom.js';
+import type { DefinitionSummary, DefinitionVersion, Deployed } from '../../api/types.js';
+import { formatTime, h, replaceChildren } from '../../dom.js';
 import criticalPathModule from '../../features/critical-path/index.js';
 import govPropertiesModule from '../../features/gov-properties/index.js';
 import liveValidationModule from '../../features/live-validation/index.js';
@@ -19,9 +19,11 @@ import {
   type FindingsEvent,
 } from '../../features/live-validation/LiveValidation.js';
 import { t, translateModule } from '../../i18n/language.js';
-import { createVersionPicker } from '../common/definitions.js';
+import { createVersionPicker, loadDefinitions } from '../common/definitions.js';
+import { confirmDialog, inForceText, statusBadge } from '../common/publication.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
+import { changeList, diffVersions } from '../versions/version-diff.js';
 import { createAnalysisPanel } from './analysis-panel.js';
 import { newDiagramXml } from './new-diagram.js';
 
@@ -114,7 +116,23 @@ export function createModelerView(): View {
     }
   };
 
-  const picker = createVersionPicker({ id: 'modeler-open', count: 1 });
+  // the version in force of the chosen process, and the chosen version's status (草稿 / 已发布 / 已停用)
+  const inForce = h('span', { id: 'reflow-in-force', class: 'reflow-in-force' });
+  const showInForce = () => {
+    const summary = picker.summary();
+    const chosen = summary?.versions.find((v) => v.version === picker.versions()[0]);
+    replaceChildren(
+      inForce,
+      inForceText(summary),
+      chosen ? ` · ${t('Chosen v{version}:', { version: chosen.version })} ` : '',
+      statusBadge(chosen?.status),
+    );
+  };
+  const picker = createVersionPicker({ id: 'modeler-open', count: 1, onChange: showInForce });
+  const refreshPicker = async () => {
+    await picker.refresh().catch(() => undefined); // without a token the list stays empty
+    showInForce();
+  };
   const openFromServer = async (key = picker.process(), version = picker.versions()[0]) => {
     if (!key || !version)
       return status.set(
@@ -131,10 +149,42 @@ export function createModelerView(): View {
     }
   };
 
+  /** What the diagram in the editor changes against the version in force of its process, for the dialog. */
+  const changesAgainstInForce = async (xml: string): Promise<(Node | string)[]> => {
+    const key = processKey(modeler);
+    const summary = (await loadDefinitions()).find((d: DefinitionSummary) => d.key === key);
+    if (!summary || summary.inForce === null || summary.inForce === undefined)
+      return [
+        h('p', { id: 'reflow-deploy-new' }, t('A new process: it is published as soon as it is deployed')),
+      ];
+    const current = await api<DefinitionVersion>(
+      `/api/definitions/${encodeURIComponent(key)}/versions/${summary.inForce}`,
+    );
+    const diff = await diffVersions(current.xml, xml, key);
+    return [
+      h('p', null, t('Changes against the version in force (v{version})', { version: summary.inForce })),
+      diff.elements.length
+        ? changeList(diff, { id: 'reflow-deploy-changes' })
+        : h('p', { id: 'reflow-deploy-changes' }, t('No change of meaning against the version in force')),
+      h(
+        'p',
+        { class: 'reflow-note' },
+        t('A new version is a draft: new cases start on it once it is published'),
+      ),
+    ];
+  };
+
   const deploy = async () => {
     const liveValidation = modeler.get('liveValidation');
     try {
       const { xml } = await modeler.saveXML({ format: true });
+      const confirmed = await confirmDialog({
+        id: 'reflow-deploy-dialog',
+        title: t('Deploy {key}', { key: processKey(modeler) }),
+        body: await changesAgainstInForce(xml),
+        confirm: t('Confirm deployment'),
+      });
+      if (!confirmed) return status.set('info', t('Deployment cancelled'));
       const { status: code, body } = await apiWithStatus<Deployed>('/api/definitions', {
         method: 'POST',
         body: xml,
@@ -149,7 +199,12 @@ export function createModelerView(): View {
         processes.length > 1
           ? t('Deployed the {n} processes of the file: {list}', { n: processes.length, list: listed })
           : code === 201
-            ? t('Deployed {key} as version {version}', names)
+            ? body.published
+              ? t('Deployed {key} as version {version}', names)
+              : t(
+                  'Deployed {key} as draft version {version}: new cases start on it once it is published',
+                  names,
+                )
             : body.diagramUpdated
               ? t('Same process as {key} version {version}: no new version, its diagram updated', names)
               : t('Unchanged: {key} version {version} has this content already', names);
@@ -159,6 +214,7 @@ export function createModelerView(): View {
       );
       await picker.refresh().catch(() => undefined);
       picker.select(body.key, [body.version]);
+      showInForce();
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) {
         liveValidation.showServerFindings(error.errors);
@@ -171,6 +227,67 @@ export function createModelerView(): View {
       } else {
         status.error(error);
       }
+    }
+  };
+
+  /** 发布: the chosen version becomes the one new cases start on (at 生效时间), after its diff is confirmed. */
+  const publish = async () => {
+    const key = picker.process();
+    const version = picker.versions()[0];
+    if (!key || !version) return status.set('error', t('Choose a process and a version'));
+    try {
+      const diff = await api<{ against: number; elements: []; layoutChanged: string[] }>(
+        `/api/definitions/${encodeURIComponent(key)}/versions/${version}/diff`,
+      ).catch(() => undefined); // no other version to compare with
+      const inForceNow = picker.summary()?.inForce;
+      const effective = h('input', { type: 'datetime-local', id: 'reflow-publish-effective' });
+      const confirmed = await confirmDialog({
+        id: 'reflow-publish-dialog',
+        title: t('Publish {key} v{version}', { key, version }),
+        body: [
+          inForceNow === version
+            ? h('p', null, t('v{version} is already in force', { version }))
+            : diff
+              ? h(
+                  'p',
+                  null,
+                  t('Changes against the version in force (v{version})', { version: diff.against }),
+                )
+              : null,
+          diff && inForceNow !== version
+            ? diff.elements.length
+              ? changeList(diff, { id: 'reflow-publish-changes' })
+              : h(
+                  'p',
+                  { id: 'reflow-publish-changes' },
+                  t('No change of meaning against the version in force'),
+                )
+            : null,
+          h('label', { class: 'reflow-field' }, t('Effective from (empty: now)'), ' ', effective),
+          h(
+            'p',
+            { class: 'reflow-note' },
+            t('Cases already running stay on their version; new cases start on this one'),
+          ),
+        ],
+        confirm: t('Confirm publication'),
+      });
+      if (!confirmed) return status.set('info', t('Publication cancelled'));
+      const effectiveAt = effective.value ? new Date(effective.value).toISOString() : undefined;
+      const summary = await api<DefinitionSummary>(
+        `/api/definitions/${encodeURIComponent(key)}/versions/${version}/publish`,
+        { method: 'POST', body: effectiveAt ? { effectiveAt } : {} },
+      );
+      const scheduled = summary.versions.find((v) => v.version === version)?.scheduledAt;
+      status.set(
+        'ok',
+        scheduled
+          ? t('Published {key} v{version}, effective {time}', { key, version, time: formatTime(scheduled) })
+          : t('Published {key} v{version}: new cases start on it', { key, version }),
+      );
+      await refreshPicker();
+    } catch (error) {
+      status.error(error);
     }
   };
 
@@ -215,6 +332,8 @@ export function createModelerView(): View {
       { id: 'reflow-deploy', class: 'reflow-primary', onClick: deploy },
       t('Deploy as new version'),
     ),
+    h('button', { id: 'reflow-publish', onClick: publish }, t('Publish')),
+    inForce,
     h('button', { id: 'reflow-download', onClick: download }, t('Download .bpmn')),
     h('button', { id: 'reflow-upload-button', onClick: () => upload.click() }, t('Upload .bpmn')),
     upload,
@@ -249,8 +368,10 @@ export function createModelerView(): View {
       } catch (error) {
         status.error(error);
       }
+      showInForce();
       if (key && Number(version) > 0) {
         picker.select(key, [Number(version)]);
+        showInForce();
         await openFromServer(key, Number(version));
       } else if (
         opened !== 'diagram' &&

@@ -3,83 +3,14 @@ import { api } from '../../api/client.js';
 import type { DefinitionVersion } from '../../api/types.js';
 import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
-import { language, t } from '../../i18n/language.js';
+import { t } from '../../i18n/language.js';
 import { createVersionPicker } from '../common/definitions.js';
 import { figureTable } from '../common/metrics-table.js';
+import { inForceText, statusBadge } from '../common/publication.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
 import { STATIC_FIGURES } from '../modeler/analysis-panel.js';
-import { diffVersions, type VersionDiff } from './version-diff.js';
-
-/** The label's part in the page's language (labels are "中文 / English"). */
-const inLanguage = (label: string): string => {
-  const [zh, en] = label.split(/\s*\/\s*/);
-  return (language === 'en' ? en : zh) ?? label;
-};
-
-/** A value as read: yes/no, a list, an expression as code (it is FEEL, not prose). */
-const shown = (value: unknown): string | HTMLElement =>
-  value === null || value === undefined
-    ? '—'
-    : value === true
-      ? t('yes')
-      : value === false
-        ? t('no')
-        : Array.isArray(value)
-          ? value.join('、') || '—'
-          : /^[{[=]/.test(String(value)) ||
-              (/[A-Za-z]{2}/.test(String(value)) && !/[\u4e00-\u9fff]/.test(String(value)))
-            ? h('code', null, String(value))
-            : String(value);
-
-/** One line per changed element, one item per attribute: "承诺时限（工作日）: 2 → 1"; materials as added/removed. */
-function changeList(diff: VersionDiff, onPoint: (elementId: string | null) => void): HTMLElement {
-  const kind = { added: t('added'), removed: t('removed'), changed: t('changed') };
-  return h(
-    'ul',
-    { id: 'reflow-version-changes', class: 'reflow-version-changes' },
-    diff.elements.map((e) =>
-      h(
-        'li',
-        {
-          class: `reflow-change-${e.change}`,
-          'data-element': e.elementId,
-          onMouseenter: () => onPoint(e.elementId),
-          onMouseleave: () => onPoint(null),
-        },
-        h('strong', null, `${kind[e.change]} · ${e.name ?? e.elementId}`),
-        ' ',
-        h('code', null, `(${e.type} ${e.elementId})`),
-        e.attributes.length
-          ? h(
-              'ul',
-              null,
-              e.attributes.map((a) =>
-                h(
-                  'li',
-                  { 'data-attribute': a.attribute },
-                  `${inLanguage(a.label)}: `,
-                  a.added || a.removed
-                    ? [
-                        a.added?.length ? `+ ${a.added.join('、')} ` : '',
-                        a.removed?.length ? `− ${a.removed.join('、')}` : '',
-                      ].join('')
-                    : [shown(a.before), ' → ', shown(a.after)],
-                ),
-              ),
-            )
-          : null,
-      ),
-    ),
-    diff.layoutChanged.length
-      ? h(
-          'li',
-          { class: 'reflow-change-layout' },
-          t('layout only: {ids}', { ids: diff.layoutChanged.join(', ') }),
-        )
-      : null,
-  );
-}
+import { changeList, diffVersions } from './version-diff.js';
 
 export function createVersionsView(): View {
   const status = createStatusLine('reflow-versions-status');
@@ -126,14 +57,24 @@ export function createVersionsView(): View {
     replaceChildren(
       versionList,
       h('h3', null, t('Versions of {key}', { key })),
+      h('p', { id: 'reflow-versions-in-force', class: 'reflow-in-force' }, inForceText(picker.summary())),
       h(
         'ul',
         { id: 'reflow-version-list' },
         (picker.summary()?.versions ?? []).map((v) =>
           h(
             'li',
-            null,
+            {
+              'data-version': String(v.version),
+              class: v.status === 'published' ? 'reflow-in-force-row' : null,
+            },
             h('strong', null, `v${v.version}`),
+            ' ',
+            statusBadge(v.status),
+            v.status === 'published'
+              ? h('span', { class: 'reflow-in-force-marker' }, ` ◀ ${t('in force')}`)
+              : null,
+            v.scheduledAt ? ` · ${t('effective from {time}', { time: formatTime(v.scheduledAt) })}` : null,
             ` · ${formatTime(v.deployedAt)} · `,
             h('a', { href: `#/modeler/${encodeURIComponent(key)}/${v.version}` }, t('open in the modeler')),
           ),
@@ -182,7 +123,7 @@ export function createVersionsView(): View {
           h('span', { class: 'reflow-swatch reflow-swatch-changed' }),
           t('changed: {n}', { n: diff.changed.length }),
         ),
-        changeList(diff, (elementId) => point(elementId, true)),
+        changeList(diff, { onPoint: (elementId) => point(elementId, true) }),
       );
       status.set('ok', t('{key}: v{a} and v{b}', { key, a, b }));
     } catch (error) {

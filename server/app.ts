@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { JwtVerifier } from './auth/jwt.js';
 import type { Principal } from './auth/tokens.js';
 import type { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
@@ -25,6 +26,7 @@ import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelerRoutes } from './routes/modeler.js';
+import { peopleRoutes } from './routes/people.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { taskRoutes } from './routes/tasks.js';
 import { createServices, type Services } from './services.js';
@@ -46,6 +48,8 @@ type ServiceParts =
 export type AppOptions = ServiceParts & {
   db: Db;
   principals: Principal[];
+  /** JWT sign-in through the identity provider (REFLOW_JWT_*), beside the tokens file. */
+  jwt?: JwtVerifier;
   /** Largest accepted BPMN document, in bytes. */
   maxBpmnBytes?: number;
   logger?: FastifyServerOptions['logger'];
@@ -106,13 +110,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(edgePlugin, { edge, tokens: options.principals.map((p) => p.token) });
-  await app.register(authPlugin, { principals: options.principals });
+  const { jwt } = options;
+  await app.register(edgePlugin, {
+    edge,
+    tokens: options.principals.map((p) => p.token),
+    recall: jwt && ((token: string) => jwt.recall(token)),
+  });
+  await app.register(authPlugin, { principals: options.principals, jwt });
   await app.register(inputGuardPlugin);
   await app.register(healthRoutes);
   await app.register(definitionRoutes, { maxBpmnBytes: options.maxBpmnBytes ?? 5 * 1024 * 1024 });
   await app.register(caseRoutes);
   await app.register(taskRoutes);
+  await app.register(peopleRoutes);
   await app.register(messageRoutes);
   await app.register(auditRoutes);
   await app.register(modelerRoutes);

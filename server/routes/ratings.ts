@@ -72,7 +72,7 @@ export async function ratingRoutes(instance: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const rating = await ratings.rate(request.params.id, request.body, principalOf(request).name);
+      const rating = await ratings.rate(request.params.id, request.body, principalOf(request).userId);
       reply.status(201);
       return rating;
     },

@@ -42,7 +42,7 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
             `department '${principal.department}' may not list the tasks of '${department}'`,
           );
         }
-        department = principal.department;
+        department = principal.department ?? undefined;
       }
       return queries.tasks({ ...q, department });
     },
@@ -72,7 +72,7 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
       const { id } = request.params;
       const principal = principalOf(request);
       const body = request.body ?? {};
-      return service.completeTask(id, body.variables ?? {}, principal.name, (task) => {
+      return service.completeTask(id, body.variables ?? {}, principal.userId, (task) => {
         if (principal.role === 'department' && task.department !== principal.department) {
           throw new Problem(
             403,

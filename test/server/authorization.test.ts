@@ -412,6 +412,15 @@ for (const database of testDatabases()) {
         call: same('/api/calendar/events'),
       },
       {
+        title: 'who the caller is',
+        method: 'GET',
+        route: '/api/me',
+        allowed: everyone(),
+        call: same('/api/me'),
+        check: (t, who, res) =>
+          t.same(res.json().department, DEPARTMENT[who] ?? null, `${who}: its department`),
+      },
+      {
         title: 'verify the audit chains',
         method: 'GET',
         route: '/api/audit/verify',

@@ -11,6 +11,7 @@ import * as timerRetries from './2026-11-29-008-timer-retries.js';
 import * as calendarYears from './2026-12-06-calendar-years.js';
 import * as definitionSemanticHash from './2026-12-06-definition-semantic-hash.js';
 import * as messagesBetweenCases from './2026-12-07-messages-between-cases.js';
+import * as people from './2026-12-08-people.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06-calendar-years': calendarYears,
   '2026-12-06-definition-semantic-hash': definitionSemanticHash,
   '2026-12-07-messages-between-cases': messagesBetweenCases,
+  '2026-12-08-people': people,
 };

@@ -7,6 +7,7 @@ import type { Principal } from './auth/tokens.js';
 import type { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
 import type { Db } from './db/database.js';
+import { WorkItems } from './people/work-items.js';
 import { authPlugin } from './plugins/auth.js';
 import {
   capConnections,
@@ -62,7 +63,7 @@ export type AppOptions = ServiceParts & {
 declare module 'fastify' {
   interface FastifyInstance {
     /** The node's services (routes use these); `db` and `service` for tests and tools. */
-    reflow: Services & { db: Db; service: CaseService };
+    reflow: Services & { db: Db; service: CaseService; workItems: WorkItems };
     /** The same as `reflow.ratings` and `reflow.calendars`. */
     ratings: RatingService;
     calendars: CalendarService;
@@ -92,7 +93,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const messages = services.messages;
     app.addHook('onClose', () => messages.stop());
   }
-  app.decorate('reflow', { ...services, db: options.db, service: services.cases });
+  // an assignee's display name: the tokens file's entries that name a person
+  const names = new Map(options.principals.map((p) => [p.userId, p.name]));
+  const workItems = new WorkItems(options.db, services.cases, names);
+  app.decorate('reflow', { ...services, db: options.db, service: services.cases, workItems });
   app.decorate('ratings', services.ratings);
   app.decorate('calendars', services.calendars);
   capConnections(app, edge.maxConnections);

@@ -76,6 +76,27 @@ export interface TasksTable {
   created_at: Timestamp;
   due_at: Timestamp | null;
   completed_at: Timestamp | null;
+  /** Who holds the open task (claimed or assigned), and since when. */
+  claimed_by: string | null;
+  claimed_name: string | null;
+  claimed_at: Timestamp | null;
+  /** Who completed it (经办人): its step's handler. */
+  handler_id: string | null;
+  handler_name: string | null;
+  transfers: Generated<number>;
+}
+
+export interface TaskTransfersTable {
+  id: Generated<string>;
+  task_id: string;
+  case_id: string;
+  from_department: string | null;
+  to_department: string | null;
+  from_user: string | null;
+  to_user: string | null;
+  reason: string;
+  actor: string;
+  at: Timestamp;
 }
 
 export interface TimersTable {
@@ -183,6 +204,7 @@ export interface Database {
   cases: CasesTable;
   steps: StepsTable;
   tasks: TasksTable;
+  task_transfers: TaskTransfersTable;
   timers: TimersTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;

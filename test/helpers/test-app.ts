@@ -55,6 +55,8 @@ export async function buildTestApp(
     scheduler?: Partial<SchedulerOptions>;
     /** JWT sign-in beside the test tokens (test/server/jwt.test.ts). */
     jwt?: JwtVerifier;
+    /** More tokens beside the test tokens (people of a department: test/server/work-items.test.ts). */
+    people?: Principal[];
   } = {},
 ): Promise<TestApp> {
   const clock = { now: options.now ?? Date.UTC(2026, 0, 5, 1, 0, 0) }; // Monday 2026-01-05 09:00 Beijing
@@ -70,7 +72,7 @@ export async function buildTestApp(
     db: database.db,
     service,
     definitions,
-    principals,
+    principals: [...principals, ...(options.people ?? [])],
     jwt: options.jwt,
   });
   const cacheChecks = watchRemembered(app, service);

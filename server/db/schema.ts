@@ -64,6 +64,9 @@ export interface StepsTable {
   variables_changed: Json<string[]>;
   parent_step_id: string | null;
   seq: Generated<number>;
+  /** An imported step's handler (the log's org:resource); a step of a case run here has its task's. */
+  handler_id: ColumnType<string | null, string | null | undefined, string | null>;
+  handler_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TasksTable {

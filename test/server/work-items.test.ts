@@ -150,6 +150,59 @@ for (const database of testDatabases()) {
       );
     });
 
+    await t.test(
+      'handlers in the event logs: XES org:resource and the CSV, read back by the import',
+      async (t) => {
+        const xes = await call('auditor', 'GET', '/api/processes/permit/versions/1/log.xes');
+        t.equal(xes.statusCode, 200);
+        t.match(
+          xes.body,
+          /<string key="org:resource" value="u-zhao"\/>/,
+          'the lead who completed the review',
+        );
+        t.match(
+          xes.body,
+          /<string key="org:resource" value="u-chen"\/>/,
+          'the member who completed the issue',
+        );
+        const csv = (await call('auditor', 'GET', '/api/processes/permit/versions/1/log.csv')).body;
+        t.match(csv, /,审查,review,市场监管,complete,[^,]+,u-zhao\n/, 'the CSV names the handler');
+        const v2 = permit.replace('name="许可（测试）"', 'name="许可（测试，导入）"');
+        const deployed = await app.inject({
+          method: 'POST',
+          url: '/api/definitions',
+          headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+          payload: v2,
+        });
+        t.equal(deployed.statusCode, 201, deployed.body);
+        for (const [format, type] of [
+          ['xes', 'application/xml'],
+          ['csv', 'text/csv'],
+        ] as const) {
+          const log = (await call('auditor', 'GET', `/api/processes/permit/versions/1/log.${format}`)).body;
+          const imported = await app.inject({
+            method: 'POST',
+            url: '/api/processes/permit/versions/2/log',
+            headers: { ...bearer(TOKENS.admin), 'content-type': type },
+            payload: log,
+          });
+          t.equal(imported.statusCode, 200, imported.body);
+        }
+        const handlers = await app.reflow.db
+          .selectFrom('steps')
+          .select(['element_id', 'handler_id'])
+          .where('version', '=', 2)
+          .where('status', '=', 'completed')
+          .orderBy('element_id')
+          .execute();
+        t.same(
+          handlers.map((h) => `${h.element_id} ${h.handler_id}`),
+          ['issue u-chen', 'issue u-chen', 'review u-zhao', 'review u-zhao'],
+          'each imported step names its handler, from XES and from CSV',
+        );
+      },
+    );
+
     await t.test('assign and transfer: the lead or an admin, with a reason', async (t) => {
       const { caseId, taskId } = await review();
       t.equal(

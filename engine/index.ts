@@ -42,9 +42,11 @@ export {
   caseWorkingTime,
   countTrips,
   type FigureEvent,
+  isBadRating,
   isBreach,
   isCorrection,
   isFirstTime,
+  isGoodRating,
   isOnTime,
   isTrip,
   isWindowVisit,
@@ -69,6 +71,7 @@ export {
   type DynamicMetrics,
   EXACT_PERCENTILE_LIMIT,
   type FigureSource,
+  percentileCont,
   percentileFromBuckets,
   type StepFigures,
 } from './metrics/dynamic-metrics.js';
@@ -91,6 +94,7 @@ export {
   type FigureDefinition,
   type FigureUnit,
   figureDefinition,
+  PERSON_FIGURES,
 } from './metrics/figures.js';
 export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
 export { dataFindings } from './model/data-checks.js';

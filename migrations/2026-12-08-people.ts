@@ -20,6 +20,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ADD COLUMN transfers integer NOT NULL DEFAULT 0`.execute(db);
   // an imported step's handler (the event log's org:resource): imported steps have no task
   await sql`ALTER TABLE steps ADD COLUMN handler_id text, ADD COLUMN handler_name text`.execute(db);
+  // a rating of a step credits its handler (评价到人); ratings given before credit nobody
+  await sql`ALTER TABLE ratings ADD COLUMN handler_id text, ADD COLUMN handler_name text`.execute(db);
   await sql`CREATE INDEX tasks_claimed_by ON tasks (claimed_by) WHERE claimed_by IS NOT NULL`.execute(db);
   await sql`CREATE INDEX tasks_handler_id ON tasks (handler_id) WHERE handler_id IS NOT NULL`.execute(db);
   await sql`CREATE TABLE task_transfers (
@@ -39,6 +41,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE IF EXISTS task_transfers`.execute(db);
+  await sql`ALTER TABLE ratings DROP COLUMN IF EXISTS handler_id, DROP COLUMN IF EXISTS handler_name`.execute(db);
   await sql`ALTER TABLE steps DROP COLUMN IF EXISTS handler_id, DROP COLUMN IF EXISTS handler_name`.execute(db);
   await sql`DROP INDEX IF EXISTS tasks_claimed_by`.execute(db);
   await sql`DROP INDEX IF EXISTS tasks_handler_id`.execute(db);

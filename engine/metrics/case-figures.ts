@@ -110,3 +110,9 @@ export const isOnTime = (workingMs: number, limitDays: number, msPerWorkingDay: 
 /** A step breaches its `gov:timeLimit` when its working time exceeds limit × working-day length. */
 export const isBreach = (workingMs: number, limitDays: number | null, msPerWorkingDay: number): boolean =>
   limitDays !== null && workingMs > limitDays * msPerWorkingDay;
+
+/** A good rating (满意, counted in satisfaction): level 4 or 5. */
+export const isGoodRating = (level: number): boolean => level >= 4;
+
+/** A bad rating (差评, starts a rectification): level 1 or 2. */
+export const isBadRating = (level: number): boolean => level <= 2;

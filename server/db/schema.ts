@@ -146,6 +146,9 @@ export interface RatingsTable {
   rated_at: Timestamp;
   deadline_days: number | null;
   rectification_case_id: string | null;
+  /** The rated step's handler (评价到人); null for a step nobody is named for. */
+  handler_id: ColumnType<string | null, string | null | undefined, string | null>;
+  handler_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A year's official holiday schedule loaded by an administrator (migration 2026-12-06-calendar-years). */

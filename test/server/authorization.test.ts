@@ -450,6 +450,20 @@ for (const database of testDatabases()) {
         call: same('/api/calendar/events'),
       },
       {
+        title: 'figures per person (a member: their own)',
+        method: 'GET',
+        route: '/api/metrics/people',
+        allowed: { auditor: 200, admin: 200, market: 200, police: 200, tax: 200 },
+        call: same('/api/metrics/people'),
+      },
+      {
+        title: "figures of 公安's people (a member may not)",
+        method: 'GET',
+        route: '/api/metrics/people',
+        allowed: { auditor: 200, admin: 200 },
+        call: same(`/api/metrics/people?department=${encodeURIComponent('公安')}`),
+      },
+      {
         title: 'who the caller is',
         method: 'GET',
         route: '/api/me',

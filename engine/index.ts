@@ -98,6 +98,7 @@ export {
 } from './metrics/figures.js';
 export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
 export { dataFindings } from './model/data-checks.js';
+export { ExpressionError, evaluateFeel } from './model/feel.js';
 export { withFlowReferences } from './model/flow-references.js';
 export { formValidator } from './model/form-schema.js';
 export { parseBpmn } from './model/parse.js';

@@ -7,7 +7,7 @@
  * completion decided on the task as it was before retries on the task as it is (server/cases/case-service.ts).
  */
 import { sql } from 'kysely';
-import type { CaseSnapshot } from '../../engine/index.js';
+import { type CaseSnapshot, ExpressionError, evaluateFeel } from '../../engine/index.js';
 import type { Principal } from '../auth/tokens.js';
 import type { CaseService, Person } from '../cases/case-service.js';
 import { NotFound } from '../cases/errors.js';
@@ -39,6 +39,7 @@ interface Locked {
   audit_seq: number;
   audit_hash: string;
   snapshot: CaseSnapshot;
+  definition_id: string;
 }
 
 const conflict = (detail: string) =>
@@ -59,8 +60,17 @@ export class WorkItems {
   ) {}
 
   claim(taskId: string, by: Principal): Promise<TaskHolder> {
-    return this.change(taskId, by, 'taskClaimed', (task) => {
+    return this.change(taskId, by, 'taskClaimed', (task, candidates) => {
       this.ownDepartment(task, by, 'claim');
+      if (
+        candidates &&
+        !isAdmin(by) &&
+        !candidates.includes(by.userId) &&
+        !candidates.includes(by.department ?? '')
+      )
+        throw forbidden(
+          `task '${taskId}' may be claimed by its candidates only (gov:candidates: ${candidates.join(', ')}); ${by.userId} is none of them: ask the department lead to assign it`,
+        );
       if (task.claimed_by === by.userId) return null; // claimed already by the caller: nothing changes
       if (task.claimed_by !== null)
         throw conflict(
@@ -140,6 +150,28 @@ export class WorkItems {
     });
   }
 
+  /**
+   * The candidates of a task (`gov:candidates` of its element): user ids or department names, a literal list or
+   * a FEEL expression evaluated in the case's variables (with `businessKey`); undefined when the element names none.
+   */
+  private candidatesOf(task: Locked, text: string | undefined): string[] | undefined {
+    if (!text) return undefined;
+    const split = (value: string) => value.split(/[\s,，、]+/).filter(Boolean);
+    if (!text.startsWith('=')) return split(text);
+    const variables = { businessKey: task.snapshot.businessKey ?? null, ...task.snapshot.variables };
+    let value: unknown;
+    try {
+      value = evaluateFeel(text, variables);
+    } catch (error) {
+      if (!(error instanceof ExpressionError)) throw error;
+      throw conflict(
+        `gov:candidates of '${task.element_id}' could not be evaluated (${error.message}): ask the department lead to assign the task`,
+      );
+    }
+    const list = Array.isArray(value) ? value : [value];
+    return list.flatMap((v) => (typeof v === 'string' ? split(v) : []));
+  }
+
   /** The display name of a person by id: the tokens file's, else the name last recorded for them, else the id. */
   private async nameOf(userId: string): Promise<string> {
     const known = this.known.get(userId);
@@ -177,7 +209,11 @@ export class WorkItems {
     taskId: string,
     by: Principal,
     type: string,
-    decide: (task: Locked) => {
+    decide: (
+      task: Locked,
+      /** Who may claim it (gov:candidates of its element, evaluated in its case); undefined: any member. */
+      candidates: string[] | undefined,
+    ) => {
       claim: Person | null;
       department?: string | null;
       reason?: string;
@@ -185,17 +221,24 @@ export class WorkItems {
     } | null,
   ): Promise<TaskHolder> {
     const now = new Date(this.cases.now());
+    // the element's gov:candidates, read before the transaction (a task's element and definition never change)
+    const { rows: where } = await sql<{ element_id: string; definition_id: string }>`
+      SELECT t.element_id, c.definition_id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = ${taskId}`.execute(
+      this.db,
+    );
+    const definition = where[0] && (await this.cases.definitions.load(where[0].definition_id));
+    const candidateText = (where[0] && definition?.graph.nodes[where[0].element_id]?.candidates) || undefined;
     const result = await this.db.transaction().execute(async (trx) => {
       const { rows } = await sql<Locked>`
         SELECT t.id, t.case_id, t.element_id, t.department, t.status, t.claimed_by, t.claimed_name, t.claimed_at,
-               t.transfers, c.audit_seq, c.audit_hash, c.snapshot
+               t.transfers, c.audit_seq, c.audit_hash, c.snapshot, c.definition_id
           FROM tasks t JOIN cases c ON c.id = t.case_id
          WHERE t.id = ${taskId}
            FOR UPDATE OF t, c`.execute(trx);
       const task = rows[0];
       if (!task) throw new NotFound(`task '${taskId}' does not exist`);
       if (task.status !== 'open') throw conflict(`task '${taskId}' is ${task.status}, not open`);
-      const decided = decide(task);
+      const decided = decide(task, this.candidatesOf(task, candidateText));
       if (!decided) return { task, changed: false };
       const department = decided.department ?? task.department;
       const moved = department !== task.department;

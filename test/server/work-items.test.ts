@@ -264,6 +264,55 @@ for (const database of testDatabases()) {
       t.match(await verify(caseId), { ok: true });
     });
 
+    await t.test(
+      'gov:candidates (FEEL allowed) restricts who may claim; a bad expression is a 422 at deploy',
+      async (t) => {
+        const deploy = (xml: string) =>
+          app.inject({
+            method: 'POST',
+            url: '/api/definitions',
+            headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+            payload: xml,
+          });
+        const withCandidates = (value: string) =>
+          permit
+            .replace('id="permit" name="许可（测试）"', 'id="permit_c" name="许可（候选人）"')
+            .replace(
+              'gov:department="市场监管" gov:timeLimit="2"',
+              `gov:department="市场监管" gov:timeLimit="2" gov:candidates="${value}"`,
+            );
+        t.equal(
+          (
+            await deploy(
+              withCandidates(
+                '=if applicant = &quot;要人&quot; then [&quot;u-zhao&quot;] else &quot;u-wang 公安&quot;',
+              ),
+            )
+          ).statusCode,
+          201,
+        );
+        const start = async (applicant: string) =>
+          (
+            await call('intake', 'POST', '/api/cases', { process: 'permit_c', variables: { applicant } })
+          ).json().openTasks[0].id as string;
+        const plain = await start('张三');
+        const refused = await call('li', 'POST', `/api/tasks/${plain}/claim`);
+        t.equal(refused.statusCode, 403, 'li is no candidate');
+        t.match(refused.json().detail, /gov:candidates: u-wang, 公安/);
+        t.equal((await call('wang', 'POST', `/api/tasks/${plain}/claim`)).statusCode, 200, 'wang is');
+        const special = await start('要人');
+        t.equal(
+          (await call('wang', 'POST', `/api/tasks/${special}/claim`)).statusCode,
+          403,
+          'the expression decides',
+        );
+        t.equal((await call('zhao', 'POST', `/api/tasks/${special}/claim`)).statusCode, 200);
+        const bad = await deploy(withCandidates('=if then').replace('permit_c', 'permit_bad'));
+        t.equal(bad.statusCode, 422, 'a FEEL syntax error is refused at deploy');
+        t.match(bad.body, /gov:candidates/);
+      },
+    );
+
     await t.test('concurrent claims of one task: exactly one wins', async (t) => {
       for (let round = 0; round < 3; round++) {
         const { caseId, taskId } = await review();

@@ -41,8 +41,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE IF EXISTS task_transfers`.execute(db);
-  await sql`ALTER TABLE ratings DROP COLUMN IF EXISTS handler_id, DROP COLUMN IF EXISTS handler_name`.execute(db);
-  await sql`ALTER TABLE steps DROP COLUMN IF EXISTS handler_id, DROP COLUMN IF EXISTS handler_name`.execute(db);
+  await sql`ALTER TABLE ratings DROP COLUMN IF EXISTS handler_id, DROP COLUMN IF EXISTS handler_name`.execute(
+    db,
+  );
+  await sql`ALTER TABLE steps DROP COLUMN IF EXISTS handler_id, DROP COLUMN IF EXISTS handler_name`.execute(
+    db,
+  );
   await sql`DROP INDEX IF EXISTS tasks_claimed_by`.execute(db);
   await sql`DROP INDEX IF EXISTS tasks_handler_id`.execute(db);
   await sql`ALTER TABLE tasks

@@ -37,9 +37,9 @@ t.test('claim a task in the inbox and complete it', async (t) => {
   await page.goto(`${server.url}/#/inbox`);
   await page.waitForSelector('#reflow-tasks');
   const row = page.locator(`#reflow-tasks tr:has(a[href="#/case/${caseId}"])`);
-  t.match(await row.innerText(), /SZ-2026-0001/, 'the business number on the row');
-  t.match(await row.innerText(), /许可（测试）/, 'the service on the row');
-  t.match(await row.locator('.reflow-days-left').innerText(), /^2$/, 'two working days left');
+  t.match((await row.textContent()) ?? '', /SZ-2026-0001/, 'the business number on the row');
+  t.match((await row.textContent()) ?? '', /许可（测试）/, 'the service on the row');
+  t.match((await row.locator('.reflow-days-left').textContent()) ?? '', /^2$/, 'two working days left');
   await screenshot(page, '20-inbox-queue');
   // when the member claims it
   await row.locator('.reflow-task-claim').click();

@@ -44,9 +44,11 @@ export {
   countTrips,
   DEFAULT_WARN_AT,
   type FigureEvent,
+  isBadRating,
   isBreach,
   isCorrection,
   isFirstTime,
+  isGoodRating,
   isOnTime,
   isTrip,
   isWindowVisit,
@@ -76,6 +78,7 @@ export {
   type DynamicMetrics,
   EXACT_PERCENTILE_LIMIT,
   type FigureSource,
+  percentileCont,
   percentileFromBuckets,
   type StepFigures,
 } from './metrics/dynamic-metrics.js';
@@ -98,9 +101,11 @@ export {
   type FigureDefinition,
   type FigureUnit,
   figureDefinition,
+  PERSON_FIGURES,
 } from './metrics/figures.js';
 export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
 export { dataFindings } from './model/data-checks.js';
+export { ExpressionError, evaluateFeel } from './model/feel.js';
 export { findingMessageZh } from './model/finding-text-zh.js';
 export { withFlowReferences } from './model/flow-references.js';
 export { formValidator } from './model/form-schema.js';

@@ -12,6 +12,7 @@ import * as calendarYears from './2026-12-06-calendar-years.js';
 import * as definitionSemanticHash from './2026-12-06-definition-semantic-hash.js';
 import * as messagesBetweenCases from './2026-12-07-messages-between-cases.js';
 import * as caseLinks from './2026-12-08-case-links.js';
+import * as people from './2026-12-08-people.js';
 import * as publishing from './2026-12-08-publishing.js';
 import * as warnings from './2026-12-08-warnings.js';
 import * as webhooks from './2026-12-08-webhooks.js';
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-08-warnings': warnings,
   '2026-12-08-webhooks': webhooks,
   '2026-12-08-publishing': publishing,
+  '2026-12-08-people': people,
 };

@@ -2,10 +2,12 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { JwtVerifier } from './auth/jwt.js';
 import type { Principal } from './auth/tokens.js';
 import type { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
 import type { Db } from './db/database.js';
+import { WorkItems } from './people/work-items.js';
 import { authPlugin } from './plugins/auth.js';
 import {
   capConnections,
@@ -25,6 +27,7 @@ import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { modelerRoutes } from './routes/modeler.js';
+import { peopleRoutes } from './routes/people.js';
 import { ratingRoutes } from './routes/ratings.js';
 import { taskRoutes } from './routes/tasks.js';
 import { warningRoutes } from './routes/warnings.js';
@@ -48,6 +51,8 @@ type ServiceParts =
 export type AppOptions = ServiceParts & {
   db: Db;
   principals: Principal[];
+  /** JWT sign-in through the identity provider (REFLOW_JWT_*), beside the tokens file. */
+  jwt?: JwtVerifier;
   /** Largest accepted BPMN document, in bytes. */
   maxBpmnBytes?: number;
   logger?: FastifyServerOptions['logger'];
@@ -60,7 +65,7 @@ export type AppOptions = ServiceParts & {
 declare module 'fastify' {
   interface FastifyInstance {
     /** The node's services (routes use these); `db` and `service` for tests and tools. */
-    reflow: Services & { db: Db; service: CaseService };
+    reflow: Services & { db: Db; service: CaseService; workItems: WorkItems };
     /** The same as `reflow.ratings` and `reflow.calendars`. */
     ratings: RatingService;
     calendars: CalendarService;
@@ -90,7 +95,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const messages = services.messages;
     app.addHook('onClose', () => messages.stop());
   }
-  app.decorate('reflow', { ...services, db: options.db, service: services.cases });
+  // an assignee's display name: the tokens file's entries that name a person
+  const names = new Map(options.principals.map((p) => [p.userId, p.name]));
+  const workItems = new WorkItems(options.db, services.cases, names);
+  app.decorate('reflow', { ...services, db: options.db, service: services.cases, workItems });
   app.decorate('ratings', services.ratings);
   app.decorate('calendars', services.calendars);
   capConnections(app, edge.maxConnections);
@@ -108,13 +116,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(edgePlugin, { edge, tokens: options.principals.map((p) => p.token) });
-  await app.register(authPlugin, { principals: options.principals });
+  const { jwt } = options;
+  await app.register(edgePlugin, {
+    edge,
+    tokens: options.principals.map((p) => p.token),
+    recall: jwt && ((token: string) => jwt.recall(token)),
+  });
+  await app.register(authPlugin, { principals: options.principals, jwt });
   await app.register(inputGuardPlugin);
   await app.register(healthRoutes);
   await app.register(definitionRoutes, { maxBpmnBytes: options.maxBpmnBytes ?? 5 * 1024 * 1024 });
   await app.register(caseRoutes);
   await app.register(taskRoutes);
+  await app.register(peopleRoutes);
   await app.register(messageRoutes);
   await app.register(auditRoutes);
   await app.register(modelerRoutes);

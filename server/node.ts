@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { isActivity, type ServiceHandler } from '../engine/index.js';
 import { buildApp } from './app.js';
+import { type JwtOptions, JwtVerifier } from './auth/jwt.js';
 import { loadTokens, type Principal } from './auth/tokens.js';
 import type { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
@@ -41,6 +42,8 @@ export interface NodeConfig {
    */
   seedDemo?: boolean;
   clock?: () => number;
+  /** JWT sign-in through the identity provider (REFLOW_JWT_ISSUER, _AUDIENCE, _JWKS_URL, _CLAIMS). */
+  jwt?: JwtOptions;
   /** Rate limits, timeouts, connection cap (server/plugins/edge.ts; EDGE_DEFAULTS for what is not given). */
   edge?: Partial<EdgeOptions>;
   /** Cases a node keeps in memory between commands (REFLOW_CASE_CACHE). */
@@ -171,6 +174,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     db: database.db,
     services,
     principals,
+    jwt: config.jwt ? new JwtVerifier({ ...config.jwt, now: config.clock }) : undefined,
     logger: config.logger,
     edge: config.edge,
   });

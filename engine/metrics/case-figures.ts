@@ -181,3 +181,8 @@ export function warningLevels(
 /** The share of a limit used (1 = all of it), rounded to 4 decimals: what a card shows. */
 export const usedShare = (usedMs: number, limitDays: number, msPerWorkingDay: number): number =>
   limitDays > 0 ? Math.round((usedMs / (limitDays * msPerWorkingDay)) * 10_000) / 10_000 : 0;
+/** A good rating (满意, counted in satisfaction): level 4 or 5. */
+export const isGoodRating = (level: number): boolean => level >= 4;
+
+/** A bad rating (差评, starts a rectification): level 1 or 2. */
+export const isBadRating = (level: number): boolean => level <= 2;

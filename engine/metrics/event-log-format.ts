@@ -1,6 +1,6 @@
 /**
  * The event-log formats Reflow writes — IEEE 1849-2016 XES and the CSV `case_id, activity, element_id,
- * department, lifecycle, timestamp` — piece by piece: a header, one trace at a time, a footer, so a log of any
+ * department, lifecycle, timestamp, resource` (resource: who did it, XES's org:resource) — piece by piece: a header, one trace at a time, a footer, so a log of any
  * size streams without being held in memory. The API's export and the simulator both write through here.
  */
 import { stringify } from 'csv-stringify/sync';
@@ -13,7 +13,7 @@ export interface LogEvent {
   lifecycle: string;
   /** Epoch ms. */
   at: number;
-  /** Who did it (`org:resource`), when known — the simulator's staff member. */
+  /** Who did it (`org:resource`), when known: a step's handler (经办人), the simulator's staff member. */
   resource?: string | null;
 }
 
@@ -102,6 +102,7 @@ export const CSV_COLUMNS = [
   'department',
   'lifecycle',
   'timestamp',
+  'resource',
 ] as const;
 
 export const csvHeader = (): string => stringify([[...CSV_COLUMNS]]);
@@ -130,6 +131,7 @@ export function csvRows(traces: readonly LogTrace[], offsetMinutes = 480): strin
       csvCell(e.department ?? ''),
       csvCell(e.lifecycle),
       isoWithOffset(e.at, offsetMinutes),
+      csvCell(e.resource ?? ''),
     ]),
   );
   return rows.length === 0 ? '' : stringify(rows);

@@ -107,7 +107,39 @@ export const FIGURES: readonly FigureDefinition[] = [
   figure('defaultedRatings', '默认评价', 'Default ratings', 'ratings', 'neither', 'dynamic'),
 ];
 
-const BY_KEY = new Map(FIGURES.map((f) => [f.key, f]));
+/**
+ * The figures of a person (经办人) or a department's people, by the steps they handled: the same entries as the
+ * version's where the definition is the same (satisfaction, bad ratings, rectified…), counted over their steps.
+ */
+export const PERSON_FIGURES: readonly FigureDefinition[] = [
+  figure('openTasks', '在办待办', 'Open tasks held', 'items', 'neither', 'dynamic'),
+  figure('completedTasks', '已办环节', 'Steps completed', 'items', 'neither', 'dynamic'),
+  figure(
+    'meanStepWorkingDays',
+    '平均每环节办理时间',
+    'Mean working days per step',
+    'days',
+    'lower',
+    'dynamic',
+  ),
+  figure('p90StepWorkingDays', '90% 环节办结时间', '90% of steps done within', 'days', 'lower', 'dynamic'),
+  figure(
+    'stepOnTimeRate',
+    '环节按时办结率',
+    'Steps done within their time limit',
+    'rate',
+    'higher',
+    'dynamic',
+    'stepsWithLimit',
+  ),
+  figure('stepsWithLimit', '有时限的环节', 'Steps with a time limit', 'items', 'neither', 'dynamic'),
+  ...['satisfaction', 'badRatings', 'rectified', 'rectifiedOnTime'].map(
+    (key) => FIGURES.find((f) => f.key === key) as FigureDefinition,
+  ),
+  figure('transfers', '转出（转办）', 'Tasks transferred away', 'items', 'neither', 'dynamic'),
+];
+
+const BY_KEY = new Map([...FIGURES, ...PERSON_FIGURES].map((f) => [f.key, f]));
 
 /** The catalogue's entry for a figure, or undefined for a name that is not a figure. */
 export const figureDefinition = (key: string): FigureDefinition | undefined => BY_KEY.get(key);

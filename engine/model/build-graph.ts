@@ -214,6 +214,9 @@ function toNode(element: Element, scope: string, lanes: Map<string, string>): Fl
     incoming: [],
     outgoing: [],
     department: typeof department === 'string' && department.trim() !== '' ? department.trim() : null,
+    ...(typeof element.candidates === 'string' && element.candidates.trim() !== ''
+      ? { candidates: element.candidates.trim() }
+      : {}),
     timeLimit:
       typeof element.timeLimit === 'number' && Number.isFinite(element.timeLimit) ? element.timeLimit : null,
     ...(typeof element.warnAt === 'number' && Number.isFinite(element.warnAt)

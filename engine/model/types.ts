@@ -64,6 +64,11 @@ export interface FlowNode {
   outgoing: string[];
   /** `gov:department`, else the lane's name; may be a FEEL expression (leading `=`). */
   department: string | null;
+  /**
+   * `gov:candidates`: who may claim the task — user ids or department names, separated by spaces or commas, or a
+   * FEEL expression (leading `=`) giving one such string or a list, evaluated in the case when claimed.
+   */
+  candidates?: string;
   timeLimit: number | null;
   /**
    * `gov:warnAt`: the share of its time limit at which a step gets a yellow card (黄牌预警), overriding the

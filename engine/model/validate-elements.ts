@@ -59,6 +59,8 @@ function checkElementSettings(check: GraphCheck, node: FlowNode): void {
     );
   if (node.department?.startsWith('='))
     expression(node.id, `gov:department of ${describe(node)}`, node.department);
+  if (node.candidates?.startsWith('='))
+    expression(node.id, `gov:candidates of ${describe(node)}`, node.candidates);
 
   if ((node.type === 'userTask' || node.type === 'manualTask') && node.department === null) {
     add(

@@ -76,7 +76,18 @@ export type StepRow = Pick<
 >;
 export type TaskRow = Pick<
   Selectable<TasksTable>,
-  'id' | 'case_id' | 'element_id' | 'department' | 'status' | 'created_at' | 'due_at' | 'completed_at'
+  | 'id'
+  | 'case_id'
+  | 'element_id'
+  | 'department'
+  | 'status'
+  | 'created_at'
+  | 'due_at'
+  | 'completed_at'
+  | 'claimed_by'
+  | 'handler_id'
+  | 'handler_name'
+  | 'transfers'
 >;
 export type TimerRow = Pick<Selectable<TimersTable>, 'id' | 'case_id' | 'element_id' | 'due_at'>;
 
@@ -186,6 +197,12 @@ interface Replay {
       status: string;
       completedAt: number | null;
       statusSeq: number;
+      /** People (server/people/work-items.ts): who holds it, who completed it, where it was transferred. */
+      department?: string | null;
+      claimedBy?: string | null;
+      handler?: { userId: string; name: string } | null;
+      transfers?: number;
+      peopleSeq?: number;
     }
   >;
   timerEvents: Map<string, { timer: Record<string, any>; seq: number }>;
@@ -238,6 +255,12 @@ function replay(audit: AuditRow[], problems: Problem[]): Replay {
       status: string;
       completedAt: number | null;
       statusSeq: number;
+      /** People (server/people/work-items.ts): who holds it, who completed it, where it was transferred. */
+      department?: string | null;
+      claimedBy?: string | null;
+      handler?: { userId: string; name: string } | null;
+      transfers?: number;
+      peopleSeq?: number;
     }
   >();
   const timerEvents = new Map<string, { timer: Record<string, any>; seq: number }>();
@@ -304,6 +327,29 @@ function replay(audit: AuditRow[], problems: Problem[]): Replay {
           completedAt: p.at,
           statusSeq: a.seq,
         });
+        if (a.type === 'taskCompleted' && p.handler) {
+          // a completion by a person names its handler, and claims the task for them when nobody held it
+          known.handler = { userId: p.handler.userId, name: p.handler.name };
+          known.claimedBy = known.claimedBy ?? p.handler.userId;
+          known.peopleSeq = a.seq;
+        }
+        break;
+      }
+      case 'taskClaimed':
+      case 'taskReleased':
+      case 'taskAssigned':
+      case 'taskTransferred': {
+        const known = taskEvents.get(p.taskId);
+        if (!known) break;
+        known.claimedBy = p.claimedBy?.userId ?? null;
+        known.peopleSeq = a.seq;
+        if (a.type === 'taskTransferred') {
+          known.transfers = (known.transfers ?? 0) + 1;
+          const department = p.to?.department ?? null;
+          known.department = department;
+          const step = stepEvents.get(p.taskId);
+          if (step) step.step = { ...step.step, department };
+        }
         break;
       }
       case 'timerScheduled': {
@@ -648,7 +694,16 @@ function checkTaskRows(tasks: TaskRow[], r: Replay, f: Findings): void {
     }
     const checks: [string, unknown, unknown, number][] = [
       ['element_id', e.task.elementId, row.element_id, e.createdSeq],
-      ['department', e.task.department ?? null, row.department, e.createdSeq],
+      [
+        'department',
+        e.department === undefined ? (e.task.department ?? null) : e.department,
+        row.department,
+        e.peopleSeq ?? e.createdSeq,
+      ],
+      ['claimed_by', e.claimedBy ?? null, row.claimed_by, e.peopleSeq ?? e.createdSeq],
+      ['handler_id', e.handler?.userId ?? null, row.handler_id, e.peopleSeq ?? e.statusSeq],
+      ['handler_name', e.handler?.name ?? null, row.handler_name, e.peopleSeq ?? e.statusSeq],
+      ['transfers', e.transfers ?? 0, row.transfers, e.peopleSeq ?? e.createdSeq],
       ['created_at', iso(e.task.createdAt), isoOf(row.created_at), e.createdSeq],
       ['due_at', iso(e.task.dueAt), isoOf(row.due_at), e.createdSeq],
       ['status', e.status, row.status, e.statusSeq],

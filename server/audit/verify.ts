@@ -114,6 +114,10 @@ async function readPage(db: Db, scope: VerifyScope, after: string | null, limit:
           'created_at',
           'due_at',
           'completed_at',
+          'claimed_by',
+          'handler_id',
+          'handler_name',
+          'transfers',
         ])
         .where('case_id', 'in', ids)
         .execute(),

@@ -18,15 +18,39 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export interface Principal {
-  token: string;
-  role: Role;
-  department?: string;
-  /** A name for the audit log: the role, and the department if any. */
+/**
+ * Who sent a request, the same for every kind of token (tokens file or JWT): `userId` is what the audit log
+ * and a step's handler name, `name` the person's display name, `lead` a department lead (组长/科长).
+ */
+export interface Identity {
+  userId: string;
   name: string;
+  roles: Role[];
+  department: string | null;
+  lead: boolean;
 }
 
+export interface Principal extends Identity {
+  /**
+   * What scopes the caller's idempotency keys and rate limit: the token itself for the tokens file, the
+   * issuer and subject for a JWT (`jwt <iss> <sub>`), so a refreshed JWT keeps its keys.
+   */
+  token: string;
+  /** The role the routes check first: admin before the others, then ROLES's order. */
+  role: Role;
+}
+
+/** The role a principal with these roles acts as where one role decides (ROLES's order). */
+export const primaryRole = (roles: readonly Role[]): Role | undefined => ROLES.find((r) => roles.includes(r));
+
 const DEMO_DEPARTMENTS = ['市场监管', '公安', '税务', '人社', '公积金中心'];
+
+const optionalText = (value: unknown, where: string): string | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 200)
+    throw new Error(`${where} must be a non-empty string of at most 200 characters, or left out`);
+  return value;
+};
 
 /** Reads and checks a tokens file; a broken file is a start-up error naming the entry. */
 export function parseTokens(text: string, source: string): Principal[] {
@@ -39,9 +63,11 @@ export function parseTokens(text: string, source: string): Principal[] {
     );
   }
   if (!Array.isArray(data))
-    throw new Error(`${source} must hold a JSON array of { token, role, department? }`);
-  return data.map((entry, i) => {
-    const { token, role, department } = (entry ?? {}) as Record<string, unknown>;
+    throw new Error(
+      `${source} must hold a JSON array of { token, role, department?, userId?, name?, lead? }`,
+    );
+  const principals = data.map((entry, i): Principal => {
+    const { token, role, department, userId, name, lead } = (entry ?? {}) as Record<string, unknown>;
     if (typeof token !== 'string' || token.length < 8)
       throw new Error(`${source}[${i}].token must be a string of at least 8 characters`);
     if (!ROLES.includes(role as Role))
@@ -49,14 +75,33 @@ export function parseTokens(text: string, source: string): Principal[] {
     if (role === 'department' && (typeof department !== 'string' || department === '')) {
       throw new Error(`${source}[${i}] has role department and needs "department": the department's name`);
     }
-    const name = role === 'department' ? `department:${department}` : String(role);
+    if (lead !== undefined && typeof lead !== 'boolean')
+      throw new Error(`${source}[${i}].lead must be true or false, or left out`);
+    if (lead === true && role !== 'department')
+      throw new Error(
+        `${source}[${i}] has "lead": true but role ${String(role)}: a lead leads a department (role department)`,
+      );
+    // without a user id a token is its role or department, as the audit log has always named it
+    const shared = role === 'department' ? `department:${department}` : String(role);
+    const id = optionalText(userId, `${source}[${i}].userId`) ?? shared;
     return {
       token,
       role: role as Role,
-      ...(role === 'department' ? { department: department as string } : {}),
-      name,
+      roles: [role as Role],
+      userId: id,
+      name: optionalText(name, `${source}[${i}].name`) ?? id,
+      department: role === 'department' ? (department as string) : null,
+      lead: lead === true,
     };
   });
+  const seen = new Map<string, number>();
+  principals.forEach((p, i) => {
+    const before = seen.get(p.token);
+    if (before !== undefined)
+      throw new Error(`${source}[${i}].token is the same as ${source}[${before}].token: give each its own`);
+    seen.set(p.token, i);
+  });
+  return principals;
 }
 
 /**

@@ -7,6 +7,7 @@
 
 import { applyCommandRows, type CommandRows, type RowKeeping } from '../../engine/index.js';
 import type { CaseRow } from '../repositories/case-repository.js';
+import type { PeopleOfTask } from '../store/batch-statement.js';
 
 /** What the service reads off a cases row (server/repositories/case-repository.ts). */
 export type { CaseRow } from '../repositories/case-repository.js';
@@ -35,6 +36,11 @@ export interface CachedTask {
   status: string;
   created_at: number;
   due_at: number | null;
+  /** Who holds the open task (claimed or assigned) and who completed it (经办人); null: nobody. */
+  claimed_by: string | null;
+  claimed_name: string | null;
+  handler_id: string | null;
+  handler_name: string | null;
 }
 
 export interface CaseState {
@@ -71,10 +77,10 @@ export function cachedStep(
 
 /** A task as the database or a write plan has it (times as ISO strings), as the case state keeps it. */
 export function cachedTask(
-  t: Omit<CachedTask, 'created_at' | 'due_at'> & {
+  t: Omit<CachedTask, 'created_at' | 'due_at' | keyof PeopleOfTask> & {
     created_at: string | null;
     due_at: string | null;
-  },
+  } & PeopleOfTask,
 ): CachedTask {
   return {
     id: t.id,
@@ -84,6 +90,10 @@ export function cachedTask(
     status: t.status,
     created_at: ms(t.created_at) as number,
     due_at: ms(t.due_at),
+    claimed_by: t.claimed_by ?? null,
+    claimed_name: t.claimed_name ?? null,
+    handler_id: t.handler_id ?? null,
+    handler_name: t.handler_name ?? null,
   };
 }
 
@@ -98,7 +108,17 @@ const CACHED_ROWS: RowKeeping<CachedStep, CachedTask> = {
     department: change.department,
   }),
   task: cachedTask,
-  changeTask: (kept, change) => ({ ...kept, status: change.status }),
+  changeTask: (kept, change) => {
+    const people = change as PeopleOfTask; // set by a completion, kept by every other change (batch-statement.ts)
+    return {
+      ...kept,
+      status: change.status,
+      claimed_by: people.claimed_by ?? kept.claimed_by,
+      claimed_name: people.claimed_name ?? kept.claimed_name,
+      handler_id: people.handler_id ?? kept.handler_id,
+      handler_name: people.handler_name ?? kept.handler_name,
+    };
+  },
 };
 
 /** The steps and tasks of a case after a command's plan; the case's state before is left as it was. */

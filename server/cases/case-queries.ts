@@ -46,6 +46,16 @@ export interface TaskView {
   status: string;
   overdue: boolean;
   calendarEstimated: boolean;
+  /** The case's business number (办件编号) and its service (事项). */
+  businessKey: string | null;
+  process: string;
+  processName: string | null;
+  /** Who holds it (claimed or assigned), who completed it (经办人), how often it was transferred (转办). */
+  claimedBy: { userId: string; name: string } | null;
+  handler: { userId: string; name: string } | null;
+  transfers: number;
+  /** Working days left until its due date (negative: overdue by); null without a due date or once done. */
+  remainingWorkingDays: number | null;
 }
 
 export class CaseQueries {
@@ -71,7 +81,25 @@ export class CaseQueries {
       status: r.status,
       overdue: r.due_at !== null && (r.completed_at ?? new Date(now)).getTime() > r.due_at.getTime(),
       calendarEstimated: r.due_at !== null && this.calendar.beyondHorizon(r.due_at.getTime()),
+      businessKey: r.business_key,
+      process: r.process_key,
+      processName: r.process_name,
+      claimedBy:
+        r.claimed_by === null ? null : { userId: r.claimed_by, name: r.claimed_name ?? r.claimed_by },
+      handler: r.handler_id === null ? null : { userId: r.handler_id, name: r.handler_name ?? r.handler_id },
+      transfers: r.transfers,
+      remainingWorkingDays:
+        r.due_at === null || r.status !== 'open' ? null : this.remainingWorkingDays(now, r.due_at.getTime()),
     }));
+  }
+
+  /** Working days from now to a due date (negative once past it), to a tenth of a day. */
+  private remainingWorkingDays(now: number, dueAt: number): number {
+    const days =
+      dueAt >= now
+        ? this.calendar.workingDaysBetween(now, dueAt)
+        : -this.calendar.workingDaysBetween(dueAt, now);
+    return Math.round(days * 10) / 10;
   }
 
   /** 404 when the case does not exist. */

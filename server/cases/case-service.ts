@@ -23,12 +23,14 @@ import type { Db } from '../db/database.js';
 import { loadCaseRows, rootCaseOf } from '../repositories/case-repository.js';
 import { deleteTimer } from '../repositories/timer-repository.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
+import type { PeopleOfTask } from '../store/batch-statement.js';
 import { type CaseRowValues, planWrites, STARTED_REVISION, type WritePlan } from '../store/case-writer.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import { WriteBatcher, type WriteBatcherOptions } from '../store/write-batcher.js';
 import {
   applyPlan,
   type CachedStep,
+  type CachedTask,
   CaseCache,
   type CaseState,
   cachedStep,
@@ -42,6 +44,41 @@ import { businessKeyTaken, caseOfSameStart, checkMaterials, isBusinessKeyConflic
 import { asStored } from './stored-json.js';
 
 export type { CaseView, OpenTask, StepView } from './case-view.js';
+
+/** A person as a step's handler and a task's claimant records them. */
+export interface Person {
+  userId: string;
+  name: string;
+}
+
+/** Where a task is and who holds it, as a completion's check sees it. */
+export interface TaskHolding {
+  department: string | null;
+  caseId: string;
+  claimedBy: Person | null;
+}
+
+/** A completion by a person: checked on the task as stored at each attempt, its handler recorded. */
+interface Completion {
+  taskId: string;
+  handler: Person;
+  check: (task: CachedTask) => void;
+}
+
+/** The completed task's row names its handler, and its claimant when nobody held it (the same write). */
+function recordHandler(plan: WritePlan, state: CaseState, completion: Completion, now: number): void {
+  const change = plan.changedTasks.find((c) => c.id === completion.taskId && c.status === 'completed') as
+    | (WritePlan['changedTasks'][number] & PeopleOfTask)
+    | undefined;
+  if (!change) return;
+  change.handler_id = completion.handler.userId;
+  change.handler_name = completion.handler.name;
+  if (state.tasks.get(completion.taskId)?.claimed_by === null) {
+    change.claimed_by = completion.handler.userId;
+    change.claimed_name = completion.handler.name;
+    change.claimed_at = new Date(now).toISOString();
+  }
+}
 
 export interface CaseServiceOptions {
   clock?: () => number;
@@ -357,6 +394,7 @@ export class CaseService {
     actor: string | null,
     check?: (snapshot: CaseSnapshot) => void,
     first?: CaseState,
+    completion?: Completion,
   ): Promise<CaseView> {
     /** The command's run stopped over its budget on the case at this revision: the incident goes on instead. */
     let stopped: { error: RunBudgetExceeded; revision: number } | null = null;
@@ -387,6 +425,11 @@ export class CaseService {
             : null;
       try {
         check?.(current);
+        if (completion) {
+          const task = state.tasks.get(completion.taskId);
+          if (!task) throw new NotFound(`task '${completion.taskId}' does not exist`);
+          completion.check(task);
+        }
         result = raise
           ? raiseIncident(definition, current, raise, { ...this.executeOptions(now), inPlace: true })
           : execute(definition, current, command as CaseCommand, {
@@ -416,7 +459,9 @@ export class CaseService {
         auditSeq: row.audit_seq,
         auditHash: row.audit_hash,
         subscriptions: { before: waitsBefore, after: snapshot.subscriptions },
+        handlers: completion && new Map([[completion.taskId, completion.handler]]),
       });
+      if (completion) recordHandler(plan, state, completion, now);
       const next = applyPlan(state, plan);
       const values = this.rowValues(snapshot, next.steps, now);
       const job = { kind: 'command' as const, caseId, revision: row.revision, row: values, plan };
@@ -461,11 +506,17 @@ export class CaseService {
     return values;
   }
 
+  /**
+   * Completes a task. `check` may refuse it; it runs on the task as stored at the revision the completion lands
+   * on (its department and claimant). With a `handler` the task's step records who completed it (经办人), in its
+   * row, its audit entry and the timeline, and an unclaimed task is claimed by the handler in the same write.
+   */
   async completeTask(
     taskId: string,
     variables: Variables,
     actor: string | null,
-    check?: (task: { department: string | null; caseId: string }) => void,
+    check?: (task: TaskHolding) => void,
+    handler?: Person,
   ): Promise<CaseView> {
     let loaded: CaseState | undefined;
     let caseId = this.cache.caseOfTask(taskId);
@@ -481,7 +532,20 @@ export class CaseService {
       if (!state?.tasks.has(taskId)) state = await this.load({ caseId: id });
       const task = state?.tasks.get(taskId);
       if (!state || !task) throw new NotFound(`task '${taskId}' does not exist`);
-      check?.({ department: task.department, caseId: id });
+      const holding = (t: CachedTask): TaskHolding => ({
+        department: t.department,
+        caseId: id,
+        claimedBy:
+          t.claimed_by === null ? null : { userId: t.claimed_by, name: t.claimed_name ?? t.claimed_by },
+      });
+      try {
+        check?.(holding(task));
+      } catch (error) {
+        // refused by what this node remembers: another node may have released or transferred the task since
+        const stored = handler && (await this.load({ caseId: id }))?.tasks.get(taskId);
+        if (!stored) throw error;
+        check?.(holding(stored));
+      }
       if (task.status !== 'open')
         throw new CommandRejected('notOpen', `task '${taskId}' is ${task.status}, not open`);
       const definition = await this.definitions.load(state.row.definition_id);
@@ -493,7 +557,16 @@ export class CaseService {
         `the form of task '${task.element_id}'`,
         `待办“${task.name ?? task.element_id}”的表单`,
       );
-      return this.apply(id, { type: 'completeTask', taskId, variables }, actor, undefined, state);
+      const completion: Completion | undefined = handler && {
+        taskId,
+        handler,
+        check: (t) => {
+          check?.(holding(t));
+          if (t.status !== 'open')
+            throw new CommandRejected('notOpen', `task '${taskId}' is ${t.status}, not open`);
+        },
+      };
+      return this.apply(id, { type: 'completeTask', taskId, variables }, actor, undefined, state, completion);
     });
   }
 

@@ -15,6 +15,8 @@ export interface StepView {
   dueAt: string | null;
   durationMs: number | null;
   workingDays: number | null;
+  /** Who completed the step's task (经办人); null for steps that are no task or not completed by a person. */
+  handler: { userId: string; name: string } | null;
 }
 
 /** A work item waiting in a department, as a case view lists it. */
@@ -27,6 +29,8 @@ export interface OpenTask {
   dueAt: string | null;
   /** The due date lies past the calendar's horizon: computed without that year's holidays, an estimate. */
   calendarEstimated: boolean;
+  /** Who holds it (claimed or assigned); null: the department's queue. */
+  claimedBy: { userId: string; name: string } | null;
 }
 
 export interface CaseView {
@@ -51,6 +55,9 @@ export interface CaseView {
   openTasks: OpenTask[];
   timeline: StepView[];
 }
+
+const handlerOf = (task: CaseState['tasks'] extends Map<string, infer T> ? T | undefined : never) =>
+  task?.handler_id ? { userId: task.handler_id, name: task.handler_name ?? task.handler_id } : null;
 
 /** The API's view of a case, with working days and estimates from the node's calendar. */
 export function caseView(state: CaseState, calendar: WorkingCalendar): CaseView {
@@ -96,6 +103,8 @@ export function caseView(state: CaseState, calendar: WorkingCalendar): CaseView 
         createdAt: new Date(t.created_at).toISOString(),
         dueAt: at(t.due_at),
         calendarEstimated: past(t.due_at),
+        claimedBy:
+          t.claimed_by === null ? null : { userId: t.claimed_by, name: t.claimed_name ?? t.claimed_by },
       })),
     timeline: steps.map((s) => ({
       id: s.id,
@@ -109,6 +118,7 @@ export function caseView(state: CaseState, calendar: WorkingCalendar): CaseView 
       dueAt: at(s.due_at),
       durationMs: s.completed_at === null ? null : s.completed_at - s.entered_at,
       workingDays: s.working_ms === null ? null : Number(s.working_ms) / perDay,
+      handler: handlerOf(state.tasks.get(s.id)),
     })),
   };
 }

@@ -81,6 +81,9 @@ export interface StepsTable {
   variables_changed: Json<string[]>;
   parent_step_id: string | null;
   seq: Generated<number>;
+  /** An imported step's handler (the log's org:resource); a step of a case run here has its task's. */
+  handler_id: ColumnType<string | null, string | null | undefined, string | null>;
+  handler_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TasksTable {
@@ -93,6 +96,27 @@ export interface TasksTable {
   created_at: Timestamp;
   due_at: Timestamp | null;
   completed_at: Timestamp | null;
+  /** Who holds the open task (claimed or assigned), and since when. */
+  claimed_by: string | null;
+  claimed_name: string | null;
+  claimed_at: Timestamp | null;
+  /** Who completed it (经办人): its step's handler. */
+  handler_id: string | null;
+  handler_name: string | null;
+  transfers: Generated<number>;
+}
+
+export interface TaskTransfersTable {
+  id: Generated<string>;
+  task_id: string;
+  case_id: string;
+  from_department: string | null;
+  to_department: string | null;
+  from_user: string | null;
+  to_user: string | null;
+  reason: string;
+  actor: string;
+  at: Timestamp;
 }
 
 export interface TimersTable {
@@ -139,6 +163,9 @@ export interface RatingsTable {
   rated_at: Timestamp;
   deadline_days: number | null;
   rectification_case_id: string | null;
+  /** The rated step's handler (评价到人); null for a step nobody is named for. */
+  handler_id: ColumnType<string | null, string | null | undefined, string | null>;
+  handler_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A year's official holiday schedule loaded by an administrator (migration 2026-12-06-calendar-years). */
@@ -278,6 +305,7 @@ export interface Database {
   cases: CasesTable;
   steps: StepsTable;
   tasks: TasksTable;
+  task_transfers: TaskTransfersTable;
   timers: TimersTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;

@@ -2,7 +2,8 @@
  * A version's event log, streamed: cases are read a page at a time by id (index cases_process_version_id) with
  * their steps, and each page is turned into XES or CSV text before the next is read, so memory stays constant
  * however many cases there are. Each step gives a `start` event when it was entered and a `complete` event
- * when it completed (`ate_abort` when it was cancelled or failed); events of a trace are in time order.
+ * when it completed (`ate_abort` when it was cancelled or failed), naming its handler (org:resource) when known;
+ * events of a trace are in time order.
  */
 
 import {
@@ -46,13 +47,24 @@ export async function* tracePages(
     const ids = (await query.orderBy('id').limit(pageSize).execute()).map((r) => r.id);
     if (ids.length === 0) return;
     after = ids[ids.length - 1];
+    // a step's handler (经办人): its task's, or an imported step's own (org:resource of the log it came from)
     const steps = await db
       .selectFrom('steps')
-      .select(['case_id', 'element_id', 'name', 'department', 'status', 'entered_at', 'completed_at'])
-      .where('case_id', 'in', ids)
-      .orderBy('case_id')
-      .orderBy('entered_at')
-      .orderBy('seq')
+      .leftJoin('tasks', 'tasks.id', 'steps.id')
+      .select([
+        'steps.case_id',
+        'steps.element_id',
+        'steps.name',
+        'steps.department',
+        'steps.status',
+        'steps.entered_at',
+        'steps.completed_at',
+        (eb) => eb.fn.coalesce('tasks.handler_id', 'steps.handler_id').as('handler'),
+      ])
+      .where('steps.case_id', 'in', ids)
+      .orderBy('steps.case_id')
+      .orderBy('steps.entered_at')
+      .orderBy('steps.seq')
       .execute();
     const byCase = new Map<string, LogEvent[]>(ids.map((id) => [id, []]));
     for (const s of steps) {
@@ -64,6 +76,7 @@ export async function* tracePages(
           ...base,
           lifecycle: s.status === 'completed' ? 'complete' : 'ate_abort',
           at: s.completed_at.getTime(),
+          resource: s.handler,
         });
     }
     // a stable sort: equal instants keep step order, a step's start before its completion
@@ -90,7 +103,7 @@ export async function* xesChunks(
   yield xesFooter();
 }
 
-/** The CSV log in chunks: `case_id, activity, element_id, department, lifecycle, timestamp`, header first. */
+/** The CSV log in chunks: `case_id, activity, element_id, department, lifecycle, timestamp, resource`, header first. */
 export async function* csvChunks(
   db: Db,
   key: string,

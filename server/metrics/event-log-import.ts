@@ -114,18 +114,23 @@ export async function importEventLog(
   const rowsOf = (trace: ParsedTrace, nodes: FlowNode[]) => {
     const caseId = newId();
     const order = trace.events.map((e, i) => ({ e, node: nodes[i] })).sort((a, b) => a.e.at - b.e.at);
-    const open = new Map<string, { at: number; department: string | null }[]>();
+    const open = new Map<string, { at: number; department: string | null; resource: string | null }[]>();
     const steps: {
       node: FlowNode;
       entered: number;
       completed: number;
       status: string;
       department: string | null;
+      /** Who did it (org:resource): the step's handler. */
+      resource: string | null;
     }[] = [];
     let previous: number | null = null;
     for (const { e, node } of order) {
       if (e.lifecycle === 'start')
-        open.set(node.id, [...(open.get(node.id) ?? []), { at: e.at, department: e.department }]);
+        open.set(node.id, [
+          ...(open.get(node.id) ?? []),
+          { at: e.at, department: e.department, resource: e.resource ?? null },
+        ]);
       else if (CLOSING.has(e.lifecycle)) {
         const start = open.get(node.id)?.shift();
         const status = e.lifecycle === 'complete' ? 'completed' : 'cancelled';
@@ -135,6 +140,7 @@ export async function importEventLog(
           completed: e.at,
           status,
           department: e.department ?? start?.department ?? null,
+          resource: e.resource ?? start?.resource ?? null,
         });
       } else result.skipped++;
       previous = e.at;
@@ -149,6 +155,7 @@ export async function importEventLog(
           completed: last,
           status: 'cancelled',
           department: s.department,
+          resource: s.resource,
         });
     steps.sort((a, b) => a.entered - b.entered);
     const { workingMs, pausedMs } = caseWorkingTime(
@@ -220,6 +227,8 @@ export async function importEventLog(
         variables_changed: '[]',
         parent_step_id: null,
         seq,
+        handler_id: s.resource,
+        handler_name: s.resource,
       });
     });
     result.steps += steps.length;

@@ -15,6 +15,8 @@ export interface ParsedEvent {
   /** Lower-cased; `complete` when the log gives none. */
   lifecycle: string;
   at: number;
+  /** Who did it (org:resource, the CSV's resource), when the log says. */
+  resource?: string | null;
   /** Where it is, for messages: "line 12, trace 3, event 2". */
   where: string;
 }
@@ -151,6 +153,7 @@ export async function* parseXes(
             department: event.attrs.get('org:group')?.value || null,
             lifecycle: (event.attrs.get('lifecycle:transition')?.value ?? 'complete').trim().toLowerCase(),
             at,
+            resource: event.attrs.get('org:resource')?.value.trim() || null,
             where,
           });
         }
@@ -195,6 +198,7 @@ const CSV_NAMES = {
   elementId: ['element_id', 'reflow:elementid'],
   department: ['department', 'org:group'],
   lifecycle: ['lifecycle', 'lifecycle:transition'],
+  resource: ['resource', 'org:resource'],
 };
 
 /** CSV traces: rows grouped by case id, cases in the order they first appear. */
@@ -268,6 +272,7 @@ export async function* parseCsvLog(
         department: cell('department') || null,
         lifecycle: (cell('lifecycle') || 'complete').toLowerCase(),
         at,
+        resource: cell('resource') || null,
         where,
       });
       traces.set(caseId, trace);

@@ -135,7 +135,15 @@ const MINUTE = 60_000;
  * counted too (guessing tokens spends the address's allowance) and carries the headers.
  */
 export const edgePlugin = fp(
-  async (app: FastifyInstance, options: { edge: EdgeOptions; tokens: Iterable<string> }) => {
+  async (
+    app: FastifyInstance,
+    options: {
+      edge: EdgeOptions;
+      tokens: Iterable<string>;
+      /** The caller a JWT verified earlier belongs to (its rate limit is the caller's, not the address's). */
+      recall?: (token: string) => { token: string } | undefined;
+    },
+  ) => {
     const headers = await helmetHeaders();
     app.addHook('onRequest', (_request, reply, done) => {
       for (const [name, value] of headers) reply.raw.setHeader(name, value);
@@ -145,12 +153,15 @@ export const edgePlugin = fp(
     const { rateLimitPerToken: perToken, rateLimitPerAddress: perAddress } = options.edge;
     if (perToken === 0 && perAddress === 0) return;
     const tokens = new Set(options.tokens);
-    /** `token …` for a known bearer token, else `address …` (an IPv6 client by its /64, as providers hand them out). */
+    /**
+     * `token …` for a known bearer token (a verified JWT by its issuer and subject), else `address …` (an IPv6
+     * client by its /64, as providers hand them out).
+     */
     const keyOf = (request: FastifyRequest): string => {
       const token = bearerOf(request);
-      return token !== null && tokens.has(token)
-        ? `token ${token}`
-        : `address ${normalizeIP(request.ip, 64)}`;
+      if (token !== null && tokens.has(token)) return `token ${token}`;
+      const caller = token === null ? undefined : options.recall?.(token);
+      return caller ? `token ${caller.token}` : `address ${normalizeIP(request.ip, 64)}`;
     };
     const isToken = (key: string) => key.startsWith('token ');
     await app.register(rateLimit, {

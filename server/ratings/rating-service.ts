@@ -4,6 +4,7 @@
  * get a default rating after some days, marked as defaulted and never mixed with real ones.
  */
 import { randomUUID } from 'node:crypto';
+import { isBadRating } from '../../engine/index.js';
 import type { StartInput } from '../cases/case-service.js';
 import { BadRequest, NotFound } from '../cases/errors.js';
 import { Problem } from '../problems.js';
@@ -49,6 +50,8 @@ export interface RatingView {
   ratedAt: string;
   deadlineDays: number | null;
   rectificationCaseId: string | null;
+  /** The rated step's handler (评价到人), credited with the rating beside its department. */
+  handler: { userId: string; name: string } | null;
 }
 
 export interface RatingOptions {
@@ -84,6 +87,7 @@ export const ratingView = (r: RatingRow): RatingView => ({
   ratedAt: r.rated_at.toISOString(),
   deadlineDays: r.deadline_days,
   rectificationCaseId: r.rectification_case_id,
+  handler: r.handler_id ? { userId: r.handler_id, name: r.handler_name ?? r.handler_id } : null,
 });
 
 export class RatingService {
@@ -112,7 +116,7 @@ export class RatingService {
     caseId: string,
     status: string,
     elementId: string | undefined,
-  ): Promise<string | null> {
+  ): Promise<{ department: string | null; handler: { userId: string; name: string } | null }> {
     if (elementId) {
       const steps = await stepsOfElement(this.db, caseId, elementId);
       if (steps.length === 0) {
@@ -128,7 +132,12 @@ export class RatingService {
           'The step is not done yet',
           `step '${elementId}' of case '${caseId}' is not completed: rate it once it is done`,
         );
-      return done.department;
+      return {
+        department: done.department,
+        handler: done.handler_id
+          ? { userId: done.handler_id, name: done.handler_name ?? done.handler_id }
+          : null,
+      };
     }
     if (status !== 'completed') {
       throw new Problem(
@@ -138,14 +147,14 @@ export class RatingService {
         `case '${caseId}' is ${status}: until it is completed, rate one of its completed steps (give elementId)`,
       );
     }
-    return intakeDepartment(this.db, caseId);
+    return { department: await intakeDepartment(this.db, caseId), handler: null };
   }
 
   async rate(caseId: string, input: RatingInput, actor: string | null): Promise<RatingView> {
     const rated = await caseStatus(this.db, caseId);
     if (!rated) throw new NotFound(`case '${caseId}' does not exist`);
-    const department = await this.ratedDepartment(caseId, rated.status, input.elementId);
-    const bad = input.level <= 2;
+    const { department, handler } = await this.ratedDepartment(caseId, rated.status, input.elementId);
+    const bad = isBadRating(input.level);
     const row: RatingRow = {
       id: this.newId(),
       case_id: caseId,
@@ -158,6 +167,8 @@ export class RatingService {
       rated_at: new Date(this.clock()),
       deadline_days: bad ? this.deadlineDays : null,
       rectification_case_id: null,
+      handler_id: handler?.userId ?? null,
+      handler_name: handler?.name ?? null,
     };
     if (!(await insertRating(this.db, row))) {
       throw new Problem(
@@ -180,6 +191,8 @@ export class RatingService {
             level: row.level,
             comment: row.comment ?? '',
             deadlineDays: this.deadlineDays,
+            // the rectification names the rated step's handler (经办人) to the department that rectifies
+            ...(handler ? { handlerId: handler.userId, handlerName: handler.name } : {}),
           },
         },
         actor,

@@ -44,7 +44,18 @@ export type StoredStep = Pick<
   due_at: string | null;
   working_ms: number | null;
 };
-export type StoredTask = Pick<RowOf<'tasks'>, 'id' | 'element_id' | 'name' | 'department' | 'status'> & {
+export type StoredTask = Pick<
+  RowOf<'tasks'>,
+  | 'id'
+  | 'element_id'
+  | 'name'
+  | 'department'
+  | 'status'
+  | 'claimed_by'
+  | 'claimed_name'
+  | 'handler_id'
+  | 'handler_name'
+> & {
   created_at: string | null;
   due_at: string | null;
 };
@@ -95,7 +106,8 @@ export async function loadCaseRows(
               FROM steps s WHERE s.case_id = c.id) AS steps,
            (SELECT coalesce(json_agg(json_build_object(
               'id', t.id, 'element_id', t.element_id, 'name', t.name, 'department', t.department, 'status', t.status,
-              'created_at', t.created_at, 'due_at', t.due_at)), '[]'::json)
+              'created_at', t.created_at, 'due_at', t.due_at, 'claimed_by', t.claimed_by,
+              'claimed_name', t.claimed_name, 'handler_id', t.handler_id, 'handler_name', t.handler_name)), '[]'::json)
               FROM tasks t WHERE t.case_id = c.id) AS tasks
       FROM cases c WHERE ${where}`.execute(db);
   return rows[0];

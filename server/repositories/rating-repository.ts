@@ -4,18 +4,29 @@ import type { Executor, RowOf } from './executor.js';
 
 export type RatingRow = Omit<RowOf<'ratings'>, 'defaulted'> & { defaulted: boolean };
 
-/** The status and department of each step of a case for an element, newest entry first. */
+/** The status, department and handler (经办人) of each step of a case for an element, newest entry first. */
 export async function stepsOfElement(
   db: Executor,
   caseId: string,
   elementId: string,
-): Promise<Pick<RowOf<'steps'>, 'status' | 'department'>[]> {
+): Promise<
+  (Pick<RowOf<'steps'>, 'status' | 'department'> & {
+    handler_id: string | null;
+    handler_name: string | null;
+  })[]
+> {
   return db
     .selectFrom('steps')
-    .select(['status', 'department'])
-    .where('case_id', '=', caseId)
-    .where('element_id', '=', elementId)
-    .orderBy('entered_at', 'desc')
+    .leftJoin('tasks', 'tasks.id', 'steps.id')
+    .select([
+      'steps.status',
+      'steps.department',
+      (eb) => eb.fn.coalesce('tasks.handler_id', 'steps.handler_id').as('handler_id'),
+      (eb) => eb.fn.coalesce('tasks.handler_name', 'steps.handler_name').as('handler_name'),
+    ])
+    .where('steps.case_id', '=', caseId)
+    .where('steps.element_id', '=', elementId)
+    .orderBy('steps.entered_at', 'desc')
     .execute();
 }
 

@@ -1,7 +1,15 @@
 /** SQL on the tasks table: the work items of departments, open ones included (the one place for "open tasks"). */
+import { sql } from 'kysely';
 import type { Executor, RowOf } from './executor.js';
 
 export type TaskRow = RowOf<'tasks'>;
+
+/** A task with its case's business number (办件编号) and its service's name (事项名称), for a person's inbox. */
+export type ListedTask = TaskRow & {
+  business_key: string | null;
+  process_key: string;
+  process_name: string | null;
+};
 
 export interface TaskFilter {
   department?: string;
@@ -10,22 +18,34 @@ export interface TaskFilter {
   businessKey?: string;
   /** `open`, `completed` or `cancelled`. */
   status?: string;
+  /** Held by this person (claimed or assigned). */
+  claimedBy?: string;
+  /** true: held by someone; false: in the department's queue. */
+  claimed?: boolean;
+  /** `due`: soonest due first (no due date last); default oldest first. */
+  sort?: 'created' | 'due';
   limit: number;
 }
 
-/** Tasks, oldest first (by creation, then id). */
-export async function listTasks(db: Executor, filter: TaskFilter): Promise<TaskRow[]> {
-  let query = db.selectFrom('tasks').selectAll();
-  if (filter.department) query = query.where('department', '=', filter.department);
-  if (filter.caseId) query = query.where('case_id', '=', filter.caseId);
-  if (filter.businessKey) {
-    const key = filter.businessKey;
-    query = query.where('case_id', 'in', (sub) =>
-      sub.selectFrom('cases').select('id').where('business_key', '=', key),
-    );
-  }
-  if (filter.status) query = query.where('status', '=', filter.status);
-  return query.orderBy('created_at').orderBy('id').limit(filter.limit).execute();
+/** Tasks, oldest first (by creation, then id), or soonest due first. */
+export async function listTasks(db: Executor, filter: TaskFilter): Promise<ListedTask[]> {
+  let query = db
+    .selectFrom('tasks')
+    .innerJoin('cases', 'cases.id', 'tasks.case_id')
+    .innerJoin('definition_versions', 'definition_versions.id', 'cases.definition_id')
+    .selectAll('tasks')
+    .select(['cases.business_key', 'cases.process_key', 'definition_versions.name as process_name']);
+  if (filter.department) query = query.where('tasks.department', '=', filter.department);
+  if (filter.caseId) query = query.where('tasks.case_id', '=', filter.caseId);
+  if (filter.businessKey) query = query.where('cases.business_key', '=', filter.businessKey);
+  if (filter.status) query = query.where('tasks.status', '=', filter.status);
+  if (filter.claimedBy) query = query.where('tasks.claimed_by', '=', filter.claimedBy);
+  if (filter.claimed === true) query = query.where('tasks.claimed_by', 'is not', null);
+  if (filter.claimed === false) query = query.where('tasks.claimed_by', 'is', null);
+  if (filter.sort === 'due')
+    query = query.orderBy(sql`tasks.due_at asc nulls last`).orderBy('tasks.created_at');
+  else query = query.orderBy('tasks.created_at');
+  return query.orderBy('tasks.id').limit(filter.limit).execute();
 }
 
 /** The ids of a case's open tasks. */

@@ -201,7 +201,7 @@ export async function calendarRoutes(instance: FastifyInstance): Promise<void> {
           { field: 'body', message },
         ]);
       }
-      const result = await calendars.loadYear(year, request.body, principalOf(request).name, 'body.');
+      const result = await calendars.loadYear(year, request.body, principalOf(request).userId, 'body.');
       return { ...result, movedTotal: result.moved.length, moved: result.moved.slice(0, MOVED_LISTED) };
     },
   );

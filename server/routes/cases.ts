@@ -62,7 +62,7 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
       const principal = principalOf(request);
       const { view, created } = await service.start(
         request.body,
-        principal.name,
+        principal.userId,
         key ? storedIdempotencyKey(principal.token, key) : undefined,
         key,
       );
@@ -152,7 +152,7 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
       return service.command(
         id,
         { type: 'deliverMessage', name: body.name, variables: body.variables, channel: body.channel },
-        principal.name,
+        principal.userId,
       );
     },
   );
@@ -176,7 +176,7 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
     async (request) => {
       const { id } = request.params;
       const body = request.body ?? {};
-      return service.command(id, { type: 'cancel', reason: body.reason }, principalOf(request).name);
+      return service.command(id, { type: 'cancel', reason: body.reason }, principalOf(request).userId);
     },
   );
 

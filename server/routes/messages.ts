@@ -69,7 +69,7 @@ export async function messageRoutes(instance: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => messages.send(request.body, principalOf(request).name),
+    async (request) => messages.send(request.body, principalOf(request).userId),
   );
 
   app.get(
@@ -140,6 +140,6 @@ export async function messageRoutes(instance: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => messages.signal(request.body, principalOf(request).name),
+    async (request) => messages.signal(request.body, principalOf(request).userId),
   );
 }

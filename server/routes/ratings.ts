@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../plugins/auth.js';
 import { versionParams } from './metrics-schemas.js';
-import { problemResponses } from './schemas.js';
+import { personSchema, problemResponses } from './schemas.js';
 import { typed } from './typed.js';
 
 const ratingSchema = {
@@ -20,6 +20,7 @@ const ratingSchema = {
     ratedAt: { type: 'string', format: 'date-time' },
     deadlineDays: { type: ['number', 'null'] },
     rectificationCaseId: { type: ['string', 'null'] },
+    handler: personSchema,
   },
 } as const;
 
@@ -72,7 +73,7 @@ export async function ratingRoutes(instance: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const rating = await ratings.rate(request.params.id, request.body, principalOf(request).name);
+      const rating = await ratings.rate(request.params.id, request.body, principalOf(request).userId);
       reply.status(201);
       return rating;
     },

@@ -31,6 +31,13 @@ export const calendarEstimatedSchema = {
     'true when a due date or working-day figure here lies past the holiday calendar’s horizon (GET /api/calendar): it counts that year’s holidays as working days until its official schedule is loaded',
 } as const;
 
+/** A person (经办人, claimant): id and display name, or null. */
+export const personSchema = {
+  type: ['object', 'null'],
+  required: ['userId', 'name'],
+  properties: { userId: { type: 'string' }, name: { type: 'string' } },
+} as const;
+
 export const stepSchema = {
   type: 'object',
   properties: {
@@ -45,6 +52,7 @@ export const stepSchema = {
     dueAt: { type: ['string', 'null'], format: 'date-time' },
     durationMs: { type: ['number', 'null'] },
     workingDays: { type: ['number', 'null'] },
+    handler: personSchema,
   },
 } as const;
 
@@ -62,6 +70,16 @@ export const taskSchema = {
     status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
     overdue: { type: 'boolean' },
     calendarEstimated: calendarEstimatedSchema,
+    businessKey: { type: ['string', 'null'], description: '办件编号 / the case’s business number' },
+    process: { type: 'string' },
+    processName: { type: ['string', 'null'], description: '事项名称 / the service' },
+    claimedBy: personSchema,
+    handler: personSchema,
+    transfers: { type: 'integer' },
+    remainingWorkingDays: {
+      type: ['number', 'null'],
+      description: 'working days until the due date (negative: overdue by); null without one or once done',
+    },
   },
 } as const;
 
@@ -71,6 +89,12 @@ const {
   completedAt: _d,
   status: _s,
   overdue: _od,
+  businessKey: _bk,
+  process: _p,
+  processName: _pn,
+  handler: _h,
+  transfers: _tr,
+  remainingWorkingDays: _rw,
   ...openTaskProperties
 } = taskSchema.properties;
 

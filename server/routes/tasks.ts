@@ -1,13 +1,32 @@
-/** Department work items: list (own department only) and complete. */
+/**
+ * Department work items: list (own department only), claim, release, assign, transfer (转办) and complete
+ * (server/people/work-items.ts).
+ */
 import type { FastifyInstance } from 'fastify';
+import { leadsTask } from '../people/work-items.js';
 import { principalOf } from '../plugins/auth.js';
 import { Problem } from '../problems.js';
-import { caseSchema, problemResponses, taskSchema, variablesSchema } from './schemas.js';
+import { caseSchema, personSchema, problemResponses, taskSchema, variablesSchema } from './schemas.js';
+
+/** A task's holder after a claim, release, assignment or transfer. */
+const taskHolderSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    caseId: { type: 'string' },
+    department: { type: ['string', 'null'] },
+    status: { type: 'string' },
+    claimedBy: personSchema,
+    claimedAt: { type: ['string', 'null'], format: 'date-time' },
+    transfers: { type: 'integer' },
+  },
+} as const;
+
 import { typed } from './typed.js';
 
 export async function taskRoutes(instance: FastifyInstance): Promise<void> {
   const app = typed(instance);
-  const { cases: service, queries } = app.reflow;
+  const { cases: service, queries, workItems } = app.reflow;
 
   app.get(
     '/api/tasks',
@@ -15,7 +34,7 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
       config: { roles: ['department', 'auditor'] },
       schema: {
         tags: ['tasks'],
-        summary: '部门待办 / tasks of a department',
+        summary: '部门待办 / tasks of a department (claimedBy=me: 我的待办; claimed=false: 部门待办)',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -24,6 +43,13 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
             caseId: { type: 'string', maxLength: 100 },
             businessKey: { type: 'string', minLength: 1, maxLength: 200 },
             status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
+            claimedBy: {
+              type: 'string',
+              maxLength: 200,
+              description: '`me`: the caller’s own tasks (我的待办); or a person’s user id',
+            },
+            claimed: { type: 'boolean', description: 'false: the department’s unclaimed tasks (部门待办)' },
+            sort: { type: 'string', enum: ['created', 'due'], default: 'created' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
           },
         },
@@ -43,9 +69,10 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
             `department '${principal.department}' may not list the tasks of '${department}'`,
           );
         }
-        department = principal.department;
+        department = principal.department ?? undefined;
       }
-      return queries.tasks({ ...q, department });
+      const claimedBy = q.claimedBy === 'me' ? principal.userId : q.claimedBy;
+      return queries.tasks({ ...q, department, claimedBy });
     },
   );
 
@@ -73,16 +100,116 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
       const { id } = request.params;
       const principal = principalOf(request);
       const body = request.body ?? {};
-      return service.completeTask(id, body.variables ?? {}, principal.name, (task) => {
-        if (principal.role === 'department' && task.department !== principal.department) {
-          throw new Problem(
-            403,
-            'forbidden',
-            'Forbidden',
-            `task '${id}' belongs to department '${task.department}', not '${principal.department}'`,
-          );
-        }
-      });
+      const handler = { userId: principal.userId, name: principal.name };
+      return service.completeTask(
+        id,
+        body.variables ?? {},
+        principal.userId,
+        (task) => {
+          const admin = principal.roles.includes('admin');
+          if (!admin && task.department !== principal.department) {
+            throw new Problem(
+              403,
+              'forbidden',
+              'Forbidden',
+              `task '${id}' belongs to department '${task.department}', not '${principal.department}'`,
+            );
+          }
+          // a task someone else holds is theirs to complete, or the lead's (an administrator's)
+          if (
+            task.claimedBy &&
+            task.claimedBy.userId !== principal.userId &&
+            !leadsTask(principal, task.department)
+          )
+            throw new Problem(
+              409,
+              'task-conflict',
+              'The task cannot take this now',
+              `task '${id}' is claimed by ${task.claimedBy.name} (${task.claimedBy.userId}): only they or a lead of '${task.department}' may complete it`,
+            );
+        },
+        handler,
+      );
     },
+  );
+
+  const taskParams = {
+    type: 'object',
+    properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+    required: ['id'],
+  } as const;
+  const holder = { 200: taskHolderSchema, ...problemResponses } as const;
+
+  app.post(
+    '/api/tasks/:id/claim',
+    {
+      config: { roles: ['department'] },
+      schema: {
+        tags: ['tasks'],
+        summary: '认领待办 / claim an open task of one’s department',
+        params: taskParams,
+        response: holder,
+      },
+    },
+    async (request) => workItems.claim(request.params.id, principalOf(request)),
+  );
+
+  app.post(
+    '/api/tasks/:id/release',
+    {
+      config: { roles: ['department'] },
+      schema: {
+        tags: ['tasks'],
+        summary: '退回部门待办 / give a claimed task back to the department’s queue',
+        params: taskParams,
+        response: holder,
+      },
+    },
+    async (request) => workItems.release(request.params.id, principalOf(request)),
+  );
+
+  app.post(
+    '/api/tasks/:id/assign',
+    {
+      config: { roles: ['department'] },
+      schema: {
+        tags: ['tasks'],
+        summary: '分派待办 / assign a task to a member (department lead, admin)',
+        params: taskParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['userId'],
+          properties: { userId: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+        response: holder,
+      },
+    },
+    async (request) => workItems.assign(request.params.id, request.body.userId, principalOf(request)),
+  );
+
+  app.post(
+    '/api/tasks/:id/transfer',
+    {
+      config: { roles: ['department'] },
+      schema: {
+        tags: ['tasks'],
+        summary:
+          '转办 / transfer a task to another member or department, with a reason (department lead, admin)',
+        params: taskParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['reason'],
+          properties: {
+            department: { type: 'string', minLength: 1, maxLength: 200 },
+            userId: { type: 'string', minLength: 1, maxLength: 200 },
+            reason: { type: 'string', minLength: 1, maxLength: 2000 },
+          },
+        },
+        response: holder,
+      },
+    },
+    async (request) => workItems.transfer(request.params.id, request.body, principalOf(request)),
   );
 }

@@ -22,6 +22,20 @@ export const STARTED_REVISION = 1;
 type SqlType = 'text' | 'int' | 'bigint' | 'boolean' | 'timestamptz' | 'double precision' | 'json' | 'jsonb';
 type Columns = readonly (readonly [name: string, type: SqlType])[];
 /** The columns of a row set: each a column of the row type `R` (checked), with the type it travels as. */
+/**
+ * Who handled and holds a task, set by the completion of a task (server/cases/case-service.ts) and kept as they
+ * are by every other change of it (a null leaves the column as stored: claims are written apart, by
+ * server/people/work-items.ts).
+ */
+export interface PeopleOfTask {
+  handler_id?: string | null;
+  handler_name?: string | null;
+  claimed_by?: string | null;
+  claimed_name?: string | null;
+  claimed_at?: string | null;
+}
+const KEPT_UNLESS_GIVEN = new Set(['handler_id', 'handler_name', 'claimed_by', 'claimed_name', 'claimed_at']);
+
 type ColumnsOf<R> = readonly (readonly [name: keyof R & string, type: SqlType])[];
 
 type StartColumns = CaseColumns & {
@@ -128,7 +142,12 @@ const INPUTS = {
     ['case_id', 'text'],
     ['status', 'text'],
     ['completed_at', 'timestamptz'],
-  ] satisfies ColumnsOf<TaskChange>,
+    ['handler_id', 'text'],
+    ['handler_name', 'text'],
+    ['claimed_by', 'text'],
+    ['claimed_name', 'text'],
+    ['claimed_at', 'timestamptz'],
+  ] satisfies ColumnsOf<TaskChange & PeopleOfTask>,
   goneTimers: [['id', 'text']],
   newTimers: [
     ['id', 'text'],
@@ -215,7 +234,11 @@ function assignments(set: Inputs, from: string): string {
   return columns
     .map(([name]) => name)
     .filter((name) => name !== 'id' && name !== 'case_id' && name !== 'revision')
-    .map((name) => `${name} = ${from}.${name}`)
+    .map((name) =>
+      KEPT_UNLESS_GIVEN.has(name)
+        ? `${name} = coalesce(${from}.${name}, tasks.${name})`
+        : `${name} = ${from}.${name}`,
+    )
     .join(', ');
 }
 

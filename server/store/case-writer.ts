@@ -61,6 +61,8 @@ export function planWrites(
     auditHash: string;
     /** The case's subscriptions before the command (none for its start) and after it. */
     subscriptions?: { before: readonly Pick<Subscription, 'id' | 'kind'>[]; after: readonly Subscription[] };
+    /** Who completed which task (经办人): named in the audit entry of its completion. */
+    handlers?: ReadonlyMap<string, { userId: string; name: string }>;
   },
 ): WritePlan {
   const rows = commandRows(c, events, { calendar: options.calendar, revision: options.revision });
@@ -71,11 +73,13 @@ export function planWrites(
   let prev = options.auditHash;
   const audit = events.map((event) => {
     auditSeq += 1;
+    const handler = event.type === 'taskCompleted' ? options.handlers?.get(event.taskId) : undefined;
+    const payload = handler ? { ...event, handler } : event;
     const entry = {
       type: event.type,
       at: new Date(eventTime(event, options.now)),
       actor: options.actor,
-      payload: event,
+      payload,
     };
     const hash = auditHash(prev, c.id, auditSeq, entry);
     const row = {
@@ -84,7 +88,7 @@ export function planWrites(
       type: entry.type,
       at: entry.at.toISOString(),
       actor: entry.actor,
-      payload: event,
+      payload,
       prev_hash: prev,
       hash,
     };

@@ -71,7 +71,7 @@ const cardOf = (w: WarningRow, notes: WarningNote[]): WarningCard => ({
 /** Who asks: a department sees the cards of its own department only. */
 export interface Viewer {
   role: string;
-  department?: string;
+  department?: string | null;
   name: string;
 }
 
@@ -85,6 +85,13 @@ export class WarningService {
   async list(viewer: Viewer, filter: WarningFilter): Promise<WarningCard[]> {
     let department = filter.department;
     if (viewer.role === 'department') {
+      if (!viewer.department)
+        throw new Problem(
+          403,
+          'forbidden',
+          'Forbidden',
+          'a department caller without a department reads no cards',
+        );
       if (department !== undefined && department !== viewer.department)
         throw new Problem(
           403,
@@ -92,7 +99,7 @@ export class WarningService {
           'Forbidden',
           `department '${viewer.department}' may not read the cards of '${department}': leave department out to get your own`,
         );
-      department = viewer.department;
+      department = viewer.department ?? undefined;
     }
     const rows = await listWarnings(this.db, { ...filter, department });
     const notes = await notesOf(this.db, { warningIds: rows.map((r) => r.id) });

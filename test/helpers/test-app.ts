@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceHandler } from '../../engine/elements/context.js';
 import { buildApp } from '../../server/app.js';
+import type { JwtVerifier } from '../../server/auth/jwt.js';
 import { type Principal, parseTokens } from '../../server/auth/tokens.js';
 import { CaseService } from '../../server/cases/case-service.js';
 import type { CommandBudget } from '../../server/cases/command-budget.js';
@@ -56,6 +57,10 @@ export async function buildTestApp(
     now?: number;
     budget?: CommandBudget;
     scheduler?: Partial<SchedulerOptions>;
+    /** JWT sign-in beside the test tokens (test/server/jwt.test.ts). */
+    jwt?: JwtVerifier;
+    /** More tokens beside the test tokens (people of a department: test/server/work-items.test.ts). */
+    people?: Principal[];
   } = {},
 ): Promise<TestApp> {
   const clock = { now: options.now ?? Date.UTC(2026, 0, 5, 1, 0, 0) }; // Monday 2026-01-05 09:00 Beijing
@@ -67,7 +72,13 @@ export async function buildTestApp(
     handlers: options.handlers,
     budget: options.budget,
   });
-  const app = await buildApp({ db: database.db, service, definitions, principals });
+  const app = await buildApp({
+    db: database.db,
+    service,
+    definitions,
+    principals: [...principals, ...(options.people ?? [])],
+    jwt: options.jwt,
+  });
   const cacheChecks = watchRemembered(app, service);
   const scheduler = new TimerScheduler(database.db, service, {
     nodeId: 'test',

@@ -78,7 +78,7 @@ for (const database of testDatabases()) {
       t.equal(res.statusCode, 200);
       t.match(res.headers['content-type'], /text\/csv/);
       const lines = res.body.trim().split('\n');
-      t.equal(lines[0], 'case_id,activity,element_id,department,lifecycle,timestamp');
+      t.equal(lines[0], 'case_id,activity,element_id,department,lifecycle,timestamp,resource');
       t.equal(lines.length, 1 + 2 * 13, 'a start and a complete for each of the 13 steps');
       t.match(res.body, /,审查,review,"审批&<""科"">",start,2026-01-26T10:00:00\.000\+08:00/);
       t.equal(

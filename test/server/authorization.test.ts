@@ -337,6 +337,44 @@ for (const database of testDatabases()) {
         call: async () => ({ url: `/api/tasks/${(await atIssue()).taskId}/complete`, payload: {} }),
       },
       {
+        title: 'claim a 市场监管 task',
+        method: 'POST',
+        route: '/api/tasks/{id}/claim',
+        allowed: { market: 200, admin: 200 },
+        call: async () => ({ url: `/api/tasks/${(await atReview()).taskId}/claim` }),
+      },
+      {
+        title: 'release a 市场监管 task its member claimed',
+        method: 'POST',
+        route: '/api/tasks/{id}/release',
+        allowed: { market: 200, admin: 200 },
+        call: async () => {
+          const { taskId } = await atReview();
+          await as('market', 'POST', `/api/tasks/${taskId}/claim`);
+          return { url: `/api/tasks/${taskId}/release` };
+        },
+      },
+      {
+        title: 'assign a 市场监管 task (a lead; the test tokens lead nothing)',
+        method: 'POST',
+        route: '/api/tasks/{id}/assign',
+        allowed: { admin: 200 },
+        call: async () => ({
+          url: `/api/tasks/${(await atReview()).taskId}/assign`,
+          payload: { userId: 'u-1001' },
+        }),
+      },
+      {
+        title: 'transfer a 市场监管 task to 公安 (a lead; the test tokens lead nothing)',
+        method: 'POST',
+        route: '/api/tasks/{id}/transfer',
+        allowed: { admin: 200 },
+        call: async () => ({
+          url: `/api/tasks/${(await atReview()).taskId}/transfer`,
+          payload: { department: '公安', reason: '属公安职责' },
+        }),
+      },
+      {
         title: 'metrics of a version',
         method: 'GET',
         route: '/api/processes/{key}/versions/{version}/metrics',
@@ -443,6 +481,29 @@ for (const database of testDatabases()) {
         route: '/api/calendar/events',
         allowed: { auditor: 200, admin: 200 },
         call: same('/api/calendar/events'),
+      },
+      {
+        title: 'figures per person (a member: their own)',
+        method: 'GET',
+        route: '/api/metrics/people',
+        allowed: { auditor: 200, admin: 200, market: 200, police: 200, tax: 200 },
+        call: same('/api/metrics/people'),
+      },
+      {
+        title: "figures of 公安's people (a member may not)",
+        method: 'GET',
+        route: '/api/metrics/people',
+        allowed: { auditor: 200, admin: 200 },
+        call: same(`/api/metrics/people?department=${encodeURIComponent('公安')}`),
+      },
+      {
+        title: 'who the caller is',
+        method: 'GET',
+        route: '/api/me',
+        allowed: everyone(),
+        call: same('/api/me'),
+        check: (t, who, res) =>
+          t.same(res.json().department, DEPARTMENT[who] ?? null, `${who}: its department`),
       },
       {
         title: 'verify the audit chains',

@@ -40,6 +40,13 @@ const BAD: Record<SettingName, [string, RegExp]> = {
   REFLOW_KEEP_ALIVE_TIMEOUT_MS: ['0', /whole number of milliseconds from 1000 to 600000/],
   REFLOW_MAX_CONNECTIONS: ['8', /whole number of connections from 16/],
   REFLOW_TRUST_PROXY: ['10.0.0.300', /'10\.0\.0\.300' is not an IP address or CIDR range/],
+  REFLOW_JWT_ISSUER: ['https://id.example.gov.cn/ staff', /identity provider's issuer/],
+  REFLOW_JWT_AUDIENCE: ['re flow', /audience Reflow's tokens carry/],
+  REFLOW_JWT_JWKS_URL: ['ftp://id.example.gov.cn/certs', /URL of the identity provider's JWKS \(https/],
+  REFLOW_JWT_CLAIMS: [
+    '{"subject":"sub"}',
+    /'subject': expected a JSON object naming the claim of each of userId/,
+  ],
 };
 const checked = (Object.keys(BAD) as SettingName[]).filter((name) => BAD[name][0] !== '');
 
@@ -137,3 +144,47 @@ t.test('the server refuses to start on each bad value: exit code 2, the variable
     t.equal(stderr.trim().split('\n').length, 1, `${name}: one line, no stack trace`);
   }
 });
+
+t.test(
+  'JWT sign-in: the three settings together, claims merged over the defaults, http only locally',
+  async (t) => {
+    t.equal(readConfig({}).jwt, undefined, 'unset: the tokens file only');
+    const set = readConfig({
+      REFLOW_JWT_ISSUER: 'https://id.example.gov.cn/realms/staff',
+      REFLOW_JWT_AUDIENCE: 'reflow',
+      REFLOW_JWT_JWKS_URL: 'https://id.example.gov.cn/realms/staff/protocol/openid-connect/certs',
+      REFLOW_JWT_CLAIMS: '{"name":"preferred_username","roles":"realm_access.roles"}',
+    });
+    t.same(set.jwt, {
+      issuer: 'https://id.example.gov.cn/realms/staff',
+      audience: 'reflow',
+      jwksUrl: 'https://id.example.gov.cn/realms/staff/protocol/openid-connect/certs',
+      claims: { name: 'preferred_username', roles: 'realm_access.roles' },
+    });
+    const partial = t.throws(() =>
+      readConfig({ REFLOW_JWT_ISSUER: 'https://id.example.gov.cn' }),
+    ) as ConfigError;
+    t.match(
+      partial.lines[0],
+      /needs REFLOW_JWT_ISSUER, REFLOW_JWT_AUDIENCE and REFLOW_JWT_JWKS_URL together; missing: REFLOW_JWT_AUDIENCE, REFLOW_JWT_JWKS_URL/,
+    );
+    const plain = t.throws(() =>
+      readConfig({
+        REFLOW_JWT_ISSUER: 'https://id.example.gov.cn',
+        REFLOW_JWT_AUDIENCE: 'reflow',
+        REFLOW_JWT_JWKS_URL: 'http://id.example.gov.cn/certs',
+      }),
+    ) as ConfigError;
+    t.match(plain.lines[0], /REFLOW_JWT_JWKS_URL=.*http:\/\/ is only allowed on this machine/);
+    const local = readConfig({
+      REFLOW_JWT_ISSUER: 'http://127.0.0.1:9000',
+      REFLOW_JWT_AUDIENCE: 'reflow',
+      REFLOW_JWT_JWKS_URL: 'http://127.0.0.1:9000/jwks',
+    });
+    t.equal(local.jwt?.jwksUrl, 'http://127.0.0.1:9000/jwks');
+    const claimsAlone = t.throws(() =>
+      readConfig({ REFLOW_JWT_CLAIMS: '{"roles":"groups"}' }),
+    ) as ConfigError;
+    t.match(claimsAlone.lines[0], /REFLOW_JWT_CLAIMS=.*JWT sign-in is off/);
+  },
+);

@@ -57,7 +57,8 @@ for (const database of testDatabases()) {
     t.equal(down.error, undefined);
     t.same(await types(), ['audit_events:jsonb', 'cases:jsonb'], 'down: jsonb again');
     t.same(await stored(), before, 'down: the same documents');
-    t.ok((await verifyAudit(db)).ok, 'down: the chains verify');
+    // (today's verifier no longer runs on a schema this old: it also checks the claims and handlers of tasks,
+    // columns of migration 2026-12-08-people; the chains verify after migrating up, below)
     // (today's writer no longer runs on a schema this old: it also writes the waits and messages tables of
     // migration 2026-12-07-messages-between-cases, so a node is upgraded after its database, not before)
 

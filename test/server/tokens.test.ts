@@ -42,12 +42,61 @@ t.test('a broken tokens file is refused with the entry and the fix', async (t) =
       /\[0\]\.role must be one of admin, designer, intake, department, auditor/,
     ],
     ['[{"token":"long-enough","role":"department"}]', /\[0\] has role department and needs "department"/],
+    ['[{"token":"long-enough","role":"admin","lead":true}]', /\[0\] has "lead": true but role admin/],
+    ['[{"token":"long-enough","role":"admin","lead":"yes"}]', /\[0\]\.lead must be true or false/],
+    ['[{"token":"long-enough","role":"admin","userId":""}]', /\[0\]\.userId must be a non-empty string/],
+    [
+      '[{"token":"long-enough","role":"admin"},{"token":"long-enough","role":"auditor"}]',
+      /\[1\]\.token is the same as tokens\.json\[0\]\.token/,
+    ],
   ];
   for (const [text, message] of cases) t.throws(() => parseTokens(text, 'tokens.json'), message, text);
   const file = join(mkdtempSync(join(tmpdir(), 'reflow-tokens-')), 'tokens.json');
   writeFileSync(file, '[{"token":"dept-token-1","role":"department","department":"人社"}]');
   t.same(loadTokens(file).principals, [
-    { token: 'dept-token-1', role: 'department', department: '人社', name: 'department:人社' },
+    {
+      token: 'dept-token-1',
+      role: 'department',
+      roles: ['department'],
+      userId: 'department:人社',
+      name: 'department:人社',
+      department: '人社',
+      lead: false,
+    },
   ]);
   t.equal(readFileSync(file, 'utf8').includes('人社'), true, 'an existing file is never rewritten');
 });
+
+t.test(
+  'entries may name a person: user id, name and lead give the identity every token kind gives',
+  async (t) => {
+    const [clerk, lead] = parseTokens(
+      JSON.stringify([
+        { token: 'clerk-token-1', role: 'department', department: '税务', userId: 'u-1001', name: '王芳' },
+        {
+          token: 'lead-token-01',
+          role: 'department',
+          department: '税务',
+          userId: 'u-1',
+          name: '赵科长',
+          lead: true,
+        },
+      ]),
+      'tokens.json',
+    );
+    t.same(
+      { ...clerk },
+      {
+        token: 'clerk-token-1',
+        role: 'department',
+        roles: ['department'],
+        userId: 'u-1001',
+        name: '王芳',
+        department: '税务',
+        lead: false,
+      },
+    );
+    t.equal(lead.lead, true);
+    t.equal(lead.userId, 'u-1');
+  },
+);

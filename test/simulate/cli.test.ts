@@ -67,7 +67,7 @@ t.test('same seed, same output: summary and files byte-identical', async (t) => 
   );
   t.equal(
     a.files[0].split('\n')[0],
-    'case_id,activity,element_id,department,lifecycle,timestamp',
+    'case_id,activity,element_id,department,lifecycle,timestamp,resource',
     'CSV columns of the API export',
   );
 });

@@ -113,6 +113,13 @@ export interface Task {
   dueAt: string | null;
   status: string;
   overdue?: boolean;
+  /** 办件编号 and the service (事项). */
+  businessKey?: string | null;
+  process?: string;
+  processName?: string | null;
+  claimedBy?: { userId: string; name: string } | null;
+  /** Working days until the due date (negative: overdue by). */
+  remainingWorkingDays?: number | null;
 }
 
 /** The per-step and dynamic figures as the metrics API returns them (the engine's own types). */

@@ -1,4 +1,8 @@
-/** 待办 — the open tasks of the token's department, due dates and overdue ones marked; complete with variables. */
+/**
+ * 待办 — 部门待办 (the department's unclaimed tasks) and 我的待办 (claimed by me), soonest due first, each with its
+ * business number (办件编号), service, due date and working days left; claim, release, complete with the task's
+ * form (createTaskForm: the one call site a form renderer replaces); a lead sees the team's load.
+ */
 import { api } from '../../api/client.js';
 import type { CaseView, DefinitionVersion, Task } from '../../api/types.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
@@ -6,6 +10,16 @@ import { t } from '../../i18n/language.js';
 import { createSchemaForm } from '../common/schema-form.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
+
+/** A person's load as GET /api/metrics/people gives it (the figures the team table shows). */
+interface PersonLoad {
+  userId: string;
+  name: string;
+  openTasks: number;
+  completedTasks: number;
+  meanStepWorkingDays: number | null;
+  stepOnTimeRate: number | null;
+}
 
 /** The `gov:form` schemas of each deployed version's elements, read once per version. */
 const formsByVersion = new Map<string, Promise<Record<string, unknown>>>();
@@ -92,14 +106,102 @@ export function createInboxView(): View {
     );
   }
 
-  async function refresh(announce = true): Promise<void> {
+  /** 部门待办 (the department's unclaimed tasks) or 我的待办 (claimed by me). */
+  let tab: 'queue' | 'mine' = 'queue';
+  const tabs = h('div', { class: 'reflow-tabs', role: 'tablist' });
+  const load = h('div', { class: 'reflow-team-load', id: 'reflow-team-load' });
+
+  async function holdTask(task: Task, action: 'claim' | 'release'): Promise<void> {
     try {
-      const tasks = await api<Task[]>('/api/tasks?status=open');
+      await api(`/api/tasks/${encodeURIComponent(task.id)}/${action}`, { method: 'POST' });
+      status.set(
+        'ok',
+        t(action === 'claim' ? 'Claimed "{name}"' : 'Released "{name}"', {
+          name: task.name ?? task.elementId,
+        }),
+      );
+      await refresh(false);
+    } catch (error) {
+      status.error(error);
+    }
+  }
+
+  function renderTabs(): void {
+    const button = (id: 'queue' | 'mine', label: string) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          role: 'tab',
+          id: `reflow-inbox-tab-${id}`,
+          'aria-selected': String(tab === id),
+          class: tab === id ? 'reflow-tab reflow-tab-selected' : 'reflow-tab',
+          onClick: () => {
+            tab = id;
+            void refresh();
+          },
+        },
+        t(label),
+      );
+    replaceChildren(tabs, button('queue', 'Department queue'), button('mine', 'My tasks'));
+  }
+
+  /** A lead's view of the team: open tasks held and steps done per person (GET /api/metrics/people). */
+  async function renderTeamLoad(): Promise<void> {
+    try {
+      const me = await api<{ lead: boolean; department: string | null }>('/api/me');
+      if (!me.lead) return replaceChildren(load);
+      const { people } = await api<{ people: PersonLoad[] }>('/api/metrics/people');
+      const byOpen = [...people].sort((a, b) => b.openTasks - a.openTasks || a.name.localeCompare(b.name));
+      replaceChildren(
+        load,
+        h('h3', null, t('Team load ({department})', { department: me.department ?? '' })),
+        h(
+          'table',
+          { class: 'reflow-table', id: 'reflow-team-load-table' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              ['Person', 'Open tasks', 'Steps done', 'Mean working days per step', 'On time'].map((c) =>
+                h('th', null, t(c)),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            byOpen.map((p) =>
+              h(
+                'tr',
+                { 'data-user-id': p.userId },
+                h('td', null, p.name),
+                h('td', null, String(p.openTasks)),
+                h('td', null, String(p.completedTasks)),
+                h('td', null, p.meanStepWorkingDays === null ? '—' : p.meanStepWorkingDays.toFixed(1)),
+                h('td', null, p.stepOnTimeRate === null ? '—' : `${Math.round(p.stepOnTimeRate * 100)}%`),
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch {
+      replaceChildren(load); // not a person's token (an auditor's, an administrator's): no team
+    }
+  }
+
+  async function refresh(announce = true): Promise<void> {
+    renderTabs();
+    try {
+      const filter = tab === 'mine' ? 'claimedBy=me' : 'claimed=false';
+      const tasks = await api<Task[]>(`/api/tasks?status=open&${filter}&sort=due`);
       const now = Date.now();
       replaceChildren(
         list,
         tasks.length === 0
-          ? h('p', { id: 'reflow-inbox-empty' }, t('No open tasks'))
+          ? h('p', { id: 'reflow-inbox-empty' }, t(tab === 'mine' ? 'Nothing claimed' : 'No open tasks'))
           : h(
               'table',
               { class: 'reflow-table', id: 'reflow-tasks' },
@@ -109,9 +211,16 @@ export function createInboxView(): View {
                 h(
                   'tr',
                   null,
-                  ['Task', 'Case', 'Department', 'Created', 'Due', ''].map((c) =>
-                    h('th', null, c ? t(c) : ''),
-                  ),
+                  [
+                    'Business number',
+                    'Service',
+                    'Task',
+                    'Case',
+                    'Department',
+                    'Due',
+                    'Working days left',
+                    '',
+                  ].map((c) => h('th', null, c ? t(c) : '')),
                 ),
               ),
               h(
@@ -119,6 +228,7 @@ export function createInboxView(): View {
                 null,
                 tasks.map((task) => {
                   const overdue = task.overdue ?? (task.dueAt !== null && Date.parse(task.dueAt) < now);
+                  const left = task.remainingWorkingDays ?? null;
                   return h(
                     'tr',
                     {
@@ -126,10 +236,11 @@ export function createInboxView(): View {
                       'data-task-id': task.id,
                       'data-element-id': task.elementId,
                     },
+                    h('td', { class: 'reflow-business-key' }, task.businessKey ?? '—'),
+                    h('td', null, task.processName ?? task.process ?? '—'),
                     h('td', null, task.name ?? task.elementId),
                     h('td', null, h('a', { href: `#/case/${encodeURIComponent(task.caseId)}` }, task.caseId)),
                     h('td', null, task.department ?? '—'),
-                    h('td', null, formatTime(task.createdAt)),
                     h(
                       'td',
                       null,
@@ -138,7 +249,23 @@ export function createInboxView(): View {
                     ),
                     h(
                       'td',
-                      null,
+                      { class: 'reflow-days-left' },
+                      left === null ? '—' : left < 0 ? t('{n} over', { n: String(-left) }) : String(left),
+                    ),
+                    h(
+                      'td',
+                      { class: 'reflow-task-actions' },
+                      tab === 'queue'
+                        ? h(
+                            'button',
+                            { class: 'reflow-task-claim', onClick: () => holdTask(task, 'claim') },
+                            t('Claim'),
+                          )
+                        : h(
+                            'button',
+                            { class: 'reflow-task-release', onClick: () => holdTask(task, 'release') },
+                            t('Release'),
+                          ),
                       h(
                         'button',
                         { class: 'reflow-task-open', onClick: () => openTask(task) },
@@ -155,6 +282,7 @@ export function createInboxView(): View {
       replaceChildren(list);
       status.error(error);
     }
+    await renderTeamLoad();
   }
 
   const element = h(
@@ -165,8 +293,10 @@ export function createInboxView(): View {
       { class: 'reflow-toolbar' },
       h('button', { id: 'reflow-inbox-refresh', onClick: () => refresh() }, t('Refresh')),
     ),
+    tabs,
     status.element,
     h('div', { class: 'reflow-inbox-body' }, list, editor),
+    load,
   );
   return { element, show: () => refresh() };
 }

@@ -1,0 +1,69 @@
+// The inbox of a person in headless Chromium: a member of 市场监管 sees the case in 部门待办 with its business
+// number, service and working days left, claims it, finds it in 我的待办 and completes it with its form; the
+// step's handler is that member. Screenshots go to test/artifacts/modeler/.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { bearer, TOKENS } from '../helpers/test-app.js';
+import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+
+const permit = readFileSync(new URL('../server/fixtures/correction.bpmn', import.meta.url), 'utf8');
+
+t.test('claim a task in the inbox and complete it', async (t) => {
+  const started = await startModelerTest(t);
+  if (!started) return;
+  const { server } = started;
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const deployed = await server.app.inject({
+    method: 'POST',
+    url: '/api/definitions',
+    headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+    payload: permit,
+  });
+  t.equal(deployed.statusCode, 201, deployed.body);
+  const created = await server.app.inject({
+    method: 'POST',
+    url: '/api/cases',
+    headers: bearer(TOKENS.intake),
+    payload: { process: 'permit', businessKey: 'SZ-2026-0001', variables: { applicant: '张三' } },
+  });
+  t.equal(created.statusCode, 201, created.body);
+  const caseId = created.json().id;
+
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/`);
+  await useToken(page, TOKENS.market);
+  const errors = collectPageErrors(page); // from signing in on
+  await page.goto(`${server.url}/#/inbox`);
+  await page.waitForSelector('#reflow-tasks');
+  const row = page.locator(`#reflow-tasks tr:has(a[href="#/case/${caseId}"])`);
+  t.match((await row.textContent()) ?? '', /SZ-2026-0001/, 'the business number on the row');
+  t.match((await row.textContent()) ?? '', /许可（测试）/, 'the service on the row');
+  t.match((await row.locator('.reflow-days-left').textContent()) ?? '', /^2$/, 'two working days left');
+  await screenshot(page, '20-inbox-queue');
+  // when the member claims it
+  await row.locator('.reflow-task-claim').click();
+  await page.waitForSelector('#reflow-inbox-status[data-kind="ok"]');
+  t.equal(
+    await page.locator(`#reflow-tasks tr:has(a[href="#/case/${caseId}"])`).count(),
+    0,
+    'gone from 部门待办',
+  );
+  // then it is in 我的待办, and completes there with its form
+  await page.click('#reflow-inbox-tab-mine');
+  await page.waitForSelector(`#reflow-tasks tr:has(a[href="#/case/${caseId}"])`);
+  await screenshot(page, '21-inbox-mine');
+  await page.locator(`#reflow-tasks tr:has(a[href="#/case/${caseId}"]) .reflow-task-open`).click();
+  await page.waitForSelector('#reflow-task-form');
+  await page.check('#reflow-task-field-complete');
+  await page.click('#reflow-task-submit');
+  await page.waitForSelector('#reflow-inbox-status[data-kind="ok"]');
+  await page.waitForSelector('#reflow-inbox-empty');
+  const view = (
+    await server.app.inject({ method: 'GET', url: `/api/cases/${caseId}`, headers: bearer(TOKENS.auditor) })
+  ).json();
+  const review = view.timeline.find((s: { elementId: string }) => s.elementId === 'review');
+  t.equal(review.status, 'completed', 'the review is completed');
+  t.same(review.handler, { userId: 'department:市场监管', name: 'department:市场监管' }, 'its handler');
+  t.same(errors, [], 'no page errors');
+});

@@ -1,7 +1,7 @@
 /**
  * 待办 — 部门待办 (the department's unclaimed tasks) and 我的待办 (claimed by me), soonest due first, each with its
  * business number (办件编号), service, due date and working days left; claim, release, complete with the task's
- * form (createTaskForm: the one call site a form renderer replaces); a lead sees the team's load.
+ * form (drawn by views/common/schema-form.ts); a lead sees the team's load.
  */
 import { api } from '../../api/client.js';
 import type { CaseView, DefinitionVersion, Task } from '../../api/types.js';

@@ -94,7 +94,7 @@ export {
   type FigureUnit,
   figureDefinition,
 } from './metrics/figures.js';
-export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
+export { criticalPath, messageStarts, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
 export { dataFindings } from './model/data-checks.js';
 export { withFlowReferences } from './model/flow-references.js';
 export { formValidator } from './model/form-schema.js';

@@ -14,7 +14,8 @@ import { ACTIVITY_TYPES, type FlowNode, type Material, type ProcessGraph } from 
 export interface StaticMetrics {
   /**
    * Activities: every task, and the content of embedded subprocesses (not the container); a call activity
-   * counts the steps of the process it calls (each called process once), or one step when it is not resolved.
+   * counts the steps of the process it calls (each called process once), or one step when it is not resolved;
+   * a message sender counts the steps of the process its message starts (`resolveStarted`), likewise.
    */
   steps: number;
   /** Distinct departments over all activities (`gov:department`, else the lane), called processes' included. */
@@ -36,6 +37,46 @@ export interface StaticMetrics {
 export interface StaticMetricsOptions {
   /** The process a call activity calls, by its `calledElement` (the process key); undefined when unknown. */
   resolveCalled?: (key: string) => ProcessGraph | undefined;
+  /**
+   * The process a sent message starts, by the message's name: the process (of the same collaboration) whose
+   * top-level message start event waits for that name; undefined when none does. A 一件事 whose master starts
+   * its department processes by messages is measured end to end through it, as through `resolveCalled`.
+   */
+  resolveStarted?: (message: string) => ProcessGraph | undefined;
+}
+
+/** Where a message sender's message goes: a message throw event, message end event or send task. */
+const SENDER_TYPES = new Set(['intermediateThrowEvent', 'endEvent', 'sendTask']);
+
+/**
+ * The process a node brings into the 一件事 it belongs to: a call activity's called process (by key), or the
+ * process a message the node sends starts (a message throw event, message end event or send task whose
+ * message a top-level message start event of another process waits for). Null for any other node.
+ */
+function linkedProcess(node: FlowNode, options: StaticMetricsOptions | undefined): ProcessGraph | null {
+  if (node.type === 'callActivity' && node.calledElement) {
+    return options?.resolveCalled?.(node.calledElement) ?? null;
+  }
+  if (SENDER_TYPES.has(node.type) && node.event?.kind === 'message') {
+    return options?.resolveStarted?.(node.event.name) ?? null;
+  }
+  return null;
+}
+
+/**
+ * The processes of a collaboration a sent message starts: by message name, the first process (in `graphs`
+ * order) with a top-level message start event for it — the `resolveStarted` of a unit deployed together.
+ */
+export function messageStarts(
+  graphs: readonly ProcessGraph[],
+): (message: string) => ProcessGraph | undefined {
+  return (message) =>
+    graphs.find((g) =>
+      (g.scopes[g.key]?.startEvents ?? []).some((id) => {
+        const event = g.nodes[id]?.event;
+        return event?.kind === 'message' && event.name === message;
+      }),
+    );
 }
 
 /** Activity types that hold other flow nodes: their content is counted and measured, not the container. */
@@ -104,6 +145,7 @@ class PathAnalysis {
   constructor(
     private readonly graph: ProcessGraph,
     private readonly called: (key: string) => ProcessFigures | null,
+    private readonly linked: (node: FlowNode) => string | null,
   ) {
     // link events: a throw link continues at the catch links of the same name in the same scope
     this.linkCatches = new Map();
@@ -251,24 +293,31 @@ class PathAnalysis {
   /**
    * A node's committed time on a path: its own `gov:timeLimit`; for an embedded subprocess without one, the
    * longest path through its content; for a call activity without one, the called process's path figure;
-   * else 0. Times the multi-instance repetitions.
+   * for a message sender (event or send task) whose message starts a process, that process's path figure
+   * (the started process runs on from the sender as a branch of its own: the master waits for its answer
+   * further on, so a master that sends on parallel branches takes the longest department); else 0. Times
+   * the multi-instance repetitions.
    */
   private readonly timeWeight = (node: FlowNode): Weight => {
-    if (!ACTIVITY_TYPES.has(node.type)) return { value: 0, defined: false, inner: [] };
+    const linked = this.linked(node);
+    if (!ACTIVITY_TYPES.has(node.type) && linked === null) return { value: 0, defined: false, inner: [] };
     const times = repetitions(node);
     if (node.timeLimit !== null) return { value: node.timeLimit * times, defined: true, inner: [] };
     if (isContainer(node) && this.graph.scopes[node.id]) {
       const content = this.longest(node.id, this.timeWeight, this.timeMemo);
       return { value: content.value * times, defined: content.defined, inner: content.path };
     }
-    if (node.type === 'callActivity' && node.calledElement) {
-      const figures = this.called(node.calledElement);
+    if (linked !== null) {
+      const figures = this.called(linked);
       if (figures?.time.defined) return { value: figures.time.value * times, defined: true, inner: [] };
     }
     return { value: 0, defined: false, inner: [] };
   };
 
-  /** A node's in-person trips on a path: 1 if `gov:inPerson`, plus a subprocess's or called process's own. */
+  /**
+   * A node's in-person trips on a path: 1 if `gov:inPerson`, plus a subprocess's, called process's or
+   * message-started process's own.
+   */
   private readonly tripsWeight = (node: FlowNode): Weight => {
     let value = node.inPerson ? 1 : 0;
     let inner: string[] = [];
@@ -276,8 +325,9 @@ class PathAnalysis {
       const content = this.longest(node.id, this.tripsWeight, this.tripsMemo);
       value += content.value;
       inner = content.path;
-    } else if (node.type === 'callActivity' && node.calledElement) {
-      value += this.called(node.calledElement)?.trips ?? 0;
+    } else {
+      const linked = this.linked(node);
+      if (linked !== null) value += this.called(linked)?.trips ?? 0;
     }
     return { value: value * repetitions(node), defined: value > 0, inner };
   };
@@ -290,13 +340,23 @@ class PathAnalysis {
   }
 }
 
-/** Measures a process and, through `resolveCalled`, the processes it calls (each once; a call cycle counts 0). */
+/**
+ * Measures a process and, through `resolveCalled` and `resolveStarted`, the processes it calls or starts by
+ * message (each once; a cycle counts 0).
+ */
 function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined): ProcessFigures {
   const done = new Map<string, ProcessFigures>();
   const running = new Set<string>();
+  const graphs = new Map<string, ProcessGraph>();
+  const linked = (node: FlowNode): string | null => {
+    const target = linkedProcess(node, options);
+    if (!target) return null;
+    graphs.set(target.key, target);
+    return target.key;
+  };
   const run = (target: ProcessGraph): ProcessFigures => {
     running.add(target.key);
-    const figures = new PathAnalysis(target, called).figures();
+    const figures = new PathAnalysis(target, called, linked).figures();
     running.delete(target.key);
     done.set(target.key, figures);
     return figures;
@@ -305,7 +365,7 @@ function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined)
     const known = done.get(key);
     if (known) return known;
     if (running.has(key)) return null; // a process that (indirectly) calls itself: loop-free, so once
-    const target = options?.resolveCalled?.(key);
+    const target = graphs.get(key);
     return target ? run(target) : null;
   };
   return run(graph);
@@ -317,7 +377,10 @@ function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined)
  * - `steps` counts the activities a case goes through: every task of any type, and the activities inside
  *   embedded subprocesses, event subprocesses and transactions at any depth — but not the subprocess container
  *   itself, which is only a frame around its steps. A call activity counts the steps of the process it calls
- *   when `resolveCalled` finds it (a 一件事 is measured end to end: see countOver), else one step.
+ *   when `resolveCalled` finds it (a 一件事 is measured end to end: see countOver), else one step. A message
+ *   sender (message throw or end event, send task) whose message starts a process (`resolveStarted`) counts
+ *   that process the same way: its steps, departments and materials once, and on the path its time and trips
+ *   at the sender (a master sending on parallel branches and waiting for the answers takes the longest).
  * - Departments and materials of called processes count too (countOver); materials of a called process are
  *   deduplicated by id or name against those already counted.
  * - `departments` counts distinct department texts over all activities, containers included (a subprocess
@@ -330,7 +393,7 @@ function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined)
  *   module comment and `criticalPath`); a path may leave an activity through one of its boundary events.
  */
 export function staticMetrics(graph: ProcessGraph, options?: StaticMetricsOptions): StaticMetrics {
-  const tally = countOver(graph, options?.resolveCalled);
+  const tally = countOver(graph, options);
   const figures = measure(graph, options);
   const pathTimeLimitDays = figures.time.defined ? figures.time.value : null;
   return {
@@ -354,16 +417,17 @@ interface CountedMaterial {
 
 /**
  * Steps, departments and materials of a process and of the processes it calls (一件事: the master and its
- * department processes, measured end to end). A call activity whose process `resolve` finds counts that
+ * department processes, measured end to end). A call activity whose called process is resolved, or a message
+ * sender whose message starts a resolved process (linkedProcess), counts that
  * process's steps, departments and materials instead of being one step itself; each called process counts
- * once, however often it is called (a second call, or a call cycle, adds nothing); one `resolve` cannot find
+ * once, however often it is called (a second call, or a call cycle, adds nothing); a call activity not resolved
  * counts as one step, as before. Materials: within a process, distinct ids; a called process's material is the
  * one already counted when it has the same id or the same name (the same document asked again by another
  * department is one material; ids are local to each process).
  */
 function countOver(
   graph: ProcessGraph,
-  resolve: ((key: string) => ProcessGraph | undefined) | undefined,
+  options: StaticMetricsOptions | undefined,
 ): { steps: number; departments: Set<string>; materials: CountedMaterial[] } {
   let steps = 0;
   const departments = new Set<string>();
@@ -385,9 +449,8 @@ function countOver(
   };
   const visit = (process: ProcessGraph, called: boolean): void => {
     for (const node of Object.values(process.nodes)) {
-      if (!ACTIVITY_TYPES.has(node.type)) continue;
-      const callee =
-        node.type === 'callActivity' && node.calledElement ? resolve?.(node.calledElement) : undefined;
+      const callee = linkedProcess(node, options);
+      if (!ACTIVITY_TYPES.has(node.type) && !callee) continue;
       if (callee) {
         if (node.department !== null) departments.add(node.department);
         if (counted.has(callee.key)) continue;

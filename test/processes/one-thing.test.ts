@@ -403,6 +403,9 @@ t.test(
     // then the same departments' work is measured, whether called or started by a message
     t.same(byMessages, byCalls);
     t.ok(alone.steps < byMessages.steps, 'without following the messages the departments are missing');
+    const m = byMessages;
+    const row = `| \`${BY_MESSAGES}\` | ${[m.steps, m.departments, m.materials, m.applicantMaterials, m.timeLimitDays, m.pathTimeLimitDays, m.statutoryLimitDays ?? '—', m.trips].join(' | ')} |`;
+    t.ok(read('README.md').includes(row), `processes/README.md has ${row}`);
     t.equal(
       byMessages.pathTimeLimitDays,
       0.5 + 0.5,

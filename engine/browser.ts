@@ -6,7 +6,12 @@
 export { executabilityFindings } from './elements/registry.js';
 export { change, type DynamicMetrics, type StepFigures } from './metrics/dynamic-metrics.js';
 export { changeTone, changeWords, figureDefinition, figureLabel } from './metrics/figures.js';
-export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
+export {
+  criticalPath,
+  messageStarts,
+  type StaticMetrics,
+  staticMetrics,
+} from './metrics/static-metrics.js';
 export { dataFindings, givenByCallers } from './model/data-checks.js';
 export { findingMessageZh } from './model/finding-text-zh.js';
 export { parseBpmn } from './model/parse.js';

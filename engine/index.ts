@@ -103,7 +103,7 @@ export {
   figureDefinition,
   PERSON_FIGURES,
 } from './metrics/figures.js';
-export { criticalPath, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
+export { criticalPath, messageStarts, type StaticMetrics, staticMetrics } from './metrics/static-metrics.js';
 export { dataFindings } from './model/data-checks.js';
 export { ExpressionError, evaluateFeel } from './model/feel.js';
 export { findingMessageZh } from './model/finding-text-zh.js';

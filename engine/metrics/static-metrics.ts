@@ -14,7 +14,8 @@ import { ACTIVITY_TYPES, type FlowNode, type Material, type ProcessGraph } from 
 export interface StaticMetrics {
   /**
    * Activities: every task, and the content of embedded subprocesses (not the container); a call activity
-   * counts the steps of the process it calls (each called process once), or one step when it is not resolved.
+   * counts the steps of the process it calls (each called process once), or one step when it is not resolved;
+   * a message sender counts the steps of the process its message starts (`resolveStarted`), likewise.
    */
   steps: number;
   /** Distinct departments over all activities (`gov:department`, else the lane), called processes' included. */
@@ -36,6 +37,49 @@ export interface StaticMetrics {
 export interface StaticMetricsOptions {
   /** The process a call activity calls, by its `calledElement` (the process key); undefined when unknown. */
   resolveCalled?: (key: string) => ProcessGraph | undefined;
+  /**
+   * The process a sent message starts, by the message's name: the process (of the same collaboration) whose
+   * top-level message start event waits for that name; undefined when none does. A 一件事 whose master starts
+   * its department processes by messages is measured end to end through it, as through `resolveCalled`.
+   */
+  resolveStarted?: (message: string) => ProcessGraph | undefined;
+}
+
+/** The type of the branch node a message-started process gets on the sender's path (PathAnalysis.branchOf). */
+const STARTED = 'reflow:startedProcess';
+
+/** Where a message sender's message goes: a message throw event, message end event or send task. */
+const SENDER_TYPES = new Set(['intermediateThrowEvent', 'endEvent', 'sendTask']);
+
+/**
+ * The process a node brings into the 一件事 it belongs to: a call activity's called process (by key), or the
+ * process a message the node sends starts (a message throw event, message end event or send task whose
+ * message a top-level message start event of another process waits for). Null for any other node.
+ */
+function linkedProcess(node: FlowNode, options: StaticMetricsOptions | undefined): ProcessGraph | null {
+  if (node.type === 'callActivity' && node.calledElement) {
+    return options?.resolveCalled?.(node.calledElement) ?? null;
+  }
+  if (SENDER_TYPES.has(node.type) && node.event?.kind === 'message') {
+    return options?.resolveStarted?.(node.event.name) ?? null;
+  }
+  return null;
+}
+
+/**
+ * The processes of a collaboration a sent message starts: by message name, the first process (in `graphs`
+ * order) with a top-level message start event for it — the `resolveStarted` of a unit deployed together.
+ */
+export function messageStarts(
+  graphs: readonly ProcessGraph[],
+): (message: string) => ProcessGraph | undefined {
+  return (message) =>
+    graphs.find((g) =>
+      (g.scopes[g.key]?.startEvents ?? []).some((id) => {
+        const event = g.nodes[id]?.event;
+        return event?.kind === 'message' && event.name === message;
+      }),
+    );
 }
 
 /** Activity types that hold other flow nodes: their content is counted and measured, not the container. */
@@ -100,10 +144,13 @@ class PathAnalysis {
   private readonly timeMemo = new Map<string, Longest>();
   private readonly tripsMemo = new Map<string, Longest>();
   private readonly linkCatches: Map<string, Map<string, string[]>>;
+  /** The started-process branches (see `branchOf`) made so far, by their id. */
+  private readonly branches = new Map<string, FlowNode>();
 
   constructor(
     private readonly graph: ProcessGraph,
     private readonly called: (key: string) => ProcessFigures | null,
+    private readonly linked: (node: FlowNode) => ProcessGraph | null,
   ) {
     // link events: a throw link continues at the catch links of the same name in the same scope
     this.linkCatches = new Map();
@@ -115,9 +162,72 @@ class PathAnalysis {
     }
   }
 
-  /** Sequence flows leaving a node, its boundary events, and the catch links of a throw link. */
+  private nodeOf(id: string): FlowNode {
+    return this.graph.nodes[id] ?? (this.branches.get(id) as FlowNode);
+  }
+
+  /**
+   * The branch a message sender opens when its message starts another process (`linkedProcess`): a node of
+   * its own (type STARTED, never in a path shown) weighing the started process's figures, from the sender to
+   * the catch events and receive tasks of the sender's scope that wait for a message the started process
+   * sends (its answer), or to nothing (the started process runs on to its own end). A path through the
+   * master may so go through the department instead of the master's own nodes between the send and the
+   * answer, as through one of two parallel branches. Null for a node that starts no process, and for a call
+   * activity (which the weights measure inline: the caller waits for it).
+   */
+  private branchOf(node: FlowNode): FlowNode | null {
+    if (node.type === 'callActivity' || node.type === STARTED) return null;
+    const started = this.linked(node);
+    if (!started) return null;
+    const id = `${node.id}\u0000${started.key}`;
+    const known = this.branches.get(id);
+    if (known) return known;
+    const answers = new Set(
+      Object.values(started.nodes).flatMap((n) =>
+        SENDER_TYPES.has(n.type) && n.event?.kind === 'message' ? [n.event.name] : [],
+      ),
+    );
+    const waits = Object.values(this.graph.nodes).filter(
+      (n) =>
+        n.scope === node.scope &&
+        (n.type === 'intermediateCatchEvent' || n.type === 'receiveTask') &&
+        n.event?.kind === 'message' &&
+        answers.has(n.event.name),
+    );
+    const branch: FlowNode = {
+      ...node,
+      id,
+      type: STARTED,
+      calledElement: started.key,
+      incoming: [],
+      outgoing: [],
+      boundaries: [],
+      timeLimit: null,
+      inPerson: false,
+      loop: null,
+      materials: [],
+    };
+    this.branches.set(id, branch);
+    this.answers.set(
+      id,
+      waits.map((w) => w.id),
+    );
+    return branch;
+  }
+
+  private readonly answers = new Map<string, string[]>();
+
+  /**
+   * Sequence flows leaving a node, its boundary events, the catch links of a throw link, and the branch of a
+   * process its message starts (to the answers it waits for).
+   */
   private successors(node: FlowNode): Edge[] {
+    if (node.type === STARTED) {
+      return (this.answers.get(node.id) ?? []).map((to) => ({ from: node.id, to, flow: null }));
+    }
     const edges: Edge[] = [];
+    const branch = this.branchOf(node);
+    if (branch) edges.push({ from: node.id, to: branch.id, flow: null });
     for (const flowId of node.outgoing) {
       const flow = this.graph.flows[flowId];
       const target = flow ? this.graph.nodes[flow.target] : undefined;
@@ -168,7 +278,7 @@ class PathAnalysis {
       const enter = (id: string): void => {
         state.set(id, 1);
         out.set(id, []);
-        stack.push({ id, edges: this.successors(this.graph.nodes[id]), next: 0 });
+        stack.push({ id, edges: this.successors(this.nodeOf(id)), next: 0 });
       };
       enter(start);
       while (stack.length > 0) {
@@ -200,7 +310,7 @@ class PathAnalysis {
     if (known) return known;
     const { order, starts, out } = this.orderOf(scopeId);
     const weights = new Map<string, Weight>();
-    for (const id of order) weights.set(id, weigh(this.graph.nodes[id]));
+    for (const id of order) weights.set(id, weigh(this.nodeOf(id)));
     let defined = false;
     for (const weight of weights.values()) defined ||= weight.defined;
     // best[v]: the heaviest path from a start to v, and the edge it arrives by (null at its start)
@@ -226,7 +336,7 @@ class PathAnalysis {
       value = best.get(end)!.value;
       for (let id: string | null = end; id !== null; ) {
         const via: Edge | null = best.get(id)!.via;
-        path.push(...[...weights.get(id)!.inner].reverse(), id);
+        path.push(...[...weights.get(id)!.inner].reverse(), ...(this.branches.has(id) ? [] : [id]));
         if (via?.flow) path.push(via.flow);
         id = via ? via.from : null;
       }
@@ -251,24 +361,29 @@ class PathAnalysis {
   /**
    * A node's committed time on a path: its own `gov:timeLimit`; for an embedded subprocess without one, the
    * longest path through its content; for a call activity without one, the called process's path figure;
-   * else 0. Times the multi-instance repetitions.
+   * for the branch of a process a message starts (`branchOf`), that process's path figure; else 0. Times the
+   * multi-instance repetitions.
    */
   private readonly timeWeight = (node: FlowNode): Weight => {
-    if (!ACTIVITY_TYPES.has(node.type)) return { value: 0, defined: false, inner: [] };
+    if (!ACTIVITY_TYPES.has(node.type) && node.type !== STARTED)
+      return { value: 0, defined: false, inner: [] };
     const times = repetitions(node);
     if (node.timeLimit !== null) return { value: node.timeLimit * times, defined: true, inner: [] };
     if (isContainer(node) && this.graph.scopes[node.id]) {
       const content = this.longest(node.id, this.timeWeight, this.timeMemo);
       return { value: content.value * times, defined: content.defined, inner: content.path };
     }
-    if (node.type === 'callActivity' && node.calledElement) {
+    if ((node.type === 'callActivity' || node.type === STARTED) && node.calledElement) {
       const figures = this.called(node.calledElement);
       if (figures?.time.defined) return { value: figures.time.value * times, defined: true, inner: [] };
     }
     return { value: 0, defined: false, inner: [] };
   };
 
-  /** A node's in-person trips on a path: 1 if `gov:inPerson`, plus a subprocess's or called process's own. */
+  /**
+   * A node's in-person trips on a path: 1 if `gov:inPerson`, plus a subprocess's or called process's own; a
+   * message-started process's own on its branch.
+   */
   private readonly tripsWeight = (node: FlowNode): Weight => {
     let value = node.inPerson ? 1 : 0;
     let inner: string[] = [];
@@ -276,7 +391,7 @@ class PathAnalysis {
       const content = this.longest(node.id, this.tripsWeight, this.tripsMemo);
       value += content.value;
       inner = content.path;
-    } else if (node.type === 'callActivity' && node.calledElement) {
+    } else if ((node.type === 'callActivity' || node.type === STARTED) && node.calledElement) {
       value += this.called(node.calledElement)?.trips ?? 0;
     }
     return { value: value * repetitions(node), defined: value > 0, inner };
@@ -290,13 +405,22 @@ class PathAnalysis {
   }
 }
 
-/** Measures a process and, through `resolveCalled`, the processes it calls (each once; a call cycle counts 0). */
+/**
+ * Measures a process and, through `resolveCalled` and `resolveStarted`, the processes it calls or starts by
+ * message (each once; a cycle counts 0).
+ */
 function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined): ProcessFigures {
   const done = new Map<string, ProcessFigures>();
   const running = new Set<string>();
+  const graphs = new Map<string, ProcessGraph>();
+  const linked = (node: FlowNode): ProcessGraph | null => {
+    const target = linkedProcess(node, options);
+    if (target) graphs.set(target.key, target);
+    return target;
+  };
   const run = (target: ProcessGraph): ProcessFigures => {
     running.add(target.key);
-    const figures = new PathAnalysis(target, called).figures();
+    const figures = new PathAnalysis(target, called, linked).figures();
     running.delete(target.key);
     done.set(target.key, figures);
     return figures;
@@ -305,7 +429,7 @@ function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined)
     const known = done.get(key);
     if (known) return known;
     if (running.has(key)) return null; // a process that (indirectly) calls itself: loop-free, so once
-    const target = options?.resolveCalled?.(key);
+    const target = graphs.get(key) ?? options?.resolveCalled?.(key);
     return target ? run(target) : null;
   };
   return run(graph);
@@ -317,7 +441,11 @@ function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined)
  * - `steps` counts the activities a case goes through: every task of any type, and the activities inside
  *   embedded subprocesses, event subprocesses and transactions at any depth — but not the subprocess container
  *   itself, which is only a frame around its steps. A call activity counts the steps of the process it calls
- *   when `resolveCalled` finds it (a 一件事 is measured end to end: see countOver), else one step.
+ *   when `resolveCalled` finds it (a 一件事 is measured end to end: see countOver), else one step. A message
+ *   sender (message throw or end event, send task) whose message starts a process (`resolveStarted`) counts
+ *   that process the same way: its steps, departments and materials once; on the paths it is a parallel
+ *   branch from the sender to where the sender's scope waits for its answer (or to its own end), so the
+ *   longest of the master's own way and the department's counts, as for two parallel branches.
  * - Departments and materials of called processes count too (countOver); materials of a called process are
  *   deduplicated by id or name against those already counted.
  * - `departments` counts distinct department texts over all activities, containers included (a subprocess
@@ -330,7 +458,7 @@ function measure(graph: ProcessGraph, options: StaticMetricsOptions | undefined)
  *   module comment and `criticalPath`); a path may leave an activity through one of its boundary events.
  */
 export function staticMetrics(graph: ProcessGraph, options?: StaticMetricsOptions): StaticMetrics {
-  const tally = countOver(graph, options?.resolveCalled);
+  const tally = countOver(graph, options);
   const figures = measure(graph, options);
   const pathTimeLimitDays = figures.time.defined ? figures.time.value : null;
   return {
@@ -354,16 +482,17 @@ interface CountedMaterial {
 
 /**
  * Steps, departments and materials of a process and of the processes it calls (一件事: the master and its
- * department processes, measured end to end). A call activity whose process `resolve` finds counts that
+ * department processes, measured end to end). A call activity whose called process is resolved, or a message
+ * sender whose message starts a resolved process (linkedProcess), counts that
  * process's steps, departments and materials instead of being one step itself; each called process counts
- * once, however often it is called (a second call, or a call cycle, adds nothing); one `resolve` cannot find
+ * once, however often it is called (a second call, or a call cycle, adds nothing); a call activity not resolved
  * counts as one step, as before. Materials: within a process, distinct ids; a called process's material is the
  * one already counted when it has the same id or the same name (the same document asked again by another
  * department is one material; ids are local to each process).
  */
 function countOver(
   graph: ProcessGraph,
-  resolve: ((key: string) => ProcessGraph | undefined) | undefined,
+  options: StaticMetricsOptions | undefined,
 ): { steps: number; departments: Set<string>; materials: CountedMaterial[] } {
   let steps = 0;
   const departments = new Set<string>();
@@ -385,9 +514,8 @@ function countOver(
   };
   const visit = (process: ProcessGraph, called: boolean): void => {
     for (const node of Object.values(process.nodes)) {
-      if (!ACTIVITY_TYPES.has(node.type)) continue;
-      const callee =
-        node.type === 'callActivity' && node.calledElement ? resolve?.(node.calledElement) : undefined;
+      const callee = linkedProcess(node, options);
+      if (!ACTIVITY_TYPES.has(node.type) && !callee) continue;
       if (callee) {
         if (node.department !== null) departments.add(node.department);
         if (counted.has(callee.key)) continue;

@@ -21,6 +21,7 @@ import {
   compileUnit,
   type DefinitionSource,
   definitionSet,
+  messageStarts,
 } from '../../engine/index.js';
 import {
   compileParams,
@@ -201,14 +202,15 @@ async function loadDefinition(
   runs: Run[],
 ): Promise<CompiledDefinition> {
   const xml = readFileSync(resolve(path), 'utf8');
+  // every process of the file (a 一件事's master and the department processes it calls); the first is simulated
+  const compiled = await compileUnit(xml);
+  refuseMessageStarts(path, compiled);
   if (server) {
     const deployed = await server.definitions.deploy(xml, new Date());
     const definition = (await server.definitions.load(deployed.id)) as CompiledDefinition;
     await server.definitions.prepareCallees(definition);
     return definition;
   }
-  // every process of the file (a 一件事's master and the department processes it calls); the first is simulated
-  const compiled = await compileUnit(xml);
   if (!compiled.ok)
     fail(
       `${path} cannot run:\n${compiled.findings
@@ -230,6 +232,28 @@ async function loadDefinition(
     memory.add(callees.length > 0 ? { ...d, unit } : d);
   }
   return memory.byId(numbered[0].id) as CompiledDefinition;
+}
+
+/**
+ * The simulator runs one process per file (its called processes inside its cases): a master that starts other
+ * processes of its file by messages would wait for answers no simulated case sends. Refused by name, with the
+ * way out, rather than simulated into cases that never end.
+ */
+function refuseMessageStarts(path: string, compiled: Awaited<ReturnType<typeof compileUnit>>): void {
+  if (!compiled.ok) return;
+  const graphs = compiled.definitions.map((d) => d.graph);
+  const starts = messageStarts(graphs);
+  const master = graphs[0];
+  const senders = Object.values(master.nodes).flatMap((n) => {
+    const sends = ['intermediateThrowEvent', 'endEvent', 'sendTask'].includes(n.type);
+    const started = sends && n.event?.kind === 'message' ? starts(n.event.name) : undefined;
+    return started ? [`${n.id} → ${started.key}`] : [];
+  });
+  if (senders.length > 0)
+    fail(
+      `${path}：主流程 '${master.key}' 以消息启动本文件中的其他流程（${senders.join('，')}），模拟器目前只模拟一个流程，不能模拟由消息启动的部门案件；请模拟用调用活动的版本（如 processes/business-startup-one-thing.after.bpmn），或经服务器运行。\n` +
+        `${path}: the master '${master.key}' starts other processes of its file by messages (${senders.join(', ')}); the simulator simulates one process and cannot yet simulate department cases started by messages: simulate the call-activity version (such as processes/business-startup-one-thing.after.bpmn), or run it through the server.`,
+    );
 }
 
 /** The parameter file (--params, else `<process>.sim.json` beside the .bpmn), --rate applied, compiled. */

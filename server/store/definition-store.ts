@@ -7,6 +7,7 @@ import {
   type DefinitionSource,
   type Finding,
   type MessageFlow,
+  messageStarts,
   type ProcessGraph,
   staticMetrics,
   unitSemanticHash,
@@ -437,7 +438,11 @@ export class DefinitionStore implements DefinitionSource {
       xml,
       hash,
       semantic_hash: meaning,
-      static_metrics: staticMetrics(graph, { resolveCalled: callees }),
+      // a message starts a process of the same file (its collaboration), measured with the master
+      static_metrics: staticMetrics(graph, {
+        resolveCalled: callees,
+        resolveStarted: messageStarts(sameFile),
+      }),
       warnings,
       deployed_at: now,
     });

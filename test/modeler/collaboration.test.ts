@@ -106,3 +106,86 @@ t.test('a collaboration in the modeler: drawn, checked and deployed as one unit'
     'no errors in the page',
   );
 });
+
+t.test(
+  'the 一件事 by messages in the modeler: pools, message events and every message flow drawn',
+  async (t) => {
+    const started = await startModelerTest(t);
+    if (!started) return;
+    const { server } = started;
+    const byMessages = readFileSync(
+      new URL('../../processes/by-messages/business-startup-one-thing.after.bpmn', import.meta.url),
+      'utf8',
+    );
+    const browser = await launchChromium();
+    t.teardown(() => browser.close());
+    const page = await (
+      await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN' })
+    ).newPage();
+    const errors = collectPageErrors(page);
+    const deployed = await server.app.inject({
+      method: 'POST',
+      url: '/api/definitions',
+      headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+      payload: byMessages,
+    });
+    t.equal(deployed.statusCode, 201, deployed.body);
+    const flows = (deployed.json() as { messageFlows: { id: string }[] }).messageFlows.map((f) => f.id);
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('.djs-palette');
+    await useToken(page, TOKENS.designer);
+
+    // when the deployed version is opened
+    await page.goto(`${server.url}/#/modeler/${KEY}/1`);
+    await page.waitForSelector('#view-modeler .djs-element[data-element-id="mf_fund_done"]', {
+      state: 'attached',
+    });
+
+    // then every pool, the master's sends and waits, each department's message start and every message flow
+    const drawn = await page.evaluate(() => {
+      const registry = window.reflowModeler.get('elementRegistry') as {
+        getAll(): { id: string; type: string }[];
+      };
+      return registry.getAll().map((e) => `${e.type} ${e.id}`);
+    });
+    for (const pool of POOLS) t.ok(drawn.includes(`bpmn:Participant ${pool}`), `pool ${pool}`);
+    t.equal(flows.length, 13);
+    for (const flow of flows) t.ok(drawn.includes(`bpmn:MessageFlow ${flow}`), `message flow ${flow}`);
+    for (const branch of ['registration', 'seal', 'tax', 'social', 'fund']) {
+      t.ok(drawn.includes(`bpmn:IntermediateThrowEvent send_${branch}`), `the master sends ${branch}`);
+      t.ok(drawn.includes(`bpmn:IntermediateCatchEvent wait_${branch}`), `the master waits for ${branch}`);
+    }
+    for (const key of ['samr_company_registration', 'police_seal_engraving', 'housing_fund_deposit'])
+      t.ok(drawn.includes(`bpmn:StartEvent ${key}_start`), `${key} starts by a message`);
+    await page.waitForFunction(() =>
+      /没有问题/.test(document.querySelector('#reflow-findings')?.textContent ?? ''),
+    );
+    t.pass('no findings for the whole file, as at deploy');
+    // and the figures beside it follow the messages to the department processes, as the server's do
+    const stored = (
+      await server.app.inject({
+        method: 'GET',
+        url: `/api/processes/${KEY}/versions/1/metrics`,
+        headers: bearer(TOKENS.auditor),
+      })
+    ).json().static as Record<string, number>;
+    await page.waitForFunction(
+      (steps) =>
+        document.querySelector('#reflow-static-metrics dd[data-metric="steps"]')?.textContent === steps,
+      String(stored.steps),
+    );
+    for (const key of ['steps', 'materials', 'departments', 'trips', 'pathTimeLimitDays']) {
+      t.equal(
+        await page.locator(`#reflow-static-metrics dd[data-metric="${key}"]`).textContent(),
+        String(stored[key]),
+        `${key} as stored at deploy`,
+      );
+    }
+    await screenshot(page, 'collaboration-03-by-messages');
+    t.same(
+      errors.filter((e) => !/Failed to load resource/.test(e)),
+      [],
+      'no errors in the page',
+    );
+  },
+);

@@ -2,12 +2,17 @@
 // department services the applicant applies to one after another; after, one master process that calls the
 // five department processes of its file (registration, then four in parallel). Each file deploys as one unit
 // (a collaboration: one key per pool); the master is measured end to end, its called processes included; the
-// after does better on every figure; both run to completion on the LocalEngine and through the API.
+// after does better on every figure; both run to completion on the LocalEngine and through the API. The after
+// as a collaboration of messages (processes/by-messages/): the master starts each department process by a
+// message and waits for its answer (correlated by business key); its static figures follow the messages, its
+// cases run through CaseService and MessageService, and its dynamic figures are the 一件事 rule's.
 import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import t, { type Test } from 'tap';
 import { getDefaultCalendar } from '../../engine/calendar/index.js';
 import type { CaseSnapshot, TaskRecord, Variables } from '../../engine/elements/state.js';
-import { staticMetrics } from '../../engine/metrics/static-metrics.js';
+import { oneThingFigures } from '../../engine/metrics/case-figures.js';
+import { messageStarts, staticMetrics } from '../../engine/metrics/static-metrics.js';
 import { reflowModdle } from '../../engine/model/parse.js';
 import type { ProcessGraph } from '../../engine/model/types.js';
 import { compileUnit } from '../../engine/runtime/definition.js';
@@ -308,5 +313,250 @@ t.test(
       { before: { static: { steps: 11, trips: 9 } }, after: { static: { steps: 7, trips: 1 } } },
       'the stored static metrics of the master are measured end to end',
     );
+  },
+);
+
+// ------------------------------------------------------------------------------------------------------
+// the after as a collaboration of messages (processes/by-messages/): the master starts each department
+// process by a message and waits for its answer; figures followed through the messages
+
+const BY_MESSAGES = 'by-messages/business-startup-one-thing.after.bpmn';
+
+t.test(
+  `${BY_MESSAGES}: six pools, each department started by a message of the master, drawn whole`,
+  async (t) => {
+    // when
+    const compiled = await compileUnit(read(BY_MESSAGES));
+
+    // then
+    if (!compiled.ok) return t.fail(`compiles: ${JSON.stringify(compiled.findings)}`);
+    t.same(compiled.findings, [], 'no errors and no warnings');
+    t.same(
+      compiled.definitions.map((d) => d.key),
+      [MASTER, ...DEPARTMENT_KEYS],
+    );
+    const graphs = compiled.definitions.map((d) => d.graph);
+    const master = graphs[0];
+    const sent = Object.values(master.nodes).flatMap((n) =>
+      n.type === 'intermediateThrowEvent' && n.event?.kind === 'message' ? [n.event.name] : [],
+    );
+    const awaited = Object.values(master.nodes).flatMap((n) =>
+      n.type === 'intermediateCatchEvent' && n.event?.kind === 'message' ? [n.event.name] : [],
+    );
+    t.same(
+      sent.map((name) => messageStarts(graphs)(name)?.key),
+      DEPARTMENT_KEYS,
+      'each message the master sends starts one department process, none is started twice',
+    );
+    t.same(
+      graphs.slice(1).map((g) => {
+        const answers = Object.values(g.nodes).flatMap((n) =>
+          n.type === 'endEvent' && n.event?.kind === 'message' ? [n.event.name] : [],
+        );
+        return answers.length === 1 && awaited.includes(answers[0]);
+      }),
+      DEPARTMENT_KEYS.map(() => true),
+      'each department answers with a message the master waits for',
+    );
+    t.equal(
+      master.nodes.fork.outgoing.length,
+      4,
+      'the master sends to four departments on parallel branches after the registration',
+    );
+    const { rootElement, warnings } = await reflowModdle.fromXML(read(BY_MESSAGES), 'bpmn:Definitions');
+    t.same(warnings, [], 'bpmn-moddle reads every element and attribute');
+    const drawn = new Set<string>(
+      rootElement.diagrams[0].plane.planeElement.map(
+        (e: { bpmnElement: { id: string } }) => e.bpmnElement.id,
+      ),
+    );
+    const elements = [
+      ...rootElement.rootElements
+        .filter((e: { $type: string }) => e.$type === 'bpmn:Collaboration')
+        .flatMap((c: { participants: { id: string }[] }) => c.participants.map((p) => p.id)),
+      ...compiled.collaboration.messageFlows.map((f) => f.id),
+      ...graphs.flatMap((g) => [...Object.keys(g.nodes), ...Object.keys(g.flows)]),
+    ];
+    t.same(
+      elements.filter((id) => !drawn.has(id)),
+      [],
+      'every pool, node, sequence flow and message flow is drawn',
+    );
+    t.equal(
+      compiled.collaboration.messageFlows.length,
+      3 + 2 * DEPARTMENT_KEYS.length,
+      'the applicant’s three and an ask and an answer per department',
+    );
+  },
+);
+
+t.test(
+  'static metrics through the messages equal those through call activities, and beat the before',
+  async (t) => {
+    // when
+    const graphs = await unit(BY_MESSAGES);
+    const byMessages = staticMetrics(graphs[0], { resolveStarted: messageStarts(graphs) });
+    const alone = staticMetrics(graphs[0]);
+    const byCalls = await endToEnd(AFTER);
+    const before = await endToEnd(BEFORE);
+
+    // then the same departments' work is measured, whether called or started by a message
+    t.same(byMessages, byCalls);
+    t.ok(alone.steps < byMessages.steps, 'without following the messages the departments are missing');
+    const m = byMessages;
+    const row = `| \`${BY_MESSAGES}\` | ${[m.steps, m.departments, m.materials, m.applicantMaterials, m.timeLimitDays, m.pathTimeLimitDays, m.statutoryLimitDays ?? '—', m.trips].join(' | ')} |`;
+    t.ok(read('README.md').includes(row), `processes/README.md has ${row}`);
+    t.equal(
+      byMessages.pathTimeLimitDays,
+      0.5 + 0.5,
+      'registration, then the longest of four parallel departments (0.5 each)',
+    );
+    for (const figure of ['steps', 'materials', 'applicantMaterials', 'timeLimitDays', 'trips'] as const) {
+      t.ok(
+        (byMessages[figure] ?? 0) < (before[figure] ?? 0),
+        `${figure}: ${before[figure]} → ${byMessages[figure]}`,
+      );
+    }
+  },
+);
+
+t.test(
+  'through the API: the master starts its department cases by messages, the answers come back',
+  async (t) => {
+    // given the before, then the after by messages, deployed as the server deploys them
+    const opened = await openPglite();
+    const { app, service, close } = await buildTestApp(opened);
+    t.teardown(close);
+    const messages = app.reflow.messages;
+    const headers = { ...bearer(TOKENS.designer), 'content-type': 'application/xml' };
+    for (const file of [BEFORE, BY_MESSAGES]) {
+      const res = await app.inject({ method: 'POST', url: '/api/definitions', headers, payload: read(file) });
+      t.equal(res.statusCode, 201, res.body);
+    }
+    const view = async (id: string) =>
+      (await app.inject({ method: 'GET', url: `/api/cases/${id}`, headers: bearer(TOKENS.admin) })).json();
+    const rows = async () =>
+      (
+        await sql<{
+          id: string;
+          process_key: string;
+          root_case_id: string | null;
+          trips: number;
+          corrected: boolean;
+        }>`
+      SELECT id, process_key, root_case_id, trips, corrected FROM cases ORDER BY process_key`.execute(
+          opened.db,
+        )
+      ).rows;
+    const RESULTS: Record<string, Variables> = {
+      samr_registration: { licenceNo: '91330106MA2KXXXX01', reviewer: '市场监管局王科长' },
+      police_seal: { sealNo: '3301060012345' },
+      tax_invoice: { taxpayerNo: '91330106MA2KXXXX01' },
+      hrss_enrolment: { socialInsuranceNo: 'SB330106001' },
+      fund_enrolment: { housingFundNo: 'GJJ330106001' },
+    };
+    const work = async (caseId: string) => {
+      for (const task of (await view(caseId)).openTasks as { id: string; elementId: string }[]) {
+        await service.completeTask(task.id, RESULTS[task.elementId] ?? {}, 'test');
+      }
+      await messages.idle();
+    };
+
+    // when the applicant applies online
+    const started = await app.inject({
+      method: 'POST',
+      url: '/api/cases',
+      headers: bearer(TOKENS.intake),
+      payload: {
+        process: MASTER,
+        businessKey: 'QYKB-2026-0001',
+        channel: 'online',
+        variables: { ...FORM, delivery: 'window' },
+      },
+    });
+    t.equal(started.statusCode, 201, started.body);
+    const master = started.json().id as string;
+    await messages.idle();
+
+    // then only the registration is started, by the master's first message
+    const caseOf = async (key: string) => (await rows()).find((r) => r.process_key === key);
+    t.same(
+      (await rows()).map((r) => [r.process_key, r.root_case_id]),
+      [
+        [MASTER, null],
+        ['samr_company_registration', master],
+      ],
+    );
+    const registration = (await caseOf('samr_company_registration'))?.id as string;
+    t.match(
+      await view(registration),
+      { businessKey: 'QYKB-2026-0001', variables: FORM },
+      'correlated by business key',
+    );
+
+    // when the registration is done, the licence's answer starts the four others at once
+    await work(registration);
+    const linked = await rows();
+    t.same(
+      linked.map((r) => [r.process_key, r.root_case_id]).sort(),
+      [[MASTER, null], ...DEPARTMENT_KEYS.map((k) => [k, master])].sort(),
+      'every department case names the master as its root',
+    );
+    for (const key of DEPARTMENT_KEYS.slice(1)) {
+      const caseId = linked.find((r) => r.process_key === key)?.id as string;
+      t.match(await view(caseId), {
+        variables: { companyName: FORM.companyName, licenceNo: '91330106MA2KXXXX01' },
+      });
+      await work(caseId);
+    }
+
+    // then all four answers reached the master: one pick-up, with only the answers' payloads
+    const waiting = await view(master);
+    t.same(
+      waiting.openTasks.map((task: { elementId: string }) => task.elementId),
+      ['pick_up'],
+    );
+    t.same(waiting.variables, {
+      ...FORM,
+      delivery: 'window',
+      licenceNo: '91330106MA2KXXXX01',
+      sealNo: '3301060012345',
+      taxpayerNo: '91330106MA2KXXXX01',
+      socialInsuranceNo: 'SB330106001',
+      housingFundNo: 'GJJ330106001',
+    });
+    await work(master);
+    t.equal((await view(master)).status, 'completed');
+
+    // and the 一件事's figures are the rule's over the master and its linked cases
+    const all = await rows();
+    const own = all.find((r) => r.id === master) as { trips: number; corrected: boolean };
+    const expected = oneThingFigures(
+      own,
+      all.filter((r) => r.root_case_id === master),
+    );
+    t.equal(expected.trips, 1, 'one trip: the pick-up; the departments ask for none');
+    const metrics = await app.inject({
+      method: 'GET',
+      url: `/api/processes/${MASTER}/versions/2/metrics`,
+      headers: bearer(TOKENS.auditor),
+    });
+    t.match(metrics.json().dynamic, {
+      completed: 1,
+      meanTrips: expected.trips,
+      firstTimeRate: expected.corrected ? 0 : 1,
+    });
+    const compare = await app.inject({
+      method: 'GET',
+      url: `/api/processes/${MASTER}/compare?from=1&to=2`,
+      headers: bearer(TOKENS.auditor),
+    });
+    const { before, after } = compare.json();
+    t.ok(after.static.trips < before.static.trips, `trips ${before.static.trips} → ${after.static.trips}`);
+    t.ok(
+      after.static.timeLimitDays < before.static.timeLimitDays,
+      `time limit ${before.static.timeLimitDays} → ${after.static.timeLimitDays} working days`,
+    );
+    t.same(after.static, await endToEnd(AFTER), 'the stored figures of the master follow its messages');
   },
 );

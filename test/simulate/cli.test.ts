@@ -151,3 +151,28 @@ t.test('parameter mistakes stop the run with their paths', async (t) => {
   t.match(run.stderr, /\$\.tasks\.registration_review\.duration\.lognormal\.sd: must be a finite number/);
   t.match(run.stderr, /\$\.tasks\.seal_making: task 'seal_making'.*has no duration/);
 });
+
+t.test(
+  'a master that starts processes by messages is refused by name, not simulated into open cases',
+  async (t) => {
+    // when the 一件事 by messages is simulated with the call-activity version's parameters
+    const run = spawnSync(
+      process.execPath,
+      [
+        'server/cli/run-simulate.mjs',
+        'processes/by-messages/business-startup-one-thing.after.bpmn',
+        '--params',
+        'processes/business-startup-one-thing.after.sim.json',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+
+    // then it stops, naming each sender and the process its message starts, and the way out
+    t.equal(run.status, 2, 'exit code 2');
+    t.match(run.stderr, /主流程 'business_startup_one_thing' 以消息启动本文件中的其他流程/);
+    t.match(run.stderr, /send_registration → samr_company_registration/);
+    t.match(run.stderr, /send_fund → housing_fund_deposit/);
+    t.match(run.stderr, /simulate the call-activity version/);
+    t.equal(run.stdout.trim(), '', 'no summary');
+  },
+);

@@ -8,6 +8,7 @@ import {
   executabilityFindings,
   type Finding,
   givenByCallers,
+  messageStarts,
   type ProcessGraph,
   parseAndValidate,
   type StaticMetrics,
@@ -43,11 +44,15 @@ export async function analyseDiagram(xml: string): Promise<DiagramAnalysis> {
     seen.add(key);
     return true;
   });
-  const resolveCalled = (key: string) => sameFile.find((g) => g.key === key);
+  // called processes and processes started by a message of the file are measured with the first, as at deploy
+  const options = {
+    resolveCalled: (key: string) => sameFile.find((g) => g.key === key),
+    resolveStarted: messageStarts(sameFile),
+  };
   return {
     findings: unique,
-    metrics: staticMetrics(graph, { resolveCalled }),
-    criticalPath: criticalPath(graph, { resolveCalled }),
+    metrics: staticMetrics(graph, options),
+    criticalPath: criticalPath(graph, options),
     graph,
   };
 }

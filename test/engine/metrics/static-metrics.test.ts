@@ -2,7 +2,7 @@
 // model. Each fixture states the right answer, worked out by hand, in a comment at its top.
 import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { criticalPath, staticMetrics } from '../../../engine/metrics/static-metrics.js';
+import { criticalPath, messageStarts, staticMetrics } from '../../../engine/metrics/static-metrics.js';
 import type { ProcessGraph } from '../../../engine/model/types.js';
 import { parseAndValidate } from '../../../engine/model/validate.js';
 
@@ -639,3 +639,50 @@ t.test('40 fork/join stages in series (2^40 paths) are measured without enumerat
   t.equal(metrics.steps, 2 * stages);
   t.ok(took < 200, `took ${took.toFixed(1)} ms`);
 });
+
+t.test(
+  'messages: a process a sent message starts is a parallel branch from the sender to where its answer is awaited',
+  async (t) => {
+    // given the 一件事 of the messages tests (test/server/fixtures/messages/one-thing.bpmn): the master sends
+    // to 刻章 then to 领票 (one after the other, on one path), then waits for both answers in parallel; 领票
+    // sends on to 登记 and answers without waiting for it. With time limits: 刻章 2, 领票's own step 1, 登记 3.
+    const xml = readFileSync(
+      new URL('../../server/fixtures/messages/one-thing.bpmn', import.meta.url),
+      'utf8',
+    )
+      .replace('name="现场刻章"', 'name="现场刻章" gov:timeLimit="2"')
+      .replace('name="补正发票信息"', 'name="补正发票信息" gov:timeLimit="1"')
+      .replace('name="现场核验"', 'name="现场核验" gov:timeLimit="3"');
+    const { graphs } = await parseAndValidate(xml);
+    const all = graphs ?? [];
+    const [master] = all;
+    const resolveStarted = messageStarts(all);
+
+    // when
+    const whole = staticMetrics(master, { resolveStarted });
+    const alone = staticMetrics(master);
+
+    // then each started process counts once: wait_seal, wait_tax, hand_over + 现场刻章 + 补正 + 现场核验
+    t.equal(alone.steps, 3, 'the master alone: two receive tasks and the hand-over');
+    t.equal(whole.steps, alone.steps + 3);
+    t.equal(whole.departments, 4, '政务服务中心, 公安, 税务, 市场监管');
+    // 领票's branch (3: its 登记 branch outlasts its own 1) is longer than 刻章's (2); not their sum 2 + 1 + 3,
+    // as the sends are one after the other but the departments work at once
+    t.equal(whole.pathTimeLimitDays, 3);
+    t.equal(
+      whole.trips,
+      1,
+      'the in-person steps are on parallel branches: the longest, as for a parallel gateway',
+    );
+    t.same(
+      criticalPath(master, { resolveStarted }),
+      ['start', 'm1', 'ask_seal', 'm2', 'ask_tax', 'wait_tax', 'm7', 'join', 'm8', 'hand_over', 'm9', 'end'],
+      'the path goes from the sender to the answer it waits for, through the branch (not drawn: another pool)',
+    );
+    t.equal(alone.pathTimeLimitDays, null, 'without following the messages no step has a time limit');
+
+    // a message that starts the sender's own process again counts once, without running forever
+    const again = staticMetrics(master, { resolveStarted: () => master });
+    t.equal(again.steps, alone.steps);
+  },
+);

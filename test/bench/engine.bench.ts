@@ -1,11 +1,9 @@
 // Engine steps/s on the business-registration shape (accept → 4 parallel approvals → issue), in memory,
 // beside bpmn-engine in the same process and run. Target: ≥ 20× bpmn-engine, ≤ 50 µs CPU per step.
 
-import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { Engine } from 'bpmn-engine';
-import { BpmnModdle } from 'bpmn-moddle';
 import { LocalEngine } from '../../engine/runtime/local-engine.js';
+import { bpmnEngineRun } from './bpmn-engine-baseline.js';
 
 const xml = readFileSync('test/bench/business-registration.bpmn', 'utf8'); // run from the project root (npm run bench);
 const STEPS_PER_CASE = 6; // accept, 4 approvals, issue
@@ -30,25 +28,8 @@ async function reflow(cases: number): Promise<{ ms: number; cpuUs: number }> {
   return { ms, cpuUs: used.user + used.system };
 }
 
-async function bpmnEngine(cases: number): Promise<{ ms: number }> {
-  const moddleContext = await new BpmnModdle().fromXML(xml); // parsed once, as for Reflow
-  const run = (i: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const listener = new EventEmitter();
-      listener.on('wait', (api: { signal: (v: unknown) => void }) => api.signal({ ok: true }));
-      const engine = new Engine({ name: `c${i}`, moddleContext, listener } as never);
-      engine.execute((error: Error | null) => (error ? reject(error) : undefined));
-      engine.once('end', () => resolve());
-      engine.once('error', reject);
-    });
-  for (let i = 0; i < 100; i++) await run(-i - 1);
-  const t0 = performance.now();
-  for (let i = 0; i < cases; i++) await run(i);
-  return { ms: performance.now() - t0 };
-}
-
 const baseCases = 1000;
-const base = await bpmnEngine(baseCases);
+const base = await bpmnEngineRun(xml, baseCases);
 const ours = await reflow(20_000);
 const ourStepsPerSec = (20_000 * STEPS_PER_CASE) / (ours.ms / 1000);
 const baseStepsPerSec = (baseCases * STEPS_PER_CASE) / (base.ms / 1000);

@@ -97,6 +97,8 @@ export interface ChildOptions {
   pollMs?: number;
   logLevel?: string;
   env?: Record<string, string>;
+  /** Options for node itself, before the bundle (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export interface ChildServer {
@@ -121,7 +123,7 @@ export async function spawnChild(options: ChildOptions): Promise<ChildServer> {
   const processesDir = options.processesDir ?? join(options.dataDir, 'no-processes');
   mkdirSync(processesDir, { recursive: true });
   const port = await freePort();
-  const child = spawn(process.execPath, [file], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',

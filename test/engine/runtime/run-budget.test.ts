@@ -154,6 +154,28 @@ t.test('a CPU time limit stops a run by the time source given', async (t) => {
   t.ok(cpu > 100 && cpu < 200, 'read a few times, not once per activation');
 });
 
+t.test('a command of a few activations never reads the CPU clock', async (t) => {
+  // given a CPU clock that counts its reads, and a process of three activations per command
+  let reads = 0;
+  const engine = new LocalEngine({ budget: { cpuMs: 100, cpuClock: () => ++reads } });
+  await engine.deploy(
+    `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:gov="urn:reflow:gov:1" id="d" targetNamespace="t">
+  <bpmn:process id="short" isExecutable="true">
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u" />
+    <bpmn:userTask id="u" gov:department="窗口" /><bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="e" />
+    <bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>`,
+  );
+  // when
+  const started = engine.start('short');
+  const done = engine.completeTask(engine.openTasks(started.id)[0].id, {});
+  // then
+  t.equal(done.status, 'completed');
+  t.equal(reads, 0, 'reading the clock is a system call in the server: short commands skip it');
+});
+
 t.test('the same run stops at the same place every time (deterministic)', async (t) => {
   const run = async (): Promise<CaseSnapshot> => {
     const engine = new LocalEngine({ budget: { activations: 777 } });

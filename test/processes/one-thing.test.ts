@@ -432,6 +432,17 @@ t.test(
     for (const file of [BEFORE, BY_MESSAGES]) {
       const res = await app.inject({ method: 'POST', url: '/api/definitions', headers, payload: read(file) });
       t.equal(res.statusCode, 201, res.body);
+      // the server publishes each sample version as it deploys it: the after is the version in force
+      for (const p of res.json().processes as { key: string; version: number; published?: boolean }[]) {
+        if (p.published) continue;
+        const published = await app.inject({
+          method: 'POST',
+          url: `/api/definitions/${p.key}/versions/${p.version}/publish`,
+          headers: bearer(TOKENS.publisher),
+          payload: {},
+        });
+        t.equal(published.statusCode, 200, published.body);
+      }
     }
     const view = async (id: string) =>
       (await app.inject({ method: 'GET', url: `/api/cases/${id}`, headers: bearer(TOKENS.admin) })).json();

@@ -16,6 +16,7 @@ import {
   releaseUntried,
   TIMER_CHANNEL,
 } from '../repositories/timer-repository.js';
+import { SingleRun } from './single-run.js';
 
 export { TIMER_CHANNEL } from '../repositories/timer-repository.js';
 
@@ -46,10 +47,15 @@ const messageOf = (error: unknown): string =>
 
 export class TimerScheduler {
   private interval: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
   private listener: Listener | null = null;
   private stopped = false;
-  private again = false;
+  private readonly run = new SingleRun(
+    () => this.firePass(),
+    () => this.stopped,
+    () => {
+      this.firing = null;
+    },
+  );
   /** The timer being fired now, and since when. */
   private firing: { id: string; caseId: string; since: number } | null = null;
   /** Timers claimed by the run a stop ended, not tried: their claim did not count as an attempt. */
@@ -116,45 +122,36 @@ export class TimerScheduler {
 
   /** Fires every timer due now; returns how many fired. Concurrent calls share one run. */
   tick(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      let fired = 0;
-      try {
-        // a stop ends the run after the timer being fired: with many due timers (or cycles due again at once)
-        // the run would otherwise never end, and neither would stop(); stop() hands back the rest of the batch
-        do {
-          this.again = false;
-          while (!this.stopped) {
-            const batch = await this.claim();
-            if (batch.length === 0) break;
-            for (const [i, timer] of batch.entries()) {
-              // the embedded database answers without I/O: a run of due timers that never yielded would hold the
-              // event loop for as long as timers keep coming due — no request, no signal, no timer handled
-              await yieldToEventLoop();
-              if (this.stopped) {
-                this.untried = batch.slice(i).map((t) => t.id);
-                break;
-              }
-              this.firing = { id: timer.id, caseId: timer.case_id, since: Date.now() };
-              try {
-                if (await this.fire(timer)) fired++;
-              } catch (error) {
-                this.options.onError?.(error); // not even recorded: the claim lapses and another tick retries it
-              }
-            }
-          }
-        } while (this.again && !this.stopped);
-      } finally {
-        this.running = null;
-        this.firing = null;
+    return this.run.tick();
+  }
+
+  /**
+   * One pass of a run: fires due timers until none is left. A stop ends the run after the timer being fired: with
+   * many due timers (or cycles due again at once) the run would otherwise never end, and neither would stop();
+   * stop() hands back the rest of the batch.
+   */
+  private async firePass(): Promise<number> {
+    let fired = 0;
+    while (!this.stopped) {
+      const batch = await this.claim();
+      if (batch.length === 0) break;
+      for (const [i, timer] of batch.entries()) {
+        // the embedded database answers without I/O: a run of due timers that never yielded would hold the
+        // event loop for as long as timers keep coming due — no request, no signal, no timer handled
+        await yieldToEventLoop();
+        if (this.stopped) {
+          this.untried = batch.slice(i).map((t) => t.id);
+          break;
+        }
+        this.firing = { id: timer.id, caseId: timer.case_id, since: Date.now() };
+        try {
+          if (await this.fire(timer)) fired++;
+        } catch (error) {
+          this.options.onError?.(error); // not even recorded: the claim lapses and another tick retries it
+        }
       }
-      return fired;
-    })();
-    return this.running;
+    }
+    return fired;
   }
 
   /**
@@ -178,14 +175,14 @@ export class TimerScheduler {
   inFlight(): { firing: { timer: string; case: string; ms: number } | null; running: boolean } {
     const f = this.firing;
     return {
-      running: this.running !== null,
+      running: this.run.running !== null,
       firing: f && { timer: f.id, case: f.caseId, ms: Date.now() - f.since },
     };
   }
 
   /** Resolves once no tick is running (the first one after start() included). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running.catch(() => undefined);
+  idle(): Promise<void> {
+    return this.run.idle();
   }
 
   async stop(): Promise<void> {
@@ -194,7 +191,7 @@ export class TimerScheduler {
     this.interval = null;
     this.listener?.stop();
     this.listener = null;
-    await this.running;
+    await this.run.running;
     // hand back what this node claimed but did not fire, so another node need not wait out the lease
     if (this.untried.length > 0)
       await releaseUntried(this.db, this.untried, this.options.nodeId).catch((error) =>

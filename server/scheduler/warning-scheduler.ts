@@ -48,6 +48,7 @@ import {
 } from '../repositories/warning-repository.js';
 import { auditHash } from '../store/audit-log.js';
 import { enqueueEvents, type OutboxEvent } from '../webhooks/outbox.js';
+import { SingleRun } from './single-run.js';
 
 /** What the scheduler needs of the case service: the definitions, the calendar, forgetting cases it changed. */
 export interface WarningCases {
@@ -101,9 +102,11 @@ interface Decision {
 
 export class WarningScheduler {
   private interval: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
   private stopped = false;
-  private again = false;
+  private readonly run = new SingleRun(
+    () => this.checkPass(),
+    () => this.stopped,
+  );
   private readonly clock: () => number;
   private readonly newId: () => string;
 
@@ -122,35 +125,25 @@ export class WarningScheduler {
 
   /** Looks at every check due now; returns how many cards were raised. Concurrent calls share one run. */
   tick(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
-    if (this.running) {
-      this.again = true;
-      return this.running;
+    return this.run.tick();
+  }
+
+  /** One pass of a run: claims and decides due checks until none is left. */
+  private async checkPass(): Promise<number> {
+    let raised = 0;
+    while (!this.stopped) {
+      const now = this.clock();
+      const batch = await claimDueChecks(this.db, {
+        nodeId: this.options.nodeId,
+        now: new Date(now),
+        until: new Date(now + (this.options.leaseMs ?? 30_000)),
+        batch: this.options.batch ?? 500,
+      });
+      if (batch.length === 0) break;
+      raised += await this.decide(batch, now);
+      await yieldToEventLoop();
     }
-    this.running = (async () => {
-      let raised = 0;
-      try {
-        do {
-          this.again = false;
-          while (!this.stopped) {
-            const now = this.clock();
-            const batch = await claimDueChecks(this.db, {
-              nodeId: this.options.nodeId,
-              now: new Date(now),
-              until: new Date(now + (this.options.leaseMs ?? 30_000)),
-              batch: this.options.batch ?? 500,
-            });
-            if (batch.length === 0) break;
-            raised += await this.decide(batch, now);
-            await yieldToEventLoop();
-          }
-        } while (this.again && !this.stopped);
-      } finally {
-        this.running = null;
-      }
-      return raised;
-    })();
-    return this.running;
+    return raised;
   }
 
   /** Decides and writes one claimed batch in one transaction; returns the cards raised. */
@@ -375,15 +368,15 @@ export class WarningScheduler {
     void this.tick().catch((error) => this.options.onError?.(error));
   }
 
-  async idle(): Promise<void> {
-    while (this.running) await this.running.catch(() => undefined);
+  idle(): Promise<void> {
+    return this.run.idle();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.interval) clearInterval(this.interval);
     this.interval = null;
-    await this.running?.catch(() => undefined);
+    await this.run.running?.catch(() => undefined);
     await releaseCheckClaims(this.db, this.options.nodeId).catch((error) => this.options.onError?.(error));
   }
 }

@@ -21,6 +21,7 @@ import {
   releaseDeliveryClaims,
   WEBHOOK_CHANNEL,
 } from '../repositories/webhook-repository.js';
+import { SingleRun } from '../scheduler/single-run.js';
 
 export interface DeliveryOptions {
   nodeId: string;
@@ -53,9 +54,11 @@ export const deliveryBody = (d: Pick<ClaimedDelivery, 'type' | 'data' | 'created
 
 export class DeliveryWorker {
   private interval: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private again = false;
   private stopped = false;
+  private readonly run = new SingleRun(
+    () => this.deliverPass(),
+    () => this.stopped,
+  );
   private listener: Listener | null = null;
   private readonly clock: () => number;
   private readonly inFlight = new Set<string>();
@@ -126,59 +129,45 @@ export class DeliveryWorker {
 
   /** Delivers everything due now; returns how many were delivered. Concurrent calls share one run. */
   tick(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      let delivered = 0;
-      try {
-        do {
-          this.again = false;
-          while (!this.stopped) {
-            const now = this.clock();
-            const batch = await claimDueDeliveries(this.db, {
-              nodeId: this.options.nodeId,
-              now: new Date(now),
-              until: new Date(now + this.timeoutMs + 5000),
-              batch: 50,
-            });
-            if (batch.length === 0) break;
-            const queue = [...batch];
-            const lanes = Array.from(
-              { length: Math.min(this.options.concurrency ?? 8, queue.length) },
-              async () => {
-                for (let d = queue.shift(); d; d = queue.shift()) {
-                  if (this.stopped) {
-                    await releaseDeliveryClaims(
-                      this.db,
-                      [d.id, ...queue.map((q) => q.id)],
-                      this.options.nodeId,
-                    );
-                    queue.length = 0;
-                    return;
-                  }
-                  this.inFlight.add(d.id);
-                  try {
-                    if (await this.send(d)) delivered++;
-                  } catch (error) {
-                    this.options.onError?.(error); // not recorded: the claim lapses and it is attempted again
-                  } finally {
-                    this.inFlight.delete(d.id);
-                  }
-                }
-              },
-            );
-            await Promise.all(lanes);
+    return this.run.tick();
+  }
+
+  /** One pass of a run: claims and sends due deliveries, several at once, until none is left. */
+  private async deliverPass(): Promise<number> {
+    let delivered = 0;
+    while (!this.stopped) {
+      const now = this.clock();
+      const batch = await claimDueDeliveries(this.db, {
+        nodeId: this.options.nodeId,
+        now: new Date(now),
+        until: new Date(now + this.timeoutMs + 5000),
+        batch: 50,
+      });
+      if (batch.length === 0) break;
+      const queue = [...batch];
+      const lanes = Array.from(
+        { length: Math.min(this.options.concurrency ?? 8, queue.length) },
+        async () => {
+          for (let d = queue.shift(); d; d = queue.shift()) {
+            if (this.stopped) {
+              await releaseDeliveryClaims(this.db, [d.id, ...queue.map((q) => q.id)], this.options.nodeId);
+              queue.length = 0;
+              return;
+            }
+            this.inFlight.add(d.id);
+            try {
+              if (await this.send(d)) delivered++;
+            } catch (error) {
+              this.options.onError?.(error); // not recorded: the claim lapses and it is attempted again
+            } finally {
+              this.inFlight.delete(d.id);
+            }
           }
-        } while (this.again && !this.stopped);
-      } finally {
-        this.running = null;
-      }
-      return delivered;
-    })();
-    return this.running;
+        },
+      );
+      await Promise.all(lanes);
+    }
+    return delivered;
   }
 
   async start(): Promise<void> {
@@ -199,8 +188,8 @@ export class DeliveryWorker {
   }
 
   /** Resolves once no run is going (deliveries retried later are not waited for). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running.catch(() => undefined);
+  idle(): Promise<void> {
+    return this.run.idle();
   }
 
   /** Stops: sends in flight get a second to finish, then are aborted and their claims handed back. */
@@ -210,7 +199,7 @@ export class DeliveryWorker {
     this.interval = null;
     this.listener?.stop();
     this.listener = null;
-    const running = this.running;
+    const running = this.run.running;
     if (running) {
       const finished = await Promise.race([running.then(() => true), sleep(1000).then(() => false)]);
       if (!finished) {

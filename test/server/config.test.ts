@@ -110,15 +110,15 @@ t.test('a bad value is named with its value and what is allowed', async (t) => {
   t.equal(both.lines.length, 2, 'every bad variable is named, one line each');
 });
 
-t.test('the server refuses to start on each bad value: exit code 2, the variable named', async (t) => {
+t.test('the server refuses to start on bad values: exit code 2, every variable named', async (t) => {
   const bundle = await serverBundle();
   const dir = mkdtempSync(join(tmpdir(), 'reflow-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  /** Starts the server with one bad variable; resolves with its exit code and what it wrote to stderr. */
-  const run = (name: SettingName) =>
+  /** Starts the server with the given variables; resolves with its exit code and what it wrote to stderr. */
+  const run = (variables: Record<string, string>) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [bundle], {
-        env: { PATH: process.env.PATH, REFLOW_DATA_DIR: join(dir, 'data'), PORT: '0', [name]: BAD[name][0] },
+        env: { PATH: process.env.PATH, REFLOW_DATA_DIR: join(dir, 'data'), PORT: '0', ...variables },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
@@ -127,22 +127,44 @@ t.test('the server refuses to start on each bad value: exit code 2, the variable
       });
       child.on('exit', (code) => resolve({ code, stderr }));
     });
-  // given the server started once per bad variable (four at a time: each stops before opening a database)
-  const results = new Map<SettingName, { code: number | null; stderr: string }>();
-  for (let i = 0; i < checked.length; i += 4) {
-    const batch = checked.slice(i, i + 4);
-    // when it starts
-    const done = await Promise.all(batch.map(run));
-    for (const [j, name] of batch.entries()) results.set(name, done[j]);
+  // given the server started once with one bad variable, and once with every bad value of the table at once
+  // (the table's values are each checked in-process above; this checks the server's own start reports them)
+  const first = checked[0];
+  const [one, all] = await Promise.all([
+    run({ [first]: BAD[first][0] }),
+    run(Object.fromEntries(checked.map((name) => [name, BAD[name][0]]))),
+  ]);
+  // then it stops at once, saying which variable is wrong, one line each and no stack trace
+  t.equal(one.code, 2, `${first}: exit code 2`);
+  t.match(
+    one.stderr,
+    `${first}=${JSON.stringify(BAD[first][0])} is not allowed`,
+    `${first}: named on stderr`,
+  );
+  t.equal(one.stderr.trim().split('\n').length, 1, `${first}: one line, no stack trace`);
+  t.equal(all.code, 2, 'every bad value: exit code 2');
+  const lines = all.stderr.trim().split('\n');
+  const namedIn = (text: string, name: SettingName) =>
+    text.includes(`${name}=${JSON.stringify(BAD[name][0])} is not allowed`);
+  // a value checked against another variable (a JWT claim mapping needs the issuer, a proxy setting its
+  // peers) may be reported as that pair instead: those start the server once more, alone
+  const alone = checked.filter((name) => !lines.some((line) => namedIn(line, name)));
+  t.ok(alone.length <= 4, `at most a few variables need a start of their own: ${alone.join(', ')}`);
+  const single = await Promise.all(alone.map((name) => run({ [name]: BAD[name][0] })));
+  for (const [i, name] of alone.entries()) {
+    t.equal(single[i].code, 2, `${name}: exit code 2`);
+    t.ok(namedIn(single[i].stderr, name), `${name}: named on stderr`);
   }
-  // then each stops at once, saying which variable is wrong
-  for (const name of checked) {
-    const { code, stderr } = results.get(name)!;
-    const [value] = BAD[name];
-    t.equal(code, 2, `${name}: exit code 2`);
-    t.match(stderr, `${name}=${JSON.stringify(value)} is not allowed`, `${name}: named on stderr`);
-    t.equal(stderr.trim().split('\n').length, 1, `${name}: one line, no stack trace`);
+  for (const name of checked.filter((name) => !alone.includes(name))) {
+    t.ok(
+      lines.some((line) => namedIn(line, name)),
+      `${name}: named on its own line`,
+    );
   }
+  t.ok(
+    lines.every((line) => !/^\s+at /.test(line)),
+    'no stack trace',
+  );
 });
 
 t.test(

@@ -36,14 +36,15 @@ import {
   cachedStep,
   cachedTask,
 } from './case-cache.js';
-import { type CaseView, caseView } from './case-view.js';
+import { type CaseAnswer, type CaseView, caseView } from './case-view.js';
 import { CaseIncident, type CommandBudget, runBudget } from './command-budget.js';
 import { NotFound } from './errors.js';
 import { checkForm } from './forms.js';
 import { businessKeyTaken, caseOfSameStart, checkMaterials, isBusinessKeyConflict } from './start-checks.js';
 import { asStored } from './stored-json.js';
 
-export type { CaseView, OpenTask, StepView } from './case-view.js';
+export type { CaseAnswer, CaseView, MinimalCaseView, OpenTask, StepView } from './case-view.js';
+export { minimalCaseView } from './case-view.js';
 
 /** A person as a step's handler and a task's claimant records them. */
 export interface Person {
@@ -214,16 +215,17 @@ export class CaseService {
    * a 422 naming `keyLabel` (the key as the client sent it). A business key already used by a case of the
    * process is a 409 naming that case.
    */
-  async start(
+  async start<T = CaseView>(
     input: StartInput,
     actor: string | null,
     idempotencyKey?: string,
     keyLabel: string | undefined = idempotencyKey,
     link: { startedByCase?: string | null } = {},
-  ): Promise<{ view: CaseView; created: boolean }> {
+    answer: CaseAnswer<T> = caseView as CaseAnswer<T>,
+  ): Promise<{ view: T; created: boolean }> {
     if (idempotencyKey) {
       const known = await caseOfSameStart(this.db, idempotencyKey, input, keyLabel ?? idempotencyKey);
-      if (known) return this.answerAgain(await this.view(known));
+      if (known) return this.answerAgain(known, answer);
     }
     const definition = await this.definitionFor(input.process, input.version);
     const variables = input.variables ?? {};
@@ -288,7 +290,7 @@ export class CaseService {
       const known = await caseOfSameStart(this.db, idempotencyKey ?? '', input, keyLabel ?? '');
       if (!known)
         throw new Error(`the start with idempotency key '${keyLabel}' neither landed nor found its case`);
-      return this.answerAgain(await this.view(known));
+      return this.answerAgain(known, answer);
     }
     const state: CaseState = {
       row: {
@@ -309,7 +311,7 @@ export class CaseService {
     this.cache.set(state);
     this.written(caseId, plan);
     if (stopped) throw new CaseIncident(caseView(state, this.calendar), stopped.incident);
-    return { view: caseView(state, this.calendar), created: true };
+    return { view: answer(state, this.calendar), created: true };
   }
 
   /**
@@ -342,11 +344,14 @@ export class CaseService {
   }
 
   /** The answer to a start repeated with its idempotency key: a start stopped over its budget is the same 422. */
-  private answerAgain(view: CaseView): { view: CaseView; created: false } {
+  private async answerAgain<T>(caseId: string, answer: CaseAnswer<T>): Promise<{ view: T; created: false }> {
+    const state = await this.load({ caseId });
+    if (!state) throw new NotFound(`case '${caseId}' does not exist`);
+    const view = caseView(state, this.calendar);
     const [incident] = view.incidents;
     if (view.status === 'failed' && view.timeline.length === 0 && incident?.elements)
       throw new CaseIncident(view, { ...incident, elements: incident.elements });
-    return { view, created: false };
+    return { view: answer === caseView ? (view as T) : answer(state, this.calendar), created: false };
   }
 
   /** The row columns a write leaves. */
@@ -395,7 +400,25 @@ export class CaseService {
     check?: (snapshot: CaseSnapshot) => void,
     first?: CaseState,
     completion?: Completion,
-  ): Promise<CaseView> {
+  ): Promise<CaseView>;
+  private async apply<T>(
+    caseId: string,
+    command: CaseChange,
+    actor: string | null,
+    check: ((snapshot: CaseSnapshot) => void) | undefined,
+    first: CaseState | undefined,
+    completion: Completion | undefined,
+    answer: CaseAnswer<T>,
+  ): Promise<T>;
+  private async apply<T>(
+    caseId: string,
+    command: CaseChange,
+    actor: string | null,
+    check?: (snapshot: CaseSnapshot) => void,
+    first?: CaseState,
+    completion?: Completion,
+    answer: CaseAnswer<T> = caseView as CaseAnswer<T>,
+  ): Promise<T> {
     /** The command's run stopped over its budget on the case at this revision: the incident goes on instead. */
     let stopped: { error: RunBudgetExceeded; revision: number } | null = null;
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -474,7 +497,7 @@ export class CaseService {
         this.written(caseId, plan);
         if (raise && command.type !== 'incident')
           throw new CaseIncident(caseView(after, this.calendar), stopped!.error.incident);
-        return caseView(after, this.calendar);
+        return answer(after, this.calendar);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1))); // another command won: read again
     }
@@ -511,13 +534,14 @@ export class CaseService {
    * on (its department and claimant). With a `handler` the task's step records who completed it (经办人), in its
    * row, its audit entry and the timeline, and an unclaimed task is claimed by the handler in the same write.
    */
-  async completeTask(
+  async completeTask<T = CaseView>(
     taskId: string,
     variables: Variables,
     actor: string | null,
     check?: (task: TaskHolding) => void,
     handler?: Person,
-  ): Promise<CaseView> {
+    answer: CaseAnswer<T> = caseView as CaseAnswer<T>,
+  ): Promise<T> {
     let loaded: CaseState | undefined;
     let caseId = this.cache.caseOfTask(taskId);
     if (caseId === undefined) {
@@ -566,7 +590,15 @@ export class CaseService {
             throw new CommandRejected('notOpen', `task '${taskId}' is ${t.status}, not open`);
         },
       };
-      return this.apply(id, { type: 'completeTask', taskId, variables }, actor, undefined, state, completion);
+      return this.apply(
+        id,
+        { type: 'completeTask', taskId, variables },
+        actor,
+        undefined,
+        state,
+        completion,
+        answer,
+      );
     });
   }
 
@@ -585,10 +617,12 @@ export class CaseService {
   }
 
   /** A case as stored (always read from the database: another node may have moved it on). */
-  async view(caseId: string): Promise<CaseView> {
+  async view(caseId: string): Promise<CaseView>;
+  async view<T>(caseId: string, answer: CaseAnswer<T>): Promise<T>;
+  async view<T>(caseId: string, answer: CaseAnswer<T> = caseView as CaseAnswer<T>): Promise<T> {
     const state = await this.load({ caseId });
     if (!state) throw new NotFound(`case '${caseId}' does not exist`);
-    return caseView(state, this.calendar);
+    return answer(state, this.calendar);
   }
 
   /** Fires a due timer (the scheduler's command); a timer already gone is dropped quietly. */

@@ -56,6 +56,42 @@ export interface CaseView {
   timeline: StepView[];
 }
 
+/**
+ * A case as a `Prefer: return=minimal` answer shows it (RFC 7240): what a client working a case through needs
+ * after a command, its status and the tasks now open, without variables, timeline or figures.
+ */
+export interface MinimalCaseView {
+  id: string;
+  status: string;
+  openTasks: OpenTask[];
+}
+
+/** How a command's answer shows the case it left (the full view, or the minimal one). */
+export type CaseAnswer<T> = (state: CaseState, calendar: WorkingCalendar) => T;
+
+/** The case's open tasks, oldest first. */
+function openTasksOf(state: CaseState, calendar: WorkingCalendar): OpenTask[] {
+  return [...state.tasks.values()]
+    .filter((t) => t.status === 'open')
+    .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
+    .map((t) => ({
+      id: t.id,
+      elementId: t.element_id,
+      name: t.name,
+      department: t.department,
+      createdAt: new Date(t.created_at).toISOString(),
+      dueAt: t.due_at === null ? null : new Date(t.due_at).toISOString(),
+      calendarEstimated: t.due_at !== null && calendar.beyondHorizon(t.due_at),
+      claimedBy:
+        t.claimed_by === null ? null : { userId: t.claimed_by, name: t.claimed_name ?? t.claimed_by },
+    }));
+}
+
+/** The minimal answer to a command: the case's id, status and open tasks. */
+export function minimalCaseView(state: CaseState, calendar: WorkingCalendar): MinimalCaseView {
+  return { id: state.row.id, status: state.row.status, openTasks: openTasksOf(state, calendar) };
+}
+
 const handlerOf = (task: CaseState['tasks'] extends Map<string, infer T> ? T | undefined : never) =>
   task?.handler_id ? { userId: task.handler_id, name: task.handler_name ?? task.handler_id } : null;
 
@@ -92,20 +128,7 @@ export function caseView(state: CaseState, calendar: WorkingCalendar): CaseView 
       message: i.message,
       ...(i.elements ? { elements: i.elements } : {}),
     })),
-    openTasks: [...state.tasks.values()]
-      .filter((t) => t.status === 'open')
-      .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
-      .map((t) => ({
-        id: t.id,
-        elementId: t.element_id,
-        name: t.name,
-        department: t.department,
-        createdAt: new Date(t.created_at).toISOString(),
-        dueAt: at(t.due_at),
-        calendarEstimated: past(t.due_at),
-        claimedBy:
-          t.claimed_by === null ? null : { userId: t.claimed_by, name: t.claimed_name ?? t.claimed_by },
-      })),
+    openTasks: openTasksOf(state, calendar),
     timeline: steps.map((s) => ({
       id: s.id,
       elementId: s.element_id,

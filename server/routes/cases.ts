@@ -1,7 +1,9 @@
 /** Cases: start (intake), read, list, messages, cancel (admin), audit events. */
+
 import { hash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../plugins/auth.js';
+import { answeredWith, caseAnswerFor, PREFER_MINIMAL } from './prefer.js';
 import { caseSchema, caseSummarySchema, problemResponses, variablesSchema } from './schemas.js';
 import { typed } from './typed.js';
 
@@ -31,7 +33,8 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
         tags: ['cases'],
         summary: '受理：发起办件 / start a case',
         description:
-          'A `businessKey` names one case of a process: a second start with it is a 409 naming the case that has it. With an `Idempotency-Key` header (kept per caller: per bearer token), the same key and body again return the first case (200); the same key with another body is a 422 naming the key. Numbers must be finite: 1e400 is a 400 naming the field.',
+          'A `businessKey` names one case of a process: a second start with it is a 409 naming the case that has it. With an `Idempotency-Key` header (kept per caller: per bearer token), the same key and body again return the first case (200); the same key with another body is a 422 naming the key. Numbers must be finite: 1e400 is a 400 naming the field. ' +
+          PREFER_MINIMAL,
         headers: {
           type: 'object',
           properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
@@ -60,14 +63,17 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       const principal = principalOf(request);
+      const answer = caseAnswerFor(request);
       const { view, created } = await service.start(
         request.body,
         principal.userId,
         key ? storedIdempotencyKey(principal.token, key) : undefined,
         key,
+        {},
+        answer,
       );
       reply.status(created ? 201 : 200);
-      return view;
+      return answeredWith(reply, answer, view);
     },
   );
 

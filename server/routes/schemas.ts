@@ -131,6 +131,19 @@ export const caseSchema = {
   },
 } as const;
 
+/**
+ * A case as a command answers it under `Prefer: return=minimal` (RFC 7240): its id, status and open tasks, what
+ * a client working the case through needs next (server/routes/prefer.ts).
+ */
+export const minimalCaseSchema = {
+  type: 'object',
+  properties: {
+    id: caseSchema.properties.id,
+    status: caseSchema.properties.status,
+    openTasks: caseSchema.properties.openTasks,
+  },
+} as const;
+
 /** A case in a list: the case without variables, incidents and timeline. */
 const {
   variables: _v,

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { leadsTask } from '../people/work-items.js';
 import { principalOf } from '../plugins/auth.js';
 import { Problem } from '../problems.js';
+import { answeredWith, caseAnswerFor, PREFER_MINIMAL } from './prefer.js';
 import { caseSchema, personSchema, problemResponses, taskSchema, variablesSchema } from './schemas.js';
 
 /** A task's holder after a claim, release, assignment or transfer. */
@@ -83,6 +84,7 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
       schema: {
         tags: ['tasks'],
         summary: '办结待办 / complete a task',
+        description: PREFER_MINIMAL,
         params: {
           type: 'object',
           properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
@@ -96,12 +98,13 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
         response: { 200: caseSchema, ...problemResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
       const principal = principalOf(request);
       const body = request.body ?? {};
       const handler = { userId: principal.userId, name: principal.name };
-      return service.completeTask(
+      const answer = caseAnswerFor(request);
+      const view = await service.completeTask(
         id,
         body.variables ?? {},
         principal.userId,
@@ -129,7 +132,9 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
             );
         },
         handler,
+        answer,
       );
+      return answeredWith(reply, answer, view);
     },
   );
 

@@ -74,7 +74,8 @@ export async function checkRemembered(service: CaseService, caseId: string): Pro
 }
 
 /**
- * After every command answered with a case (any request but a GET, 2xx, whose body is a case view), compares the
+ * After every command answered with a case (any request but a GET, 2xx, whose body is a case view or a minimal
+ * answer), compares the
  * node's memory of that case with the database; a difference fails the request with a 500 naming it.
  */
 export function watchRemembered(
@@ -84,7 +85,10 @@ export function watchRemembered(
   const counts = { compared: 0, movedOn: 0 };
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.method === 'GET' || reply.statusCode >= 300 || typeof payload !== 'string') return payload;
-    const id = payload.includes('"timeline"') ? (JSON.parse(payload) as { id?: unknown }).id : undefined;
+    // a case view, or the minimal answer under `Prefer: return=minimal` (server/routes/prefer.ts)
+    const aCase =
+      payload.includes('"timeline"') || reply.getHeader('preference-applied') === 'return=minimal';
+    const id = aCase ? (JSON.parse(payload) as { id?: unknown }).id : undefined;
     if (typeof id !== 'string') return payload;
     const check = await checkRemembered(service, id);
     if (typeof check === 'object')

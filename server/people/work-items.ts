@@ -222,13 +222,15 @@ export class WorkItems {
   ): Promise<TaskHolder> {
     const now = new Date(this.cases.now());
     // the element's gov:candidates, read before the transaction (a task's element and definition never change)
-    const { rows: where } = await sql<{ element_id: string; definition_id: string }>`
-      SELECT t.element_id, c.definition_id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = ${taskId}`.execute(
+    const { rows: where } = await sql<{ element_id: string; definition_id: string; case_id: string }>`
+      SELECT t.element_id, c.definition_id, t.case_id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = ${taskId}`.execute(
       this.db,
     );
     const definition = where[0] && (await this.cases.definitions.load(where[0].definition_id));
     const candidateText = (where[0] && definition?.graph.nodes[where[0].element_id]?.candidates) || undefined;
     const result = await this.db.transaction().execute(async (trx) => {
+      // the case before its task, as the case writer's batch locks them (server/store/batch-statement.ts)
+      if (where[0]) await sql`SELECT id FROM cases WHERE id = ${where[0].case_id} FOR UPDATE`.execute(trx);
       const { rows } = await sql<Locked>`
         SELECT t.id, t.case_id, t.element_id, t.department, t.status, t.claimed_by, t.claimed_name, t.claimed_at,
                t.transfers, c.audit_seq, c.audit_hash, c.snapshot, c.definition_id

@@ -279,14 +279,20 @@ export function columnValues(set: Inputs, rows: readonly Record<string, unknown>
  * The batch statement. Its text never changes (every value travels as a parameter), so PostgreSQL plans it
  * once per connection. Updates of existing rows name their ids in an `= ANY` list, so they use the primary
  * key whatever the planner guesses of a row set's size. Rows of a case whose gate did not pass are left out.
+ * The batch's cases are locked first, all of them, in id order (`lk`, counted before `upd` scans), as the
+ * warning scheduler and the work-item commands lock theirs: two batches on several nodes sharing cases would
+ * otherwise lock them in whatever order their plans visit them, and deadlock.
  */
 const batchStatementText = (): string => `
 WITH
 cmd AS (SELECT * FROM ${rowsFrom('cmd')}),
+lk AS (
+  SELECT id FROM cases WHERE id = ANY (${param('cmd', 'id')}) ORDER BY id FOR NO KEY UPDATE),
 upd AS (
   UPDATE cases SET ${assignments('cmd', 'cmd')}, revision = cases.revision + 1
   FROM cmd
-  WHERE cases.id = ANY (${param('cmd', 'id')}) AND cases.id = cmd.id AND cases.revision = cmd.revision
+  WHERE (SELECT count(*) FROM lk) >= 0
+    AND cases.id = ANY (${param('cmd', 'id')}) AND cases.id = cmd.id AND cases.revision = cmd.revision
   RETURNING cases.id),
 k AS (
   INSERT INTO idempotency_keys (${columnList('keys')})

@@ -201,6 +201,8 @@ export async function writeBatch(db: Db, jobs: WriteJob[]): Promise<Set<string>>
     rows.sent.push(...plan.sent);
     rows.audit.push(...plan.audit);
   }
+  // idempotency keys inserted in one order on every node, so two batches wait on each other's keys in turn
+  rows.keys.sort((a, b) => (String(a.key) < String(b.key) ? -1 : String(a.key) > String(b.key) ? 1 : 0));
   const values = INPUT_ORDER.flatMap((set) => columnValues(set, rows[set]));
   const { rows: result } = await db.executeQuery<{ applied: string[] }>(
     CompiledQuery.raw(preparedBatchStatement(), values),

@@ -9,7 +9,7 @@ import { CaseService } from '../../server/cases/case-service.js';
 import type { Db } from '../../server/db/database.js';
 import { drainRollups } from '../../server/metrics/rollup-queue.js';
 import { configFromEnv } from '../../server/node.js';
-import { type CaseRowValues, planWrites, type WriteJob } from '../../server/store/case-writer.js';
+import { type CaseRowValues, planWrites, type WriteJob, writeBatch } from '../../server/store/case-writer.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
 import { WriteBatcher } from '../../server/store/write-batcher.js';
 import { testDatabases } from '../helpers/test-database.js';
@@ -50,6 +50,28 @@ function bareStart(id: string, definitionId: string, status = 'active'): WriteJo
     startedAt: now,
   };
   return { kind: 'start', newCase, row, plan };
+}
+
+/** A command on a stored bare case that writes only its row, landing only at `revision`. */
+function bareCommand(id: string, revision: number): WriteJob {
+  const plan = planWrites({ id, processKey: KEY, version: 1 }, [], {
+    calendar: { workingMsBetween: () => 0 } as never,
+    actor: 'test',
+    now: Date.UTC(2026, 0, 5, 2),
+    revision,
+    auditSeq: 0,
+    auditHash: '0'.repeat(64),
+  });
+  const row: CaseRowValues = {
+    status: 'active',
+    snapshot: { id, revision },
+    trips: 0,
+    corrected: false,
+    endedAt: null,
+    workingMs: null,
+    pausedMs: 0,
+  };
+  return { kind: 'command', caseId: id, revision, row, plan };
 }
 
 /** A database of the kind under test with `bpmn` deployed, closed when the test ends. */
@@ -226,6 +248,57 @@ for (const database of testDatabases()) {
     t.same(done, await service.view(view.id), 'the answer to a command is the case as stored');
   });
 }
+
+const postgres = testDatabases().find((d) => d.name === 'postgres');
+t.test(
+  'batches sharing cases in opposite orders on two connections never deadlock: each case lands once a round (postgres)',
+  { skip: postgres ? false : 'TEST_DATABASE_URL is not set' },
+  async (t) => {
+    if (!postgres) return;
+    const { db, definitionId } = await deployed(postgres, t);
+    const ids = Array.from({ length: 8 }, (_, i) => `shared-${i}`);
+    const started = await writeBatch(
+      db,
+      ids.map((id) => bareStart(id, definitionId)),
+    );
+    t.equal(started.size, ids.length);
+    const revisionOf = async () =>
+      new Map(
+        (await db.selectFrom('cases').select(['id', 'revision']).execute()).map((c) => [c.id, c.revision]),
+      );
+    const ROUNDS = 40;
+    const initial = await revisionOf();
+    let failures = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const revisions = await revisionOf();
+      const jobs = ids.map((id) => bareCommand(id, revisions.get(id) as number));
+      // the same cases, one batch in each order, on two pooled connections at once
+      const results = await Promise.allSettled([writeBatch(db, jobs), writeBatch(db, [...jobs].reverse())]);
+      const landed: string[] = [];
+      for (const r of results) {
+        if (r.status === 'rejected') failures++;
+        else landed.push(...r.value);
+      }
+      if (failures > 0) {
+        const reason = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        t.fail(`round ${round}: ${String(reason.reason?.message ?? reason.reason)}`);
+        break;
+      }
+      t.same(
+        landed.sort(),
+        [...ids].sort(),
+        `round ${round}: every case landed once, in one batch or the other`,
+      );
+    }
+    t.equal(failures, 0, 'no batch failed');
+    const after = await revisionOf();
+    t.same(
+      ids.map((id) => (after.get(id) as number) - (initial.get(id) as number)),
+      ids.map(() => ROUNDS),
+      'each case moved on once per round',
+    );
+  },
+);
 
 t.test('REFLOW_CASE_CACHE sets how many cases a node remembers; a bad value is named', async (t) => {
   t.equal(configFromEnv({ REFLOW_CASE_CACHE: '200' }).caseCache, 200);

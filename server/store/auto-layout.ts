@@ -2,15 +2,18 @@
  * Diagrams without layout: a BPMN file with no diagram interchange (written by another tool or by hand) for its
  * process is laid out with bpmn-auto-layout when deployed, so that every view (modeler, versions, case, heatmap)
  * can show it. The layout never changes the meaning: the laid-out file is compiled again and kept only when
- * every process has the same semantic hash.
+ * every process has the same semantic hash. A collaboration is laid out pool by pool (engine/model/pool-layout.ts).
  */
 
 import { layoutProcess } from 'bpmn-auto-layout';
 import {
   calledInFile,
   compileUnit,
+  composePools,
   type Finding,
+  type PoolFile,
   type ProcessGraph,
+  poolFiles,
   unitSemanticHash,
   withFlowReferences,
 } from '../../engine/index.js';
@@ -48,20 +51,23 @@ export function lacksLayout(xml: string, graph: ProcessGraph): boolean {
   return topLevelNodes(graph).some((id) => !shapes.has(id));
 }
 
+/** A collaboration laid out pool by pool (bpmn-auto-layout lays out one process), stacked in one diagram. */
+async function layOutPools(xml: string, pools: PoolFile[]): Promise<string> {
+  const laidOut = new Map<string, string | null>();
+  for (const pool of pools)
+    laidOut.set(pool.participantId, pool.xml === null ? null : await layoutProcess(pool.xml));
+  return composePools(xml, laidOut);
+}
+
 const meanings = (graphs: ProcessGraph[]) =>
   new Map(graphs.map((g) => [g.key, unitSemanticHash(g, calledInFile(g, graphs))]));
 
 /**
  * Lays out a deployed file whose process has no diagram interchange. `graphs`: the file's executable
- * processes as compiled; `pools`: how many processes the file's collaboration has (bpmn-auto-layout lays out
- * only the first participant of a collaboration, so a collaboration without layout is stored as sent, with a
- * warning saying so).
+ * processes as compiled. bpmn-auto-layout lays out only the first participant of a collaboration, so a
+ * collaboration's pools are each laid out alone and stacked.
  */
-export async function layOutIfMissing(
-  xml: string,
-  graphs: ProcessGraph[],
-  pools: number,
-): Promise<LayoutOutcome> {
+export async function layOutIfMissing(xml: string, graphs: ProcessGraph[]): Promise<LayoutOutcome> {
   if (!graphs.some((g) => lacksLayout(xml, g))) return { xml, laidOut: false };
   const notLaidOut = (why: { zh: string; en: string }): LayoutOutcome => ({
     xml,
@@ -73,14 +79,16 @@ export async function layOutIfMissing(
       message: `流程图没有布局信息，且无法自动排版（${why.zh}）；在建模器中打开前请用其他工具补充布局 / the diagram has no layout and could not be laid out automatically (${why.en}); add the layout with a modeling tool`,
     },
   });
-  if (pools > 1 || graphs.length > 1)
+  const pools = await poolFiles(xml);
+  if (pools.length === 0 && graphs.length > 1)
     return notLaidOut({
-      zh: '协作图（多个泳池）不能自动排版',
-      en: 'a collaboration of several pools is not laid out automatically',
+      zh: '文件有多个流程但没有协作图（泳池），不能自动排版',
+      en: 'a file of several processes without a collaboration (pools) is not laid out automatically',
     });
   let laidOutXml: string;
   try {
-    laidOutXml = await layoutProcess(await withFlowReferences(xml));
+    laidOutXml =
+      pools.length > 0 ? await layOutPools(xml, pools) : await layoutProcess(await withFlowReferences(xml));
   } catch (error) {
     return notLaidOut({ zh: '排版失败', en: `layout failed: ${(error as Error).message}` });
   }

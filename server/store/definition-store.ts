@@ -313,7 +313,7 @@ export class DefinitionStore implements DefinitionSource {
     const graphs = result.definitions.map((d) => d.graph);
     // a file without layout is stored laid out; its content hash stays the one of the file as sent, so that
     // deploying that file again finds its version by content
-    const layout = await layOutIfMissing(xml, graphs, result.collaboration.processes.length);
+    const layout = await layOutIfMissing(xml, graphs);
     const warnings = result.findings.filter((f) => f.severity === 'warning');
     if (layout.notice) warnings.push(layout.notice);
     // all the file's processes or none: one transaction; one that met another node deploying the same key at

@@ -7,6 +7,10 @@ import { bearer, TOKENS } from '../helpers/test-app.js';
 import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
 
 const noLayout = readFileSync(new URL('../server/fixtures/no-layout.bpmn', import.meta.url), 'utf8');
+const collaboration = readFileSync(
+  new URL('../server/fixtures/no-layout-collaboration.bpmn', import.meta.url),
+  'utf8',
+);
 const KEY = 'no_layout';
 
 t.test('a process without layout renders in the modeler, versions, case and heatmap views', async (t) => {
@@ -77,6 +81,27 @@ t.test('a process without layout renders in the modeler, versions, case and heat
       t.comment(`screenshot: ${await screenshot(page, name)}`);
     });
   }
+
+  await t.test('a collaboration without layout: its pools stacked in the modeler', async (t) => {
+    const deployed = await server.app.inject({
+      method: 'POST',
+      url: '/api/definitions',
+      headers: xmlHeaders,
+      payload: collaboration,
+    });
+    t.equal(deployed.statusCode, 201, deployed.body);
+    t.equal(deployed.json().diagramLaidOut, true);
+    await useToken(page, TOKENS.designer);
+    await page.goto(`${server.url}/#/modeler/no_layout_a/1`);
+    for (const id of ['pool_a', 'pool_b', 'applicant', 'a_task', 'b_task', 'mf_apply', 'mf_notice'])
+      await shown('#view-modeler', id);
+    const top = async (id: string) =>
+      (await page.locator(`#view-modeler .djs-element[data-element-id="${id}"]`).first().boundingBox())?.y ??
+      -1;
+    t.ok((await top('applicant')) < (await top('pool_a')), '申请人 (no process) on top');
+    t.ok((await top('pool_a')) < (await top('pool_b')), '甲部门 above 乙部门');
+    t.comment(`screenshot: ${await screenshot(page, 'no-layout-05-collaboration')}`);
+  });
 
   t.same(
     errors.filter((e) => !/Failed to load resource/.test(e)),

@@ -86,17 +86,65 @@ for (const database of testDatabases()) {
     });
     t.equal(started.statusCode, 201, started.body);
 
-    t.test('a collaboration without layout: stored as sent, with a warning', async (t) => {
+    t.test('a collaboration without layout: laid out pool by pool, its meaning unchanged', async (t) => {
       const res = await deploy(collaboration);
       t.equal(res.statusCode, 201, res.body);
-      t.equal(res.json().diagramLaidOut, false);
+      t.equal(res.json().diagramLaidOut, true, res.body);
       t.equal(res.json().processes.length, 2);
+      t.ok(
+        (res.json().warnings as Finding[]).some((w) => w.type === 'diagram-laid-out'),
+        res.body,
+      );
+      const xml = await stored('no_layout_a', 1);
+      t.equal(await stored('no_layout_b', 1), xml, 'both processes keep the one laid-out file');
+      const box = (id: string) => {
+        const m = new RegExp(
+          `<bpmndi:BPMNShape[^>]*bpmnElement="${id}"[^>]*>\\s*<dc:Bounds x="([\\d.-]+)" y="([\\d.-]+)" width="([\\d.]+)" height="([\\d.]+)"`,
+        ).exec(xml);
+        t.ok(m, `a shape for ${id}`);
+        const [x, y, w, h] = (m ?? []).slice(1).map(Number);
+        return { x, y, w, h };
+      };
+      const pools = { pool_a: box('pool_a'), pool_b: box('pool_b'), applicant: box('applicant') };
+      const inside = (inner: ReturnType<typeof box>, outer: ReturnType<typeof box>) =>
+        inner.x >= outer.x &&
+        inner.y >= outer.y &&
+        inner.x + inner.w <= outer.x + outer.w &&
+        inner.y + inner.h <= outer.y + outer.h;
+      for (const id of ['a_start', 'a_task', 'a_end'])
+        t.ok(inside(box(id), pools.pool_a), `${id} is drawn inside 甲部门's pool`);
+      for (const id of ['b_start', 'b_task', 'b_end'])
+        t.ok(inside(box(id), pools.pool_b), `${id} is drawn inside 乙部门's pool`);
+      t.ok(
+        pools.applicant.y + pools.applicant.h <= pools.pool_a.y,
+        'the pools are stacked, the applicant (no process) on top',
+      );
+      t.ok(pools.pool_a.y + pools.pool_a.h <= pools.pool_b.y, 'then 甲 above 乙');
+      for (const id of ['a_f1', 'a_f2', 'b_f1', 'b_f2', 'mf_apply', 'mf_notice'])
+        t.match(xml, new RegExp(`BPMNEdge[^>]*bpmnElement="${id}"`), `an edge for ${id}`);
+      t.match(xml, /gov:department="乙"/, 'the extensions are kept');
+
+      const again = await deploy(collaboration);
+      t.equal(again.statusCode, 200, `the same file again: ${again.body}`);
+      t.equal(await stored('no_layout_a', 1), xml, 'the stored diagram is unchanged');
+      const download = await deploy(xml);
+      t.equal(download.statusCode, 200, `the laid-out download again: ${download.body}`);
+      t.equal(download.json().diagramLaidOut, false, 'the download has its layout');
+    });
+
+    t.test('several processes without a collaboration: stored as sent, with a warning', async (t) => {
+      const separate = collaboration
+        .replace(/<bpmn:collaboration[\s\S]*<\/bpmn:collaboration>/, '')
+        .replace(/no_layout_a/g, 'no_pools_a')
+        .replace(/no_layout_b/g, 'no_pools_b');
+      const res = await deploy(separate);
+      t.equal(res.statusCode, 201, res.body);
+      t.equal(res.json().diagramLaidOut, false);
       const warning = (res.json().warnings as Finding[]).find((w) => w.type === 'diagram-not-laid-out');
       t.ok(warning, res.body);
       t.match(warning?.message, /流程图没有布局信息，且无法自动排版/);
-      t.match(warning?.message, /could not be laid out automatically/);
-      t.match(warning?.message, /collaboration/);
-      t.equal(await stored('no_layout_a', 1), collaboration, 'stored as sent');
+      t.match(warning?.message, /several processes without a collaboration/);
+      t.equal(await stored('no_pools_a', 1), separate, 'stored as sent');
     });
   });
 }

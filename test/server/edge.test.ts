@@ -171,11 +171,12 @@ for (const database of testDatabases()) {
       // when the refusal has arrived
       await client.until(() => client.statuses().length >= 1, 10_000, `${what}: the refusal`);
       const refusedAt = performance.now();
-      // then the same connection answers /healthz within a second
+      // then the same connection answers /healthz at once (within 3 s on a loaded machine; reading the rest of an
+      // undrained upload would take far longer)
       await client.until(() => healthy(client) || client.closedAt !== null, 5_000, `${what}: /healthz`);
       t.same(client.statuses(), [status, 200], `${what}: ${status}, then /healthz on the same connection`);
       t.ok(
-        performance.now() - refusedAt < 1000,
+        performance.now() - refusedAt < 3000,
         `${what}: /healthz ${Math.round(performance.now() - refusedAt)} ms after the refusal`,
       );
       t.match(client.text, /content-type: application\/problem\+json/i, `${what}: a problem document`);
@@ -193,7 +194,7 @@ for (const database of testDatabases()) {
     t.match(big.text, /connection: close/i, 'and the connection is closed, not drained');
     const after = await healthz(url);
     t.ok(
-      after.status === 200 && after.ms < 1000,
+      after.status === 200 && after.ms < 3000,
       `then /healthz: ${after.status} in ${Math.round(after.ms)} ms`,
     );
 
@@ -268,7 +269,7 @@ t.test(
     // while /healthz is never throttled and answers within a second
     const health = await healthz(url);
     t.ok(
-      health.status === 200 && health.ms < 1000,
+      health.status === 200 && health.ms < 3000,
       `/healthz: ${health.status} in ${Math.round(health.ms)} ms`,
     );
 
@@ -372,7 +373,7 @@ t.test('timeouts and the connection cap close what a client holds open', async (
   t.ok(slowest < 3500, `every socket closed within ${Math.round(slowest)} ms`);
   const afterFlood = await healthz(url);
   t.ok(
-    afterFlood.status === 200 && afterFlood.ms < 1000,
+    afterFlood.status === 200 && afterFlood.ms < 3000,
     `/healthz: ${afterFlood.status} in ${Math.round(afterFlood.ms)} ms`,
   );
 

@@ -73,7 +73,7 @@ for (const backend of backends) {
     for (let i = 0; i < 3; i++) {
       const after = await health(child.url);
       t.equal(after.status, 200);
-      t.ok(after.ms < 1000, `/healthz afterwards in ${Math.round(after.ms)} ms`);
+      t.ok(after.ms < 3000, `/healthz afterwards in ${Math.round(after.ms)} ms`);
     }
     const failed = await http(child.url, 'GET', `/api/cases/${looping.body.caseId}`, CHILD_TOKENS.admin);
     t.match(failed.body, {
@@ -97,7 +97,7 @@ for (const backend of backends) {
     t.ok(restartMs < 30_000, `listening again ${Math.round(restartMs)} ms after the restart`);
     const healthz = await health(child.url);
     t.equal(healthz.status, 200);
-    t.ok(healthz.ms < 1000, `/healthz at once in ${Math.round(healthz.ms)} ms`);
+    t.ok(healthz.ms < 3000, `/healthz at once in ${Math.round(healthz.ms)} ms`);
     let view = (await http(child.url, 'GET', `/api/cases/${timed.body.id}`, CHILD_TOKENS.admin)).body;
     for (let i = 0; i < 150 && view.status === 'active'; i++) {
       await sleep(100);

@@ -11,13 +11,14 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = new URL('../artifacts/modeler/', import.meta.url).pathname;
 
 /**
- * Builds dist/modeler (importing modeler/build.mjs runs the build) and returns what it wrote. The path is
- * computed so that bundlers (the benchmarks are bundled into dist/bench/) leave the build script where it is.
+ * Builds dist/modeler, or reuses the build there when its input files are unchanged (a test run builds the page
+ * once, not once per browser test file), and returns what it wrote. The path is computed so that bundlers (the
+ * benchmarks are bundled into dist/bench/) leave the build script where it is.
  */
 export async function buildPage(): Promise<{ ms: number; bytes: number }> {
-  const script = new URL('../../modeler/build.mjs', import.meta.url).href;
-  const { built } = (await import(script)) as typeof import('../../modeler/build.mjs');
-  return built;
+  const script = new URL('../../modeler/build-lib.mjs', import.meta.url).href;
+  const { buildModelerIfChanged } = (await import(script)) as typeof import('../../modeler/build-lib.mjs');
+  return buildModelerIfChanged();
 }
 
 export interface ModelerServer extends TestApp {

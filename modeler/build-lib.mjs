@@ -104,8 +104,28 @@ export async function buildModeler({ outdir = join(root, 'dist', 'modeler'), min
   const bytes = result.outputFiles.reduce((sum, f) => sum + f.contents.length, 0);
   const built = { outdir, version, files: written.size, bytes, ms: Math.round(performance.now() - started) };
   const inputs = [...Object.keys(result.metafile.inputs), 'modeler/src/index.html', 'modeler/build-lib.mjs'];
-  writeAtomically(stampPath, JSON.stringify({ minify, inputs: inputs.map(fingerprint), built }));
+  recordInputs(stampPath, inputs, { minify, built });
   return built;
+}
+
+/** Writes beside a build what it read (`inputs`: paths from the project root) and `extra`. */
+export function recordInputs(stampPath, inputs, extra = {}) {
+  writeAtomically(stampPath, JSON.stringify({ ...extra, inputs: inputs.map(fingerprint) }));
+}
+
+/** The stamp recordInputs wrote, when every input it lists is unchanged since; else null. */
+export function unchangedInputs(stampPath) {
+  let stamp;
+  try {
+    stamp = JSON.parse(readFileSync(stampPath, 'utf8'));
+  } catch {
+    return null; // no build yet, or an unreadable stamp
+  }
+  const same = stamp.inputs.every(([path, size, mtime]) => {
+    const now = fingerprint(path);
+    return now[1] === size && now[2] === mtime;
+  });
+  return same ? stamp : null;
 }
 
 /** What the build read, as recorded beside it: the build is reused only when all of it is unchanged. */
@@ -126,15 +146,8 @@ function fingerprint(path) {
  * times, with the same minify), else a new build. Browser tests call it: a test run builds the page once.
  */
 export async function buildModelerIfChanged({ outdir = join(root, 'dist', 'modeler'), minify = true } = {}) {
-  try {
-    const stamp = JSON.parse(readFileSync(join(outdir, STAMP), 'utf8'));
-    const same = stamp.minify === minify && stamp.inputs.every(([path, size, mtime]) => {
-      const now = fingerprint(path);
-      return now[1] === size && now[2] === mtime;
-    });
-    if (same && existsSync(join(outdir, 'index.html'))) return { ...stamp.built, ms: 0, reused: true };
-  } catch {
-    // no build yet, or an unreadable stamp: build
-  }
+  const stamp = unchangedInputs(join(outdir, STAMP));
+  if (stamp && stamp.minify === minify && existsSync(join(outdir, 'index.html')))
+    return { ...stamp.built, ms: 0, reused: true };
   return buildModeler({ outdir, minify });
 }

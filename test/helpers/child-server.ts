@@ -1,12 +1,13 @@
 // Real server processes for crash and multi-node tests: the server bundled once per test file with esbuild,
 // spawned as `node <bundle>` with the environment of the README's 配置 / Configuration, and killed or stopped like an operator would.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import type { Test } from 'tap';
+import { recordInputs, unchangedInputs } from '../../modeler/build-lib.mjs';
 import { createDatabaseBeside } from './test-database.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -54,21 +55,31 @@ export function writeTokensFile(dir: string): string {
 
 let bundle: Promise<string> | null = null;
 
-/** Bundles server/main.ts once per test process, inside the project so `packages: 'external'` resolves node_modules. */
+/**
+ * Bundles server/main.ts inside the project (so `packages: 'external'` resolves node_modules) into
+ * dist/test-server.mjs, once per test run: a bundle made from the same input files (sizes and modification
+ * times recorded beside it, modeler/build-lib.mjs) is reused by every test file.
+ */
 export function serverBundle(): Promise<string> {
   bundle ??= (async () => {
-    const outfile = join(root, 'dist', `test-server-${process.pid}.mjs`);
-    await build({
+    const outfile = join(root, 'dist', 'test-server.mjs');
+    const stampPath = `${outfile}.inputs.json`;
+    if (unchangedInputs(stampPath) && existsSync(outfile)) return outfile;
+    // written under this process's name, then renamed: a test file starting a child meanwhile reads a whole one
+    const partial = join(root, 'dist', `test-server-${process.pid}.mjs`);
+    const result = await build({
       entryPoints: [join(root, 'server/main.ts')],
       bundle: true,
       platform: 'node',
       format: 'esm',
       target: 'node20',
       packages: 'external',
-      outfile,
+      outfile: partial,
+      metafile: true,
       logLevel: 'warning',
     });
-    process.once('exit', () => rmSync(outfile, { force: true }));
+    renameSync(partial, outfile);
+    recordInputs(stampPath, Object.keys(result.metafile.inputs));
     return outfile;
   })();
   return bundle;

@@ -26,16 +26,13 @@ t.test('a build is reused while its inputs are unchanged', async (t) => {
   t.equal(again.reused, true, 'the same inputs: reused');
   t.equal(again.version, first.version);
 
-  const minified = await buildModelerIfChanged({ outdir, minify: true });
-  t.notOk(minified.reused, 'another minify setting: built');
-
   // one input recorded with another size, as after an edit
   const edited = JSON.parse(readFileSync(stampPath, 'utf8')) as { inputs: [string, number, number][] };
   edited.inputs[0][1] += 1;
   writeFileSync(stampPath, JSON.stringify(edited));
-  t.notOk((await buildModelerIfChanged({ outdir, minify: true })).reused, 'an input changed: built');
+  t.notOk((await buildModelerIfChanged({ outdir, minify: false })).reused, 'an input changed: built');
+  t.equal((await buildModelerIfChanged({ outdir, minify: false })).reused, true, 'then reused');
 
   rmSync(join(outdir, 'index.html'));
-  t.notOk((await buildModelerIfChanged({ outdir, minify: true })).reused, 'the page is gone: built');
-  t.equal((await buildModelerIfChanged({ outdir, minify: true })).reused, true, 'then reused');
+  t.notOk((await buildModelerIfChanged({ outdir, minify: false })).reused, 'the page is gone: built');
 });

@@ -94,7 +94,8 @@ for (const backend of backends) {
     child = await start();
     const restartMs = performance.now() - restartFrom;
     // then it listens, and the timer fires in the background into the incident
-    t.ok(restartMs < 30_000, `listening again ${Math.round(restartMs)} ms after the restart`);
+    // (an embedded database's start on a loaded CI machine has taken 40 s; a start waiting on the loop never ends)
+    t.ok(restartMs < 90_000, `listening again ${Math.round(restartMs)} ms after the restart`);
     const healthz = await health(child.url);
     t.equal(healthz.status, 200);
     t.ok(healthz.ms < 3000, `/healthz at once in ${Math.round(healthz.ms)} ms`);

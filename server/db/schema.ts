@@ -15,6 +15,8 @@ export interface DefinitionVersionsTable {
   hash: string;
   /** Hash of the meaning (engine/model/semantic-form.ts); null until computed for rows stored before it. */
   semantic_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The file as deployed, when the stored `xml` is it laid out at deploy (migration 2026-12-10-original-xml). */
+  original_xml: ColumnType<string | null, string | null | undefined, string | null>;
   static_metrics: Json<Record<string, unknown>>;
   warnings: Json<unknown[]>;
   deployed_at: Timestamp;

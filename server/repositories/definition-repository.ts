@@ -131,7 +131,13 @@ export async function replaceDiagram(
 ): Promise<void> {
   await db
     .updateTable('definition_versions')
-    .set({ xml: diagram.xml, hash: diagram.hash, warnings: JSON.stringify(diagram.warnings) })
+    // the file sent is the diagram now: no other original to keep
+    .set({
+      xml: diagram.xml,
+      hash: diagram.hash,
+      warnings: JSON.stringify(diagram.warnings),
+      original_xml: null,
+    })
     .where('id', '=', id)
     .execute();
 }

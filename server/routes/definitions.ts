@@ -332,6 +332,11 @@ export async function definitionRoutes(
             properties: {
               ...deployedSchema.properties,
               xml: { type: 'string' },
+              originalXml: {
+                type: ['string', 'null'],
+                description:
+                  '部署时的原始文件（仅当该文件没有布局、xml 为自动排版后的文件时）/ the file as deployed, when it had no layout and xml is it laid out; else null',
+              },
               metrics: { type: 'object', additionalProperties: true },
             },
           },
@@ -351,6 +356,7 @@ export async function definitionRoutes(
         name: row.name,
         deployedAt: row.deployed_at.toISOString(),
         xml: row.xml,
+        originalXml: row.original_xml,
         metrics: row.static_metrics,
         warnings: row.warnings,
       };

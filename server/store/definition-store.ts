@@ -333,7 +333,7 @@ export class DefinitionStore implements DefinitionSource {
                 graphs,
                 warnings,
                 now,
-                layout.laidOut,
+                layout.laidOut ? xml : null,
               ),
             );
           // the first version of a key is published at once (a new process is usable without a second step);
@@ -383,8 +383,10 @@ export class DefinitionStore implements DefinitionSource {
     sameFile: ProcessGraph[],
     warnings: Finding[],
     now: Date,
-    laidOut = false,
+    /** The file as sent when `xml` is it laid out at deploy; else null. */
+    originalXml: string | null = null,
   ): Promise<DeployedProcess> {
+    const laidOut = originalXml !== null;
     const key = graph.key;
     const meaning = unitSemanticHash(graph, calledInFile(graph, sameFile));
     const existing = await versionWithHash(db, key, hash);
@@ -436,6 +438,7 @@ export class DefinitionStore implements DefinitionSource {
       version,
       name: graph.name,
       xml,
+      original_xml: originalXml,
       hash,
       semantic_hash: meaning,
       // a message starts a process of the same file (its collaboration), measured with the master

@@ -40,6 +40,19 @@ for (const database of testDatabases()) {
     t.match(notice?.message, /the diagram had no layout; it was laid out automatically/);
 
     const xml = await stored('no_layout', first.json().version);
+    const original = async (key: string, version: number) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/definitions/${key}/versions/${version}`,
+          headers: bearer(TOKENS.designer),
+        })
+      ).json().originalXml as string | null;
+    t.equal(
+      await original('no_layout', first.json().version),
+      noLayout,
+      'the file as deployed is kept beside',
+    );
     t.match(xml, /BPMNDiagram/, 'the stored diagram has diagram interchange');
     for (const id of FLOW_NODES)
       t.match(xml, new RegExp(`BPMNShape[^>]*bpmnElement="${id}"`), `a shape for flow node ${id}`);
@@ -59,6 +72,11 @@ for (const database of testDatabases()) {
     t.equal(download.statusCode, 200, `the laid-out download again: ${download.body}`);
     t.equal(download.json().version, first.json().version);
     t.equal(download.json().diagramLaidOut, false, 'the download has its layout');
+    t.equal(
+      await original('no_layout', first.json().version),
+      null,
+      'a diagram sent with its layout has no other original',
+    );
     t.notOk((download.json().warnings as Finding[]).some((w) => w.type === 'diagram-laid-out'));
 
     // a file with layout of the same version, then that file without it: the layout made by hand stays
@@ -96,6 +114,11 @@ for (const database of testDatabases()) {
         res.body,
       );
       const xml = await stored('no_layout_a', 1);
+      t.equal(
+        await original('no_layout_b', 1),
+        collaboration,
+        'the collaboration as deployed is kept beside',
+      );
       t.equal(await stored('no_layout_b', 1), xml, 'both processes keep the one laid-out file');
       const box = (id: string) => {
         const m = new RegExp(
@@ -145,6 +168,7 @@ for (const database of testDatabases()) {
       t.match(warning?.message, /流程图没有布局信息，且无法自动排版/);
       t.match(warning?.message, /several processes without a collaboration/);
       t.equal(await stored('no_pools_a', 1), separate, 'stored as sent');
+      t.equal(await original('no_pools_a', 1), null, 'which is the original');
     });
   });
 }

@@ -57,7 +57,9 @@ for (const database of testDatabases()) {
     const second = await deploy(masterChanged);
     t.equal(second.statusCode, 201, second.body);
     t.same(versions(second.json()), ['birth_master:2 new', 'hukou:1']);
-    t.equal(second.json().processes[1].diagramUpdated, true, 'its stored diagram is the new file');
+    // the file has no layout: it is laid out at deploy, and an unchanged process keeps the diagram it has
+    // (which may have been laid out by hand since: server/store/auto-layout.ts)
+    t.equal(second.json().processes[1].diagramUpdated, false, 'its stored diagram stays');
 
     // when the called police process changes: it gets version 2, and so does its caller (it runs it)
     const calleeChanged = masterChanged.replace('gov:department="公安局"', 'gov:department="派出所"');

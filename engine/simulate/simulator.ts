@@ -18,15 +18,16 @@
  * queues live in departments.ts, the arrivals in arrivals.ts, the log in case-log.ts, a case's end in case-end.ts.
  */
 import type { WorkingCalendar } from '../calendar/index.js';
-import type { CaseCommand, CaseEvent, CaseSnapshot } from '../elements/state.js';
+import type { CaseCommand, CaseEvent, CaseSnapshot, Subscription } from '../elements/state.js';
 import type { CompiledDefinition } from '../runtime/definition.js';
 import { execute } from '../runtime/execute.js';
 import { RunBudgetExceeded } from '../runtime/run-budget.js';
 import { Arrivals } from './arrivals.js';
-import { countWaits, drawRating, recordEnd } from './case-end.js';
+import { countWaits, drawRating, includeLinked, recordEnd } from './case-end.js';
 import { CaseLogs } from './case-log.js';
 import { Departments, type Work } from './departments.js';
 import { EventQueue } from './event-queue.js';
+import { linkedCaseData, MessageRouter, messageStartsOf, type SentMessage, type Wait } from './messages.js';
 import type { CompiledParams } from './params.js';
 import { type Streams, streams } from './random.js';
 import { enterStep, leaveStep, newSimCase, nextVisit, type SimCase } from './sim-case.js';
@@ -46,7 +47,9 @@ type SimEvent =
   | { time: number; seq: number; kind: 'arrival'; number: number }
   | { time: number; seq: number; kind: 'complete'; work: Work }
   | { time: number; seq: number; kind: 'message'; kase: SimCase; subscriptionId: string; name: string }
-  | { time: number; seq: number; kind: 'timer'; kase: SimCase; timerId: string };
+  | { time: number; seq: number; kind: 'timer'; kase: SimCase; timerId: string }
+  | { time: number; seq: number; kind: 'routed'; wait: Wait; message: SentMessage }
+  | { time: number; seq: number; kind: 'linkedStart'; definition: CompiledDefinition; message: SentMessage };
 
 /** Runs the simulation to the end (no events left, or `until`) and returns every case and statistic. */
 export function simulate(options: SimulateOptions): SimulationResult {
@@ -65,6 +68,10 @@ class Simulation {
   private readonly departments: Departments;
   private readonly logs: CaseLogs;
   private readonly cases: SimulatedCase[] = [];
+  /** Cases started by messages (department cases of a 一件事), with their state while open. */
+  private readonly linked: SimCase[] = [];
+  private readonly router: MessageRouter;
+  private readonly ids = new Set<string>();
   private readonly open = new Map<string, SimCase>();
   private readonly ratings: Rating[] = [];
   private readonly warnings: string[];
@@ -87,6 +94,7 @@ class Simulation {
       this.started(work, end),
     );
     this.logs = new CaseLogs(options.onCaseLog);
+    this.router = new MessageRouter(messageStartsOf(options.collaboration ?? []));
   }
 
   run(): SimulationResult {
@@ -109,6 +117,12 @@ class Simulation {
           break;
         case 'timer':
           this.fireTimer(event.kase, event.timerId);
+          break;
+        case 'routed':
+          this.deliverRouted(event.wait, event.message);
+          break;
+        case 'linkedStart':
+          this.startLinked(event.definition, event.message);
           break;
       }
     }
@@ -161,7 +175,7 @@ class Simulation {
     c.options.now = now;
     let result: ReturnType<typeof execute>;
     try {
-      result = execute(this.definition, c.snapshot, command, c.options);
+      result = execute(c.definition, c.snapshot, command, c.options);
     } catch (error) {
       // run in place, the case cannot be rolled back: the simulation stops, naming the loop
       if (error instanceof RunBudgetExceeded)
@@ -199,6 +213,14 @@ class Simulation {
           if (work) this.departments.cancel(work, this.now);
           break;
         }
+        case 'messageSent':
+          this.send({
+            name: event.name,
+            correlationKey: event.correlationKey ?? null,
+            variables: event.variables,
+            from: c,
+          });
+          break;
         case 'timerScheduled':
           this.queue.push({
             time: Math.max(event.timer.dueAt, this.now),
@@ -213,13 +235,19 @@ class Simulation {
     }
   }
 
-  /** The answer to each new message subscription (a correction's documents) is scheduled after its delay. */
+  /**
+   * The answer to each new message subscription (a correction's documents) is scheduled after its delay; a
+   * message the parameters do not answer waits for another case to send it (messages.ts).
+   */
   private subscribe(c: SimCase, snapshot: CaseSnapshot): void {
     for (const sub of snapshot.subscriptions) {
       if (sub.kind !== 'message' || c.scheduledSubs.has(sub.id)) continue;
       c.scheduledSubs.add(sub.id);
       const message = this.params.messages.get(sub.name);
-      if (!message) continue;
+      if (!message) {
+        this.awaitSent(c, sub);
+        continue;
+      }
       const delay = Math.max(0, Math.round(message.delay(this.random.messages) * MS_PER_HOUR));
       this.queue.push({
         time: delay === 0 ? this.now : this.calendar.addWorkingMs(this.now, delay),
@@ -295,6 +323,63 @@ class Simulation {
     );
   }
 
+  /** A case sent a message: to the oldest wait for it, else starting cases of the collaboration, else kept. */
+  private send(message: SentMessage): void {
+    const route = this.router.route(message);
+    if (route.kind === 'wait') this.queue.push({ time: this.now, kind: 'routed', wait: route.wait, message });
+    else if (route.kind === 'start')
+      for (const definition of route.definitions)
+        this.queue.push({ time: this.now, kind: 'linkedStart', definition, message });
+  }
+
+  /** A case waits for a message no parameter answers: registered; a message kept for it is delivered now. */
+  private awaitSent(c: SimCase, sub: Subscription): void {
+    const kept = this.router.wait(c, sub);
+    if (kept)
+      this.queue.push({
+        time: this.now,
+        kind: 'routed',
+        wait: { kase: c, subscriptionId: sub.id },
+        message: kept,
+      });
+  }
+
+  /** A routed message reaches its wait; a case that stopped waiting meanwhile leaves it to be routed again. */
+  private deliverRouted(wait: Wait, message: SentMessage): void {
+    const c = wait.kase;
+    if (c.ended || !c.snapshot?.subscriptions.some((s) => s.id === wait.subscriptionId)) {
+      this.send(message);
+      return;
+    }
+    this.apply(
+      c,
+      {
+        type: 'deliverMessage',
+        name: message.name,
+        variables: message.variables,
+        subscriptionId: wait.subscriptionId,
+      },
+      `simulation:case:${message.from.data.id}`,
+    );
+  }
+
+  /** A message starts a case of a process of the collaboration: a department case of the sender's 一件事. */
+  private startLinked(definition: CompiledDefinition, message: SentMessage): void {
+    const data = linkedCaseData(message, definition, this.now, (id) => this.ids.has(id), this.record);
+    this.ids.add(data.id);
+    const c = newSimCase(data, this.now, { ...this.options, definition }, this.logs.enabled);
+    this.linked.push(c);
+    this.open.set(data.id, c);
+    const command: CaseCommand = {
+      type: 'start',
+      caseId: data.id,
+      variables: { ...data.variables },
+      message: message.name,
+      ...(data.businessKey === null ? {} : { businessKey: data.businessKey }),
+    };
+    this.apply(c, command, `simulation:case:${message.from.data.id}`, [data.id]);
+  }
+
   private fireTimer(c: SimCase, timerId: string): void {
     const timer = c.snapshot?.timers[timerId];
     if (c.ended || !timer || timer.dueAt > this.now) return;
@@ -310,7 +395,8 @@ class Simulation {
     this.open.delete(c.data.id);
     const end = snapshot.endedAt ?? this.now;
     recordEnd(c, snapshot, end, this.calendar);
-    if (snapshot.status === 'completed' && this.params.ratings) {
+    // the applicant rates the 一件事 through its master, not each department case its messages started
+    if (snapshot.status === 'completed' && this.params.ratings && !c.data.rootCaseId) {
       const rating = drawRating(c, end, this.params.ratings, this.random, this.calendar);
       if (rating) this.ratings.push(rating);
     }
@@ -334,6 +420,11 @@ class Simulation {
       this.logs.flush(c);
       if (this.record) c.data.snapshot = c.snapshot;
     }
+    for (const m of this.router.undelivered())
+      this.warnings.push(
+        `message '${m.name}' (key ${m.correlationKey ?? 'none'}) sent by case ${m.from.data.id} found no case waiting for it and started none: undelivered`,
+      );
+    includeLinked(this.cases, this.linked);
     if (queue.size === 0 && open.size > 0) {
       this.warnings.push(
         `${open.size} case(s) stayed open with nothing left to happen: see 'waiting' (a message without parameters?)`,
@@ -350,6 +441,7 @@ class Simulation {
       start: this.arrivals.start,
       end,
       cases: this.cases,
+      linked: this.linked.map((c) => c.data),
       ratings: this.ratings,
       steps: this.departments.stepStats(),
       departments: this.departments.departmentStats(),

@@ -96,6 +96,33 @@ t.test('the case view shows the 一件事 a case belongs to', async (t) => {
   await screenshot(page, 'one-thing-02-department');
   await page.click('[data-field="rootCaseId"] a');
   await page.waitForFunction((id) => location.hash === `#/case/${id}`, masterId);
+
+  // when every department answers and the master is handed over
+  for (const linked of oneThing.cases.slice(1))
+    for (const task of (await view(linked.id)).openTasks) await service.completeTask(task.id, {}, 'test');
+  await app.reflow.messages.idle();
+  for (const task of (await view(masterId)).openTasks) await service.completeTask(task.id, {}, 'test');
+  const done = await view(masterId);
+  t.equal(done.status, 'completed');
+  await page.goto(`${server.url}/#/case/${registration.id}`);
+  await page.waitForSelector('[data-field="rootCaseId"]');
+  await page.goto(`${server.url}/#/case/${masterId}`);
+  await page.waitForFunction(() =>
+    /一件事合计/.test(document.querySelector('[data-field="oneThing"]')?.textContent ?? ''),
+  );
+
+  // then the 一件事's figures are the completed ones, its working days the master's
+  t.match(
+    await page.locator('[data-field="oneThing"]').textContent(),
+    `一件事合计：跑动 ${done.oneThing.trips} 次，一次性办结：是，用时 ${done.oneThing.workingDays === 0 ? '0' : ''}`,
+  );
+  t.equal(done.oneThing.workingDays, done.workingDays);
+  t.equal(
+    await page.locator('#reflow-one-thing-cases tbody tr:has-text("已办结")').count(),
+    6,
+    'all six completed',
+  );
+  await screenshot(page, 'one-thing-03-completed');
   t.same(
     errors.filter((e) => !/Failed to load resource/.test(e)),
     [],

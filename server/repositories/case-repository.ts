@@ -240,10 +240,15 @@ export type OneThingRow = CaseSummaryRow & Pick<RowOf<'cases'>, 'corrected' | 'r
  * none when it does not exist.
  */
 export async function oneThingOf(db: Executor, caseId: string): Promise<OneThingRow[]> {
-  const root = db
+  // the master first, by primary key; then the 一件事 by two index lookups (the primary key, cases_root): a
+  // subquery in place of the master's id would scan every case
+  const self = await db
     .selectFrom('cases')
-    .select(sql<string>`coalesce(root_case_id, id)`.as('m'))
-    .where('id', '=', caseId);
+    .select('root_case_id')
+    .where('id', '=', caseId)
+    .executeTakeFirst();
+  if (!self) return [];
+  const master = self.root_case_id ?? caseId;
   return db
     .selectFrom('cases')
     .select([
@@ -260,7 +265,7 @@ export async function oneThingOf(db: Executor, caseId: string): Promise<OneThing
       'corrected',
       'root_case_id',
     ])
-    .where((eb) => eb.or([eb('id', 'in', root), eb('root_case_id', 'in', root)]))
+    .where((eb) => eb.or([eb('id', '=', master), eb('root_case_id', '=', master)]))
     .orderBy(sql`root_case_id IS NOT NULL`)
     .orderBy('started_at')
     .orderBy('id')

@@ -6,7 +6,7 @@
  * key); with neither, it is kept until a wait for it begins. What is still kept when the run ends is reported
  * as undelivered: the simulation has no time to live, it runs until nothing is left to happen.
  */
-import type { Subscription, Variables } from '../elements/state.js';
+import type { CaseCommand, Subscription, Variables } from '../elements/state.js';
 import type { CompiledDefinition } from '../runtime/definition.js';
 import type { SimCase } from './sim-case.js';
 import type { SimulatedCase } from './types.js';
@@ -65,18 +65,16 @@ export class MessageRouter {
 
   /**
    * A case began waiting for a message: registered behind the earlier waits of its name and key. Returns the
-   * oldest message kept for it, now routed to this wait, if any.
+   * messages kept for that name and key, no longer kept: to be routed again (the oldest wait takes the first).
    */
-  wait(kase: SimCase, subscription: Subscription): SentMessage | undefined {
+  wait(kase: SimCase, subscription: Subscription): SentMessage[] {
     const key = keyOf(subscription.name, subscription.correlationKey);
-    const kept = this.kept.get(key);
-    const message = kept?.shift();
-    if (kept?.length === 0) this.kept.delete(key);
-    if (message) return message;
     const list = this.waits.get(key) ?? [];
     list.push({ kase, subscriptionId: subscription.id });
     this.waits.set(key, list);
-    return undefined;
+    const kept = this.kept.get(key) ?? [];
+    this.kept.delete(key);
+    return kept;
   }
 
   /** Where `message` goes: the oldest wait still waiting (taken), else the processes it starts, else kept. */
@@ -103,6 +101,14 @@ export class MessageRouter {
   undelivered(): SentMessage[] {
     return [...this.kept.values()].flat();
   }
+
+  /** One warning per message still kept, naming it, its key and its sender. */
+  undeliveredWarnings(): string[] {
+    return this.undelivered().map(
+      (m) =>
+        `message '${m.name}' (key ${m.correlationKey ?? 'none'}) sent by case ${m.from.data.id} found no case waiting for it and started none: undelivered`,
+    );
+  }
 }
 
 /** Whether the case still waits at this subscription (it may have ended, or moved on past a boundary). */
@@ -110,22 +116,30 @@ export const stillWaits = (wait: Wait): boolean =>
   !wait.kase.ended && (wait.kase.snapshot?.subscriptions.some((s) => s.id === wait.subscriptionId) ?? false);
 
 /**
- * The case a message starts at `now`: numbered as the case that sent it, its id the sender's and the process's
+ * The case a message starts at `now` and its start command: numbered as the case that sent it, its id the sender's and the process's
  * key (`-2`, `-3`… when the sender starts that process again), its business key the message's correlation key,
  * its start variables the message's, and its master the sender's master, else the sender.
  */
-export function linkedCaseData(
+export function linkedCase(
   message: SentMessage,
   definition: CompiledDefinition,
   now: number,
   taken: (id: string) => boolean,
   record: boolean,
-): SimulatedCase {
+): { data: SimulatedCase; command: CaseCommand } {
   const from = message.from.data;
   const base = `${from.id}-${definition.key}`;
   let id = base;
   for (let n = 2; taken(id); n++) id = `${base}-${n}`;
-  return {
+  const { name, correlationKey } = message;
+  const command: CaseCommand = {
+    type: 'start',
+    caseId: id,
+    variables: { ...message.variables },
+    message: name,
+    ...(correlationKey === null ? {} : { businessKey: correlationKey }),
+  };
+  const data: SimulatedCase = {
     id,
     number: from.number,
     arrivedAt: now,
@@ -142,4 +156,5 @@ export function linkedCaseData(
     process: definition.key,
     rootCaseId: from.rootCaseId ?? from.id,
   };
+  return { data, command };
 }

@@ -18,7 +18,7 @@
  * queues live in departments.ts, the arrivals in arrivals.ts, the log in case-log.ts, a case's end in case-end.ts.
  */
 import type { WorkingCalendar } from '../calendar/index.js';
-import type { CaseCommand, CaseEvent, CaseSnapshot, Subscription } from '../elements/state.js';
+import type { CaseCommand, CaseEvent, CaseSnapshot } from '../elements/state.js';
 import type { CompiledDefinition } from '../runtime/definition.js';
 import { execute } from '../runtime/execute.js';
 import { RunBudgetExceeded } from '../runtime/run-budget.js';
@@ -27,7 +27,7 @@ import { countWaits, drawRating, includeLinked, recordEnd } from './case-end.js'
 import { CaseLogs } from './case-log.js';
 import { Departments, type Work } from './departments.js';
 import { EventQueue } from './event-queue.js';
-import { linkedCaseData, MessageRouter, messageStartsOf, type SentMessage, type Wait } from './messages.js';
+import { linkedCase, MessageRouter, messageStartsOf, type SentMessage } from './messages.js';
 import type { CompiledParams } from './params.js';
 import { type Streams, streams } from './random.js';
 import { enterStep, leaveStep, newSimCase, nextVisit, type SimCase } from './sim-case.js';
@@ -48,8 +48,7 @@ type SimEvent =
   | { time: number; seq: number; kind: 'complete'; work: Work }
   | { time: number; seq: number; kind: 'message'; kase: SimCase; subscriptionId: string; name: string }
   | { time: number; seq: number; kind: 'timer'; kase: SimCase; timerId: string }
-  | { time: number; seq: number; kind: 'routed'; wait: Wait; message: SentMessage }
-  | { time: number; seq: number; kind: 'linkedStart'; definition: CompiledDefinition; message: SentMessage };
+  | { time: number; seq: number; kind: 'sent'; message: SentMessage };
 
 /** Runs the simulation to the end (no events left, or `until`) and returns every case and statistic. */
 export function simulate(options: SimulateOptions): SimulationResult {
@@ -71,7 +70,7 @@ class Simulation {
   /** Cases started by messages (department cases of a 一件事), with their state while open. */
   private readonly linked: SimCase[] = [];
   private readonly router: MessageRouter;
-  private readonly ids = new Set<string>();
+  private readonly linkedIds = new Set<string>();
   private readonly open = new Map<string, SimCase>();
   private readonly ratings: Rating[] = [];
   private readonly warnings: string[];
@@ -118,11 +117,8 @@ class Simulation {
         case 'timer':
           this.fireTimer(event.kase, event.timerId);
           break;
-        case 'routed':
-          this.deliverRouted(event.wait, event.message);
-          break;
-        case 'linkedStart':
-          this.startLinked(event.definition, event.message);
+        case 'sent':
+          this.deliverSent(event.message);
           break;
       }
     }
@@ -213,14 +209,12 @@ class Simulation {
           if (work) this.departments.cancel(work, this.now);
           break;
         }
-        case 'messageSent':
-          this.send({
-            name: event.name,
-            correlationKey: event.correlationKey ?? null,
-            variables: event.variables,
-            from: c,
-          });
+        case 'messageSent': {
+          const { name, correlationKey = null, variables } = event;
+          const message = { name, correlationKey, variables, from: c };
+          this.queue.push({ time: this.now, kind: 'sent', message });
           break;
+        }
         case 'timerScheduled':
           this.queue.push({
             time: Math.max(event.timer.dueAt, this.now),
@@ -245,7 +239,9 @@ class Simulation {
       c.scheduledSubs.add(sub.id);
       const message = this.params.messages.get(sub.name);
       if (!message) {
-        this.awaitSent(c, sub);
+        // no parameter answers it: it waits for a message a case sends; messages kept for it are sent again
+        for (const kept of this.router.wait(c, sub))
+          this.queue.push({ time: this.now, kind: 'sent', message: kept });
         continue;
       }
       const delay = Math.max(0, Math.round(message.delay(this.random.messages) * MS_PER_HOUR));
@@ -324,60 +320,30 @@ class Simulation {
   }
 
   /** A case sent a message: to the oldest wait for it, else starting cases of the collaboration, else kept. */
-  private send(message: SentMessage): void {
+  private deliverSent(message: SentMessage): void {
     const route = this.router.route(message);
-    if (route.kind === 'wait') this.queue.push({ time: this.now, kind: 'routed', wait: route.wait, message });
-    else if (route.kind === 'start')
-      for (const definition of route.definitions)
-        this.queue.push({ time: this.now, kind: 'linkedStart', definition, message });
-  }
-
-  /** A case waits for a message no parameter answers: registered; a message kept for it is delivered now. */
-  private awaitSent(c: SimCase, sub: Subscription): void {
-    const kept = this.router.wait(c, sub);
-    if (kept)
-      this.queue.push({
-        time: this.now,
-        kind: 'routed',
-        wait: { kase: c, subscriptionId: sub.id },
-        message: kept,
-      });
-  }
-
-  /** A routed message reaches its wait; a case that stopped waiting meanwhile leaves it to be routed again. */
-  private deliverRouted(wait: Wait, message: SentMessage): void {
-    const c = wait.kase;
-    if (c.ended || !c.snapshot?.subscriptions.some((s) => s.id === wait.subscriptionId)) {
-      this.send(message);
-      return;
-    }
-    this.apply(
-      c,
-      {
-        type: 'deliverMessage',
-        name: message.name,
-        variables: message.variables,
-        subscriptionId: wait.subscriptionId,
-      },
-      `simulation:case:${message.from.data.id}`,
-    );
+    const actor = `simulation:case:${message.from.data.id}`;
+    if (route.kind === 'start') for (const d of route.definitions) this.startLinked(d, message, actor);
+    if (route.kind !== 'wait') return;
+    const { name, variables } = message;
+    const { kase, subscriptionId } = route.wait;
+    this.apply(kase, { type: 'deliverMessage', name, variables, subscriptionId }, actor);
   }
 
   /** A message starts a case of a process of the collaboration: a department case of the sender's 一件事. */
-  private startLinked(definition: CompiledDefinition, message: SentMessage): void {
-    const data = linkedCaseData(message, definition, this.now, (id) => this.ids.has(id), this.record);
-    this.ids.add(data.id);
+  private startLinked(definition: CompiledDefinition, message: SentMessage, actor: string): void {
+    const { data, command } = linkedCase(
+      message,
+      definition,
+      this.now,
+      (id) => this.linkedIds.has(id),
+      this.record,
+    );
+    this.linkedIds.add(data.id);
     const c = newSimCase(data, this.now, { ...this.options, definition }, this.logs.enabled);
     this.linked.push(c);
     this.open.set(data.id, c);
-    const command: CaseCommand = {
-      type: 'start',
-      caseId: data.id,
-      variables: { ...data.variables },
-      message: message.name,
-      ...(data.businessKey === null ? {} : { businessKey: data.businessKey }),
-    };
-    this.apply(c, command, `simulation:case:${message.from.data.id}`, [data.id]);
+    this.apply(c, command, actor, [data.id]);
   }
 
   private fireTimer(c: SimCase, timerId: string): void {
@@ -420,10 +386,7 @@ class Simulation {
       this.logs.flush(c);
       if (this.record) c.data.snapshot = c.snapshot;
     }
-    for (const m of this.router.undelivered())
-      this.warnings.push(
-        `message '${m.name}' (key ${m.correlationKey ?? 'none'}) sent by case ${m.from.data.id} found no case waiting for it and started none: undelivered`,
-      );
+    this.warnings.push(...this.router.undeliveredWarnings());
     includeLinked(this.cases, this.linked);
     if (queue.size === 0 && open.size > 0) {
       this.warnings.push(

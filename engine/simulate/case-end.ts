@@ -4,12 +4,12 @@
  */
 import type { WorkingCalendar } from '../calendar/index.js';
 import type { CaseSnapshot } from '../elements/state.js';
-import { caseWorkingMs, stepWorkingMs } from '../metrics/case-figures.js';
+import { caseWorkingMs, oneThingFigures, stepWorkingMs } from '../metrics/case-figures.js';
 import type { CaseOutcome } from '../metrics/dynamic-metrics.js';
 import type { CompiledParams } from './params.js';
 import type { Random } from './random.js';
 import type { SimCase } from './sim-case.js';
-import type { Rating } from './types.js';
+import type { Rating, SimulatedCase } from './types.js';
 
 const MS_PER_HOUR = 3_600_000;
 
@@ -97,5 +97,28 @@ export function countWaits(snapshot: CaseSnapshot | null, into: Map<string, numb
     ) {
       into.set(instance.elementId, (into.get(instance.elementId) ?? 0) + 1);
     }
+  }
+}
+
+/**
+ * Each master's outcome made its 一件事's (engine/metrics/case-figures.ts `oneThingFigures`): its trips and
+ * correction with those of the cases its messages started (`linked`, naming it as root), as they stand now (an
+ * open case's from its snapshot). Its working time stays its own.
+ */
+export function includeLinked(
+  cases: SimulatedCase[],
+  linked: { data: SimulatedCase; snapshot: CaseSnapshot | null }[],
+): void {
+  const byRoot = new Map<string, { trips: number; corrected: boolean }[]>();
+  for (const { data, snapshot } of linked) {
+    if (!data.rootCaseId) continue;
+    const tally = snapshot
+      ? { trips: snapshot.trips, corrected: snapshot.corrected }
+      : { trips: data.outcome.trips, corrected: data.outcome.corrected };
+    byRoot.set(data.rootCaseId, [...(byRoot.get(data.rootCaseId) ?? []), tally]);
+  }
+  for (const master of cases) {
+    const tallies = byRoot.get(master.id);
+    if (tallies) Object.assign(master.outcome, oneThingFigures(master.outcome, tallies));
   }
 }

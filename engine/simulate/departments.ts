@@ -145,7 +145,8 @@ export class Departments {
   private stepOf(work: Work): StepStats {
     let stats = this.steps.get(work.elementId);
     if (!stats) {
-      const node = this.graph.nodes[work.elementId];
+      // a step of the case's own process (a department case's, started by a message), else of the simulated one
+      const node = work.kase.definition.graph.nodes[work.elementId] ?? this.graph.nodes[work.elementId];
       stats = {
         elementId: work.elementId,
         name: node?.name ?? null,

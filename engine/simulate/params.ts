@@ -285,8 +285,14 @@ export function compileParams(
     string,
     { delay: NumberSampler; channel: ValueSampler | null; variables: CompiledTask['variables'] }
   >();
+  // messages the cases send (a 一件事's master and its department processes) reach their waits without parameters
+  const sends = (n: (typeof nodes)[number]) =>
+    n.type === 'intermediateThrowEvent' || n.type === 'endEvent' || n.type === 'sendTask';
+  const sent = new Set(nodes.flatMap((n) => (n.event?.kind === 'message' && sends(n) ? [n.event.name] : [])));
   const waited = new Set(
-    nodes.flatMap((n) => (n.event?.kind === 'message' && n.type !== 'startEvent' ? [n.event.name] : [])),
+    nodes.flatMap((n) =>
+      n.event?.kind === 'message' && n.type !== 'startEvent' && !sends(n) ? [n.event.name] : [],
+    ),
   );
   for (const n of nodes)
     if (n.type === 'receiveTask' && n.event?.kind === 'message') waited.add(n.event.name);
@@ -308,7 +314,7 @@ export function compileParams(
     });
   }
   for (const name of waited)
-    if (!messages.has(name))
+    if (!messages.has(name) && !sent.has(name))
       warnings.push(`message '${name}' has no parameters: cases waiting for it stay open`);
 
   // ratings

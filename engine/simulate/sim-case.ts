@@ -1,5 +1,6 @@
 /** A simulated case while it runs: its snapshot, its ids, its steps and tasks, and its log lines. */
 import type { CaseSnapshot, StepRecord } from '../elements/state.js';
+import type { CompiledDefinition } from '../runtime/definition.js';
 import type { ExecuteOptions } from '../runtime/execute.js';
 import type { CaseLogs } from './case-log.js';
 import type { Work } from './departments.js';
@@ -17,6 +18,8 @@ export interface TrackedStep {
 export interface SimCase {
   /** What the run returns for this case. */
   data: SimulatedCase;
+  /** The process it runs: the simulated one, or (a case started by a message) one of its collaboration. */
+  definition: CompiledDefinition;
   snapshot: CaseSnapshot | null;
   idSeq: number;
   /** With `record`: the ids the running command drew, in order. */
@@ -43,11 +46,12 @@ export interface SimCase {
 export function newSimCase(
   data: SimulatedCase,
   now: number,
-  run: Pick<ExecuteOptions, 'calendar' | 'definitions' | 'handlers'>,
+  run: Pick<ExecuteOptions, 'calendar' | 'definitions' | 'handlers'> & { definition: CompiledDefinition },
   logging: boolean,
 ): SimCase {
   const c: SimCase = {
     data,
+    definition: run.definition,
     snapshot: null,
     idSeq: 0,
     pendingIds: null,

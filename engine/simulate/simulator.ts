@@ -23,10 +23,11 @@ import type { CompiledDefinition } from '../runtime/definition.js';
 import { execute } from '../runtime/execute.js';
 import { RunBudgetExceeded } from '../runtime/run-budget.js';
 import { Arrivals } from './arrivals.js';
-import { countWaits, drawRating, recordEnd } from './case-end.js';
+import { countWaits, drawRating, includeLinked, recordEnd } from './case-end.js';
 import { CaseLogs } from './case-log.js';
 import { Departments, type Work } from './departments.js';
 import { EventQueue } from './event-queue.js';
+import { linkedCase, MessageRouter, messageStartsOf, type SentMessage } from './messages.js';
 import type { CompiledParams } from './params.js';
 import { type Streams, streams } from './random.js';
 import { enterStep, leaveStep, newSimCase, nextVisit, type SimCase } from './sim-case.js';
@@ -46,7 +47,8 @@ type SimEvent =
   | { time: number; seq: number; kind: 'arrival'; number: number }
   | { time: number; seq: number; kind: 'complete'; work: Work }
   | { time: number; seq: number; kind: 'message'; kase: SimCase; subscriptionId: string; name: string }
-  | { time: number; seq: number; kind: 'timer'; kase: SimCase; timerId: string };
+  | { time: number; seq: number; kind: 'timer'; kase: SimCase; timerId: string }
+  | { time: number; seq: number; kind: 'sent'; message: SentMessage };
 
 /** Runs the simulation to the end (no events left, or `until`) and returns every case and statistic. */
 export function simulate(options: SimulateOptions): SimulationResult {
@@ -65,6 +67,10 @@ class Simulation {
   private readonly departments: Departments;
   private readonly logs: CaseLogs;
   private readonly cases: SimulatedCase[] = [];
+  /** Cases started by messages (department cases of a 一件事), with their state while open. */
+  private readonly linked: SimCase[] = [];
+  private readonly router: MessageRouter;
+  private readonly linkedIds = new Set<string>();
   private readonly open = new Map<string, SimCase>();
   private readonly ratings: Rating[] = [];
   private readonly warnings: string[];
@@ -87,6 +93,7 @@ class Simulation {
       this.started(work, end),
     );
     this.logs = new CaseLogs(options.onCaseLog);
+    this.router = new MessageRouter(messageStartsOf(options.collaboration ?? []));
   }
 
   run(): SimulationResult {
@@ -109,6 +116,9 @@ class Simulation {
           break;
         case 'timer':
           this.fireTimer(event.kase, event.timerId);
+          break;
+        case 'sent':
+          this.deliverSent(event.message);
           break;
       }
     }
@@ -161,7 +171,7 @@ class Simulation {
     c.options.now = now;
     let result: ReturnType<typeof execute>;
     try {
-      result = execute(this.definition, c.snapshot, command, c.options);
+      result = execute(c.definition, c.snapshot, command, c.options);
     } catch (error) {
       // run in place, the case cannot be rolled back: the simulation stops, naming the loop
       if (error instanceof RunBudgetExceeded)
@@ -199,6 +209,12 @@ class Simulation {
           if (work) this.departments.cancel(work, this.now);
           break;
         }
+        case 'messageSent': {
+          const { name, correlationKey = null, variables } = event;
+          const message = { name, correlationKey, variables, from: c };
+          this.queue.push({ time: this.now, kind: 'sent', message });
+          break;
+        }
         case 'timerScheduled':
           this.queue.push({
             time: Math.max(event.timer.dueAt, this.now),
@@ -213,13 +229,21 @@ class Simulation {
     }
   }
 
-  /** The answer to each new message subscription (a correction's documents) is scheduled after its delay. */
+  /**
+   * The answer to each new message subscription (a correction's documents) is scheduled after its delay; a
+   * message the parameters do not answer waits for another case to send it (messages.ts).
+   */
   private subscribe(c: SimCase, snapshot: CaseSnapshot): void {
     for (const sub of snapshot.subscriptions) {
       if (sub.kind !== 'message' || c.scheduledSubs.has(sub.id)) continue;
       c.scheduledSubs.add(sub.id);
       const message = this.params.messages.get(sub.name);
-      if (!message) continue;
+      if (!message) {
+        // no parameter answers it: it waits for a message a case sends; messages kept for it are sent again
+        for (const kept of this.router.wait(c, sub))
+          this.queue.push({ time: this.now, kind: 'sent', message: kept });
+        continue;
+      }
       const delay = Math.max(0, Math.round(message.delay(this.random.messages) * MS_PER_HOUR));
       this.queue.push({
         time: delay === 0 ? this.now : this.calendar.addWorkingMs(this.now, delay),
@@ -295,6 +319,33 @@ class Simulation {
     );
   }
 
+  /** A case sent a message: to the oldest wait for it, else starting cases of the collaboration, else kept. */
+  private deliverSent(message: SentMessage): void {
+    const route = this.router.route(message);
+    const actor = `simulation:case:${message.from.data.id}`;
+    if (route.kind === 'start') for (const d of route.definitions) this.startLinked(d, message, actor);
+    if (route.kind !== 'wait') return;
+    const { name, variables } = message;
+    const { kase, subscriptionId } = route.wait;
+    this.apply(kase, { type: 'deliverMessage', name, variables, subscriptionId }, actor);
+  }
+
+  /** A message starts a case of a process of the collaboration: a department case of the sender's 一件事. */
+  private startLinked(definition: CompiledDefinition, message: SentMessage, actor: string): void {
+    const { data, command } = linkedCase(
+      message,
+      definition,
+      this.now,
+      (id) => this.linkedIds.has(id),
+      this.record,
+    );
+    this.linkedIds.add(data.id);
+    const c = newSimCase(data, this.now, { ...this.options, definition }, this.logs.enabled);
+    this.linked.push(c);
+    this.open.set(data.id, c);
+    this.apply(c, command, actor, [data.id]);
+  }
+
   private fireTimer(c: SimCase, timerId: string): void {
     const timer = c.snapshot?.timers[timerId];
     if (c.ended || !timer || timer.dueAt > this.now) return;
@@ -310,7 +361,8 @@ class Simulation {
     this.open.delete(c.data.id);
     const end = snapshot.endedAt ?? this.now;
     recordEnd(c, snapshot, end, this.calendar);
-    if (snapshot.status === 'completed' && this.params.ratings) {
+    // the applicant rates the 一件事 through its master, not each department case its messages started
+    if (snapshot.status === 'completed' && this.params.ratings && !c.data.rootCaseId) {
       const rating = drawRating(c, end, this.params.ratings, this.random, this.calendar);
       if (rating) this.ratings.push(rating);
     }
@@ -334,6 +386,8 @@ class Simulation {
       this.logs.flush(c);
       if (this.record) c.data.snapshot = c.snapshot;
     }
+    this.warnings.push(...this.router.undeliveredWarnings());
+    includeLinked(this.cases, this.linked);
     if (queue.size === 0 && open.size > 0) {
       this.warnings.push(
         `${open.size} case(s) stayed open with nothing left to happen: see 'waiting' (a message without parameters?)`,
@@ -350,6 +404,7 @@ class Simulation {
       start: this.arrivals.start,
       end,
       cases: this.cases,
+      linked: this.linked.map((c) => c.data),
       ratings: this.ratings,
       steps: this.departments.stepStats(),
       departments: this.departments.departmentStats(),

@@ -65,6 +65,8 @@ export interface SimulationSummary {
   period: { start: string; end: string; workingDays: number };
   timeLimitDays: number | null;
   cases: { arrived: number; completed: number; active: number; failed: number; cancelled: number };
+  /** Cases its cases' messages started (department cases of a 一件事): how many, how many completed. */
+  linked: { started: number; completed: number };
   /** The metrics API's `dynamic` figures for these cases, satisfaction and bad ratings from the drawn ratings. */
   dynamic: Omit<DynamicMetrics, 'method' | 'steps'>;
   ratings: { rated: number; levels: Record<'1' | '2' | '3' | '4' | '5', number> };
@@ -91,7 +93,18 @@ export function summarise(
   const levels = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as Record<'1' | '2' | '3' | '4' | '5', number>;
   for (const r of result.ratings) levels[String(r.level) as keyof typeof levels]++;
   const rated = result.ratings.length;
-  const { method: _method, steps: metricSteps, ...figures } = metrics;
+  const { method: _method, steps: ownSteps, ...figures } = metrics;
+  // the steps of the department cases its messages started are the 一件事's steps too (their own cases' figures)
+  const metricSteps =
+    result.linked.length === 0
+      ? ownSteps
+      : dynamicMetricsOf(
+          [...result.cases, ...result.linked].map((c) => c.outcome),
+          {
+            timeLimitDays,
+            msPerWorkingDay: perDay,
+          },
+        ).steps;
   const dynamic = {
     ...figures,
     satisfaction: rated === 0 ? null : (levels['4'] + levels['5']) / rated,
@@ -157,6 +170,10 @@ export function summarise(
       active: count('active'),
       failed: count('failed'),
       cancelled: count('cancelled'),
+    },
+    linked: {
+      started: result.linked.length,
+      completed: result.linked.filter((c) => c.status === 'completed').length,
     },
     dynamic,
     ratings: { rated, levels },
@@ -235,6 +252,11 @@ export function formatSummary(s: SimulationSummary): string {
   );
   out.push(
     `案件 cases: ${s.cases.arrived} 受理 arrived · ${s.cases.completed} 办结 completed · ${s.cases.active} 在办 open · ${s.cases.failed} 失败 failed · ${s.commands} 引擎命令 engine commands`,
+    ...(s.linked.started > 0
+      ? [
+          `由消息发起的部门案件 cases started by messages: ${s.linked.started} (${s.linked.completed} 办结 completed) · 跑动次数与一次性办结计入其主件 their trips and corrections count in their master's`,
+        ]
+      : []),
   );
   const r = s.ratings;
   out.push(

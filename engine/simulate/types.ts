@@ -14,6 +14,12 @@ export interface SimulateOptions {
   definition: CompiledDefinition;
   /** Other definitions a case may need (called processes). */
   definitions?: DefinitionSource;
+  /**
+   * The other processes of the simulated one's file (a collaboration): a message a case sends that no case waits
+   * for starts a case of each of these whose message start event waits for it (a department case of the
+   * 一件事, returned in `linked`). Without it, messages still go from case to case.
+   */
+  collaboration?: CompiledDefinition[];
   params: CompiledParams;
   seed: number | string;
   calendar: WorkingCalendar;
@@ -82,6 +88,9 @@ export interface SimulatedCase {
   commands: RecordedCommand[] | null;
   /** With `record`: the case's snapshot when it ended, or when the run ended. */
   snapshot: CaseSnapshot | null;
+  /** A case started by a message (in `linked`): its process's key, and the master (一件事) it belongs to. */
+  process?: string;
+  rootCaseId?: string;
 }
 
 /**
@@ -136,7 +145,14 @@ export interface SimulationResult {
   start: number;
   /** The last instant simulated (the stop time, or the last event). */
   end: number;
+  /**
+   * The simulated process's cases. A master's `outcome` is its 一件事's (engine/metrics/case-figures.ts
+   * `oneThingFigures`): its trips and correction include those of the cases its messages started, as they stand
+   * when the run ends; its working time is its own.
+   */
   cases: SimulatedCase[];
+  /** Cases started by messages of the simulated cases (department cases of a 一件事), each naming its master. */
+  linked: SimulatedCase[];
   ratings: Rating[];
   steps: StepStats[];
   departments: DepartmentStats[];

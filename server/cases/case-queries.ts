@@ -1,9 +1,12 @@
 /** The API's reads that run no command: a page of cases, tasks, a case's audit log, who may see a case. */
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
+import { oneThingFigures } from '../../engine/index.js';
 import { Problem } from '../problems.js';
 import {
   auditEventsOfCase,
   type CaseFilter,
+  type CaseSummaryRow,
+  oneThingOf,
   pageOfCases,
   requireCase,
 } from '../repositories/case-repository.js';
@@ -22,6 +25,32 @@ export interface CaseSummary {
   trips: number;
   workingDays: number | null;
   calendarEstimated: boolean;
+}
+
+/** A case of a 一件事 as a case's view lists it. */
+export interface OneThingCase extends CaseSummary {
+  firstTime: boolean;
+  /** The master (主办件): the case whose messages started the others. */
+  master: boolean;
+}
+
+/**
+ * The 一件事 a case belongs to (engine/metrics/case-figures.ts states the rule): its figures over its cases —
+ * trips summed, first time when none was corrected — and its working days, the master's own (null while the
+ * master is active); its cases, the master first.
+ */
+export interface OneThingView {
+  masterCaseId: string;
+  trips: number;
+  firstTime: boolean;
+  workingDays: number | null;
+  cases: OneThingCase[];
+}
+
+/** What `GET /api/cases/{id}` adds to a case: its master (null: none) and its 一件事 (null: no part of one). */
+export interface CaseLinks {
+  rootCaseId: string | null;
+  oneThing: OneThingView | null;
 }
 
 export interface AuditEventView {
@@ -138,23 +167,47 @@ export class CaseQueries {
         [{ field: 'querystring.after', message: 'unknown cursor' }],
       );
     const page = rows.slice(0, filter.limit);
-    const perDay = this.calendar.msPerWorkingDay;
     return {
-      items: page.map((r) => ({
-        id: r.id,
-        process: r.process_key,
-        version: r.version,
-        businessKey: r.business_key,
-        status: r.status,
-        channel: r.channel,
-        startedAt: r.started_at.toISOString(),
-        endedAt: r.ended_at?.toISOString() ?? null,
-        trips: r.trips,
-        workingDays: r.working_ms === null ? null : Number(r.working_ms) / perDay,
-        calendarEstimated:
-          r.working_ms !== null && r.ended_at !== null && this.calendar.beyondHorizon(r.ended_at.getTime()),
-      })),
+      items: page.map((r) => this.summary(r)),
       next: rows.length > filter.limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  /** The master of a case and the 一件事 it belongs to: see `CaseLinks`. */
+  async links(caseId: string): Promise<CaseLinks> {
+    const rows = await oneThingOf(this.db, caseId);
+    const self = rows.find((r) => r.id === caseId);
+    if (!self) return { rootCaseId: null, oneThing: null };
+    const [master, ...linked] = rows;
+    if (linked.length === 0) return { rootCaseId: self.root_case_id, oneThing: null };
+    const figures = oneThingFigures(master, linked);
+    return {
+      rootCaseId: self.root_case_id,
+      oneThing: {
+        masterCaseId: master.id,
+        trips: figures.trips,
+        firstTime: !figures.corrected,
+        workingDays: this.summary(master).workingDays,
+        cases: rows.map((r) => ({ ...this.summary(r), firstTime: !r.corrected, master: r === master })),
+      },
+    };
+  }
+
+  /** A case's row as a list shows it. */
+  private summary(r: CaseSummaryRow): CaseSummary {
+    return {
+      id: r.id,
+      process: r.process_key,
+      version: r.version,
+      businessKey: r.business_key,
+      status: r.status,
+      channel: r.channel,
+      startedAt: r.started_at.toISOString(),
+      endedAt: r.ended_at?.toISOString() ?? null,
+      trips: r.trips,
+      workingDays: r.working_ms === null ? null : Number(r.working_ms) / this.calendar.msPerWorkingDay,
+      calendarEstimated:
+        r.working_ms !== null && r.ended_at !== null && this.calendar.beyondHorizon(r.ended_at.getTime()),
     };
   }
 

@@ -200,16 +200,16 @@ async function loadDefinition(
   server: Server | null,
   memory: ReturnType<typeof definitionSet>,
   runs: Run[],
-): Promise<CompiledDefinition> {
+): Promise<{ definition: CompiledDefinition; collaboration: CompiledDefinition[] }> {
   const xml = readFileSync(resolve(path), 'utf8');
   // every process of the file (a 一件事's master and the department processes it calls); the first is simulated
   const compiled = await compileUnit(xml);
-  refuseMessageStarts(path, compiled);
   if (server) {
+    refuseMessageStarts(path, compiled);
     const deployed = await server.definitions.deploy(xml, new Date());
     const definition = (await server.definitions.load(deployed.id)) as CompiledDefinition;
     await server.definitions.prepareCallees(definition);
-    return definition;
+    return { definition, collaboration: [] };
   }
   if (!compiled.ok)
     fail(
@@ -231,13 +231,17 @@ async function loadDefinition(
     );
     memory.add(callees.length > 0 ? { ...d, unit } : d);
   }
-  return memory.byId(numbered[0].id) as CompiledDefinition;
+  return {
+    definition: memory.byId(numbered[0].id) as CompiledDefinition,
+    // the file's other processes: a message of a simulated case starts one at its message start event
+    collaboration: numbered.slice(1).map((n) => memory.byId(n.id) as CompiledDefinition),
+  };
 }
 
 /**
- * The simulator runs one process per file (its called processes inside its cases): a master that starts other
- * processes of its file by messages would wait for answers no simulated case sends. Refused by name, with the
- * way out, rather than simulated into cases that never end.
+ * Written into a database (--db), a run holds the simulated process's cases only: a master that starts other
+ * processes of its file by messages would be written without the department cases its messages started.
+ * Refused by name, with the way out (without --db the simulator runs the department cases too).
  */
 function refuseMessageStarts(path: string, compiled: Awaited<ReturnType<typeof compileUnit>>): void {
   if (!compiled.ok) return;
@@ -251,8 +255,8 @@ function refuseMessageStarts(path: string, compiled: Awaited<ReturnType<typeof c
   });
   if (senders.length > 0)
     fail(
-      `${path}：主流程 '${master.key}' 以消息启动本文件中的其他流程（${senders.join('，')}），模拟器目前只模拟一个流程，不能模拟由消息启动的部门案件；请模拟用调用活动的版本（如 processes/business-startup-one-thing.after.bpmn），或经服务器运行。\n` +
-        `${path}: the master '${master.key}' starts other processes of its file by messages (${senders.join(', ')}); the simulator simulates one process and cannot yet simulate department cases started by messages: simulate the call-activity version (such as processes/business-startup-one-thing.after.bpmn), or run it through the server.`,
+      `${path}：主流程 '${master.key}' 以消息启动本文件中的其他流程（${senders.join('，')}），写入数据库（--db）时目前不能写入由消息启动的部门案件；请不带 --db 模拟，或写入用调用活动的版本（如 processes/business-startup-one-thing.after.bpmn）。\n` +
+        `${path}: the master '${master.key}' starts other processes of its file by messages (${senders.join(', ')}); with --db the simulator cannot yet write the department cases started by messages: simulate it without --db, or write the call-activity version (such as processes/business-startup-one-thing.after.bpmn).`,
     );
 }
 
@@ -263,6 +267,7 @@ function loadParams(
   definition: CompiledDefinition,
   hoursPerDay: number,
   definitions: DefinitionSource,
+  collaboration: CompiledDefinition[],
 ) {
   const file = resolve(path);
   const paramsFile = options.values.params
@@ -276,7 +281,8 @@ function loadParams(
   if (options.rate !== undefined)
     raw.arrivals = { ...raw.arrivals, ratePerWorkingHour: options.rate, interArrival: undefined };
   try {
-    const called = calledGraphs(definition, definitions);
+    // the tasks of the processes it calls and of those its messages start run in the run too
+    const called = [...calledGraphs(definition, definitions), ...collaboration.map((d) => d.graph)];
     return { raw, params: compileParams(raw, definition, { hoursPerDay, called }) };
   } catch (error) {
     if (error instanceof ParamsError)
@@ -369,13 +375,14 @@ async function main(): Promise<void> {
   try {
     for (const path of positionals) {
       if (!existsSync(resolve(path))) fail(`no such file: ${path}`);
-      const definition = await loadDefinition(path, server, memory, runs);
+      const { definition, collaboration } = await loadDefinition(path, server, memory, runs);
       const { raw, params } = loadParams(
         path,
         options,
         definition,
         hoursPerDay,
         server ? server.definitions : memory,
+        collaboration,
       );
       const seed = values.seed ?? raw.seed ?? 1;
       const total = options.cases ?? params.count ?? 1000;
@@ -386,6 +393,7 @@ async function main(): Promise<void> {
       );
       const result = simulate({
         definition,
+        collaboration,
         definitions: server ? server.definitions : memory,
         params,
         seed,

@@ -231,6 +231,47 @@ export async function pageOfCases(db: Executor, filter: CaseFilter): Promise<Cas
     .execute();
 }
 
+/** A case of a 一件事 as its view lists it: the summary row, its correction and its master. */
+export type OneThingRow = CaseSummaryRow & Pick<RowOf<'cases'>, 'corrected' | 'root_case_id'>;
+
+/**
+ * The 一件事 `caseId` belongs to: its master (the case's root, else the case itself) first, then every case
+ * naming that master as root, oldest first. One row (the case alone) when the case is no part of a 一件事;
+ * none when it does not exist.
+ */
+export async function oneThingOf(db: Executor, caseId: string): Promise<OneThingRow[]> {
+  // the master first, by primary key; then the 一件事 by two index lookups (the primary key, cases_root): a
+  // subquery in place of the master's id would scan every case
+  const self = await db
+    .selectFrom('cases')
+    .select('root_case_id')
+    .where('id', '=', caseId)
+    .executeTakeFirst();
+  if (!self) return [];
+  const master = self.root_case_id ?? caseId;
+  return db
+    .selectFrom('cases')
+    .select([
+      'id',
+      'process_key',
+      'version',
+      'business_key',
+      'status',
+      'channel',
+      'started_at',
+      'ended_at',
+      'trips',
+      'working_ms',
+      'corrected',
+      'root_case_id',
+    ])
+    .where((eb) => eb.or([eb('id', '=', master), eb('root_case_id', '=', master)]))
+    .orderBy(sql`root_case_id IS NOT NULL`)
+    .orderBy('started_at')
+    .orderBy('id')
+    .execute();
+}
+
 /** A case's audit events, in order. */
 export async function auditEventsOfCase(db: Executor, caseId: string): Promise<RowOf<'audit_events'>[]> {
   return db.selectFrom('audit_events').selectAll().where('case_id', '=', caseId).orderBy('seq').execute();

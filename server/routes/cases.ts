@@ -4,7 +4,13 @@ import { hash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../plugins/auth.js';
 import { answeredWith, caseAnswerFor, PREFER_MINIMAL } from './prefer.js';
-import { caseSchema, caseSummarySchema, problemResponses, variablesSchema } from './schemas.js';
+import {
+  caseSchema,
+  caseSummarySchema,
+  caseWithLinksSchema,
+  problemResponses,
+  variablesSchema,
+} from './schemas.js';
 import { typed } from './typed.js';
 
 const idParams = {
@@ -84,14 +90,17 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
       schema: {
         tags: ['cases'],
         summary: '办件详情与时间线 / a case with its timeline',
+        description:
+          "Beside the case: `rootCaseId`, the master (主办件) whose message started it (null: none), and `oneThing`, the 一件事 it belongs to (null: none) — its cases, the master first, and its figures over them: trips summed, first time when none was corrected, working days the master's own (engine/metrics/case-figures.ts).",
         params: idParams,
-        response: { 200: caseSchema, ...problemResponses },
+        response: { 200: caseWithLinksSchema, ...problemResponses },
       },
     },
     async (request) => {
       const { id } = request.params;
       await queries.assertVisible(principalOf(request), id);
-      return service.view(id);
+      const view = await service.view(id);
+      return { ...view, ...(await queries.links(id)) };
     },
   );
 

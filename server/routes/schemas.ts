@@ -156,4 +156,33 @@ const {
 } = caseSchema.properties;
 export const caseSummarySchema = { type: 'object', properties: summaryProperties } as const;
 
+/** A case of a 一件事, as `GET /api/cases/{id}` lists it. */
+const oneThingCaseSchema = {
+  type: 'object',
+  properties: {
+    ...summaryProperties,
+    firstTime: { type: 'boolean' },
+    master: { type: 'boolean', description: 'the master (主办件)' },
+  },
+} as const;
+
+/** A case with its master and its 一件事 (server/cases/case-queries.ts `CaseLinks`). */
+export const caseWithLinksSchema = {
+  type: 'object',
+  properties: {
+    ...caseSchema.properties,
+    rootCaseId: { type: ['string', 'null'], description: 'the master whose message started the case' },
+    oneThing: {
+      type: ['object', 'null'],
+      properties: {
+        masterCaseId: { type: 'string' },
+        trips: { type: 'integer', description: 'trips of all its cases' },
+        firstTime: { type: 'boolean', description: 'none of its cases entered a correction step' },
+        workingDays: { type: ['number', 'null'], description: "the master's working days" },
+        cases: { type: 'array', items: oneThingCaseSchema },
+      },
+    },
+  },
+} as const;
+
 export const variablesSchema = { type: 'object', additionalProperties: true, maxProperties: 500 } as const;

@@ -547,6 +547,12 @@ t.test(
       all.filter((r) => r.root_case_id === master),
     );
     t.equal(expected.trips, 1, 'one trip: the pick-up; the departments ask for none');
+    t.match(
+      (await view(master)).oneThing,
+      { masterCaseId: master, trips: expected.trips, firstTime: !expected.corrected },
+      'the case API shows the same figures over the 一件事',
+    );
+    t.equal((await view(master)).oneThing.cases.length, 1 + DEPARTMENT_KEYS.length);
     const metrics = await app.inject({
       method: 'GET',
       url: `/api/processes/${MASTER}/versions/2/metrics`,

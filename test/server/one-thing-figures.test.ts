@@ -78,6 +78,26 @@ for (const database of testDatabases()) {
         'each case started by a message of the 一件事 names the master (transitively)',
       );
       const caseOf = (key: string) => linked.find((r) => r.process_key === key)?.id as string;
+      // and the case API shows the link both ways: the master's 一件事 lists its cases, the master first
+      const masterView = await view(master);
+      t.equal(masterView.rootCaseId, null, 'the master has no master');
+      t.same(
+        masterView.oneThing.cases.map((c: { master: boolean }) => c.master),
+        [true, false, false, false],
+        'the master first, flagged',
+      );
+      t.equal(masterView.oneThing.cases[0].id, master);
+      t.same(
+        masterView.oneThing.cases.map((c: { id: string }) => c.id).sort(),
+        linked.map((r) => r.id).sort(),
+        'every case of the 一件事 listed once',
+      );
+      // (税务's case is at its 补正 step already: the 一件事 is not first time; the master is active: no working days)
+      t.match(masterView.oneThing, { masterCaseId: master, trips: 1, firstTime: false, workingDays: null });
+      const sealView = await view(caseOf('ot_seal'));
+      t.equal(sealView.rootCaseId, master, 'a department case names its master');
+      t.equal(sealView.oneThing.masterCaseId, master, 'and shows the 一件事 it belongs to');
+      t.equal(sealView.trips, 0, "the department case's own figures stay its own");
 
       // when the departments work: 现场刻章 in person, 补正 at 税务 (a correction), 现场核验 in person
       await complete(TOKENS.police, caseOf('ot_seal'));
@@ -102,6 +122,37 @@ for (const database of testDatabases()) {
       t.match(await figures('ot_seal'), { completed: 1, meanTrips: 1, firstTimeRate: 1 });
       t.match(await figures('ot_tax'), { completed: 1, meanTrips: 0, firstTimeRate: 0 });
       t.match(await figures('ot_sub'), { completed: 1, meanTrips: 1 });
+
+      // and the case API gives the same figures for the 一件事, the working days the master's own
+      const done = await view(master);
+      t.match(done.oneThing, { trips: 3, firstTime: false, workingDays: done.workingDays });
+      t.equal(typeof done.workingDays, 'number');
+      t.equal(done.trips, 1, "the master's own trips beside them");
+      t.same(
+        Object.fromEntries(
+          done.oneThing.cases.map(
+            (c: { process: string; trips: number; firstTime: boolean; status: string }) => [
+              c.process,
+              [c.trips, c.firstTime, c.status],
+            ],
+          ),
+        ),
+        {
+          ot_master: [1, true, 'completed'],
+          ot_seal: [1, true, 'completed'],
+          ot_sub: [1, true, 'completed'],
+          ot_tax: [0, false, 'completed'],
+        },
+      );
+
+      // a case started by a person is no part of a 一件事
+      const alone = await call(TOKENS.intake, 'POST', '/api/cases', {
+        process: 'ot_seal',
+        businessKey: 'OT-2',
+      });
+      t.equal(alone.statusCode, 201, alone.body);
+      t.match(await view(alone.json().id), { rootCaseId: null, oneThing: null });
+      t.equal((await call(TOKENS.admin, 'GET', '/api/cases/nope')).statusCode, 404);
 
       // a rebuild of the master's rollups from the rows gives the same figures
       await sql`SELECT reflow_roll_up_version('ot_master', 1)`.execute(opened.db);

@@ -152,27 +152,52 @@ t.test('parameter mistakes stop the run with their paths', async (t) => {
   t.match(run.stderr, /\$\.tasks\.seal_making: task 'seal_making'.*has no duration/);
 });
 
+t.test('the 一件事 by messages simulates, with the figures of its call-activity version', async (t) => {
+  // when the 一件事 by calls and by messages are simulated with the same parameters and seed
+  const figures = (file: string) => {
+    const out = join(dir, `${file.replace(/\W/g, '_')}.json`);
+    const stdout = cli([file, '--cases', '150', '--seed', '11', '--quiet', '--json', out]);
+    return { stdout, summary: JSON.parse(readFileSync(out, 'utf8')) };
+  };
+  const byCalls = figures('processes/business-startup-one-thing.after.bpmn');
+  const byMessages = figures('processes/by-messages/business-startup-one-thing.after.bpmn');
+
+  // then every master completed with its five department cases, and the 一件事's figures are the same
+  t.match(byMessages.stdout, /由消息发起的部门案件 cases started by messages: 750 \(750 办结 completed\)/);
+  t.same(byMessages.summary.cases, byCalls.summary.cases);
+  t.same(byMessages.summary.dynamic, byCalls.summary.dynamic, 'processing time, trips, first time, ratings');
+  t.same(byMessages.summary.departments, byCalls.summary.departments, 'the departments did the same work');
+  const departmentSteps = (summary: { steps: { elementId: string }[] }) =>
+    summary.steps.filter((s) =>
+      ['samr_registration', 'police_seal', 'tax_invoice', 'hrss_enrolment', 'fund_enrolment'].includes(
+        s.elementId,
+      ),
+    );
+  t.equal(departmentSteps(byMessages.summary).length, 5);
+  t.same(departmentSteps(byMessages.summary), departmentSteps(byCalls.summary), "the departments' steps");
+  t.same(byMessages.summary.warnings, [], 'no message without parameters: the cases send them');
+});
+
 t.test(
-  'a master that starts processes by messages is refused by name, not simulated into open cases',
+  'written into a database, a master that starts processes by messages is refused by name',
   async (t) => {
-    // when the 一件事 by messages is simulated with the call-activity version's parameters
+    // when the 一件事 by messages is simulated into a database
     const run = spawnSync(
       process.execPath,
-      [
-        'server/cli/run-simulate.mjs',
-        'processes/by-messages/business-startup-one-thing.after.bpmn',
-        '--params',
-        'processes/business-startup-one-thing.after.sim.json',
-      ],
-      { cwd: root, encoding: 'utf8' },
+      ['server/cli/run-simulate.mjs', 'processes/by-messages/business-startup-one-thing.after.bpmn', '--db'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, DATABASE_URL: '', REFLOW_DATA_DIR: join(dir, 'db') },
+      },
     );
 
     // then it stops, naming each sender and the process its message starts, and the way out
-    t.equal(run.status, 2, 'exit code 2');
+    t.equal(run.status, 2, `exit code 2: ${run.stderr}`);
     t.match(run.stderr, /主流程 'business_startup_one_thing' 以消息启动本文件中的其他流程/);
     t.match(run.stderr, /send_registration → samr_company_registration/);
     t.match(run.stderr, /send_fund → housing_fund_deposit/);
-    t.match(run.stderr, /simulate the call-activity version/);
+    t.match(run.stderr, /simulate it without --db/);
     t.equal(run.stdout.trim(), '', 'no summary');
   },
 );

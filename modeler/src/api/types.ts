@@ -89,6 +89,18 @@ export interface CaseView {
   workingDays?: number | null;
   incidents: { elementId: string; message: string }[];
   timeline: Step[];
+  /** `GET /api/cases/{id}` only: the master whose message started the case, and the 一件事 it belongs to. */
+  rootCaseId?: string | null;
+  oneThing?: OneThing | null;
+}
+
+/** A 一件事: its cases, the master first, and the figures over them (server/cases/case-queries.ts). */
+export interface OneThing {
+  masterCaseId: string;
+  trips: number;
+  firstTime: boolean;
+  workingDays: number | null;
+  cases: (CaseSummary & { firstTime: boolean; master: boolean })[];
 }
 
 export interface CaseSummary {

@@ -255,6 +255,19 @@ export const zh: Record<string, string> = {
   'My tasks': '我的待办',
   'Nothing claimed': '没有认领的待办',
   'Business number': '办件编号',
+  'One thing (一件事): the master and the cases its messages started': '一件事：主办件及其消息发起的部门办件',
+  'This case was started by a message of master case: ': '本办件由主办件的消息发起：',
+  'The one thing in all: {trips} trips, first-time completion {firstTime}, {days} working days':
+    '一件事合计：跑动 {trips} 次，一次性办结：{firstTime}，用时 {days} 个工作日',
+  'The one thing in all so far: {trips} trips, first-time completion {firstTime}; not yet completed':
+    '一件事至今合计：跑动 {trips} 次，一次性办结：{firstTime}；尚未办结',
+  "(trips of all its cases; working days from the master's start to its end)":
+    '（跑动次数为各办件之和；工作日按主办件从受理到办结计）',
+  Role: '角色',
+  'Master case': '主办件',
+  'Department case': '部门办件',
+  'this case': '本办件',
+  'First time': '一次性办结',
   Service: '办理事项',
   'Working days left': '剩余工作日',
   '{n} over': '超期 {n}',

@@ -9,6 +9,7 @@ import type { View } from '../common/view.js';
 import type { WarningCard } from '../supervision/supervision-figures.js';
 import { markCase } from './case-markers.js';
 import { caseProgress, type OpenTask } from './case-progress.js';
+import { oneThingSection } from './one-thing.js';
 
 function timelineTable(view: CaseView): HTMLTableElement {
   return h(
@@ -83,6 +84,7 @@ export function createCaseView(): View {
   const timeline = h('div', { class: 'reflow-timeline' });
   const recent = h('div', { class: 'reflow-recent-cases' });
   const cards = h('div', { class: 'reflow-case-cards', id: 'reflow-case-cards' });
+  const oneThing = h('div', { class: 'reflow-one-thing-box' });
 
   /** The case's yellow and red cards with their follow-up notes (督办意见), for roles that may read them. */
   async function listCards(caseId: string): Promise<void> {
@@ -166,6 +168,7 @@ export function createCaseView(): View {
         h('span', { 'data-field': 'trips' }, `${t('Trips')}: ${view.trips}`),
       );
       replaceChildren(progress, caseProgress(view, definition.name ?? view.process, Date.now()));
+      replaceChildren(oneThing, oneThingSection(view));
       replaceChildren(timeline, h('h3', null, t('Timeline')), timelineTable(view));
       await listCards(view.id);
       status.set('ok', t('{n} steps, {m} incidents', { n: view.timeline.length, m: view.incidents.length }));
@@ -186,6 +189,7 @@ export function createCaseView(): View {
     status.element,
     progress,
     summary,
+    oneThing,
     container,
     timeline,
     cards,

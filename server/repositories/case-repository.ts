@@ -192,25 +192,26 @@ export type CaseSummaryRow = Pick<
   | 'working_ms'
 >;
 
+/** The columns of a case's summary (CaseSummaryRow). */
+const SUMMARY_COLUMNS = [
+  'id',
+  'process_key',
+  'version',
+  'business_key',
+  'status',
+  'channel',
+  'started_at',
+  'ended_at',
+  'trips',
+  'working_ms',
+] as const;
+
 /**
  * Up to `limit + 1` cases, newest first (the extra one tells there is a next page); null when the `after`
  * cursor names no case.
  */
 export async function pageOfCases(db: Executor, filter: CaseFilter): Promise<CaseSummaryRow[] | null> {
-  let query = db
-    .selectFrom('cases')
-    .select([
-      'id',
-      'process_key',
-      'version',
-      'business_key',
-      'status',
-      'channel',
-      'started_at',
-      'ended_at',
-      'trips',
-      'working_ms',
-    ]);
+  let query = db.selectFrom('cases').select(SUMMARY_COLUMNS);
   if (filter.process) query = query.where('process_key', '=', filter.process);
   if (filter.version) query = query.where('version', '=', filter.version);
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -251,20 +252,7 @@ export async function oneThingOf(db: Executor, caseId: string): Promise<OneThing
   const master = self.root_case_id ?? caseId;
   return db
     .selectFrom('cases')
-    .select([
-      'id',
-      'process_key',
-      'version',
-      'business_key',
-      'status',
-      'channel',
-      'started_at',
-      'ended_at',
-      'trips',
-      'working_ms',
-      'corrected',
-      'root_case_id',
-    ])
+    .select([...SUMMARY_COLUMNS, 'corrected', 'root_case_id'])
     .where((eb) => eb.or([eb('id', '=', master), eb('root_case_id', '=', master)]))
     .orderBy(sql`root_case_id IS NOT NULL`)
     .orderBy('started_at')

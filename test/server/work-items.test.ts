@@ -200,6 +200,22 @@ for (const database of testDatabases()) {
           ['issue u-chen', 'issue u-chen', 'review u-zhao', 'review u-zhao'],
           'each imported step names its handler, from XES and from CSV',
         );
+        const importedCase = await app.reflow.db
+          .selectFrom('cases')
+          .select('id')
+          .where('version', '=', 2)
+          .executeTakeFirstOrThrow();
+        const view = (await call('auditor', 'GET', `/api/cases/${importedCase.id}`)).json();
+        t.same(
+          view.timeline
+            .filter((s: { status: string }) => s.status === 'completed')
+            .map((s: { elementId: string; handler: unknown }) => [s.elementId, s.handler]),
+          [
+            ['review', { userId: 'u-zhao', name: 'u-zhao' }],
+            ['issue', { userId: 'u-chen', name: 'u-chen' }],
+          ],
+          "an imported case's timeline names each step's handler (经办人)",
+        );
       },
     );
 

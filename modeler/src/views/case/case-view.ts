@@ -20,9 +20,18 @@ function timelineTable(view: CaseView): HTMLTableElement {
       h(
         'tr',
         null,
-        ['#', 'Step', 'Element', 'Type', 'Department', 'Status', 'Entered', 'Completed', 'Working days'].map(
-          (c) => h('th', null, t(c)),
-        ),
+        [
+          '#',
+          'Step',
+          'Element',
+          'Type',
+          'Department',
+          'Person',
+          'Status',
+          'Entered',
+          'Completed',
+          'Working days',
+        ].map((c) => h('th', null, t(c))),
       ),
     ),
     h(
@@ -37,6 +46,7 @@ function timelineTable(view: CaseView): HTMLTableElement {
           h('td', null, h('code', null, step.elementId)),
           h('td', null, step.type),
           h('td', null, step.department ?? '—'),
+          h('td', { title: step.handler?.userId ?? '' }, step.handler?.name ?? '—'),
           h('td', null, t(step.status)),
           h('td', null, formatTime(step.enteredAt)),
           h('td', null, formatTime(step.completedAt)),

@@ -117,6 +117,17 @@ export const SETTINGS = {
     allowed:
       'a JSON object naming the claim of each of userId, name, roles, department, lead (defaults sub, name, roles, department, lead; a dotted name reads inside an object, e.g. {"roles":"realm_access.roles"})',
   },
+  // the browser app's sign-in (modeler/src/api/oidc.ts): authorization code + PKCE at REFLOW_JWT_ISSUER
+  REFLOW_OIDC_CLIENT_ID: {
+    schema: { type: 'string', pattern: '^\\S+$' },
+    allowed:
+      "the browser app's client id at the identity provider (a public client: authorization code with PKCE, no secret), e.g. reflow-web",
+  },
+  REFLOW_OIDC_SCOPES: {
+    schema: { type: 'string', pattern: '^(\\S+ )*openid( \\S+)*$' },
+    allowed: 'the scopes the browser asks for, separated by single spaces, openid among them',
+    default: 'openid profile',
+  },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -164,6 +175,15 @@ export interface ServerConfig {
   edge: EdgeOptions;
   /** JWT sign-in through the identity provider (REFLOW_JWT_*); unset: the tokens file only. */
   jwt?: JwtOptions;
+  /** The browser app's sign-in at the identity provider (REFLOW_OIDC_*); unset: pasted tokens only. */
+  browserSignIn?: BrowserSignIn;
+}
+
+/** What the browser needs to sign in at the identity provider (GET /api/auth/config). */
+export interface BrowserSignIn {
+  issuer: string;
+  clientId: string;
+  scopes: string;
 }
 
 /** The set variables of `env` among the settings, as given (empty counts as unset). */
@@ -198,6 +218,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const number = (name: SettingName) => parsed[name] as number | undefined;
   const dataDir = resolve((parsed.REFLOW_DATA_DIR as string | undefined) ?? './data');
   const seed = parsed.REFLOW_SEED_DEMO as string | undefined;
+  const jwt = jwtConfig(parsed, given);
   return {
     port: number('PORT') ?? 3000,
     host: (parsed.HOST as string | undefined) ?? '127.0.0.1',
@@ -222,8 +243,53 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     defaultRatingLevel: number('REFLOW_DEFAULT_RATING_LEVEL'),
     seedDemo: seed === undefined ? undefined : ['true', '1', 'yes'].includes(seed),
     edge: edgeConfig(parsed, given),
-    jwt: jwtConfig(parsed, given),
+    jwt,
+    browserSignIn: browserSignInConfig(parsed, given, jwt),
   };
+}
+
+/** The browser's sign-in: a client id needs JWT sign-in (its tokens are JWTs of that issuer); scopes need a client. */
+function browserSignInConfig(
+  parsed: Record<string, unknown>,
+  given: Partial<Record<SettingName, string>>,
+  jwt: JwtOptions | undefined,
+): BrowserSignIn | undefined {
+  const clientId = parsed.REFLOW_OIDC_CLIENT_ID as string | undefined;
+  const scopes = parsed.REFLOW_OIDC_SCOPES as string | undefined;
+  const line = (name: SettingName, why: string) =>
+    `配置错误 / invalid configuration: ${name}=${JSON.stringify(given[name])} is not allowed: ${why}`;
+  if (clientId !== undefined && !jwt)
+    throw new ConfigError([
+      line(
+        'REFLOW_OIDC_CLIENT_ID',
+        'the browser signs in at the identity provider of JWT sign-in, which is off: set REFLOW_JWT_ISSUER, _AUDIENCE and _JWKS_URL too',
+      ),
+    ]);
+  if (clientId === undefined) {
+    if (scopes !== undefined)
+      throw new ConfigError([
+        line(
+          'REFLOW_OIDC_SCOPES',
+          "scopes of the browser's sign-in, which is off: set REFLOW_OIDC_CLIENT_ID too",
+        ),
+      ]);
+    return undefined;
+  }
+  let issuer: URL | null = null;
+  try {
+    issuer = new URL(jwt!.issuer);
+  } catch {}
+  if (
+    !issuer ||
+    !(issuer.protocol === 'https:' || (issuer.protocol === 'http:' && LOOPBACK.has(issuer.hostname)))
+  )
+    throw new ConfigError([
+      line(
+        'REFLOW_OIDC_CLIENT_ID',
+        `the browser finds the identity provider at REFLOW_JWT_ISSUER (${jwt!.issuer}/.well-known/openid-configuration), which must then be an https:// URL (http:// only on this machine)`,
+      ),
+    ]);
+  return { issuer: jwt!.issuer, clientId, scopes: scopes ?? SETTINGS.REFLOW_OIDC_SCOPES.default };
 }
 
 const CLAIM_PARTS = Object.keys(DEFAULT_CLAIMS) as (keyof ClaimMap)[];

@@ -87,3 +87,27 @@ export async function apiWithStatus<T>(
 export async function apiBlob(path: string, accept = 'text/html'): Promise<Blob> {
   return (await send(path, { accept })).blob();
 }
+
+/** Who the token belongs to (GET /api/me). */
+export interface Identity {
+  userId: string;
+  name: string;
+  roles: string[];
+  department: string | null;
+  lead: boolean;
+}
+
+let known: { token: string; identity: Promise<Identity> } | null = null;
+
+/** The caller's identity, asked once per token (the header and the views share it). */
+export function identity(): Promise<Identity> {
+  const token = tokenStore.get();
+  if (known?.token !== token) {
+    const asked = api<Identity>('/api/me');
+    known = { token, identity: asked };
+    asked.catch(() => {
+      if (known?.identity === asked) known = null; // asked again next time (a token typed in later)
+    });
+  }
+  return known.identity;
+}

@@ -1,5 +1,5 @@
 /** 办件 — one case on its diagram (done, active, incidents) and its timeline. */
-import { api } from '../../api/client.js';
+import { api, identity } from '../../api/client.js';
 import type { CaseSummary, CaseView, DefinitionVersion } from '../../api/types.js';
 import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
 import { formatFigure, formatTime, h, replaceChildren } from '../../dom.js';
@@ -133,6 +133,12 @@ export function createCaseView(): View {
 
   async function listRecent(): Promise<void> {
     try {
+      const { roles } = await identity();
+      // a department lists no cases: it reaches its cases from the inbox
+      if (!roles.some((r) => ['admin', 'intake', 'auditor', 'supervisor'].includes(r))) {
+        replaceChildren(recent);
+        return;
+      }
       const page = await api<{ items: CaseSummary[] }>('/api/cases?limit=20');
       replaceChildren(
         recent,
@@ -151,7 +157,7 @@ export function createCaseView(): View {
         ),
       );
     } catch {
-      replaceChildren(recent); // a department lists no cases: it reaches its cases from the inbox
+      replaceChildren(recent); // not signed in: the case's own load says so
     }
   }
 

@@ -3,7 +3,7 @@
  * business number (办件编号), service, due date and working days left; claim, release, complete with the task's
  * form (drawn by views/common/schema-form.ts); a lead sees the team's load.
  */
-import { api } from '../../api/client.js';
+import { api, identity } from '../../api/client.js';
 import type { CaseView, DefinitionVersion, Task } from '../../api/types.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
@@ -149,7 +149,7 @@ export function createInboxView(): View {
   /** A lead's view of the team: open tasks held and steps done per person (GET /api/metrics/people). */
   async function renderTeamLoad(): Promise<void> {
     try {
-      const me = await api<{ lead: boolean; department: string | null }>('/api/me');
+      const me = await identity();
       if (!me.lead) return replaceChildren(load);
       const { people } = await api<{ people: PersonLoad[] }>('/api/metrics/people');
       const byOpen = [...people].sort((a, b) => b.openTasks - a.openTasks || a.name.localeCompare(b.name));

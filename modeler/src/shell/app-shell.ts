@@ -35,13 +35,16 @@ export function startAppShell(root: HTMLElement, definitions: ViewDefinition[]):
     { id: 'reflow-sign-in', type: 'button', hidden: true, title: t('Sign in at the identity provider') },
     t('Sign in'),
   );
-  /** Who the token belongs to (GET /api/me), beside the token field. */
+  /** Who the token belongs to (GET /api/me) by name, beside the token field. */
   const showWho = async () => {
     who.textContent = '';
     if (!tokenStore.get()) return;
     try {
       const me = await identity();
+      // a person by name; a token of the tokens file without a name (named by its role) shows none
+      if (me.name === me.userId) return;
       who.textContent = me.department ? `${me.name}（${me.department}）` : me.name;
+      who.title = me.userId;
     } catch {
       // a wrong or expired token: the views say so when they call the API
     }

@@ -95,5 +95,11 @@ t.test('sign in at the identity provider, claim a task in the inbox and complete
   await other.waitForSelector('#reflow-sign-in-status:has-text("state")');
   t.match(await other.textContent('#reflow-sign-in-status'), /登录回调不属于本页面发起的登录/);
   t.equal(other.url(), `${server.url}/#/inbox`, 'the answer leaves the address');
+  // not signed in: the inbox points at the sign-in button
+  await other.waitForSelector('#reflow-inbox-status[data-kind="error"]');
+  t.match(
+    await other.textContent('#reflow-inbox-status'),
+    /^未登录或登录已过期：请点击右上角“统一身份认证登录”/,
+  );
   t.same(issuer.tokenRequests.granted, 1, 'no code redeemed for it');
 });

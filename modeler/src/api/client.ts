@@ -12,6 +12,9 @@ export const tokenStore = {
   },
 };
 
+/** How this page signs in: `provider` when the server names an identity provider (the header's sign-in button). */
+export const session = { provider: false };
+
 /** An answer other than 2xx: the problem document's status, title, detail and findings. */
 export class ApiError extends Error {
   constructor(

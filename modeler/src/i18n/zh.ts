@@ -47,6 +47,8 @@ export const zh: Record<string, string> = {
   'API token': 'API 令牌',
   'Government service process reengineering': '政务服务流程再造',
   'Not signed in: enter an API token at the top right': '未登录：请在右上角输入 API 令牌',
+  'Not signed in, or the sign-in has expired: press Sign in at the top right':
+    '未登录或登录已过期：请点击右上角“统一身份认证登录”',
   'This token may not do that': '此令牌无权执行该操作',
   'Sign in': '统一身份认证登录',
   'Sign in at the identity provider': '到统一身份认证平台登录（授权码 + PKCE）；演示时也可在右侧粘贴令牌',

@@ -3,7 +3,7 @@
  * an identity provider, 统一身份认证登录 (authorization code + PKCE, api/oidc.ts), who is signed in, the language
  * switch, and a hash router (`#/<view>/<params…>`) that builds each view when first visited.
  */
-import { api, identity, tokenStore } from '../api/client.js';
+import { api, identity, session, tokenStore } from '../api/client.js';
 import { beginSignIn, completeSignIn, type SignInConfig, SignInError } from '../api/oidc.js';
 import { h } from '../dom.js';
 import { type Language, language, switchLanguage, t } from '../i18n/language.js';
@@ -108,11 +108,15 @@ export function startAppShell(root: HTMLElement, definitions: ViewDefinition[]):
     }
     void showWho();
   })();
-  /** The sign-in button, when the server names an identity provider (GET /api/auth/config). */
-  void (async () => {
+  /**
+   * The sign-in button, when the server names an identity provider (GET /api/auth/config); the first view waits
+   * for it, so that its problems point at the right way to sign in.
+   */
+  const offered = (async () => {
     try {
       const { oidc } = await api<{ oidc: SignInConfig | null }>('/api/auth/config');
       if (!oidc) return;
+      session.provider = true;
       signInButton.hidden = false;
       signInButton.addEventListener('click', async () => {
         signInStatus.textContent = '';
@@ -143,5 +147,5 @@ export function startAppShell(root: HTMLElement, definitions: ViewDefinition[]):
     await view.show(params.filter((p) => p !== ''));
   }
   window.addEventListener('hashchange', () => void route());
-  void signedIn.then(route);
+  void Promise.all([signedIn, offered]).then(route);
 }

@@ -108,6 +108,17 @@ t.test('authorization code with PKCE against a local provider', async (t) => {
     t.match(issuer.tokenRequests.refused, ['code_verifier does not match the code_challenge']);
   });
 
+  await t.test('an ID token of another sign-in (nonce differs) is refused', async (t) => {
+    const storage = memoryStorage();
+    const url = await beginSignIn(config, PAGE, storage);
+    const pending = JSON.parse(storage.getItem(PENDING_KEY)!);
+    storage.setItem(PENDING_KEY, JSON.stringify({ ...pending, nonce: 'another-nonce' }));
+    const refused = await completeSignIn(await logIn(url), storage).catch((e) => e);
+    t.match(refused, { key: /ID token is not for this sign-in/ });
+    t.equal(jwtClaims('not-a-jwt'), null, 'not a JWT');
+    t.equal(jwtClaims('a.b.c'), null, 'no JSON inside');
+  });
+
   await t.test('an answer to another sign-in, a refusal, and no answer at all', async (t) => {
     const storage = memoryStorage();
     await beginSignIn(config, PAGE, storage);

@@ -6,6 +6,7 @@ import type { JwtVerifier } from './auth/jwt.js';
 import type { Principal } from './auth/tokens.js';
 import type { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
+import type { BrowserSignIn } from './config.js';
 import type { Db } from './db/database.js';
 import { WorkItems } from './people/work-items.js';
 import { authPlugin } from './plugins/auth.js';
@@ -53,6 +54,8 @@ export type AppOptions = ServiceParts & {
   principals: Principal[];
   /** JWT sign-in through the identity provider (REFLOW_JWT_*), beside the tokens file. */
   jwt?: JwtVerifier;
+  /** The browser app's sign-in at that provider (REFLOW_OIDC_*), told by GET /api/auth/config. */
+  browserSignIn?: BrowserSignIn;
   /** Largest accepted BPMN document, in bytes. */
   maxBpmnBytes?: number;
   logger?: FastifyServerOptions['logger'];
@@ -121,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     edge,
     tokens: options.principals.map((p) => p.token),
     recall: jwt && ((token: string) => jwt.recall(token)),
+    connectSources: options.browserSignIn ? [new URL(options.browserSignIn.issuer).origin] : [],
   });
   await app.register(authPlugin, { principals: options.principals, jwt });
   await app.register(inputGuardPlugin);
@@ -128,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(definitionRoutes, { maxBpmnBytes: options.maxBpmnBytes ?? 5 * 1024 * 1024 });
   await app.register(caseRoutes);
   await app.register(taskRoutes);
-  await app.register(peopleRoutes);
+  await app.register(peopleRoutes, { browserSignIn: options.browserSignIn });
   await app.register(messageRoutes);
   await app.register(auditRoutes);
   await app.register(modelerRoutes);

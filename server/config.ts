@@ -6,7 +6,8 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import envSchema from 'env-schema';
-import { type ClaimMap, DEFAULT_CLAIMS, type JwtOptions } from './auth/jwt.js';
+import type { JwtOptions } from './auth/jwt.js';
+import { browserSignInConfig, jwtConfig } from './auth/sign-in-config.js';
 import { EDGE_DEFAULTS, type EdgeOptions } from './plugins/edge.js';
 
 /** One setting: its JSON schema (the value after coercion), what is allowed in words, and its default. */
@@ -117,6 +118,17 @@ export const SETTINGS = {
     allowed:
       'a JSON object naming the claim of each of userId, name, roles, department, lead (defaults sub, name, roles, department, lead; a dotted name reads inside an object, e.g. {"roles":"realm_access.roles"})',
   },
+  // the browser app's sign-in (modeler/src/api/oidc.ts): authorization code + PKCE at REFLOW_JWT_ISSUER
+  REFLOW_OIDC_CLIENT_ID: {
+    schema: { type: 'string', pattern: '^\\S+$' },
+    allowed:
+      "the browser app's client id at the identity provider (a public client: authorization code with PKCE, no secret), e.g. reflow-web",
+  },
+  REFLOW_OIDC_SCOPES: {
+    schema: { type: 'string', pattern: '^(\\S+ )*openid( \\S+)*$' },
+    allowed: 'the scopes the browser asks for, separated by single spaces, openid among them',
+    default: 'openid profile',
+  },
 } satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -164,6 +176,15 @@ export interface ServerConfig {
   edge: EdgeOptions;
   /** JWT sign-in through the identity provider (REFLOW_JWT_*); unset: the tokens file only. */
   jwt?: JwtOptions;
+  /** The browser app's sign-in at the identity provider (REFLOW_OIDC_*); unset: pasted tokens only. */
+  browserSignIn?: BrowserSignIn;
+}
+
+/** What the browser needs to sign in at the identity provider (GET /api/auth/config). */
+export interface BrowserSignIn {
+  issuer: string;
+  clientId: string;
+  scopes: string;
 }
 
 /** The set variables of `env` among the settings, as given (empty counts as unset). */
@@ -198,6 +219,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const number = (name: SettingName) => parsed[name] as number | undefined;
   const dataDir = resolve((parsed.REFLOW_DATA_DIR as string | undefined) ?? './data');
   const seed = parsed.REFLOW_SEED_DEMO as string | undefined;
+  const jwt = jwtConfig(parsed, given);
   return {
     port: number('PORT') ?? 3000,
     host: (parsed.HOST as string | undefined) ?? '127.0.0.1',
@@ -222,85 +244,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     defaultRatingLevel: number('REFLOW_DEFAULT_RATING_LEVEL'),
     seedDemo: seed === undefined ? undefined : ['true', '1', 'yes'].includes(seed),
     edge: edgeConfig(parsed, given),
-    jwt: jwtConfig(parsed, given),
+    jwt,
+    browserSignIn: browserSignInConfig(parsed, given, jwt),
   };
-}
-
-const CLAIM_PARTS = Object.keys(DEFAULT_CLAIMS) as (keyof ClaimMap)[];
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** The identity provider's settings, checked beyond their schemas: all three or none, claims a JSON object. */
-function jwtConfig(
-  parsed: Record<string, unknown>,
-  given: Partial<Record<SettingName, string>>,
-): JwtOptions | undefined {
-  const line = (name: SettingName, why: string) =>
-    `配置错误 / invalid configuration: ${name}=${JSON.stringify(given[name])} is not allowed: ${why}`;
-  const text = parsed.REFLOW_JWT_CLAIMS as string | undefined;
-  let claims: Partial<ClaimMap> | undefined;
-  if (text !== undefined) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      value = (error as Error).message;
-    }
-    const bad =
-      value === null || typeof value !== 'object' || Array.isArray(value)
-        ? ['(not a JSON object)']
-        : Object.entries(value).filter(
-            ([k, v]) => !CLAIM_PARTS.includes(k as keyof ClaimMap) || typeof v !== 'string' || v === '',
-          );
-    if (bad.length > 0)
-      throw new ConfigError([
-        line(
-          'REFLOW_JWT_CLAIMS',
-          `${bad.map((b) => (Array.isArray(b) ? `'${b[0]}'` : b)).join(', ')}: expected ${SETTINGS.REFLOW_JWT_CLAIMS.allowed}`,
-        ),
-      ]);
-    claims = value as Partial<ClaimMap>;
-  }
-  const issuer = parsed.REFLOW_JWT_ISSUER as string | undefined;
-  const audience = parsed.REFLOW_JWT_AUDIENCE as string | undefined;
-  const jwksUrl = parsed.REFLOW_JWT_JWKS_URL as string | undefined;
-  const set = [issuer, audience, jwksUrl].filter((v) => v !== undefined).length;
-  const lines: string[] = [];
-  if (jwksUrl !== undefined) {
-    let url: URL | null = null;
-    try {
-      url = new URL(jwksUrl);
-    } catch {}
-    if (!url)
-      lines.push(line('REFLOW_JWT_JWKS_URL', `not a URL: expected ${SETTINGS.REFLOW_JWT_JWKS_URL.allowed}`));
-    else if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname))
-      lines.push(
-        line(
-          'REFLOW_JWT_JWKS_URL',
-          'http:// is only allowed on this machine (localhost): the keys that sign staff in must come over https://',
-        ),
-      );
-  }
-  if (set > 0 && set < 3)
-    lines.push(
-      `配置错误 / invalid configuration: JWT sign-in needs REFLOW_JWT_ISSUER, REFLOW_JWT_AUDIENCE and REFLOW_JWT_JWKS_URL together; missing: ${[
-        ['REFLOW_JWT_ISSUER', issuer],
-        ['REFLOW_JWT_AUDIENCE', audience],
-        ['REFLOW_JWT_JWKS_URL', jwksUrl],
-      ]
-        .filter(([, v]) => v === undefined)
-        .map(([n]) => n)
-        .join(', ')}`,
-    );
-  if (set === 0 && claims)
-    lines.push(
-      line(
-        'REFLOW_JWT_CLAIMS',
-        'it maps JWT claims, but JWT sign-in is off: set REFLOW_JWT_ISSUER, _AUDIENCE and _JWKS_URL too',
-      ),
-    );
-  if (lines.length > 0) throw new ConfigError(lines);
-  if (set === 0) return undefined;
-  return { issuer: issuer!, audience: audience!, jwksUrl: jwksUrl!, ...(claims ? { claims } : {}) };
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

@@ -9,7 +9,7 @@ import { type JwtOptions, JwtVerifier } from './auth/jwt.js';
 import { loadTokens, type Principal } from './auth/tokens.js';
 import type { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
-import { readConfig, type ServerConfig } from './config.js';
+import { type BrowserSignIn, readConfig, type ServerConfig } from './config.js';
 import { type OpenedDatabase, openDatabase } from './db/database.js';
 import { startRollupDrain } from './metrics/rollup-queue.js';
 import type { EdgeOptions } from './plugins/edge.js';
@@ -44,6 +44,8 @@ export interface NodeConfig {
   clock?: () => number;
   /** JWT sign-in through the identity provider (REFLOW_JWT_ISSUER, _AUDIENCE, _JWKS_URL, _CLAIMS). */
   jwt?: JwtOptions;
+  /** The browser app's sign-in at that identity provider (REFLOW_OIDC_CLIENT_ID, _SCOPES). */
+  browserSignIn?: BrowserSignIn;
   /** Rate limits, timeouts, connection cap (server/plugins/edge.ts; EDGE_DEFAULTS for what is not given). */
   edge?: Partial<EdgeOptions>;
   /** Cases a node keeps in memory between commands (REFLOW_CASE_CACHE). */
@@ -175,6 +177,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     services,
     principals,
     jwt: config.jwt ? new JwtVerifier({ ...config.jwt, now: config.clock }) : undefined,
+    browserSignIn: config.browserSignIn,
     logger: config.logger,
     edge: config.edge,
   });

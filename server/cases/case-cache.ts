@@ -26,6 +26,9 @@ export interface CachedStep {
   working_ms: number | null;
   pauses_clock: boolean;
   seq: number;
+  /** The handler an imported step names (org:resource of its event log); a task's step names it on the task. */
+  handler_id: string | null;
+  handler_name: string | null;
 }
 
 export interface CachedTask {
@@ -53,10 +56,12 @@ const ms = (value: string | null): number | null => (value === null ? null : Dat
 
 /** A step as the database or a write plan has it (times as ISO strings), as the case state keeps it. */
 export function cachedStep(
-  s: Omit<CachedStep, 'entered_at' | 'completed_at' | 'due_at'> & {
+  s: Omit<CachedStep, 'entered_at' | 'completed_at' | 'due_at' | 'handler_id' | 'handler_name'> & {
     entered_at: string | null;
     completed_at: string | null;
     due_at: string | null;
+    handler_id?: string | null;
+    handler_name?: string | null;
   },
 ): CachedStep {
   return {
@@ -72,6 +77,8 @@ export function cachedStep(
     working_ms: s.working_ms,
     pauses_clock: s.pauses_clock,
     seq: s.seq,
+    handler_id: s.handler_id ?? null,
+    handler_name: s.handler_name ?? null,
   };
 }
 

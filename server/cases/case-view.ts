@@ -92,8 +92,9 @@ export function minimalCaseView(state: CaseState, calendar: WorkingCalendar): Mi
   return { id: state.row.id, status: state.row.status, openTasks: openTasksOf(state, calendar) };
 }
 
-const handlerOf = (task: CaseState['tasks'] extends Map<string, infer T> ? T | undefined : never) =>
-  task?.handler_id ? { userId: task.handler_id, name: task.handler_name ?? task.handler_id } : null;
+/** A step's handler (经办人): who completed its task, or the one an imported step names (org:resource). */
+const handlerOf = (by: { handler_id: string | null; handler_name: string | null } | undefined) =>
+  by?.handler_id ? { userId: by.handler_id, name: by.handler_name ?? by.handler_id } : null;
 
 /** The API's view of a case, with working days and estimates from the node's calendar. */
 export function caseView(state: CaseState, calendar: WorkingCalendar): CaseView {
@@ -141,7 +142,7 @@ export function caseView(state: CaseState, calendar: WorkingCalendar): CaseView 
       dueAt: at(s.due_at),
       durationMs: s.completed_at === null ? null : s.completed_at - s.entered_at,
       workingDays: s.working_ms === null ? null : Number(s.working_ms) / perDay,
-      handler: handlerOf(state.tasks.get(s.id)),
+      handler: handlerOf(state.tasks.get(s.id)) ?? handlerOf(s),
     })),
   };
 }

@@ -2,7 +2,8 @@
  * A version's event log, streamed: cases are read a page at a time by id (index cases_process_version_id) with
  * their steps, and each page is turned into XES or CSV text before the next is read, so memory stays constant
  * however many cases there are. Each step gives a `start` event when it was entered and a `complete` event
- * when it completed (`ate_abort` when it was cancelled or failed), naming its handler (org:resource) when known;
+ * when it completed (`ate_abort` when it was cancelled or failed), naming its handler (org:resource) when known
+ * and asked for (`handlers`: personal data, not exported by default);
  * events of a trace are in time order.
  */
 
@@ -23,6 +24,11 @@ export interface ExportOptions {
   pageSize?: number;
   /** The calendar's UTC offset for timestamps (Beijing, 480, by default). */
   utcOffsetMinutes?: number;
+  /**
+   * Name each step's handler (经办人: XES org:resource, the CSV's resource column). Personal data: left out
+   * unless asked (the CSV keeps the column, empty).
+   */
+  handlers?: boolean;
 }
 
 export { CSV_COLUMNS } from '../../engine/index.js';
@@ -76,7 +82,7 @@ export async function* tracePages(
           ...base,
           lifecycle: s.status === 'completed' ? 'complete' : 'ate_abort',
           at: s.completed_at.getTime(),
-          resource: s.handler,
+          resource: options.handlers ? s.handler : null,
         });
     }
     // a stable sort: equal instants keep step order, a step's start before its completion

@@ -97,11 +97,21 @@ export const CONTENT_SECURITY_POLICY = {
   'worker-src': ["'self'", 'blob:'],
 };
 
-const HELMET: FastifyHelmetOptions = {
-  contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+/**
+ * Helmet's settings; `connectSources` are origins the page may fetch from besides its own (the identity
+ * provider's, when the browser signs in there: its discovery document and token endpoint).
+ */
+const helmetOptions = (connectSources: string[]): FastifyHelmetOptions => ({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      ...CONTENT_SECURITY_POLICY,
+      'connect-src': [...CONTENT_SECURITY_POLICY['connect-src'], ...connectSources],
+    },
+  },
   // a year, this host only: other hosts of the domain may still be served over HTTP
   strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
-};
+});
 
 /** Headers fastify sets itself, not helmet's. */
 const OWN_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
@@ -111,9 +121,9 @@ const OWN_HEADERS = new Set(['content-type', 'content-length', 'date', 'connecti
  * helmet's middleware on every request, +31 µs of server CPU per request over HTTP against +8 µs for setting the
  * same headers (measured; the rate limit adds another 8 µs). The headers never change.
  */
-async function helmetHeaders(): Promise<[string, string][]> {
+async function helmetHeaders(connectSources: string[]): Promise<[string, string][]> {
   const probe = Fastify();
-  await probe.register(fastifyHelmet, HELMET);
+  await probe.register(fastifyHelmet, helmetOptions(connectSources));
   probe.get('/', async () => '');
   const response = await probe.inject('/');
   await probe.close();
@@ -142,9 +152,11 @@ export const edgePlugin = fp(
       tokens: Iterable<string>;
       /** The caller a JWT verified earlier belongs to (its rate limit is the caller's, not the address's). */
       recall?: (token: string) => { token: string } | undefined;
+      /** Origins the page may fetch from besides its own (the identity provider's). */
+      connectSources?: string[];
     },
   ) => {
-    const headers = await helmetHeaders();
+    const headers = await helmetHeaders(options.connectSources ?? []);
     app.addHook('onRequest', (_request, reply, done) => {
       for (const [name, value] of headers) reply.raw.setHeader(name, value);
       done();

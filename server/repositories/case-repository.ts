@@ -37,7 +37,16 @@ export async function rootCaseOf(db: Executor, caseId: string): Promise<string> 
 /** A step or a task of a case as the database returns it inside the case's JSON (times as ISO strings). */
 export type StoredStep = Pick<
   RowOf<'steps'>,
-  'id' | 'element_id' | 'name' | 'type' | 'department' | 'status' | 'pauses_clock' | 'seq'
+  | 'id'
+  | 'element_id'
+  | 'name'
+  | 'type'
+  | 'department'
+  | 'status'
+  | 'pauses_clock'
+  | 'seq'
+  | 'handler_id'
+  | 'handler_name'
 > & {
   entered_at: string | null;
   completed_at: string | null;
@@ -102,7 +111,8 @@ export async function loadCaseRows(
            (SELECT coalesce(json_agg(json_build_object(
               'id', s.id, 'element_id', s.element_id, 'name', s.name, 'type', s.type, 'department', s.department,
               'status', s.status, 'entered_at', s.entered_at, 'completed_at', s.completed_at, 'due_at', s.due_at,
-              'working_ms', s.working_ms, 'pauses_clock', s.pauses_clock, 'seq', s.seq)), '[]'::json)
+              'working_ms', s.working_ms, 'pauses_clock', s.pauses_clock, 'seq', s.seq,
+              'handler_id', s.handler_id, 'handler_name', s.handler_name)), '[]'::json)
               FROM steps s WHERE s.case_id = c.id) AS steps,
            (SELECT coalesce(json_agg(json_build_object(
               'id', t.id, 'element_id', t.element_id, 'name', t.name, 'department', t.department, 'status', t.status,

@@ -73,6 +73,12 @@ export async function eventLogRoutes(instance: FastifyInstance): Promise<void> {
         default: 'completed',
         description: 'completed cases only (default: what import reads back), or every case',
       },
+      handlers: {
+        type: 'boolean',
+        default: false,
+        description:
+          "name each step's handler (经办人): XES org:resource, the CSV's resource column; personal data, so left out unless asked",
+      },
     },
   } as const;
 
@@ -89,8 +95,8 @@ export async function eventLogRoutes(instance: FastifyInstance): Promise<void> {
               : '导出事件日志（CSV）/ the event log as CSV',
           description:
             format === 'xes'
-              ? 'IEEE 1849-2016 XES, streamed: a trace per case (concept:name = case id), start and complete events per step with concept:name, time:timestamp, lifecycle:transition, org:group and reflow:elementId.'
-              : "CSV with the columns case_id, activity, element_id, department, lifecycle, timestamp, streamed. A cell a spreadsheet would run as a formula (starting with = + - @, tab or carriage return, or ＝ ＋ － ＠) gets a leading ' (OWASP, CSV injection); the import removes it.",
+              ? 'IEEE 1849-2016 XES, streamed: a trace per case (concept:name = case id), start and complete events per step with concept:name, time:timestamp, lifecycle:transition, org:group and reflow:elementId; with handlers=true also org:resource (who handled the step).'
+              : "CSV with the columns case_id, activity, element_id, department, lifecycle, timestamp, resource (the step's handler, only with handlers=true), streamed. A cell a spreadsheet would run as a formula (starting with = + - @, tab or carriage return, or ＝ ＋ － ＠) gets a leading ' (OWASP, CSV injection); the import removes it.",
           params: versionParams,
           querystring: exportQuery,
           produces: [format === 'xes' ? 'application/xml' : 'text/csv'],
@@ -99,9 +105,9 @@ export async function eventLogRoutes(instance: FastifyInstance): Promise<void> {
       },
       async (request, reply) => {
         const { key, version: v } = request.params;
-        const { status } = request.query;
+        const { status, handlers } = request.query;
         await version(key, v);
-        const chunks = records.exportLog(format, key, v, { status });
+        const chunks = records.exportLog(format, key, v, { status, handlers });
         reply
           .type(format === 'xes' ? 'application/xml; charset=utf-8' : 'text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${encodeURIComponent(key)}-v${v}.${format}"`);

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PERSON_FIGURES } from '../../engine/index.js';
 import { ROLES } from '../auth/tokens.js';
+import type { BrowserSignIn } from '../config.js';
 import { personFigures } from '../people/person-figures.js';
 import { principalOf } from '../plugins/auth.js';
 import { Problem } from '../problems.js';
@@ -23,8 +24,45 @@ export const identitySchema = {
   },
 } as const;
 
-export async function peopleRoutes(instance: FastifyInstance): Promise<void> {
+export async function peopleRoutes(
+  instance: FastifyInstance,
+  options: { browserSignIn?: BrowserSignIn },
+): Promise<void> {
   const app = typed(instance);
+  const signIn = options.browserSignIn;
+  app.get(
+    '/api/auth/config',
+    {
+      // public: the page asks before anyone has signed in
+      schema: {
+        tags: ['people'],
+        summary: '登录方式 / how the browser signs in',
+        description:
+          "oidc: the identity provider (REFLOW_JWT_ISSUER) and the browser's client (REFLOW_OIDC_CLIENT_ID, REFLOW_OIDC_SCOPES) for the authorization code flow with PKCE; null: paste an API token",
+        security: [],
+        response: {
+          200: {
+            type: 'object',
+            required: ['oidc'],
+            properties: {
+              oidc: {
+                type: ['object', 'null'],
+                required: ['issuer', 'clientId', 'scopes'],
+                properties: {
+                  issuer: { type: 'string' },
+                  clientId: { type: 'string' },
+                  scopes: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      oidc: signIn ? { issuer: signIn.issuer, clientId: signIn.clientId, scopes: signIn.scopes } : null,
+    }),
+  );
   app.get(
     '/api/me',
     {

@@ -6,6 +6,7 @@ import type { JwtVerifier } from '../../server/auth/jwt.js';
 import { type Principal, parseTokens } from '../../server/auth/tokens.js';
 import { CaseService } from '../../server/cases/case-service.js';
 import type { CommandBudget } from '../../server/cases/command-budget.js';
+import type { BrowserSignIn } from '../../server/config.js';
 import type { OpenedDatabase } from '../../server/db/database.js';
 import { type SchedulerOptions, TimerScheduler } from '../../server/scheduler/timer-scheduler.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
@@ -59,6 +60,8 @@ export async function buildTestApp(
     scheduler?: Partial<SchedulerOptions>;
     /** JWT sign-in beside the test tokens (test/server/jwt.test.ts). */
     jwt?: JwtVerifier;
+    /** The browser's sign-in at the identity provider (test/modeler/oidc-sign-in.test.ts). */
+    browserSignIn?: BrowserSignIn;
     /** More tokens beside the test tokens (people of a department: test/server/work-items.test.ts). */
     people?: Principal[];
   } = {},
@@ -78,6 +81,7 @@ export async function buildTestApp(
     definitions,
     principals: [...principals, ...(options.people ?? [])],
     jwt: options.jwt,
+    browserSignIn: options.browserSignIn,
   });
   const cacheChecks = watchRemembered(app, service);
   const scheduler = new TimerScheduler(database.db, service, {

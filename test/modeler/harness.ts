@@ -25,8 +25,8 @@ export interface ModelerServer extends TestApp {
   url: string;
 }
 
-export async function startServer(): Promise<ModelerServer> {
-  const testApp = await buildTestApp(await openPglite());
+export async function startServer(options?: Parameters<typeof buildTestApp>[1]): Promise<ModelerServer> {
+  const testApp = await buildTestApp(await openPglite(), options);
   await testApp.app.listen({ port: 0, host: '127.0.0.1' });
   const address = testApp.app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server did not listen on a TCP port');
@@ -86,6 +86,7 @@ export function collectPageErrors(page: Page): string[] {
  */
 export async function startModelerTest(
   t: Test,
+  options?: Parameters<typeof buildTestApp>[1],
 ): Promise<{ server: ModelerServer; build: { ms: number; bytes: number } } | null> {
   if (!existsSync(CHROMIUM)) {
     t.fail(
@@ -94,7 +95,7 @@ export async function startModelerTest(
     return null;
   }
   const build = await buildPage();
-  const server = await startServer();
+  const server = await startServer(options);
   t.teardown(() => server.close());
   return { server, build };
 }

@@ -1,15 +1,32 @@
 // The inbox of a person in headless Chromium: a member of 市场监管 sees the case in 部门待办 with its business
 // number, service and working days left, claims it, finds it in 我的待办 and completes it with its form; the
-// step's handler is that member. Screenshots go to test/artifacts/modeler/.
+// step's handler is that member. Below the tasks, figures per person: the member's own (我的指标), a lead's
+// department (科室工作量), an auditor's everyone (经办人指标), every figure of the catalogue by its Chinese label.
+// Screenshots go to test/artifacts/modeler/.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { parseTokens } from '../../server/auth/tokens.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
 import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
 
 const permit = readFileSync(new URL('../server/fixtures/correction.bpmn', import.meta.url), 'utf8');
 
 t.test('claim a task in the inbox and complete it', async (t) => {
-  const started = await startModelerTest(t);
+  const lead = 'person-lead-0001';
+  const people = parseTokens(
+    JSON.stringify([
+      {
+        token: lead,
+        role: 'department',
+        department: '市场监管',
+        userId: 'u-zhao',
+        name: '赵科长',
+        lead: true,
+      },
+    ]),
+    'people',
+  );
+  const started = await startModelerTest(t, { people });
   if (!started) return;
   const { server } = started;
   const browser = await launchChromium();
@@ -65,5 +82,47 @@ t.test('claim a task in the inbox and complete it', async (t) => {
   const review = view.timeline.find((s: { elementId: string }) => s.elementId === 'review');
   t.equal(review.status, 'completed', 'the review is completed');
   t.same(review.handler, { userId: 'department:市场监管', name: 'department:市场监管' }, 'its handler');
+  // figures per person under the tasks: the member's own row, every figure of the catalogue
+  const figureCell = (key: string) =>
+    page
+      .locator(`#reflow-team-load-table tr[data-user-id="department:市场监管"] td`)
+      .nth(headers.indexOf(key));
+  let headers: string[] = [];
+  const readHeaders = async () => {
+    await page.waitForSelector('#reflow-team-load-table');
+    headers = await page
+      .locator('#reflow-team-load-table th')
+      .evaluateAll((ths) => ths.map((th) => (th as HTMLElement).dataset.figure ?? th.textContent ?? ''));
+    return page.locator('#reflow-team-load-table th').allTextContents();
+  };
+  t.equal(await page.textContent('#reflow-team-load h3'), '我的指标');
+  const catalogue = [
+    '在办待办',
+    '已办环节',
+    '平均每环节办理时间（工作日）',
+    '90% 环节办结时间（工作日）',
+    '环节按时办结率',
+    '有时限的环节',
+    '满意度',
+    '差评数',
+    '差评已整改',
+    '按期整改',
+    '转出（转办）',
+  ];
+  t.same(await readHeaders(), ['经办人', ...catalogue], 'every figure of the catalogue, by its label');
+  t.equal(await figureCell('completedTasks').textContent(), '1', 'the member completed one step');
+  t.equal(await figureCell('openTasks').textContent(), '0', 'and holds none');
+  await screenshot(page, '24-inbox-my-figures');
+  // a lead sees the department's people; an auditor everyone, with their department
+  await useToken(page, lead);
+  await page.waitForSelector('#reflow-team-load h3:has-text("科室工作量")');
+  t.equal(await page.textContent('#reflow-team-load h3'), '科室工作量（市场监管）');
+  await readHeaders();
+  t.equal(await figureCell('completedTasks').textContent(), '1', "the lead sees the member's figures");
+  await useToken(page, TOKENS.auditor);
+  await page.waitForSelector('#reflow-team-load h3:has-text("经办人指标")');
+  t.same(await readHeaders(), ['经办人', '部门', ...catalogue], 'an auditor sees the department column');
+  t.equal(await figureCell('部门').textContent(), '市场监管');
+  await screenshot(page, '25-inbox-figures-per-person');
   t.same(errors, [], 'no page errors');
 });

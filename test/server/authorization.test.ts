@@ -562,7 +562,12 @@ for (const database of testDatabases()) {
       const documented = Object.entries(
         (app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths,
       ).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-      const covered = new Set([...matrix.map((r) => `${r.method} ${r.route}`), 'GET /healthz']);
+      // public: health probes, and how the browser signs in (asked before anyone has)
+      const covered = new Set([
+        ...matrix.map((r) => `${r.method} ${r.route}`),
+        'GET /healthz',
+        'GET /api/auth/config',
+      ]);
       t.same(
         documented.filter((r) => !covered.has(r)),
         [],
@@ -581,6 +586,8 @@ for (const database of testDatabases()) {
       ]) {
         const res = await app.inject({ method: 'GET', url: '/healthz', headers });
         t.equal(res.statusCode, 200, 'healthz is public');
+        const signIn = await app.inject({ method: 'GET', url: '/api/auth/config', headers });
+        t.same([signIn.statusCode, signIn.json()], [200, { oidc: null }], 'the sign-in settings are public');
       }
     });
 

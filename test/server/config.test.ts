@@ -47,6 +47,8 @@ const BAD: Record<SettingName, [string, RegExp]> = {
     '{"subject":"sub"}',
     /'subject': expected a JSON object naming the claim of each of userId/,
   ],
+  REFLOW_OIDC_CLIENT_ID: ['reflow web', /the browser app's client id at the identity provider/],
+  REFLOW_OIDC_SCOPES: ['profile email', /separated by single spaces, openid among them/],
 };
 const checked = (Object.keys(BAD) as SettingName[]).filter((name) => BAD[name][0] !== '');
 
@@ -208,5 +210,39 @@ t.test(
       readConfig({ REFLOW_JWT_CLAIMS: '{"roles":"groups"}' }),
     ) as ConfigError;
     t.match(claimsAlone.lines[0], /REFLOW_JWT_CLAIMS=.*JWT sign-in is off/);
+  },
+);
+
+t.test(
+  "the browser's sign-in: a client of the JWT issuer, scopes with openid, the issuer a URL the page can reach",
+  async (t) => {
+    const jwt = {
+      REFLOW_JWT_ISSUER: 'https://id.example.gov.cn/realms/staff',
+      REFLOW_JWT_AUDIENCE: 'reflow',
+      REFLOW_JWT_JWKS_URL: 'https://id.example.gov.cn/realms/staff/protocol/openid-connect/certs',
+    };
+    t.equal(readConfig(jwt).browserSignIn, undefined, 'unset: the pasted token only');
+    t.same(readConfig({ ...jwt, REFLOW_OIDC_CLIENT_ID: 'reflow-web' }).browserSignIn, {
+      issuer: 'https://id.example.gov.cn/realms/staff',
+      clientId: 'reflow-web',
+      scopes: 'openid profile',
+    });
+    t.equal(
+      readConfig({ ...jwt, REFLOW_OIDC_CLIENT_ID: 'reflow-web', REFLOW_OIDC_SCOPES: 'openid profile roles' })
+        .browserSignIn?.scopes,
+      'openid profile roles',
+    );
+    const noJwt = t.throws(() => readConfig({ REFLOW_OIDC_CLIENT_ID: 'reflow-web' })) as ConfigError;
+    t.match(noJwt.lines[0], /REFLOW_OIDC_CLIENT_ID="reflow-web" is not allowed: .*JWT sign-in, which is off/);
+    const scopesAlone = t.throws(() => readConfig({ ...jwt, REFLOW_OIDC_SCOPES: 'openid' })) as ConfigError;
+    t.match(scopesAlone.lines[0], /REFLOW_OIDC_SCOPES=.*set REFLOW_OIDC_CLIENT_ID too/);
+    const notUrl = t.throws(() =>
+      readConfig({
+        ...jwt,
+        REFLOW_JWT_ISSUER: 'http://id.example.gov.cn',
+        REFLOW_OIDC_CLIENT_ID: 'reflow-web',
+      }),
+    ) as ConfigError;
+    t.match(notUrl.lines[0], /must then be an https:\/\/ URL/);
   },
 );

@@ -367,13 +367,13 @@ const ROUTES: JsonRoute[] = [
     method: 'GET',
     path: '/api/processes/:key/versions/:version/log.xes',
     token: TOKENS.auditor,
-    query: ['status'],
+    query: ['status', 'handlers'],
   },
   {
     method: 'GET',
     path: '/api/processes/:key/versions/:version/log.csv',
     token: TOKENS.auditor,
-    query: ['status'],
+    query: ['status', 'handlers'],
   },
   {
     method: 'POST',

@@ -153,7 +153,16 @@ for (const database of testDatabases()) {
     await t.test(
       'handlers in the event logs: XES org:resource and the CSV, read back by the import',
       async (t) => {
-        const xes = await call('auditor', 'GET', '/api/processes/permit/versions/1/log.xes');
+        // personal data: left out unless asked
+        const plain = await call('auditor', 'GET', '/api/processes/permit/versions/1/log.xes');
+        t.equal(plain.statusCode, 200);
+        t.notMatch(plain.body, /org:resource/, 'no handler in the XES unless asked');
+        t.notMatch(
+          (await call('auditor', 'GET', '/api/processes/permit/versions/1/log.csv')).body,
+          /u-zhao|u-chen/,
+          'nor in the CSV',
+        );
+        const xes = await call('auditor', 'GET', '/api/processes/permit/versions/1/log.xes?handlers=true');
         t.equal(xes.statusCode, 200);
         t.match(
           xes.body,
@@ -165,7 +174,8 @@ for (const database of testDatabases()) {
           /<string key="org:resource" value="u-chen"\/>/,
           'the member who completed the issue',
         );
-        const csv = (await call('auditor', 'GET', '/api/processes/permit/versions/1/log.csv')).body;
+        const csv = (await call('auditor', 'GET', '/api/processes/permit/versions/1/log.csv?handlers=true'))
+          .body;
         t.match(csv, /,审查,review,市场监管,complete,[^,]+,u-zhao\n/, 'the CSV names the handler');
         const v2 = permit.replace('name="许可（测试）"', 'name="许可（测试，导入）"');
         const deployed = await app.inject({
@@ -179,7 +189,9 @@ for (const database of testDatabases()) {
           ['xes', 'application/xml'],
           ['csv', 'text/csv'],
         ] as const) {
-          const log = (await call('auditor', 'GET', `/api/processes/permit/versions/1/log.${format}`)).body;
+          const log = (
+            await call('auditor', 'GET', `/api/processes/permit/versions/1/log.${format}?handlers=true`)
+          ).body;
           const imported = await app.inject({
             method: 'POST',
             url: '/api/processes/permit/versions/2/log',
@@ -199,6 +211,22 @@ for (const database of testDatabases()) {
           handlers.map((h) => `${h.element_id} ${h.handler_id}`),
           ['issue u-chen', 'issue u-chen', 'review u-zhao', 'review u-zhao'],
           'each imported step names its handler, from XES and from CSV',
+        );
+        const importedCase = await app.reflow.db
+          .selectFrom('cases')
+          .select('id')
+          .where('version', '=', 2)
+          .executeTakeFirstOrThrow();
+        const view = (await call('auditor', 'GET', `/api/cases/${importedCase.id}`)).json();
+        t.same(
+          view.timeline
+            .filter((s: { status: string }) => s.status === 'completed')
+            .map((s: { elementId: string; handler: unknown }) => [s.elementId, s.handler]),
+          [
+            ['review', { userId: 'u-zhao', name: 'u-zhao' }],
+            ['issue', { userId: 'u-chen', name: 'u-chen' }],
+          ],
+          "an imported case's timeline names each step's handler (经办人)",
         );
       },
     );

@@ -12,6 +12,9 @@ export const tokenStore = {
   },
 };
 
+/** How this page signs in: `provider` when the server names an identity provider (the header's sign-in button). */
+export const session = { provider: false };
+
 /** An answer other than 2xx: the problem document's status, title, detail and findings. */
 export class ApiError extends Error {
   constructor(
@@ -86,4 +89,28 @@ export async function apiWithStatus<T>(
 /** A document the API serves (the printable report) as a blob, fetched with the token. */
 export async function apiBlob(path: string, accept = 'text/html'): Promise<Blob> {
   return (await send(path, { accept })).blob();
+}
+
+/** Who the token belongs to (GET /api/me). */
+export interface Identity {
+  userId: string;
+  name: string;
+  roles: string[];
+  department: string | null;
+  lead: boolean;
+}
+
+let known: { token: string; identity: Promise<Identity> } | null = null;
+
+/** The caller's identity, asked once per token (the header and the views share it). */
+export function identity(): Promise<Identity> {
+  const token = tokenStore.get();
+  if (known?.token !== token) {
+    const asked = api<Identity>('/api/me');
+    known = { token, identity: asked };
+    asked.catch(() => {
+      if (known?.identity === asked) known = null; // asked again next time (a token typed in later)
+    });
+  }
+  return known.identity;
 }

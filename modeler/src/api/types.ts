@@ -74,6 +74,8 @@ export interface Step {
   dueAt?: string | null;
   durationMs: number | null;
   workingDays: number | null;
+  /** 经办人: who completed the step's task (or the handler an imported step names). */
+  handler: { userId: string; name: string } | null;
 }
 
 export interface CaseView {

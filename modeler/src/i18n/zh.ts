@@ -47,7 +47,21 @@ export const zh: Record<string, string> = {
   'API token': 'API 令牌',
   'Government service process reengineering': '政务服务流程再造',
   'Not signed in: enter an API token at the top right': '未登录：请在右上角输入 API 令牌',
+  'Not signed in, or the sign-in has expired: press Sign in at the top right':
+    '未登录或登录已过期：请点击右上角“统一身份认证登录”',
   'This token may not do that': '此令牌无权执行该操作',
+  'Sign in': '统一身份认证登录',
+  'Sign in at the identity provider': '到统一身份认证平台登录（授权码 + PKCE）；演示时也可在右侧粘贴令牌',
+  'The identity provider cannot be reached: {detail}': '无法连接统一身份认证平台：{detail}',
+  'The identity provider answered for another issuer: {detail}':
+    '统一身份认证平台的配置与 REFLOW_JWT_ISSUER 不符：{detail}',
+  'The sign-in answer does not belong to this page (state differs): sign in again':
+    '登录回调不属于本页面发起的登录（state 不符）：请重新登录',
+  'The ID token is not for this sign-in (nonce, issuer or audience differs)':
+    'ID 令牌不属于本次登录（nonce、签发方或受众不符）',
+  'The identity provider answered no JWT (access_token or id_token)':
+    '统一身份认证平台没有返回 JWT（access_token 或 id_token）',
+  'The identity provider refused the sign-in: {detail}': '统一身份认证平台拒绝了登录：{detail}',
   'Loading…': '加载中…',
 
   // — modeler
@@ -276,11 +290,11 @@ export const zh: Record<string, string> = {
   'Claimed "{name}"': '已认领“{name}”',
   'Released "{name}"': '已退回“{name}”',
   'Team load ({department})': '科室工作量（{department}）',
+  'Figures per person': '经办人指标',
+  'My figures': '我的指标',
+  '{department} (department token)': '{department}（部门令牌）',
+  'No figures yet': '暂无指标',
   Person: '经办人',
-  'Open tasks': '在办',
-  'Steps done': '已办',
-  'Mean working days per step': '平均每件工作日',
-  'On time': '按时率',
   '{n} open tasks': '{n} 件待办',
   'case {id}': '办件 {id}',
   'Variables (JSON)': '变量（JSON）',

@@ -1,8 +1,10 @@
 /**
- * The page around the views: navigation, the API token field (kept in localStorage), the language switch,
- * and a hash router (`#/<view>/<params…>`) that builds each view when first visited.
+ * The page around the views: navigation, the API token field (kept in localStorage) and, when the server names
+ * an identity provider, 统一身份认证登录 (authorization code + PKCE, api/oidc.ts), who is signed in, the language
+ * switch, and a hash router (`#/<view>/<params…>`) that builds each view when first visited.
  */
-import { tokenStore } from '../api/client.js';
+import { api, identity, session, tokenStore } from '../api/client.js';
+import { beginSignIn, completeSignIn, type SignInConfig, SignInError } from '../api/oidc.js';
 import { h } from '../dom.js';
 import { type Language, language, switchLanguage, t } from '../i18n/language.js';
 import type { View, ViewDefinition } from '../views/common/view.js';
@@ -22,8 +24,38 @@ export function startAppShell(root: HTMLElement, definitions: ViewDefinition[]):
     value: tokenStore.get(),
     size: 22,
   });
+  const who = h('span', { id: 'reflow-who', class: 'reflow-who' });
+  const signInStatus = h('span', {
+    id: 'reflow-sign-in-status',
+    class: 'reflow-sign-in-status',
+    role: 'alert',
+  });
+  const signInButton = h(
+    'button',
+    { id: 'reflow-sign-in', type: 'button', hidden: true, title: t('Sign in at the identity provider') },
+    t('Sign in'),
+  );
+  /** Who the token belongs to (GET /api/me) by name, beside the token field. */
+  const showWho = async () => {
+    who.textContent = '';
+    if (!tokenStore.get()) return;
+    try {
+      const me = await identity();
+      // a person by name; a token of the tokens file without a name (named by its role) shows none
+      if (me.name === me.userId) return;
+      who.textContent = me.department ? `${me.name}（${me.department}）` : me.name;
+      who.title = me.userId;
+    } catch {
+      // a wrong or expired token: the views say so when they call the API
+    }
+  };
+  const showSignInError = (error: unknown) => {
+    signInStatus.textContent =
+      error instanceof SignInError ? t(error.key, { detail: error.detail }) : String(error);
+  };
   const commitToken = () => {
     tokenStore.set(token.value);
+    void showWho();
     void route();
   };
   token.addEventListener('change', commitToken);
@@ -48,9 +80,57 @@ export function startAppShell(root: HTMLElement, definitions: ViewDefinition[]):
       h('small', null, t('Government service process reengineering')),
     ),
     h('nav', { class: 'reflow-nav' }, links),
-    h('span', { class: 'reflow-session' }, h('label', null, t('Token'), ' ', token), languageSelect),
+    h(
+      'span',
+      { class: 'reflow-session' },
+      signInStatus,
+      who,
+      signInButton,
+      h('label', null, t('Token'), ' ', token),
+      languageSelect,
+    ),
   );
   root.replaceChildren(header, main);
+
+  /** Before the first view: finish a sign-in the identity provider sent the browser back from. */
+  const signedIn = (async () => {
+    try {
+      const done = await completeSignIn(location.search, sessionStorage);
+      if (done) {
+        tokenStore.set(done.token);
+        token.value = done.token;
+        // the code and state leave the address bar (and the history)
+        history.replaceState(null, '', `${location.pathname}${done.hash}`);
+      }
+    } catch (error) {
+      history.replaceState(null, '', `${location.pathname}${location.hash}`);
+      showSignInError(error);
+    }
+    void showWho();
+  })();
+  /**
+   * The sign-in button, when the server names an identity provider (GET /api/auth/config); the first view waits
+   * for it, so that its problems point at the right way to sign in.
+   */
+  const offered = (async () => {
+    try {
+      const { oidc } = await api<{ oidc: SignInConfig | null }>('/api/auth/config');
+      if (!oidc) return;
+      session.provider = true;
+      signInButton.hidden = false;
+      signInButton.addEventListener('click', async () => {
+        signInStatus.textContent = '';
+        try {
+          const redirectUri = `${location.origin}${location.pathname}`;
+          location.assign(await beginSignIn(oidc, { redirectUri, hash: location.hash }, sessionStorage));
+        } catch (error) {
+          showSignInError(error);
+        }
+      });
+    } catch (error) {
+      showSignInError(error);
+    }
+  })();
 
   async function route(): Promise<void> {
     const [name = '', ...params] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -67,5 +147,5 @@ export function startAppShell(root: HTMLElement, definitions: ViewDefinition[]):
     await view.show(params.filter((p) => p !== ''));
   }
   window.addEventListener('hashchange', () => void route());
-  void route();
+  void Promise.all([signedIn, offered]).then(route);
 }

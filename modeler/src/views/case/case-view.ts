@@ -1,5 +1,5 @@
 /** 办件 — one case on its diagram (done, active, incidents) and its timeline. */
-import { api } from '../../api/client.js';
+import { api, identity } from '../../api/client.js';
 import type { CaseSummary, CaseView, DefinitionVersion } from '../../api/types.js';
 import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
 import { formatFigure, formatTime, h, replaceChildren } from '../../dom.js';
@@ -21,9 +21,18 @@ function timelineTable(view: CaseView): HTMLTableElement {
       h(
         'tr',
         null,
-        ['#', 'Step', 'Element', 'Type', 'Department', 'Status', 'Entered', 'Completed', 'Working days'].map(
-          (c) => h('th', null, t(c)),
-        ),
+        [
+          '#',
+          'Step',
+          'Element',
+          'Type',
+          'Department',
+          'Person',
+          'Status',
+          'Entered',
+          'Completed',
+          'Working days',
+        ].map((c) => h('th', null, t(c))),
       ),
     ),
     h(
@@ -38,6 +47,7 @@ function timelineTable(view: CaseView): HTMLTableElement {
           h('td', null, h('code', null, step.elementId)),
           h('td', null, step.type),
           h('td', null, step.department ?? '—'),
+          h('td', { title: step.handler?.userId ?? '' }, step.handler?.name ?? '—'),
           h('td', null, t(step.status)),
           h('td', null, formatTime(step.enteredAt)),
           h('td', null, formatTime(step.completedAt)),
@@ -125,6 +135,12 @@ export function createCaseView(): View {
 
   async function listRecent(): Promise<void> {
     try {
+      const { roles } = await identity();
+      // a department lists no cases: it reaches its cases from the inbox
+      if (!roles.some((r) => ['admin', 'intake', 'auditor', 'supervisor'].includes(r))) {
+        replaceChildren(recent);
+        return;
+      }
       const page = await api<{ items: CaseSummary[] }>('/api/cases?limit=20');
       replaceChildren(
         recent,
@@ -143,7 +159,7 @@ export function createCaseView(): View {
         ),
       );
     } catch {
-      replaceChildren(recent); // a department lists no cases: it reaches its cases from the inbox
+      replaceChildren(recent); // not signed in: the case's own load says so
     }
   }
 

@@ -1,5 +1,5 @@
 /** A one-line message under a toolbar: what just happened, or what went wrong and how to fix it. */
-import { ApiError } from '../../api/client.js';
+import { ApiError, session } from '../../api/client.js';
 import { h } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 
@@ -13,10 +13,15 @@ export interface StatusLine {
   clear(): void;
 }
 
+/** What a caller without a valid token is told: the sign-in button when there is one, else the token field. */
+export const notSignedIn = (): string =>
+  session.provider
+    ? t('Not signed in, or the sign-in has expired: press Sign in at the top right')
+    : t('Not signed in: enter an API token at the top right');
+
 export function explainError(error: unknown): string {
   if (!(error instanceof ApiError)) return String((error as Error)?.message ?? error);
-  if (error.status === 401)
-    return `${t('Not signed in: enter an API token at the top right')} (${error.detail || error.title})`;
+  if (error.status === 401) return `${notSignedIn()} (${error.detail || error.title})`;
   if (error.status === 403) return `${t('This token may not do that')}: ${error.detail || error.title}`;
   return error.message;
 }

@@ -1,25 +1,17 @@
 /**
  * 待办 — 部门待办 (the department's unclaimed tasks) and 我的待办 (claimed by me), soonest due first, each with its
  * business number (办件编号), service, due date and working days left; claim, release, complete with the task's
- * form (drawn by views/common/schema-form.ts); a lead sees the team's load.
+ * form (drawn by views/common/schema-form.ts); below, figures per person (a lead's team, an auditor's everyone,
+ * a member's own).
  */
-import { api } from '../../api/client.js';
+import { api, identity } from '../../api/client.js';
 import type { CaseView, DefinitionVersion, Task } from '../../api/types.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createSchemaForm } from '../common/schema-form.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
-
-/** A person's load as GET /api/metrics/people gives it (the figures the team table shows). */
-interface PersonLoad {
-  userId: string;
-  name: string;
-  openTasks: number;
-  completedTasks: number;
-  meanStepWorkingDays: number | null;
-  stepOnTimeRate: number | null;
-}
+import { peopleFigures } from './people-figures.js';
 
 /** The `gov:form` schemas of each deployed version's elements, read once per version. */
 const formsByVersion = new Map<string, Promise<Record<string, unknown>>>();
@@ -146,49 +138,12 @@ export function createInboxView(): View {
     replaceChildren(tabs, button('queue', 'Department queue'), button('mine', 'My tasks'));
   }
 
-  /** A lead's view of the team: open tasks held and steps done per person (GET /api/metrics/people). */
+  /** Figures per person: a lead's team, an auditor's everyone, a member's own (people-figures.ts). */
   async function renderTeamLoad(): Promise<void> {
     try {
-      const me = await api<{ lead: boolean; department: string | null }>('/api/me');
-      if (!me.lead) return replaceChildren(load);
-      const { people } = await api<{ people: PersonLoad[] }>('/api/metrics/people');
-      const byOpen = [...people].sort((a, b) => b.openTasks - a.openTasks || a.name.localeCompare(b.name));
-      replaceChildren(
-        load,
-        h('h3', null, t('Team load ({department})', { department: me.department ?? '' })),
-        h(
-          'table',
-          { class: 'reflow-table', id: 'reflow-team-load-table' },
-          h(
-            'thead',
-            null,
-            h(
-              'tr',
-              null,
-              ['Person', 'Open tasks', 'Steps done', 'Mean working days per step', 'On time'].map((c) =>
-                h('th', null, t(c)),
-              ),
-            ),
-          ),
-          h(
-            'tbody',
-            null,
-            byOpen.map((p) =>
-              h(
-                'tr',
-                { 'data-user-id': p.userId },
-                h('td', null, p.name),
-                h('td', null, String(p.openTasks)),
-                h('td', null, String(p.completedTasks)),
-                h('td', null, p.meanStepWorkingDays === null ? '—' : p.meanStepWorkingDays.toFixed(1)),
-                h('td', null, p.stepOnTimeRate === null ? '—' : `${Math.round(p.stepOnTimeRate * 100)}%`),
-              ),
-            ),
-          ),
-        ),
-      );
+      replaceChildren(load, (await peopleFigures(await identity())) ?? []);
     } catch {
-      replaceChildren(load); // not a person's token (an auditor's, an administrator's): no team
+      replaceChildren(load); // not signed in: the task list says so
     }
   }
 

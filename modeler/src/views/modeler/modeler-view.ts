@@ -21,7 +21,7 @@ import {
 import { t, translateModule } from '../../i18n/language.js';
 import { createVersionPicker, loadDefinitions } from '../common/definitions.js';
 import { confirmDialog, inForceText, statusBadge } from '../common/publication.js';
-import { createStatusLine } from '../common/status-line.js';
+import { createStatusLine, notSignedIn } from '../common/status-line.js';
 import type { View } from '../common/view.js';
 import { changeList, diffVersions } from '../versions/version-diff.js';
 import { createAnalysisPanel } from './analysis-panel.js';
@@ -360,7 +360,7 @@ export function createModelerView(): View {
       if (!tokenStore.get()) {
         // as the other views: say so, and start a new diagram to draw offline (no findings until edited)
         if (opened === 'none') await open(newDiagramXml(), t('a new diagram'), true);
-        return status.set('error', t('Not signed in: enter an API token at the top right'));
+        return status.set('error', notSignedIn());
       }
       const importsBefore = imports;
       try {

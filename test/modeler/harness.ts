@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { Test } from 'tap';
+import type { Principal } from '../../server/auth/tokens.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { openPglite } from '../helpers/test-database.js';
 
@@ -24,8 +25,8 @@ export interface ModelerServer extends TestApp {
   url: string;
 }
 
-export async function startServer(): Promise<ModelerServer> {
-  const testApp = await buildTestApp(await openPglite());
+export async function startServer(options: { people?: Principal[] } = {}): Promise<ModelerServer> {
+  const testApp = await buildTestApp(await openPglite(), options);
   await testApp.app.listen({ port: 0, host: '127.0.0.1' });
   const address = testApp.app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server did not listen on a TCP port');
@@ -85,6 +86,8 @@ export function collectPageErrors(page: Page): string[] {
  */
 export async function startModelerTest(
   t: Test,
+  /** More tokens beside the test tokens (a department of the demo history: supervision.test.ts). */
+  options: { people?: Principal[] } = {},
 ): Promise<{ server: ModelerServer; build: { ms: number; bytes: number } } | null> {
   if (!existsSync(CHROMIUM)) {
     t.fail(
@@ -93,7 +96,7 @@ export async function startModelerTest(
     return null;
   }
   const build = await buildPage();
-  const server = await startServer();
+  const server = await startServer(options);
   t.teardown(() => server.close());
   return { server, build };
 }

@@ -145,6 +145,8 @@ export const FIGURE_ROWS: readonly FigureDefinition[] = [
   'calledBackRate',
   'rectified',
   'appealsUpheld',
+  'warningRate',
+  'redCardRate',
 ].map((key) => {
   const definition = figureDefinition(key);
   if (!definition) throw new Error(`report figure '${key}' is not in the catalogue`);
@@ -156,14 +158,14 @@ export function valueText(
   lang: Lang,
   unit: FigureUnit,
   value: number | null,
-  of?: { count: number; whole: number },
+  of?: { count: number; whole: number; wholeUnit?: FigureUnit },
 ): string {
   const l = labels(lang);
   if (value === null) return of ? `${l.noData}（0 / ${fmt(of.whole, 0)}）` : l.noData;
   if (unit === 'rate')
     return of
       ? lang === 'zh'
-        ? `${pct(value)}（${fmt(of.count, 0)} / ${fmt(of.whole, 0)} 条）`
+        ? `${pct(value)}（${fmt(of.count, 0)} / ${fmt(of.whole, 0)} ${of.wholeUnit === 'cases' ? '件' : '条'}）`
         : `${pct(value)} (${fmt(of.count, 0)} of ${fmt(of.whole, 0)})`
       : pct(value);
   if (unit === 'days') return l.days(fmt(value));
@@ -289,6 +291,10 @@ export function methodText(lang: Lang, source: FigureSource | undefined, maxErro
         : `estimated from the duration histogram of ${n} completed cases (buckets of ${fmt(maxErrorDays)} working days), error below ${fmt(maxErrorDays)} working days`;
     case 'ratings':
       return zh ? `基于 ${n} 条评价` : `from ${n} ratings`;
+    case 'cards':
+      return zh
+        ? `电子监察亮牌记录，基于 ${n} 件引擎办理的已办结案件（导入的历史案件未受监察，不计）`
+        : `from the cards of electronic supervision, over ${n} completed cases run on the engine (imported cases were never watched)`;
     case 'no-time-limit':
       return zh ? '流程未设承诺时限，不计算' : 'the process has no committed limit: not computed';
     case 'memory':

@@ -1,5 +1,11 @@
 /** The before/after report as one self-contained, printable HTML page (inline CSS and SVG, no external resources). */
-import { type Bucket, changeTone, type DynamicMetrics, type StepFigures } from '../../engine/index.js';
+import {
+  type Bucket,
+  changeTone,
+  type DynamicMetrics,
+  figureDefinition,
+  type StepFigures,
+} from '../../engine/index.js';
 import type { Comparison } from './metrics-service.js';
 import { comparisonHistogram, durationChart, histogramLimits } from './report-chart.js';
 import {
@@ -46,10 +52,14 @@ function figureTable(input: ReportInput): string {
     const { key, zh, en, unit } = definition;
     const change = c.change[key] ?? { before: null, after: null, delta: null, percent: null };
     const tone = changeTone(definition.better, change.delta);
-    // a rate of a count (rectified on time ÷ bad ratings) shows the count and its whole beside it
+    // a rate of a count (rectified on time ÷ bad ratings, red-carded ÷ supervised cases) shows both beside it
     const of = (d: DynamicMetrics) =>
-      definition.countKey
-        ? { count: Number(d[definition.countKey as keyof DynamicMetrics] ?? 0), whole: d.badRatings }
+      definition.countKey && definition.wholeKey
+        ? {
+            count: Number(d[definition.countKey as keyof DynamicMetrics] ?? 0),
+            whole: Number(d[definition.wholeKey as keyof DynamicMetrics] ?? 0),
+            wholeUnit: figureDefinition(definition.wholeKey)?.unit,
+          }
         : undefined;
     const after =
       key === 'satisfaction' && change.after === null

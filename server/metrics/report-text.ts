@@ -165,7 +165,7 @@ export function valueText(
   if (unit === 'rate')
     return of
       ? lang === 'zh'
-        ? `${pct(value)}（${fmt(of.count, 0)} / ${fmt(of.whole, 0)} ${of.wholeUnit === 'cases' ? '件' : '条'}）`
+        ? `${pct(value)}（${fmt(of.count, 0)} / ${fmt(of.whole, 0)} ${of.wholeUnit === 'cases' ? '件' : of.wholeUnit === 'items' ? '个' : '条'}）`
         : `${pct(value)} (${fmt(of.count, 0)} of ${fmt(of.whole, 0)})`
       : pct(value);
   if (unit === 'days') return l.days(fmt(value));
@@ -256,10 +256,12 @@ export function summarySentences(lang: Lang, change: Record<string, Change>): st
     );
   }
   // the outcome rates, named and stated (in percentage points) as the catalogue says
-  for (const name of ['firstTimeRate', 'onTimeRate', 'satisfaction']) {
+  // and the red cards of electronic supervision, once either version had any: a reform should reduce them
+  for (const name of ['firstTimeRate', 'onTimeRate', 'satisfaction', 'redCardRate']) {
     const c = change[name];
     const definition = figureDefinition(name);
     if (!c || !definition || c.before === null || c.after === null) continue;
+    if (name === 'redCardRate' && c.before === 0 && c.after === 0) continue;
     const words = changeWords(definition, c, lang, { pp: labels(lang).pp });
     out.push(
       zh

@@ -40,3 +40,55 @@ export async function warningFigures(
     redCardRate: share(redCardCases),
   };
 }
+
+/** A department's cards in one version: of its completed steps with a time limit, those whose task got one. */
+export interface DepartmentWarnings {
+  department: string | null;
+  stepsWithLimit: number;
+  warnedSteps: number;
+  redCardSteps: number;
+  /** `stepWarningRate`, `stepRedCardRate` of the catalogue (engine/metrics/figures.ts). */
+  stepWarningRate: number | null;
+  stepRedCardRate: number | null;
+}
+
+/**
+ * The version's figures by department (the report's table): its completed steps with a time limit in the
+ * supervised completed cases, and how many of them got a card (any level) and a red card on their task. Reads the
+ * version's steps, so it is for the report, not the metrics answer that must stay cheap at millions of cases.
+ */
+export async function departmentWarnings(
+  db: Db,
+  key: string,
+  version: number,
+): Promise<DepartmentWarnings[]> {
+  const { rows } = await sql<{
+    department: string | null;
+    steps: string | number;
+    warned: string | number;
+    red: string | number;
+  }>`
+    SELECT s.department, count(*) AS steps, count(w.red) AS warned, count(*) FILTER (WHERE w.red) AS red
+      FROM steps s
+      JOIN cases c ON c.id = s.case_id
+      LEFT JOIN (SELECT subject_id, bool_or(level = 'red') AS red FROM warnings
+                  WHERE process_key = ${key} AND version = ${version} AND subject = 'task'
+                  GROUP BY subject_id) w ON w.subject_id = s.id
+     WHERE s.process_key = ${key} AND s.version = ${version} AND s.status = 'completed'
+       AND s.time_limit IS NOT NULL AND c.status = 'completed' AND NOT c.imported
+     GROUP BY s.department
+     ORDER BY s.department`.execute(db);
+  return rows.map((r) => {
+    const steps = Number(r.steps);
+    const warned = Number(r.warned);
+    const red = Number(r.red);
+    return {
+      department: r.department,
+      stepsWithLimit: steps,
+      warnedSteps: warned,
+      redCardSteps: red,
+      stepWarningRate: steps === 0 ? null : warned / steps,
+      stepRedCardRate: steps === 0 ? null : red / steps,
+    };
+  });
+}

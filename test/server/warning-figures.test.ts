@@ -161,6 +161,11 @@ for (const database of testDatabases()) {
         report.body,
         /红牌率（超时）<\/th><td class="n">33\.3%（1 \/ 3 件）<\/td><td class="n">0%（0 \/ 1 件）<\/td><td class="n better">−33\.3 个百分点/,
       );
+      t.match(
+        report.body,
+        /<li>红牌率（超时）由 33\.3% 变为 0%（−33\.3 个百分点）。<\/li>/,
+        'the summary names the red cards',
+      );
       t.match(report.body, /预警率（亮黄牌或红牌）<\/th><td class="n">66\.7%（2 \/ 3 件）/);
 
       // by department: the share of its steps with a time limit whose task got a card (GET /api/metrics/people)
@@ -179,6 +184,20 @@ for (const database of testDatabases()) {
         '市场监管: 2 of its 4 reviews got a card, 1 a red card',
       );
       t.match(of('公安'), { stepsWithLimit: 4, warnedSteps: 0, stepWarningRate: 0, stepRedCardRate: 0 });
+
+      // the report's table by department: 市场监管's reviews got the cards, 公安's approvals none
+      t.match(
+        report.body,
+        /<h3>各部门的预警率与红牌率（电子监察）<\/h3>.*<tr><td>市场监管<\/td><td>改革前（v1）<\/td><td class="n">3<\/td><td class="n">66\.7%（2 \/ 3 个）<\/td><td class="n">33\.3%（1 \/ 3 个）<\/td><\/tr>/s,
+      );
+      t.match(
+        report.body,
+        /<tr><td>公安<\/td><td>改革前（v1）<\/td><td class="n">3<\/td><td class="n">0%（0 \/ 3 个）<\/td>/,
+      );
+      t.match(
+        report.body,
+        /<tr><td>市场监管<\/td><td>改革后（v2）<\/td><td class="n">1<\/td><td class="n">0%（0 \/ 1 个）<\/td>/,
+      );
 
       // verify: the cards agree with the audit log, and a card changed outside the scheduler is named
       t.ok((await verifyAudit(db)).ok, 'verify passes');

@@ -15,6 +15,7 @@ import { csvChunks, type ExportOptions, xesChunks } from './metrics/event-log-ex
 import { type ImportResult, importEventLog } from './metrics/event-log-import.js';
 import type { ParsedTrace } from './metrics/event-log-parse.js';
 import { MetricsService, syncMetricCalendar } from './metrics/metrics-service.js';
+import { type DepartmentWarnings, departmentWarnings } from './metrics/warning-figures.js';
 import { type RatingOptions, RatingService } from './ratings/rating-service.js';
 import { ping } from './repositories/health-repository.js';
 import { DefinitionStore } from './store/definition-store.js';
@@ -33,6 +34,8 @@ export interface Records {
   importLog(definition: CompiledDefinition, traces: AsyncIterable<ParsedTrace>): Promise<ImportResult>;
   /** The completed cases of a version in duration buckets (the report's histogram). */
   caseBuckets(key: string, version: number): ReturnType<typeof caseBuckets>;
+  /** A version's cards by department (the report's 电子监察 table). */
+  departmentWarnings(key: string, version: number): Promise<DepartmentWarnings[]>;
 }
 
 export interface Services {
@@ -83,6 +86,7 @@ export async function createServices(db: Db, options: ServiceOptions = {}): Prom
       (format === 'xes' ? xesChunks : csvChunks)(db, key, version, exportOptions),
     importLog: (definition, traces) => importEventLog(db, definition, traces, { calendar }),
     caseBuckets: (key, version) => caseBuckets(db, key, version),
+    departmentWarnings: (key, version) => departmentWarnings(db, key, version),
   };
   return {
     ping: () => ping(db),

@@ -178,6 +178,14 @@ export function warningLevels(
   return levels;
 }
 
+/**
+ * A case's cards (电子监察 figures `warningRate`, `redCardRate`): a case is warned (亮牌) when it or one of its tasks
+ * got a card of any level, red-carded (红牌) when one of them was red. `levels`: every card raised on the case and
+ * on its tasks, cleared or not.
+ */
+export const isWarned = (levels: readonly WarningLevel[]): boolean => levels.length > 0;
+export const isRedCarded = (levels: readonly WarningLevel[]): boolean => levels.includes('red');
+
 /** The share of a limit used (1 = all of it), rounded to 4 decimals: what a card shows. */
 export const usedShare = (usedMs: number, limitDays: number, msPerWorkingDay: number): number =>
   limitDays > 0 ? Math.round((usedMs / (limitDays * msPerWorkingDay)) * 10_000) / 10_000 : 0;

@@ -13,7 +13,7 @@
  * the histogram places the values of a bucket evenly across it (a bucket's single value is known exactly from
  * its sum), so it lies in the same bucket as the true value: the error is below one bucket, < 0.01 working day.
  */
-import { isBreach, isFirstTime, isOnTime } from './case-figures.js';
+import { isBreach, isFirstTime, isOnTime, isRedCarded, isWarned, type WarningLevel } from './case-figures.js';
 
 /** Up to this many values, percentiles are exact (`percentile_cont` in SQL); above, read from the histogram. */
 export const EXACT_PERCENTILE_LIMIT = 20_000;
@@ -35,7 +35,15 @@ export interface StepFigures {
 
 /** How one figure was obtained: the method and how many cases (steps, ratings) it was computed from. */
 export interface FigureSource {
-  method: 'count' | 'rollup' | 'percentile_cont' | 'histogram' | 'ratings' | 'no-time-limit' | 'memory';
+  method:
+    | 'count'
+    | 'rollup'
+    | 'percentile_cont'
+    | 'histogram'
+    | 'ratings'
+    | 'cards'
+    | 'no-time-limit'
+    | 'memory';
   from: number;
 }
 
@@ -75,6 +83,15 @@ export interface DynamicMetrics {
   calledBackRate: number | null;
   /** The same per department of the rated step. */
   ratingsByDepartment: DepartmentRatings[];
+  /**
+   * 电子监察: completed cases that ran on the engine (imported ones were never watched); of them, those that got a
+   * card (on the case or a task, `isWarned`) and a red card (`isRedCarded`); the shares (null without such cases).
+   */
+  supervisedCases: number;
+  warnedCases: number;
+  redCardCases: number;
+  warningRate: number | null;
+  redCardRate: number | null;
   steps: StepFigures[];
   method: MetricsMethod;
 }
@@ -184,6 +201,8 @@ export interface CaseOutcome {
   workingMs: number | null;
   trips: number;
   corrected: boolean;
+  /** The cards raised on the case and its tasks; absent when unknown (a simulated case: not supervised). */
+  cards?: readonly WarningLevel[];
   steps: {
     elementId: string;
     name: string | null;
@@ -230,6 +249,10 @@ export function dynamicMetricsOf(
   }));
   const n = completed.length;
   const from = (count: number): FigureSource => ({ method: 'memory', from: count });
+  const supervised = completed.flatMap((c) => (c.cards ? [c.cards] : []));
+  const warned = supervised.filter(isWarned).length;
+  const red = supervised.filter(isRedCarded).length;
+  const share = (count: number) => (supervised.length === 0 ? null : count / supervised.length);
   return {
     cases: cases.length,
     completed: n,
@@ -253,6 +276,11 @@ export function dynamicMetricsOf(
     rectifiedOnTimeRate: null,
     calledBackRate: null,
     ratingsByDepartment: [],
+    supervisedCases: supervised.length,
+    warnedCases: warned,
+    redCardCases: red,
+    warningRate: share(warned),
+    redCardRate: share(red),
     steps,
     method: {
       msPerWorkingDay: perDay,
@@ -267,6 +295,10 @@ export function dynamicMetricsOf(
           .concat(
             ['completed', 'meanTrips', 'firstTimeRate'].map((f) => [f, from(n)]),
             [['cases', from(cases.length)]],
+            ['supervisedCases', 'warnedCases', 'redCardCases', 'warningRate', 'redCardRate'].map((f) => [
+              f,
+              from(supervised.length),
+            ]),
           ),
       ),
     },

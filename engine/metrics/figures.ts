@@ -27,6 +27,8 @@ export interface FigureDefinition {
   source: 'static' | 'dynamic';
   /** For a rate: the count it is the share of, shown beside it (e.g. rectified on time of bad ratings). */
   countKey?: string;
+  /** For a rate with a count: the whole it is a share of (bad ratings; completed cases under supervision). */
+  wholeKey?: string;
 }
 
 const figure = (
@@ -37,6 +39,7 @@ const figure = (
   better: Better,
   source: 'static' | 'dynamic',
   countKey?: string,
+  wholeKey?: string,
 ): FigureDefinition => ({
   key,
   zh,
@@ -46,6 +49,7 @@ const figure = (
   changeKind: unit === 'rate' ? 'pp' : 'percent',
   source,
   ...(countKey ? { countKey } : {}),
+  ...(wholeKey ? { wholeKey } : {}),
 });
 
 /** Every figure, in the order tables list them. */
@@ -90,6 +94,7 @@ export const FIGURES: readonly FigureDefinition[] = [
     'higher',
     'dynamic',
     'rectifiedOnTime',
+    'badRatings',
   ),
   figure(
     'calledBackRate',
@@ -99,12 +104,45 @@ export const FIGURES: readonly FigureDefinition[] = [
     'higher',
     'dynamic',
     'calledBack',
+    'badRatings',
   ),
   figure('rectified', '差评已整改', 'Bad ratings rectified', 'ratings', 'neither', 'dynamic'),
   figure('rectifiedOnTime', '按期整改', 'Rectified within the deadline', 'ratings', 'neither', 'dynamic'),
   figure('calledBack', '已回访', 'Called back', 'ratings', 'neither', 'dynamic'),
   figure('appealsUpheld', '申诉成立', 'Appeals upheld', 'ratings', 'neither', 'dynamic'),
   figure('defaultedRatings', '默认评价', 'Default ratings', 'ratings', 'neither', 'dynamic'),
+  // 电子监察: of the completed cases that ran on the engine (imported cases were never watched), the share that got
+  // a card — on the case or on one of its tasks (isWarned, isRedCarded in case-figures.ts)
+  figure(
+    'supervisedCases',
+    '受监察的已办结案件',
+    'Completed cases under supervision (run on the engine)',
+    'cases',
+    'neither',
+    'dynamic',
+  ),
+  figure('warnedCases', '亮牌案件', 'Cases that got a yellow or red card', 'cases', 'neither', 'dynamic'),
+  figure('redCardCases', '红牌案件', 'Cases that got a red card', 'cases', 'neither', 'dynamic'),
+  figure(
+    'warningRate',
+    '预警率（亮黄牌或红牌）',
+    'Warning rate (cases with a yellow or red card)',
+    'rate',
+    'lower',
+    'dynamic',
+    'warnedCases',
+    'supervisedCases',
+  ),
+  figure(
+    'redCardRate',
+    '红牌率（超时）',
+    'Red-card rate (cases past a time limit)',
+    'rate',
+    'lower',
+    'dynamic',
+    'redCardCases',
+    'supervisedCases',
+  ),
 ];
 
 /**
@@ -133,6 +171,29 @@ export const PERSON_FIGURES: readonly FigureDefinition[] = [
     'stepsWithLimit',
   ),
   figure('stepsWithLimit', '有时限的环节', 'Steps with a time limit', 'items', 'neither', 'dynamic'),
+  figure('warnedSteps', '亮牌环节', 'Steps whose task got a card', 'items', 'neither', 'dynamic'),
+  figure('redCardSteps', '红牌环节', 'Steps whose task got a red card', 'items', 'neither', 'dynamic'),
+  // 电子监察 by the people (and so the departments) who handled the steps: of the steps with a time limit
+  figure(
+    'stepWarningRate',
+    '环节预警率（亮黄牌或红牌）',
+    'Steps with a time limit whose task got a card',
+    'rate',
+    'lower',
+    'dynamic',
+    'warnedSteps',
+    'stepsWithLimit',
+  ),
+  figure(
+    'stepRedCardRate',
+    '环节红牌率（超时）',
+    'Steps with a time limit whose task got a red card',
+    'rate',
+    'lower',
+    'dynamic',
+    'redCardSteps',
+    'stepsWithLimit',
+  ),
   ...['satisfaction', 'badRatings', 'rectified', 'rectifiedOnTime'].map(
     (key) => FIGURES.find((f) => f.key === key) as FigureDefinition,
   ),

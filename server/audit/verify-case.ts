@@ -10,7 +10,16 @@ import { caseWorkingTime, isCorrection, isTrip } from '../../engine/index.js';
 import type { AuditEventsTable, CasesTable, StepsTable, TasksTable, TimersTable } from '../db/schema.js';
 import { auditHash, canonicalJson, GENESIS_HASH } from '../store/audit-log.js';
 
-export type BreakKind = 'chain' | 'head' | 'case' | 'variable' | 'snapshot' | 'step' | 'task' | 'timer';
+export type BreakKind =
+  | 'chain'
+  | 'head'
+  | 'case'
+  | 'variable'
+  | 'snapshot'
+  | 'step'
+  | 'task'
+  | 'timer'
+  | 'warning';
 
 /** The first broken link of a case. */
 export interface BrokenLink {
@@ -23,7 +32,7 @@ export interface BrokenLink {
   eventType: string | null;
   kind: BreakKind;
   /** The table holding what differs. */
-  table: 'audit_events' | 'cases' | 'steps' | 'tasks' | 'timers';
+  table: 'audit_events' | 'cases' | 'steps' | 'tasks' | 'timers' | 'warnings';
   /** The row that differs (step, task or timer id). */
   rowId?: string;
   elementId?: string;

@@ -4,7 +4,8 @@
  * row's times, status, trips and working time — against what the audit events say, and the engine state kept on
  * the case row (its snapshot: what the next command starts from) too: every case variable against the values
  * the caseStarted and variablesChanged events set, named one by one, and the state's status, times, trips and
- * pending timers. Cases are read in pages of
+ * pending timers, and its yellow and red cards against its warningRaised events (verify-warnings.ts). Cases are
+ * read in pages of
  * `pageSize` (each page in one read-only snapshot), so a whole database is checked in bounded memory; only the
  * broken cases are kept, each with its FIRST broken link.
  */
@@ -12,6 +13,7 @@ import { getDefaultCalendar, type WorkingCalendar } from '../../engine/calendar/
 import type { Db } from '../db/database.js';
 import { type BrokenLink, type CaseRow, checkCase } from './verify-case.js';
 import { type PublicationsReport, verifyPublications } from './verify-publications.js';
+import { checkWarnings, type WarningRow } from './verify-warnings.js';
 
 export interface VerifyScope {
   caseId?: string;
@@ -74,9 +76,9 @@ async function readPage(db: Db, scope: VerifyScope, after: string | null, limit:
     if (scope.version !== undefined) query = query.where('version', '=', scope.version);
     if (after !== null) query = query.where('id', '>', after);
     const cases: CaseRow[] = await query.orderBy('id').limit(limit).execute();
-    if (cases.length === 0) return { cases, audit: [], steps: [], tasks: [], timers: [] };
+    if (cases.length === 0) return { cases, audit: [], steps: [], tasks: [], timers: [], warnings: [] };
     const ids = cases.map((c) => c.id);
-    const [audit, steps, tasks, timers] = [
+    const [audit, steps, tasks, timers, warnings] = [
       await trx
         .selectFrom('audit_events')
         .selectAll()
@@ -126,8 +128,25 @@ async function readPage(db: Db, scope: VerifyScope, after: string | null, limit:
         .select(['id', 'case_id', 'element_id', 'due_at'])
         .where('case_id', 'in', ids)
         .execute(),
+      (await trx
+        .selectFrom('warnings')
+        .select([
+          'id',
+          'case_id',
+          'subject',
+          'level',
+          'task_id',
+          'element_id',
+          'department',
+          'raised_at',
+          'due_at',
+          'limit_days',
+          'warn_at',
+        ])
+        .where('case_id', 'in', ids)
+        .execute()) as WarningRow[],
     ];
-    return { cases, audit, steps, tasks, timers };
+    return { cases, audit, steps, tasks, timers, warnings };
   };
   // one snapshot per page: a command landing meanwhile cannot make a case look half-written
   return db
@@ -176,6 +195,7 @@ export async function verifyAudit(
     const steps = groupBy(page.steps);
     const tasks = groupBy(page.tasks);
     const timers = groupBy(page.timers);
+    const warnings = groupBy(page.warnings);
     for (const c of page.cases) {
       const chain = audit.get(c.id) ?? [];
       report.checkedCases++;
@@ -192,6 +212,9 @@ export async function verifyAudit(
         timers.get(c.id) ?? [],
         calendar,
       );
+      // the cards against their warningRaised events, once the chain itself holds
+      if (problems.every((p) => p.kind !== 'chain' && p.kind !== 'head'))
+        problems.push(...checkWarnings(chain, warnings.get(c.id) ?? []));
       if (problems.length === 0) continue;
       report.ok = false;
       report.brokenCases++;

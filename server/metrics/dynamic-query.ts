@@ -27,6 +27,7 @@ import type { Db } from '../db/database.js';
 import { ratingLoopFigures } from '../ratings/rating-loop-figures.js';
 import { drainRollups } from './rollup-queue.js';
 import { metricsDb } from './rollup-tables.js';
+import { warningFigures } from './warning-figures.js';
 
 export interface VersionRef {
   key: string;
@@ -178,6 +179,7 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
   const ratings = await ratingLoopFigures(db, key, version, settings.msPerWorkingDay);
   const perDay = settings.msPerWorkingDay;
   const completed = num(totals.completed);
+  const cards = await warningFigures(db, key, version, completed - num(totals.imported));
   const timed = num(totals.timed);
   const exact = timed <= EXACT_PERCENTILE_LIMIT;
   let median: number | null;
@@ -241,6 +243,7 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
     rectifiedOnTimeRate: ofBad(ratings.total.rectifiedOnTime),
     calledBackRate: ofBad(ratings.total.calledBack),
     ratingsByDepartment: ratings.departments,
+    ...cards,
     steps: stepFigures,
     method: {
       msPerWorkingDay: perDay,
@@ -266,6 +269,12 @@ export async function dynamicMetrics(db: Db, ref: VersionRef): Promise<DynamicMe
         appealsUpheld: source('ratings', ratings.total.badRatings),
         rectifiedOnTimeRate: source('ratings', ratings.total.badRatings),
         calledBackRate: source('ratings', ratings.total.badRatings),
+        ...Object.fromEntries(
+          ['supervisedCases', 'warnedCases', 'redCardCases', 'warningRate', 'redCardRate'].map((f) => [
+            f,
+            source('cards', cards.supervisedCases),
+          ]),
+        ),
         stepFigures: source(
           large.length > 0 ? 'histogram' : 'percentile_cont',
           steps.reduce((n, s) => n + s.count, 0),

@@ -145,6 +145,8 @@ export const FIGURE_ROWS: readonly FigureDefinition[] = [
   'calledBackRate',
   'rectified',
   'appealsUpheld',
+  'warningRate',
+  'redCardRate',
 ].map((key) => {
   const definition = figureDefinition(key);
   if (!definition) throw new Error(`report figure '${key}' is not in the catalogue`);
@@ -156,14 +158,14 @@ export function valueText(
   lang: Lang,
   unit: FigureUnit,
   value: number | null,
-  of?: { count: number; whole: number },
+  of?: { count: number; whole: number; wholeUnit?: FigureUnit },
 ): string {
   const l = labels(lang);
   if (value === null) return of ? `${l.noData}（0 / ${fmt(of.whole, 0)}）` : l.noData;
   if (unit === 'rate')
     return of
       ? lang === 'zh'
-        ? `${pct(value)}（${fmt(of.count, 0)} / ${fmt(of.whole, 0)} 条）`
+        ? `${pct(value)}（${fmt(of.count, 0)} / ${fmt(of.whole, 0)} ${of.wholeUnit === 'cases' ? '件' : of.wholeUnit === 'items' ? '个' : '条'}）`
         : `${pct(value)} (${fmt(of.count, 0)} of ${fmt(of.whole, 0)})`
       : pct(value);
   if (unit === 'days') return l.days(fmt(value));
@@ -254,10 +256,12 @@ export function summarySentences(lang: Lang, change: Record<string, Change>): st
     );
   }
   // the outcome rates, named and stated (in percentage points) as the catalogue says
-  for (const name of ['firstTimeRate', 'onTimeRate', 'satisfaction']) {
+  // and the red cards of electronic supervision, once either version had any: a reform should reduce them
+  for (const name of ['firstTimeRate', 'onTimeRate', 'satisfaction', 'redCardRate']) {
     const c = change[name];
     const definition = figureDefinition(name);
     if (!c || !definition || c.before === null || c.after === null) continue;
+    if (name === 'redCardRate' && c.before === 0 && c.after === 0) continue;
     const words = changeWords(definition, c, lang, { pp: labels(lang).pp });
     out.push(
       zh
@@ -289,6 +293,10 @@ export function methodText(lang: Lang, source: FigureSource | undefined, maxErro
         : `estimated from the duration histogram of ${n} completed cases (buckets of ${fmt(maxErrorDays)} working days), error below ${fmt(maxErrorDays)} working days`;
     case 'ratings':
       return zh ? `基于 ${n} 条评价` : `from ${n} ratings`;
+    case 'cards':
+      return zh
+        ? `电子监察亮牌记录，基于 ${n} 件引擎办理的已办结案件（导入的历史案件未受监察，不计）`
+        : `from the cards of electronic supervision, over ${n} completed cases run on the engine (imported cases were never watched)`;
     case 'no-time-limit':
       return zh ? '流程未设承诺时限，不计算' : 'the process has no committed limit: not computed';
     case 'memory':

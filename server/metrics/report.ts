@@ -1,5 +1,11 @@
 /** The before/after report as one self-contained, printable HTML page (inline CSS and SVG, no external resources). */
-import { type Bucket, changeTone, type DynamicMetrics, type StepFigures } from '../../engine/index.js';
+import {
+  type Bucket,
+  changeTone,
+  type DynamicMetrics,
+  figureDefinition,
+  type StepFigures,
+} from '../../engine/index.js';
 import type { Comparison } from './metrics-service.js';
 import { comparisonHistogram, durationChart, histogramLimits } from './report-chart.js';
 import {
@@ -14,6 +20,7 @@ import {
   summarySentences,
   valueText,
 } from './report-text.js';
+import type { DepartmentWarnings } from './warning-figures.js';
 
 /** What the model says of an element: its name, department and step time limit. */
 export interface ElementInfo {
@@ -27,6 +34,8 @@ export interface ElementInfo {
 export interface ReportInput {
   comparison: Comparison;
   histograms: { before: Bucket[]; after: Bucket[] };
+  /** 电子监察 by department, each version (absent: the table is left out). */
+  departmentWarnings?: { before: DepartmentWarnings[]; after: DepartmentWarnings[] };
   elements: { before: Record<string, ElementInfo>; after: Record<string, ElementInfo> };
   generatedAt: Date;
   lang: Lang;
@@ -46,10 +55,14 @@ function figureTable(input: ReportInput): string {
     const { key, zh, en, unit } = definition;
     const change = c.change[key] ?? { before: null, after: null, delta: null, percent: null };
     const tone = changeTone(definition.better, change.delta);
-    // a rate of a count (rectified on time ÷ bad ratings) shows the count and its whole beside it
+    // a rate of a count (rectified on time ÷ bad ratings, red-carded ÷ supervised cases) shows both beside it
     const of = (d: DynamicMetrics) =>
-      definition.countKey
-        ? { count: Number(d[definition.countKey as keyof DynamicMetrics] ?? 0), whole: d.badRatings }
+      definition.countKey && definition.wholeKey
+        ? {
+            count: Number(d[definition.countKey as keyof DynamicMetrics] ?? 0),
+            whole: Number(d[definition.wholeKey as keyof DynamicMetrics] ?? 0),
+            wholeUnit: figureDefinition(definition.wholeKey)?.unit,
+          }
         : undefined;
     const after =
       key === 'satisfaction' && change.after === null
@@ -58,6 +71,35 @@ function figureTable(input: ReportInput): string {
     return `<tr><th scope="row">${esc(lang === 'zh' ? zh : en)}</th><td class="n">${esc(valueText(lang, unit, change.before, of(c.before.dynamic)))}</td><td class="n">${esc(after)}</td><td class="n ${tone === 'neutral' ? '' : tone}">${esc(changeText(lang, definition, change))}</td></tr>`;
   });
   return `<table><thead><tr><th>${l.figure}</th><th>${tag(lang, l.before, c.from)}</th><th>${tag(lang, l.after, c.to)}</th><th>${l.change}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** The warning and red-card rates of each department's steps with a time limit, both versions (电子监察). */
+function departmentWarningTable(input: ReportInput): string {
+  const { lang, comparison: c, departmentWarnings: cards } = input;
+  if (!cards) return '';
+  const zh = lang === 'zh';
+  const l = labels(lang);
+  const label = (key: string) => {
+    const d = figureDefinition(key);
+    return esc((zh ? d?.zh : d?.en) ?? key);
+  };
+  const rate = (count: number, whole: number, value: number | null) =>
+    esc(valueText(lang, 'rate', value, { count, whole, wholeUnit: 'items' }));
+  const rows = (['before', 'after'] as const).flatMap((side) =>
+    cards[side].map(
+      (d) =>
+        `<tr><td>${esc(d.department ?? l.none)}</td><td>${side === 'before' ? tag(lang, l.before, c.from) : tag(lang, l.after, c.to)}</td><td class="n">${fmt(d.stepsWithLimit, 0)}</td><td class="n">${rate(d.warnedSteps, d.stepsWithLimit, d.stepWarningRate)}</td><td class="n">${rate(d.redCardSteps, d.stepsWithLimit, d.stepRedCardRate)}</td></tr>`,
+    ),
+  );
+  const title = zh
+    ? '各部门的预警率与红牌率（电子监察）'
+    : 'Warning and red-card rates by department (electronic supervision)';
+  if (rows.length === 0)
+    return `<h3>${title}</h3><p>${zh ? '两个版本均尚无已办结的有时限环节。' : 'Neither version has completed steps with a time limit yet.'}</p>`;
+  const note = zh
+    ? '按部门计：引擎办理的已办结案件中、该部门已完成的有时限环节里，其待办亮过牌（黄牌或红牌）、亮过红牌的比例。'
+    : "By department: of the department's completed steps with a time limit in the completed cases run on the engine, the share whose task got a yellow or red card, and a red card.";
+  return `<h3>${title}</h3><table><thead><tr><th>${zh ? '部门' : 'Department'}</th><th>${zh ? '版本' : 'Version'}</th><th>${label('stepsWithLimit')}</th><th>${label('stepWarningRate')}</th><th>${label('stepRedCardRate')}</th></tr></thead><tbody>${rows.join('')}</tbody></table><p class="note">${note}</p>`;
 }
 
 /** "改革前（v1）" / "Before (v1)". */
@@ -201,7 +243,7 @@ export function renderReport(input: ReportInput): string {
 <h1>${esc(l.title(name))}</h1>
 <p class="meta">${esc(l.versions(c.key, c.from, c.to))}<br>${lang === 'zh' ? `生成时间：${stamp}（北京时间）` : `Generated ${stamp} (Beijing time)`}</p>
 ${c.calendarEstimated ? `<p class="note estimated">${esc(l.estimated(c.after.calendarHorizon))}</p>\n` : ''}<h2>${l.summary}</h2><ul>${sentences.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
-<h2>${l.table}</h2>${figureTable(input)}
+<h2>${l.table}</h2>${figureTable(input)}${departmentWarningTable(input)}
 <h2>${l.chart}</h2>${chart}
 <h2>${l.slowest}</h2>${slowestSteps(input)}
 <h2>${l.breaches}</h2>${breachingSteps(input)}

@@ -1,12 +1,22 @@
 /**
  * Figures per person (评价到人, accountability by name): for each person who holds or handled tasks — open tasks
  * held, steps completed, working days per step (mean, P90), the share of steps done within their time limit,
- * satisfaction, bad ratings and their rectification, tasks transferred away — by the definitions of
+ * the share of those steps whose task got a yellow or red card (电子监察), satisfaction, bad ratings and their
+ * rectification, tasks transferred away — by the definitions of
  * engine/metrics (isOnTime, percentileCont, isGoodRating, isBadRating; labels in PERSON_FIGURES). No national ID
  * or phone number is read: a person is their user id, display name and department.
  */
 import { sql } from 'kysely';
-import { isBadRating, isGoodRating, isOnTime, PERSON_FIGURES, percentileCont } from '../../engine/index.js';
+import {
+  isBadRating,
+  isGoodRating,
+  isOnTime,
+  isRedCarded,
+  isWarned,
+  PERSON_FIGURES,
+  percentileCont,
+  type WarningLevel,
+} from '../../engine/index.js';
 import type { Executor } from '../repositories/executor.js';
 
 export interface PersonFigures {
@@ -20,6 +30,11 @@ export interface PersonFigures {
   p90StepWorkingDays: number | null;
   stepOnTimeRate: number | null;
   stepsWithLimit: number;
+  /** 电子监察: of the steps with a limit, those whose task got a card (any level), a red card; the shares. */
+  warnedSteps: number;
+  redCardSteps: number;
+  stepWarningRate: number | null;
+  stepRedCardRate: number | null;
   satisfaction: number | null;
   ratings: number;
   badRatings: number;
@@ -54,16 +69,19 @@ export async function personFigures(
     working_ms: string | number | null;
     time_limit: number | null;
     at: Date;
+    levels: string[] | null;
   }>`
     SELECT coalesce(t.handler_id, t.claimed_by) AS person,
            coalesce(t.handler_name, t.claimed_name) AS name, t.department, t.status,
-           s.working_ms, s.time_limit, coalesce(t.completed_at, t.created_at) AS at
+           s.working_ms, s.time_limit, coalesce(t.completed_at, t.created_at) AS at,
+           (SELECT array_agg(w.level) FROM warnings w WHERE w.subject_id = t.id AND w.subject = 'task') AS levels
       FROM tasks t LEFT JOIN steps s ON s.id = t.id
      WHERE ((t.status = 'open' AND t.claimed_by IS NOT NULL) OR (t.status = 'completed' AND t.handler_id IS NOT NULL))
        AND (${department}::text IS NULL OR t.department = ${department})
        AND (${userId}::text IS NULL OR coalesce(t.handler_id, t.claimed_by) = ${userId})
     UNION ALL
-    SELECT s.handler_id, s.handler_name, s.department, 'completed', s.working_ms, s.time_limit, s.completed_at
+    SELECT s.handler_id, s.handler_name, s.department, 'completed', s.working_ms, s.time_limit, s.completed_at,
+           NULL
       FROM steps s
      WHERE s.handler_id IS NOT NULL AND s.status = 'completed'
        AND (${department}::text IS NULL OR s.department = ${department})
@@ -107,6 +125,10 @@ export async function personFigures(
           p90StepWorkingDays: null,
           stepOnTimeRate: null,
           stepsWithLimit: 0,
+          warnedSteps: 0,
+          redCardSteps: 0,
+          stepWarningRate: null,
+          stepRedCardRate: null,
           satisfaction: null,
           ratings: 0,
           badRatings: 0,
@@ -141,6 +163,9 @@ export async function personFigures(
     if (t.time_limit !== null) {
       p.figures.stepsWithLimit++;
       if (isOnTime(ms, t.time_limit, msPerWorkingDay)) p.onTime++;
+      const levels = (t.levels ?? []) as WarningLevel[];
+      if (isWarned(levels)) p.figures.warnedSteps++;
+      if (isRedCarded(levels)) p.figures.redCardSteps++;
     }
   }
   const good = new Map<string, number>();
@@ -164,6 +189,8 @@ export async function personFigures(
         meanStepWorkingDays: sorted.length === 0 ? null : sorted.reduce((a, b) => a + b, 0) / sorted.length,
         p90StepWorkingDays: percentileCont(sorted, 0.9),
         stepOnTimeRate: figures.stepsWithLimit === 0 ? null : onTime / figures.stepsWithLimit,
+        stepWarningRate: figures.stepsWithLimit === 0 ? null : figures.warnedSteps / figures.stepsWithLimit,
+        stepRedCardRate: figures.stepsWithLimit === 0 ? null : figures.redCardSteps / figures.stepsWithLimit,
         satisfaction: figures.ratings === 0 ? null : (good.get(figures.userId) ?? 0) / figures.ratings,
       };
     })

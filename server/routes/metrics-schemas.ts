@@ -71,6 +71,23 @@ export const dynamicSchema = {
       description: 'bad ratings rectified within their deadline ÷ bad ratings (null without bad ratings)',
     },
     calledBackRate: { ...nullableNumber, description: 'bad ratings called back ÷ bad ratings' },
+    supervisedCases: {
+      type: 'integer',
+      description: '电子监察: completed cases that ran on the engine (imported ones were never watched)',
+    },
+    warnedCases: {
+      type: 'integer',
+      description: 'of them, cases that got a yellow or red card (case or task)',
+    },
+    redCardCases: { type: 'integer', description: 'of them, cases that got a red card' },
+    warningRate: {
+      ...nullableNumber,
+      description: '预警率: warned cases ÷ supervised cases (null without any)',
+    },
+    redCardRate: {
+      ...nullableNumber,
+      description: '红牌率: red-carded cases ÷ supervised cases (null without any)',
+    },
     defaultedRatings: {
       type: 'integer',
       description: 'ratings given by default (no rating within N days): never in satisfaction',

@@ -107,15 +107,18 @@ export async function reportRoutes(instance: FastifyInstance): Promise<void> {
       const { key } = request.params;
       const { from, to, lang } = request.query;
       const comparison = await metrics.compare(key, from, to);
-      const [before, after, beforeDef, afterDef] = await Promise.all([
+      const [before, after, beforeDef, afterDef, cardsBefore, cardsAfter] = await Promise.all([
         records.caseBuckets(key, comparison.from),
         records.caseBuckets(key, comparison.to),
         definitions.load(`${key}:${comparison.from}`),
         definitions.load(`${key}:${comparison.to}`),
+        records.departmentWarnings(key, comparison.from),
+        records.departmentWarnings(key, comparison.to),
       ]);
       const html = renderReport({
         comparison,
         histograms: { before, after },
+        departmentWarnings: { before: cardsBefore, after: cardsAfter },
         elements: { before: elementsOf(beforeDef), after: elementsOf(afterDef) },
         generatedAt: new Date(),
         lang,

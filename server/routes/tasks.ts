@@ -23,6 +23,7 @@ const taskHolderSchema = {
   },
 } as const;
 
+import { notModified, sendWithEtag } from './etag.js';
 import { typed } from './typed.js';
 
 export async function taskRoutes(instance: FastifyInstance): Promise<void> {
@@ -54,10 +55,10 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
           },
         },
-        response: { 200: { type: 'array', items: taskSchema }, ...problemResponses },
+        response: { 200: { type: 'array', items: taskSchema }, ...notModified, ...problemResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const principal = principalOf(request);
       const q = request.query;
       let department = q.department;
@@ -73,7 +74,8 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
         department = principal.department ?? undefined;
       }
       const claimedBy = q.claimedBy === 'me' ? principal.userId : q.claimedBy;
-      return queries.tasks({ ...q, department, claimedBy });
+      // ETag polling (the inbox): an unchanged list answers 304 without a body
+      return sendWithEtag(request, reply, await queries.tasks({ ...q, department, claimedBy }));
     },
   );
 

@@ -1,7 +1,7 @@
 /** Electronic supervision (电子监察): the yellow and red cards, and follow-up notes (督办意见) on them. */
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../plugins/auth.js';
+import { notModified, sendWithEtag } from './etag.js';
 import { problemResponses } from './schemas.js';
 import { typed } from './typed.js';
 
@@ -62,18 +62,14 @@ export async function warningRoutes(instance: FastifyInstance): Promise<void> {
         },
         response: {
           200: { type: 'array', items: warningSchema },
-          304: { type: 'null', description: 'unchanged since the ETag sent in If-None-Match' },
+          ...notModified,
           ...problemResponses,
         },
       },
     },
     async (request, reply) => {
-      const cards = await warnings.list(principalOf(request), request.query);
-      // ETag polling (the supervision view): an unchanged list answers 304 without a body
-      const etag = `"${createHash('sha1').update(JSON.stringify(cards)).digest('base64url')}"`;
-      reply.header('etag', etag).header('cache-control', 'private, no-cache');
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-      return cards;
+      // ETag polling (the supervision view, the inbox): an unchanged list answers 304 without a body
+      return sendWithEtag(request, reply, await warnings.list(principalOf(request), request.query));
     },
   );
 

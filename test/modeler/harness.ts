@@ -86,6 +86,7 @@ export function collectPageErrors(page: Page): string[] {
  */
 export async function startModelerTest(
   t: Test,
+  /** Options of the test app, e.g. more tokens beside the test tokens (supervision.test.ts). */
   options?: Parameters<typeof buildTestApp>[1],
 ): Promise<{ server: ModelerServer; build: { ms: number; bytes: number } } | null> {
   if (!existsSync(CHROMIUM)) {

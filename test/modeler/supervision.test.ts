@@ -1,18 +1,37 @@
 // The 电子监察 view (#/supervision) on the business-startup sample's demo history: the warning scheduler raises
 // the cards of the history's open tasks and cases; the view shows them by department and process with their
 // ageing, the weekly trend and the worst steps, each card linking to its case; a supervisor's follow-up note
-// (督办意见) written in the view reaches the card's department through GET /api/warnings.
+// (督办意见) written in the view reaches the card's department through GET /api/warnings, and shows under the task
+// in the department's open inbox at its next poll, without reloading the page.
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { parseTokens } from '../../server/auth/tokens.js';
 import { WarningScheduler } from '../../server/scheduler/warning-scheduler.js';
 import { seedDemoHistory } from '../../server/simulate/demo.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
 import { collectPageErrors, launchChromium, screenshot, startModelerTest } from './harness.js';
 
+// the departments of the demo history's lanes, each with a token for its inbox
+const DEMO_DEPARTMENTS = {
+  市场监管局: 'dept-samr-demo-0001',
+  公安局: 'dept-police-demo-0001',
+  税务局: 'dept-tax-demo-0001',
+} as const;
+const demoDepartments = parseTokens(
+  JSON.stringify(
+    Object.entries(DEMO_DEPARTMENTS).map(([department, token]) => ({
+      token,
+      role: 'department',
+      department,
+    })),
+  ),
+  'demo departments',
+);
+
 t.test('the supervision view shows the cards of the demo history', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startModelerTest(t, { people: demoDepartments });
   if (!started) return;
   const { server } = started;
   const dir = mkdtempSync(join(tmpdir(), 'reflow-supervision-'));
@@ -47,6 +66,7 @@ t.test('the supervision view shows the cards of the demo history', async (t) => 
     level: string;
     department: string | null;
     caseId: string;
+    taskId: string | null;
   }[];
   t.ok(raised > 0 && api.length > 0, `${raised} cards raised on the demo history's open work`);
   const red = api.filter((c) => c.level === 'red').length;
@@ -75,30 +95,78 @@ t.test('the supervision view shows the cards of the demo history', async (t) => 
   const href = await first.locator('a.reflow-card-case').getAttribute('href');
   const card = api.find((c) => href === `#/case/${encodeURIComponent(c.caseId)}`);
   t.ok(card, `the link ${href} names a card's case`);
-  // a follow-up note from the view reaches the department
-  await first.locator('.reflow-note-text').fill('请三日内办结并说明超时原因');
-  await first.locator('.reflow-note-send').click();
+  // a task card in a department's queue: the department's inbox shows it, and will show the note
+  let noted: (typeof api)[number] | undefined;
+  let departmentToken = '';
+  for (const [department, token] of Object.entries(DEMO_DEPARTMENTS)) {
+    const queue = (
+      await server.app.inject({
+        method: 'GET',
+        url: '/api/tasks?status=open&claimed=false&sort=due',
+        headers: bearer(token),
+      })
+    ).json() as { id: string }[];
+    const ids = new Set(queue.map((task) => task.id));
+    noted = api.find((c) => c.department === department && c.taskId !== null && ids.has(c.taskId));
+    if (noted) {
+      departmentToken = token;
+      break;
+    }
+  }
+  if (!noted) return t.fail('no task card of the demo history is in a department queue');
+  const inboxContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const inbox = await inboxContext.newPage();
+  const inboxErrors = collectPageErrors(inbox);
+  await inbox.clock.install(); // the inbox's polling interval runs when the test moves this clock on
+  await inbox.addInitScript((token) => localStorage.setItem('reflow.token', token), departmentToken);
+  await inbox.goto(`${server.url}/#/inbox`);
+  const taskRow = inbox.locator(`#reflow-tasks tr[data-task-id="${noted.taskId}"]:not(.reflow-task-notes)`);
+  await taskRow.waitFor();
+  t.match(
+    (await taskRow.locator('.reflow-card-badge').allTextContents()).join(' '),
+    api.some((c) => c.taskId === noted.taskId && c.level === 'red') ? /^ *红牌 *$/ : /^ *黄牌 *$/,
+    "the task's highest card in the department's inbox",
+  );
+  const notesRow = inbox.locator(`tr.reflow-task-notes[data-task-id="${noted.taskId}"]`);
+  t.equal(await notesRow.count(), 0, 'no note yet');
+  await inbox.evaluate(() => {
+    (window as unknown as { notReloaded: boolean }).notReloaded = true;
+  });
+
+  // a follow-up note from the supervision view
+  const article = page.locator(`#reflow-supervision-cards article[data-card="${noted.id}"]`);
+  await article.locator('.reflow-note-text').fill('请三日内办结并说明超时原因');
+  await article.locator('.reflow-note-send').click();
   await page.waitForSelector('#reflow-supervision-status[data-kind="ok"]');
-  await page.waitForSelector('.reflow-card-notes li');
-  const cardId = await first.getAttribute('data-card');
-  const noted = api.find((c) => c.id === cardId);
-  const departmentToken = Object.entries({
-    市场监管: TOKENS.market,
-    公安: TOKENS.police,
-    税务: TOKENS.tax,
-  }).find(([d]) => d === noted?.department)?.[1];
-  const seenBy = departmentToken ?? TOKENS.auditor;
+  await page.waitForSelector(
+    `#reflow-supervision-cards article[data-card="${noted.id}"] .reflow-card-notes li`,
+  );
   const seen = (
-    await server.app.inject({ method: 'GET', url: '/api/warnings?limit=5000', headers: bearer(seenBy) })
+    await server.app.inject({
+      method: 'GET',
+      url: '/api/warnings?limit=5000',
+      headers: bearer(departmentToken),
+    })
   ).json() as {
     id: string;
     notes: { text: string }[];
   }[];
   t.same(
-    seen.find((c) => c.id === cardId)?.notes.map((n) => n.text),
+    seen.find((c) => c.id === noted.id)?.notes.map((n) => n.text),
     ['请三日内办结并说明超时原因'],
-    `the note is on the card for ${departmentToken ? noted?.department : 'the auditor'}`,
+    `the note is on the card for ${noted.department}`,
   );
+  // reaches the department's inbox at its next poll, without reloading the page
+  await inbox.clock.runFor(15_000);
+  await notesRow.waitFor();
+  t.match(await notesRow.textContent(), /督办意见：.*请三日内办结并说明超时原因/, 'the note under the task');
+  t.ok(
+    await inbox.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true),
+    'the inbox was not reloaded',
+  );
+  await screenshot(inbox, 'supervision-note-in-inbox');
+  t.same(inboxErrors, [], 'no page errors in the inbox');
+  await inboxContext.close();
   // an unchanged list answers 304 to the view's ETag
   const once = await server.app.inject({
     method: 'GET',
@@ -112,7 +180,7 @@ t.test('the supervision view shows the cards of the demo history', async (t) => 
   });
   t.equal(again.statusCode, 304);
   await screenshot(page, 'supervision');
-  await page.click('a.reflow-card-case >> nth=0');
+  await article.locator('a.reflow-card-case').click();
   await page.waitForFunction(() => document.body.dataset.view === 'case');
   // the case shows its cards with the note
   await page.waitForSelector('#reflow-case-cards .reflow-card-notes li');

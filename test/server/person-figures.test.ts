@@ -142,6 +142,11 @@ t.test('per-person figures equal an independent recomputation on a generated log
     const [on, all] = limited.get(userId) ?? [0, 0];
     r.stepsWithLimit = all;
     r.stepOnTimeRate = all ? on / all : null;
+    // no warning scheduler runs here: no cards (test/server/warning-figures.test.ts counts them)
+    r.warnedSteps = 0;
+    r.redCardSteps = 0;
+    r.stepWarningRate = all ? 0 : null;
+    r.stepRedCardRate = all ? 0 : null;
     const levels = rated.get(userId) ?? [];
     r.ratings = levels.length;
     r.satisfaction = levels.length ? levels.filter((l) => l >= 4).length / levels.length : null;
@@ -159,10 +164,14 @@ t.test('per-person figures equal an independent recomputation on a generated log
     'p90StepWorkingDays',
     'rectified',
     'rectifiedOnTime',
+    'redCardSteps',
     'satisfaction',
     'stepOnTimeRate',
+    'stepRedCardRate',
+    'stepWarningRate',
     'stepsWithLimit',
     'transfers',
+    'warnedSteps',
   ]);
   t.equal(answer.people.length, expected.size, 'everyone who held or handled a task');
   for (const got of answer.people) {

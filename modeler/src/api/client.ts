@@ -32,6 +32,8 @@ export interface ApiRequest {
   /** A JSON body, or a string sent as XML. */
   body?: unknown;
   accept?: string;
+  /** The ETag of the answer already shown: an unchanged answer is a 304 without a body. */
+  ifNoneMatch?: string | null;
 }
 
 async function send(path: string, request: ApiRequest = {}): Promise<Response> {
@@ -42,6 +44,7 @@ async function send(path: string, request: ApiRequest = {}): Promise<Response> {
   };
   const token = tokenStore.get();
   if (token) headers.authorization = `Bearer ${token}`;
+  if (request.ifNoneMatch) headers['if-none-match'] = request.ifNoneMatch;
   let body: string | undefined;
   if (typeof request.body === 'string') {
     headers['content-type'] = 'application/xml';
@@ -55,7 +58,7 @@ async function send(path: string, request: ApiRequest = {}): Promise<Response> {
     headers,
     body,
   });
-  if (!response.ok) {
+  if (!response.ok && !(response.status === 304 && request.ifNoneMatch)) {
     let problem: { title?: string; detail?: string; errors?: ApiFinding[] } = {};
     try {
       problem = await response.json();
@@ -75,6 +78,22 @@ async function send(path: string, request: ApiRequest = {}): Promise<Response> {
 /** GET or POST a path of the API and read the JSON answer. */
 export async function api<T>(path: string, request?: ApiRequest): Promise<T> {
   return (await send(path, request)).json() as Promise<T>;
+}
+
+/** How often a view that updates itself (the inbox, the supervision view) asks again, in ms. */
+export const POLL_MS = 15_000;
+
+/**
+ * Polling with ETags (the inbox, the supervision view): GET a path with the ETag of the answer already shown;
+ * null when it is unchanged (304, no body sent), else the new answer and its ETag.
+ */
+export async function apiIfChanged<T>(
+  path: string,
+  etag: string | null,
+): Promise<{ body: T; etag: string | null } | null> {
+  const response = await send(path, { ifNoneMatch: etag });
+  if (response.status === 304) return null;
+  return { body: (await response.json()) as T, etag: response.headers.get('etag') };
 }
 
 /** The status of a successful call with its JSON answer (deploy answers 201 for a new version, 200 for a known one). */

@@ -161,3 +161,30 @@ export interface Comparison {
   after: VersionMetrics;
   change: Record<string, FigureChange>;
 }
+
+/** A follow-up note (督办意见) a supervisor wrote on a card. */
+export interface WarningNote {
+  id: string;
+  author: string;
+  text: string;
+  createdAt: string;
+}
+
+/** A yellow or red card of electronic supervision (电子监察) with its follow-up notes, as GET /api/warnings lists it. */
+export interface WarningCard {
+  id: string;
+  level: 'yellow' | 'red';
+  subject: 'task' | 'case';
+  caseId: string;
+  taskId: string | null;
+  processKey: string;
+  version: number;
+  elementId: string;
+  department: string | null;
+  raisedAt: string;
+  dueAt: string | null;
+  usedShare: number;
+  limitDays: number;
+  clearedAt: string | null;
+  notes: WarningNote[];
+}

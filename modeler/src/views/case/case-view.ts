@@ -1,12 +1,12 @@
 /** 办件 — one case on its diagram (done, active, incidents) and its timeline. */
 import { api, identity } from '../../api/client.js';
-import type { CaseSummary, CaseView, DefinitionVersion } from '../../api/types.js';
+import type { CaseSummary, CaseView, DefinitionVersion, WarningCard } from '../../api/types.js';
 import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
 import { formatFigure, formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
-import type { WarningCard } from '../supervision/supervision-figures.js';
+import { cardBadge, notesList } from '../common/warning-card.js';
 import { markCase } from './case-markers.js';
 import { caseProgress, type OpenTask } from './case-progress.js';
 import { oneThingSection } from './one-thing.js';
@@ -113,21 +113,11 @@ export function createCaseView(): View {
         h(
           'article',
           { class: `reflow-card reflow-card-${c.level}`, 'data-card': c.id },
-          h(
-            'span',
-            { class: `reflow-card-badge reflow-card-badge-${c.level}` },
-            c.level === 'red' ? t('Red card') : t('Yellow card'),
-          ),
+          cardBadge(c.level),
           ' ',
           `${c.subject === 'task' ? c.elementId : t('whole case')} — ${c.department ?? t('(no department)')} · ${t('Raised')} ${formatTime(c.raisedAt)}`,
           c.clearedAt ? ` · ${t('Cleared')} ${formatTime(c.clearedAt)}` : '',
-          c.notes.length > 0
-            ? h(
-                'ul',
-                { class: 'reflow-card-notes' },
-                c.notes.map((n) => h('li', null, `${formatTime(n.createdAt)} ${n.author}：${n.text}`)),
-              )
-            : null,
+          notesList(c.notes),
         ),
       ),
     );

@@ -2,7 +2,7 @@
  * 对比 — two versions side by side: the four reductions (四减), the outcome figures, case duration
  * distributions and the slowest steps as charts, and the printable report.
  */
-import { figureLabel } from '../../../../engine/browser.js';
+import { figureDefinition, figureLabel } from '../../../../engine/browser.js';
 import { ApiError, apiBlob } from '../../api/client.js';
 import type { Comparison, StepMetrics } from '../../api/types.js';
 import { formatFigure, h, replaceChildren } from '../../dom.js';
@@ -32,13 +32,10 @@ const OUTCOMES = [
   // rates of bad ratings, with the counts beside: the counts follow the number of cases
   'rectifiedOnTimeRate',
   'calledBackRate',
+  // 电子监察: shares of the supervised completed cases, with the counts beside (a reform should lower them)
+  'warningRate',
+  'redCardRate',
 ];
-
-/** For a rate of bad ratings, the count and its whole beside each value: "26 / 28". */
-const COUNT_OF: Record<string, string> = {
-  rectifiedOnTimeRate: 'rectifiedOnTime',
-  calledBackRate: 'calledBack',
-};
 
 const figureOf = (side: Comparison['before'], key: string): number | null => {
   const value =
@@ -50,10 +47,12 @@ const figureOf = (side: Comparison['before'], key: string): number | null => {
 function rows(result: Comparison, figures: string[]): FigureRow[] {
   return figures.map((key) => {
     const change = result.change?.[key];
-    const count = COUNT_OF[key];
+    // a rate of a count shows the count and its whole beside each value, as the catalogue pairs them: "26 / 28"
+    const definition = figureDefinition(key);
+    const count = definition?.wholeKey ? definition.countKey : undefined;
     const beside = (side: Comparison['before']) => {
-      const bad = figureOf(side, 'badRatings');
-      return count && bad !== null ? `(${figureOf(side, count) ?? 0} / ${bad})` : null;
+      const whole = figureOf(side, definition?.wholeKey ?? '');
+      return count && whole !== null ? `(${figureOf(side, count) ?? 0} / ${whole})` : null;
     };
     return {
       key,

@@ -1,16 +1,19 @@
 /**
  * 待办 — 部门待办 (the department's unclaimed tasks) and 我的待办 (claimed by me), soonest due first, each with its
- * business number (办件编号), service, due date and working days left; claim, release, complete with the task's
- * form (drawn by views/common/schema-form.ts); below, figures per person (a lead's team, an auditor's everyone,
- * a member's own).
+ * business number (办件编号), service, due date and working days left, its yellow or red card (电子监察) and the
+ * supervisor's follow-up notes (督办意见) under it; claim, release, complete with the task's form (drawn by
+ * views/common/schema-form.ts); below, figures per person (a lead's team, an auditor's everyone, a member's own).
+ * The list asks again every POLL_MS with the ETags of
+ * what it shows (GET /api/tasks, GET /api/warnings): while nothing changed both answer 304 and nothing is drawn.
  */
-import { api, identity } from '../../api/client.js';
-import type { CaseView, DefinitionVersion, Task } from '../../api/types.js';
+import { api, apiIfChanged, identity, POLL_MS } from '../../api/client.js';
+import type { CaseView, DefinitionVersion, Task, WarningCard } from '../../api/types.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createSchemaForm } from '../common/schema-form.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
+import { cardBadge, notesList } from '../common/warning-card.js';
 import { peopleFigures } from './people-figures.js';
 
 /** The `gov:form` schemas of each deployed version's elements, read once per version. */
@@ -71,7 +74,7 @@ export function createInboxView(): View {
           }),
         );
         replaceChildren(editor);
-        await refresh(false);
+        await refresh({ announce: false });
       } catch (error) {
         status.error(error);
       }
@@ -112,7 +115,7 @@ export function createInboxView(): View {
           name: task.name ?? task.elementId,
         }),
       );
-      await refresh(false);
+      await refresh({ announce: false });
     } catch (error) {
       status.error(error);
     }
@@ -147,12 +150,45 @@ export function createInboxView(): View {
     }
   }
 
-  async function refresh(announce = true): Promise<void> {
-    renderTabs();
+  /** What the list shows, with the ETags it came with (null: not asked yet, or asked again in full). */
+  let tasks: Task[] = [];
+  let cards: WarningCard[] = [];
+  let tasksTag: string | null = null;
+  let cardsTag: string | null = null;
+  let timer: ReturnType<typeof setInterval> | null = null;
+
+  /** The cards on each task (a task may hold its yellow and its red card), red first. */
+  function cardsByTask(): Map<string, WarningCard[]> {
+    const byTask = new Map<string, WarningCard[]>();
+    for (const card of cards)
+      if (card.taskId) byTask.set(card.taskId, [...(byTask.get(card.taskId) ?? []), card]);
+    for (const held of byTask.values())
+      held.sort((a, b) => (a.level === b.level ? 0 : a.level === 'red' ? -1 : 1));
+    return byTask;
+  }
+
+  /**
+   * Reads the tasks and their cards and draws them. `poll`: sends the ETags of what is shown and draws nothing
+   * when both are unchanged; `announce`: says how many open tasks there are.
+   */
+  async function refresh({ announce = true, poll = false } = {}): Promise<void> {
+    if (!poll) renderTabs();
     try {
       const filter = tab === 'mine' ? 'claimedBy=me' : 'claimed=false';
-      const tasks = await api<Task[]>(`/api/tasks?status=open&${filter}&sort=due`);
+      const taskAnswer = await apiIfChanged<Task[]>(
+        `/api/tasks?status=open&${filter}&sort=due`,
+        poll ? tasksTag : null,
+      );
+      // a role that reads no cards sees its tasks without them
+      const cardAnswer = await apiIfChanged<WarningCard[]>(
+        '/api/warnings?limit=5000',
+        poll ? cardsTag : null,
+      ).catch(() => (poll ? null : { body: [] as WarningCard[], etag: null }));
+      if (taskAnswer === null && cardAnswer === null) return; // unchanged: nothing to draw
+      if (taskAnswer) ({ body: tasks, etag: tasksTag } = taskAnswer);
+      if (cardAnswer) ({ body: cards, etag: cardsTag } = cardAnswer);
       const now = Date.now();
+      const held = cardsByTask();
       replaceChildren(
         list,
         tasks.length === 0
@@ -181,10 +217,11 @@ export function createInboxView(): View {
               h(
                 'tbody',
                 null,
-                tasks.map((task) => {
+                tasks.flatMap((task) => {
                   const overdue = task.overdue ?? (task.dueAt !== null && Date.parse(task.dueAt) < now);
                   const left = task.remainingWorkingDays ?? null;
-                  return h(
+                  const taskCards = held.get(task.id) ?? [];
+                  const row = h(
                     'tr',
                     {
                       class: overdue ? 'reflow-overdue' : '',
@@ -193,7 +230,13 @@ export function createInboxView(): View {
                     },
                     h('td', { class: 'reflow-business-key' }, task.businessKey ?? '—'),
                     h('td', null, task.processName ?? task.process ?? '—'),
-                    h('td', null, task.name ?? task.elementId),
+                    h(
+                      'td',
+                      null,
+                      task.name ?? task.elementId,
+                      // its highest card (a red card's task has had its yellow one too)
+                      taskCards.slice(0, 1).flatMap((card) => [' ', cardBadge(card.level)]),
+                    ),
                     h('td', null, h('a', { href: `#/case/${encodeURIComponent(task.caseId)}` }, task.caseId)),
                     h('td', null, task.department ?? '—'),
                     h(
@@ -228,12 +271,26 @@ export function createInboxView(): View {
                       ),
                     ),
                   );
+                  const notes = taskCards
+                    .flatMap((card) => card.notes)
+                    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+                  if (notes.length === 0) return [row];
+                  // the supervisor's follow-up notes (督办意见) under the task they are about
+                  return [
+                    row,
+                    h(
+                      'tr',
+                      { class: 'reflow-task-notes', 'data-task-id': task.id },
+                      h('td', { colspan: 8 }, `${t('Follow-up note (督办意见)')}：`, notesList(notes)),
+                    ),
+                  ];
                 }),
               ),
             ),
       );
       if (announce) status.set('info', t('{n} open tasks', { n: tasks.length }));
     } catch (error) {
+      if (poll) return; // the next poll tries again; what is shown stays
       replaceChildren(list);
       status.error(error);
     }
@@ -253,5 +310,15 @@ export function createInboxView(): View {
     h('div', { class: 'reflow-inbox-body' }, list, editor),
     load,
   );
-  return { element, show: () => refresh() };
+  return {
+    element,
+    async show() {
+      await refresh();
+      // live updates: a new task, a card raised or a note written shows up without reloading the page
+      if (timer === null)
+        timer = setInterval(() => {
+          if (!element.hidden) void refresh({ announce: false, poll: true });
+        }, POLL_MS);
+    },
+  };
 }

@@ -2,31 +2,7 @@
  * What the supervision view shows, computed from the cards the API lists (GET /api/warnings): open cards by
  * department and by process, their ageing, the cards raised per week, and the steps with the most cards. Pure.
  */
-
-export interface WarningNote {
-  id: string;
-  author: string;
-  text: string;
-  createdAt: string;
-}
-
-export interface WarningCard {
-  id: string;
-  level: 'yellow' | 'red';
-  subject: 'task' | 'case';
-  caseId: string;
-  taskId: string | null;
-  processKey: string;
-  version: number;
-  elementId: string;
-  department: string | null;
-  raisedAt: string;
-  dueAt: string | null;
-  usedShare: number;
-  limitDays: number;
-  clearedAt: string | null;
-  notes: WarningNote[];
-}
+import type { WarningCard } from '../../api/types.js';
 
 export interface LevelCount {
   name: string;

@@ -4,23 +4,14 @@
  * follow-up note (督办意见) on it, which its department sees. Refreshed every 15 s with an ETag (If-None-Match):
  * an unchanged list answers 304 without a body, and the page draws nothing again.
  */
-import { ApiError, tokenStore } from '../../api/client.js';
+import { api, apiIfChanged, POLL_MS } from '../../api/client.js';
+import type { WarningCard } from '../../api/types.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
-import {
-  ageing,
-  countBy,
-  type LevelCount,
-  type WarningCard,
-  weeklyTrend,
-  worstSteps,
-} from './supervision-figures.js';
-
-const REFRESH_MS = 15_000;
-
-const levelName = (level: 'yellow' | 'red') => (level === 'yellow' ? t('Yellow card') : t('Red card'));
+import { cardBadge, notesList } from '../common/warning-card.js';
+import { ageing, countBy, type LevelCount, weeklyTrend, worstSteps } from './supervision-figures.js';
 
 function countTable(id: string, first: string, rows: LevelCount[]): HTMLElement {
   return h(
@@ -84,33 +75,12 @@ export function createSupervisionView(): View {
   async function fetchCards(
     withHistory: boolean,
     tag: string | null,
-  ): Promise<{ cards: WarningCard[]; etag: string | null } | null> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const token = tokenStore.get();
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (tag) headers['if-none-match'] = tag;
-    const response = await fetch(`/api/warnings?limit=5000${withHistory ? '&history=true' : ''}`, {
-      headers,
-    });
-    if (response.status === 304) return null;
-    if (!response.ok) {
-      const problem = await response.json().catch(() => ({}));
-      throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? '');
-    }
-    return { cards: (await response.json()) as WarningCard[], etag: response.headers.get('etag') };
+  ): Promise<{ body: WarningCard[]; etag: string | null } | null> {
+    return apiIfChanged<WarningCard[]>(`/api/warnings?limit=5000${withHistory ? '&history=true' : ''}`, tag);
   }
 
   async function addNote(card: WarningCard, text: string): Promise<void> {
-    const token = tokenStore.get();
-    const response = await fetch(`/api/warnings/${encodeURIComponent(card.id)}/notes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ text }),
-    });
-    if (!response.ok) {
-      const problem = await response.json().catch(() => ({}));
-      throw new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? '');
-    }
+    await api(`/api/warnings/${encodeURIComponent(card.id)}/notes`, { method: 'POST', body: { text } });
   }
 
   function cardElement(card: WarningCard): HTMLElement {
@@ -137,7 +107,7 @@ export function createSupervisionView(): View {
       h(
         'header',
         null,
-        h('span', { class: `reflow-card-badge reflow-card-badge-${card.level}` }, levelName(card.level)),
+        cardBadge(card.level),
         ' ',
         h(
           'strong',
@@ -159,13 +129,7 @@ export function createSupervisionView(): View {
           t('Open the case'),
         ),
       ),
-      card.notes.length > 0
-        ? h(
-            'ul',
-            { class: 'reflow-card-notes' },
-            card.notes.map((n) => h('li', null, `${formatTime(n.createdAt)} ${n.author}：${n.text}`)),
-          )
-        : null,
+      notesList(card.notes),
       h('div', { class: 'reflow-card-note-form' }, note, ' ', send),
     );
   }
@@ -233,9 +197,9 @@ export function createSupervisionView(): View {
     try {
       const answer = await fetchCards(false, full ? null : etag);
       if (answer === null) return; // unchanged
-      open = answer.cards;
+      open = answer.body;
       etag = answer.etag;
-      history = (await fetchCards(true, null))?.cards ?? history;
+      history = (await fetchCards(true, null))?.body ?? history;
       render();
       status.set('info', `${t('Updated')} ${formatTime(new Date().toISOString())}`);
     } catch (error) {
@@ -251,7 +215,7 @@ export function createSupervisionView(): View {
       if (timer === null)
         timer = setInterval(() => {
           if (!element.hidden) void refresh();
-        }, REFRESH_MS);
+        }, POLL_MS);
     },
   };
 }

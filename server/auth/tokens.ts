@@ -105,8 +105,8 @@ export function parseTokens(text: string, source: string): Principal[] {
 }
 
 /**
- * Loads the tokens file, creating it with demo tokens when missing (one per role, and one per department of
- * the deployed processes); `created` tells whether to print them.
+ * Loads the tokens file, creating it with demo tokens when missing (one per role; per department of the
+ * deployed processes, its shared token, its lead and a clerk by name); `created` tells whether to print them.
  */
 export function loadTokens(
   file: string,
@@ -121,9 +121,25 @@ export function loadTokens(
     { token: make(), role: 'auditor' },
     { token: make(), role: 'supervisor' },
     { token: make(), role: 'publisher' },
-    ...[...new Set(departments)]
-      .sort()
-      .map((department) => ({ token: make(), role: 'department', department })),
+    // per department: its shared token, and two named people to try claiming and a lead's view with
+    ...[...new Set(departments)].sort().flatMap((department, i) => [
+      { token: make(), role: 'department', department },
+      {
+        token: make(),
+        role: 'department',
+        department,
+        userId: `demo-lead-${i + 1}`,
+        name: `${department}科长`,
+        lead: true,
+      },
+      {
+        token: make(),
+        role: 'department',
+        department,
+        userId: `demo-clerk-${i + 1}`,
+        name: `${department}经办人`,
+      },
+    ]),
   ];
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 });

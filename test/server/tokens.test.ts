@@ -22,14 +22,27 @@ t.test('a missing tokens file is created with one token per role and per departm
       ['supervisor', null],
       ['publisher', null],
       ['department', '公安'],
+      ['department', '公安'],
+      ['department', '公安'],
       ['department', '税务'],
+      ['department', '税务'],
+      ['department', '税务'],
+    ],
+  );
+  // each department: its shared token, a lead and a clerk by name (to try claiming and the lead's view)
+  t.same(
+    first.principals.filter((p) => p.department === '税务').map((p) => [p.userId, p.name, p.lead]),
+    [
+      ['department:税务', 'department:税务', false],
+      ['demo-lead-2', '税务科长', true],
+      ['demo-clerk-2', '税务经办人', false],
     ],
   );
   t.equal(statSync(file).mode & 0o777, 0o600);
   const second = loadTokens(file);
   t.equal(second.created, false);
   t.same(second.principals, first.principals);
-  t.equal(new Set(first.principals.map((p) => p.token)).size, 8, 'every token differs');
+  t.equal(new Set(first.principals.map((p) => p.token)).size, 12, 'every token differs');
 });
 
 t.test('a broken tokens file is refused with the entry and the fix', async (t) => {

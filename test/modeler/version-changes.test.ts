@@ -54,6 +54,27 @@ t.test('the versions view lists each change with before → after', async (t) =>
     'review marked changed on v2',
   );
   t.comment(`screenshot: ${await screenshot(page, 'version-changes')}`);
+  // the two versions pan and zoom together: a drag in version A moves version B alike
+  const transforms = () =>
+    page.$$eval('#reflow-version-diagram-1 .viewport, #reflow-version-diagram-2 .viewport', (gs) =>
+      // the same matrix, whether written with commas (a pan) or spaces (a zoom)
+      gs.map((g) => g.getAttribute('transform')?.replace(/[ ,]+/g, ' ')),
+    );
+  const before = await transforms();
+  const box = await page.locator('#reflow-version-diagram-1').boundingBox();
+  if (!box) throw new Error('version A is not drawn');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 150, box.y + box.height / 2 - 60, { steps: 8 });
+  await page.mouse.up();
+  const dragged = await transforms();
+  t.not(dragged[0], before[0], 'version A moved');
+  t.equal(dragged[1], dragged[0], 'version B moved with it');
+  await page.click('#reflow-version-zoom-2 button:first-child'); // 放大 on version B
+  const zoomed = await transforms();
+  t.not(zoomed[1], dragged[1], 'version B zoomed');
+  t.equal(zoomed[0], zoomed[1], 'version A zoomed with it');
+  t.comment(`screenshot: ${await screenshot(page, 'version-changes-panned')}`);
   t.same(
     errors.filter((e) => !/Failed to load resource/.test(e)), // the first load, before the token is set
     [],

@@ -2,8 +2,8 @@
 // attribute with before → after (the engine's version diff), and shape moves as layout only.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import { TOKENS } from '../helpers/test-app.js';
+import { deployXml, screenshot, signedIn, startBrowserTest } from './harness.js';
 
 const v1 = readFileSync(new URL('./fixtures/permit.after.bpmn', import.meta.url), 'utf8');
 const v2 = v1
@@ -13,27 +13,11 @@ const v2 = v1
 const KEY = 'e2e_permit';
 
 t.test('the versions view lists each change with before → after', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startBrowserTest(t);
   if (!started) return;
-  const { server } = started;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await (
-    await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-  ).newPage();
-  const errors = collectPageErrors(page);
-  for (const xml of [v1, v2]) {
-    const deployed = await server.app.inject({
-      method: 'POST',
-      url: '/api/definitions',
-      headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
-      payload: xml,
-    });
-    t.equal(deployed.statusCode, 201, deployed.body);
-  }
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
-  await useToken(page, TOKENS.auditor);
+  const { server, page, errors } = started;
+  for (const xml of [v1, v2]) await deployXml(t, server, xml);
+  await signedIn(page, server, TOKENS.auditor);
   await page.goto(`${server.url}/#/versions/${KEY}/1/2`);
   await page.waitForSelector('#reflow-version-changes');
   const item = (attribute: string) =>

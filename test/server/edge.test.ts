@@ -277,10 +277,7 @@ t.test(
     );
     t.equal(auditor.filter((r) => r.status === 200).length, 300, 'the auditor token: 300 answered');
     const over = auditor.find((r) => r.status === 429)!;
-    t.match(
-      JSON.parse(over.body).detail,
-      /^此令牌一分钟内发送的请求超过 300 个（REFLOW_RATE_LIMIT_TOKEN）/,
-    );
+    t.match(JSON.parse(over.body).detail, /^此令牌一分钟内发送的请求超过 300 个（REFLOW_RATE_LIMIT_TOKEN）/);
     t.equal(
       (await get('/api/definitions', bearer(TOKENS.designer))).status,
       200,

@@ -96,7 +96,10 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
       422,
       'case-incident',
       'The command was stopped: its case has an incident',
-      error.message,
+      {
+        zh: `办件“${error.view.id}”在环节“${incident.elementId}”处出现故障，本次操作已中止：请管理员检查流程（${incident.message}）`,
+        en: error.message,
+      },
       incident.elements.map((elementId) => ({
         elementId,
         type: 'loopWithoutWaitState',

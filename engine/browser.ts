@@ -14,6 +14,7 @@ export {
 } from './metrics/static-metrics.js';
 export { dataFindings, givenByCallers } from './model/data-checks.js';
 export { findingMessageZh } from './model/finding-text-zh.js';
+export { type FormOption, formOptions, optionText } from './model/form-options.js';
 export { parseBpmn } from './model/parse.js';
 export type { Finding, FlowNode, ProcessGraph } from './model/types.js';
 export { feelSyntaxProblem, parseAndValidate } from './model/validate.js';

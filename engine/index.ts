@@ -110,6 +110,7 @@ export { dataFindings } from './model/data-checks.js';
 export { ExpressionError, evaluateFeel } from './model/feel.js';
 export { findingMessageZh } from './model/finding-text-zh.js';
 export { withFlowReferences } from './model/flow-references.js';
+export { type FormOption, formOptions, optionText } from './model/form-options.js';
 export { formValidator } from './model/form-schema.js';
 export { parseBpmn } from './model/parse.js';
 export { composePools, type PoolFile, poolFiles } from './model/pool-layout.js';

@@ -1,17 +1,25 @@
-/** Errors as RFC 9457 problem details (application/problem+json), with stable `type` codes. */
+/**
+ * Errors as RFC 9457 problem details (application/problem+json), with stable `type` codes; their words in
+ * Chinese and English come from server/problem-text.ts.
+ */
+import { type Detail, inBoth, type Text } from './problem-text.js';
+
 export interface FieldProblem {
   field?: string;
   elementId?: string | null;
   type?: string;
-  message: string;
+  message: Detail;
 }
 
 export class Problem extends Error {
+  /** The detail in both languages (the Error's message is the English). */
+  readonly detail: Text;
   constructor(
     readonly status: number,
     readonly code: string,
+    /** The English title; the answer's comes from the catalogue (PROBLEM_TITLES) when it has the code. */
     readonly title: string,
-    detail: string,
+    detail: Detail,
     readonly errors?: FieldProblem[],
     /** Extension members (RFC 9457 §3.2), each declared in problemSchema. */
     readonly extensions?: {
@@ -19,7 +27,8 @@ export class Problem extends Error {
       incident?: { elementId: string; message: string; elements: string[] };
     },
   ) {
-    super(detail);
+    super(inBoth(detail).en);
+    this.detail = inBoth(detail);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import localizeModule from 'ajv-i18n/localize/zh/index.js';
+import { formOptions, optionText } from '../engine/index.js';
 
 // a CommonJS module whose typings declare a default export: at run time the import is the function itself
 const localizeZh = localizeModule as unknown as (errors: ErrorObject[]) => void;
@@ -55,8 +56,11 @@ const segmentsOf = (pointer: string): string[] =>
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 
-const quoteValues = (values: unknown[]): string =>
-  values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('、');
+/** A `const` error from one branch of a `oneOf` of `const`s: said once, by the `oneOf` error listing them all. */
+const isChoiceBranch = (e: ErrorObject, schema: unknown): boolean =>
+  e.keyword === 'const' &&
+  /\/oneOf\/\d+\/const$/.test(e.schemaPath) &&
+  formOptions(schemaAt(schema, segmentsOf(e.instancePath ?? ''))) !== null;
 
 /**
  * Both messages for each ajv error. `schema` is the schema validated against (for titles; null for a route's
@@ -67,9 +71,10 @@ export function describeErrors(
   schema: unknown,
   prefix: string | undefined,
 ): BilingualError[] {
-  const zhErrors = errors.map((e) => ({ ...e }));
+  const kept = errors.filter((e) => !isChoiceBranch(e, schema));
+  const zhErrors = kept.map((e) => ({ ...e }));
   localizeZh(zhErrors);
-  return errors.map((e, i) => {
+  return kept.map((e, i) => {
     const params = e.params as Record<string, unknown>;
     const missing = e.keyword === 'required' ? String(params.missingProperty) : null;
     const extra = e.keyword === 'additionalProperties' ? String(params.additionalProperty) : null;
@@ -88,12 +93,22 @@ export function describeErrors(
         message: `${nameEn} ${english}`,
         messageZh: `请填写${nameZh}：此项为必填项`,
       };
-    if (e.keyword === 'enum') {
-      const allowed = (params.allowedValues as unknown[]) ?? [];
+    // a choice: its values by their labels (enumNames, or the titles of a oneOf's consts)
+    const options =
+      e.keyword === 'enum'
+        ? (formOptions(node) ?? formOptions({ enum: params.allowedValues ?? [] }))
+        : e.keyword === 'oneOf'
+          ? formOptions(node)
+          : null;
+    if (options) {
+      const english = (o: (typeof options)[number]) =>
+        o.label === JSON.stringify(o.value) || o.label === o.value
+          ? JSON.stringify(o.value)
+          : `${JSON.stringify(o.value)} (${o.label})`;
       return {
         field,
-        message: `${nameEn} ${english}: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
-        messageZh: `${nameZh}只能是以下值之一：${quoteValues(allowed)}`,
+        message: `${nameEn} must be equal to one of the allowed values: ${options.map(english).join(', ')}`,
+        messageZh: `${nameZh}只能是以下值之一：${options.map(optionText).join('、')}`,
       };
     }
     if (extra)

@@ -12,6 +12,7 @@
  *   and only on arrays within their `maxItems`.
  */
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import { enumNamesProblem } from './form-options.js';
 import { MAX_PATTERN_LENGTH, PatternRefused, re2RegExp } from './form-patterns.js';
 import type { Finding, ProcessGraph } from './types.js';
 
@@ -83,6 +84,8 @@ function newAjv(strict: boolean): Ajv {
     errors: true,
     validate: uniqueItems,
   });
+  // the labels of an enum's values (form-options.ts): read by the form and the messages, not by validation
+  ajv.addKeyword({ keyword: 'enumNames', schemaType: 'array' });
   return ajv;
 }
 
@@ -173,6 +176,8 @@ function structureProblem(root: Schema, strict: boolean): string | null {
     const ref = schema.$ref;
     if (ref !== undefined && (typeof ref !== 'string' || !(ref === '#' || ref.startsWith('#/'))))
       return `the $ref ${JSON.stringify(ref)} at ${path} is not a reference inside the form (#/…): Reflow reads no other documents; put the schema under definitions and refer to it as #/definitions/…`;
+    const names = enumNamesProblem(schema, path);
+    if (names) return names;
     if ('$id' in schema)
       return `the schema at ${path} has $id ${JSON.stringify(schema.$id)}: Reflow resolves references inside the form only; remove $id`;
     for (const [key, ceiling] of [

@@ -147,12 +147,10 @@ export class CaseQueries {
     if (principal.role !== 'department') return;
     if (await caseHasTaskOf(this.db, caseId, principal.department ?? '')) return;
     await this.requireCase(caseId);
-    throw new Problem(
-      403,
-      'forbidden',
-      'Forbidden',
-      `case '${caseId}' has no task of department '${principal.department}'`,
-    );
+    throw new Problem(403, 'forbidden', 'Forbidden', {
+      zh: `办件“${caseId}”没有“${principal.department}”的待办：部门只能查看经手的办件`,
+      en: `case '${caseId}' has no task of department '${principal.department}'`,
+    });
   }
 
   /** A page of cases, newest first, and the cursor of the next page (null: the last page). */
@@ -163,8 +161,11 @@ export class CaseQueries {
         400,
         'invalid-request',
         'The request is not valid',
-        `after: no case '${filter.after}' to continue from`,
-        [{ field: 'querystring.after', message: 'unknown cursor' }],
+        {
+          zh: `after：没有办件“${filter.after}”可从其后接着列出`,
+          en: `after: no case '${filter.after}' to continue from`,
+        },
+        [{ field: 'querystring.after', message: { zh: '未知的游标', en: 'unknown cursor' } }],
       );
     const page = rows.slice(0, filter.limit);
     return {

@@ -20,6 +20,7 @@ import {
   type Variables,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
+import { sayCaseMissing, sayNotDeployed, sayNoVersion, sayTaskMissing } from '../problem-text.js';
 import { loadCaseRows, rootCaseOf } from '../repositories/case-repository.js';
 import { deleteTimer } from '../repositories/timer-repository.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
@@ -184,11 +185,7 @@ export class CaseService {
         ? await this.definitions.loadInForce(key, at)
         : await this.definitions.load(`${key}:${version}`);
     if (!definition) {
-      throw new NotFound(
-        version === undefined
-          ? `process '${key}' is not deployed`
-          : `process '${key}' has no version ${version}`,
-      );
+      throw new NotFound(version === undefined ? sayNotDeployed(key) : sayNoVersion(key, version));
     }
     await this.definitions.prepareCallees(definition, at);
     return definition;
@@ -346,7 +343,7 @@ export class CaseService {
   /** The answer to a start repeated with its idempotency key: a start stopped over its budget is the same 422. */
   private async answerAgain<T>(caseId: string, answer: CaseAnswer<T>): Promise<{ view: T; created: false }> {
     const state = await this.load({ caseId });
-    if (!state) throw new NotFound(`case '${caseId}' does not exist`);
+    if (!state) throw new NotFound(sayCaseMissing(caseId));
     const view = caseView(state, this.calendar);
     const [incident] = view.incidents;
     if (view.status === 'failed' && view.timeline.length === 0 && incident?.elements)
@@ -424,7 +421,7 @@ export class CaseService {
     for (let attempt = 0; attempt < 50; attempt++) {
       const remembered = attempt === 0 ? (first ?? this.cache.get(caseId)) : undefined;
       const state = remembered ?? (await this.load({ caseId }));
-      if (!state) throw new NotFound(`case '${caseId}' does not exist`);
+      if (!state) throw new NotFound(sayCaseMissing(caseId));
       // from here the remembered state is changed in place: it is remembered again only once the write lands
       this.cache.delete(caseId);
       const { row } = state;
@@ -450,7 +447,7 @@ export class CaseService {
         check?.(current);
         if (completion) {
           const task = state.tasks.get(completion.taskId);
-          if (!task) throw new NotFound(`task '${completion.taskId}' does not exist`);
+          if (!task) throw new NotFound(sayTaskMissing(completion.taskId));
           completion.check(task);
         }
         result = raise
@@ -546,7 +543,7 @@ export class CaseService {
     let caseId = this.cache.caseOfTask(taskId);
     if (caseId === undefined) {
       loaded = await this.load({ taskId });
-      if (!loaded) throw new NotFound(`task '${taskId}' does not exist`);
+      if (!loaded) throw new NotFound(sayTaskMissing(taskId));
       caseId = loaded.row.id;
     }
     const id = caseId;
@@ -555,7 +552,7 @@ export class CaseService {
       // a task this node has not seen was made by another node: what this node remembers of the case is stale
       if (!state?.tasks.has(taskId)) state = await this.load({ caseId: id });
       const task = state?.tasks.get(taskId);
-      if (!state || !task) throw new NotFound(`task '${taskId}' does not exist`);
+      if (!state || !task) throw new NotFound(sayTaskMissing(taskId));
       const holding = (t: CachedTask): TaskHolding => ({
         department: t.department,
         caseId: id,
@@ -621,7 +618,7 @@ export class CaseService {
   async view<T>(caseId: string, answer: CaseAnswer<T>): Promise<T>;
   async view<T>(caseId: string, answer: CaseAnswer<T> = caseView as CaseAnswer<T>): Promise<T> {
     const state = await this.load({ caseId });
-    if (!state) throw new NotFound(`case '${caseId}' does not exist`);
+    if (!state) throw new NotFound(sayCaseMissing(caseId));
     return answer(state, this.calendar);
   }
 

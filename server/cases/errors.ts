@@ -1,12 +1,22 @@
 /** The errors services throw that the API answers with a problem (server/plugins/problems.ts): 404 and 400. */
+import { type Detail, inBoth, type Text } from '../problem-text.js';
 
-export class NotFound extends Error {}
+export class NotFound extends Error {
+  /** The detail in both languages (the Error's message is the English). */
+  readonly detail: Text;
+  constructor(detail: Detail) {
+    super(inBoth(detail).en);
+    this.detail = inBoth(detail);
+  }
+}
 
 export class BadRequest extends Error {
+  readonly detail: Text;
   constructor(
-    message: string,
-    readonly errors: { field: string; message: string }[] = [],
+    detail: Detail,
+    readonly errors: { field: string; message: Detail }[] = [],
   ) {
-    super(message);
+    super(inBoth(detail).en);
+    this.detail = inBoth(detail);
   }
 }

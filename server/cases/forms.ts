@@ -38,12 +38,10 @@ export function checkForm(
     try {
       validate = formValidator(schema);
     } catch (error) {
-      throw new Problem(
-        422,
-        'form-unusable',
-        'The form cannot be checked',
-        `${formName} cannot be used: ${(error as Error).message}; deploy a corrected version of the process`,
-      );
+      throw new Problem(422, 'form-unusable', 'The form cannot be checked', {
+        zh: `${formNameZh}无法使用（${(error as Error).message}）：请部署改正后的流程版本`,
+        en: `${formName} cannot be used: ${(error as Error).message}; deploy a corrected version of the process`,
+      });
     }
     compiled.set(cacheKey, validate);
   }

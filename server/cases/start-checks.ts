@@ -42,7 +42,10 @@ export async function caseOfSameStart(
       'variables',
   ].filter((d): d is string => typeof d === 'string');
   if (differs.length > 0) {
-    const message = `Idempotency-Key '${label}' was sent before with another request (its ${differs.join(', ')} differ; it started case ${known.case_id}): send the same request to get that case again, or a new key for a new application`;
+    const message = {
+      zh: `幂等键“${label}”此前随另一个请求发送过（${differs.join('、')}不同；它已发起办件 ${known.case_id}）：发送相同的请求可再次得到该办件，新的申请请用新的键`,
+      en: `Idempotency-Key '${label}' was sent before with another request (its ${differs.join(', ')} differ; it started case ${known.case_id}): send the same request to get that case again, or a new key for a new application`,
+    };
     throw new Problem(422, 'idempotency-key-reused', 'Idempotency-Key reused with another request', message, [
       { field: 'headers.idempotency-key', message },
     ]);
@@ -59,7 +62,10 @@ export async function businessKeyTaken(
 ): Promise<unknown> {
   const existing = await caseWithBusinessKey(db, process, businessKey);
   if (!existing) return cause;
-  const message = `businessKey '${businessKey}' is already used by case ${existing} of process '${process}': a business key names one case of a process; look that case up, or send another key`;
+  const message = {
+    zh: `办件编号“${businessKey}”已被流程“${process}”的办件 ${existing} 使用：一个办件编号只对应一个办件；请查看该办件，或换一个编号`,
+    en: `businessKey '${businessKey}' is already used by case ${existing} of process '${process}': a business key names one case of a process; look that case up, or send another key`,
+  };
   return new Problem(409, 'business-key-taken', 'Business key already used', message, [
     { field: 'body.businessKey', message },
   ]);
@@ -71,8 +77,14 @@ export function checkMaterials(definition: CompiledDefinition, materials: readon
   const unknown = materials.filter((m) => !known.has(m));
   if (unknown.length > 0) {
     throw new BadRequest(
-      `materials not asked for by '${definition.key}' version ${definition.version}: ${unknown.join(', ')}`,
-      unknown.map((m) => ({ field: 'materials', message: `'${m}' is not a material of this process` })),
+      {
+        zh: `流程“${definition.key}”版本 ${definition.version} 不要求这些材料：${unknown.join('、')}`,
+        en: `materials not asked for by '${definition.key}' version ${definition.version}: ${unknown.join(', ')}`,
+      },
+      unknown.map((m) => ({
+        field: 'materials',
+        message: { zh: `“${m}”不是此流程的材料`, en: `'${m}' is not a material of this process` },
+      })),
     );
   }
 }

@@ -173,11 +173,10 @@ export class MessageService {
       return { ...result, buffered: true };
     }
     await deleteOpenMessage(this.db, messageId);
-    const key =
-      correlationKey === null
-        ? '没有关联键 / no correlation key'
-        : `关联键 / correlation key '${correlationKey}'`;
-    const detail = `没有案件在等待消息 '${input.name}'（${key}），也没有流程以它开始 / no case waits for message '${input.name}' with ${key} and no process starts on it: send it when the case waits, or give ttlSeconds to keep it until then`;
+    const detail = {
+      zh: `没有办件在等待消息“${input.name}”（${correlationKey === null ? '没有关联键' : `关联键“${correlationKey}”`}），也没有流程以它开始：请在办件等待时发送，或给出 ttlSeconds 保留到那时`,
+      en: `no case waits for message '${input.name}' with ${correlationKey === null ? 'no correlation key' : `correlation key '${correlationKey}'`} and no process starts on it: send it when the case waits, or give ttlSeconds to keep it until then`,
+    };
     throw new Problem(409, 'message-not-deliverable', 'Nothing waits for the message', detail, [
       { field: 'body.correlationKey', message: detail },
     ]);

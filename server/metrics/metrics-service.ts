@@ -13,6 +13,7 @@ import {
   type VersionDiff,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
+import { sayNotDeployed, sayNoVersion } from '../problem-text.js';
 import { Problem } from '../problems.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import { dynamicMetrics, metricSettings } from './dynamic-query.js';
@@ -83,7 +84,7 @@ export class MetricsService {
       .where('key', '=', key)
       .where('version', '=', version)
       .executeTakeFirst();
-    if (!row) throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${version}`);
+    if (!row) throw new Problem(404, 'not-found', 'Not found', sayNoVersion(key, version));
     return row;
   }
 
@@ -119,22 +120,18 @@ export class MetricsService {
         .orderBy('version')
         .execute()
     ).map((r) => r.version);
-    if (versions.length === 0)
-      throw new Problem(404, 'not-found', 'Not found', `process '${key}' is not deployed`);
+    if (versions.length === 0) throw new Problem(404, 'not-found', 'Not found', sayNotDeployed(key));
     const after = to ?? versions[versions.length - 1];
-    if (!versions.includes(after))
-      throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${after}`);
+    if (!versions.includes(after)) throw new Problem(404, 'not-found', 'Not found', sayNoVersion(key, after));
     const before = from ?? [...versions].reverse().find((v) => v < after);
     if (before === undefined) {
-      throw new Problem(
-        400,
-        'no-previous-version',
-        'Nothing to compare with',
-        `process '${key}' has no version before ${after}: give ?from=`,
-      );
+      throw new Problem(400, 'no-previous-version', 'Nothing to compare with', {
+        zh: `流程“${key}”在版本 ${after} 之前没有版本：请用 ?from= 指定`,
+        en: `process '${key}' has no version before ${after}: give ?from=`,
+      });
     }
     if (!versions.includes(before))
-      throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${before}`);
+      throw new Problem(404, 'not-found', 'Not found', sayNoVersion(key, before));
     return { from: before, to: after };
   }
 
@@ -150,24 +147,17 @@ export class MetricsService {
     VersionDiff & { key: string; version: number; against: number; metrics: Record<string, DescribedChange> }
   > {
     if (against === version)
-      throw new Problem(
-        400,
-        'same-version',
-        'Nothing to compare',
-        `版本 ${version} 不能与自身比较，请给出另一个版本 ?against= / version ${version} cannot be compared with itself: give another version as ?against=`,
-      );
+      throw new Problem(400, 'same-version', 'Nothing to compare', {
+        zh: `版本 ${version} 不能与自身比较，请给出另一个版本 ?against=`,
+        en: `version ${version} cannot be compared with itself: give another version as ?against=`,
+      });
     const { from, to } = await this.resolvePair(key, against, version);
     const [before, after] = await Promise.all([
       this.definitions.stored(key, from),
       this.definitions.stored(key, to),
     ]);
     if (!before || !after)
-      throw new Problem(
-        404,
-        'not-found',
-        'Not found',
-        `process '${key}' has no version ${before ? to : from}`,
-      );
+      throw new Problem(404, 'not-found', 'Not found', sayNoVersion(key, before ? to : from));
     const changes = await diffVersions(before.xml, after.xml, key);
     return {
       key,

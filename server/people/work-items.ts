@@ -12,6 +12,7 @@ import type { Principal } from '../auth/tokens.js';
 import type { CaseService, Person } from '../cases/case-service.js';
 import { NotFound } from '../cases/errors.js';
 import type { Db } from '../db/database.js';
+import { type Detail, sayCommandRejected, sayTaskMissing } from '../problem-text.js';
 import { Problem } from '../problems.js';
 import { auditHash } from '../store/audit-log.js';
 
@@ -42,9 +43,11 @@ interface Locked {
   definition_id: string;
 }
 
-const conflict = (detail: string) =>
+const conflict = (detail: Detail) =>
   new Problem(409, 'task-conflict', 'The task cannot take this now', detail);
-const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Forbidden', detail);
+const forbidden = (detail: Detail) => new Problem(403, 'forbidden', 'Forbidden', detail);
+/** The verbs of the work-item commands in Chinese, for their refusals. */
+const VERB_ZH: Record<string, string> = { claim: '认领', release: '退回', assign: '分派', transfer: '转办' };
 
 const isAdmin = (p: Principal) => p.roles.includes('admin');
 /** A lead of the task's department, or an administrator. */
@@ -68,14 +71,16 @@ export class WorkItems {
         !candidates.includes(by.userId) &&
         !candidates.includes(by.department ?? '')
       )
-        throw forbidden(
-          `task '${taskId}' may be claimed by its candidates only (gov:candidates: ${candidates.join(', ')}); ${by.userId} is none of them: ask the department lead to assign it`,
-        );
+        throw forbidden({
+          zh: `待办“${taskId}”只能由其候选人认领（${candidates.join('、')}），${by.userId} 不在其中：请科长分派`,
+          en: `task '${taskId}' may be claimed by its candidates only (gov:candidates: ${candidates.join(', ')}); ${by.userId} is none of them: ask the department lead to assign it`,
+        });
       if (task.claimed_by === by.userId) return null; // claimed already by the caller: nothing changes
       if (task.claimed_by !== null)
-        throw conflict(
-          `task '${taskId}' is claimed by ${task.claimed_name ?? task.claimed_by} (${task.claimed_by}): ask them or the department lead to release or transfer it`,
-        );
+        throw conflict({
+          zh: `待办“${taskId}”已由 ${task.claimed_name ?? task.claimed_by}（${task.claimed_by}）认领：请其本人或科长退回或转办`,
+          en: `task '${taskId}' is claimed by ${task.claimed_name ?? task.claimed_by} (${task.claimed_by}): ask them or the department lead to release or transfer it`,
+        });
       return { claim: { userId: by.userId, name: by.name }, payload: {} };
     });
   }
@@ -83,11 +88,16 @@ export class WorkItems {
   release(taskId: string, by: Principal): Promise<TaskHolder> {
     return this.change(taskId, by, 'taskReleased', (task) => {
       this.ownDepartment(task, by, 'release');
-      if (task.claimed_by === null) throw conflict(`task '${taskId}' is not claimed: nothing to release`);
+      if (task.claimed_by === null)
+        throw conflict({
+          zh: `待办“${taskId}”尚未被认领，无需退回`,
+          en: `task '${taskId}' is not claimed: nothing to release`,
+        });
       if (task.claimed_by !== by.userId && !leadsTask(by, task.department))
-        throw forbidden(
-          `task '${taskId}' is claimed by ${task.claimed_by}: only they or a lead of '${task.department}' may release it`,
-        );
+        throw forbidden({
+          zh: `待办“${taskId}”由 ${task.claimed_by} 认领：只有其本人或“${task.department}”的科长可以退回`,
+          en: `task '${taskId}' is claimed by ${task.claimed_by}: only they or a lead of '${task.department}' may release it`,
+        });
       return {
         claim: null,
         payload: { from: { userId: task.claimed_by, name: task.claimed_name ?? task.claimed_by } },
@@ -113,27 +123,24 @@ export class WorkItems {
     by: Principal,
   ): Promise<TaskHolder> {
     if (to.department === undefined && to.userId === undefined)
-      throw new Problem(
-        400,
-        'invalid-request',
-        'Invalid request',
-        'a transfer names where the task goes: body.department, body.userId or both',
-      );
+      throw new Problem(400, 'invalid-request', 'Invalid request', {
+        zh: '转办须写明转给谁：body.department、body.userId 或两者',
+        en: 'a transfer names where the task goes: body.department, body.userId or both',
+      });
     if (to.reason.trim() === '')
-      throw new Problem(
-        400,
-        'invalid-request',
-        'Invalid request',
-        'body.reason must say why the task is transferred',
-      );
+      throw new Problem(400, 'invalid-request', 'Invalid request', {
+        zh: '请在 body.reason 中写明转办理由',
+        en: 'body.reason must say why the task is transferred',
+      });
     const name = to.userId === undefined ? undefined : await this.nameOf(to.userId);
     return this.change(taskId, by, 'taskTransferred', (task) => {
       this.leads(task, by, 'transfer');
       const department = to.department ?? task.department;
       if (department === task.department && (to.userId === undefined || to.userId === task.claimed_by))
-        throw conflict(
-          `task '${taskId}' is already with ${to.userId ?? `'${department}'`}: transfer it elsewhere`,
-        );
+        throw conflict({
+          zh: `待办“${taskId}”已在 ${to.userId ?? `“${department}”`} 处：请转给别处`,
+          en: `task '${taskId}' is already with ${to.userId ?? `'${department}'`}: transfer it elsewhere`,
+        });
       return {
         claim: to.userId === undefined ? null : { userId: to.userId, name: name as string },
         department,
@@ -164,9 +171,10 @@ export class WorkItems {
       value = evaluateFeel(text, variables);
     } catch (error) {
       if (!(error instanceof ExpressionError)) throw error;
-      throw conflict(
-        `gov:candidates of '${task.element_id}' could not be evaluated (${error.message}): ask the department lead to assign the task`,
-      );
+      throw conflict({
+        zh: `环节“${task.element_id}”的候选人（gov:candidates）无法计算（${error.message}）：请科长分派此待办`,
+        en: `gov:candidates of '${task.element_id}' could not be evaluated (${error.message}): ask the department lead to assign the task`,
+      });
     }
     const list = Array.isArray(value) ? value : [value];
     return list.flatMap((v) => (typeof v === 'string' ? split(v) : []));
@@ -188,16 +196,18 @@ export class WorkItems {
   private ownDepartment(task: Locked, by: Principal, what: string): void {
     if (isAdmin(by)) return;
     if (by.department !== task.department)
-      throw forbidden(
-        `task '${task.id}' belongs to department '${task.department}', not '${by.department}': only its members may ${what} it`,
-      );
+      throw forbidden({
+        zh: `待办“${task.id}”属于“${task.department}”，不属于“${by.department}”：只有本部门人员可以${VERB_ZH[what] ?? what}`,
+        en: `task '${task.id}' belongs to department '${task.department}', not '${by.department}': only its members may ${what} it`,
+      });
   }
 
   private leads(task: Locked, by: Principal, what: string): void {
     if (!leadsTask(by, task.department))
-      throw forbidden(
-        `only a lead of department '${task.department}' or an administrator may ${what} task '${task.id}'`,
-      );
+      throw forbidden({
+        zh: `只有“${task.department}”的科长或管理员可以${VERB_ZH[what] ?? what}待办“${task.id}”`,
+        en: `only a lead of department '${task.department}' or an administrator may ${what} task '${task.id}'`,
+      });
   }
 
   /**
@@ -238,8 +248,9 @@ export class WorkItems {
          WHERE t.id = ${taskId}
            FOR UPDATE OF t, c`.execute(trx);
       const task = rows[0];
-      if (!task) throw new NotFound(`task '${taskId}' does not exist`);
-      if (task.status !== 'open') throw conflict(`task '${taskId}' is ${task.status}, not open`);
+      if (!task) throw new NotFound(sayTaskMissing(taskId));
+      if (task.status !== 'open')
+        throw conflict(sayCommandRejected('notOpen', `task '${taskId}' is ${task.status}, not open`));
       const decided = decide(task, this.candidatesOf(task, candidateText));
       if (!decided) return { task, changed: false };
       const department = decided.department ?? task.department;

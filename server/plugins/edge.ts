@@ -187,13 +187,13 @@ export const edgePlugin = fp(
         request.routeOptions.url === '/healthz' || (isToken(key) ? perToken : perAddress) === 0,
       errorResponseBuilder: (request, context) => {
         const who = isToken(keyOf(request)) ? 'this token' : `the address ${request.ip}`;
+        const whoZh = isToken(keyOf(request)) ? '此令牌' : `地址 ${request.ip}`;
+        const retry = Math.ceil(context.ttl / 1000);
         const setting = isToken(keyOf(request)) ? 'REFLOW_RATE_LIMIT_TOKEN' : 'REFLOW_RATE_LIMIT_ADDRESS';
-        return new Problem(
-          429,
-          'rate-limited',
-          'Too many requests',
-          `${who} sent more than ${context.max} requests in a minute (${setting}); retry in ${Math.ceil(context.ttl / 1000)} s (Retry-After)`,
-        );
+        return new Problem(429, 'rate-limited', 'Too many requests', {
+          zh: `${whoZh}一分钟内发送的请求超过 ${context.max} 个（${setting}）：请 ${retry} 秒后重试（Retry-After）`,
+          en: `${who} sent more than ${context.max} requests in a minute (${setting}); retry in ${retry} s (Retry-After)`,
+        });
       },
     });
     app.addHook('onRequest', app.rateLimit());

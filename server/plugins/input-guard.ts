@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Text } from '../problem-text.js';
 import { Problem } from '../problems.js';
 
 /** Containers inside containers a JSON body may have (a form with nested groups needs a handful). */
@@ -17,14 +18,20 @@ const wellFormed = (s: string): boolean =>
   !s.includes('\u0000') && (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** The first problem of a parsed value, iteratively (a hostile body must not exhaust the stack here either). */
-function inspect(root: unknown, context: string): { field: string; message: string } | null {
+function inspect(root: unknown, context: string): { field: string; message: Text } | null {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
     const field = `${context}${path}`;
     if (typeof value === 'string') {
       if (!wellFormed(value))
-        return { field, message: `${field} holds a NUL character or an unpaired UTF-16 surrogate` };
+        return {
+          field,
+          message: {
+            zh: `字段 ${field} 含有 NUL 字符或不成对的 UTF-16 代理项：请删除这些字符`,
+            en: `${field} holds a NUL character or an unpaired UTF-16 surrogate`,
+          },
+        };
       continue;
     }
     if (typeof value === 'number') {
@@ -32,13 +39,22 @@ function inspect(root: unknown, context: string): { field: string; message: stri
       if (!Number.isFinite(value))
         return {
           field,
-          message: `${field} is a number too large for a double (beyond ±1.8e308): send a finite number`,
+          message: {
+            zh: `字段 ${field} 的数值超出双精度范围（±1.8e308）：请发送有限的数值`,
+            en: `${field} is a number too large for a double (beyond ±1.8e308): send a finite number`,
+          },
         };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
     if (depth >= MAX_DEPTH)
-      return { field, message: `${field} is nested more than ${MAX_DEPTH} levels deep` };
+      return {
+        field,
+        message: {
+          zh: `字段 ${field} 嵌套超过 ${MAX_DEPTH} 层：请发送层级更浅的数据`,
+          en: `${field} is nested more than ${MAX_DEPTH} levels deep`,
+        },
+      };
     const entries: [string, unknown][] = Array.isArray(value)
       ? value.map((v, i) => [String(i), v])
       : Object.entries(value);
@@ -46,7 +62,10 @@ function inspect(root: unknown, context: string): { field: string; message: stri
       if (!wellFormed(key))
         return {
           field: `${field}`,
-          message: `${field} has a key with a NUL character or an unpaired UTF-16 surrogate`,
+          message: {
+            zh: `字段 ${field} 的某个键含有 NUL 字符或不成对的 UTF-16 代理项：请改正键名`,
+            en: `${field} has a key with a NUL character or an unpaired UTF-16 surrogate`,
+          },
         };
       stack.push({ value: child, path: `${path}.${key}`, depth: depth + 1 });
     }
@@ -54,7 +73,7 @@ function inspect(root: unknown, context: string): { field: string; message: stri
   return null;
 }
 
-const refuse = (problem: { field: string; message: string }): Problem =>
+const refuse = (problem: { field: string; message: Text }): Problem =>
   new Problem(400, 'invalid-request', 'The request is not valid', problem.message, [
     { field: problem.field.replace(/^\./, ''), message: problem.message },
   ]);
@@ -89,7 +108,10 @@ export const inputGuardPlugin = fp(async (app: FastifyInstance) => {
         if (typeof v === 'number' && (!Number.isFinite(v) || Math.abs(v) > INT4_MAX)) {
           throw refuse({
             field: `${context}.${key}`,
-            message: `${context}.${key} must be a number between ${-INT4_MAX} and ${INT4_MAX}`,
+            message: {
+              zh: `${context}.${key} 须为 ${-INT4_MAX} 到 ${INT4_MAX} 之间的数`,
+              en: `${context}.${key} must be a number between ${-INT4_MAX} and ${INT4_MAX}`,
+            },
           });
         }
       }

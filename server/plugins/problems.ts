@@ -6,6 +6,7 @@ import { CommandRejected, findingMessageZh } from '../../engine/index.js';
 import { CaseIncident } from '../cases/command-budget.js';
 import { BadRequest, NotFound } from '../cases/errors.js';
 import { FormInvalid } from '../cases/forms.js';
+import { pick, problemTitle, sayCommandRejected, sayNoRoute } from '../problem-text.js';
 import { Problem, problemType } from '../problems.js';
 import { DeploymentRefused } from '../store/definition-store.js';
 import { describeErrors, inLanguage, type Language, preferredLanguage } from '../validation-text.js';
@@ -37,23 +38,19 @@ const UNAVAILABLE_MESSAGE =
 function databaseProblem(error: Error): Problem | null {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && INPUT_SQLSTATES.has(code)) {
-    return new Problem(
-      400,
-      'invalid-value',
-      'The request holds a value the database cannot take',
-      `${error.message}: check the values sent`,
-    );
+    return new Problem(400, 'invalid-value', 'The request holds a value the database cannot take', {
+      zh: `数据库拒收请求中的值（${error.message}）：请检查所发送的值`,
+      en: `${error.message}: check the values sent`,
+    });
   }
   if (
     (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_CODES.has(code))) ||
     UNAVAILABLE_MESSAGE.test(error.message)
   ) {
-    return new Problem(
-      503,
-      'database-unavailable',
-      'The database is not available',
-      'the database does not answer right now (restarting or unreachable); nothing was changed unless a later read shows it: retry shortly',
-    );
+    return new Problem(503, 'database-unavailable', 'The database is not available', {
+      zh: '数据库暂时没有响应（正在重启或无法连接）；除非稍后读取显示已更改，否则什么都没有改变：请稍后重试',
+      en: 'the database does not answer right now (restarting or unreachable); nothing was changed unless a later read shows it: retry shortly',
+    });
   }
   return null;
 }
@@ -61,15 +58,21 @@ function databaseProblem(error: Error): Problem | null {
 /** Errors fastify raises before routing (a URL that is not valid percent-encoded UTF-8): problem+json like the rest. */
 export function frameworkErrorHandler(
   error: FastifyError,
-  _request: FastifyRequest,
+  request: FastifyRequest,
   reply: FastifyReply,
 ): void {
   const status =
     error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const language = preferredLanguage(request.headers['accept-language']);
   reply
     .code(status)
     .type('application/problem+json')
-    .send({ type: problemType('invalid-url'), title: 'The URL is not valid', status, detail: error.message });
+    .send({
+      type: problemType('invalid-url'),
+      title: problemTitle('invalid-url', language, 'The URL is not valid'),
+      status,
+      detail: error.message,
+    });
 }
 
 function toProblem(error: FastifyError | Error, language: Language): Problem {
@@ -85,15 +88,18 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
     );
   }
   if (error instanceof BadRequest)
-    return new Problem(400, 'bad-request', 'Bad request', error.message, error.errors);
-  if (error instanceof NotFound) return new Problem(404, 'not-found', 'Not found', error.message);
+    return new Problem(400, 'bad-request', 'Bad request', error.detail, error.errors);
+  if (error instanceof NotFound) return new Problem(404, 'not-found', 'Not found', error.detail);
   if (error instanceof CaseIncident) {
     const { incident } = error;
     return new Problem(
       422,
       'case-incident',
       'The command was stopped: its case has an incident',
-      error.message,
+      {
+        zh: `办件“${error.view.id}”在环节“${incident.elementId}”处出现故障，本次操作已中止：请管理员检查流程（${incident.message}）`,
+        en: error.message,
+      },
       incident.elements.map((elementId) => ({
         elementId,
         type: 'loopWithoutWaitState',
@@ -122,7 +128,12 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
     );
   }
   if (error instanceof CommandRejected)
-    return new Problem(409, `case-${error.code}`, 'The case cannot take this command now', error.message);
+    return new Problem(
+      409,
+      `case-${error.code}`,
+      'The case cannot take this command now',
+      sayCommandRejected(error.code, error.message),
+    );
   const fromDatabase = databaseProblem(error);
   if (fromDatabase) return fromDatabase;
   const fastifyError = error as FastifyError;
@@ -143,9 +154,15 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
   }
   const status = fastifyError.statusCode ?? 500;
   if (status === 413)
-    return new Problem(413, 'too-large', 'The request body is too large', fastifyError.message);
+    return new Problem(413, 'too-large', 'The request body is too large', {
+      zh: `请求体超过服务器允许的大小（${fastifyError.message}）`,
+      en: fastifyError.message,
+    });
   if (status === 415)
-    return new Problem(415, 'unsupported-media-type', 'Unsupported media type', fastifyError.message);
+    return new Problem(415, 'unsupported-media-type', 'Unsupported media type', {
+      zh: `不支持此内容类型（${fastifyError.message}）：请以 application/json 发送`,
+      en: fastifyError.message,
+    });
   if (status >= 400 && status < 500)
     return new Problem(
       status,
@@ -153,17 +170,16 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
       'Bad request',
       fastifyError.message,
     );
-  return new Problem(
-    500,
-    'internal',
-    'Internal error',
-    'the server failed to handle the request; it is logged',
-  );
+  return new Problem(500, 'internal', 'Internal error', {
+    zh: '服务器未能处理此请求，已记入日志',
+    en: 'the server failed to handle the request; it is logged',
+  });
 }
 
 export const problemsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toProblem(error, preferredLanguage(request.headers['accept-language']));
+    const language = preferredLanguage(request.headers['accept-language']);
+    const problem = toProblem(error, language);
     if (problem.status >= 500 && problem.status !== 503) request.log.error({ err: error }, 'request failed');
     else if (problem.status === 503 || problem.code === 'invalid-value')
       request.log.warn({ err: error }, problem.title);
@@ -176,22 +192,25 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
       .type('application/problem+json')
       .send({
         type: problemType(problem.code),
-        title: problem.title,
+        title: problemTitle(problem.code, language, problem.title),
         status: problem.status,
-        detail: problem.message,
-        ...(problem.errors ? { errors: problem.errors } : {}),
+        detail: pick(problem.detail, language),
+        ...(problem.errors
+          ? { errors: problem.errors.map((e) => ({ ...e, message: pick(e.message, language) })) }
+          : {}),
         ...problem.extensions,
       });
   });
   app.setNotFoundHandler((request, reply) => {
+    const language = preferredLanguage(request.headers['accept-language']);
     reply
       .status(404)
       .type('application/problem+json')
       .send({
         type: problemType('not-found'),
-        title: 'Not found',
+        title: problemTitle('not-found', language, 'Not found'),
         status: 404,
-        detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+        detail: pick(sayNoRoute(request.method, request.url.split('?')[0]), language),
       });
   });
 });

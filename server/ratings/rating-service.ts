@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { isBadRating } from '../../engine/index.js';
 import type { StartInput } from '../cases/case-service.js';
 import { BadRequest, NotFound } from '../cases/errors.js';
+import { sayCaseMissing } from '../problem-text.js';
 import { Problem } from '../problems.js';
 import { caseStatus, requireCase } from '../repositories/case-repository.js';
 import type { Executor } from '../repositories/executor.js';
@@ -120,18 +121,25 @@ export class RatingService {
     if (elementId) {
       const steps = await stepsOfElement(this.db, caseId, elementId);
       if (steps.length === 0) {
-        throw new BadRequest(`case '${caseId}' has no step '${elementId}'`, [
-          { field: 'elementId', message: `'${elementId}' is not a step of this case` },
-        ]);
+        throw new BadRequest(
+          { zh: `办件“${caseId}”没有环节“${elementId}”`, en: `case '${caseId}' has no step '${elementId}'` },
+          [
+            {
+              field: 'elementId',
+              message: {
+                zh: `“${elementId}”不是此办件的环节`,
+                en: `'${elementId}' is not a step of this case`,
+              },
+            },
+          ],
+        );
       }
       const done = steps.find((s) => s.status === 'completed');
       if (!done)
-        throw new Problem(
-          409,
-          'step-not-done',
-          'The step is not done yet',
-          `step '${elementId}' of case '${caseId}' is not completed: rate it once it is done`,
-        );
+        throw new Problem(409, 'step-not-done', 'The step is not done yet', {
+          zh: `办件“${caseId}”的环节“${elementId}”尚未办结：办结后再评价`,
+          en: `step '${elementId}' of case '${caseId}' is not completed: rate it once it is done`,
+        });
       return {
         department: done.department,
         handler: done.handler_id
@@ -140,19 +148,17 @@ export class RatingService {
       };
     }
     if (status !== 'completed') {
-      throw new Problem(
-        409,
-        'case-not-completed',
-        'The case is not completed',
-        `case '${caseId}' is ${status}: until it is completed, rate one of its completed steps (give elementId)`,
-      );
+      throw new Problem(409, 'case-not-completed', 'The case is not completed', {
+        zh: `办件“${caseId}”尚未办结（${status}）：办结前只能评价已办结的环节（请给出 elementId）`,
+        en: `case '${caseId}' is ${status}: until it is completed, rate one of its completed steps (give elementId)`,
+      });
     }
     return { department: await intakeDepartment(this.db, caseId), handler: null };
   }
 
   async rate(caseId: string, input: RatingInput, actor: string | null): Promise<RatingView> {
     const rated = await caseStatus(this.db, caseId);
-    if (!rated) throw new NotFound(`case '${caseId}' does not exist`);
+    if (!rated) throw new NotFound(sayCaseMissing(caseId));
     const { department, handler } = await this.ratedDepartment(caseId, rated.status, input.elementId);
     const bad = isBadRating(input.level);
     const row: RatingRow = {
@@ -171,12 +177,10 @@ export class RatingService {
       handler_name: handler?.name ?? null,
     };
     if (!(await insertRating(this.db, row))) {
-      throw new Problem(
-        409,
-        'already-rated',
-        'Already rated',
-        `case '${caseId}' is already rated on channel '${row.channel}': one rating per case and channel`,
-      );
+      throw new Problem(409, 'already-rated', 'Already rated', {
+        zh: `办件“${caseId}”已在渠道“${row.channel}”评价过：每个办件每个渠道评价一次`,
+        en: `case '${caseId}' is already rated on channel '${row.channel}': one rating per case and channel`,
+      });
     }
     if (!bad) return ratingView(row);
     try {
@@ -205,12 +209,10 @@ export class RatingService {
       // a bad rating without its rectification would be lost from the loop: take the rating back
       await deleteRating(this.db, row.id);
       if (error instanceof NotFound) {
-        throw new Problem(
-          409,
-          'rectification-not-deployed',
-          'The rectification process is not deployed',
-          `a bad rating starts process '${this.rectificationKey}', which is not deployed: deploy processes/rating-rectification.bpmn`,
-        );
+        throw new Problem(409, 'rectification-not-deployed', 'The rectification process is not deployed', {
+          zh: `差评会发起整改流程“${this.rectificationKey}”，但它尚未部署：请部署 processes/rating-rectification.bpmn`,
+          en: `a bad rating starts process '${this.rectificationKey}', which is not deployed: deploy processes/rating-rectification.bpmn`,
+        });
       }
       throw error;
     }

@@ -1,6 +1,7 @@
 /** SQL on the cases table and a case's audit events: reads for the API and the case service. */
 import { sql } from 'kysely';
 import { NotFound } from '../cases/errors.js';
+import { sayCaseMissing } from '../problem-text.js';
 import type { Executor, RowOf } from './executor.js';
 
 /** What the case service reads off a cases row. */
@@ -76,7 +77,7 @@ export async function caseExists(db: Executor, caseId: string): Promise<boolean>
 
 /** The one "case exists or 404": a NotFound (404 not-found) naming the case when it does not. */
 export async function requireCase(db: Executor, caseId: string): Promise<void> {
-  if (!(await caseExists(db, caseId))) throw new NotFound(`case '${caseId}' does not exist`);
+  if (!(await caseExists(db, caseId))) throw new NotFound(sayCaseMissing(caseId));
 }
 
 /** Whether the database holds any case at all. */

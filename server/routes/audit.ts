@@ -1,5 +1,6 @@
 /** GET /api/audit/verify (auditor): checks the audit hash chains and the tables derived from them (审计校验). */
 import type { FastifyInstance } from 'fastify';
+import { sayNotDeployed, sayNoVersion } from '../problem-text.js';
 import { Problem } from '../problems.js';
 import { problemResponses } from './schemas.js';
 import { typed } from './typed.js';
@@ -107,9 +108,18 @@ export async function auditRoutes(instance: FastifyInstance): Promise<void> {
     async (request) => {
       const q = request.query;
       if (q.version !== undefined && q.process === undefined) {
-        throw new Problem(400, 'invalid-request', 'The request is not valid', 'version needs process', [
-          { field: 'querystring.version', message: 'give process with version' },
-        ]);
+        throw new Problem(
+          400,
+          'invalid-request',
+          'The request is not valid',
+          { zh: '给出 version 时须同时给出 process', en: 'version needs process' },
+          [
+            {
+              field: 'querystring.version',
+              message: { zh: '请同时给出 process', en: 'give process with version' },
+            },
+          ],
+        );
       }
       if (q.caseId !== undefined) {
         await queries.requireCase(q.caseId);
@@ -119,9 +129,7 @@ export async function auditRoutes(instance: FastifyInstance): Promise<void> {
             404,
             'not-found',
             'Not found',
-            q.version === undefined
-              ? `process '${q.process}' is not deployed`
-              : `process '${q.process}' has no version ${q.version}`,
+            q.version === undefined ? sayNotDeployed(q.process) : sayNoVersion(q.process, q.version),
           );
         }
       }

@@ -1,6 +1,7 @@
 /** Deploying and reading process definitions (designer). */
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../plugins/auth.js';
+import { sayNotDeployed, sayNoVersion } from '../problem-text.js';
 import { Problem } from '../problems.js';
 import type { DefinitionSummary } from '../store/definition-store.js';
 import { describedChangesSchema, versionParams } from './metrics-schemas.js';
@@ -184,12 +185,10 @@ function prologHasDoctype(xml: string): boolean {
 /** XML that declares a DOCTYPE or entities is refused outright: no entity expansion, no external fetches. */
 function refuseDoctype(xml: string): void {
   if (prologHasDoctype(xml) || /<!DOCTYPE/i.test(xml.slice(0, 64 * 1024)) || /<!ENTITY/i.test(xml)) {
-    throw new Problem(
-      400,
-      'doctype-refused',
-      'DOCTYPE and entities are not accepted',
-      'the BPMN document declares a DOCTYPE or entities: remove the <!DOCTYPE …> declaration (BPMN needs none)',
-    );
+    throw new Problem(400, 'doctype-refused', 'DOCTYPE and entities are not accepted', {
+      zh: 'BPMN 文件声明了 DOCTYPE 或实体：请删除 <!DOCTYPE …> 声明（BPMN 不需要它）',
+      en: 'the BPMN document declares a DOCTYPE or entities: remove the <!DOCTYPE …> declaration (BPMN needs none)',
+    });
   }
 }
 
@@ -215,12 +214,10 @@ export async function definitionRoutes(
       config: { roles: ['designer'] },
       preValidation: async (request) => {
         if (!/xml/i.test(request.headers['content-type'] ?? '')) {
-          throw new Problem(
-            415,
-            'unsupported-media-type',
-            'Unsupported media type',
-            'send the BPMN document as XML with Content-Type: application/xml',
-          );
+          throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', {
+            zh: '请以 XML 发送 BPMN 文件（Content-Type: application/xml）',
+            en: 'send the BPMN document as XML with Content-Type: application/xml',
+          });
         }
       },
       schema: {
@@ -312,7 +309,7 @@ export async function definitionRoutes(
         actor: principalOf(request).name,
       });
       const summary = await definitions.summary(key, at);
-      if (!summary) throw new Problem(404, 'not-found', 'Not found', `process '${key}' is not deployed`);
+      if (!summary) throw new Problem(404, 'not-found', 'Not found', sayNotDeployed(key));
       const status = summary.versions.find((v) => v.version === version)?.status ?? 'draft';
       return { ...summaryJson(summary), version, status };
     },
@@ -347,8 +344,7 @@ export async function definitionRoutes(
     async (request) => {
       const { key, version } = request.params;
       const row = await definitions.stored(key, version);
-      if (!row)
-        throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${version}`);
+      if (!row) throw new Problem(404, 'not-found', 'Not found', sayNoVersion(key, version));
       return {
         id: row.id,
         key: row.key,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LogFormatError, parseCsvLog, parseXes } from '../metrics/event-log-parse.js';
+import { sayNoVersion } from '../problem-text.js';
 import { Problem } from '../problems.js';
 import { importResultSchema, versionParams } from './metrics-schemas.js';
 import { problemResponses } from './schemas.js';
@@ -12,12 +13,10 @@ import { typed } from './typed.js';
 const MAX_LOG_BYTES = 200 * 1024 * 1024;
 
 const tooLarge = () =>
-  new Problem(
-    413,
-    'payload-too-large',
-    'Log too large',
-    `an event log may have at most ${MAX_LOG_BYTES / 1024 / 1024} MB`,
-  );
+  new Problem(413, 'payload-too-large', 'Log too large', {
+    zh: `事件日志最大 ${MAX_LOG_BYTES / 1024 / 1024} MB`,
+    en: `an event log may have at most ${MAX_LOG_BYTES / 1024 / 1024} MB`,
+  });
 
 /** The upload as a stream of chunks, refused past MAX_LOG_BYTES. */
 async function* limited(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -59,8 +58,7 @@ export async function eventLogRoutes(instance: FastifyInstance): Promise<void> {
 
   const version = async (key: string, v: number) => {
     const id = await definitions.idOf(key, v);
-    if (id === undefined)
-      throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${v}`);
+    if (id === undefined) throw new Problem(404, 'not-found', 'Not found', sayNoVersion(key, v));
     return id;
   };
   const exportQuery = {
@@ -130,12 +128,10 @@ export async function eventLogRoutes(instance: FastifyInstance): Promise<void> {
       },
       preValidation: async (request) => {
         if (!/xml|csv/i.test(request.headers['content-type'] ?? '')) {
-          throw new Problem(
-            415,
-            'unsupported-media-type',
-            'Unsupported media type',
-            'send the log as XES (Content-Type: application/xml) or CSV (Content-Type: text/csv)',
-          );
+          throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', {
+            zh: '请以 XES（Content-Type: application/xml）或 CSV（Content-Type: text/csv）发送日志',
+            en: 'send the log as XES (Content-Type: application/xml) or CSV (Content-Type: text/csv)',
+          });
         }
       },
     },
@@ -145,8 +141,7 @@ export async function eventLogRoutes(instance: FastifyInstance): Promise<void> {
         if (Number(request.headers['content-length']) > MAX_LOG_BYTES) throw tooLarge();
         const { key, version: v } = request.params;
         const definition = await definitions.load(await version(key, v));
-        if (!definition)
-          throw new Problem(404, 'not-found', 'Not found', `process '${key}' has no version ${v}`);
+        if (!definition) throw new Problem(404, 'not-found', 'Not found', sayNoVersion(key, v));
         // not destroyed when the parser stops early: discardRest reads the rest
         const body = limited(raw.iterator({ destroyOnReturn: false }));
         const traces = /csv/i.test(request.headers['content-type'] ?? '')

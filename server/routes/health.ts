@@ -31,12 +31,10 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       try {
         await app.reflow.ping();
       } catch (error) {
-        throw new Problem(
-          503,
-          'database-unavailable',
-          'The database does not answer',
-          (error as Error).message,
-        );
+        throw new Problem(503, 'database-unavailable', 'The database does not answer', {
+          zh: `数据库没有响应（${(error as Error).message}）`,
+          en: (error as Error).message,
+        });
       }
       return { status: 'ok', database: 'ok', warnings: app.calendars.warnings() };
     },

@@ -155,21 +155,17 @@ export async function peopleRoutes(
       if (!seesAll) {
         if (principal.lead) {
           if (q.department && q.department !== principal.department)
-            throw new Problem(
-              403,
-              'forbidden',
-              'Forbidden',
-              `a lead of '${principal.department}' sees the figures of their own department's people, not of '${q.department}'`,
-            );
+            throw new Problem(403, 'forbidden', 'Forbidden', {
+              zh: `“${principal.department}”的科长只能查看本部门人员的指标，不能查看“${q.department}”的`,
+              en: `a lead of '${principal.department}' sees the figures of their own department's people, not of '${q.department}'`,
+            });
           scope = { ...q, department: principal.department ?? undefined };
         } else {
           if ((q.userId && q.userId !== principal.userId) || q.department)
-            throw new Problem(
-              403,
-              'forbidden',
-              'Forbidden',
-              'a member sees their own figures only: leave out department and userId',
-            );
+            throw new Problem(403, 'forbidden', 'Forbidden', {
+              zh: '工作人员只能查看本人的指标：请不要填 department 和 userId',
+              en: 'a member sees their own figures only: leave out department and userId',
+            });
           scope = { userId: principal.userId };
         }
       }

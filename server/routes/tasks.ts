@@ -64,12 +64,10 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
       let department = q.department;
       if (principal.role === 'department') {
         if (department && department !== principal.department) {
-          throw new Problem(
-            403,
-            'forbidden',
-            'Forbidden',
-            `department '${principal.department}' may not list the tasks of '${department}'`,
-          );
+          throw new Problem(403, 'forbidden', 'Forbidden', {
+            zh: `“${principal.department}”不能查看“${department}”的待办`,
+            en: `department '${principal.department}' may not list the tasks of '${department}'`,
+          });
         }
         department = principal.department ?? undefined;
       }
@@ -113,12 +111,10 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
         (task) => {
           const admin = principal.roles.includes('admin');
           if (!admin && task.department !== principal.department) {
-            throw new Problem(
-              403,
-              'forbidden',
-              'Forbidden',
-              `task '${id}' belongs to department '${task.department}', not '${principal.department}'`,
-            );
+            throw new Problem(403, 'forbidden', 'Forbidden', {
+              zh: `待办“${id}”属于“${task.department}”，不属于“${principal.department}”`,
+              en: `task '${id}' belongs to department '${task.department}', not '${principal.department}'`,
+            });
           }
           // a task someone else holds is theirs to complete, or the lead's (an administrator's)
           if (
@@ -126,12 +122,10 @@ export async function taskRoutes(instance: FastifyInstance): Promise<void> {
             task.claimedBy.userId !== principal.userId &&
             !leadsTask(principal, task.department)
           )
-            throw new Problem(
-              409,
-              'task-conflict',
-              'The task cannot take this now',
-              `task '${id}' is claimed by ${task.claimedBy.name} (${task.claimedBy.userId}): only they or a lead of '${task.department}' may complete it`,
-            );
+            throw new Problem(409, 'task-conflict', 'The task cannot take this now', {
+              zh: `待办“${id}”已由 ${task.claimedBy.name}（${task.claimedBy.userId}）认领：只有其本人或“${task.department}”的科长可以办结`,
+              en: `task '${id}' is claimed by ${task.claimedBy.name} (${task.claimedBy.userId}): only they or a lead of '${task.department}' may complete it`,
+            });
         },
         handler,
         answer,

@@ -14,6 +14,7 @@ import {
 } from '../../engine/index.js';
 import { appendSystemEvent, lockSystemLog } from '../calendar/system-log.js';
 import type { Db } from '../db/database.js';
+import { sayNoVersion } from '../problem-text.js';
 import { Problem } from '../problems.js';
 import {
   type DefinitionVersionRow,
@@ -284,12 +285,7 @@ export class DefinitionStore implements DefinitionSource {
     const effectiveAt =
       options.effectiveAt && options.effectiveAt.getTime() > now.getTime() ? options.effectiveAt : now;
     if (!(await findVersion(this.db, key, version))) {
-      throw new Problem(
-        404,
-        'not-found',
-        'Not found',
-        `流程 '${key}' 没有版本 ${version} / process '${key}' has no version ${version}`,
-      );
+      throw new Problem(404, 'not-found', 'Not found', sayNoVersion(key, version));
     }
     const publication = await this.db
       .transaction()

@@ -86,19 +86,15 @@ export class WarningService {
     let department = filter.department;
     if (viewer.role === 'department') {
       if (!viewer.department)
-        throw new Problem(
-          403,
-          'forbidden',
-          'Forbidden',
-          'a department caller without a department reads no cards',
-        );
+        throw new Problem(403, 'forbidden', 'Forbidden', {
+          zh: '没有所属部门的部门账号不能查看黄牌红牌',
+          en: 'a department caller without a department reads no cards',
+        });
       if (department !== undefined && department !== viewer.department)
-        throw new Problem(
-          403,
-          'forbidden',
-          'Forbidden',
-          `department '${viewer.department}' may not read the cards of '${department}': leave department out to get your own`,
-        );
+        throw new Problem(403, 'forbidden', 'Forbidden', {
+          zh: `“${viewer.department}”不能查看“${department}”的黄牌红牌：不填 department 即查看本部门的`,
+          en: `department '${viewer.department}' may not read the cards of '${department}': leave department out to get your own`,
+        });
       department = viewer.department ?? undefined;
     }
     const rows = await listWarnings(this.db, { ...filter, department });
@@ -112,20 +108,16 @@ export class WarningService {
   async addNote(viewer: Viewer, warningId: string, text: string): Promise<WarningCard> {
     const trimmed = text.trim();
     if (trimmed === '')
-      throw new Problem(
-        400,
-        'invalid-note',
-        'Invalid note',
-        '督办意见不能为空 / the note is empty: write what the department is to do',
-      );
+      throw new Problem(400, 'invalid-note', 'Invalid note', {
+        zh: '督办意见不能为空：请写明部门应当做什么',
+        en: 'the note is empty: write what the department is to do',
+      });
     const card = await warningById(this.db, warningId);
     if (!card)
-      throw new Problem(
-        404,
-        'not-found',
-        'Not Found',
-        `card '${warningId}' does not exist: GET /api/warnings lists them`,
-      );
+      throw new Problem(404, 'not-found', 'Not Found', {
+        zh: `黄牌红牌“${warningId}”不存在（GET /api/warnings 可列出全部）`,
+        en: `card '${warningId}' does not exist: GET /api/warnings lists them`,
+      });
     await insertNote(this.db, {
       id: (this.options.newId ?? randomUUID)(),
       warning_id: card.id,

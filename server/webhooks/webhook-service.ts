@@ -120,12 +120,10 @@ export class WebhookService {
 
   async deliveries(endpointId: string, filter: { status?: string; limit: number }): Promise<DeliveryView[]> {
     if (!(await endpointById(this.db, endpointId)))
-      throw new Problem(
-        404,
-        'not-found',
-        'Not Found',
-        `webhook '${endpointId}' does not exist: GET /api/webhooks lists them`,
-      );
+      throw new Problem(404, 'not-found', 'Not Found', {
+        zh: `事件推送“${endpointId}”不存在（GET /api/webhooks 可列出全部）`,
+        en: `webhook '${endpointId}' does not exist: GET /api/webhooks lists them`,
+      });
     return (await deliveriesOf(this.db, endpointId, filter)).map((d) => ({
       id: d.id,
       eventId: d.event_id,

@@ -5,14 +5,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import {
-  collectPageErrors,
-  deployFromModeler,
-  launchChromium,
-  screenshot,
-  startModelerTest,
-  useToken,
-} from './harness.js';
+import { deployFromModeler, deployXml, screenshot, signedIn, startBrowserTest } from './harness.js';
 
 const after = readFileSync(
   new URL('../../processes/business-startup-one-thing.after.bpmn', import.meta.url),
@@ -30,26 +23,11 @@ const POOLS = [
 ];
 
 t.test('a collaboration in the modeler: drawn, checked and deployed as one unit', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startBrowserTest(t, { width: 1600, height: 1000 });
   if (!started) return;
-  const { server } = started;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await (
-    await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN' })
-  ).newPage();
-  const errors = collectPageErrors(page);
-  const deployed = await server.app.inject({
-    method: 'POST',
-    url: '/api/definitions',
-    headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
-    payload: after,
-  });
-  t.equal(deployed.statusCode, 201, deployed.body);
-
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
-  await useToken(page, TOKENS.designer);
+  const { server, page, errors } = started;
+  await deployXml(t, server, after);
+  await signedIn(page, server, TOKENS.designer);
 
   // when the deployed version is opened
   await page.goto(`${server.url}/#/modeler/${KEY}/1`);
@@ -110,30 +88,16 @@ t.test('a collaboration in the modeler: drawn, checked and deployed as one unit'
 t.test(
   'the 一件事 by messages in the modeler: pools, message events and every message flow drawn',
   async (t) => {
-    const started = await startModelerTest(t);
+    const started = await startBrowserTest(t, { width: 1600, height: 1000 });
     if (!started) return;
-    const { server } = started;
+    const { server, page, errors } = started;
     const byMessages = readFileSync(
       new URL('../../processes/by-messages/business-startup-one-thing.after.bpmn', import.meta.url),
       'utf8',
     );
-    const browser = await launchChromium();
-    t.teardown(() => browser.close());
-    const page = await (
-      await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN' })
-    ).newPage();
-    const errors = collectPageErrors(page);
-    const deployed = await server.app.inject({
-      method: 'POST',
-      url: '/api/definitions',
-      headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
-      payload: byMessages,
-    });
-    t.equal(deployed.statusCode, 201, deployed.body);
-    const flows = (deployed.json() as { messageFlows: { id: string }[] }).messageFlows.map((f) => f.id);
-    await page.goto(`${server.url}/`);
-    await page.waitForSelector('.djs-palette');
-    await useToken(page, TOKENS.designer);
+    const deployed = await deployXml(t, server, byMessages);
+    const flows = (deployed as { messageFlows: { id: string }[] }).messageFlows.map((f) => f.id);
+    await signedIn(page, server, TOKENS.designer);
 
     // when the deployed version is opened
     await page.goto(`${server.url}/#/modeler/${KEY}/1`);

@@ -4,23 +4,15 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import { screenshot, signedIn, startBrowserTest } from './harness.js';
 
 const xml = readFileSync(new URL('./fixtures/correlation.bpmn', import.meta.url), 'utf8');
 
 t.test('the correlation key in the properties panel, sender and receiver', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startBrowserTest(t);
   if (!started) return;
-  const { server } = started;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await (
-    await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-  ).newPage();
-  const errors = collectPageErrors(page);
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
-  await useToken(page, TOKENS.designer);
+  const { server, page, errors } = started;
+  await signedIn(page, server, TOKENS.designer);
   const warnings = await page.evaluate(async (text) => {
     const { warnings } = await window.reflowModeler.importXML(text);
     return warnings.length;

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { Test } from 'tap';
-import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { bearer, buildTestApp, type TestApp, TOKENS } from '../helpers/test-app.js';
 import { openPglite } from '../helpers/test-database.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -111,4 +111,51 @@ export async function useToken(page: Page, token: string): Promise<void> {
 export async function deployFromModeler(page: Page): Promise<void> {
   await page.click('#reflow-deploy');
   await page.click('#reflow-deploy-dialog-confirm');
+}
+
+export interface BrowserTest {
+  server: ModelerServer;
+  page: Page;
+  /** Errors the page logged or threw (collectPageErrors). */
+  errors: string[];
+}
+
+/**
+ * The set-up of a browser test in one call: startModelerTest (Chromium present, page built, server up), Chromium
+ * launched and closed at the test's end, and one page of a Chinese browser at `viewport`, its errors collected.
+ * Null when Chromium is missing (the test has failed saying so).
+ */
+export async function startBrowserTest(
+  t: Test,
+  viewport: { width: number; height: number } = { width: 1440, height: 900 },
+): Promise<BrowserTest | null> {
+  const started = await startModelerTest(t);
+  if (!started) return null;
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const page = await (await browser.newContext({ viewport, locale: 'zh-CN' })).newPage();
+  return { server: started.server, page, errors: collectPageErrors(page) };
+}
+
+/** Deploys a BPMN document through the API as a designer; the test fails unless the answer is 201. */
+export async function deployXml(
+  t: Test,
+  server: ModelerServer,
+  xml: string,
+): Promise<Record<string, unknown>> {
+  const deployed = await server.app.inject({
+    method: 'POST',
+    url: '/api/definitions',
+    headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+    payload: xml,
+  });
+  t.equal(deployed.statusCode, 201, deployed.body);
+  return deployed.json();
+}
+
+/** Opens the modeler and signs in with `token`, as a user arriving at the page does. */
+export async function signedIn(page: Page, server: ModelerServer, token: string): Promise<void> {
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('.djs-palette');
+  await useToken(page, token);
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import { deployXml, screenshot, signedIn, startBrowserTest, useToken } from './harness.js';
 
 const noLayout = readFileSync(new URL('../server/fixtures/no-layout.bpmn', import.meta.url), 'utf8');
 const collaboration = readFileSync(
@@ -14,36 +14,18 @@ const collaboration = readFileSync(
 const KEY = 'no_layout';
 
 t.test('a process without layout renders in the modeler, versions, case and heatmap views', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startBrowserTest(t);
   if (!started) return;
-  const { server } = started;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await (
-    await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-  ).newPage();
-  const errors = collectPageErrors(page);
-  const xmlHeaders = { ...bearer(TOKENS.designer), 'content-type': 'application/xml' };
-  /** Deploys a file without layout: created, and laid out at deploy. */
-  const deployLaidOut = async (xml: string) => {
-    const deployed = await server.app.inject({
-      method: 'POST',
-      url: '/api/definitions',
-      headers: xmlHeaders,
-      payload: xml,
-    });
-    t.equal(deployed.statusCode, 201, deployed.body);
-    t.equal(deployed.json().diagramLaidOut, true);
-    return deployed;
-  };
+  const { server, page, errors } = started;
   // version 1, and version 2 (another time limit), both without layout
   for (const [xml, version] of [
     [noLayout, 1],
     [noLayout.replace('gov:timeLimit="2"', 'gov:timeLimit="3"'), 2],
   ] as const) {
     t.notOk(xml.includes('BPMNShape'), 'no layout in the file');
-    const deployed = await deployLaidOut(xml);
-    t.equal(deployed.json().version, version);
+    const deployed = await deployXml(t, server, xml);
+    t.equal(deployed.version, version);
+    t.equal(deployed.diagramLaidOut, true);
   }
   const started1 = await server.app.inject({
     method: 'POST',
@@ -54,9 +36,7 @@ t.test('a process without layout renders in the modeler, versions, case and heat
   t.equal(started1.statusCode, 201, started1.body);
   const caseId = started1.json().id as string;
 
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
-  await useToken(page, TOKENS.designer);
+  await signedIn(page, server, TOKENS.designer);
   const shown = (scope: string, id: string) =>
     page.waitForSelector(`${scope} .djs-element[data-element-id="${id}"]`, { state: 'attached' });
 
@@ -88,7 +68,7 @@ t.test('a process without layout renders in the modeler, versions, case and heat
   }
 
   await t.test('a collaboration without layout: its pools stacked in the modeler', async (t) => {
-    await deployLaidOut(collaboration);
+    t.equal((await deployXml(t, server, collaboration)).diagramLaidOut, true);
     await useToken(page, TOKENS.designer);
     await page.goto(`${server.url}/#/modeler/no_layout_a/1`);
     for (const id of ['pool_a', 'pool_b', 'applicant', 'a_task', 'b_task', 'mf_apply', 'mf_notice'])

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import { deployXml, screenshot, signedIn, startBrowserTest } from './harness.js';
 
 const v1 = readFileSync(new URL('./fixtures/permit.after.bpmn', import.meta.url), 'utf8');
 const v2 = v1.replace(
@@ -14,27 +14,13 @@ const v2 = v1.replace(
 const KEY = 'e2e_permit';
 
 t.test('deploy and publish dialogs show the diff against the version in force', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startBrowserTest(t);
   if (!started) return;
-  const { server } = started;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await (
-    await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-  ).newPage();
-  const errors = collectPageErrors(page);
-  const first = await server.app.inject({
-    method: 'POST',
-    url: '/api/definitions',
-    headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
-    payload: v1,
-  });
-  t.equal(first.statusCode, 201, first.body);
-  t.equal(first.json().published, true, 'the first version of a new key is published at once');
+  const { server, page, errors } = started;
+  const first = await deployXml(t, server, v1);
+  t.equal(first.published, true, 'the first version of a new key is published at once');
 
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
-  await useToken(page, TOKENS.admin);
+  await signedIn(page, server, TOKENS.admin);
   await page.goto(`${server.url}/#/modeler/${KEY}/1`);
   await page.waitForFunction(() =>
     /在用版本：v1/.test(document.querySelector('#reflow-in-force')?.textContent ?? ''),

@@ -4,14 +4,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import {
-  collectPageErrors,
-  deployFromModeler,
-  launchChromium,
-  screenshot,
-  startModelerTest,
-  useToken,
-} from './harness.js';
+import { deployFromModeler, deployXml, screenshot, signedIn, startBrowserTest } from './harness.js';
 
 const dir = new URL('../../processes/', import.meta.url);
 const before = readFileSync(new URL('sole-proprietor.before.bpmn', dir), 'utf8');
@@ -19,28 +12,14 @@ const after = readFileSync(new URL('sole-proprietor.after.bpmn', dir), 'utf8');
 const KEY = 'sole_proprietor_registration';
 
 t.test('deploying an unchanged diagram from the modeler, and the data check in the modeler', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startBrowserTest(t);
   if (!started) return;
-  const { server } = started;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await (
-    await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-  ).newPage();
-  const errors = collectPageErrors(page);
-  const headers = { ...bearer(TOKENS.designer), 'content-type': 'application/xml' };
+  const { server, page, errors } = started;
   for (const [xml, version] of [
     [before, 1],
     [after, 2],
   ] as const) {
-    const deployed = await server.app.inject({
-      method: 'POST',
-      url: '/api/definitions',
-      headers,
-      payload: xml,
-    });
-    t.equal(deployed.statusCode, 201, deployed.body);
-    t.equal(deployed.json().version, version);
+    t.equal((await deployXml(t, server, xml)).version, version);
   }
   const versions = async () =>
     (
@@ -49,9 +28,7 @@ t.test('deploying an unchanged diagram from the modeler, and the data check in t
       ).json() as { key: string; versions: unknown[] }[]
     ).find((d) => d.key === KEY)?.versions.length;
 
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
-  await useToken(page, TOKENS.designer);
+  await signedIn(page, server, TOKENS.designer);
 
   await t.test('v1 opened and deployed without edits is version 1 again', async (t) => {
     await page.goto(`${server.url}/#/modeler/${KEY}/1`);

@@ -123,7 +123,7 @@ for (const database of testDatabases()) {
         t.equal(start.status, 400);
         t.match(start.type, /application\/problem\+json/);
         t.equal(start.body.errors[0].field, 'body.variables.amount', start.body.detail);
-        t.match(start.body.detail, /body\.variables\.amount .*finite/);
+        t.match(start.body.detail, /字段 body\.variables\.amount 的数值超出双精度范围.*有限的数值/);
         // before any schema: a field the schema would refuse anyway is named for its number first
         const version = await a.send(
           'POST',
@@ -279,7 +279,10 @@ for (const database of testDatabases()) {
         key,
       );
       t.equal(other.status, 422);
-      t.match(other.body.detail, /Idempotency-Key 'apply-2026-001'.*variables differ.*case /);
+      t.match(
+        other.body.detail,
+        /幂等键“apply-2026-001”此前随另一个请求发送过（variables不同；它已发起办件 /,
+      );
       t.match(other.body.detail, one.body.id, 'it names the case the key started');
       t.equal(other.body.errors[0].field, 'headers.idempotency-key');
       t.equal(await count(db, 'cases'), cases, 'no case was started');
@@ -301,7 +304,7 @@ for (const database of testDatabases()) {
         variables: { amount: 2 },
       });
       t.equal(again.status, 409);
-      t.match(again.body.detail, `businessKey 'BK-1' is already used by case ${first.body.id}`);
+      t.match(again.body.detail, `办件编号“BK-1”已被流程“subsidy”的办件 ${first.body.id} 使用`);
       t.equal(again.body.errors[0].field, 'body.businessKey');
       t.equal(await count(db, 'cases'), cases, 'nothing was started');
       // another process may use the same key
@@ -325,7 +328,7 @@ for (const database of testDatabases()) {
       t.equal(won.length, 1, 'one start lands');
       for (const lost of racing.filter((r) => r.status !== 201)) {
         t.equal(lost.status, 409);
-        t.match(lost.body.detail, `case ${won[0].body.id}`);
+        t.match(lost.body.detail, `的办件 ${won[0].body.id} 使用`);
       }
       const listed = await a.send('GET', '/api/cases?process=subsidy&businessKey=BK-2', TOKENS.auditor);
       t.equal(listed.body.items.length, 1);

@@ -79,7 +79,7 @@ for (const database of testDatabases()) {
     });
     t.equal(refused.statusCode, 403, refused.body);
     t.equal(refused.headers['preference-applied'], undefined);
-    t.match(refused.json(), { title: String, detail: /belongs to department/ });
+    t.match(refused.json(), { title: String, detail: /属于“市场监管”，不属于“公安”/ });
 
     // completions with the preference: the open tasks each answer names are the next to complete
     const accepted = await app.inject({

@@ -135,7 +135,7 @@ for (const database of testDatabases()) {
       t.equal((await summary()).inForce, 3, 'nothing changed');
       const missing = await publish(9);
       t.equal(missing.statusCode, 404);
-      t.match(missing.json().detail, /没有版本 9.*has no version 9/);
+      t.match(missing.json().detail, /^流程“.*”没有版本 9$/);
       t.equal((await publish(2, TOKENS.publisher, { effectiveAt: 'tomorrow' })).statusCode, 400);
       t.equal((await publish(2, TOKENS.publisher, { when: 'now' })).statusCode, 400);
     });

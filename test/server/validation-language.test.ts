@@ -10,7 +10,20 @@ const FORM = JSON.stringify({
   required: ['idNumber', 'delivery'],
   properties: {
     idNumber: { type: 'string', title: '身份证号码', minLength: 18 },
-    delivery: { type: 'string', title: '领取方式', enum: ['window', 'mail'] },
+    delivery: {
+      type: 'string',
+      title: '领取方式',
+      enum: ['window', 'mail'],
+      enumNames: ['窗口领取', '邮寄'],
+    },
+    channel: {
+      type: 'string',
+      title: '申请渠道',
+      oneOf: [
+        { const: 'online', title: '网上申请' },
+        { const: 'counter', title: '窗口申请' },
+      ],
+    },
     applicant: {
       type: 'object',
       title: '申请人',
@@ -88,22 +101,44 @@ for (const database of testDatabases()) {
     });
 
     t.test('a bad enum value lists the allowed values; nested fields by their own title', async (t) => {
-      const zh = await start({ idNumber: '110101199001011234', delivery: 'drone', applicant: {} });
+      const zh = await start({
+        idNumber: '110101199001011234',
+        delivery: 'drone',
+        channel: 'fax',
+        applicant: {},
+      });
       t.equal(zh.statusCode, 400);
       t.same(
         zh
           .json()
           .errors.map((e: { message: string }) => e.message)
           .sort(),
-        ['“领取方式”（delivery）只能是以下值之一：window、mail', '请填写“姓名”（name）：此项为必填项'].sort(),
+        [
+          '“领取方式”（delivery）只能是以下值之一：窗口领取（window）、邮寄（mail）',
+          '“申请渠道”（channel）只能是以下值之一：网上申请（online）、窗口申请（counter）',
+          '请填写“姓名”（name）：此项为必填项',
+        ].sort(),
+        "the allowed values by their labels (enumNames, a oneOf's titles), one message each",
       );
-      const en = await start({ idNumber: '110101199001011234', delivery: 'drone' }, 'en');
-      t.match(en.json().errors, [
-        {
-          field: 'variables.delivery',
-          message: /must be equal to one of the allowed values: "window", "mail"/,
-        },
-      ]);
+      const en = await start({ idNumber: '110101199001011234', delivery: 'drone', channel: 'fax' }, 'en');
+      t.same(
+        en
+          .json()
+          .errors.map((e: { field: string; message: string }) => e)
+          .sort((a: { field: string }, b: { field: string }) => a.field.localeCompare(b.field)),
+        [
+          {
+            field: 'variables.channel',
+            message:
+              'variables.channel (申请渠道) must be equal to one of the allowed values: "online" (网上申请), "counter" (窗口申请)',
+          },
+          {
+            field: 'variables.delivery',
+            message:
+              'variables.delivery (领取方式) must be equal to one of the allowed values: "window" (窗口领取), "mail" (邮寄)',
+          },
+        ],
+      );
       const short = await start({ idNumber: '1101', delivery: 'mail' });
       t.match(short.json().errors, [
         { field: 'variables.idNumber', message: /^“身份证号码”（idNumber）不应少于 18 个字符/ },

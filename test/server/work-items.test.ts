@@ -81,7 +81,7 @@ for (const database of testDatabases()) {
       t.equal((await call('wang', 'POST', `/api/tasks/${taskId}/claim`)).statusCode, 200, 'again: unchanged');
       const taken = await call('li', 'POST', `/api/tasks/${taskId}/claim`);
       t.equal(taken.statusCode, 409, 'claiming a claimed task');
-      t.match(taken.json().detail, /claimed by 王芳 \(u-wang\)/);
+      t.match(taken.json().detail, /已由 王芳（u-wang）认领/);
       t.equal(
         (await call('li', 'POST', `/api/tasks/${taskId}/release`)).statusCode,
         403,
@@ -116,7 +116,7 @@ for (const database of testDatabases()) {
         variables: { complete: true },
       });
       t.equal(refused.statusCode, 409, 'claimed by someone else');
-      t.match(refused.json().detail, /claimed by 王芳/);
+      t.match(refused.json().detail, /已由 王芳（u-wang）认领/);
       const done = await call('zhao', 'POST', `/api/tasks/${taskId}/complete`, {
         variables: { complete: true },
       });
@@ -326,7 +326,7 @@ for (const database of testDatabases()) {
         const plain = await start('张三');
         const refused = await call('li', 'POST', `/api/tasks/${plain}/claim`);
         t.equal(refused.statusCode, 403, 'li is no candidate');
-        t.match(refused.json().detail, /gov:candidates: u-wang, 公安/);
+        t.match(refused.json().detail, /只能由其候选人认领（u-wang、公安）/);
         t.equal((await call('wang', 'POST', `/api/tasks/${plain}/claim`)).statusCode, 200, 'wang is');
         const special = await start('要人');
         t.equal(

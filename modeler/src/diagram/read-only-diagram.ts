@@ -122,6 +122,31 @@ export function createReadOnlyDiagram(container: HTMLElement, options: DiagramOp
   };
 }
 
+/**
+ * Diagrams that pan and zoom together (the versions view's two panes: the same place in both versions stays side
+ * by side): a change of one's viewbox is applied to the others, at once (the viewer does not defer the event).
+ */
+export function linkViewboxes(diagrams: ReadOnlyDiagram[]): void {
+  let following = false;
+  for (const diagram of diagrams)
+    diagram.viewer.on('canvas.viewbox.changed', ({ viewbox }: { viewbox: Any }) => {
+      if (following) return;
+      following = true;
+      try {
+        for (const other of diagrams)
+          if (other !== diagram)
+            other.viewer.get('canvas').viewbox({
+              x: viewbox.x,
+              y: viewbox.y,
+              width: viewbox.width,
+              height: viewbox.height,
+            });
+      } finally {
+        following = false;
+      }
+    });
+}
+
 /** Overlay helpers: a label under (or over) a shape. */
 export function addLabel(
   viewer: Any,

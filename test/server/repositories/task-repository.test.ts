@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { NotFound } from '../../../server/cases/errors.js';
+import { sayCaseMissing } from '../../../server/problem-text.js';
 import { caseExists, requireCase } from '../../../server/repositories/case-repository.js';
 import { caseHasTaskOf, listTasks, openTaskIdsOfCase } from '../../../server/repositories/task-repository.js';
 import { bearer, buildTestApp, TOKENS } from '../../helpers/test-app.js';
@@ -69,7 +70,7 @@ for (const database of testDatabases()) {
     t.ok(await caseExists(db, first));
     t.notOk(await caseExists(db, 'no-such-case'));
     await requireCase(db, first);
-    await t.rejects(requireCase(db, 'no-such-case'), new NotFound("case 'no-such-case' does not exist"));
+    await t.rejects(requireCase(db, 'no-such-case'), new NotFound(sayCaseMissing('no-such-case')));
 
     // the same functions inside a transaction see its own writes
     await db.transaction().execute(async (trx) => {

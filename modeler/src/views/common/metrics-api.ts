@@ -12,7 +12,7 @@ async function metricsCall<T>(path: string): Promise<T> {
   try {
     return await api<T>(path);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404 && /^no route /.test(error.detail)) {
+    if (error instanceof ApiError && error.status === 404 && /^(no route |没有此接口)/.test(error.detail)) {
       throw new MetricsUnavailable(
         t('This server has no metrics API yet (404 for {path}): update the server', {
           path: path.split('?')[0],

@@ -6,6 +6,7 @@
  * problem is shown beside its field in the interface language, named by the field's title. A task without a
  * form gets an optional comment only (the 办结 button is the caller's).
  */
+import { formOptions, optionText } from '../../../../engine/browser.js';
 import { h } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 
@@ -14,6 +15,10 @@ export interface FieldSchema {
   title?: string;
   description?: string;
   enum?: unknown[];
+  /** Labels of the enum's values, one per value (form-options.ts); or `oneOf` of `const`s with titles. */
+  enumNames?: string[];
+  oneOf?: FieldSchema[];
+  const?: unknown;
   default?: unknown;
   format?: string;
   pattern?: string;
@@ -92,8 +97,11 @@ function labelled(
 function scalarProblems(value: unknown, schema: FieldSchema, title: string): string[] {
   const problems: string[] = [];
   const field = { field: title };
-  if (Array.isArray(schema.enum) && !schema.enum.some((v) => v === value))
-    problems.push(t('"{field}" must be one of: {values}', { ...field, values: schema.enum.join('、') }));
+  const options = formOptions(schema);
+  if (options && !options.some((o) => o.value === value))
+    problems.push(
+      t('"{field}" must be one of: {values}', { ...field, values: options.map(optionText).join('、') }),
+    );
   if (typeof value === 'string') {
     if (schema.minLength !== undefined && [...value].length < schema.minLength)
       problems.push(t('"{field}" needs at least {n} characters', { ...field, n: schema.minLength }));
@@ -133,18 +141,19 @@ function report(error: HTMLElement, own: string[], problems: string[]): void {
 function scalarPart(name: string, path: string, schema: FieldSchema, required: boolean): Part {
   const id = `reflow-task-field-${path}`;
   const type = typeOf(schema);
-  if (type === 'boolean' && !Array.isArray(schema.enum)) {
+  const options = formOptions(schema);
+  if (type === 'boolean' && !options) {
     const input = h('input', { type: 'checkbox', id, name, checked: schema.default === true });
     const field = labelled(name, schema, false, input, true);
     return { element: field.element, read: () => input.checked };
   }
-  if (Array.isArray(schema.enum)) {
-    const values = schema.enum;
+  if (options) {
+    const values = options.map((o) => o.value);
     const select = h(
       'select',
       { id, name },
       h('option', { value: '' }, t('— choose —')),
-      values.map((v, i) => h('option', { value: String(i) }, String(v))),
+      options.map((o, i) => h('option', { value: String(i) }, o.label)),
     );
     if (schema.default !== undefined && values.includes(schema.default))
       select.value = String(values.indexOf(schema.default));

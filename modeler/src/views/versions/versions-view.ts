@@ -1,7 +1,7 @@
 /** 版本 — the versions of a process, and two of them side by side: both diagrams, what changed, their static metrics. */
 import { api } from '../../api/client.js';
 import type { DefinitionVersion } from '../../api/types.js';
-import { createReadOnlyDiagram } from '../../diagram/read-only-diagram.js';
+import { createReadOnlyDiagram, linkViewboxes } from '../../diagram/read-only-diagram.js';
 import { formatTime, h, replaceChildren } from '../../dom.js';
 import { t } from '../../i18n/language.js';
 import { createVersionPicker } from '../common/definitions.js';
@@ -41,6 +41,8 @@ export function createVersionsView(): View {
       item.classList.toggle('reflow-row-hover', item.dataset.element === elementId);
   };
   for (const pane of panes) pane.diagram.onHover((elementId) => point(elementId, false));
+  // panning or zooming one version moves the other alike
+  linkViewboxes(panes.map((p) => p.diagram));
   const versionList = h('div', { class: 'reflow-version-list' });
   const picker = createVersionPicker({
     id: 'versions',

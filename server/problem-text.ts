@@ -2,8 +2,7 @@
  * The words of every problem the API answers, in Chinese and English: one catalogue. The title of each problem
  * type (`urn:reflow:problem:<code>`) is here; a detail is either written in both languages where it is raised
  * (a `Text`, usually built by one of the `say…` functions below so that each sentence has one home) or, for the
- * few only an operator meets (event-log import, webhooks, calendar files), kept in English under a Chinese
- * title. server/plugins/problems.ts answers in the language `Accept-Language` prefers (Chinese by default);
+ * few only an operator meets (event-log import, calendar files), kept in English under a Chinese title. server/plugins/problems.ts answers in the language `Accept-Language` prefers (Chinese by default);
  * test/server/problem-text.test.ts checks that every code the server raises has a title here.
  */
 import type { Language } from './validation-text.js';

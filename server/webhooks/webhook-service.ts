@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/database.js';
+import type { Text } from '../problem-text.js';
 import { Problem } from '../problems.js';
 import {
   deliveriesOf,
@@ -50,7 +51,7 @@ export interface DeliveryView {
   data: unknown;
 }
 
-const bad = (detail: string): Problem => new Problem(400, 'invalid-webhook', 'Invalid webhook', detail);
+const bad = (detail: Text): Problem => new Problem(400, 'invalid-webhook', 'Invalid webhook', detail);
 
 export class WebhookService {
   constructor(
@@ -80,25 +81,36 @@ export class WebhookService {
     try {
       url = new URL(input.url);
     } catch {
-      throw bad(`url '${input.url}' is not an absolute URL: write e.g. https://example.gov.cn/reflow-events`);
+      throw bad({
+        zh: `网址“${input.url}”不是完整网址：请写成如 https://example.gov.cn/reflow-events`,
+        en: `url '${input.url}' is not an absolute URL: write e.g. https://example.gov.cn/reflow-events`,
+      });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw bad(`url '${input.url}' is not http or https: webhooks are HTTP POSTs`);
+      throw bad({
+        zh: `网址“${input.url}”不是 http 或 https：事件以 HTTP POST 推送`,
+        en: `url '${input.url}' is not http or https: webhooks are HTTP POSTs`,
+      });
     const unknown = input.events.filter((e) => !(EVENT_TYPES as readonly string[]).includes(e));
     if (unknown.length > 0)
-      throw bad(
-        `unknown event type ${unknown.map((e) => `'${e}'`).join(', ')}: choose from ${EVENT_TYPES.join(', ')}`,
-      );
+      throw bad({
+        zh: `未知的事件类型 ${unknown.map((e) => `“${e}”`).join('、')}：可选 ${EVENT_TYPES.join('、')}`,
+        en: `unknown event type ${unknown.map((e) => `'${e}'`).join(', ')}: choose from ${EVENT_TYPES.join(', ')}`,
+      });
     try {
       if (!input.secret.startsWith('whsec_')) throw new Error('no whsec_ prefix');
       new Webhook(input.secret);
     } catch {
-      throw bad(
-        'secret must be "whsec_" followed by a base64 key (Standard Webhooks), e.g. whsec_ plus the base64 of 24–64 random bytes',
-      );
+      throw bad({
+        zh: '密钥须为“whsec_”加 base64 编码的密钥（Standard Webhooks），如 whsec_ 后接 24–64 个随机字节的 base64',
+        en: 'secret must be "whsec_" followed by a base64 key (Standard Webhooks), e.g. whsec_ plus the base64 of 24–64 random bytes',
+      });
     }
     if (Buffer.from(input.secret.slice('whsec_'.length), 'base64').length < 16)
-      throw bad('secret key is shorter than 16 bytes: use 24–64 random bytes, base64 after whsec_');
+      throw bad({
+        zh: '密钥短于 16 个字节：请用 24–64 个随机字节，base64 编码后写在 whsec_ 之后',
+        en: 'secret key is shorter than 16 bytes: use 24–64 random bytes, base64 after whsec_',
+      });
     const row = {
       id: (this.options.newId ?? randomUUID)(),
       url: url.toString(),

@@ -255,15 +255,34 @@ for (const database of testDatabases()) {
     const opened = await database.open();
     const { app, close } = await buildTestApp(opened);
     t.teardown(close);
-    const post = (payload: object) =>
-      app.inject({ method: 'POST', url: '/api/webhooks', headers: bearer(TOKENS.admin), payload });
+    const post = (payload: object, language = 'zh-CN') =>
+      app.inject({
+        method: 'POST',
+        url: '/api/webhooks',
+        headers: { ...bearer(TOKENS.admin), 'accept-language': language },
+        payload,
+      });
     const good = { url: 'https://example.gov.cn/events', secret: secret(), events: ['case.started'] };
     t.equal((await post(good)).statusCode, 201);
-    t.match((await post({ ...good, url: 'ftp://x/y' })).json().detail, /not http or https/);
-    t.match((await post({ ...good, url: 'not a url' })).json().detail, /not an absolute URL/);
-    t.equal((await post({ ...good, events: ['case.exploded'] })).statusCode, 400);
-    t.match((await post({ ...good, secret: 'plain-secret-123' })).json().detail, /whsec_/);
-    t.match((await post({ ...good, secret: 'whsec_YWJj' })).json().detail, /shorter than 16 bytes/);
+    // each refusal in Chinese (the default), and in English when asked
+    const refusals: [object, RegExp, RegExp][] = [
+      [{ url: 'ftp://x/y' }, /不是 http 或 https/, /not http or https/],
+      [{ url: 'not a url' }, /不是完整网址/, /not an absolute URL/],
+      // an unknown event type is refused by the route's schema, listing the types
+      [
+        { events: ['case.exploded'] },
+        /只能是以下值之一：case\.started、case\.completed/,
+        /one of the allowed values: "case\.started"/,
+      ],
+      [{ secret: 'plain-secret-123' }, /whsec_/, /whsec_/],
+      [{ secret: 'whsec_YWJj' }, /密钥短于 16 个字节/, /shorter than 16 bytes/],
+    ];
+    for (const [change, zh, en] of refusals) {
+      const chinese = await post({ ...good, ...change });
+      t.equal(chinese.statusCode, 400);
+      t.match(chinese.json().detail, zh);
+      t.match((await post({ ...good, ...change }, 'en')).json().detail, en);
+    }
   });
 }
 

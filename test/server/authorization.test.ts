@@ -670,7 +670,7 @@ for (const database of testDatabases()) {
         variables: { complete: true },
       });
       t.equal(refused.statusCode, 403);
-      t.match(refused.json().detail, /belongs to department '市场监管', not '公安'/);
+      t.match(refused.json().detail, /属于“市场监管”，不属于“公安”/);
       t.equal(
         (await as('admin', 'GET', `/api/tasks?caseId=${review.caseId}`)).json()[0].status,
         'open',

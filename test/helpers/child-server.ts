@@ -58,15 +58,22 @@ let bundle: Promise<string> | null = null;
 /**
  * Bundles server/main.ts inside the project (so `packages: 'external'` resolves node_modules) into
  * dist/test-server.mjs, once per test run: a bundle made from the same input files (sizes and modification
- * times recorded beside it, modeler/build-lib.mjs) is reused by every test file.
+ * times recorded beside it, modeler/build-lib.mjs) is reused by every test file, each running a copy of its own.
  */
 export function serverBundle(): Promise<string> {
   bundle ??= (async () => {
-    const outfile = join(root, 'dist', 'test-server.mjs');
-    const stampPath = `${outfile}.inputs.json`;
-    if (unchangedInputs(stampPath) && existsSync(outfile)) return outfile;
+    const shared = join(root, 'dist', 'test-server.mjs');
+    const stampPath = `${shared}.inputs.json`;
+    // children run this process's own copy, removed when it exits: coverage (collected from the children too)
+    // then skips the bundle, whose lines are not sources (.taprc)
+    const own = join(root, 'dist', `test-server-${process.pid}.mjs`);
+    process.once('exit', () => rmSync(own, { force: true }));
+    if (unchangedInputs(stampPath) && existsSync(shared)) {
+      copyFileSync(shared, own);
+      return own;
+    }
     // written under this process's name, then renamed: a test file starting a child meanwhile reads a whole one
-    const partial = join(root, 'dist', `test-server-${process.pid}.mjs`);
+    const partial = join(root, 'dist', `test-server-${process.pid}.partial.mjs`);
     const result = await build({
       entryPoints: [join(root, 'server/main.ts')],
       bundle: true,
@@ -78,9 +85,10 @@ export function serverBundle(): Promise<string> {
       metafile: true,
       logLevel: 'warning',
     });
-    renameSync(partial, outfile);
+    copyFileSync(partial, own);
+    renameSync(partial, shared);
     recordInputs(stampPath, Object.keys(result.metafile.inputs));
-    return outfile;
+    return own;
   })();
   return bundle;
 }

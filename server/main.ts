@@ -42,7 +42,7 @@ if (node.tokensCreated) {
   lines.push(`  演示令牌（仅显示一次）/ demo tokens (shown once), saved in ${config.tokensFile}:`);
   for (const p of node.principals)
     lines.push(
-      `    ${p.role.padEnd(10)} ${(p.department ?? '').padEnd(8)} ${p.token}${p.userId === p.name && !p.lead ? '' : `  ${p.name}${p.lead ? '（科长 / lead）' : ''}`}`,
+      `    ${p.role.padEnd(10)} ${(p.department ?? '').padEnd(8)} ${p.token}${p.name === p.userId ? '' : `  ${p.name}${p.lead ? '（科长 / lead）' : ''}`}`,
     );
 } else {
   lines.push(`  令牌 / tokens: ${config.tokensFile}`);

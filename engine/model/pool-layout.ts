@@ -288,8 +288,9 @@ function messageFlowRoute(
     [...participants]
       .map((id) => boxes.get(id) as Box)
       .find((p) => b.y >= p.y && b.y + b.height <= p.y + p.height) ?? b;
-  const gap1 = down ? poolOf(from).y + poolOf(from).height + GAP / 2 : poolOf(from).y - GAP / 2;
-  const gap2 = down ? poolOf(to).y - GAP / 2 : poolOf(to).y + poolOf(to).height + GAP / 2;
+  const [sourcePool, targetPool] = [poolOf(from), poolOf(to)];
+  const gap1 = down ? sourcePool.y + sourcePool.height + GAP / 2 : sourcePool.y - GAP / 2;
+  const gap2 = down ? targetPool.y - GAP / 2 : targetPool.y + targetPool.height + GAP / 2;
   let column = x2;
   for (let step = 0; step < 200; step++) {
     const offset = (step % 2 === 0 ? 1 : -1) * Math.ceil(step / 2) * 10;

@@ -1,21 +1,4 @@
-// `npm run screenshots`: bundles server/cli/screenshots.ts with esbuild (Node 20 runs no TypeScript) and runs it.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+// `npm run screenshots`: runs server/cli/screenshots.ts, bundled (run-bundled.mjs).
+import { runBundled } from './run-bundled.mjs';
 
-const root = new URL('../..', import.meta.url).pathname;
-const outfile = join(root, 'dist', 'screenshots', `screenshots-${process.pid}.mjs`); // one per run: parallel runs never read a half-written bundle
-await build({
-  entryPoints: [join(root, 'server/cli/screenshots.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  outfile,
-  logLevel: 'warning',
-});
-const { main } = await import(pathToFileURL(outfile).href);
-rmSync(outfile, { force: true });
-process.exitCode = await main(process.argv.slice(2));
+await runBundled('server/cli/screenshots.ts', 'screenshots');

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parseTokens } from '../../server/auth/tokens.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import {
+  collectPageErrors,
+  deployXml,
+  launchChromium,
+  screenshot,
+  startModelerTest,
+  useToken,
+} from './harness.js';
 
 const permit = readFileSync(new URL('../server/fixtures/correction.bpmn', import.meta.url), 'utf8');
 
@@ -31,13 +38,7 @@ t.test('claim a task in the inbox and complete it', async (t) => {
   const { server } = started;
   const browser = await launchChromium();
   t.teardown(() => browser.close());
-  const deployed = await server.app.inject({
-    method: 'POST',
-    url: '/api/definitions',
-    headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
-    payload: permit,
-  });
-  t.equal(deployed.statusCode, 201, deployed.body);
+  await deployXml(t, server, permit);
   const created = await server.app.inject({
     method: 'POST',
     url: '/api/cases',

@@ -9,7 +9,7 @@ import t from 'tap';
 import { JwtVerifier } from '../../server/auth/jwt.js';
 import { startLocalIssuer } from '../helpers/local-issuer.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest } from './harness.js';
+import { collectPageErrors, deployXml, launchChromium, screenshot, startModelerTest } from './harness.js';
 
 const permit = readFileSync(new URL('../server/fixtures/correction.bpmn', import.meta.url), 'utf8');
 
@@ -23,13 +23,7 @@ t.test('sign in at the identity provider, claim a task in the inbox and complete
   const { server } = started;
   const browser = await launchChromium();
   t.teardown(() => browser.close());
-  const deployed = await server.app.inject({
-    method: 'POST',
-    url: '/api/definitions',
-    headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
-    payload: permit,
-  });
-  t.equal(deployed.statusCode, 201, deployed.body);
+  await deployXml(t, server, permit);
   const created = await server.app.inject({
     method: 'POST',
     url: '/api/cases',

@@ -27,7 +27,15 @@ import { countWaits, drawRating, includeLinked, recordEnd } from './case-end.js'
 import { CaseLogs } from './case-log.js';
 import { Departments, type Work } from './departments.js';
 import { EventQueue } from './event-queue.js';
-import { linkedCase, MessageRouter, messageStartsOf, type SentMessage } from './messages.js';
+import {
+  linkedCase,
+  MESSAGES_ACTOR,
+  MessageRouter,
+  messageStartsOf,
+  type SentMessage,
+  SentRecords,
+  sentId,
+} from './messages.js';
 import type { CompiledParams } from './params.js';
 import { type Streams, streams } from './random.js';
 import { enterStep, leaveStep, newSimCase, nextVisit, type SimCase } from './sim-case.js';
@@ -70,6 +78,7 @@ class Simulation {
   /** Cases started by messages (department cases of a 一件事), with their state while open. */
   private readonly linked: SimCase[] = [];
   private readonly router: MessageRouter;
+  private readonly sentRecords: SentRecords;
   private readonly linkedIds = new Set<string>();
   private readonly open = new Map<string, SimCase>();
   private readonly ratings: Rating[] = [];
@@ -94,6 +103,7 @@ class Simulation {
     );
     this.logs = new CaseLogs(options.onCaseLog);
     this.router = new MessageRouter(messageStartsOf(options.collaboration ?? []));
+    this.sentRecords = new SentRecords(this.record);
   }
 
   run(): SimulationResult {
@@ -191,7 +201,7 @@ class Simulation {
 
   /** The engine's events: steps tracked and logged, tasks to their departments, timers onto the clock. */
   private follow(c: SimCase, events: CaseEvent[]): void {
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       switch (event.type) {
         case 'stepEntered':
           enterStep(c, event.step, this.logs);
@@ -211,7 +221,10 @@ class Simulation {
         }
         case 'messageSent': {
           const { name, correlationKey = null, variables } = event;
-          const message = { name, correlationKey, variables, from: c };
+          // numbered as the server numbers its outbox: the command's revision is the case's commands before it
+          const id = sentId(c.data.id, c.commandCount - 1, index);
+          const message = { id, at: this.now, kept: false, name, correlationKey, variables, from: c };
+          this.sentRecords.sent(message);
           this.queue.push({ time: this.now, kind: 'sent', message });
           break;
         }
@@ -319,19 +332,26 @@ class Simulation {
     );
   }
 
-  /** A case sent a message: to the oldest wait for it, else starting cases of the collaboration, else kept. */
+  /**
+   * A case sent a message: to the oldest wait for it, else starting cases of the collaboration, else kept. As the
+   * server's message service does it: by the actor `messages`, the delivery naming the message's id.
+   */
   private deliverSent(message: SentMessage): void {
     const route = this.router.route(message);
-    const actor = `simulation:case:${message.from.data.id}`;
-    if (route.kind === 'start') for (const d of route.definitions) this.startLinked(d, message, actor);
-    if (route.kind !== 'wait') return;
-    const { name, variables } = message;
+    if (route.kind === 'kept') return;
+    if (route.kind === 'start') {
+      const started = route.definitions.map((d) => this.startLinked(d, message));
+      this.sentRecords.done(message, 'started', this.now, started[0] ?? null, null);
+      return;
+    }
+    const { name, variables, id: messageId } = message;
     const { kase, subscriptionId } = route.wait;
-    this.apply(kase, { type: 'deliverMessage', name, variables, subscriptionId }, actor);
+    this.sentRecords.done(message, 'delivered', this.now, kase.data.id, subscriptionId);
+    this.apply(kase, { type: 'deliverMessage', name, variables, subscriptionId, messageId }, MESSAGES_ACTOR);
   }
 
   /** A message starts a case of a process of the collaboration: a department case of the sender's 一件事. */
-  private startLinked(definition: CompiledDefinition, message: SentMessage, actor: string): void {
+  private startLinked(definition: CompiledDefinition, message: SentMessage): string {
     const { data, command } = linkedCase(
       message,
       definition,
@@ -343,7 +363,8 @@ class Simulation {
     const c = newSimCase(data, this.now, { ...this.options, definition }, this.logs.enabled);
     this.linked.push(c);
     this.open.set(data.id, c);
-    this.apply(c, command, actor, [data.id]);
+    this.apply(c, command, MESSAGES_ACTOR, [data.id]);
+    return data.id;
   }
 
   private fireTimer(c: SimCase, timerId: string): void {
@@ -405,6 +426,7 @@ class Simulation {
       end,
       cases: this.cases,
       linked: this.linked.map((c) => c.data),
+      messages: this.sentRecords.list(),
       ratings: this.ratings,
       steps: this.departments.stepStats(),
       departments: this.departments.departmentStats(),

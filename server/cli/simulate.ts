@@ -21,7 +21,6 @@ import {
   compileUnit,
   type DefinitionSource,
   definitionSet,
-  messageStarts,
 } from '../../engine/index.js';
 import {
   compileParams,
@@ -205,11 +204,16 @@ async function loadDefinition(
   // every process of the file (a 一件事's master and the department processes it calls); the first is simulated
   const compiled = await compileUnit(xml);
   if (server) {
-    refuseMessageStarts(path, compiled);
     const deployed = await server.definitions.deploy(xml, new Date());
     const definition = (await server.definitions.load(deployed.id)) as CompiledDefinition;
     await server.definitions.prepareCallees(definition);
-    return { definition, collaboration: [] };
+    // the file's other processes as deployed: a master's message starts a case of one (a department case)
+    const collaboration: CompiledDefinition[] = [];
+    for (const p of deployed.processes.slice(1)) {
+      const other = await server.definitions.load(p.id);
+      if (other) collaboration.push(other);
+    }
+    return { definition, collaboration };
   }
   if (!compiled.ok)
     fail(
@@ -236,28 +240,6 @@ async function loadDefinition(
     // the file's other processes: a message of a simulated case starts one at its message start event
     collaboration: numbered.slice(1).map((n) => memory.byId(n.id) as CompiledDefinition),
   };
-}
-
-/**
- * Written into a database (--db), a run holds the simulated process's cases only: a master that starts other
- * processes of its file by messages would be written without the department cases its messages started.
- * Refused by name, with the way out (without --db the simulator runs the department cases too).
- */
-function refuseMessageStarts(path: string, compiled: Awaited<ReturnType<typeof compileUnit>>): void {
-  if (!compiled.ok) return;
-  const graphs = compiled.definitions.map((d) => d.graph);
-  const starts = messageStarts(graphs);
-  const master = graphs[0];
-  const senders = Object.values(master.nodes).flatMap((n) => {
-    const sends = ['intermediateThrowEvent', 'endEvent', 'sendTask'].includes(n.type);
-    const started = sends && n.event?.kind === 'message' ? starts(n.event.name) : undefined;
-    return started ? [`${n.id} → ${started.key}`] : [];
-  });
-  if (senders.length > 0)
-    fail(
-      `${path}：主流程 '${master.key}' 以消息启动本文件中的其他流程（${senders.join('，')}），写入数据库（--db）时目前不能写入由消息启动的部门案件；请不带 --db 模拟，或写入用调用活动的版本（如 processes/business-startup-one-thing.after.bpmn）。\n` +
-        `${path}: the master '${master.key}' starts other processes of its file by messages (${senders.join(', ')}); with --db the simulator cannot yet write the department cases started by messages: simulate it without --db, or write the call-activity version (such as processes/business-startup-one-thing.after.bpmn).`,
-    );
 }
 
 /** The parameter file (--params, else `<process>.sim.json` beside the .bpmn), --rate applied, compiled. */
@@ -306,7 +288,11 @@ async function writeToDatabase(
       `the database already holds the cases of seed ${seed} for ${definition.key} v${definition.version}: give another --seed`,
     );
   }
-  const writer = progressBar('写入 writing', result.cases.length, options.showProgress);
+  const writer = progressBar(
+    '写入 writing',
+    result.cases.length + result.linked.length,
+    options.showProgress,
+  );
   const t0 = performance.now();
   const { calendar } = server;
   const written = options.values.bulk

@@ -7,7 +7,7 @@ import { bearer, TOKENS } from '../helpers/test-app.js';
 import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
 
 const BY_MESSAGES = readFileSync(
-  new URL('../../processes/by-messages/business-startup-one-thing.after.bpmn', import.meta.url),
+  new URL('../../processes/business-startup-one-thing.after.bpmn', import.meta.url),
   'utf8',
 );
 

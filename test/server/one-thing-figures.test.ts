@@ -186,13 +186,21 @@ t.test(
       10 * 3_600_000,
       'Monday 09:00 to Tuesday 12:00: 7 + 3 working hours',
     );
-    // 2026-02-13 (Friday) to 2026-02-24 (Tuesday): the Spring Festival holidays in between count nothing
-    const beforeHoliday = Date.parse('2026-02-13T16:00:00+08:00');
-    const afterHoliday = Date.parse('2026-02-24T10:00:00+08:00');
+    // Friday 2026-02-13 16:00 to Tuesday 2026-02-24 10:00: Saturday the 14th is a working day (调休), the 15th
+    // to the 23rd the Spring Festival holidays: 1 + 7 + 1 working hours
     t.equal(
-      oneThingWorkingMs(calendar, [{ startedAt: beforeHoliday, endedAt: afterHoliday }]),
-      calendar.workingMsBetween(beforeHoliday, afterHoliday),
-      'the holiday calendar',
+      oneThingWorkingMs(calendar, [
+        {
+          startedAt: Date.parse('2026-02-13T16:00:00+08:00'),
+          endedAt: Date.parse('2026-02-20T10:00:00+08:00'),
+        },
+        {
+          startedAt: Date.parse('2026-02-14T09:00:00+08:00'),
+          endedAt: Date.parse('2026-02-24T10:00:00+08:00'),
+        },
+      ]),
+      9 * 3_600_000,
+      'in working hours of the holiday calendar, 调休 included',
     );
   },
 );

@@ -55,6 +55,7 @@ export {
   isWarned,
   isWindowVisit,
   oneThingFigures,
+  oneThingWorkingMs,
   pausesOf,
   stepWorkingMs,
   type TimedStep,

@@ -19,11 +19,18 @@
  *     (`cases.root_case_id` names the master). A called process (call activity) runs as a scope inside its
  *     caller's case, so its steps and trips are the master's already. A message delivered to a case already
  *     running (an answer) links nothing.
- *   - Working time: the master's own, from its start to its end: it spans the department work it waits for.
+ *   - Working time (一件事用时, `oneThingWorkingMs`), end to end: from the earliest start to the latest end among
+ *     its cases (the master and every case linked to it; a called process runs inside its caller's case), in
+ *     working ms of the calendar (holidays and 调休 included); null while any of its cases is open. A department
+ *     case that ends after its master extends it. It is elapsed working time: the applicant's time in
+ *     `gov:pausesClock` steps is not taken out (one case's pause may overlap another case's work), so it is at
+ *     least the master's own working time. The case page shows it in working days (÷ the working-day length).
  *   - Trips: the master's plus each linked case's, each case counted once, as they stand when the master's
  *     figures are rolled up (after it completes; a department case that answered has made its trips by then).
  *   - First-time completion: none of its cases entered a correction step.
- *   - On time: the master's working time against the master's committed limit.
+ *   - On time: the master's working time against the master's committed limit. The version's figures (the
+ *     rollups, the simulator's summary) count the master's own working time (`caseWorkingTime`) in their working
+ *     days: they are added when the master completes, before a department case that outlives it ends.
  *   - A linked case stays a case of its own process's version (its department's figures count it), but it is not
  *     a case of the master's version: the bundled service's figures count it only through its master. The static
  *     counterpart is countOver in static-metrics.ts.
@@ -71,7 +78,7 @@ export interface CaseTally {
 
 /**
  * A master's figures over its 一件事 (see the top): its trips plus each linked case's, and corrected when any of
- * them was. Its working time is its own (`caseWorkingTime`).
+ * them was. Its working time end to end is `oneThingWorkingMs`.
  */
 export function oneThingFigures(master: CaseTally, linked: Iterable<CaseTally>): CaseTally {
   let { trips, corrected } = master;
@@ -80,6 +87,30 @@ export function oneThingFigures(master: CaseTally, linked: Iterable<CaseTally>):
     corrected ||= c.corrected;
   }
   return { trips, corrected };
+}
+
+/** A case's span as the 一件事's working time reads it, in ms since the epoch; `endedAt` null while it is open. */
+export interface CaseSpan {
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/**
+ * A 一件事's working time end to end (see the top): from the earliest start to the latest end among its cases, in
+ * working ms; null while any of them is open (or when there is none).
+ */
+export function oneThingWorkingMs(
+  calendar: Pick<WorkingCalendar, 'workingMsBetween'>,
+  cases: Iterable<CaseSpan>,
+): number | null {
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const c of cases) {
+    if (c.endedAt === null) return null;
+    start = Math.min(start, c.startedAt);
+    end = Math.max(end, c.endedAt);
+  }
+  return start <= end ? calendar.workingMsBetween(start, end) : null;
 }
 
 /** Whether an event makes the case not first time: it enters a `gov:correction` step. */

@@ -12,6 +12,7 @@ export {
   type LogEntry,
   type Rating,
   type RecordedCommand,
+  type SentMessageRecord,
   type SimulatedCase,
   type SimulateOptions,
   SimulationError,

@@ -9,10 +9,19 @@
 import type { CaseCommand, Subscription, Variables } from '../elements/state.js';
 import type { CompiledDefinition } from '../runtime/definition.js';
 import type { SimCase } from './sim-case.js';
-import type { SimulatedCase } from './types.js';
+import type { SentMessageRecord, SimulatedCase } from './types.js';
+
+/** The actor the server's message service delivers messages and starts cases by (server/messages). */
+export const MESSAGES_ACTOR = 'messages';
 
 /** A message a simulated case sent (a message throw or end event, or a send task). */
 export interface SentMessage {
+  /** Its outbox id, as the server numbers the rows a command sends (engine/history commandRows). */
+  id: string;
+  /** When it was sent. */
+  at: number;
+  /** Whether nothing took it when it was sent (kept until a wait began). */
+  kept: boolean;
   name: string;
   correlationKey: string | null;
   variables: Variables;
@@ -92,6 +101,7 @@ export class MessageRouter {
     const definitions = this.starts.get(message.name);
     if (definitions && definitions.length > 0) return { kind: 'start', definitions };
     const kept = this.kept.get(key) ?? [];
+    message.kept = true;
     kept.push(message);
     this.kept.set(key, kept);
     return { kind: 'kept' };
@@ -115,10 +125,15 @@ export class MessageRouter {
 export const stillWaits = (wait: Wait): boolean =>
   !wait.kase.ended && (wait.kase.snapshot?.subscriptions.some((s) => s.id === wait.subscriptionId) ?? false);
 
+/** The outbox id of the `index`-th event of a case's command at `revision` (0: its start), as the server's. */
+export const sentId = (caseId: string, revision: number, index: number): string =>
+  `${caseId}:${revision}:${index}`;
+
 /**
- * The case a message starts at `now` and its start command: numbered as the case that sent it, its id the sender's and the process's
- * key (`-2`, `-3`… when the sender starts that process again), its business key the message's correlation key,
- * its start variables the message's, and its master the sender's master, else the sender.
+ * The case a message starts at `now` and its start command: numbered as the case that sent it, its id the
+ * sender's and the process's key (`-2`, `-3`… when the sender starts that process again), its business key the
+ * message's correlation key, its start variables the message's, its idempotency key the server's for a start by
+ * a message (`message:<message id>:<process key>`), and its master the sender's master, else the sender.
  */
 export function linkedCase(
   message: SentMessage,
@@ -145,7 +160,7 @@ export function linkedCase(
     arrivedAt: now,
     channel: null,
     businessKey: message.correlationKey,
-    idempotencyKey: null,
+    idempotencyKey: `message:${message.id}:${definition.key}`,
     variables: { ...message.variables },
     status: 'active',
     endedAt: null,
@@ -154,7 +169,55 @@ export function linkedCase(
     commands: record ? [] : null,
     snapshot: null,
     process: definition.key,
+    definitionId: definition.id,
+    version: definition.version,
+    startedByCase: from.id,
     rootCaseId: from.rootCaseId ?? from.id,
   };
   return { data, command };
+}
+
+/** Where each message a case sent went, in the order they were sent (kept only with `record`). */
+export class SentRecords {
+  private readonly records = new Map<string, SentMessageRecord>();
+
+  constructor(private readonly enabled: boolean) {}
+
+  /** A case sent it: kept (`buffered`) until it is delivered or starts cases. */
+  sent(message: SentMessage): void {
+    if (!this.enabled) return;
+    this.records.set(message.id, {
+      id: message.id,
+      name: message.name,
+      correlationKey: message.correlationKey,
+      sourceCaseId: message.from.data.id,
+      sentAt: message.at,
+      status: 'buffered',
+      targetCaseId: null,
+      subscriptionId: null,
+      doneAt: null,
+      kept: false,
+    });
+  }
+
+  /** It reached a waiting case (`delivered`) or started cases (`started`, the first named) at `at`. */
+  done(
+    message: SentMessage,
+    status: 'delivered' | 'started',
+    at: number,
+    targetCaseId: string | null,
+    subscriptionId: string | null,
+  ): void {
+    const record = this.records.get(message.id);
+    if (record)
+      Object.assign(record, { status, doneAt: at, targetCaseId, subscriptionId, kept: message.kept });
+  }
+
+  /** Every message sent, each as it stands now (the ones still kept: `buffered`). */
+  list(): SentMessageRecord[] {
+    return [...this.records.values()].map((r) => {
+      const kept = r.status === 'buffered';
+      return kept ? { ...r, kept } : { ...r };
+    });
+  }
 }

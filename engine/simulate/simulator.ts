@@ -15,7 +15,8 @@
  * (`apply`) and its events are followed (`follow`: steps, tasks to the departments, timers; `subscribe`:
  * messages), a member completes a task (`completeTask`), a message or a timer comes (`deliverMessage`,
  * `fireTimer`), a case ends (`finish`: outcome and rating), and the run is collected (`collect`). The departments'
- * queues live in departments.ts, the arrivals in arrivals.ts, the log in case-log.ts, a case's end in case-end.ts.
+ * queues live in departments.ts, the arrivals in arrivals.ts, the log in case-log.ts, a case's end in case-end.ts,
+ * the messages between cases in case-messages.ts.
  */
 import type { WorkingCalendar } from '../calendar/index.js';
 import type { CaseCommand, CaseEvent, CaseSnapshot } from '../elements/state.js';
@@ -25,9 +26,10 @@ import { RunBudgetExceeded } from '../runtime/run-budget.js';
 import { Arrivals } from './arrivals.js';
 import { countWaits, drawRating, includeLinked, recordEnd } from './case-end.js';
 import { CaseLogs } from './case-log.js';
+import { CaseMessages } from './case-messages.js';
 import { Departments, type Work } from './departments.js';
 import { EventQueue } from './event-queue.js';
-import { linkedCase, MessageRouter, messageStartsOf, type SentMessage } from './messages.js';
+import { MESSAGES_ACTOR, type SentMessage } from './messages.js';
 import type { CompiledParams } from './params.js';
 import { type Streams, streams } from './random.js';
 import { enterStep, leaveStep, newSimCase, nextVisit, type SimCase } from './sim-case.js';
@@ -67,10 +69,8 @@ class Simulation {
   private readonly departments: Departments;
   private readonly logs: CaseLogs;
   private readonly cases: SimulatedCase[] = [];
-  /** Cases started by messages (department cases of a 一件事), with their state while open. */
-  private readonly linked: SimCase[] = [];
-  private readonly router: MessageRouter;
-  private readonly linkedIds = new Set<string>();
+  /** Messages between cases, and the cases they started (department cases of a 一件事). */
+  private readonly messages: CaseMessages;
   private readonly open = new Map<string, SimCase>();
   private readonly ratings: Rating[] = [];
   private readonly warnings: string[];
@@ -93,7 +93,9 @@ class Simulation {
       this.started(work, end),
     );
     this.logs = new CaseLogs(options.onCaseLog);
-    this.router = new MessageRouter(messageStartsOf(options.collaboration ?? []));
+    this.messages = new CaseMessages(options.collaboration ?? [], this.record, (data, definition) =>
+      newSimCase(data, this.now, { ...options, definition }, this.logs.enabled),
+    );
   }
 
   run(): SimulationResult {
@@ -191,7 +193,7 @@ class Simulation {
 
   /** The engine's events: steps tracked and logged, tasks to their departments, timers onto the clock. */
   private follow(c: SimCase, events: CaseEvent[]): void {
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       switch (event.type) {
         case 'stepEntered':
           enterStep(c, event.step, this.logs);
@@ -210,8 +212,7 @@ class Simulation {
           break;
         }
         case 'messageSent': {
-          const { name, correlationKey = null, variables } = event;
-          const message = { name, correlationKey, variables, from: c };
+          const message = this.messages.sent(c, event, index, this.now);
           this.queue.push({ time: this.now, kind: 'sent', message });
           break;
         }
@@ -240,7 +241,7 @@ class Simulation {
       const message = this.params.messages.get(sub.name);
       if (!message) {
         // no parameter answers it: it waits for a message a case sends; messages kept for it are sent again
-        for (const kept of this.router.wait(c, sub))
+        for (const kept of this.messages.wait(c, sub))
           this.queue.push({ time: this.now, kind: 'sent', message: kept });
         continue;
       }
@@ -319,31 +320,12 @@ class Simulation {
     );
   }
 
-  /** A case sent a message: to the oldest wait for it, else starting cases of the collaboration, else kept. */
+  /** A case sent a message: the commands it brings, each run by the actor `messages` (case-messages.ts). */
   private deliverSent(message: SentMessage): void {
-    const route = this.router.route(message);
-    const actor = `simulation:case:${message.from.data.id}`;
-    if (route.kind === 'start') for (const d of route.definitions) this.startLinked(d, message, actor);
-    if (route.kind !== 'wait') return;
-    const { name, variables } = message;
-    const { kase, subscriptionId } = route.wait;
-    this.apply(kase, { type: 'deliverMessage', name, variables, subscriptionId }, actor);
-  }
-
-  /** A message starts a case of a process of the collaboration: a department case of the sender's 一件事. */
-  private startLinked(definition: CompiledDefinition, message: SentMessage, actor: string): void {
-    const { data, command } = linkedCase(
-      message,
-      definition,
-      this.now,
-      (id) => this.linkedIds.has(id),
-      this.record,
-    );
-    this.linkedIds.add(data.id);
-    const c = newSimCase(data, this.now, { ...this.options, definition }, this.logs.enabled);
-    this.linked.push(c);
-    this.open.set(data.id, c);
-    this.apply(c, command, actor, [data.id]);
+    for (const { kase, command, ids, started } of this.messages.route(message, this.now)) {
+      if (started) this.open.set(kase.data.id, kase);
+      this.apply(kase, command, MESSAGES_ACTOR, ids);
+    }
   }
 
   private fireTimer(c: SimCase, timerId: string): void {
@@ -386,8 +368,8 @@ class Simulation {
       this.logs.flush(c);
       if (this.record) c.data.snapshot = c.snapshot;
     }
-    this.warnings.push(...this.router.undeliveredWarnings());
-    includeLinked(this.cases, this.linked);
+    this.warnings.push(...this.messages.warnings());
+    includeLinked(this.cases, this.messages.linked);
     if (queue.size === 0 && open.size > 0) {
       this.warnings.push(
         `${open.size} case(s) stayed open with nothing left to happen: see 'waiting' (a message without parameters?)`,
@@ -404,7 +386,8 @@ class Simulation {
       start: this.arrivals.start,
       end,
       cases: this.cases,
-      linked: this.linked.map((c) => c.data),
+      linked: this.messages.linked.map((c) => c.data),
+      messages: this.messages.list(),
       ratings: this.ratings,
       steps: this.departments.stepStats(),
       departments: this.departments.departmentStats(),

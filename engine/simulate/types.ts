@@ -88,9 +88,38 @@ export interface SimulatedCase {
   commands: RecordedCommand[] | null;
   /** With `record`: the case's snapshot when it ended, or when the run ended. */
   snapshot: CaseSnapshot | null;
-  /** A case started by a message (in `linked`): its process's key, and the master (一件事) it belongs to. */
+  /**
+   * A case started by a message (in `linked`): its process's key and version (`definitionId`), the case whose
+   * message started it (`startedByCase`), and the master (一件事) it belongs to (`rootCaseId`).
+   */
   process?: string;
+  definitionId?: string;
+  version?: number;
+  startedByCase?: string;
   rootCaseId?: string;
+}
+
+/**
+ * A message a simulated case sent, as the server's `messages` table keeps it once delivered
+ * (server/messages/message-service.ts); returned with `record`.
+ */
+export interface SentMessageRecord {
+  /** Its outbox id as the server numbers it: `<sending case>:<the sender's revision>:<event index>`. */
+  id: string;
+  name: string;
+  correlationKey: string | null;
+  sourceCaseId: string;
+  sentAt: number;
+  /** Taken by a waiting case (`delivered`), started cases (`started`), or still kept when the run ended. */
+  status: 'delivered' | 'started' | 'buffered';
+  /** The case it reached (`started`: the first case it started); null while kept. */
+  targetCaseId: string | null;
+  /** The wait it reached (`delivered`). */
+  subscriptionId: string | null;
+  /** When it was delivered or started its cases; null while kept. */
+  doneAt: number | null;
+  /** Nothing took it when it was sent: the server kept it (buffered) until a wait began. */
+  kept: boolean;
 }
 
 /**
@@ -153,6 +182,8 @@ export interface SimulationResult {
   cases: SimulatedCase[];
   /** Cases started by messages of the simulated cases (department cases of a 一件事), each naming its master. */
   linked: SimulatedCase[];
+  /** With `record`: every message a case sent, where it went (what the server's messages table would hold). */
+  messages: SentMessageRecord[];
   ratings: Rating[];
   steps: StepStats[];
   departments: DepartmentStats[];

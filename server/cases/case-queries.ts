@@ -1,6 +1,6 @@
 /** The API's reads that run no command: a page of cases, tasks, a case's audit log, who may see a case. */
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import { oneThingFigures } from '../../engine/index.js';
+import { oneThingFigures, oneThingWorkingMs } from '../../engine/index.js';
 import { Problem } from '../problems.js';
 import {
   auditEventsOfCase,
@@ -36,8 +36,9 @@ export interface OneThingCase extends CaseSummary {
 
 /**
  * The 一件事 a case belongs to (engine/metrics/case-figures.ts states the rule): its figures over its cases —
- * trips summed, first time when none was corrected — and its working days, the master's own (null while the
- * master is active); its cases, the master first.
+ * trips summed, first time when none was corrected — and its working days end to end, from the earliest start
+ * to the latest end among its cases (`oneThingWorkingMs`; null while one of them is open); its cases, the master
+ * first.
  */
 export interface OneThingView {
   masterCaseId: string;
@@ -182,13 +183,18 @@ export class CaseQueries {
     const [master, ...linked] = rows;
     if (linked.length === 0) return { rootCaseId: self.root_case_id, oneThing: null };
     const figures = oneThingFigures(master, linked);
+    const spans = rows.map((r) => ({
+      startedAt: r.started_at.getTime(),
+      endedAt: r.ended_at?.getTime() ?? null,
+    }));
+    const workingMs = oneThingWorkingMs(this.calendar, spans);
     return {
       rootCaseId: self.root_case_id,
       oneThing: {
         masterCaseId: master.id,
         trips: figures.trips,
         firstTime: !figures.corrected,
-        workingDays: this.summary(master).workingDays,
+        workingDays: workingMs === null ? null : workingMs / this.calendar.msPerWorkingDay,
         cases: rows.map((r) => ({ ...this.summary(r), firstTime: !r.corrected, master: r === master })),
       },
     };

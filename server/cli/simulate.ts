@@ -1,18 +1,11 @@
 /**
  * `npm run simulate -- <process.bpmn>… [options]` and `npm run demo`: the simulation's command line. The only
- * I/O of the simulation is here (files, the database, the terminal); engine/simulate does none.
+ * I/O of the simulation is here (files, the terminal), in simulate-database.ts (the database: --db, --bulk, the
+ * demo) and cli-output.ts (stops and progress bars); engine/simulate does none.
  */
-import {
-  createWriteStream,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  type WriteStream,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, type WriteStream, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Presets, SingleBar } from 'cli-progress';
 import { getDefaultCalendar } from '../../engine/calendar/index.js';
 import {
   type CompiledDefinition,
@@ -21,7 +14,6 @@ import {
   compileUnit,
   type DefinitionSource,
   definitionSet,
-  messageStarts,
 } from '../../engine/index.js';
 import {
   compileParams,
@@ -39,6 +31,8 @@ import {
   xesHeader,
   xesTrace,
 } from '../../engine/simulate/index.js';
+import { fail, progressBar } from './cli-output.js';
+import { demo, deployForRun, openServer, type Server, writeToDatabase } from './simulate-database.js';
 
 const HELP = `用法 / usage:
   npm run simulate -- <process.bpmn> [more.bpmn …] [options]
@@ -65,78 +59,6 @@ interface Run {
   definition: CompiledDefinition;
   result: SimulationResult;
   summary: SimulationSummary;
-}
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
-function progressBar(label: string, total: number, enabled: boolean) {
-  if (!enabled) return { update: (_n: number) => {}, stop: () => {} };
-  const bar = new SingleBar(
-    {
-      format: `${label} [{bar}] {percentage}% | {value}/{total} | ETA {eta}s`,
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    Presets.shades_classic,
-  );
-  bar.start(total, 0);
-  return { update: (n: number) => bar.update(n), stop: () => bar.stop() };
-}
-
-const sorted = (files: string[]) => {
-  const order = (f: string) => f.replace('.before.', '.0.').replace('.after.', '.1.');
-  return files.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-};
-
-async function openServer() {
-  const [{ openDatabase }, { DefinitionStore }, { storedCalendar }] = await Promise.all([
-    import('../db/database.js'),
-    import('../store/definition-store.js'),
-    import('../calendar/calendar-service.js'),
-  ]);
-  const dataDir = resolve(process.env.REFLOW_DATA_DIR ?? './data');
-  const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir });
-  return {
-    database,
-    definitions: new DefinitionStore(database.db),
-    // the holiday years the nodes use: the built-in ones and those an administrator loaded
-    calendar: await storedCalendar(database.db, getDefaultCalendar()),
-    where: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`,
-  };
-}
-
-async function demo(): Promise<void> {
-  const { seedDemoHistory } = await import('../simulate/demo.js');
-  const dir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes');
-  const t0 = performance.now();
-  const { database, definitions, where, calendar } = await openServer();
-  try {
-    for (const file of sorted(readdirSync(dir).filter((f) => f.endsWith('.bpmn')))) {
-      await definitions.deploy(readFileSync(join(dir, file), 'utf8'), new Date(), {
-        actor: 'system:samples',
-        publish: true,
-      });
-    }
-    process.stdout.write(`演示数据 / demo history → ${where}\n`);
-    const report = await seedDemoHistory(database.db, definitions, {
-      processesDir: dir,
-      calendar,
-      log: (line) => process.stdout.write(`${line}\n`),
-    });
-    if (report.versions.length === 0)
-      process.stdout.write(
-        '  每个示例版本都已有案件，未写入 / every sample version already has cases: nothing written\n',
-      );
-    process.stdout.write(
-      `完成 / done: seeded in ${(report.ms / 1000).toFixed(1)} s (total ${((performance.now() - t0) / 1000).toFixed(1)} s with opening and deploying)\n`,
-    );
-  } finally {
-    await database.close();
-  }
 }
 
 /** The command line's options, checked: numbers and instants parsed, `fail` on a bad one. */
@@ -189,7 +111,6 @@ function readOptions() {
   };
 }
 type Options = ReturnType<typeof readOptions>;
-type Server = Awaited<ReturnType<typeof openServer>>;
 
 /**
  * The process version to simulate: deployed into the database with --db, else compiled in memory and numbered
@@ -204,13 +125,7 @@ async function loadDefinition(
   const xml = readFileSync(resolve(path), 'utf8');
   // every process of the file (a 一件事's master and the department processes it calls); the first is simulated
   const compiled = await compileUnit(xml);
-  if (server) {
-    refuseMessageStarts(path, compiled);
-    const deployed = await server.definitions.deploy(xml, new Date());
-    const definition = (await server.definitions.load(deployed.id)) as CompiledDefinition;
-    await server.definitions.prepareCallees(definition);
-    return { definition, collaboration: [] };
-  }
+  if (server) return deployForRun(server, xml);
   if (!compiled.ok)
     fail(
       `${path} cannot run:\n${compiled.findings
@@ -236,28 +151,6 @@ async function loadDefinition(
     // the file's other processes: a message of a simulated case starts one at its message start event
     collaboration: numbered.slice(1).map((n) => memory.byId(n.id) as CompiledDefinition),
   };
-}
-
-/**
- * Written into a database (--db), a run holds the simulated process's cases only: a master that starts other
- * processes of its file by messages would be written without the department cases its messages started.
- * Refused by name, with the way out (without --db the simulator runs the department cases too).
- */
-function refuseMessageStarts(path: string, compiled: Awaited<ReturnType<typeof compileUnit>>): void {
-  if (!compiled.ok) return;
-  const graphs = compiled.definitions.map((d) => d.graph);
-  const starts = messageStarts(graphs);
-  const master = graphs[0];
-  const senders = Object.values(master.nodes).flatMap((n) => {
-    const sends = ['intermediateThrowEvent', 'endEvent', 'sendTask'].includes(n.type);
-    const started = sends && n.event?.kind === 'message' ? starts(n.event.name) : undefined;
-    return started ? [`${n.id} → ${started.key}`] : [];
-  });
-  if (senders.length > 0)
-    fail(
-      `${path}：主流程 '${master.key}' 以消息启动本文件中的其他流程（${senders.join('，')}），写入数据库（--db）时目前不能写入由消息启动的部门案件；请不带 --db 模拟，或写入用调用活动的版本（如 processes/business-startup-one-thing.after.bpmn）。\n` +
-        `${path}: the master '${master.key}' starts other processes of its file by messages (${senders.join(', ')}); with --db the simulator cannot yet write the department cases started by messages: simulate it without --db, or write the call-activity version (such as processes/business-startup-one-thing.after.bpmn).`,
-    );
 }
 
 /** The parameter file (--params, else `<process>.sim.json` beside the .bpmn), --rate applied, compiled. */
@@ -289,41 +182,6 @@ function loadParams(
       fail(`${paramsFile}:\n${error.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
     throw error;
   }
-}
-
-/** Writes a run's cases into the database, through CaseService or in bulk (--bulk); refuses a seed written before. */
-async function writeToDatabase(
-  server: Server,
-  result: SimulationResult,
-  definition: CompiledDefinition,
-  seed: number | string,
-  options: Options,
-): Promise<void> {
-  const { caseExists } = await import('../repositories/case-repository.js');
-  const first = result.cases[0];
-  if (first && (await caseExists(server.database.db, first.id))) {
-    fail(
-      `the database already holds the cases of seed ${seed} for ${definition.key} v${definition.version}: give another --seed`,
-    );
-  }
-  const writer = progressBar('写入 writing', result.cases.length, options.showProgress);
-  const t0 = performance.now();
-  const { calendar } = server;
-  const written = options.values.bulk
-    ? await (await import('../simulate/bulk-write.js')).bulkWriteSimulatedCases(server.database.db, result, {
-        calendar,
-        onProgress: (n) => writer.update(n),
-      })
-    : await (await import('../simulate/write-cases.js')).writeSimulatedCases(
-        server.database.db,
-        server.definitions,
-        result,
-        { calendar, onProgress: (n) => writer.update(n) },
-      );
-  writer.stop();
-  process.stdout.write(
-    `已写入 / written: ${written.cases} cases, ${written.commands} commands → ${server.where}, ${definition.key} v${definition.version} (${options.values.bulk ? 'bulk' : 'CaseService'}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
-  );
 }
 
 /** Each run after an earlier one of the same process: the two compared. */
@@ -420,7 +278,11 @@ async function main(): Promise<void> {
         process.stdout.write(
           `注意 / note: 模拟时段超出工作日历数据截止日 ${calendar.horizon}，之后的工作日按普通周一至周五估算 / the run passes the holiday calendar's horizon ${calendar.horizon}: working days after it are estimated as plain Monday to Friday (load the year: npm run calendar -- load FILE)\n`,
         );
-      if (server) await writeToDatabase(server, result, definition, seed, options);
+      if (server)
+        await writeToDatabase(server, result, definition, seed, {
+          bulk: options.values.bulk === true,
+          showProgress: options.showProgress,
+        });
     }
     printComparisons(runs);
     await writeSummaryFiles(runs, options);

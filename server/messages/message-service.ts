@@ -85,6 +85,9 @@ type Outcome =
 
 const ATTEMPTS = 20;
 
+/** How long a message a case sent is kept when nothing waits for it, unless REFLOW_MESSAGE_TTL_SECONDS says. */
+export const DEFAULT_MESSAGE_TTL_SECONDS = 3600;
+
 export class MessageService {
   private readonly newId: () => string;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -190,7 +193,7 @@ export class MessageService {
 
   private async bufferDefault(messageId: string): Promise<void> {
     const now = this.now();
-    const ttl = this.options.defaultTtlSeconds ?? 3600;
+    const ttl = this.options.defaultTtlSeconds ?? DEFAULT_MESSAGE_TTL_SECONDS;
     await bufferMessage(this.db, messageId, {
       expiresAt: ttl > 0 ? new Date(now.getTime() + ttl * 1000) : null,
       now,

@@ -91,7 +91,7 @@ export async function caseRoutes(instance: FastifyInstance): Promise<void> {
         tags: ['cases'],
         summary: '办件详情与时间线 / a case with its timeline',
         description:
-          "Beside the case: `rootCaseId`, the master (主办件) whose message started it (null: none), and `oneThing`, the 一件事 it belongs to (null: none) — its cases, the master first, and its figures over them: trips summed, first time when none was corrected, working days the master's own (engine/metrics/case-figures.ts).",
+          'Beside the case: `rootCaseId`, the master (主办件) whose message started it (null: none), and `oneThing`, the 一件事 it belongs to (null: none) — its cases, the master first, and its figures over them: trips summed, first time when none was corrected, working days end to end, from the earliest start to the latest end among its cases, null while one is open (engine/metrics/case-figures.ts `oneThingWorkingMs`).',
         params: idParams,
         response: { 200: caseWithLinksSchema, ...problemResponses },
       },

@@ -178,7 +178,11 @@ export const caseWithLinksSchema = {
         masterCaseId: { type: 'string' },
         trips: { type: 'integer', description: 'trips of all its cases' },
         firstTime: { type: 'boolean', description: 'none of its cases entered a correction step' },
-        workingDays: { type: ['number', 'null'], description: "the master's working days" },
+        workingDays: {
+          type: ['number', 'null'],
+          description:
+            'working days end to end: from the earliest start to the latest end among its cases (null while one is open)',
+        },
         cases: { type: 'array', items: oneThingCaseSchema },
       },
     },

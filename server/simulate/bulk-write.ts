@@ -24,10 +24,11 @@ import {
   type TaskRow,
   type TimerRow,
 } from '../../engine/index.js';
-import type { SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
+import type { SentMessageRecord, SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
 import type { Db } from '../db/database.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
 import { planWrites, type WritePlan } from '../store/case-writer.js';
+import { allCases, finishedMessageColumns, messagesById, processOf } from './simulated-links.js';
 
 type AuditRow = WritePlan['audit'][number];
 
@@ -40,16 +41,26 @@ interface CaseRows {
   waits: SubscriptionRow[];
   audit: AuditRow[];
   idempotency: { key: string; case_id: string; created_at: string }[];
+  /** The messages it sent, as the message service left them (simulated-links.ts). */
+  sent: Record<string, unknown>[];
   completed: boolean;
 }
 
 /** The rows one case leaves in the database after all its commands, as CaseService writes them. */
-export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar: WorkingCalendar): CaseRows {
+export function rowsOfCase(
+  result: SimulationResult,
+  c: SimulatedCase,
+  calendar: WorkingCalendar,
+  messages: ReadonlyMap<string, SentMessageRecord> = messagesById(result),
+  messageTtlSeconds?: number,
+): CaseRows {
   const commands = c.commands ?? [];
   const snapshot = c.snapshot as CaseSnapshot;
   if (commands.length === 0 || !snapshot)
     throw new Error(`case ${c.id} has no recorded commands: simulate with record: true`);
-  const identity = { id: c.id, processKey: result.process.key, version: result.process.version };
+  const process = processOf(result, c);
+  const identity = { id: c.id, processKey: process.key, version: process.version };
+  const sent: Record<string, unknown>[] = [];
   let held: HeldRows<StepRow, TaskRow> = { steps: new Map(), tasks: new Map(), timers: new Map() };
   const audit: AuditRow[] = [];
   let auditSeq = 0;
@@ -66,6 +77,14 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
     });
     held = applyCommandRows(held, plan, ROWS_AS_WRITTEN);
     audit.push(...plan.audit);
+    for (const row of plan.sent) {
+      const m = messages.get(row.id);
+      sent.push({
+        ...row,
+        variables: JSON.stringify(row.variables),
+        ...(m ? finishedMessageColumns(m, messageTtlSeconds) : {}),
+      });
+    }
     auditSeq = plan.auditSeq;
     auditHash = plan.auditHash;
   });
@@ -88,9 +107,9 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
   return {
     case: {
       id: c.id,
-      definition_id: result.process.id,
-      process_key: result.process.key,
-      version: result.process.version,
+      definition_id: process.id,
+      process_key: process.key,
+      version: process.version,
       business_key: c.businessKey,
       status: snapshot.status,
       channel: start.type === 'start' ? (start.channel ?? null) : null,
@@ -105,6 +124,7 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
       paused_ms: pausedMs,
       audit_seq: auditSeq,
       audit_hash: auditHash,
+      root_case_id: c.rootCaseId ?? null,
     },
     steps: [...steps.values()],
     tasks: [...tasks.values()],
@@ -114,6 +134,7 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
     idempotency: c.idempotencyKey
       ? [{ key: c.idempotencyKey, case_id: c.id, created_at: new Date(commands[0].at).toISOString() }]
       : [],
+    sent,
     completed: snapshot.status === 'completed',
   };
 }
@@ -138,7 +159,15 @@ function waitsOf(caseId: string, snapshot: CaseSnapshot): SubscriptionRow[] {
 /** Multi-row INSERT in chunks that stay under PostgreSQL's 65,535 parameters. */
 async function insertAll(
   trx: Db,
-  table: 'cases' | 'steps' | 'tasks' | 'timers' | 'case_subscriptions' | 'audit_events' | 'idempotency_keys',
+  table:
+    | 'cases'
+    | 'steps'
+    | 'tasks'
+    | 'timers'
+    | 'case_subscriptions'
+    | 'audit_events'
+    | 'idempotency_keys'
+    | 'messages',
   rows: Record<string, unknown>[],
 ): Promise<void> {
   if (rows.length === 0) return;
@@ -153,8 +182,10 @@ async function insertAll(
 }
 
 /**
- * Writes every case of a run made with `record: true` (its definition deployed as the same key and version),
- * `batch` cases per transaction. Returns the number of cases and commands written.
+ * Writes every case of a run made with `record: true` (its definitions deployed as the same keys and versions) —
+ * the simulated process's, then those their messages started (simulated-links.ts) — `batch` cases per
+ * transaction. A master of a 一件事 is rolled up once the cases its messages started are written (its trips and
+ * correction include theirs, as the rollups read them). Returns the number of cases and commands written.
  */
 export async function bulkWriteSimulatedCases(
   db: Db,
@@ -162,13 +193,21 @@ export async function bulkWriteSimulatedCases(
   options: {
     calendar: WorkingCalendar;
     batch?: number;
+    /** The server's REFLOW_MESSAGE_TTL_SECONDS: how long a message nothing took was kept. */
+    messageTtlSeconds?: number;
     onProgress?: (written: number, total: number) => void;
   },
 ): Promise<{ cases: number; commands: number }> {
   const batch = Math.max(1, options.batch ?? 200);
+  const cases = allCases(result);
+  const messages = messagesById(result);
+  const masters = new Set(result.linked.map((c) => c.rootCaseId));
+  const completedMasters: string[] = [];
   let commands = 0;
-  for (let i = 0; i < result.cases.length; i += batch) {
-    const rows = result.cases.slice(i, i + batch).map((c) => rowsOfCase(result, c, options.calendar));
+  for (let i = 0; i < cases.length; i += batch) {
+    const rows = cases
+      .slice(i, i + batch)
+      .map((c) => rowsOfCase(result, c, options.calendar, messages, options.messageTtlSeconds));
     await db.transaction().execute(async (trx) => {
       await sql`SET LOCAL reflow.rollups = 'manual'`.execute(trx);
       await insertAll(
@@ -205,14 +244,30 @@ export async function bulkWriteSimulatedCases(
       );
       await insertAll(
         trx,
+        'messages',
+        rows.flatMap((r) => r.sent),
+      );
+      await insertAll(
+        trx,
         'audit_events',
         rows.flatMap((r) => r.audit.map((a) => ({ ...a, payload: JSON.stringify(a.payload) }))),
       );
-      const completed = rows.filter((r) => r.completed).map((r) => r.case.id as string);
+      const completed: string[] = [];
+      for (const r of rows.filter((x) => x.completed)) {
+        const id = r.case.id as string;
+        (masters.has(id) ? completedMasters : completed).push(id);
+      }
       if (completed.length > 0) await sql`SELECT reflow_roll_up_cases(${completed}::text[])`.execute(trx);
     });
     commands += rows.reduce((n, r) => n + (r.case.revision as number), 0);
-    options.onProgress?.(Math.min(i + batch, result.cases.length), result.cases.length);
+    options.onProgress?.(Math.min(i + batch, cases.length), cases.length);
   }
-  return { cases: result.cases.length, commands };
+  for (let i = 0; i < completedMasters.length; i += batch) {
+    const ids = completedMasters.slice(i, i + batch);
+    await db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL reflow.rollups = 'manual'`.execute(trx);
+      await sql`SELECT reflow_roll_up_cases(${ids}::text[])`.execute(trx);
+    });
+  }
+  return { cases: cases.length, commands };
 }

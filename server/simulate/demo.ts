@@ -5,7 +5,9 @@
  * written as if they had run. Their 好差评 ratings go through the server's RatingService at the instant they
  * were given; a bad rating's rectification case, which RatingService starts, is simulated too (with
  * rating-rectification.sim.json) and written the same way. Cases still open at `now` stay open, with their
- * tasks in the departments' inboxes and their timers due in the future.
+ * tasks in the departments' inboxes and their timers due in the future. A 一件事 whose master starts the
+ * department processes of its file by messages is written with those department cases, linked to their master
+ * as the server links them (server/simulate/simulated-links.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +56,8 @@ export interface DemoReport {
     cases: number;
     completed: number;
     open: number;
+    /** Cases its cases' messages started (department cases of a 一件事), written with them. */
+    linked: number;
     commands: number;
   }[];
   ratings: number;
@@ -74,6 +78,8 @@ export function workingDaysBefore(calendar: WorkingCalendar, now: number, days: 
 interface Scenario {
   file: string;
   definition: CompiledDefinition;
+  /** The file's other processes (a 一件事's department processes, which its messages may start). */
+  collaboration: CompiledDefinition[];
   params: SimulationParams;
 }
 
@@ -96,16 +102,23 @@ async function scenarios(
     } catch {
       continue;
     }
-    // the file's first process (a 一件事's master, whose cases run the department processes it calls)
+    // the file's first process (a 一件事's master, whose cases run the department processes it calls or start
+    // them by messages), and its other processes as deployed
     const unit = await compileUnit(xml);
-    const key = unit.ok ? unit.definitions[0].key : undefined;
-    const stored = key ? await versionWithHash(db, key, contentHash(xml)) : undefined;
-    const definition = stored ? await definitions.load(stored.id) : undefined;
-    if (!definition) continue;
+    const hash = contentHash(xml);
+    const deployed: CompiledDefinition[] = [];
+    for (const { key } of unit.ok ? unit.definitions : []) {
+      const stored = await versionWithHash(db, key, hash);
+      const definition = stored ? await definitions.load(stored.id) : undefined;
+      if (definition) deployed.push(definition);
+    }
+    const [definition, ...collaboration] = deployed;
+    if (!definition || !unit.ok || definition.key !== unit.definitions[0].key) continue;
     await definitions.prepareCallees(definition, new Date(now));
     found.push({
       file,
       definition,
+      collaboration,
       params: JSON.parse(readFileSync(join(dir, file), 'utf8')) as SimulationParams,
     });
   }
@@ -144,22 +157,29 @@ export async function seedDemoHistory(
       cases: result.cases.length,
       completed,
       open,
+      linked: result.linked.length,
       commands,
     });
+    const linked =
+      result.linked.length > 0
+        ? `, ${result.linked.length} 部门件 department cases started by its messages`
+        : '';
     log(
-      `  ${s.definition.key} v${s.definition.version} (${s.file}): ${result.cases.length} 件 cases, ${completed} 办结 completed, ${open} 在办 open; ${commands} commands, simulated in ${simMs.toFixed(0)} ms, written in ${writeMs.toFixed(0)} ms`,
+      `  ${s.definition.key} v${s.definition.version} (${s.file}): ${result.cases.length} 件 cases, ${completed} 办结 completed, ${open} 在办 open${linked}; ${commands} commands, simulated in ${simMs.toFixed(0)} ms, written in ${writeMs.toFixed(0)} ms`,
     );
   };
 
   for (const s of all) {
     if (s.definition.key === rectificationKey) continue; // its cases come from the bad ratings below
     if (await versionHasCases(db, s.definition.key, s.definition.version)) continue;
-    const called = calledGraphs(s.definition, definitions);
+    // the tasks of the processes it calls and of those its messages start run in the run too
+    const called = [...calledGraphs(s.definition, definitions), ...s.collaboration.map((d) => d.graph)];
     const params = compileParams(s.params, s.definition, { hoursPerDay, called });
     const demo = s.params.demo ?? {};
     const simStart = performance.now();
     const result = simulate({
       definition: s.definition,
+      collaboration: s.collaboration,
       definitions,
       params,
       seed: s.params.seed ?? 1,

@@ -3,7 +3,9 @@
  * server's CaseService (form checks, engine, one-statement writes, audit chain, timers, metric rollups at
  * completion), with the service's clock set to the command's virtual instant and its id source handing out the
  * ids the simulation drew — so the stored case is the simulated one, id for id, and the same seed writes the
- * same rows. Cases are written one after another, a batch of them per transaction.
+ * same rows. Cases are written one after another, a batch of them per transaction: the simulated process's,
+ * then those their messages started (each after its sender), then the messages finished as the message service
+ * leaves them (simulated-links.ts).
  */
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
 import type { ServiceHandler } from '../../engine/index.js';
@@ -11,6 +13,7 @@ import type { SimulatedCase, SimulationResult } from '../../engine/simulate/inde
 import { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
 import type { DefinitionStore } from '../store/definition-store.js';
+import { allCases, finishedMessageColumns, processOf } from './simulated-links.js';
 
 export class ReplayDiverged extends Error {}
 
@@ -19,6 +22,8 @@ export interface WriteOptions {
   handlers?: Record<string, ServiceHandler>;
   /** Cases per transaction (default 25). */
   batch?: number;
+  /** The server's REFLOW_MESSAGE_TTL_SECONDS: how long a message nothing took was kept (simulated-links.ts). */
+  messageTtlSeconds?: number;
   onProgress?: (written: number, total: number) => void;
 }
 
@@ -69,19 +74,25 @@ async function writeCase(
     const command = recorded.command;
     replay.prepare(recorded.at, recorded.ids);
     switch (command.type) {
-      case 'start':
+      case 'start': {
+        const process = processOf(result, c);
         await service.start(
           {
-            process: result.process.key,
-            version: result.process.version,
+            process: process.key,
+            version: process.version,
             variables: command.variables,
             channel: command.channel,
             businessKey: c.businessKey ?? undefined,
+            ...(command.message === undefined ? {} : { message: command.message }),
           },
           recorded.actor,
           c.idempotencyKey ?? undefined,
+          undefined,
+          // a case's message started it: a case of that case's 一件事, as the message service starts it
+          { startedByCase: c.startedByCase ?? null },
         );
         break;
+      }
       case 'completeTask':
         await service.completeTask(command.taskId, command.variables ?? {}, recorded.actor);
         break;
@@ -107,16 +118,17 @@ export async function writeSimulatedCases(
   result: SimulationResult,
   options: WriteOptions = {},
 ): Promise<{ cases: number; commands: number }> {
-  const deployed = await definitions.load(result.process.id);
-  if (!deployed)
-    throw new Error(`process ${result.process.key} version ${result.process.version} is not deployed`);
-  if (result.cases.some((c) => c.commands === null))
+  const cases = allCases(result);
+  for (const id of new Set(cases.map((c) => processOf(result, c).id))) {
+    if (!(await definitions.load(id))) throw new Error(`process version ${id} is not deployed`);
+  }
+  if (cases.some((c) => c.commands === null))
     throw new Error('the simulation did not record its commands: run it with record: true');
   const replay = new ReplayService();
   const batch = Math.max(1, options.batch ?? 25);
   let commands = 0;
-  for (let i = 0; i < result.cases.length; i += batch) {
-    const slice = result.cases.slice(i, i + batch);
+  for (let i = 0; i < cases.length; i += batch) {
+    const slice = cases.slice(i, i + batch);
     await db.transaction().execute(async (trx) => {
       const service = replay.service(trx, definitions, options);
       for (const c of slice) {
@@ -124,7 +136,25 @@ export async function writeSimulatedCases(
         commands += c.commands?.length ?? 0;
       }
     });
-    options.onProgress?.(Math.min(i + batch, result.cases.length), result.cases.length);
+    options.onProgress?.(Math.min(i + batch, cases.length), cases.length);
   }
-  return { cases: result.cases.length, commands };
+  await finishMessages(db, result, options.messageTtlSeconds);
+  return { cases: cases.length, commands };
+}
+
+/**
+ * The messages the cases sent, written `pending` by their senders' commands, finished as the message service
+ * finishes them (simulated-links.ts): its part of the live run, which the replay does not run.
+ */
+async function finishMessages(db: Db, result: SimulationResult, ttlSeconds?: number): Promise<void> {
+  const messages = result.messages ?? [];
+  if (messages.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const m of messages)
+      await trx
+        .updateTable('messages')
+        .set(finishedMessageColumns(m, ttlSeconds))
+        .where('id', '=', m.id)
+        .execute();
+  });
 }

@@ -8,7 +8,7 @@ import { bearer, TOKENS } from '../helpers/test-app.js';
 import { deployFromModeler, deployXml, screenshot, signedIn, startBrowserTest } from './harness.js';
 
 const after = readFileSync(
-  new URL('../../processes/business-startup-one-thing.after.bpmn', import.meta.url),
+  new URL('../../processes/by-call/business-startup-one-thing.after.bpmn', import.meta.url),
   'utf8',
 );
 const KEY = 'business_startup_one_thing';
@@ -92,7 +92,7 @@ t.test(
     if (!started) return;
     const { server, page, errors } = started;
     const byMessages = readFileSync(
-      new URL('../../processes/by-messages/business-startup-one-thing.after.bpmn', import.meta.url),
+      new URL('../../processes/business-startup-one-thing.after.bpmn', import.meta.url),
       'utf8',
     );
     const deployed = await deployXml(t, server, byMessages);

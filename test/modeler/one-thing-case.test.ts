@@ -7,7 +7,7 @@ import { bearer, TOKENS } from '../helpers/test-app.js';
 import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
 
 const BY_MESSAGES = readFileSync(
-  new URL('../../processes/by-messages/business-startup-one-thing.after.bpmn', import.meta.url),
+  new URL('../../processes/business-startup-one-thing.after.bpmn', import.meta.url),
   'utf8',
 );
 
@@ -111,7 +111,8 @@ t.test('the case view shows the 一件事 a case belongs to', async (t) => {
     /一件事合计/.test(document.querySelector('[data-field="oneThing"]')?.textContent ?? ''),
   );
 
-  // then the 一件事's figures are the completed ones, its working days the master's
+  // then the 一件事's figures are the completed ones, its working days from its first start to its last end (the
+  // master's here: its department cases ended before it)
   t.match(
     await page.locator('[data-field="oneThing"]').textContent(),
     `一件事合计：跑动 ${done.oneThing.trips} 次，一次性办结：是，用时 ${done.oneThing.workingDays === 0 ? '0' : ''}`,

@@ -1,9 +1,9 @@
 // The 一件事 sample (processes/business-startup-one-thing.*.bpmn): 企业开办 as one thing. Before, five separate
-// department services the applicant applies to one after another; after, one master process that calls the
-// five department processes of its file (registration, then four in parallel). Each file deploys as one unit
+// department services the applicant applies to one after another; after (processes/by-call/), one master process
+// that calls the five department processes of its file (registration, then four in parallel). Each file deploys as one unit
 // (a collaboration: one key per pool); the master is measured end to end, its called processes included; the
 // after does better on every figure; both run to completion on the LocalEngine and through the API. The after
-// as a collaboration of messages (processes/by-messages/): the master starts each department process by a
+// as a collaboration of messages (the sample's after, processes/business-startup-one-thing.after.bpmn): the master starts each department process by a
 // message and waits for its answer (correlated by business key); its static figures follow the messages, its
 // cases run through CaseService and MessageService, and its dynamic figures are the 一件事 rule's.
 import { readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { openPglite } from '../helpers/test-database.js';
 const dir = new URL('../../processes/', import.meta.url);
 const read = (file: string): string => readFileSync(new URL(file, dir), 'utf8');
 const BEFORE = 'business-startup-one-thing.before.bpmn';
-const AFTER = 'business-startup-one-thing.after.bpmn';
+const AFTER = 'by-call/business-startup-one-thing.after.bpmn';
 const MASTER = 'business_startup_one_thing';
 const DEPARTMENT_KEYS = [
   'samr_company_registration',
@@ -317,10 +317,10 @@ t.test(
 );
 
 // ------------------------------------------------------------------------------------------------------
-// the after as a collaboration of messages (processes/by-messages/): the master starts each department
+// the after as a collaboration of messages (the sample's after): the master starts each department
 // process by a message and waits for its answer; figures followed through the messages
 
-const BY_MESSAGES = 'by-messages/business-startup-one-thing.after.bpmn';
+const BY_MESSAGES = 'business-startup-one-thing.after.bpmn';
 
 t.test(
   `${BY_MESSAGES}: six pools, each department started by a message of the master, drawn whole`,

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import t from 'tap';
-import { oneThingFigures } from '../../engine/metrics/case-figures.js';
+import { getDefaultCalendar } from '../../engine/calendar/index.js';
+import { oneThingFigures, oneThingWorkingMs } from '../../engine/metrics/case-figures.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
 import { testDatabases } from '../helpers/test-database.js';
 
@@ -157,6 +158,123 @@ for (const database of testDatabases()) {
       // a rebuild of the master's rollups from the rows gives the same figures
       await sql`SELECT reflow_roll_up_version('ot_master', 1)`.execute(opened.db);
       t.match(await figures('ot_master'), { completed: 1, meanTrips: 3, firstTimeRate: 0 });
+    },
+  );
+}
+
+t.test(
+  'the rule in memory: a 一件事 takes from its first start to its last end, in working time',
+  async (t) => {
+    const calendar = getDefaultCalendar();
+    const monday9 = Date.parse('2026-01-05T09:00:00+08:00');
+    const monday11 = Date.parse('2026-01-05T11:00:00+08:00');
+    const tuesday12 = Date.parse('2026-01-06T12:00:00+08:00');
+    t.equal(oneThingWorkingMs(calendar, []), null, 'no case: nothing to measure');
+    t.equal(
+      oneThingWorkingMs(calendar, [
+        { startedAt: monday9, endedAt: monday11 },
+        { startedAt: monday9, endedAt: null },
+      ]),
+      null,
+      'a case still open: not measured yet',
+    );
+    t.equal(
+      oneThingWorkingMs(calendar, [
+        { startedAt: monday9, endedAt: monday11 },
+        { startedAt: monday11, endedAt: tuesday12 },
+      ]),
+      10 * 3_600_000,
+      'Monday 09:00 to Tuesday 12:00: 7 + 3 working hours',
+    );
+    // Friday 2026-02-13 16:00 to Tuesday 2026-02-24 10:00: Saturday the 14th is a working day (调休), the 15th
+    // to the 23rd the Spring Festival holidays: 1 + 7 + 1 working hours
+    t.equal(
+      oneThingWorkingMs(calendar, [
+        {
+          startedAt: Date.parse('2026-02-13T16:00:00+08:00'),
+          endedAt: Date.parse('2026-02-20T10:00:00+08:00'),
+        },
+        {
+          startedAt: Date.parse('2026-02-14T09:00:00+08:00'),
+          endedAt: Date.parse('2026-02-24T10:00:00+08:00'),
+        },
+      ]),
+      9 * 3_600_000,
+      'in working hours of the holiday calendar, 调休 included',
+    );
+  },
+);
+
+for (const database of testDatabases()) {
+  t.test(
+    `a department case ending after its master extends the 一件事's working days (${database.name})`,
+    async (t) => {
+      const calendar = getDefaultCalendar();
+      const opened = await database.open();
+      const { app, clock, close } = await buildTestApp(opened);
+      t.teardown(close);
+      const messages = app.reflow.messages;
+      const call = async (token: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+        app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+      const deployed = await app.inject({
+        method: 'POST',
+        url: '/api/definitions',
+        headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
+        payload: xml,
+      });
+      t.equal(deployed.statusCode, 201, deployed.body);
+      const view = async (id: string) => (await call(TOKENS.admin, 'GET', `/api/cases/${id}`)).json();
+      const complete = async (token: string, caseId: string) => {
+        const task = (await view(caseId)).openTasks[0].id;
+        const res = await call(token, 'POST', `/api/tasks/${task}/complete`, {});
+        t.equal(res.statusCode, 200, res.body);
+        await messages.idle();
+      };
+      const hours = (n: number) => {
+        clock.now = calendar.addWorkingMs(clock.now, n * 3_600_000);
+      };
+
+      // given a master started Monday 09:00; its messages start 刻章 and 领票, and 领票's starts 登记
+      const startedAt = clock.now;
+      const started = await call(TOKENS.intake, 'POST', '/api/cases', {
+        process: 'ot_master',
+        businessKey: 'OT-LATE',
+      });
+      t.equal(started.statusCode, 201, started.body);
+      const master = started.json().id as string;
+      await messages.idle();
+      const caseOf = async (key: string) =>
+        (await sql<{ id: string }>`SELECT id FROM cases WHERE process_key = ${key}`.execute(opened.db))
+          .rows[0].id;
+
+      // when 刻章 and 领票 answer and the master completes two working hours later, 登记 still open
+      hours(1);
+      await complete(TOKENS.police, await caseOf('ot_seal'));
+      await complete(TOKENS.tax, await caseOf('ot_tax'));
+      hours(1);
+      await complete(TOKENS.centre, master);
+      const masterDone = await view(master);
+      t.equal(masterDone.status, 'completed');
+      t.equal(masterDone.workingDays, 2 / 7, "the master's own: two of a day's seven working hours");
+
+      // then the 一件事 is not measured yet: one of its cases is open
+      t.match(masterDone.oneThing, { workingDays: null });
+
+      // when 登记 ends the next working day at 12:00, after its master
+      hours(7 + 1);
+      const sub = await caseOf('ot_sub');
+      await complete(TOKENS.market, sub);
+      const endedAt = clock.now;
+
+      // then the 一件事 takes from the master's start to 登记's end: Monday 7 h + Tuesday 3 h = 10/7 working days
+      const done = await view(master);
+      t.equal(done.workingDays, 2 / 7, "the master's own working days are unchanged");
+      t.equal(
+        done.oneThing.workingDays,
+        calendar.workingMsBetween(startedAt, endedAt) / calendar.msPerWorkingDay,
+      );
+      t.equal(done.oneThing.workingDays, 10 / 7, 'extended by the department case that ended last');
+      t.equal((await view(sub)).oneThing.workingDays, 10 / 7, 'the same on the department case');
     },
   );
 }

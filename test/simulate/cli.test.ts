@@ -159,8 +159,8 @@ t.test('the 一件事 by messages simulates, with the figures of its call-activi
     const stdout = cli([file, '--cases', '150', '--seed', '11', '--quiet', '--json', out]);
     return { stdout, summary: JSON.parse(readFileSync(out, 'utf8')) };
   };
-  const byCalls = figures('processes/business-startup-one-thing.after.bpmn');
-  const byMessages = figures('processes/by-messages/business-startup-one-thing.after.bpmn');
+  const byCalls = figures('processes/by-call/business-startup-one-thing.after.bpmn');
+  const byMessages = figures('processes/business-startup-one-thing.after.bpmn');
 
   // then every master completed with its five department cases, and the 一件事's figures are the same
   t.match(byMessages.stdout, /由消息发起的部门案件 cases started by messages: 750 \(750 办结 completed\)/);
@@ -179,25 +179,34 @@ t.test('the 一件事 by messages simulates, with the figures of its call-activi
 });
 
 t.test(
-  'written into a database, a master that starts processes by messages is refused by name',
+  'written into a database, the 一件事 by messages: masters and the department cases their messages started',
   async (t) => {
-    // when the 一件事 by messages is simulated into a database
+    // when the 一件事 by messages is simulated into a database, in bulk
+    const env = { ...process.env, DATABASE_URL: '', REFLOW_DATA_DIR: join(dir, 'db') };
     const run = spawnSync(
       process.execPath,
-      ['server/cli/run-simulate.mjs', 'processes/by-messages/business-startup-one-thing.after.bpmn', '--db'],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        env: { ...process.env, DATABASE_URL: '', REFLOW_DATA_DIR: join(dir, 'db') },
-      },
+      [
+        'server/cli/run-simulate.mjs',
+        'processes/business-startup-one-thing.after.bpmn',
+        '--db',
+        '--bulk',
+        '--cases',
+        '20',
+        '--quiet',
+      ],
+      { cwd: root, encoding: 'utf8', env },
     );
 
-    // then it stops, naming each sender and the process its message starts, and the way out
-    t.equal(run.status, 2, `exit code 2: ${run.stderr}`);
-    t.match(run.stderr, /主流程 'business_startup_one_thing' 以消息启动本文件中的其他流程/);
-    t.match(run.stderr, /send_registration → samr_company_registration/);
-    t.match(run.stderr, /send_fund → housing_fund_deposit/);
-    t.match(run.stderr, /simulate it without --db/);
-    t.equal(run.stdout.trim(), '', 'no summary');
+    // then the 20 masters and their 100 department cases are written, and the audit verification passes
+    t.equal(run.status, 0, `exit code 0: ${run.stderr}`);
+    t.match(run.stdout, /由消息发起的部门案件 cases started by messages: 100 \(100 办结 completed\)/);
+    t.match(run.stdout, /已写入 \/ written: 120 cases/);
+    const verify = spawnSync(process.execPath, ['server/audit/run-verify.mjs'], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+    });
+    t.equal(verify.status, 0, `npm run verify: ${verify.stdout}${verify.stderr}`);
+    t.match(verify.stdout, /120 cases/);
   },
 );

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import t from 'tap';
 import { type SimulationResult, simulate, summarise } from '../../engine/simulate/index.js';
+import { verifyAudit } from '../../server/audit/verify.js';
 import type { Db } from '../../server/db/database.js';
 import { MetricsService } from '../../server/metrics/metrics-service.js';
 import { drainRollups } from '../../server/metrics/rollup-queue.js';
@@ -261,6 +262,30 @@ t.test(
       bad.every((r) => r.rectification_case_id !== null && ids.has(r.rectification_case_id)),
       'every bad rating links to a written rectification case',
     );
+
+    // and the 一件事 by messages has its department cases, each naming its master, and they verify
+    const oneThing = report.versions.find((v) => v.key === 'business_startup_one_thing' && v.version === 2);
+    t.ok(
+      oneThing && oneThing.linked >= oneThing.completed * 5 && oneThing.linked <= oneThing.cases * 5,
+      `${oneThing?.linked} department cases: five of each completed master, at most five of an open one`,
+    );
+    const orphans = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM cases d LEFT JOIN cases m ON m.id = d.root_case_id
+      WHERE d.root_case_id IS NOT NULL AND (m.id IS NULL OR m.process_key <> 'business_startup_one_thing')`.execute(
+      opened.db,
+    );
+    const departments = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM cases WHERE root_case_id IS NOT NULL`.execute(opened.db);
+    t.equal(departments.rows[0].n, oneThing?.linked, `${departments.rows[0].n} department cases written`);
+    t.equal(orphans.rows[0].n, 0, 'each names a master of the 一件事');
+    const verified = await verifyAudit(opened.db, { process: 'police_seal_engraving' }, { calendar });
+    t.ok(verified.ok && verified.checkedCases > 0, `${verified.checkedCases} department cases verify`);
+    const masters = await verifyAudit(
+      opened.db,
+      { process: 'business_startup_one_thing', version: 2 },
+      { calendar },
+    );
+    t.ok(masters.ok && masters.checkedCases === oneThing?.cases, `${masters.checkedCases} masters verify`);
 
     // and a second seeding writes nothing: every version has its cases
     const again = await seedDemoHistory(opened.db, definitions, { processesDir: dir, now, calendar });

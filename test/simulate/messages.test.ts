@@ -92,12 +92,12 @@ t.test(
   async (t) => {
     const raw = JSON.parse(
       readFileSync(
-        new URL('../../processes/by-messages/business-startup-one-thing.after.sim.json', import.meta.url),
+        new URL('../../processes/business-startup-one-thing.after.sim.json', import.meta.url),
         'utf8',
       ),
     ) as SimulationParams;
     const definitions = await unit(
-      new URL('../../processes/by-messages/business-startup-one-thing.after.bpmn', import.meta.url),
+      new URL('../../processes/business-startup-one-thing.after.bpmn', import.meta.url),
     );
 
     // when 50 applicants are simulated
@@ -139,7 +139,11 @@ t.test(
       correlationKey,
     });
     const sender = kase('sender');
+    let sent = 0;
     const message = (name: string, correlationKey: string | null): SentMessage => ({
+      id: `sender:${++sent}:0`,
+      at: 0,
+      kept: false,
       name,
       correlationKey,
       variables: {},
@@ -195,7 +199,8 @@ t.test('message starts of a collaboration and the 一件事 rule over linked cas
   const router = new MessageRouter(starts);
   t.equal(router.startsProcesses, true);
   const sender = { data: { id: 'm' }, ended: false, snapshot: null } as unknown as SimCase;
-  t.match(router.route({ name: 'ot-tax-ask', correlationKey: 'K', variables: {}, from: sender }), {
+  const ask = { id: 'm:1:0', at: 0, kept: false, name: 'ot-tax-ask', correlationKey: 'K', variables: {} };
+  t.match(router.route({ ...ask, from: sender }), {
     kind: 'start',
     definitions: [{ key: 'ot_tax' }],
   });

@@ -275,8 +275,8 @@ export const zh: Record<string, string> = {
     '一件事合计：跑动 {trips} 次，一次性办结：{firstTime}，用时 {days} 个工作日',
   'The one thing in all so far: {trips} trips, first-time completion {firstTime}; not yet completed':
     '一件事至今合计：跑动 {trips} 次，一次性办结：{firstTime}；尚未办结',
-  "(trips of all its cases; working days from the master's start to its end)":
-    '（跑动次数为各办件之和；工作日按主办件从受理到办结计）',
+  '(trips of all its cases; working days from the first start to the last end among its cases)':
+    '（跑动次数为各办件之和；工作日从最早受理的办件受理起，到最晚办结的办件办结止）',
   Role: '角色',
   'Master case': '主办件',
   'Department case': '部门办件',

@@ -2,7 +2,7 @@
  * 一件事 — on a case's view, the 一件事 it belongs to: its master (主办件) and the department cases (部门办件) the
  * master's messages started, each linking to its own view, and the figures over them as the server computes
  * them (engine/metrics/case-figures.ts `oneThingFigures`: trips summed, first time when none was corrected,
- * working days the master's own).
+ * working days end to end, from the first start to the last end among its cases: `oneThingWorkingMs`).
  */
 import type { CaseView, OneThing } from '../../api/types.js';
 import { formatFigure, formatTime, h } from '../../dom.js';
@@ -43,7 +43,11 @@ export function oneThingSection(view: CaseView): HTMLElement | null {
             days: formatFigure(one.workingDays),
           }),
       ' ',
-      h('small', null, t("(trips of all its cases; working days from the master's start to its end)")),
+      h(
+        'small',
+        null,
+        t('(trips of all its cases; working days from the first start to the last end among its cases)'),
+      ),
     ),
     h(
       'table',

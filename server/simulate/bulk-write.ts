@@ -15,7 +15,9 @@ import type { WorkingCalendar } from '../../engine/calendar/index.js';
 import {
   applyCommandRows,
   type CaseSnapshot,
+  type CompiledDefinition,
   caseWorkingTime,
+  DEFAULT_WARN_AT,
   type HeldRows,
   ROWS_AS_WRITTEN,
   type StepRow,
@@ -24,10 +26,13 @@ import {
   type TaskRow,
   type TimerRow,
 } from '../../engine/index.js';
-import type { SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
+import { Random, type SimulatedCase, type SimulationResult } from '../../engine/simulate/index.js';
 import type { Db } from '../db/database.js';
+import type { NewWarning } from '../repositories/warning-repository.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
 import { planWrites, type WritePlan } from '../store/case-writer.js';
+import { type HistoryCard, historyCards } from '../warnings/history-cards.js';
+import { warningAuditEntry, warningRow } from '../warnings/warning-decision.js';
 
 type AuditRow = WritePlan['audit'][number];
 
@@ -41,34 +46,94 @@ interface CaseRows {
   audit: AuditRow[];
   idempotency: { key: string; case_id: string; created_at: string }[];
   completed: boolean;
+  /** The cards of electronic supervision the history raised (with `supervision` only). */
+  warnings: (NewWarning & { cleared_at: string | null })[];
+}
+
+/**
+ * Electronic supervision over the written history: the cards the warning scheduler would have raised on the
+ * case and its tasks (server/warnings/history-cards.ts), written with their `warningRaised` audit entries at the
+ * instants they were raised, between the commands around them (each moves the case's revision on, as the
+ * scheduler's does).
+ */
+export interface HistorySupervision {
+  definition: CompiledDefinition;
+  /** REFLOW_WARN_AT (default DEFAULT_WARN_AT). */
+  warnAt?: number;
+  /** The end of the history (the simulation's `until`): later cards are the live scheduler's. */
+  until: number;
 }
 
 /** The rows one case leaves in the database after all its commands, as CaseService writes them. */
-export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar: WorkingCalendar): CaseRows {
+export function rowsOfCase(
+  result: SimulationResult,
+  c: SimulatedCase,
+  calendar: WorkingCalendar,
+  supervision?: HistorySupervision,
+): CaseRows {
   const commands = c.commands ?? [];
   const snapshot = c.snapshot as CaseSnapshot;
   if (commands.length === 0 || !snapshot)
     throw new Error(`case ${c.id} has no recorded commands: simulate with record: true`);
   const identity = { id: c.id, processKey: result.process.key, version: result.process.version };
-  let held: HeldRows<StepRow, TaskRow> = { steps: new Map(), tasks: new Map(), timers: new Map() };
-  const audit: AuditRow[] = [];
-  let auditSeq = 0;
-  let auditHash = GENESIS_HASH;
-  commands.forEach((recorded, revision) => {
-    // as CaseService: the start is written at revision 0 (it leaves revision 1); command i reads revision i
-    const plan = planWrites(identity, recorded.events, {
-      calendar,
-      actor: recorded.actor,
-      now: recorded.at,
-      revision,
-      auditSeq,
-      auditHash,
+  // the commands folded into rows and the audit chain, each card's entry before the first command after it
+  const fold = (cards: HistoryCard[]) => {
+    let held: HeldRows<StepRow, TaskRow> = { steps: new Map(), tasks: new Map(), timers: new Map() };
+    const audit: AuditRow[] = [];
+    let head = { seq: 0, hash: GENESIS_HASH };
+    let raised = 0;
+    const raise = (before: number) => {
+      for (; raised < cards.length && Date.parse(cards[raised].raisedAt) < before; raised++) {
+        const written = warningAuditEntry(cards[raised], head);
+        audit.push(written.entry as AuditRow);
+        head = written.head;
+      }
+    };
+    commands.forEach((recorded, index) => {
+      raise(recorded.at);
+      // as CaseService: the start is written at revision 0 (it leaves revision 1); command i reads revision i,
+      // moved on by the cards raised before it
+      const plan = planWrites(identity, recorded.events, {
+        calendar,
+        actor: recorded.actor,
+        now: recorded.at,
+        revision: index + raised,
+        auditSeq: head.seq,
+        auditHash: head.hash,
+      });
+      held = applyCommandRows(held, plan, ROWS_AS_WRITTEN);
+      audit.push(...plan.audit);
+      head = { seq: plan.auditSeq, hash: plan.auditHash };
     });
-    held = applyCommandRows(held, plan, ROWS_AS_WRITTEN);
-    audit.push(...plan.audit);
-    auditSeq = plan.auditSeq;
-    auditHash = plan.auditHash;
-  });
+    raise(Number.POSITIVE_INFINITY);
+    return { held, audit, head };
+  };
+  let folded = fold([]);
+  let cards: HistoryCard[] = [];
+  if (supervision) {
+    const ids = new Random(c.id, 'warnings');
+    cards = historyCards(
+      {
+        id: c.id,
+        processKey: result.process.key,
+        version: result.process.version,
+        startedAt: commands[0].at,
+        endedAt: snapshot.status === 'active' ? null : (snapshot.endedAt ?? commands[commands.length - 1].at),
+      },
+      { steps: folded.held.steps.values(), tasks: folded.held.tasks.values() },
+      {
+        calendar,
+        definition: supervision.definition,
+        defaultWarnAt: supervision.warnAt ?? DEFAULT_WARN_AT,
+        until: supervision.until,
+        newId: () => ids.uuid(),
+      },
+    );
+    if (cards.length > 0) folded = fold(cards);
+  }
+  const { held, audit } = folded;
+  const auditSeq = folded.head.seq;
+  const auditHash = folded.head.hash;
   const steps = held.steps;
   const tasks = held.tasks;
   const timers = held.timers as Map<string, TimerRow>;
@@ -96,7 +161,7 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
       channel: start.type === 'start' ? (start.channel ?? null) : null,
       materials: '[]',
       snapshot: JSON.stringify(snapshot),
-      revision: commands.length,
+      revision: commands.length + cards.length,
       trips: snapshot.trips,
       corrected: snapshot.corrected,
       started_at: new Date(commands[0].at).toISOString(),
@@ -115,6 +180,7 @@ export function rowsOfCase(result: SimulationResult, c: SimulatedCase, calendar:
       ? [{ key: c.idempotencyKey, case_id: c.id, created_at: new Date(commands[0].at).toISOString() }]
       : [],
     completed: snapshot.status === 'completed',
+    warnings: cards.map((card) => ({ ...warningRow(card), cleared_at: card.clearedAt })),
   };
 }
 
@@ -138,7 +204,15 @@ function waitsOf(caseId: string, snapshot: CaseSnapshot): SubscriptionRow[] {
 /** Multi-row INSERT in chunks that stay under PostgreSQL's 65,535 parameters. */
 async function insertAll(
   trx: Db,
-  table: 'cases' | 'steps' | 'tasks' | 'timers' | 'case_subscriptions' | 'audit_events' | 'idempotency_keys',
+  table:
+    | 'cases'
+    | 'steps'
+    | 'tasks'
+    | 'timers'
+    | 'case_subscriptions'
+    | 'audit_events'
+    | 'idempotency_keys'
+    | 'warnings',
   rows: Record<string, unknown>[],
 ): Promise<void> {
   if (rows.length === 0) return;
@@ -161,6 +235,8 @@ export async function bulkWriteSimulatedCases(
   result: SimulationResult,
   options: {
     calendar: WorkingCalendar;
+    /** Raise the cards the history would have raised (the demo history). */
+    supervision?: HistorySupervision;
     batch?: number;
     onProgress?: (written: number, total: number) => void;
   },
@@ -168,7 +244,9 @@ export async function bulkWriteSimulatedCases(
   const batch = Math.max(1, options.batch ?? 200);
   let commands = 0;
   for (let i = 0; i < result.cases.length; i += batch) {
-    const rows = result.cases.slice(i, i + batch).map((c) => rowsOfCase(result, c, options.calendar));
+    const rows = result.cases
+      .slice(i, i + batch)
+      .map((c) => rowsOfCase(result, c, options.calendar, options.supervision));
     await db.transaction().execute(async (trx) => {
       await sql`SET LOCAL reflow.rollups = 'manual'`.execute(trx);
       await insertAll(
@@ -207,6 +285,11 @@ export async function bulkWriteSimulatedCases(
         trx,
         'audit_events',
         rows.flatMap((r) => r.audit.map((a) => ({ ...a, payload: JSON.stringify(a.payload) }))),
+      );
+      await insertAll(
+        trx,
+        'warnings',
+        rows.flatMap((r) => r.warnings),
       );
       const completed = rows.filter((r) => r.completed).map((r) => r.case.id as string);
       if (completed.length > 0) await sql`SELECT reflow_roll_up_cases(${completed}::text[])`.execute(trx);

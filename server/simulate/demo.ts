@@ -5,7 +5,10 @@
  * written as if they had run. Their 好差评 ratings go through the server's RatingService at the instant they
  * were given; a bad rating's rectification case, which RatingService starts, is simulated too (with
  * rating-rectification.sim.json) and written the same way. Cases still open at `now` stay open, with their
- * tasks in the departments' inboxes and their timers due in the future.
+ * tasks in the departments' inboxes and their timers due in the future. The yellow and red cards of electronic
+ * supervision (电子监察) the history would have raised are written with it, each at the instant the warning
+ * scheduler's decision raises it (server/warnings/history-cards.ts): cleared where the step or case ended, open
+ * on work still open.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +46,8 @@ export interface DemoOptions {
   /** Working days to rectify a bad rating (the server's RatingService setting). */
   rectificationDays?: number;
   rectificationKey?: string;
+  /** The share of a limit at which a yellow card is raised when the model does not say (REFLOW_WARN_AT). */
+  warnAt?: number;
   log?: (line: string) => void;
 }
 
@@ -172,7 +177,10 @@ export async function seedDemoHistory(
       namespace: `demo:${s.definition.id}`,
     });
     const writeStart = performance.now();
-    const written = await bulkWriteSimulatedCases(db, result, { calendar });
+    const written = await bulkWriteSimulatedCases(db, result, {
+      calendar,
+      supervision: { definition: s.definition, until: now, warnAt: options.warnAt },
+    });
     record(s, result, written.commands, writeStart - simStart, performance.now() - writeStart);
     const channels = new Map(result.cases.map((c) => [c.id, c.channel]));
     for (const rating of result.ratings)
@@ -248,7 +256,10 @@ export async function seedDemoHistory(
         namespace: `demo:${latest.id}`,
       });
       const writeStart = performance.now();
-      const written = await bulkWriteSimulatedCases(db, result, { calendar });
+      const written = await bulkWriteSimulatedCases(db, result, {
+        calendar,
+        supervision: { definition: latest, until: now, warnAt: options.warnAt },
+      });
       record(
         { ...rectification, definition: latest },
         result,

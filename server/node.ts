@@ -165,6 +165,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
       now: service.now(),
       calendar: service.calendar,
       rectificationDays: config.rectificationDays,
+      warnAt: config.warnAt,
     });
   }
   const departments = await deployedDepartments(database, definitions);

@@ -38,7 +38,12 @@ export async function openServer() {
 
 /** `npm run demo`: the samples deployed (published) and their demo history seeded. */
 export async function demo(): Promise<void> {
-  const { seedDemoHistory } = await import('../simulate/demo.js');
+  const [{ seedDemoHistory }, { readConfig }] = await Promise.all([
+    import('../simulate/demo.js'),
+    import('../config.js'),
+  ]);
+  // the server's REFLOW_WARN_AT: the cards of the history are raised as the server would raise them
+  const { warnAt } = readConfig(process.env);
   const dir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes');
   const t0 = performance.now();
   const { database, definitions, where, calendar } = await openServer();
@@ -53,6 +58,7 @@ export async function demo(): Promise<void> {
     const report = await seedDemoHistory(database.db, definitions, {
       processesDir: dir,
       calendar,
+      warnAt,
       log: (line) => process.stdout.write(`${line}\n`),
     });
     if (report.versions.length === 0)

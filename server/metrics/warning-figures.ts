@@ -55,7 +55,8 @@ export interface DepartmentWarnings {
 /**
  * The version's figures by department (the report's table): its completed steps with a time limit in the
  * supervised completed cases, and how many of them got a card (any level) and a red card on their task. Reads the
- * version's steps, so it is for the report, not the metrics answer that must stay cheap at millions of cases.
+ * version's steps, so it is the report's table and an answer of its own (`GET /api/processes/{key}/departments`,
+ * the 对比 view's table), not part of the metrics answer that must stay cheap at millions of cases.
  */
 export async function departmentWarnings(
   db: Db,

@@ -224,3 +224,45 @@ export const importResultSchema = {
     unmatched: { type: 'array', items: { type: 'string' } },
   },
 } as const;
+
+/** 电子监察 by department (server/metrics/warning-figures.ts `departmentWarnings`), as the report's table. */
+export const departmentWarningsSchema = {
+  type: 'object',
+  required: [
+    'department',
+    'stepsWithLimit',
+    'warnedSteps',
+    'redCardSteps',
+    'stepWarningRate',
+    'stepRedCardRate',
+  ],
+  properties: {
+    department: { type: ['string', 'null'], description: 'the department of the steps (null: none named)' },
+    stepsWithLimit: {
+      type: 'integer',
+      description: 'its completed steps with a time limit, in the completed cases that ran on the engine',
+    },
+    warnedSteps: { type: 'integer', description: 'of them, steps whose task got a card (yellow or red)' },
+    redCardSteps: { type: 'integer', description: 'of them, steps whose task got a red card' },
+    stepWarningRate: {
+      ...nullableNumber,
+      description: '环节预警率: warnedSteps ÷ stepsWithLimit (null without any)',
+    },
+    stepRedCardRate: {
+      ...nullableNumber,
+      description: '环节红牌率: redCardSteps ÷ stepsWithLimit (null without any)',
+    },
+  },
+} as const;
+
+export const departmentComparisonSchema = {
+  type: 'object',
+  required: ['key', 'from', 'to', 'before', 'after'],
+  properties: {
+    key: { type: 'string' },
+    from: { type: 'integer' },
+    to: { type: 'integer' },
+    before: { type: 'array', items: departmentWarningsSchema },
+    after: { type: 'array', items: departmentWarningsSchema },
+  },
+} as const;

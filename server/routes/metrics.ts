@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { eventLogRoutes } from './event-logs.js';
 import {
   comparisonSchema,
+  departmentComparisonSchema,
   keyParams,
   pairQuery,
   versionMetricsSchema,
@@ -14,7 +15,7 @@ import { typed } from './typed.js';
 
 export async function metricsRoutes(instance: FastifyInstance): Promise<void> {
   const app = typed(instance);
-  const { metrics } = app.reflow;
+  const { metrics, records } = app.reflow;
   await app.register(reportRoutes);
   await app.register(eventLogRoutes);
 
@@ -55,6 +56,31 @@ export async function metricsRoutes(instance: FastifyInstance): Promise<void> {
       const { key } = request.params;
       const { from, to } = request.query;
       return metrics.compare(key, from, to);
+    },
+  );
+
+  app.get(
+    '/api/processes/:key/departments',
+    {
+      config: { roles: ['auditor'] },
+      schema: {
+        tags: ['metrics'],
+        summary: '改革前后各部门电子监察指标 / card figures per department of two versions',
+        description:
+          'Per department, for `from` and `to` (defaults as for compare): of its completed steps with a time limit in the completed engine-run cases, those whose task got a card (stepWarningRate) and a red card (stepRedCardRate) — the figures of the report’s table and of `GET /api/metrics/people`, computed once (server/metrics/warning-figures.ts). It reads the versions’ steps, so it is an answer of its own, not part of the compare answer that reads rollups only.',
+        params: keyParams,
+        querystring: pairQuery,
+        response: { 200: departmentComparisonSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { key } = request.params;
+      const pair = await metrics.resolvePair(key, request.query.from, request.query.to);
+      const [before, after] = await Promise.all([
+        records.departmentWarnings(key, pair.from),
+        records.departmentWarnings(key, pair.to),
+      ]);
+      return { key, from: pair.from, to: pair.to, before, after };
     },
   );
 }

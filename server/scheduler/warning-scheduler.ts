@@ -10,23 +10,13 @@
  * node's remembered copy is re-read). Cards are cleared — kept, with `cleared_at` — by trigger in the same
  * transaction as the task's or case's end (migration 2026-12-08-warnings).
  *
- * The working time used is the one definition of engine/metrics/case-figures.ts: a task's since its step was
- * entered (a `gov:pausesClock` step gets no cards: the applicant holds it), a case's since it started less its
- * paused steps (`caseWorkingMs`). The threshold is the step's `gov:warnAt`, else the process's, else
- * REFLOW_WARN_AT (0.8).
+ * What a check decides — the cards due and the next look — is server/warnings/warning-decision.ts, the one
+ * definition the demo history's replay (server/warnings/history-cards.ts) uses too.
  */
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { WorkingCalendar } from '../../engine/calendar/index.js';
-import {
-  type CompiledDefinition,
-  caseWorkingMs,
-  DEFAULT_WARN_AT,
-  usedShare,
-  type WarningLevel,
-  warningLevels,
-  warningThresholdMs,
-} from '../../engine/index.js';
+import { type CompiledDefinition, DEFAULT_WARN_AT } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import {
   type AuditAppend,
@@ -40,13 +30,23 @@ import {
   insertWarnings,
   type LockedCase,
   lockCases,
-  type NewWarning,
   pausingSteps,
   raisedLevels,
   releaseCheckClaims,
   rescheduleChecks,
 } from '../repositories/warning-repository.js';
-import { auditHash } from '../store/audit-log.js';
+import {
+  type CheckedCase,
+  type Decision,
+  decideCase,
+  decideTask,
+  type Pause,
+  type RaisedCard,
+  raisedCard,
+  warnAtOf,
+  warningAuditEntry,
+  warningRow,
+} from '../warnings/warning-decision.js';
 import { enqueueEvents, type OutboxEvent } from '../webhooks/outbox.js';
 import { SingleRun } from './single-run.js';
 
@@ -71,34 +71,14 @@ export interface WarningSchedulerOptions {
   onRaised?: (cards: RaisedCard[]) => void;
 }
 
-/** A card as the audit entry and the webhook event carry it. */
-export interface RaisedCard {
-  id: string;
-  level: WarningLevel;
-  subject: 'task' | 'case';
-  caseId: string;
-  taskId: string | null;
-  processKey: string;
-  version: number;
-  elementId: string;
-  department: string | null;
-  raisedAt: string;
-  dueAt: string | null;
-  usedShare: number;
-  warnAt: number;
-  limitDays: number;
-}
+export type { RaisedCard } from '../warnings/warning-decision.js';
 
-/** While a case sits in a paused step its clock stands still: looked at again no sooner than this. */
-const PAUSED_RECHECK_MS = 60_000;
-const LEVELS: WarningLevel[] = ['yellow', 'red'];
-
-/** What one check decided: cards to raise, and when to look again (null: never — remove the check). */
-interface Decision {
-  cards: Omit<RaisedCard, 'id' | 'raisedAt' | 'department'>[];
-  department: string | null;
-  nextAt: number | null;
-}
+const checkedCase = (c: LockedCase): CheckedCase => ({
+  id: c.id,
+  processKey: c.process_key,
+  version: c.version,
+  startedAt: c.started_at.getTime(),
+});
 
 export class WarningScheduler {
   private interval: NodeJS.Timeout | null = null;
@@ -174,7 +154,7 @@ export class WarningScheduler {
 
       const reschedule: { subject: string; subject_id: string; next_at: string }[] = [];
       const done: { subject: string; subject_id: string }[] = [];
-      const rows: NewWarning[] = [];
+      const rows: ReturnType<typeof warningRow>[] = [];
       const cardsById = new Map<string, RaisedCard>();
       for (const check of batch) {
         const c = caseById.get(check.case_id);
@@ -188,30 +168,9 @@ export class WarningScheduler {
         if (decision === null || decision.nextAt === null) done.push(check);
         else reschedule.push({ ...check, next_at: new Date(decision.nextAt).toISOString() });
         for (const card of decision?.cards ?? []) {
-          const full: RaisedCard = {
-            ...card,
-            id: this.newId(),
-            raisedAt: new Date(now).toISOString(),
-            department: decision?.department ?? null,
-          };
+          const full = raisedCard(card, decision as Decision, this.newId(), now);
           cardsById.set(full.id, full);
-          rows.push({
-            id: full.id,
-            subject: full.subject,
-            subject_id: full.subject === 'task' ? (full.taskId as string) : full.caseId,
-            level: full.level,
-            case_id: full.caseId,
-            task_id: full.taskId,
-            process_key: full.processKey,
-            version: full.version,
-            element_id: full.elementId,
-            department: full.department,
-            raised_at: full.raisedAt,
-            due_at: full.dueAt,
-            used_share: full.usedShare,
-            warn_at: full.warnAt,
-            limit_days: full.limitDays,
-          });
+          rows.push(warningRow(full));
         }
       }
       // a card another node raised meanwhile (its claim had expired) is not raised again, nor audited
@@ -222,22 +181,9 @@ export class WarningScheduler {
       for (const id of inserted) {
         const card = cardsById.get(id) as RaisedCard;
         const c = caseById.get(card.caseId) as LockedCase;
-        const head = heads.get(c.id) ?? { seq: c.audit_seq, hash: c.audit_hash };
-        const payload = { type: 'warningRaised', at: now, warning: card };
-        const entry = { type: 'warningRaised', at: new Date(now), actor: null, payload };
-        const seq = head.seq + 1;
-        const hash = auditHash(head.hash, c.id, seq, entry);
-        entries.push({
-          case_id: c.id,
-          seq,
-          type: entry.type,
-          at: entry.at.toISOString(),
-          actor: null,
-          payload,
-          prev_hash: head.hash,
-          hash,
-        });
-        heads.set(c.id, { seq, hash });
+        const written = warningAuditEntry(card, heads.get(c.id) ?? { seq: c.audit_seq, hash: c.audit_hash });
+        entries.push(written.entry);
+        heads.set(c.id, written.head);
         raisedCards.push(card);
         events.push({ type: 'warning.raised', at: now, data: card });
       }
@@ -256,107 +202,53 @@ export class WarningScheduler {
     return raisedCards.length;
   }
 
-  private warnAtOf(definition: CompiledDefinition | undefined, elementId: string | null): number {
-    const graph = definition?.graph;
-    const node = elementId ? graph?.nodes[elementId] : undefined;
-    return node?.warnAt ?? graph?.warnAt ?? this.defaultWarnAt;
-  }
-
-  /** A task: its step's working time since it was entered, against its step's limit. */
+  /** A task: its step against its limit (warning-decision.ts). */
   private async decideTask(
     c: LockedCase,
     task: CheckedTask | undefined,
     already: Set<string>,
     now: number,
   ): Promise<Decision | null> {
-    // open until completed or cancelled (a status a claim may add keeps it open)
-    if (!task || task.status === 'completed' || task.status === 'cancelled' || task.pauses_clock) return null;
-    const limitDays = task.time_limit;
-    if (limitDays === null || !(limitDays > 0)) return null;
-    const calendar = this.cases.calendar;
-    const warnAt = this.warnAtOf(await this.cases.definitions.load(c.definition_id), task.element_id);
-    const from = task.entered_at.getTime();
-    const used = calendar.workingMsBetween(from, now);
-    const reached = warningLevels(used, limitDays, calendar.msPerWorkingDay, warnAt);
-    const pending = LEVELS.filter((level) => !already.has(level));
-    const next = pending.find((level) => !reached.includes(level));
-    return {
-      department: task.department,
-      cards: pending
-        .filter((level) => reached.includes(level))
-        .map((level) => ({
-          level,
-          subject: 'task' as const,
-          caseId: c.id,
-          taskId: task.id,
-          processKey: c.process_key,
-          version: c.version,
-          elementId: task.element_id,
-          dueAt: task.due_at?.toISOString() ?? null,
-          usedShare: usedShare(used, limitDays, calendar.msPerWorkingDay),
-          warnAt,
-          limitDays,
-        })),
-      nextAt:
-        next === undefined
-          ? null
-          : calendar.addWorkingMs(
-              from,
-              warningThresholdMs(next, limitDays, calendar.msPerWorkingDay, warnAt),
-            ),
-    };
+    if (!task) return null;
+    const definition = await this.cases.definitions.load(c.definition_id);
+    return decideTask(
+      this.cases.calendar,
+      checkedCase(c),
+      {
+        id: task.id,
+        elementId: task.element_id,
+        department: task.department,
+        status: task.status,
+        enteredAt: task.entered_at.getTime(),
+        dueAt: task.due_at?.getTime() ?? null,
+        timeLimit: task.time_limit,
+        pausesClock: task.pauses_clock,
+      },
+      warnAtOf(definition, task.element_id, this.defaultWarnAt),
+      already,
+      now,
+    );
   }
 
-  /** A case: its working time since it started less its paused steps, against its process's promised limit. */
+  /** A case: against its process's promised limit (warning-decision.ts). */
   private async decideCase(
     c: LockedCase,
-    pauses: { enteredAt: number; completedAt: number | null; pausesClock: true }[],
+    pauses: Pause[],
     department: string | null,
     already: Set<string>,
     now: number,
   ): Promise<Decision | null> {
     const definition = await this.cases.definitions.load(c.definition_id);
-    const limitDays = definition?.graph.timeLimit ?? null;
-    if (limitDays === null || !(limitDays > 0)) return null;
-    const calendar = this.cases.calendar;
-    const warnAt = this.warnAtOf(definition, null);
-    const started = c.started_at.getTime();
-    const used = caseWorkingMs(calendar, started, now, pauses);
-    const reached = warningLevels(used, limitDays, calendar.msPerWorkingDay, warnAt);
-    const pending = LEVELS.filter((level) => !already.has(level));
-    const next = pending.find((level) => !reached.includes(level));
-    let nextAt: number | null = null;
-    if (next !== undefined) {
-      // the earliest instant the level can come due: later pauses only push it back (looked at again then)
-      const remaining = warningThresholdMs(next, limitDays, calendar.msPerWorkingDay, warnAt) - used;
-      nextAt = calendar.addWorkingMs(now, remaining);
-      if (pauses.some((p) => p.completedAt === null)) nextAt = Math.max(nextAt, now + PAUSED_RECHECK_MS);
-    }
-    return {
+    return decideCase(
+      this.cases.calendar,
+      checkedCase(c),
+      definition?.graph.timeLimit ?? null,
+      warnAtOf(definition, null, this.defaultWarnAt),
+      pauses,
       department,
-      cards: pending
-        .filter((level) => reached.includes(level))
-        .map((level) => ({
-          level,
-          subject: 'case' as const,
-          caseId: c.id,
-          taskId: null,
-          processKey: c.process_key,
-          version: c.version,
-          elementId: c.process_key,
-          // the promised instant: the limit plus the working time paused so far
-          dueAt: new Date(
-            calendar.addWorkingMs(
-              started,
-              limitDays * calendar.msPerWorkingDay + calendar.workingMsBetween(started, now) - used,
-            ),
-          ).toISOString(),
-          usedShare: usedShare(used, limitDays, calendar.msPerWorkingDay),
-          warnAt,
-          limitDays,
-        })),
-      nextAt,
-    };
+      already,
+      now,
+    );
   }
 
   start(): void {

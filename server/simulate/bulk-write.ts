@@ -15,7 +15,9 @@ import type { WorkingCalendar } from '../../engine/calendar/index.js';
 import {
   applyCommandRows,
   type CaseSnapshot,
+  type CompiledDefinition,
   caseWorkingTime,
+  DEFAULT_WARN_AT,
   type HeldRows,
   ROWS_AS_WRITTEN,
   type StepRow,
@@ -24,10 +26,18 @@ import {
   type TaskRow,
   type TimerRow,
 } from '../../engine/index.js';
-import type { SentMessageRecord, SimulatedCase, SimulationResult } from '../../engine/simulate/index.js';
+import {
+  Random,
+  type SentMessageRecord,
+  type SimulatedCase,
+  type SimulationResult,
+} from '../../engine/simulate/index.js';
 import type { Db } from '../db/database.js';
+import type { NewWarning } from '../repositories/warning-repository.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
 import { planWrites, type WritePlan } from '../store/case-writer.js';
+import { type HistoryCard, historyCards } from '../warnings/history-cards.js';
+import { warningAuditEntry, warningRow } from '../warnings/warning-decision.js';
 import { allCases, finishedMessageColumns, messagesById, processOf } from './simulated-links.js';
 
 type AuditRow = WritePlan['audit'][number];
@@ -44,6 +54,32 @@ interface CaseRows {
   /** The messages it sent, as the message service left them (simulated-links.ts). */
   sent: Record<string, unknown>[];
   completed: boolean;
+  /** The cards of electronic supervision the history raised (with `supervision` only). */
+  warnings: (NewWarning & { cleared_at: string | null })[];
+}
+
+/**
+ * Electronic supervision over the written history: the cards the warning scheduler would have raised on the
+ * case and its tasks (server/warnings/history-cards.ts), written with their `warningRaised` audit entries at the
+ * instants they were raised, between the commands around them (each moves the case's revision on, as the
+ * scheduler's does).
+ */
+export interface HistorySupervision {
+  definition: CompiledDefinition;
+  /** The other processes of its file, whose cases its messages start (a 一件事's department processes). */
+  collaboration?: CompiledDefinition[];
+  /** REFLOW_WARN_AT (default DEFAULT_WARN_AT). */
+  warnAt?: number;
+  /** The end of the history (the simulation's `until`): later cards are the live scheduler's. */
+  until: number;
+}
+
+/** The definition a supervised case runs (the simulated one or a process of its file), by its id. */
+function supervisedDefinition(supervision: HistorySupervision, id: string): CompiledDefinition {
+  const found = [supervision.definition, ...(supervision.collaboration ?? [])].find((d) => d.id === id);
+  if (!found)
+    throw new Error(`no definition ${id} for the cards of the history: pass it in supervision.collaboration`);
+  return found;
 }
 
 /** The rows one case leaves in the database after all its commands, as CaseService writes them. */
@@ -53,6 +89,7 @@ export function rowsOfCase(
   calendar: WorkingCalendar,
   messages: ReadonlyMap<string, SentMessageRecord> = messagesById(result),
   messageTtlSeconds?: number,
+  supervision?: HistorySupervision,
 ): CaseRows {
   const commands = c.commands ?? [];
   const snapshot = c.snapshot as CaseSnapshot;
@@ -60,34 +97,74 @@ export function rowsOfCase(
     throw new Error(`case ${c.id} has no recorded commands: simulate with record: true`);
   const process = processOf(result, c);
   const identity = { id: c.id, processKey: process.key, version: process.version };
-  const sent: Record<string, unknown>[] = [];
-  let held: HeldRows<StepRow, TaskRow> = { steps: new Map(), tasks: new Map(), timers: new Map() };
-  const audit: AuditRow[] = [];
-  let auditSeq = 0;
-  let auditHash = GENESIS_HASH;
-  commands.forEach((recorded, revision) => {
-    // as CaseService: the start is written at revision 0 (it leaves revision 1); command i reads revision i
-    const plan = planWrites(identity, recorded.events, {
-      calendar,
-      actor: recorded.actor,
-      now: recorded.at,
-      revision,
-      auditSeq,
-      auditHash,
-    });
-    held = applyCommandRows(held, plan, ROWS_AS_WRITTEN);
-    audit.push(...plan.audit);
-    for (const row of plan.sent) {
-      const m = messages.get(row.id);
-      sent.push({
-        ...row,
-        variables: JSON.stringify(row.variables),
-        ...(m ? finishedMessageColumns(m, messageTtlSeconds) : {}),
+  // the commands folded into rows, the audit chain and the messages sent, each card's entry before the first
+  // command after it
+  const fold = (cards: HistoryCard[]) => {
+    const sent: Record<string, unknown>[] = [];
+    let held: HeldRows<StepRow, TaskRow> = { steps: new Map(), tasks: new Map(), timers: new Map() };
+    const audit: AuditRow[] = [];
+    let head = { seq: 0, hash: GENESIS_HASH };
+    let raised = 0;
+    const raise = (before: number) => {
+      for (; raised < cards.length && Date.parse(cards[raised].raisedAt) < before; raised++) {
+        const written = warningAuditEntry(cards[raised], head);
+        audit.push(written.entry as AuditRow);
+        head = written.head;
+      }
+    };
+    commands.forEach((recorded, index) => {
+      raise(recorded.at);
+      // as CaseService: the start is written at revision 0 (it leaves revision 1); command i reads revision i,
+      // moved on by the cards raised before it
+      const plan = planWrites(identity, recorded.events, {
+        calendar,
+        actor: recorded.actor,
+        now: recorded.at,
+        revision: index + raised,
+        auditSeq: head.seq,
+        auditHash: head.hash,
       });
-    }
-    auditSeq = plan.auditSeq;
-    auditHash = plan.auditHash;
-  });
+      held = applyCommandRows(held, plan, ROWS_AS_WRITTEN);
+      audit.push(...plan.audit);
+      for (const row of plan.sent) {
+        const m = messages.get(row.id);
+        sent.push({
+          ...row,
+          variables: JSON.stringify(row.variables),
+          ...(m ? finishedMessageColumns(m, messageTtlSeconds) : {}),
+        });
+      }
+      head = { seq: plan.auditSeq, hash: plan.auditHash };
+    });
+    raise(Number.POSITIVE_INFINITY);
+    return { held, audit, head, sent };
+  };
+  let folded = fold([]);
+  let cards: HistoryCard[] = [];
+  if (supervision) {
+    const ids = new Random(c.id, 'warnings');
+    cards = historyCards(
+      {
+        id: c.id,
+        processKey: process.key,
+        version: process.version,
+        startedAt: commands[0].at,
+        endedAt: snapshot.status === 'active' ? null : (snapshot.endedAt ?? commands[commands.length - 1].at),
+      },
+      { steps: folded.held.steps.values(), tasks: folded.held.tasks.values() },
+      {
+        calendar,
+        definition: supervisedDefinition(supervision, process.id),
+        defaultWarnAt: supervision.warnAt ?? DEFAULT_WARN_AT,
+        until: supervision.until,
+        newId: () => ids.uuid(),
+      },
+    );
+    if (cards.length > 0) folded = fold(cards);
+  }
+  const { held, audit, sent } = folded;
+  const auditSeq = folded.head.seq;
+  const auditHash = folded.head.hash;
   const steps = held.steps;
   const tasks = held.tasks;
   const timers = held.timers as Map<string, TimerRow>;
@@ -115,7 +192,7 @@ export function rowsOfCase(
       channel: start.type === 'start' ? (start.channel ?? null) : null,
       materials: '[]',
       snapshot: JSON.stringify(snapshot),
-      revision: commands.length,
+      revision: commands.length + cards.length,
       trips: snapshot.trips,
       corrected: snapshot.corrected,
       started_at: new Date(commands[0].at).toISOString(),
@@ -136,6 +213,7 @@ export function rowsOfCase(
       : [],
     sent,
     completed: snapshot.status === 'completed',
+    warnings: cards.map((card) => ({ ...warningRow(card), cleared_at: card.clearedAt })),
   };
 }
 
@@ -167,7 +245,8 @@ async function insertAll(
     | 'case_subscriptions'
     | 'audit_events'
     | 'idempotency_keys'
-    | 'messages',
+    | 'messages'
+    | 'warnings',
   rows: Record<string, unknown>[],
 ): Promise<void> {
   if (rows.length === 0) return;
@@ -192,6 +271,8 @@ export async function bulkWriteSimulatedCases(
   result: SimulationResult,
   options: {
     calendar: WorkingCalendar;
+    /** Raise the cards the history would have raised (the demo history). */
+    supervision?: HistorySupervision;
     batch?: number;
     /** The server's REFLOW_MESSAGE_TTL_SECONDS: how long a message nothing took was kept. */
     messageTtlSeconds?: number;
@@ -207,7 +288,9 @@ export async function bulkWriteSimulatedCases(
   for (let i = 0; i < cases.length; i += batch) {
     const rows = cases
       .slice(i, i + batch)
-      .map((c) => rowsOfCase(result, c, options.calendar, messages, options.messageTtlSeconds));
+      .map((c) =>
+        rowsOfCase(result, c, options.calendar, messages, options.messageTtlSeconds, options.supervision),
+      );
     await db.transaction().execute(async (trx) => {
       await sql`SET LOCAL reflow.rollups = 'manual'`.execute(trx);
       await insertAll(
@@ -251,6 +334,11 @@ export async function bulkWriteSimulatedCases(
         trx,
         'audit_events',
         rows.flatMap((r) => r.audit.map((a) => ({ ...a, payload: JSON.stringify(a.payload) }))),
+      );
+      await insertAll(
+        trx,
+        'warnings',
+        rows.flatMap((r) => r.warnings),
       );
       const completed: string[] = [];
       for (const r of rows.filter((x) => x.completed)) {

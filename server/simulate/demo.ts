@@ -7,7 +7,10 @@
  * rating-rectification.sim.json) and written the same way. Cases still open at `now` stay open, with their
  * tasks in the departments' inboxes and their timers due in the future. A 一件事 whose master starts the
  * department processes of its file by messages is written with those department cases, linked to their master
- * as the server links them (server/simulate/simulated-links.ts).
+ * as the server links them (server/simulate/simulated-links.ts). The yellow and red cards of electronic
+ * supervision (电子监察) the history would have raised are written with it, each at the instant the warning
+ * scheduler's decision raises it (server/warnings/history-cards.ts): cleared where the step or case ended, open
+ * on work still open.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +48,8 @@ export interface DemoOptions {
   /** Working days to rectify a bad rating (the server's RatingService setting). */
   rectificationDays?: number;
   rectificationKey?: string;
+  /** The share of a limit at which a yellow card is raised when the model does not say (REFLOW_WARN_AT). */
+  warnAt?: number;
   log?: (line: string) => void;
 }
 
@@ -192,7 +197,15 @@ export async function seedDemoHistory(
       namespace: `demo:${s.definition.id}`,
     });
     const writeStart = performance.now();
-    const written = await bulkWriteSimulatedCases(db, result, { calendar });
+    const written = await bulkWriteSimulatedCases(db, result, {
+      calendar,
+      supervision: {
+        definition: s.definition,
+        collaboration: s.collaboration,
+        until: now,
+        warnAt: options.warnAt,
+      },
+    });
     record(s, result, written.commands, writeStart - simStart, performance.now() - writeStart);
     const channels = new Map(result.cases.map((c) => [c.id, c.channel]));
     for (const rating of result.ratings)
@@ -268,7 +281,10 @@ export async function seedDemoHistory(
         namespace: `demo:${latest.id}`,
       });
       const writeStart = performance.now();
-      const written = await bulkWriteSimulatedCases(db, result, { calendar });
+      const written = await bulkWriteSimulatedCases(db, result, {
+        calendar,
+        supervision: { definition: latest, until: now, warnAt: options.warnAt },
+      });
       record(
         { ...rectification, definition: latest },
         result,

@@ -1,7 +1,8 @@
 // The 对比 view reads the catalogue of figures (engine/metrics/figures.ts) through the compare answer: on the
 // business-startup sample's simulated history, every figure of the answer says its unit, better direction and
 // change kind; the first-time rate's change is in 个百分点 and, rising, drawn in the "better" colour; the rates
-// of bad ratings show their counts beside them.
+// of bad ratings show their counts beside them; the cards of the demo history show in the red-card rate and by
+// department (step warning and red-card rates, count / whole).
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,8 +121,55 @@ t.test('the comparison view states and colours each figure as the catalogue says
     `(${d.calledBack} / ${d.badRatings})`,
   );
   t.equal(await row('calledBackRate').locator('th').textContent(), '差评回访率');
+  // and the demo history's cards: the before's steps overran, so its red-card rate is above zero
+  const before = compared.before.dynamic;
+  t.ok(before.redCardRate > 0, `v1 red-card rate ${before.redCardRate}`);
+  t.match(
+    await row('redCardRate').locator('td[data-column="0"]').textContent(),
+    `(${before.redCardCases} / ${before.supervisedCases})`,
+  );
   await page.locator('#reflow-outcomes').scrollIntoViewIfNeeded();
   await screenshot(page, 'comparison-figures');
+
+  // and by department: each department's step warning and red-card rates, with count / whole, as the API says
+  const departments = (
+    await server.app.inject({
+      method: 'GET',
+      url: `/api/processes/${KEY}/departments?from=1&to=2`,
+      headers: bearer(TOKENS.auditor),
+    })
+  ).json() as {
+    before: {
+      department: string | null;
+      stepsWithLimit: number;
+      redCardSteps: number;
+      stepRedCardRate: number;
+    }[];
+    after: { department: string | null }[];
+  };
+  const worst = [...departments.before].sort((a, b) => b.stepRedCardRate - a.stepRedCardRate)[0];
+  t.ok(worst.stepRedCardRate > 0, `v1: ${worst.department} red-card rate ${worst.stepRedCardRate}`);
+  const table = page.locator('#reflow-department-cards');
+  await table.waitFor();
+  t.equal(
+    await table.locator('tbody tr').count(),
+    new Set([...departments.before, ...departments.after].map((d) => d.department ?? '')).size,
+    'one row per department of either version',
+  );
+  t.same(await table.locator('thead tr').first().locator('th').allTextContents(), [
+    '部门',
+    '环节预警率（亮黄牌或红牌）',
+    '环节红牌率（超时）',
+  ]);
+  const worstRow = table.locator(`tr[data-department="${worst.department}"]`);
+  const redBefore = worstRow.locator('td[data-column="0"]').nth(1);
+  t.equal(
+    await redBefore.textContent(),
+    `${(worst.stepRedCardRate * 100).toFixed(1)}% (${worst.redCardSteps} / ${worst.stepsWithLimit})`,
+    'the red-card rate with its count and whole',
+  );
+  await table.scrollIntoViewIfNeeded();
+  await screenshot(page, 'comparison-departments');
 
   // and the duration histogram is the server's, over every completed case: its bins are the printed report's
   const chart = page.locator('#reflow-chart-durations');

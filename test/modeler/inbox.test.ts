@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parseTokens } from '../../server/auth/tokens.js';
+import { WarningScheduler } from '../../server/scheduler/warning-scheduler.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
 import {
   collectPageErrors,
@@ -71,6 +72,15 @@ t.test('claim a task in the inbox and complete it', async (t) => {
   await page.click('#reflow-inbox-tab-mine');
   await page.waitForSelector(`#reflow-tasks tr:has(a[href="#/case/${caseId}"])`);
   await screenshot(page, '21-inbox-mine');
+  // the review overran its 2 working days before it was done: the warning scheduler, 3 working days on, raised
+  // its yellow and red cards (the lead's table shows the member's step red-card rate)
+  const later = server.service.calendar.addWorkingDays(Date.now(), 3);
+  const scheduler = new WarningScheduler(server.app.reflow.db, server.service, {
+    nodeId: 'inbox-test',
+    clock: () => later,
+  });
+  t.ok((await scheduler.tick()) >= 2, 'yellow and red on the review');
+  await scheduler.stop();
   await page.locator(`#reflow-tasks tr:has(a[href="#/case/${caseId}"]) .reflow-task-open`).click();
   await page.waitForSelector('#reflow-task-form');
   await page.check('#reflow-task-field-complete');
@@ -124,6 +134,13 @@ t.test('claim a task in the inbox and complete it', async (t) => {
   t.equal(await page.textContent('#reflow-team-load h3'), '科室工作量（市场监管）');
   await readHeaders();
   t.equal(await figureCell('completedTasks').textContent(), '1', "the lead sees the member's figures");
+  t.equal(
+    await figureCell('stepRedCardRate').textContent(),
+    '100.0% (1 / 1)',
+    "the member's step red-card rate, with red-carded steps of the steps with a limit beside",
+  );
+  await page.locator('#reflow-team-load-table').scrollIntoViewIfNeeded();
+  await screenshot(page, '24b-inbox-team-red-cards');
   await useToken(page, TOKENS.auditor);
   await page.waitForSelector('#reflow-team-load h3:has-text("经办人指标")');
   t.same(await readHeaders(), ['经办人', '部门', ...catalogue], 'an auditor sees the department column');

@@ -396,6 +396,13 @@ for (const database of testDatabases()) {
         call: same('/api/processes/permit/histogram?from=1&to=2'),
       },
       {
+        title: 'the card figures per department of two versions',
+        method: 'GET',
+        route: '/api/processes/{key}/departments',
+        allowed: { auditor: 200, admin: 200 },
+        call: same('/api/processes/permit/departments?from=1&to=2'),
+      },
+      {
         title: 'the report',
         method: 'GET',
         route: '/api/processes/{key}/report',

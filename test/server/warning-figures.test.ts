@@ -199,6 +199,63 @@ for (const database of testDatabases()) {
         /<tr><td>市场监管<\/td><td>改革后（v2）<\/td><td class="n">1<\/td><td class="n">0%（0 \/ 1 个）<\/td>/,
       );
 
+      // the same figures by department through the metrics API (the 对比 view's table)
+      const byDepartment = await app.inject({
+        method: 'GET',
+        url: '/api/processes/licence/departments?from=1&to=2',
+        headers: bearer(TOKENS.auditor),
+      });
+      t.equal(byDepartment.statusCode, 200, byDepartment.body);
+      const departments = byDepartment.json();
+      t.match(departments, { key: 'licence', from: 1, to: 2 });
+      t.same(
+        departments.before,
+        [
+          {
+            department: '公安',
+            stepsWithLimit: 3,
+            warnedSteps: 0,
+            redCardSteps: 0,
+            stepWarningRate: 0,
+            stepRedCardRate: 0,
+          },
+          {
+            department: '市场监管',
+            stepsWithLimit: 3,
+            warnedSteps: 2,
+            redCardSteps: 1,
+            stepWarningRate: 2 / 3,
+            stepRedCardRate: 1 / 3,
+          },
+        ],
+        'v1 by department: 市场监管 2 of 3 steps with a card, 1 red; 公安 none',
+      );
+      t.match(departments.after, [
+        { department: '公安', stepsWithLimit: 1, warnedSteps: 0 },
+        { department: '市场监管', stepsWithLimit: 1, warnedSteps: 0, stepRedCardRate: 0 },
+      ]);
+      const defaulted = (
+        await app.inject({
+          method: 'GET',
+          url: '/api/processes/licence/departments',
+          headers: bearer(TOKENS.auditor),
+        })
+      ).json();
+      t.same([defaulted.from, defaulted.to], [1, 2], 'from and to default as for compare');
+      const missing = await app.inject({
+        method: 'GET',
+        url: '/api/processes/licence/departments?from=1&to=9',
+        headers: bearer(TOKENS.auditor),
+      });
+      t.equal(missing.statusCode, 404, 'a version that does not exist is named');
+      t.match(missing.json().detail, /9/);
+      const designer = await app.inject({
+        method: 'GET',
+        url: '/api/processes/licence/departments',
+        headers: bearer(TOKENS.designer),
+      });
+      t.equal(designer.statusCode, 403, 'auditors only, as compare');
+
       // verify: the cards agree with the audit log, and a card changed outside the scheduler is named
       t.ok((await verifyAudit(db)).ok, 'verify passes');
       const card = await db

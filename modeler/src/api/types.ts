@@ -162,6 +162,25 @@ export interface Comparison {
   change: Record<string, FigureChange>;
 }
 
+/** 电子监察 of one department in one version (GET /api/processes/{key}/departments). */
+export interface DepartmentCards {
+  department: string | null;
+  stepsWithLimit: number;
+  warnedSteps: number;
+  redCardSteps: number;
+  stepWarningRate: number | null;
+  stepRedCardRate: number | null;
+}
+
+/** The card figures per department of two versions. */
+export interface DepartmentComparison {
+  key: string;
+  from: number;
+  to: number;
+  before: DepartmentCards[];
+  after: DepartmentCards[];
+}
+
 /** A follow-up note (督办意见) a supervisor wrote on a card. */
 export interface WarningNote {
   id: string;

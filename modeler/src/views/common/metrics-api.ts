@@ -3,7 +3,7 @@
  * to the user plainly rather than as a broken page.
  */
 import { ApiError, api } from '../../api/client.js';
-import type { Comparison, VersionMetrics } from '../../api/types.js';
+import type { Comparison, DepartmentComparison, VersionMetrics } from '../../api/types.js';
 import { t } from '../../i18n/language.js';
 
 export class MetricsUnavailable extends Error {}
@@ -28,3 +28,9 @@ export const versionMetrics = (key: string, version: number) =>
 
 export const comparison = (key: string, from: number, to: number) =>
   metricsCall<Comparison>(`/api/processes/${encodeURIComponent(key)}/compare?from=${from}&to=${to}`);
+
+/** 电子监察 per department of two versions: the steps whose task got a card, a red card. */
+export const departmentComparison = (key: string, from: number, to: number) =>
+  metricsCall<DepartmentComparison>(
+    `/api/processes/${encodeURIComponent(key)}/departments?from=${from}&to=${to}`,
+  );

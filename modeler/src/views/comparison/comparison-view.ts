@@ -1,6 +1,7 @@
 /**
- * 对比 — two versions side by side: the four reductions (四减), the outcome figures, case duration
- * distributions and the slowest steps as charts, and the printable report.
+ * 对比 — two versions side by side: the four reductions (四减), the outcome figures, the cards of electronic
+ * supervision by department, case duration distributions and the slowest steps as charts, and the printable
+ * report.
  */
 import { figureDefinition, figureLabel } from '../../../../engine/browser.js';
 import { ApiError, apiBlob } from '../../api/client.js';
@@ -8,10 +9,11 @@ import type { Comparison, StepMetrics } from '../../api/types.js';
 import { formatFigure, h, replaceChildren } from '../../dom.js';
 import { language, t } from '../../i18n/language.js';
 import { createVersionPicker } from '../common/definitions.js';
-import { comparison, MetricsUnavailable } from '../common/metrics-api.js';
+import { comparison, departmentComparison, MetricsUnavailable } from '../common/metrics-api.js';
 import { type FigureRow, figureTable } from '../common/metrics-table.js';
 import { createStatusLine } from '../common/status-line.js';
 import type { View } from '../common/view.js';
+import { departmentCardsTable } from './department-cards.js';
 import { type ServedHistogram, servedHistogram } from './duration-histogram.js';
 
 /** 减环节、减材料、减时限、减跑动: the figures the reform is judged by. */
@@ -146,6 +148,19 @@ export function createComparisonView(): View {
       } catch (error) {
         durationsError = error instanceof Error ? error.message : String(error);
       }
+      // 电子监察 by department: its own answer (it reads the versions' steps), shown whatever the rest did
+      let departments: HTMLElement;
+      try {
+        departments = departmentCardsTable(await departmentComparison(key, from, to), names);
+      } catch (error) {
+        departments = h(
+          'p',
+          { class: 'reflow-empty', id: 'reflow-department-cards-error' },
+          t('The department figures could not be loaded: {reason}', {
+            reason: error instanceof Error ? error.message : String(error),
+          }),
+        );
+      }
       const reductionChart = chart('reflow-chart-reductions');
       const histogramChart = chart('reflow-chart-durations');
       const summaryChart = chart('reflow-chart-duration-summary');
@@ -156,6 +171,8 @@ export function createComparisonView(): View {
         figureTable('reflow-reductions', names, rows(result, REDUCTIONS)),
         h('h3', null, t('Outcomes')),
         figureTable('reflow-outcomes', names, rows(result, OUTCOMES)),
+        h('h3', null, t('Cards by department')),
+        departments,
         h('div', { class: 'reflow-charts' }, reductionChart, summaryChart, histogramChart, stepsChart),
         h('h3', null, t('Slowest steps')),
         h(

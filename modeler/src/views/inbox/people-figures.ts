@@ -4,6 +4,7 @@
  * people (科室工作量), an auditor or administrator everyone, a member their own row. No ID or phone number:
  * a person is their name and department.
  */
+import { figureDefinition } from '../../../../engine/browser.js';
 import { api, type Identity } from '../../api/client.js';
 import { formatFigure, h } from '../../dom.js';
 import { language, t } from '../../i18n/language.js';
@@ -33,8 +34,19 @@ export function personLabel(p: { userId: string; name: string }): string {
   return shared ? t('{department} (department token)', { department: shared[1] }) : p.name;
 }
 
-/** A figure's cell: a rate as a percentage, a count or days as the number. */
-const cell = (unit: string, value: unknown) => formatFigure(value, unit === 'rate' ? 'rate' : 'number');
+/**
+ * A figure's cell: a rate as a percentage, with its count and whole beside as the catalogue pairs them (环节红牌率
+ * "25.0% (1 / 4)": red-carded steps of the steps with a time limit), a count or days as the number.
+ */
+function cell(f: FigureEntry, p: Person): (string | HTMLElement)[] {
+  const shown = formatFigure(p[f.key], f.unit === 'rate' ? 'rate' : 'number');
+  const definition = figureDefinition(f.key);
+  const count = definition?.wholeKey ? p[definition.countKey ?? ''] : undefined;
+  const whole = definition?.wholeKey ? p[definition.wholeKey] : undefined;
+  return typeof count === 'number' && typeof whole === 'number' && whole > 0
+    ? [shown, h('span', { class: 'reflow-beside' }, ` (${count} / ${whole})`)]
+    : [shown];
+}
 
 /** The heading and the table of figures per person, or null when the caller sees none. */
 export async function peopleFigures(me: Identity): Promise<HTMLElement[] | null> {
@@ -85,7 +97,7 @@ export async function peopleFigures(me: Identity): Promise<HTMLElement[] | null>
                 { 'data-user-id': p.userId },
                 h('td', { title: p.userId }, personLabel(p)),
                 scope === 'all' ? h('td', null, p.department ?? '—') : null,
-                figures.map((f) => h('td', { class: 'reflow-number' }, cell(f.unit, p[f.key]))),
+                figures.map((f) => h('td', { class: 'reflow-number', 'data-figure': f.key }, cell(f, p))),
               ),
             ),
           ),

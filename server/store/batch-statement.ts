@@ -196,13 +196,12 @@ export type Inputs = keyof typeof INPUTS;
 export const INPUT_ORDER = Object.keys(INPUTS) as Inputs[];
 
 /**
- * Row sets most batches lack, in groups: a statement leaves out the parts of a group the batch has no row of
- * (PostgreSQL then neither starts nor ends those table writes, a good part of a small batch's cost). Commands
- * and starts are always carried: PostgreSQL keeps a statement's one generic plan only while planning it anew
- * for each call's values would cost more than it saves, and a statement without them is small enough that it
- * would plan every call (measured with test/bench/pg-cost.mjs).
+ * Row sets a batch often lacks, in groups: a statement leaves out the parts of a group the batch has no row of
+ * (PostgreSQL then neither starts nor ends their table writes, the larger part of a small batch's cost).
  */
 const OPTIONAL: readonly (readonly Inputs[])[] = [
+  ['cmd'],
+  ['keys', 'starts'],
   ['goneTimers', 'newTimers'],
   ['newSubscriptions', 'goneSubscriptions'],
   ['sent'],
@@ -310,7 +309,9 @@ export function columnValues(set: Inputs, rows: readonly Record<string, unknown>
  */
 function batchStatementText(c: Carried): string {
   const parts: string[] = [];
-  parts.push(`cmd AS (SELECT * FROM ${rowsFrom(c, 'cmd')}),
+  const gate: string[] = [];
+  if (c.has('cmd')) {
+    parts.push(`cmd AS (SELECT * FROM ${rowsFrom(c, 'cmd')}),
 lk AS (
   SELECT id FROM cases WHERE id = ANY (${param(c, 'cmd', 'id')}) ORDER BY id FOR NO KEY UPDATE),
 upd AS (
@@ -318,8 +319,11 @@ upd AS (
   FROM cmd
   WHERE (SELECT count(*) FROM lk) >= 0
     AND cases.id = ANY (${param(c, 'cmd', 'id')}) AND cases.id = cmd.id AND cases.revision = cmd.revision
-  RETURNING cases.id),
-k AS (
+  RETURNING cases.id)`);
+    gate.push('SELECT id FROM upd');
+  }
+  if (c.has('starts')) {
+    parts.push(`k AS (
   INSERT INTO idempotency_keys (${columnList('keys')})
   SELECT ${columnList('keys', { from: 'x' })} FROM ${rowsFrom(c, 'keys')}
   ON CONFLICT (key) DO NOTHING
@@ -329,8 +333,10 @@ ins AS (
   SELECT ${columnList('starts', { except: ['keyed'], from: 'x' })}, ${STARTED_REVISION}
   FROM ${rowsFrom(c, 'starts')}
   WHERE NOT x.keyed OR x.id IN (SELECT case_id FROM k)
-  RETURNING id),
-gate AS (SELECT id FROM upd UNION ALL SELECT id FROM ins),
+  RETURNING id)`);
+    gate.push('SELECT id FROM ins');
+  }
+  parts.push(`gate AS (${gate.join(' UNION ALL ')}),
 s_new AS (
   INSERT INTO steps (${columnList('newSteps')})
   SELECT x.* FROM ${rowsFrom(c, 'newSteps')}
@@ -402,7 +408,9 @@ export function batchStatement(rows: Readonly<Record<Inputs, readonly unknown[]>
   text: string;
   sets: readonly Inputs[];
 } {
+  // a batch carries commands, starts or both: never neither (a statement needs a gate)
   const left = OPTIONAL.filter((group) => group.every((set) => rows[set].length === 0));
+  if (rows.cmd.length === 0 && rows.starts.length === 0) left.splice(left.indexOf(OPTIONAL[0]), 1);
   const key = left.map((group) => OPTIONAL.indexOf(group)).join(',');
   let statement = statements.get(key);
   if (statement === undefined) {

@@ -107,7 +107,11 @@ try {
   );
   const literal = (v) => (v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`);
   const replay = (count) => {
-    const sql = statements.map((statement, i) => `PREPARE b${i} AS ${statement}`);
+    // as Reflow's connections run them (server/db/database.ts: configurePool)
+    const sql = [
+      'SET plan_cache_mode = force_generic_plan',
+      ...statements.map((statement, i) => `PREPARE b${i} AS ${statement}`),
+    ];
     lines.slice(0, count).forEach((line, i) => {
       if (i === WARM) sql.push('ANALYZE');
       sql.push(`EXECUTE b${line.statement}(${line.parameters.map(literal).join(',')})`);

@@ -89,9 +89,6 @@ const preparedNames = new Map<string, string>();
 /**
  * Marks a statement text as prepared: every PostgreSQL connection plans it the first time it runs it and
  * reuses the plan. For the few hot statements with a fixed text (the write batch); PGlite plans as before.
- * The connections of configurePool keep that one plan (`plan_cache_mode`): PostgreSQL would otherwise weigh
- * a plan made for each call's values against it, and may plan every call anew — for the write batch's many
- * parts, a planning as costly as the writing of a few commands.
  */
 export function prepareStatement(name: string, text: string): void {
   preparedNames.set(text, name);
@@ -116,8 +113,6 @@ export function configurePool(pool: pg.Pool): void {
   pool.on('connect', (client) => {
     client.on('error', () => {});
     namePreparedStatements(client);
-    // before any query of the pool's (a client runs its queries in order); only named statements keep plans
-    client.query('SET plan_cache_mode = force_generic_plan').catch(() => {});
   });
 }
 

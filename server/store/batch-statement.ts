@@ -1,8 +1,7 @@
 /**
  * The write batch's one SQL statement (server/store/case-writer.ts writes with it): the row sets a batch carries,
  * their columns listed once (each checked against its row type), and the statement made from that list — data-
- * modifying CTEs gated per case, without the parts for row sets the batch lacks — prepared the first time such a
- * batch is written, not when this module is imported.
+ * modifying CTEs gated per case — prepared the first time a batch is written, not when this module is imported.
  */
 import type {
   SentRow,
@@ -195,50 +194,28 @@ const INPUTS = {
 export type Inputs = keyof typeof INPUTS;
 export const INPUT_ORDER = Object.keys(INPUTS) as Inputs[];
 
-/**
- * Row sets a batch often lacks, in groups: a statement leaves out the parts of a group the batch has no row of
- * (PostgreSQL then neither starts nor ends their table writes, the larger part of a small batch's cost).
- */
-const OPTIONAL: readonly (readonly Inputs[])[] = [
-  ['cmd'],
-  ['keys', 'starts'],
-  ['goneTimers', 'newTimers'],
-  ['newSubscriptions', 'goneSubscriptions'],
-  ['sent'],
-];
-
-/** The row sets a statement carries, in INPUT_ORDER, and where each one's first parameter is. */
-interface Carried {
-  has: (set: Inputs) => boolean;
-  first: Partial<Record<Inputs, number>>;
-}
-
-function carried(sets: ReadonlySet<Inputs>): Carried {
-  const first: Partial<Record<Inputs, number>> = {};
+/** Where each row set's first parameter is: one parameter per column, the sets one after another. */
+const FIRST_PARAM = (() => {
+  const first = {} as Record<Inputs, number>;
   let next = 1;
   for (const name of INPUT_ORDER) {
-    if (!sets.has(name)) continue;
     first[name] = next;
     next += INPUTS[name].length;
   }
-  return { has: (set) => sets.has(set), first };
-}
+  return first;
+})();
 
-/** The placeholder (`$n`) of a row set's column in a statement carrying `c`. */
-function placeholder(c: Carried, set: Inputs, column: number): string {
-  const first = c.first[set];
-  if (first === undefined) throw new Error(`row set '${set}' is not carried by this batch statement`);
-  return `$${first + column}`;
-}
+/** The placeholder (`$n`) of a row set's column. */
+const placeholder = (set: Inputs, column: number): string => `$${FIRST_PARAM[set] + column}`;
 
 /** json and jsonb columns travel as one JSON array; every other column as an array literal of its type. */
 const isDocument = (type: SqlType): type is 'json' | 'jsonb' => type === 'json' || type === 'jsonb';
 
 /** The parameter holding a row set's (non-document) column, typed as its array. */
-function param(c: Carried, set: Inputs, column: string): string {
+function param(set: Inputs, column: string): string {
   const columns: Columns = INPUTS[set];
   const at = columns.findIndex(([name]) => name === column);
-  return `${placeholder(c, set, at)}::${columns[at][1]}[]`;
+  return `${placeholder(set, at)}::${columns[at][1]}[]`;
 }
 
 /** A row set's column names but `except`, each prefixed with `from.` if given, separated by commas. */
@@ -270,12 +247,12 @@ function assignments(set: Inputs, from: string): string {
  * (PostgreSQL parses just the values), every other column an array literal of its type, which PostgreSQL reads
  * far faster than it parses the same values as JSON records (keys, quotes, key sorting).
  */
-function rowsFrom(c: Carried, set: Inputs): string {
+function rowsFrom(set: Inputs): string {
   const columns: Columns = INPUTS[set];
   const functions = columns.map(([, type], i) =>
     isDocument(type)
-      ? `${type}_array_elements(${placeholder(c, set, i)}::${type})`
-      : `unnest(${placeholder(c, set, i)}::${type}[])`,
+      ? `${type}_array_elements(${placeholder(set, i)}::${type})`
+      : `unnest(${placeholder(set, i)}::${type}[])`,
   );
   return `ROWS FROM (${functions.join(', ')}) AS x(${columnList(set)})`;
 }
@@ -299,126 +276,91 @@ export function columnValues(set: Inputs, rows: readonly Record<string, unknown>
 }
 
 /**
- * A batch statement: one per combination of the optional row sets a batch carries (OPTIONAL), its text fixed
- * (every value travels as a parameter), so PostgreSQL plans each once per connection. Updates of existing rows
- * name their ids in an `= ANY` list, so they use the primary key whatever the planner guesses of a row set's
- * size. Rows of a case whose gate did not pass are left out. The batch's cases are locked first, all of them,
- * in id order (`lk`, counted before `upd` scans), as the warning scheduler and the work-item commands lock
- * theirs: two batches on several nodes sharing cases would otherwise lock them in whatever order their plans
- * visit them, and deadlock.
+ * The batch statement. Its text never changes (every value travels as a parameter), so PostgreSQL plans it
+ * once per connection. Updates of existing rows name their ids in an `= ANY` list, so they use the primary
+ * key whatever the planner guesses of a row set's size. Rows of a case whose gate did not pass are left out.
+ * The batch's cases are locked first, all of them, in id order (`lk`, counted before `upd` scans), as the
+ * warning scheduler and the work-item commands lock theirs: two batches on several nodes sharing cases would
+ * otherwise lock them in whatever order their plans visit them, and deadlock.
  */
-function batchStatementText(c: Carried): string {
-  const parts: string[] = [];
-  const gate: string[] = [];
-  if (c.has('cmd')) {
-    parts.push(`cmd AS (SELECT * FROM ${rowsFrom(c, 'cmd')}),
+const batchStatementText = (): string => `
+WITH
+cmd AS (SELECT * FROM ${rowsFrom('cmd')}),
 lk AS (
-  SELECT id FROM cases WHERE id = ANY (${param(c, 'cmd', 'id')}) ORDER BY id FOR NO KEY UPDATE),
+  SELECT id FROM cases WHERE id = ANY (${param('cmd', 'id')}) ORDER BY id FOR NO KEY UPDATE),
 upd AS (
   UPDATE cases SET ${assignments('cmd', 'cmd')}, revision = cases.revision + 1
   FROM cmd
   WHERE (SELECT count(*) FROM lk) >= 0
-    AND cases.id = ANY (${param(c, 'cmd', 'id')}) AND cases.id = cmd.id AND cases.revision = cmd.revision
-  RETURNING cases.id)`);
-    gate.push('SELECT id FROM upd');
-  }
-  if (c.has('starts')) {
-    parts.push(`k AS (
+    AND cases.id = ANY (${param('cmd', 'id')}) AND cases.id = cmd.id AND cases.revision = cmd.revision
+  RETURNING cases.id),
+k AS (
   INSERT INTO idempotency_keys (${columnList('keys')})
-  SELECT ${columnList('keys', { from: 'x' })} FROM ${rowsFrom(c, 'keys')}
+  SELECT ${columnList('keys', { from: 'x' })} FROM ${rowsFrom('keys')}
   ON CONFLICT (key) DO NOTHING
   RETURNING case_id),
 ins AS (
   INSERT INTO cases (${columnList('starts', { except: ['keyed'] })}, revision)
   SELECT ${columnList('starts', { except: ['keyed'], from: 'x' })}, ${STARTED_REVISION}
-  FROM ${rowsFrom(c, 'starts')}
+  FROM ${rowsFrom('starts')}
   WHERE NOT x.keyed OR x.id IN (SELECT case_id FROM k)
-  RETURNING id)`);
-    gate.push('SELECT id FROM ins');
-  }
-  parts.push(`gate AS (${gate.join(' UNION ALL ')}),
+  RETURNING id),
+gate AS (SELECT id FROM upd UNION ALL SELECT id FROM ins),
 s_new AS (
   INSERT INTO steps (${columnList('newSteps')})
-  SELECT x.* FROM ${rowsFrom(c, 'newSteps')}
+  SELECT x.* FROM ${rowsFrom('newSteps')}
   WHERE x.case_id IN (SELECT id FROM gate)),
-s_in AS (SELECT * FROM ${rowsFrom(c, 'changedSteps')}),
+s_in AS (SELECT * FROM ${rowsFrom('changedSteps')}),
 s_upd AS (
   UPDATE steps SET ${assignments('changedSteps', 's_in')}
   FROM s_in
-  WHERE steps.id = ANY (${param(c, 'changedSteps', 'id')}) AND steps.id = s_in.id AND s_in.case_id IN (SELECT id FROM gate)),
+  WHERE steps.id = ANY (${param('changedSteps', 'id')}) AND steps.id = s_in.id AND s_in.case_id IN (SELECT id FROM gate)),
 t_new AS (
   INSERT INTO tasks (${columnList('newTasks')})
-  SELECT x.* FROM ${rowsFrom(c, 'newTasks')}
+  SELECT x.* FROM ${rowsFrom('newTasks')}
   WHERE x.case_id IN (SELECT id FROM gate)),
-t_in AS (SELECT * FROM ${rowsFrom(c, 'changedTasks')}),
+t_in AS (SELECT * FROM ${rowsFrom('changedTasks')}),
 t_upd AS (
   UPDATE tasks SET ${assignments('changedTasks', 't_in')}
   FROM t_in
-  WHERE tasks.id = ANY (${param(c, 'changedTasks', 'id')}) AND tasks.id = t_in.id AND t_in.case_id IN (SELECT id FROM gate))`);
-  if (c.has('newTimers')) {
-    parts.push(`tm_gone AS (
+  WHERE tasks.id = ANY (${param('changedTasks', 'id')}) AND tasks.id = t_in.id AND t_in.case_id IN (SELECT id FROM gate)),
+tm_gone AS (
   DELETE FROM timers
-  WHERE timers.id = ANY (${param(c, 'goneTimers', 'id')}) AND timers.case_id IN (SELECT id FROM gate)),
+  WHERE timers.id = ANY (${param('goneTimers', 'id')}) AND timers.case_id IN (SELECT id FROM gate)),
 tm_new AS (
   INSERT INTO timers (${columnList('newTimers')})
-  SELECT x.* FROM ${rowsFrom(c, 'newTimers')}
+  SELECT x.* FROM ${rowsFrom('newTimers')}
   WHERE x.case_id IN (SELECT id FROM gate)
   RETURNING case_id),
 wake AS (
-  SELECT pg_notify('reflow_timers', min(case_id)) FROM tm_new HAVING count(*) > 0)`);
-  }
-  if (c.has('newSubscriptions')) {
-    parts.push(`sub_gone AS (
+  SELECT pg_notify('reflow_timers', min(case_id)) FROM tm_new HAVING count(*) > 0),
+sub_gone AS (
   DELETE FROM case_subscriptions s
-  USING ${rowsFrom(c, 'goneSubscriptions')}
-  WHERE s.id = ANY (${param(c, 'goneSubscriptions', 'id')}) AND s.case_id = x.case_id AND s.id = x.id
+  USING ${rowsFrom('goneSubscriptions')}
+  WHERE s.id = ANY (${param('goneSubscriptions', 'id')}) AND s.case_id = x.case_id AND s.id = x.id
     AND x.case_id IN (SELECT id FROM gate)),
 sub_new AS (
   INSERT INTO case_subscriptions (${columnList('newSubscriptions')})
-  SELECT x.* FROM ${rowsFrom(c, 'newSubscriptions')}
+  SELECT x.* FROM ${rowsFrom('newSubscriptions')}
   WHERE x.case_id IN (SELECT id FROM gate)
-  ON CONFLICT DO NOTHING)`);
-  }
-  if (c.has('sent')) {
-    parts.push(`sent AS (
+  ON CONFLICT DO NOTHING),
+sent AS (
   INSERT INTO messages (${columnList('sent')})
-  SELECT x.* FROM ${rowsFrom(c, 'sent')}
-  WHERE x.source_case_id IN (SELECT id FROM gate))`);
-  }
-  parts.push(`audit AS (
+  SELECT x.* FROM ${rowsFrom('sent')}
+  WHERE x.source_case_id IN (SELECT id FROM gate)),
+audit AS (
   INSERT INTO audit_events (${columnList('audit')})
-  SELECT x.* FROM ${rowsFrom(c, 'audit')}
-  WHERE x.case_id IN (SELECT id FROM gate))`);
-  // wake is a plain SELECT: PostgreSQL runs it (and its NOTIFY) only where the result reads it
-  const woken = c.has('newTimers') ? '(SELECT count(*) FROM wake)::int' : '0';
-  return `
-WITH
-${parts.join(',\n')}
-SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM gate) AS applied, ${woken} AS woken`;
-}
+  SELECT x.* FROM ${rowsFrom('audit')}
+  WHERE x.case_id IN (SELECT id FROM gate))
+SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM gate) AS applied, (SELECT count(*) FROM wake)::int AS woken`;
 
-/** The statements made so far, by the optional row sets they carry. */
-const statements = new Map<string, { text: string; sets: readonly Inputs[] }>();
+let batchStatement: string | undefined;
 
-/**
- * The statement for a batch whose row sets hold `rows` of each (made and marked as prepared — see
- * server/db/database.ts — the first time such a batch is written), and the row sets it carries, in order.
- */
-export function batchStatement(rows: Readonly<Record<Inputs, readonly unknown[]>>): {
-  text: string;
-  sets: readonly Inputs[];
-} {
-  // a batch carries commands, starts or both: never neither (a statement needs a gate)
-  const left = OPTIONAL.filter((group) => group.every((set) => rows[set].length === 0));
-  if (rows.cmd.length === 0 && rows.starts.length === 0) left.splice(left.indexOf(OPTIONAL[0]), 1);
-  const key = left.map((group) => OPTIONAL.indexOf(group)).join(',');
-  let statement = statements.get(key);
-  if (statement === undefined) {
-    const sets = new Set(INPUT_ORDER.filter((set) => !left.some((group) => group.includes(set))));
-    const text = batchStatementText(carried(sets));
-    statement = { text, sets: [...sets] };
-    statements.set(key, statement);
-    prepareStatement(`reflow_write_batch_${key.replaceAll(',', '_') || 'all'}`, text);
+/** The batch statement's text, made and marked as prepared (server/db/database.ts) the first time a batch is written. */
+export function preparedBatchStatement(): string {
+  if (batchStatement === undefined) {
+    batchStatement = batchStatementText();
+    prepareStatement('reflow_write_batch', batchStatement);
   }
-  return statement;
+  return batchStatement;
 }

@@ -19,7 +19,7 @@ import {
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import { auditHash } from './audit-log.js';
-import { batchStatement, columnValues, type Inputs } from './batch-statement.js';
+import { columnValues, INPUT_ORDER, type Inputs, preparedBatchStatement } from './batch-statement.js';
 
 export { STARTED_REVISION } from './batch-statement.js';
 
@@ -203,10 +203,9 @@ export async function writeBatch(db: Db, jobs: WriteJob[]): Promise<Set<string>>
   }
   // idempotency keys inserted in one order on every node, so two batches wait on each other's keys in turn
   rows.keys.sort((a, b) => (String(a.key) < String(b.key) ? -1 : String(a.key) > String(b.key) ? 1 : 0));
-  const statement = batchStatement(rows);
-  const values = statement.sets.flatMap((set) => columnValues(set, rows[set]));
+  const values = INPUT_ORDER.flatMap((set) => columnValues(set, rows[set]));
   const { rows: result } = await db.executeQuery<{ applied: string[] }>(
-    CompiledQuery.raw(statement.text, values),
+    CompiledQuery.raw(preparedBatchStatement(), values),
   );
   return new Set(result[0]?.applied ?? []);
 }

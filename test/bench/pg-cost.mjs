@@ -102,19 +102,13 @@ try {
 
   // 3. replays: parameter types left to PostgreSQL (as the driver sends them; typed text, every `$n::text[]`
   // would be coerced row by row)
-  const statements = JSON.parse(readFileSync(`${batches}.sql`, 'utf8')).map((s) =>
-    s.replace(/\s+/g, ' ').trim(),
-  );
+  const statement = readFileSync(`${batches}.sql`, 'utf8').replace(/\s+/g, ' ').trim();
   const literal = (v) => (v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`);
   const replay = (count) => {
-    // as Reflow's connections run them (server/db/database.ts: configurePool)
-    const sql = [
-      'SET plan_cache_mode = force_generic_plan',
-      ...statements.map((statement, i) => `PREPARE b${i} AS ${statement}`),
-    ];
+    const sql = [`PREPARE b AS ${statement}`];
     lines.slice(0, count).forEach((line, i) => {
       if (i === WARM) sql.push('ANALYZE');
-      sql.push(`EXECUTE b${line.statement}(${line.parameters.map(literal).join(',')})`);
+      sql.push(`EXECUTE b(${line.parameters.map(literal).join(',')})`);
     });
     if (count === WARM) sql.push('ANALYZE');
     const file = join(work, `replay-${count}.sql`);

@@ -1,7 +1,6 @@
 // The part of `node test/bench/pg-cost.mjs` that runs Reflow's code (bundled by it):
 //   capture URL OUT MS — the service bench's persisted clients for MS ms on a fresh database at URL, writing
-//                        each write batch as a JSON line { commands, statement, parameters } and the batch
-//                        statements (a batch lacking some row sets has its own) to OUT.sql, a JSON array;
+//                        each write batch as a JSON line { commands, parameters } and the statement to OUT.sql;
 //   prepare URL        — migrations and the bench process on the (empty) database at URL.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CaseService } from '../../server/cases/case-service.js';
@@ -16,7 +15,7 @@ const { key } = await definitions.deploy(xml, new Date());
 if (mode === 'capture') {
   const service = new CaseService(database.db, definitions);
   const lines: string[] = [];
-  const statements: string[] = [];
+  let statement = '';
   let counted = 0;
   // every batch passes through the database's executeQuery, called as the batcher flushes it (after it counted it)
   const db = database.db as unknown as {
@@ -25,14 +24,9 @@ if (mode === 'capture') {
   const execute = db.executeQuery.bind(db);
   db.executeQuery = (query) => {
     if (query.sql.includes('INSERT INTO audit_events')) {
-      if (!statements.includes(query.sql)) statements.push(query.sql);
-      const statement = statements.indexOf(query.sql);
+      statement = query.sql;
       lines.push(
-        JSON.stringify({
-          commands: service.writer.stats.commands - counted,
-          statement,
-          parameters: query.parameters,
-        }),
+        JSON.stringify({ commands: service.writer.stats.commands - counted, parameters: query.parameters }),
       );
       counted = service.writer.stats.commands;
     }
@@ -51,6 +45,6 @@ if (mode === 'capture') {
   };
   await Promise.all(Array.from({ length: 16 }, client));
   writeFileSync(out, `${lines.join('\n')}\n`);
-  writeFileSync(`${out}.sql`, JSON.stringify(statements));
+  writeFileSync(`${out}.sql`, statement);
 }
 await database.close();

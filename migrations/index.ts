@@ -19,6 +19,7 @@ import * as webhooks from './2026-12-08-webhooks.js';
 import * as cheaperRowTriggers from './2026-12-09-cheaper-row-triggers.js';
 import * as originalXml from './2026-12-10-original-xml.js';
 import * as warningFigures from './2026-12-10-warning-figures.js';
+import * as hotCaseUpdates from './2026-12-11-hot-case-updates.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-09-cheaper-row-triggers': cheaperRowTriggers,
   '2026-12-10-original-xml': originalXml,
   '2026-12-10-warning-figures': warningFigures,
+  '2026-12-11-hot-case-updates': hotCaseUpdates,
 };

@@ -197,6 +197,16 @@ export async function versionInForce(db: Executor, key: string, at: Date): Promi
   return rows[0]?.version;
 }
 
+/** The id of a key's version in force at `at`, in one round trip (undefined: the key was never published). */
+export async function versionIdInForce(db: Executor, key: string, at: Date): Promise<string | undefined> {
+  const { rows } = await sql<{ id: string }>`
+    SELECT id FROM definition_versions
+    WHERE key = ${key} AND version = (
+      SELECT version FROM definition_publications WHERE key = ${key}
+      ORDER BY ${inForceOrder(at)} LIMIT 1)`.execute(db);
+  return rows[0]?.id;
+}
+
 /** The ids of the version in force of every key at `at` (the ones a message or signal start event starts). */
 export async function versionIdsInForce(db: Executor, at: Date): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`

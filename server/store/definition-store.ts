@@ -30,6 +30,7 @@ import {
   setSemanticHash,
   storedXml,
   versionId,
+  versionIdInForce,
   versionInForce,
   versionsWithoutCurrentMeaning,
   versionWithHash,
@@ -200,9 +201,7 @@ export class DefinitionStore implements DefinitionSource {
    * have published it), and makes it what `latest(key)` answers on this node.
    */
   async loadInForce(key: string, at: Date): Promise<CompiledDefinition | undefined> {
-    const version = await versionInForce(this.db, key, at);
-    if (version === undefined) return undefined;
-    const id = await versionId(this.db, key, version);
+    const id = await versionIdInForce(this.db, key, at);
     const definition = id ? await this.load(id) : undefined;
     if (definition) this.latestByKey.set(key, definition);
     return definition;

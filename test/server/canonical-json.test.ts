@@ -1,8 +1,9 @@
 // The audit hash's canonical JSON: the same value whatever order its keys were written in (jsonb reorders
 // them), and otherwise exactly the JSON of the value, for any JSON value fast-check can think of.
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import t from 'tap';
-import { canonicalJson } from '../../server/store/audit-log.js';
+import { auditHash, canonicalJson, GENESIS_HASH } from '../../server/store/audit-log.js';
 
 /** The value with the keys of every object inserted in reverse order. */
 function reversed(value: unknown): unknown {
@@ -55,3 +56,36 @@ t.test('dates, undefined and non-JSON values are written as JSON.stringify write
   t.equal(canonicalJson('事项'), '"事项"');
   t.equal(canonicalJson(Number.POSITIVE_INFINITY), 'null');
 });
+
+t.test(
+  'the audit hash is the hash of the canonical JSON of the entry with its case and sequence number',
+  async (t) => {
+    const reference = (prev: string, caseId: string, seq: number, entry: Parameters<typeof auditHash>[3]) =>
+      createHash('sha256')
+        .update(
+          `${prev}\n${canonicalJson({ caseId, seq, type: entry.type, at: entry.at.toISOString(), actor: entry.actor, payload: entry.payload })}`,
+        )
+        .digest('hex');
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.integer(),
+        fc.string(),
+        fc.date({ noInvalidDate: true }),
+        fc.option(fc.string()),
+        fc.jsonValue(),
+        (caseId, seq, type, at, actor, payload) => {
+          const entry = { type, at, actor, payload };
+          t.equal(auditHash(GENESIS_HASH, caseId, seq, entry), reference(GENESIS_HASH, caseId, seq, entry));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // quotes, backslashes, control characters and lone surrogates are escaped as JSON.stringify escapes them
+    for (const text of ['"', '\\', '\n', '\u0000', '\ud800', '\udc00x', '😀', '事项\u2028']) {
+      t.equal(canonicalJson({ [text]: text }), `{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
+      const entry = { type: text, at: new Date(0), actor: text, payload: [text] };
+      t.equal(auditHash(GENESIS_HASH, text, 1, entry), reference(GENESIS_HASH, text, 1, entry));
+    }
+  },
+);

@@ -223,9 +223,15 @@ export async function deployXml(
   return deployed.json();
 }
 
+/** Opens the modeler and waits until its palette is drawn; the navigation's answer. */
+export async function openModeler(page: Page, server: ModelerServer) {
+  const response = await page.goto(`${server.url}/`);
+  await page.waitForSelector('.djs-palette');
+  return response;
+}
+
 /** Opens the modeler and signs in with `token`, as a user arriving at the page does. */
 export async function signedIn(page: Page, server: ModelerServer, token: string): Promise<void> {
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
+  await openModeler(page, server);
   await useToken(page, token);
 }

@@ -128,8 +128,8 @@ export const sayUnmatchedActivity = (activity: string, reason: Text, count: numb
 });
 
 export const sayUnmatchedActivities = (activities: string[], key: string, version: number): Text => ({
-  zh: `${activities.length} 个活动与流程“${key}”版本 ${version} 的任何元素都对不上：${activities.join('、')}；未导入任何数据。请在日志中改用元素的 id 或名称，或导入到相应的版本`,
-  en: `${activities.length} activit${activities.length === 1 ? 'y matches' : 'ies match'} no element of '${key}' version ${version}: ${activities.join(', ')}; nothing was imported`,
+  zh: `${activities.length} 个活动与流程“${key}”版本 ${version} 的任何元素都对不上：${activities.join('、')}；未导入任何数据。请在日志中用元素的 id 或名称，或导入到日志所记录的版本`,
+  en: `${activities.length} activit${activities.length === 1 ? 'y matches' : 'ies match'} no element of '${key}' version ${version}: ${activities.join(', ')}; nothing was imported. Name the elements by id or name in the log, or import it into the version it was recorded on`,
 });
 
 // ── a year's holiday schedule (engine/calendar/year-schedule.ts) ──────────────────────────────────────────

@@ -11,7 +11,7 @@
  * page to see which images it moves; run it right after `npm run screenshots` to check the images are stable).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -103,6 +103,7 @@ export async function main(args: string[]): Promise<number> {
   // --check: into the temporary folder, to compare; otherwise over the README's images
   const outDir = check ? join(work, 'shots') : join(root, SCREENSHOT_DIR);
   const differ: string[] = [];
+  const kept = join(tmpdir(), `reflow-screenshots-check-${process.pid}`);
   // the page as `npm run build` makes it
   await import(new URL('../../modeler/build.mjs', import.meta.url).href);
   const node = await startNode({
@@ -116,7 +117,19 @@ export async function main(args: string[]): Promise<number> {
   });
   const browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    // one raster thread, every compositor stage before a frame is drawn: the same pixels on every run (rounded
+    // corners were otherwise antialiased differently now and then)
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--num-raster-threads=1',
+      '--disable-partial-raster',
+      '--run-all-compositor-stages-before-draw',
+      '--disable-threaded-animation',
+      '--disable-threaded-scrolling',
+      '--disable-checker-imaging',
+    ],
   });
   try {
     await node.app.listen({ port: 0, host: '127.0.0.1' });
@@ -155,9 +168,12 @@ export async function main(args: string[]): Promise<number> {
       const signIn = shot.as === 'admin' ? token('admin') : token('department', department);
       await page.addInitScript((t) => localStorage.setItem('reflow.token', t ?? ''), signIn);
       await shot.open(page, url, BUSINESS_KEY);
-      await page.waitForTimeout(300); // fonts and overlays settle
+      // every request answered (a view's figures load after its list), fonts and overlays settled
+      await page.waitForLoadState('networkidle');
+      await page.evaluate(() => document.fonts.ready);
+      await page.waitForTimeout(300);
       const path = join(outDir, `${shot.name}.png`);
-      await page.screenshot({ path });
+      await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
       await context.close();
       const committed = `${SCREENSHOT_DIR}/${shot.name}.png`;
       if (!check) console.log(committed);
@@ -167,9 +183,13 @@ export async function main(args: string[]): Promise<number> {
           `${committed}: DIFFERS (sha256 ${sha256(path)?.slice(0, 12)} ≠ ${sha256(join(root, committed))?.slice(0, 12) ?? 'none'})`,
         );
         differ.push(committed);
+        // kept, to look at beside the committed one
+        mkdirSync(kept, { recursive: true });
+        cpSync(path, join(kept, `${shot.name}.png`));
       }
     }
-    if (differ.length > 0) console.error(`${differ.length} image(s) differ from the committed ones`);
+    if (differ.length > 0)
+      console.error(`${differ.length} image(s) differ from the committed ones; the new ones are in ${kept}`);
     return differ.length > 0 ? 1 : 0;
   } finally {
     await browser.close();

@@ -42,6 +42,8 @@ export interface NodeConfig {
    */
   seedDemo?: boolean;
   clock?: () => number;
+  /** The ids of cases and their tasks (random UUIDs unless given: `npm run screenshots` gives fixed ones). */
+  newId?: () => string;
   /** JWT sign-in through the identity provider (REFLOW_JWT_ISSUER, _AUDIENCE, _JWKS_URL, _CLAIMS). */
   jwt?: JwtOptions;
   /** The browser app's sign-in at that identity provider (REFLOW_OIDC_CLIENT_ID, _SCOPES). */
@@ -123,6 +125,7 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     caseOptions: {
       handlers: config.handlers,
       clock: config.clock,
+      newId: config.newId,
       cacheSize: config.caseCache,
       budget: { activations: config.stepBudget, cpuMs: config.commandCpuMs },
     },

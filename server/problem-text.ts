@@ -1,9 +1,12 @@
 /**
  * The words of every problem the API answers, in Chinese and English: one catalogue. The title of each problem
- * type (`urn:reflow:problem:<code>`) is here; a detail is either written in both languages where it is raised
- * (a `Text`, usually built by one of the `say…` functions below so that each sentence has one home) or, for the
- * few only an operator meets (event-log import, calendar files), kept in English under a Chinese title. server/plugins/problems.ts answers in the language `Accept-Language` prefers (Chinese by default);
- * test/server/problem-text.test.ts checks that every code the server raises has a title here.
+ * type (`urn:reflow:problem:<code>`) is here; every detail is a `Text` (both languages: a detail cannot be given
+ * in one language only), written where it is raised or, when said in more than one place, by one of the `say…`
+ * functions below so that each sentence has one home. The sentences of files an operator imports (event logs,
+ * holiday schedules) and of fastify's own refusals are in ./problem-text-files.ts, part of this catalogue.
+ * server/plugins/problems.ts answers in the language `Accept-Language` prefers (Chinese by default);
+ * test/server/problem-text.test.ts checks that every code the server raises has a title here, and
+ * test/server/problem-details.test.ts walks the details in both languages.
  */
 import type { Language } from './validation-text.js';
 
@@ -13,13 +16,16 @@ export interface Text {
   en: string;
 }
 
-/** What a problem says: the same words in both languages (a string), or a text in each. */
-export type Detail = string | Text;
+/** What a problem says: a text in each language (a plain string is refused by the compiler). */
+export type Detail = Text;
 
-export const inBoth = (detail: Detail): Text =>
-  typeof detail === 'string' ? { zh: detail, en: detail } : detail;
+export const pick = (detail: Detail, language: Language): string => detail[language];
 
-export const pick = (detail: Detail, language: Language): string => inBoth(detail)[language];
+/** A text placed: `第 3 行：…` / `line 3: …`. */
+export const at = (where: Text, text: Text): Text => ({
+  zh: `${where.zh}：${text.zh}`,
+  en: `${where.en}: ${text.en}`,
+});
 
 /** The title of each problem type. */
 export const PROBLEM_TITLES: Record<string, Text> = {
@@ -49,6 +55,7 @@ export const PROBLEM_TITLES: Record<string, Text> = {
   'invalid-calendar-year': { zh: '节假日安排无效', en: 'The holiday schedule is not valid' },
   'invalid-event-log': { zh: '事件日志无效', en: 'Invalid event log' },
   'invalid-form': { zh: '表单填写不正确', en: 'The form is not filled in correctly' },
+  'invalid-json': { zh: '请求体不是有效的 JSON', en: 'The body is not valid JSON' },
   'invalid-note': { zh: '督办意见无效', en: 'Invalid note' },
   'invalid-request': { zh: '请求不正确', en: 'The request is not valid' },
   'invalid-url': { zh: '网址无效', en: 'The URL is not valid' },
@@ -105,7 +112,12 @@ export const sayNoVersion = (key: string, version: number | string): Text => ({
 
 export const sayNoRoute = (method: string, path: string): Text => ({
   zh: `没有此接口：${method} ${path}（接口列表见 /docs）`,
-  en: `no route ${method} ${path}`,
+  en: `no route ${method} ${path} (the routes are listed at /docs)`,
+});
+
+export const sayDefinitionMissing = (definitionId: string, caseId: string): Text => ({
+  zh: `办件“${caseId}”所用的流程定义“${definitionId}”已不在数据库中：请管理员从备份恢复该定义`,
+  en: `definition '${definitionId}' of case '${caseId}' is missing from the database: restore it from a backup`,
 });
 
 /** What each refusal of the engine (CommandRejected's code) means, in Chinese; the engine's English follows. */

@@ -2,13 +2,16 @@
  * Errors as RFC 9457 problem details (application/problem+json), with stable `type` codes; their words in
  * Chinese and English come from server/problem-text.ts.
  */
-import { type Detail, inBoth, type Text } from './problem-text.js';
+import type { Detail, Text } from './problem-text.js';
 
 export interface FieldProblem {
   field?: string;
   elementId?: string | null;
   type?: string;
   message: Detail;
+  /** Where in an uploaded file (a BPMN document, an event log). */
+  line?: number;
+  column?: number;
 }
 
 export class Problem extends Error {
@@ -27,8 +30,8 @@ export class Problem extends Error {
       incident?: { elementId: string; message: string; elements: string[] };
     },
   ) {
-    super(inBoth(detail).en);
-    this.detail = inBoth(detail);
+    super(detail.en);
+    this.detail = detail;
   }
 }
 

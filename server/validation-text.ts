@@ -6,6 +6,7 @@
 import type { ErrorObject } from 'ajv';
 import localizeModule from 'ajv-i18n/localize/zh/index.js';
 import { formOptions, optionText } from '../engine/index.js';
+import type { Text } from './problem-text.js';
 
 // a CommonJS module whose typings declare a default export: at run time the import is the function itself
 const localizeZh = localizeModule as unknown as (errors: ErrorObject[]) => void;
@@ -35,6 +36,17 @@ export interface BilingualError {
 }
 
 type Schema = Record<string, unknown>;
+
+/** JSON types as a clerk says them (ajv-i18n leaves `integer`, `string` in English). */
+const TYPE_ZH: Record<string, string> = {
+  integer: '整数',
+  number: '数字',
+  string: '文本（字符串）',
+  boolean: '布尔值（true 或 false）',
+  object: '对象',
+  array: '数组',
+  null: 'null',
+};
 
 /** The sub-schema at a JSON pointer into the data (properties and items followed), or null. */
 function schemaAt(schema: unknown, segments: string[]): Schema | null {
@@ -91,7 +103,7 @@ export function describeErrors(
       return {
         field,
         message: `${nameEn} ${english}`,
-        messageZh: `请填写${nameZh}：此项为必填项`,
+        messageZh: `请填写${nameZh.trimEnd()}：此项为必填项`,
       };
     // a choice: its values by their labels (enumNames, or the titles of a oneOf's consts)
     const options =
@@ -115,23 +127,31 @@ export function describeErrors(
       return {
         field,
         message: `${field} ${english}`,
-        messageZh: `${title ? nameZh : `字段 ${path}`}中不允许有属性“${extra}”：请删除或改正其名称`,
+        messageZh: `${title ? nameZh : `字段 ${path} `}中不允许有属性“${extra}”：请删除或改正其名称`,
       };
     // a keyword ajv-i18n does not know gets "应当通过 … 关键词校验" from it: its own English wording says more
-    const zh = zhErrors[i].message;
+    const zh =
+      e.keyword === 'type' && typeof params.type === 'string'
+        ? `应当是${String(params.type)
+            .split(',')
+            .map((t) => TYPE_ZH[t] ?? t)
+            .join('或')}`
+        : zhErrors[i].message;
     const translated = zh && zh !== english && !zh.startsWith('应当通过 "') ? zh : english;
     return { field, message: `${nameEn} ${english}`, messageZh: `${nameZh}${translated}` };
   });
 }
 
-/** The error list and detail of a problem in one language. */
-export function inLanguage(
-  errors: BilingualError[],
-  language: Language,
-): { detail: string; errors: { field: string; message: string }[] } {
-  const chosen = errors.map((e) => ({
-    field: e.field,
-    message: language === 'zh' ? e.messageZh : e.message,
-  }));
-  return { detail: chosen.map((e) => e.message).join(language === 'zh' ? '；' : '; '), errors: chosen };
+/** The detail and error list of a problem, each in both languages. */
+export function inBothLanguages(errors: BilingualError[]): {
+  detail: Text;
+  errors: { field: string; message: Text }[];
+} {
+  return {
+    detail: {
+      zh: errors.map((e) => e.messageZh).join('；'),
+      en: errors.map((e) => e.message).join('; '),
+    },
+    errors: errors.map((e) => ({ field: e.field, message: { zh: e.messageZh, en: e.message } })),
+  };
 }

@@ -26,6 +26,8 @@ export {
   type NoticeDates,
   parseHolidayNotice,
   ScheduleError,
+  type ScheduleProblem,
+  type ScheduleReason,
   type YearSchedule,
   yearScheduleData,
 } from './year-schedule.js';

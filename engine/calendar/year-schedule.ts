@@ -13,11 +13,43 @@ export interface YearSchedule {
   readonly workdays: readonly string[];
 }
 
-/** What is wrong with a schedule, one entry per offending field (`holidays[2]`, `workdays`, `year`…). */
+/**
+ * Why a schedule or a notice's text is refused, with the values a message names: the English message is
+ * written here, other languages are written from the reason (server/problem-text-files.ts, in Chinese).
+ */
+export type ScheduleReason =
+  | { code: 'yearOutOfRange'; min: number; max: number }
+  | { code: 'notAnObject' }
+  | { code: 'unknownKey'; key: string }
+  | { code: 'notAList'; key: string }
+  | { code: 'noHolidays' }
+  | { code: 'notADate'; value: string }
+  | { code: 'noSuchDate'; date: string }
+  | { code: 'otherYear'; date: string }
+  | { code: 'listedTwice'; date: string; first: string }
+  | { code: 'alsoHoliday'; date: string }
+  | { code: 'weekdayWorkday'; date: string; weekday: number }
+  | { code: 'allOnWeekends' }
+  | { code: 'noticeOfOtherYear'; noticeYear: number }
+  | { code: 'noMonth'; sentence: string; text: string }
+  | { code: 'noticeNoSuchDate'; sentence: string; text: string }
+  | { code: 'weekdayMismatch'; sentence: string; date: string; weekday: number; said: string }
+  | { code: 'periodBackwards'; sentence: string; start: string; end: string }
+  | { code: 'dayCountMismatch'; sentence: string; said: number; first: string; last: string; count: number }
+  | { code: 'noDaysOff' };
+
+/** One offending field (`holidays[2]`, `workdays`, `year`, `notice`…): its English message and why. */
+export interface ScheduleProblem {
+  field: string;
+  message: string;
+  reason: ScheduleReason;
+}
+
+/** What is wrong with a schedule, one entry per offending field. */
 export class ScheduleError extends Error {
   constructor(
     message: string,
-    readonly errors: { field: string; message: string }[],
+    readonly errors: ScheduleProblem[],
   ) {
     super(message);
   }
@@ -45,30 +77,40 @@ function listedDates(
   year: number,
   key: 'holidays' | 'workdays',
   list: unknown[],
-  fail: (field: string, message: string) => void,
+  fail: (field: string, message: string, reason: ScheduleReason) => void,
 ): ListedDate[] {
   const dates: ListedDate[] = [];
   const seen = new Map<string, number>();
   list.forEach((date, i) => {
     const field = `${key}[${i}]`;
     if (typeof date !== 'string' || !DATE_PATTERN.test(date)) {
-      fail(field, `${field} is ${JSON.stringify(date)}, not a date as YYYY-MM-DD (e.g. "${year}-10-01")`);
+      fail(field, `${field} is ${JSON.stringify(date)}, not a date as YYYY-MM-DD (e.g. "${year}-10-01")`, {
+        code: 'notADate',
+        value: JSON.stringify(date) ?? String(date),
+      });
       return;
     }
     let day: number;
     try {
       day = dayNumberOfDate(date);
     } catch {
-      fail(field, `${field} is ${date}, which is not a date of the calendar`);
+      fail(field, `${field} is ${date}, which is not a date of the calendar`, { code: 'noSuchDate', date });
       return;
     }
     if (date.slice(0, 4) !== String(year).padStart(4, '0')) {
-      fail(field, `${field} is ${date}, not in ${year}: each year's schedule holds only that year's dates`);
+      fail(field, `${field} is ${date}, not in ${year}: each year's schedule holds only that year's dates`, {
+        code: 'otherYear',
+        date,
+      });
       return;
     }
     const first = seen.get(date);
     if (first !== undefined) {
-      fail(field, `${field} is ${date}, listed already as ${key}[${first}]`);
+      fail(field, `${field} is ${date}, listed already as ${key}[${first}]`, {
+        code: 'listedTwice',
+        date,
+        first: `${key}[${first}]`,
+      });
       return;
     }
     seen.set(date, i);
@@ -87,46 +129,65 @@ function listedDates(
  * list whole periods, weekends included. Every problem is reported, not just the first.
  */
 export function checkYearSchedule(year: number, value: unknown): YearSchedule {
-  const errors: { field: string; message: string }[] = [];
-  const fail = (field: string, message: string) => errors.push({ field, message });
+  const errors: ScheduleProblem[] = [];
+  const fail = (field: string, message: string, reason: ScheduleReason) =>
+    errors.push({ field, message, reason });
   if (!Number.isInteger(year) || year < MIN_SCHEDULE_YEAR || year > MAX_SCHEDULE_YEAR) {
-    fail('year', `year ${year} is not a year from ${MIN_SCHEDULE_YEAR} to ${MAX_SCHEDULE_YEAR}`);
+    fail('year', `year ${year} is not a year from ${MIN_SCHEDULE_YEAR} to ${MAX_SCHEDULE_YEAR}`, {
+      code: 'yearOutOfRange',
+      min: MIN_SCHEDULE_YEAR,
+      max: MAX_SCHEDULE_YEAR,
+    });
     throw new ScheduleError(errors[0].message, errors);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const message = `a year's schedule is an object { "holidays": ["${year}-01-01", …], "workdays": [… ] }`;
-    throw new ScheduleError(message, [{ field: '(body)', message }]);
+    throw new ScheduleError(message, [{ field: '(body)', message, reason: { code: 'notAnObject' } }]);
   }
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (key !== 'holidays' && key !== 'workdays')
-      fail(key, `'${key}' is not part of a year's schedule: give only "holidays" and "workdays"`);
+      fail(key, `'${key}' is not part of a year's schedule: give only "holidays" and "workdays"`, {
+        code: 'unknownKey',
+        key,
+      });
   }
   const lists: Record<'holidays' | 'workdays', ListedDate[]> = { holidays: [], workdays: [] };
   for (const key of ['holidays', 'workdays'] as const) {
     const list = record[key];
     if (list === undefined && key === 'workdays') continue;
     if (!Array.isArray(list)) {
-      fail(key, `${key} must be an array of ${year}'s dates as YYYY-MM-DD strings`);
+      fail(key, `${key} must be an array of ${year}'s dates as YYYY-MM-DD strings`, {
+        code: 'notAList',
+        key,
+      });
       continue;
     }
     if (key === 'holidays' && list.length === 0)
-      fail(key, `holidays is empty: every year's schedule has days off (元旦, 春节…); list them`);
+      fail(key, `holidays is empty: every year's schedule has days off (元旦, 春节…); list them`, {
+        code: 'noHolidays',
+      });
     lists[key] = listedDates(year, key, list, fail);
   }
   const holidays = new Set(lists.holidays.map((h) => h.date));
   for (const w of lists.workdays) {
-    if (holidays.has(w.date)) fail(w.field, `${w.field} is ${w.date}, which is listed as a holiday too`);
+    if (holidays.has(w.date))
+      fail(w.field, `${w.field} is ${w.date}, which is listed as a holiday too`, {
+        code: 'alsoHoliday',
+        date: w.date,
+      });
     else if (!isWeekend(w.day))
       fail(
         w.field,
         `${w.field} is ${w.date}, a ${WEEKDAY_NAMES[dayOfWeek(w.day)]}: a working day already; a 调休 workday is a Saturday or a Sunday`,
+        { code: 'weekdayWorkday', date: w.date, weekday: dayOfWeek(w.day) },
       );
   }
   if (lists.holidays.length > 0 && lists.holidays.every((h) => isWeekend(h.day)))
     fail(
       'holidays',
       `every holiday of ${year} falls on a Saturday or a Sunday, so the schedule would change nothing: are the dates shifted, or of another year?`,
+      { code: 'allOnWeekends' },
     );
   if (errors.length > 0) {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
@@ -167,7 +228,11 @@ interface NoticeDate {
 }
 
 /** The dates a sentence of a notice names, each checked (a month given, a real date, the weekday it says). */
-function sentenceDates(sentence: string, year: number, fail: (message: string) => void): NoticeDate[] {
+function sentenceDates(
+  sentence: string,
+  year: number,
+  fail: (message: string, reason: ScheduleReason) => void,
+): NoticeDate[] {
   const dates: NoticeDate[] = [];
   let month: number | null = null;
   let dateYear = year;
@@ -175,7 +240,7 @@ function sentenceDates(sentence: string, year: number, fail: (message: string) =
     if (m[1]) dateYear = Number(m[1]);
     if (m[2]) month = Number(m[2]);
     if (month === null) {
-      fail(`「${sentence}」: "${m[0]}" has no month`);
+      fail(`「${sentence}」: "${m[0]}" has no month`, { code: 'noMonth', sentence, text: m[0] });
       continue;
     }
     const date = `${String(dateYear).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Number(m[3])).padStart(2, '0')}`;
@@ -183,13 +248,15 @@ function sentenceDates(sentence: string, year: number, fail: (message: string) =
     try {
       day = dayNumberOfDate(date);
     } catch {
-      fail(`「${sentence}」: ${dateYear}年${month}月${m[3]}日 is not a date`);
+      const text = `${dateYear}年${month}月${m[3]}日`;
+      fail(`「${sentence}」: ${text} is not a date`, { code: 'noticeNoSuchDate', sentence, text });
       continue;
     }
     const said = m[4] ? /(?:周|星期|礼拜)([日天一二三四五六])/.exec(m[4]) : null;
     if (said && CHINESE_WEEKDAYS[said[1]] !== dayOfWeek(day))
       fail(
         `「${sentence}」: ${date} is a ${WEEKDAY_NAMES[dayOfWeek(day)]}, but the notice says ${said[0]}: is the notice of another year than ${year}?`,
+        { code: 'weekdayMismatch', sentence, date, weekday: dayOfWeek(day), said: said[0] },
       );
     dates.push({ date, day, start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
   }
@@ -207,14 +274,15 @@ function sentenceDates(sentence: string, year: number, fail: (message: string) =
  */
 export function parseHolidayNotice(text: string, year: number): NoticeDates {
   const normalized = text.replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xff10 + 48));
-  const errors: { field: string; message: string }[] = [];
-  const fail = (message: string) => errors.push({ field: 'notice', message });
+  const errors: ScheduleProblem[] = [];
+  const fail = (message: string, reason: ScheduleReason) => errors.push({ field: 'notice', message, reason });
   const title = /关于\s*(\d{4})\s*年\s*部分节假日安排/.exec(normalized);
   if (title && Number(title[1]) !== year)
     throw new ScheduleError(`the notice is for ${title[1]}, not ${year}`, [
       {
         field: 'notice',
         message: `the notice's title names ${title[1]}, not ${year}: load it as ${title[1]}`,
+        reason: { code: 'noticeOfOtherYear', noticeYear: Number(title[1]) },
       },
     ]);
   const holidays = new Set<string>();
@@ -245,7 +313,12 @@ export function parseHolidayNotice(text: string, year: number): NoticeDates {
     const days: string[] = [];
     if (stated.length === 2 && RANGE_WORD.test(sentence.slice(stated[0].end, stated[1].start))) {
       if (stated[1].day < stated[0].day) {
-        fail(`「${sentence}」: the period ends (${stated[1].date}) before it starts (${stated[0].date})`);
+        fail(`「${sentence}」: the period ends (${stated[1].date}) before it starts (${stated[0].date})`, {
+          code: 'periodBackwards',
+          sentence,
+          start: stated[0].date,
+          end: stated[1].date,
+        });
         continue;
       }
       for (let day = stated[0].day; day <= stated[1].day; day++) days.push(dateOfDayNumber(day));
@@ -257,11 +330,21 @@ export function parseHolidayNotice(text: string, year: number): NoticeDates {
     if (n !== null && n !== days.length)
       fail(
         `「${sentence}」: the notice says ${n} days, but ${days[0]} to ${days[days.length - 1]} is ${days.length}`,
+        {
+          code: 'dayCountMismatch',
+          sentence,
+          said: n,
+          first: days[0],
+          last: days[days.length - 1],
+          count: days.length,
+        },
       );
     for (const d of days) holidays.add(d);
   }
   if (holidays.size === 0 && errors.length === 0)
-    fail(`no days off (放假) found: give the notice's text, e.g. "元旦：1月1日（周五）放假1天。"`);
+    fail(`no days off (放假) found: give the notice's text, e.g. "元旦：1月1日（周五）放假1天。"`, {
+      code: 'noDaysOff',
+    });
   if (errors.length > 0) {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
     throw new ScheduleError(`the notice's text cannot be read: ${errors[0].message}${more}`, errors);

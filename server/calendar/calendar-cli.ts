@@ -17,6 +17,13 @@ import { parseArgs } from 'node:util';
 import { CaseService } from '../cases/case-service.js';
 import { openDatabase } from '../db/database.js';
 import { Problem } from '../problems.js';
+
+/** A refused schedule, as the rest of the tool speaks: Chinese, then English. */
+function printProblem(problem: Problem): void {
+  console.error(`calendar: ${problem.detail.zh}\n  ${problem.detail.en}`);
+  for (const e of problem.errors ?? []) console.error(`  ${e.field}: ${e.message.zh} / ${e.message.en}`);
+}
+
 import { DefinitionStore } from '../store/definition-store.js';
 import { CalendarService, checkScheduleInput } from './calendar-service.js';
 
@@ -136,8 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
-      console.error(`calendar: ${error.message}`);
-      for (const e of error.errors ?? []) console.error(`  ${e.field}: ${e.message}`);
+      printProblem(error);
       return 1;
     }
   }
@@ -184,8 +190,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof Problem && error.status === 422) {
-      console.error(`calendar: ${error.message}`);
-      for (const e of error.errors ?? []) console.error(`  ${e.field}: ${e.message}`);
+      printProblem(error);
       return 1;
     }
     console.error(`calendar: ${(error as Error).message}`);

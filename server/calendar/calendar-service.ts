@@ -25,6 +25,7 @@ import {
 import type { CaseService } from '../cases/case-service.js';
 import type { Db } from '../db/database.js';
 import { Listener } from '../db/listener.js';
+import { sayCalendarFixed } from '../problem-text-files.js';
 import { Problem } from '../problems.js';
 import {
   CALENDAR_CHANNEL,
@@ -253,12 +254,7 @@ export class CalendarService {
     fieldPrefix = '',
   ): Promise<LoadYearResult> {
     if (!this.live) {
-      throw new Problem(
-        409,
-        'calendar-fixed',
-        'This node’s calendar cannot change',
-        'the case service of this node was given a fixed calendar: give it a live one (createLiveCalendar) to load years',
-      );
+      throw new Problem(409, 'calendar-fixed', 'This node’s calendar cannot change', sayCalendarFixed());
     }
     const schedule = this.check(year, input, fieldPrefix);
     const now = this.service.now();

@@ -11,6 +11,7 @@ import {
   type WorkingCalendar,
   type YearSchedule,
 } from '../../engine/calendar/index.js';
+import { sayScheduleError, sayScheduleProblem } from '../problem-text-files.js';
 import { Problem } from '../problems.js';
 import { calendarYearRows } from '../repositories/calendar-repository.js';
 import type { Executor } from '../repositories/executor.js';
@@ -109,11 +110,11 @@ export function checkScheduleInput(year: number, input: unknown, fieldPrefix = '
       422,
       'invalid-calendar-year',
       `${year}'s holiday schedule is not valid`,
-      error.message,
+      sayScheduleError(year, error),
       error.errors.map((e) => ({
         // the schedule as a whole: `body` for the API
         field: e.field === '(body)' ? fieldPrefix.replace(/\.$/, '') || e.field : `${fieldPrefix}${e.field}`,
-        message: e.message,
+        message: sayScheduleProblem(year, e),
       })),
     );
   }

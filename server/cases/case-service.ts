@@ -20,7 +20,13 @@ import {
   type Variables,
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
-import { sayCaseMissing, sayNotDeployed, sayNoVersion, sayTaskMissing } from '../problem-text.js';
+import {
+  sayCaseMissing,
+  sayDefinitionMissing,
+  sayNotDeployed,
+  sayNoVersion,
+  sayTaskMissing,
+} from '../problem-text.js';
 import { loadCaseRows, rootCaseOf } from '../repositories/case-repository.js';
 import { deleteTimer } from '../repositories/timer-repository.js';
 import { GENESIS_HASH } from '../store/audit-log.js';
@@ -426,7 +432,7 @@ export class CaseService {
       this.cache.delete(caseId);
       const { row } = state;
       const definition = await this.definitions.load(row.definition_id);
-      if (!definition) throw new NotFound(`definition '${row.definition_id}' of case '${caseId}' is missing`);
+      if (!definition) throw new NotFound(sayDefinitionMissing(row.definition_id, caseId));
       await this.definitions.prepareCallees(definition, new Date(this.clock()));
       const current = row.snapshot as CaseSnapshot;
       // a case stored before snapshots held the business key reads it from its row (FEEL's `businessKey`)

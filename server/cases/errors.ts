@@ -1,12 +1,12 @@
 /** The errors services throw that the API answers with a problem (server/plugins/problems.ts): 404 and 400. */
-import { type Detail, inBoth, type Text } from '../problem-text.js';
+import type { Detail, Text } from '../problem-text.js';
 
 export class NotFound extends Error {
   /** The detail in both languages (the Error's message is the English). */
   readonly detail: Text;
   constructor(detail: Detail) {
-    super(inBoth(detail).en);
-    this.detail = inBoth(detail);
+    super(detail.en);
+    this.detail = detail;
   }
 }
 
@@ -16,7 +16,7 @@ export class BadRequest extends Error {
     detail: Detail,
     readonly errors: { field: string; message: Detail }[] = [],
   ) {
-    super(inBoth(detail).en);
-    this.detail = inBoth(detail);
+    super(detail.en);
+    this.detail = detail;
   }
 }

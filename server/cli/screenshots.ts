@@ -3,8 +3,15 @@
  * processes and their simulated history, as `npm start` seeds them) in headless Chromium at 1440×900, written
  * to docs/screenshots/. No screenshot is made by hand: test/repository/readme-screenshots.test.ts checks that
  * each image the README shows is one of SHOTS.
+ *
+ * The images do not depend on the day they are taken: the server runs on a fixed clock (SCREENSHOT_TIME, the
+ * demo history ends there) and the page's "today" is the same instant (Playwright's clock), so a second run
+ * writes the same bytes. `npm run screenshots -- --check` takes them again into a temporary folder and compares
+ * each with docs/screenshots/ by SHA-256: exit 1 naming every image that differs (run it after a change to a
+ * page to see which images it moves; run it right after `npm run screenshots` to check the images are stable).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -70,10 +77,33 @@ export const SHOTS: Shot[] = [
 
 const BUSINESS_KEY = 'QY-2026-0042';
 
+/**
+ * The instant every screenshot is taken at, on the server and in the page: a Tuesday, 10:00 in Beijing, well
+ * inside the built-in holiday data (no horizon warning) and after the National Day week.
+ */
+export const SCREENSHOT_TIME = Date.parse('2026-10-20T10:00:00+08:00');
+
+/** UUID-shaped ids, the same on every run (a case's id shows on its page). */
+function fixedIds(): () => string {
+  let n = 0;
+  return () => {
+    const hex = createHash('sha256').update(`reflow-screenshots:${++n}`).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  };
+}
+
+const sha256 = (path: string): string | null =>
+  existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : null;
+
 export async function main(args: string[]): Promise<number> {
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  const only = new Set(args);
+  const check = args.includes('--check');
+  const only = new Set(args.filter((a) => a !== '--check'));
   const work = mkdtempSync(join(tmpdir(), 'reflow-screenshots-'));
+  // --check: into the temporary folder, to compare; otherwise over the README's images
+  const outDir = check ? join(work, 'shots') : join(root, SCREENSHOT_DIR);
+  const differ: string[] = [];
+  const kept = join(tmpdir(), `reflow-screenshots-check-${process.pid}`);
   // the page as `npm run build` makes it
   await import(new URL('../../modeler/build.mjs', import.meta.url).href);
   const node = await startNode({
@@ -82,10 +112,24 @@ export async function main(args: string[]): Promise<number> {
     processesDir: join(root, 'processes'),
     seedDemo: true,
     logger: false,
+    clock: () => SCREENSHOT_TIME,
+    newId: fixedIds(),
   });
   const browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    // one raster thread, every compositor stage before a frame is drawn: the same pixels on every run (rounded
+    // corners were otherwise antialiased differently now and then)
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--num-raster-threads=1',
+      '--disable-partial-raster',
+      '--run-all-compositor-stages-before-draw',
+      '--disable-threaded-animation',
+      '--disable-threaded-scrolling',
+      '--disable-checker-imaging',
+    ],
   });
   try {
     await node.app.listen({ port: 0, host: '127.0.0.1' });
@@ -114,21 +158,39 @@ export async function main(args: string[]): Promise<number> {
     });
     if (started.statusCode !== 201) throw new Error(`the demo application was refused: ${started.body}`);
     const department = started.json().openTasks[0]?.department as string;
-    mkdirSync(join(root, SCREENSHOT_DIR), { recursive: true });
+    mkdirSync(outDir, { recursive: true });
     for (const shot of SHOTS) {
       if (only.size > 0 && !only.has(shot.name)) continue;
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+      // the page's "today" (due dates, ages, 'updated at') is the server's
+      await context.clock.setFixedTime(SCREENSHOT_TIME);
       const page = await context.newPage();
       const signIn = shot.as === 'admin' ? token('admin') : token('department', department);
       await page.addInitScript((t) => localStorage.setItem('reflow.token', t ?? ''), signIn);
       await shot.open(page, url, BUSINESS_KEY);
-      await page.waitForTimeout(300); // fonts and overlays settle
-      const path = join(root, SCREENSHOT_DIR, `${shot.name}.png`);
-      await page.screenshot({ path });
-      console.log(`${SCREENSHOT_DIR}/${shot.name}.png`);
+      // every request answered (a view's figures load after its list), fonts and overlays settled
+      await page.waitForLoadState('networkidle');
+      await page.evaluate(() => document.fonts.ready);
+      await page.waitForTimeout(300);
+      const path = join(outDir, `${shot.name}.png`);
+      await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
       await context.close();
+      const committed = `${SCREENSHOT_DIR}/${shot.name}.png`;
+      if (!check) console.log(committed);
+      else if (sha256(path) === sha256(join(root, committed))) console.log(`${committed}: unchanged`);
+      else {
+        console.log(
+          `${committed}: DIFFERS (sha256 ${sha256(path)?.slice(0, 12)} ≠ ${sha256(join(root, committed))?.slice(0, 12) ?? 'none'})`,
+        );
+        differ.push(committed);
+        // kept, to look at beside the committed one
+        mkdirSync(kept, { recursive: true });
+        cpSync(path, join(kept, `${shot.name}.png`));
+      }
     }
-    return 0;
+    if (differ.length > 0)
+      console.error(`${differ.length} image(s) differ from the committed ones; the new ones are in ${kept}`);
+    return differ.length > 0 ? 1 : 0;
   } finally {
     await browser.close();
     await node.stop();

@@ -23,6 +23,8 @@ import type { CaseService } from '../cases/case-service.js';
 import { CaseIncident } from '../cases/command-budget.js';
 import { NotFound } from '../cases/errors.js';
 import type { Db } from '../db/database.js';
+import { sayCommandRejected, type Text } from '../problem-text.js';
+import { sayMessageCouldNotStart } from '../problem-text-files.js';
 import { Problem } from '../problems.js';
 import { versionIdsInForce } from '../repositories/definition-repository.js';
 import {
@@ -81,7 +83,7 @@ type Outcome =
   | { kind: 'started'; caseIds: string[] }
   | { kind: 'none' }
   | { kind: 'busy' }
-  | { kind: 'refused'; reason: string };
+  | { kind: 'refused'; reason: Text };
 
 const ATTEMPTS = 20;
 
@@ -290,8 +292,10 @@ export class MessageService {
       }
     } catch (error) {
       if (!(error instanceof Problem) && !(error instanceof CommandRejected)) throw error;
-      const reason = `消息 '${message.name}' 未能开始案件 / message '${message.name}' could not start a case: ${error.message}`;
-      await undeliverMessage(this.db, message.id, reason, this.now());
+      const why = error instanceof Problem ? error.detail : sayCommandRejected(error.code, error.message);
+      const reason = sayMessageCouldNotStart(message.name, why);
+      // the messages table keeps both languages (an operator reads it in either)
+      await undeliverMessage(this.db, message.id, `${reason.zh} / ${reason.en}`, this.now());
       return { kind: 'refused', reason };
     }
     await finishMessage(this.db, message.id, {

@@ -29,6 +29,13 @@ import {
 } from '../../engine/index.js';
 import type { Db } from '../db/database.js';
 import type { CasesTable, StepsTable } from '../db/schema.js';
+import { at, type Text } from '../problem-text.js';
+import {
+  logText,
+  sayUnmatchedActivities,
+  sayUnmatchedActivity,
+  unmatchedReason,
+} from '../problem-text-files.js';
 import { Problem } from '../problems.js';
 import type { ParsedEvent, ParsedTrace } from './event-log-parse.js';
 
@@ -66,15 +73,15 @@ function matcher(definition: CompiledDefinition) {
   const byName = new Map<string, FlowNode[]>();
   for (const n of nodes)
     if (n.name?.trim()) byName.set(n.name.trim(), [...(byName.get(n.name.trim()) ?? []), n]);
-  return (e: ParsedEvent): FlowNode | string => {
-    if (e.elementId) return byId.get(e.elementId) ?? `element id '${e.elementId}' is not in the model`;
+  return (e: ParsedEvent): FlowNode | Text => {
+    if (e.elementId) return byId.get(e.elementId) ?? unmatchedReason.elementNotInModel(e.elementId);
     const node = byId.get(e.activity);
     if (node) return node;
     const named = byName.get(e.activity) ?? [];
     if (named.length === 1) return named[0];
     return named.length === 0
-      ? 'matches no element id or name'
-      : `is the name of several elements (${named.map((n) => n.id).join(', ')})`;
+      ? unmatchedReason.noMatch()
+      : unmatchedReason.severalNamed(named.map((n) => n.id));
   };
 }
 
@@ -93,7 +100,7 @@ export async function importEventLog(
   const { calendar } = options;
   const newId = options.newId ?? randomUUID;
   const match = matcher(definition);
-  const unmatched = new Map<string, { reason: string; count: number; where: string }>();
+  const unmatched = new Map<string, { reason: Text; count: number; where: Text }>();
   const result: ImportResult = { imported: 0, cases: 0, events: 0, steps: 0, skipped: 0, unmatched: [] };
   const pending: Rows = { cases: [], steps: [] };
 
@@ -243,7 +250,7 @@ export async function importEventLog(
           400,
           'invalid-event-log',
           'Invalid event log',
-          `${trace.where}: the trace has no events`,
+          at(trace.where, logText.traceWithoutEvents()),
         );
       result.events += trace.events.length;
       const nodes: FlowNode[] = [];
@@ -253,11 +260,11 @@ export async function importEventLog(
             400,
             'invalid-event-log',
             'Invalid event log',
-            `${e.where}: lifecycle:transition '${e.lifecycle}' is not one of the XES standard transitions (${[...STANDARD].join(', ')})`,
+            at(e.where, logText.notStandardLifecycle(e.lifecycle, [...STANDARD])),
           );
         }
         const found = match(e);
-        if (typeof found === 'string') {
+        if (!('id' in found)) {
           const seen = unmatched.get(e.elementId ?? e.activity) ?? {
             reason: found,
             count: 0,
@@ -277,21 +284,15 @@ export async function importEventLog(
         422,
         'unmatched-activities',
         'Activities match no element',
-        `${list.length} activit${list.length === 1 ? 'y matches' : 'ies match'} no element of '${definition.key}' version ${definition.version}: ${list.join(', ')}; nothing was imported`,
+        sayUnmatchedActivities(list, definition.key, definition.version),
         [...unmatched].map(([activity, u]) => ({
           field: activity,
           type: 'unmatchedActivity',
-          message: `'${activity}' ${u.reason} (${u.count} event${u.count === 1 ? '' : 's'}; first at ${u.where})`,
+          message: sayUnmatchedActivity(activity, u.reason, u.count, u.where),
         })),
       );
     }
-    if (result.events === 0)
-      throw new Problem(
-        400,
-        'empty-event-log',
-        'Empty event log',
-        'the log has no events: nothing was imported',
-      );
+    if (result.events === 0) throw new Problem(400, 'empty-event-log', 'Empty event log', logText.noEvents());
     await flush(trx);
     const total = await trx
       .selectFrom('cases')

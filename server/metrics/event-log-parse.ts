@@ -7,6 +7,8 @@
 import { parse as parseCsv } from 'csv-parse';
 import { SaxesParser } from 'saxes';
 import { csvCellValue } from '../../engine/index.js';
+import { at, type Text } from '../problem-text.js';
+import { logPlace, logText } from '../problem-text-files.js';
 
 export interface ParsedEvent {
   activity: string;
@@ -18,21 +20,22 @@ export interface ParsedEvent {
   /** Who did it (org:resource, the CSV's resource), when the log says. */
   resource?: string | null;
   /** Where it is, for messages: "line 12, trace 3, event 2". */
-  where: string;
+  where: Text;
 }
 
 export interface ParsedTrace {
   caseId: string;
   events: ParsedEvent[];
-  where: string;
+  where: Text;
 }
 
+/** What is wrong with a log, in both languages (the Error's message is the English). */
 export class LogFormatError extends Error {
   constructor(
-    message: string,
+    readonly text: Text,
     readonly line: number | null,
   ) {
-    super(message);
+    super(text.en);
   }
 }
 
@@ -67,7 +70,7 @@ async function* text(source: AsyncIterable<Buffer | string>): AsyncGenerator<str
     const rest = decoder.decode();
     if (rest) yield rest;
   } catch (error) {
-    if (error instanceof TypeError) throw new LogFormatError('the log is not valid UTF-8 text', null);
+    if (error instanceof TypeError) throw new LogFormatError(logText.notUtf8(), null);
     throw error;
   }
 }
@@ -83,10 +86,10 @@ export async function* parseXes(
   const done: ParsedTrace[] = [];
   let failure: LogFormatError | null = null;
   /** Records the first problem; `at` is a location already written out with its line. */
-  const fail = (message: string, at?: { where: string; line: number }) => {
-    failure ??= at
-      ? new LogFormatError(`${at.where}: ${message}`, at.line)
-      : new LogFormatError(`line ${parser.line}: ${message}`, parser.line);
+  const fail = (message: Text, place?: { where: Text; line: number }) => {
+    failure ??= place
+      ? new LogFormatError(at(place.where, message), place.line)
+      : new LogFormatError(at(logPlace.line(parser.line), message), parser.line);
   };
   let traceNo = 0;
   let eventNo = 0;
@@ -95,21 +98,19 @@ export async function* parseXes(
   let depth = 0; // element depth; attributes are read only as direct children of a trace or event
   let holderDepth = -1;
   let sawLog = false;
-  parser.on('doctype', () => fail('DOCTYPE declarations are not accepted in an event log'));
+  parser.on('doctype', () => fail(logText.doctype()));
   // a well-formedness error explains whatever else went wrong around it: it wins
   let malformed: LogFormatError | null = null;
   parser.on('error', (error) => {
-    malformed ??= new LogFormatError(
-      `line ${parser.line}: ${error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '').replace(/\.$/, '')}`,
-      parser.line,
-    );
+    const said = error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '').replace(/\.$/, '');
+    malformed ??= new LogFormatError(at(logPlace.line(parser.line), logText.malformedXml(said)), parser.line);
   });
   parser.on('opentag', (tag) => {
     depth++;
     const name = localName(tag.name);
     const attr = (key: string) => (tag.attributes[key] as string | undefined) ?? undefined;
     if (depth === 1) {
-      if (name !== 'log') fail(`the root element is <${tag.name}>, not the XES <log>`);
+      if (name !== 'log') fail(logText.rootNotLog(tag.name));
       sawLog = true;
     } else if (name === 'trace' && depth === 2) {
       traceNo++;
@@ -117,15 +118,14 @@ export async function* parseXes(
       trace = { caseId: null, events: [], line: parser.line };
       holderDepth = depth;
     } else if (name === 'event') {
-      if (!trace || depth !== 3)
-        return fail('an <event> outside a <trace>: Reflow imports the events of traces');
+      if (!trace || depth !== 3) return fail(logText.eventOutsideTrace());
       eventNo++;
       event = { attrs: new Map(), line: parser.line };
       holderDepth = depth;
     } else if (depth === holderDepth + 1 && attr('key') !== undefined) {
       const key = attr('key') as string;
       const value = attr('value');
-      if (value === undefined) return fail(`the attribute <${tag.name} key="${key}"> has no value`);
+      if (value === undefined) return fail(logText.attributeWithoutValue(tag.name, key));
       if (event) event.attrs.set(key, { value, line: parser.line });
       else if (trace && key === 'concept:name') trace.caseId = value;
     }
@@ -135,24 +135,23 @@ export async function* parseXes(
     if (name === 'event' && event && trace) {
       const place = (line: number) => ({
         line,
-        where: `line ${line}, trace ${traceNo}${trace!.caseId ? ` ('${trace!.caseId}')` : ''}, event ${eventNo}`,
+        where: logPlace.xesEvent(line, traceNo, trace!.caseId, eventNo),
       });
       const where = place(event.line).where;
       const activity = event.attrs.get('concept:name')?.value;
       const stamp = event.attrs.get('time:timestamp');
-      if (!activity?.trim()) fail('the event has no concept:name (activity)', place(event.line));
-      else if (stamp === undefined) fail('the event has no time:timestamp', place(event.line));
+      if (!activity?.trim()) fail(logText.noActivity(), place(event.line));
+      else if (stamp === undefined) fail(logText.noTimestamp(), place(event.line));
       else {
-        const at = parseTimestamp(stamp.value, offsetMinutes);
-        if (at === null)
-          fail(`time:timestamp '${stamp.value}' is not an ISO 8601 date-time`, place(stamp.line));
+        const when = parseTimestamp(stamp.value, offsetMinutes);
+        if (when === null) fail(logText.notATimestamp('time:timestamp', stamp.value), place(stamp.line));
         else {
           trace.events.push({
             activity: activity.trim(),
             elementId: event.attrs.get('reflow:elementId')?.value ?? null,
             department: event.attrs.get('org:group')?.value || null,
             lifecycle: (event.attrs.get('lifecycle:transition')?.value ?? 'complete').trim().toLowerCase(),
-            at,
+            at: when,
             resource: event.attrs.get('org:resource')?.value.trim() || null,
             where,
           });
@@ -162,15 +161,12 @@ export async function* parseXes(
       holderDepth = 2;
     } else if (name === 'trace' && trace && depth === 2) {
       if (trace.caseId === null)
-        fail(`trace ${traceNo} has no concept:name (case id)`, {
-          where: `line ${trace.line}`,
-          line: trace.line,
-        });
+        fail(logText.traceWithoutCaseId(traceNo), { where: logPlace.line(trace.line), line: trace.line });
       else
         done.push({
           caseId: trace.caseId,
           events: trace.events,
-          where: `trace ${traceNo} ('${trace.caseId}', line ${trace.line})`,
+          where: logPlace.xesTrace(traceNo, trace.caseId, trace.line),
         });
       trace = null;
       holderDepth = -1;
@@ -184,10 +180,10 @@ export async function* parseXes(
     if (malformed ?? failure) throw malformed ?? failure;
     yield* done.splice(0);
   }
-  if (empty) throw new LogFormatError('the log is empty', null);
+  if (empty) throw new LogFormatError(logText.empty(), null);
   parser.close();
   if (malformed ?? failure) throw malformed ?? failure;
-  if (!sawLog) throw new LogFormatError('the log is empty: no XES <log> element', null);
+  if (!sawLog) throw new LogFormatError(logText.noXesLog(), null);
   yield* done.splice(0);
 }
 
@@ -240,38 +236,28 @@ export async function* parseCsvLog(
         ) as Columns;
         const missing = (['caseId', 'activity', 'timestamp'] as const)
           .filter((k) => columns![k] < 0)
-          .map((k) => CSV_NAMES[k].join(' or '));
+          .map((k) => CSV_NAMES[k]);
         if (missing.length > 0)
-          throw new LogFormatError(
-            `line ${line}: the header lacks the column ${missing.join(', ')} (found: ${record.join(', ')})`,
-            line,
-          );
+          throw new LogFormatError(at(logPlace.line(line), logText.headerLacks(missing, record)), line);
         continue;
       }
       // a cell the export escaped against formula injection ('=…) reads back as it was
       const cell = (k: keyof typeof CSV_NAMES) =>
         columns![k] >= 0 ? csvCellValue((record[columns![k]] ?? '').trim()) : '';
-      const where = `line ${line}`;
+      const where = logPlace.line(line);
       const caseId = cell('caseId');
-      if (!caseId) throw new LogFormatError(`${where}: the case id is empty`, line);
-      if (!cell('activity')) throw new LogFormatError(`${where}: the activity is empty`, line);
-      const at = parseTimestamp(cell('timestamp'), offsetMinutes);
-      if (at === null)
-        throw new LogFormatError(
-          `${where}: timestamp '${cell('timestamp')}' is not an ISO 8601 date-time`,
-          line,
-        );
-      const trace = traces.get(caseId) ?? {
-        caseId,
-        events: [],
-        where: `case '${caseId}' (first at line ${line})`,
-      };
+      if (!caseId) throw new LogFormatError(at(where, logText.emptyCaseId()), line);
+      if (!cell('activity')) throw new LogFormatError(at(where, logText.emptyActivity()), line);
+      const when = parseTimestamp(cell('timestamp'), offsetMinutes);
+      if (when === null)
+        throw new LogFormatError(at(where, logText.notATimestamp('timestamp', cell('timestamp'))), line);
+      const trace = traces.get(caseId) ?? { caseId, events: [], where: logPlace.csvCase(caseId, line) };
       trace.events.push({
         activity: cell('activity'),
         elementId: cell('elementId') || null,
         department: cell('department') || null,
         lifecycle: (cell('lifecycle') || 'complete').toLowerCase(),
-        at,
+        at: when,
         resource: cell('resource') || null,
         where,
       });
@@ -282,12 +268,12 @@ export async function* parseCsvLog(
     const e = error as Error & { lines?: number };
     if (e.lines !== undefined)
       throw new LogFormatError(
-        `line ${e.lines}: ${e.message.replace(/^Invalid Record Length: /, '')}`,
+        at(logPlace.line(e.lines), logText.malformedCsv(e.message.replace(/^Invalid Record Length: /, ''))),
         e.lines,
       );
     throw error;
   }
   await feed;
-  if (!columns) throw new LogFormatError('the log is empty', null);
+  if (!columns) throw new LogFormatError(logText.empty(), null);
   yield* traces.values();
 }

@@ -6,10 +6,11 @@ import { CommandRejected, findingMessageZh } from '../../engine/index.js';
 import { CaseIncident } from '../cases/command-budget.js';
 import { BadRequest, NotFound } from '../cases/errors.js';
 import { FormInvalid } from '../cases/forms.js';
-import { pick, problemTitle, sayCommandRejected, sayNoRoute } from '../problem-text.js';
+import { pick, problemTitle, sayCommandRejected, sayNoRoute, type Text } from '../problem-text.js';
+import { requestText } from '../problem-text-files.js';
 import { Problem, problemType } from '../problems.js';
 import { DeploymentRefused } from '../store/definition-store.js';
-import { describeErrors, inLanguage, type Language, preferredLanguage } from '../validation-text.js';
+import { describeErrors, inBothLanguages, type Language, preferredLanguage } from '../validation-text.js';
 
 /** PostgreSQL refusing a value the request carried (out of range, malformed, not storable, too deeply nested). */
 const INPUT_SQLSTATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05', '54001']);
@@ -55,36 +56,83 @@ function databaseProblem(error: Error): Problem | null {
   return null;
 }
 
+/** A refusal fastify raised itself (the body, its type or size, the URL), in the catalogue's words; else null. */
+function fastifyProblem(error: FastifyError, request: FastifyRequest): Problem | null {
+  const status = error.statusCode ?? 500;
+  if (status < 400 || status >= 500) return null;
+  const url = request.url.split('?')[0];
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new Problem(400, 'invalid-json', 'The body is not valid JSON', requestText.invalidJson());
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new Problem(400, 'invalid-json', 'The body is not valid JSON', requestText.emptyJson());
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new Problem(
+        415,
+        'unsupported-media-type',
+        'Unsupported media type',
+        requestText.unsupportedMediaType(request.headers['content-type'] ?? '(none)'),
+      );
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new Problem(
+        413,
+        'too-large',
+        'The request body is too large',
+        requestText.tooLarge(request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 0),
+      );
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new Problem(400, 'bad-request', 'Bad request', requestText.lengthMismatch());
+    case 'FST_ERR_BAD_URL':
+      return new Problem(400, 'invalid-url', 'The URL is not valid', requestText.badUrl(url));
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new Problem(414, 'invalid-url', 'The URL is not valid', requestText.paramTooLong(url));
+    default:
+      return new Problem(status, 'bad-request', 'Bad request', requestText.other(status, error.message));
+  }
+}
+
+/** A problem as application/problem+json, in the language the request prefers. */
+function sendProblem(reply: FastifyReply, problem: Problem, language: Language): void {
+  reply
+    .status(problem.status)
+    .type('application/problem+json')
+    .send({
+      type: problemType(problem.code),
+      title: problemTitle(problem.code, language, problem.title),
+      status: problem.status,
+      detail: pick(problem.detail, language),
+      ...(problem.errors
+        ? { errors: problem.errors.map((e) => ({ ...e, message: pick(e.message, language) })) }
+        : {}),
+      ...problem.extensions,
+    });
+}
+
 /** Errors fastify raises before routing (a URL that is not valid percent-encoded UTF-8): problem+json like the rest. */
 export function frameworkErrorHandler(
   error: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const status =
-    error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   const language = preferredLanguage(request.headers['accept-language']);
-  reply
-    .code(status)
-    .type('application/problem+json')
-    .send({
-      type: problemType('invalid-url'),
-      title: problemTitle('invalid-url', language, 'The URL is not valid'),
-      status,
-      detail: error.message,
-    });
+  const url = request.url.split('?')[0];
+  const problem =
+    error.code === 'FST_ERR_BAD_URL' || !error.statusCode || error.statusCode >= 500
+      ? new Problem(400, 'invalid-url', 'The URL is not valid', requestText.badUrl(url))
+      : (fastifyProblem(error, request) as Problem);
+  sendProblem(reply, problem, language);
 }
 
-function toProblem(error: FastifyError | Error, language: Language): Problem {
+function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   if (error instanceof Problem) return error;
   if (error instanceof FormInvalid) {
-    const chosen = inLanguage(error.errors, language);
+    const both = inBothLanguages(error.errors);
     return new Problem(
       400,
       'invalid-form',
-      language === 'zh' ? '表单填写不正确' : 'The form is not filled in correctly',
-      language === 'zh' ? `${error.formZh}：${chosen.detail}` : error.message,
-      chosen.errors,
+      'The form is not filled in correctly',
+      { zh: `${error.formZh}：${both.detail.zh}`, en: error.message },
+      both.errors,
     );
   }
   if (error instanceof BadRequest)
@@ -103,7 +151,10 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
       incident.elements.map((elementId) => ({
         elementId,
         type: 'loopWithoutWaitState',
-        message: incident.message,
+        message: {
+          zh: `流程在此环节反复执行而没有等待之处（循环中没有用户任务、定时器或消息）：请管理员修改流程（${incident.message}）`,
+          en: incident.message,
+        },
       })),
       { caseId: error.view.id, incident },
     );
@@ -111,13 +162,17 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
   if (error instanceof DeploymentRefused) {
     const errors = error.findings.filter((f) => f.severity === 'error');
     // in Chinese: the text of the finding's type, then the precise English (it quotes expressions and paths)
-    const messageOf = (f: (typeof errors)[number]): string =>
-      language === 'zh' ? `${findingMessageZh(f)}（${f.message}）` : f.message;
+    const messageOf = (f: (typeof errors)[number]): Text => ({
+      zh: `${findingMessageZh(f)}（${f.message}）`,
+      en: f.message,
+    });
+    const lines = (language: Language) =>
+      errors.map((f) => `${f.elementId ?? '(document)'}: ${messageOf(f)[language]}`).join('\n');
     return new Problem(
       422,
       'definition-not-executable',
-      language === 'zh' ? '流程图不能部署' : 'The BPMN definition cannot be deployed',
-      errors.map((f) => `${f.elementId ?? '(document)'}: ${messageOf(f)}`).join('\n'),
+      'The BPMN definition cannot be deployed',
+      { zh: lines('zh'), en: lines('en') },
       errors.map((f) => ({
         elementId: f.elementId,
         type: f.type,
@@ -143,33 +198,11 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
       null,
       fastifyError.validationContext,
     );
-    const chosen = inLanguage(described, language);
-    return new Problem(
-      400,
-      'invalid-request',
-      language === 'zh' ? '请求不正确' : 'The request is not valid',
-      chosen.detail,
-      chosen.errors,
-    );
+    const both = inBothLanguages(described);
+    return new Problem(400, 'invalid-request', 'The request is not valid', both.detail, both.errors);
   }
-  const status = fastifyError.statusCode ?? 500;
-  if (status === 413)
-    return new Problem(413, 'too-large', 'The request body is too large', {
-      zh: `请求体超过服务器允许的大小（${fastifyError.message}）`,
-      en: fastifyError.message,
-    });
-  if (status === 415)
-    return new Problem(415, 'unsupported-media-type', 'Unsupported media type', {
-      zh: `不支持此内容类型（${fastifyError.message}）：请以 application/json 发送`,
-      en: fastifyError.message,
-    });
-  if (status >= 400 && status < 500)
-    return new Problem(
-      status,
-      fastifyError.code?.toLowerCase() ?? 'bad-request',
-      'Bad request',
-      fastifyError.message,
-    );
+  const fromFastify = fastifyProblem(fastifyError, request);
+  if (fromFastify) return fromFastify;
   return new Problem(500, 'internal', 'Internal error', {
     zh: '服务器未能处理此请求，已记入日志',
     en: 'the server failed to handle the request; it is logged',
@@ -179,7 +212,7 @@ function toProblem(error: FastifyError | Error, language: Language): Problem {
 export const problemsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const language = preferredLanguage(request.headers['accept-language']);
-    const problem = toProblem(error, language);
+    const problem = toProblem(error, request);
     if (problem.status >= 500 && problem.status !== 503) request.log.error({ err: error }, 'request failed');
     else if (problem.status === 503 || problem.code === 'invalid-value')
       request.log.warn({ err: error }, problem.title);
@@ -187,19 +220,7 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
     // RFC 6750 §3: a 401 names the scheme (auth.ts adds error="invalid_token" for an unknown token)
     if (problem.status === 401 && !reply.hasHeader('www-authenticate'))
       reply.header('www-authenticate', 'Bearer realm="reflow"');
-    reply
-      .status(problem.status)
-      .type('application/problem+json')
-      .send({
-        type: problemType(problem.code),
-        title: problemTitle(problem.code, language, problem.title),
-        status: problem.status,
-        detail: pick(problem.detail, language),
-        ...(problem.errors
-          ? { errors: problem.errors.map((e) => ({ ...e, message: pick(e.message, language) })) }
-          : {}),
-        ...problem.extensions,
-      });
+    sendProblem(reply, problem, language);
   });
   app.setNotFoundHandler((request, reply) => {
     const language = preferredLanguage(request.headers['accept-language']);

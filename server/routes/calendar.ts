@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { builtinHolidayData, MAX_SCHEDULE_YEAR, MIN_SCHEDULE_YEAR } from '../../engine/calendar/index.js';
 import { principalOf } from '../plugins/auth.js';
+import { sayScheduleMissing } from '../problem-text-files.js';
 import { Problem } from '../problems.js';
 import { problemResponses } from './schemas.js';
 import { typed } from './typed.js';
@@ -196,7 +197,7 @@ export async function calendarRoutes(instance: FastifyInstance): Promise<void> {
     async (request) => {
       const { year } = request.params;
       if (request.body === undefined || request.body === null) {
-        const message = `send ${year}'s schedule as JSON { "holidays": [...], "workdays": [...] }, or the State Council notice's text as text/plain`;
+        const message = sayScheduleMissing(year);
         throw new Problem(400, 'invalid-request', 'The request is not valid', message, [
           { field: 'body', message },
         ]);

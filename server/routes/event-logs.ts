@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LogFormatError, parseCsvLog, parseXes } from '../metrics/event-log-parse.js';
 import { sayNoVersion } from '../problem-text.js';
+import { logText } from '../problem-text-files.js';
 import { Problem } from '../problems.js';
 import { importResultSchema, versionParams } from './metrics-schemas.js';
 import { problemResponses } from './schemas.js';
@@ -13,10 +14,7 @@ import { typed } from './typed.js';
 const MAX_LOG_BYTES = 200 * 1024 * 1024;
 
 const tooLarge = () =>
-  new Problem(413, 'payload-too-large', 'Log too large', {
-    zh: `事件日志最大 ${MAX_LOG_BYTES / 1024 / 1024} MB`,
-    en: `an event log may have at most ${MAX_LOG_BYTES / 1024 / 1024} MB`,
-  });
+  new Problem(413, 'payload-too-large', 'Log too large', logText.tooLarge(MAX_LOG_BYTES / 1024 / 1024));
 
 /** The upload as a stream of chunks, refused past MAX_LOG_BYTES. */
 async function* limited(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -155,8 +153,8 @@ export async function eventLogRoutes(instance: FastifyInstance): Promise<void> {
             400,
             'invalid-event-log',
             'Invalid event log',
-            `${error.message}; nothing was imported`,
-            [{ message: error.message, ...(error.line === null ? {} : { line: error.line }) } as never],
+            logText.nothingImported(error.text),
+            [{ message: error.text, ...(error.line === null ? {} : { line: error.line }) }],
           );
         }
         throw error;

@@ -106,7 +106,7 @@ for (const database of testDatabases()) {
       );
     });
 
-    t.test('bad files import nothing and say why', async (t) => {
+    t.test('bad files import nothing and say why, in Chinese and in English', async (t) => {
       const before = await fingerprint(opened.db);
       const cases: {
         what: string;
@@ -114,13 +114,15 @@ for (const database of testDatabases()) {
         type?: string;
         status: number;
         detail: RegExp;
+        zh: RegExp;
         line?: number;
       }[] = [
         {
           what: 'bad timestamp',
           body: log.replace('2026-01-09 10:00', '2026-01-32 10:00'),
           status: 400,
-          detail: /line 9: timestamp '2026-01-32 10:00' is not an ISO 8601 date-time; nothing was imported/,
+          detail: /line 9: timestamp '2026-01-32 10:00' is not an ISO 8601 date-time.*; nothing was imported/,
+          zh: /^第 9 行：timestamp“2026-01-32 10:00”不是 ISO 8601 日期时间：请写作 .*；未导入任何数据$/,
           line: 9,
         },
         {
@@ -128,20 +130,29 @@ for (const database of testDatabases()) {
           body: `${log}E,收件,,,complete,2026-01-23 10:00\nE,归档,,,complete,2026-01-23 11:00\n`,
           status: 422,
           detail: /2 activities match no element of 'permit' version 1: 收件, 归档; nothing was imported/,
+          zh: /^2 个活动与流程“permit”版本 1 的任何元素都对不上：收件、归档；未导入任何数据/,
         },
         {
           what: 'unknown element id',
           body: `${log}E,审查,nope,,complete,2026-01-23 10:00\n`,
           status: 422,
           detail: /nope/,
+          zh: /nope/,
         },
-        { what: 'empty file', body: '', status: 400, detail: /the log is empty/ },
-        { what: 'header only', body: 'case_id,activity,timestamp\n', status: 400, detail: /no events/ },
+        { what: 'empty file', body: '', status: 400, detail: /the log is empty/, zh: /^日志为空/ },
+        {
+          what: 'header only',
+          body: 'case_id,activity,timestamp\n',
+          status: 400,
+          detail: /no events/,
+          zh: /^日志中没有事件：未导入任何数据$/,
+        },
         {
           what: 'missing column',
           body: 'case,activity,timestamp\nA,审查,2026-01-05 09:00\n',
           status: 400,
           detail: /line 1: the header lacks the column case_id or case:concept:name/,
+          zh: /^第 1 行：表头缺少列 case_id 或 case:concept:name（现有：case、activity、timestamp）/,
           line: 1,
         },
         {
@@ -149,6 +160,7 @@ for (const database of testDatabases()) {
           body: 'case_id,activity,timestamp\nA,审查,2026-01-05 09:00\nA,审查\n',
           status: 400,
           detail: /line 3/,
+          zh: /^第 3 行：CSV 格式不正确（.*）：请检查此行的列数与引号/,
           line: 3,
         },
         {
@@ -156,13 +168,15 @@ for (const database of testDatabases()) {
           body: 'case_id,activity,lifecycle,timestamp\nA,审查,begin,2026-01-05 09:00\n',
           status: 400,
           detail: /line 2: lifecycle:transition 'begin' is not one of the XES standard transitions/,
+          zh: /^第 2 行：lifecycle:transition“begin”不是 XES 标准的状态转换/,
         },
         {
           what: 'broken XML',
           type: 'application/xml',
           body: '<log xes.version="1849.2016"><trace><string key="concept:name" value="a"/><event>\n</trace></log>',
           status: 400,
-          detail: /line 2: unexpected close tag; nothing was imported/,
+          detail: /line 2: unexpected close tag: check that the tags .*; nothing was imported/,
+          zh: /^第 2 行：XML 格式不正确（unexpected close tag）：请检查.*；未导入任何数据$/,
           line: 2,
         },
         {
@@ -171,6 +185,7 @@ for (const database of testDatabases()) {
           body: '<log xes.version="1849.2016">\n<trace><string key="concept:name" value="a"/>\n<event><string key="concept:name" value="审查"/></event></trace></log>',
           status: 400,
           detail: /line 3, trace 1 \('a'\), event 1: the event has no time:timestamp/,
+          zh: /^第 3 行（第 1 条轨迹“a”的第 1 个事件）：事件没有 time:timestamp（时间）/,
           line: 3,
         },
         {
@@ -179,15 +194,30 @@ for (const database of testDatabases()) {
           body: '<!DOCTYPE log [<!ENTITY a "b">]><log xes.version="1849.2016"/>',
           status: 400,
           detail: /DOCTYPE/,
+          zh: /不接受 DOCTYPE 声明/,
         },
-        { what: 'not XML or CSV', type: 'application/json', body: '{}', status: 415, detail: /XES|CSV/ },
+        {
+          what: 'not XML or CSV',
+          type: 'application/json',
+          body: '{}',
+          status: 415,
+          detail: /XES|CSV/,
+          zh: /请以 XES/,
+        },
       ];
       for (const c of cases) {
-        const res = await importLog(app, 'permit', 1, c.body, c.type ?? 'text/csv');
+        const res = await importLog(app, 'permit', 1, c.body, c.type ?? 'text/csv', 'en');
         t.equal(res.statusCode, c.status, `${c.what}: ${res.statusCode}`);
         t.match(res.headers['content-type'], /problem\+json/, c.what);
         t.match(res.json().detail, c.detail, `${c.what}: ${res.json().detail}`);
+        t.notMatch(res.json().detail, /^[^a-z]*[\u4e00-\u9fff]{2}/, `${c.what}: English is not Chinese`);
         if (c.line) t.equal(res.json().errors?.[0]?.line, c.line, `${c.what}: the line is given`);
+        const chinese = await importLog(app, 'permit', 1, c.body, c.type ?? 'text/csv');
+        t.equal(chinese.statusCode, c.status);
+        t.match(chinese.json().detail, c.zh, `${c.what}: ${chinese.json().detail}`);
+        t.match(chinese.json().title, /[\u4e00-\u9fff]/, `${c.what}: a Chinese title`);
+        for (const e of chinese.json().errors ?? [])
+          t.match(e.message, /[\u4e00-\u9fff]/, `${c.what}: ${e.message} is in Chinese`);
         if (c.status === 422)
           t.ok(
             res.json().errors.every((e: { type: string }) => e.type === 'unmatchedActivity'),

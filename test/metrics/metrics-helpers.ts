@@ -25,11 +25,13 @@ export function importLog(
   version: number,
   body: string | Buffer,
   type: string,
+  /** The language of a refusal's words (Chinese unless told). */
+  language: 'zh' | 'en' = 'zh',
 ) {
   return app.inject({
     method: 'POST',
     url: `/api/processes/${key}/versions/${version}/log`,
-    headers: { ...bearer(TOKENS.admin), 'content-type': type },
+    headers: { ...bearer(TOKENS.admin), 'content-type': type, 'accept-language': language },
     payload: body,
   });
 }

@@ -23,7 +23,7 @@ const POOLS = [
 ];
 
 t.test('a collaboration in the modeler: drawn, checked and deployed as one unit', async (t) => {
-  const started = await startBrowserTest(t, { width: 1600, height: 1000 });
+  const started = await startBrowserTest(t, { viewport: { width: 1600, height: 1000 } });
   if (!started) return;
   const { server, page, errors } = started;
   await deployXml(t, server, after);
@@ -88,7 +88,7 @@ t.test('a collaboration in the modeler: drawn, checked and deployed as one unit'
 t.test(
   'the 一件事 by messages in the modeler: pools, message events and every message flow drawn',
   async (t) => {
-    const started = await startBrowserTest(t, { width: 1600, height: 1000 });
+    const started = await startBrowserTest(t, { viewport: { width: 1600, height: 1000 } });
     if (!started) return;
     const { server, page, errors } = started;
     const byMessages = readFileSync(

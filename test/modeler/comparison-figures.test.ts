@@ -3,49 +3,24 @@
 // change kind; the first-time rate's change is in 个百分点 and, rising, drawn in the "better" colour; the rates
 // of bad ratings show their counts beside them; the cards of the demo history show in the red-card rate and by
 // department (step warning and red-card rates, count / whole).
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
-import { seedDemoHistory } from '../../server/simulate/demo.js';
-import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import { TOKENS } from '../helpers/test-app.js';
+import { api, screenshot, seedSampleHistory, startBrowserTest } from './harness.js';
 
 const KEY = 'business_startup';
 
 t.test('the comparison view states and colours each figure as the catalogue says', async (t) => {
-  const started = await startModelerTest(t);
+  // an auditor's page, signed in from its first request
+  const started = await startBrowserTest(t, { token: TOKENS.auditor });
   if (!started) return;
-  const { server } = started;
+  const { server, page, errors } = started;
   // given the business-startup sample before and after, with simulated history and its ratings
-  const dir = mkdtempSync(join(tmpdir(), 'reflow-compare-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const samples = new URL('../../processes/', import.meta.url).pathname;
-  for (const name of ['business-startup.before', 'business-startup.after', 'rating-rectification'])
-    for (const ext of ['bpmn', 'sim.json']) cpSync(`${samples}${name}.${ext}`, join(dir, `${name}.${ext}`));
-  const { db, definitions } = server.app.reflow;
-  for (const name of ['business-startup.before', 'business-startup.after', 'rating-rectification']) {
-    const deployed = await server.app.inject({
-      method: 'POST',
-      url: '/api/definitions',
-      headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
-      payload: readFileSync(join(dir, `${name}.bpmn`), 'utf8'),
-    });
-    t.equal(deployed.statusCode, 201, deployed.body);
-  }
-  await seedDemoHistory(db, definitions, {
-    processesDir: dir,
-    now: Date.parse('2026-11-27T15:00:00+08:00'),
-  });
+  await seedSampleHistory(t, server, Date.parse('2026-11-27T15:00:00+08:00'));
 
   // then the demo's ratings, half of them of one step (一次一评), are credited to several departments
   for (const version of [1, 2]) {
     const loop = (
-      await server.app.inject({
-        method: 'GET',
-        url: `/api/processes/${KEY}/versions/${version}/ratings`,
-        headers: bearer(TOKENS.auditor),
-      })
+      await api(server, TOKENS.auditor, 'GET', `/api/processes/${KEY}/versions/${version}/ratings`)
     ).json();
     t.ok(
       loop.departments.length >= 3,
@@ -55,11 +30,7 @@ t.test('the comparison view states and colours each figure as the catalogue says
 
   // when the comparison is asked of the API
   const compared = (
-    await server.app.inject({
-      method: 'GET',
-      url: `/api/processes/${KEY}/compare?from=1&to=2`,
-      headers: bearer(TOKENS.auditor),
-    })
+    await api(server, TOKENS.auditor, 'GET', `/api/processes/${KEY}/compare?from=1&to=2`)
   ).json();
   // then every figure says what it is
   const figures = Object.entries(compared.change) as [string, Record<string, unknown>][];
@@ -83,13 +54,6 @@ t.test('the comparison view states and colours each figure as the catalogue says
   );
 
   // when an auditor opens the 对比 view
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/`);
-  await useToken(page, TOKENS.auditor);
-  const errors = collectPageErrors(page); // once signed in
   await page.goto(`${server.url}/#/compare/${KEY}/1/2`);
   await page.waitForSelector('#reflow-outcomes');
   const row = (figure: string) => page.locator(`#reflow-outcomes tr[data-figure="${figure}"]`);
@@ -133,11 +97,7 @@ t.test('the comparison view states and colours each figure as the catalogue says
 
   // and by department: each department's step warning and red-card rates, with count / whole, as the API says
   const departments = (
-    await server.app.inject({
-      method: 'GET',
-      url: `/api/processes/${KEY}/departments?from=1&to=2`,
-      headers: bearer(TOKENS.auditor),
-    })
+    await api(server, TOKENS.auditor, 'GET', `/api/processes/${KEY}/departments?from=1&to=2`)
   ).json() as {
     before: {
       department: string | null;
@@ -179,11 +139,7 @@ t.test('the comparison view states and colours each figure as the catalogue says
     after: JSON.parse((await chart.getAttribute('data-after')) ?? '[]') as number[],
   };
   const report = (
-    await server.app.inject({
-      method: 'GET',
-      url: `/api/processes/${KEY}/report?from=1&to=2&lang=zh`,
-      headers: bearer(TOKENS.auditor),
-    })
+    await api(server, TOKENS.auditor, 'GET', `/api/processes/${KEY}/report?from=1&to=2&lang=zh`)
   ).body;
   const reportCounts = (side: string) => {
     const panel = new RegExp(`<g data-side="${side}">([\\s\\S]*?)</g></g>`).exec(report)?.[1] ?? '';

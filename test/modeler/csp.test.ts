@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import t from 'tap';
 import { CONTENT_SECURITY_POLICY } from '../../server/plugins/edge.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
-import { collectPageErrors, launchChromium, screenshot, startModelerTest, useToken } from './harness.js';
+import { collectPageErrors, openModeler, screenshot, startBrowserTest, useToken } from './harness.js';
 
 interface Violation {
   page: string;
@@ -39,9 +39,11 @@ async function recordViolations(context: BrowserContext): Promise<void> {
 const violationsOf = (page: Page) => page.evaluate(() => window.cspViolations);
 
 t.test('the modeler, the dashboards, the report and /docs work under the CSP', async (t) => {
-  const rig = await startModelerTest(t);
+  const rig = await startBrowserTest(t);
   if (!rig) return;
-  const { server } = rig;
+  const { server, context, page, errors } = rig;
+  // the page already open records too: the script runs at its first navigation
+  await recordViolations(context);
   // given the sole-proprietor sample's two versions, a little history imported for each, and an open case
   const inject = (method: 'GET' | 'POST', url: string, token: string, payload?: unknown, type?: string) =>
     server.app.inject({
@@ -89,19 +91,13 @@ t.test('the modeler, the dashboards, the report and /docs work under the CSP', a
   t.equal(started.statusCode, 201, started.body);
   const caseId = started.json().id as string;
 
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  await recordViolations(context);
-  const page = await context.newPage();
-  const errors = collectPageErrors(page);
   const consoleCsp: string[] = [];
   context.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) consoleCsp.push(message.text());
   });
 
   // when the modeler is opened
-  const response = await page.goto(`${server.url}/`);
+  const response = await openModeler(page, server);
   t.equal(
     response?.headers()['content-security-policy'],
     Object.entries(CONTENT_SECURITY_POLICY)
@@ -109,7 +105,6 @@ t.test('the modeler, the dashboards, the report and /docs work under the CSP', a
       .join(';'),
     'the page is served with the policy',
   );
-  await page.waitForSelector('.djs-palette');
   await useToken(page, TOKENS.designer);
   await page.goto(`${server.url}/#/modeler/${KEY}/2`);
   await page.waitForSelector('.reflow-view:not([hidden]) .djs-element[data-element-id="review"]');

@@ -1,9 +1,11 @@
 // The modeler tests' setting: the page built by modeler/build.mjs, a Reflow server on a PGlite test database
 // listening on a free port, and Debian's headless Chromium driven by playwright-core.
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { Test } from 'tap';
+import { seedDemoHistory } from '../../server/simulate/demo.js';
 import { bearer, buildTestApp, type TestApp, TOKENS } from '../helpers/test-app.js';
 import { openPglite } from '../helpers/test-database.js';
 
@@ -115,9 +117,23 @@ export async function deployFromModeler(page: Page): Promise<void> {
 
 export interface BrowserTest {
   server: ModelerServer;
+  /** Chromium, closed at the test's end: for more contexts (another user, a cold cache). */
+  browser: Browser;
+  context: BrowserContext;
   page: Page;
   /** Errors the page logged or threw (collectPageErrors). */
   errors: string[];
+  /** How long building the page took, and its size (startModelerTest). */
+  build: { ms: number; bytes: number };
+}
+
+export interface BrowserTestOptions {
+  /** 1440×900 unless told. */
+  viewport?: { width: number; height: number };
+  /** Options of the test app, e.g. more tokens beside the test tokens (supervision.test.ts). */
+  app?: Parameters<typeof buildTestApp>[1];
+  /** The page is signed in with this token before its first request (withToken). */
+  token?: string;
 }
 
 /**
@@ -127,14 +143,68 @@ export interface BrowserTest {
  */
 export async function startBrowserTest(
   t: Test,
-  viewport: { width: number; height: number } = { width: 1440, height: 900 },
+  options: BrowserTestOptions = {},
 ): Promise<BrowserTest | null> {
-  const started = await startModelerTest(t);
+  const started = await startModelerTest(t, options.app);
   if (!started) return null;
   const browser = await launchChromium();
   t.teardown(() => browser.close());
-  const page = await (await browser.newContext({ viewport, locale: 'zh-CN' })).newPage();
-  return { server: started.server, page, errors: collectPageErrors(page) };
+  const { context, page, errors } = await openPage(browser, {
+    viewport: options.viewport,
+    token: options.token,
+  });
+  return { server: started.server, browser, context, page, errors, build: started.build };
+}
+
+/**
+ * A page of its own browser context (its own storage: another user), Chinese unless told, at `viewport`, its
+ * errors collected; signed in with `token` before its first request when one is given.
+ */
+export async function openPage(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; token?: string; locale?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+    locale: options.locale ?? 'zh-CN',
+  });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  if (options.token) await withToken(page, options.token);
+  return { context, page, errors };
+}
+
+/** Signs a page in before its next navigation, as a token kept from an earlier visit (localStorage). */
+export async function withToken(page: Page, token: string): Promise<void> {
+  await page.addInitScript((kept) => localStorage.setItem('reflow.token', kept), token);
+}
+
+/** A call to the API with a test token; the answer as inject gives it. */
+export function api(
+  server: ModelerServer,
+  token: string,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: object,
+) {
+  return server.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+}
+
+/**
+ * The business-startup sample before and after and the rating-rectification process, deployed, with the demo's
+ * simulated history up to `now` (server/simulate/demo.ts), as `npm start` seeds them.
+ */
+export async function seedSampleHistory(t: Test, server: ModelerServer, now: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'reflow-samples-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const samples = new URL('../../processes/', import.meta.url).pathname;
+  const names = ['business-startup.before', 'business-startup.after', 'rating-rectification'];
+  for (const name of names) {
+    for (const ext of ['bpmn', 'sim.json']) cpSync(`${samples}${name}.${ext}`, join(dir, `${name}.${ext}`));
+    await deployXml(t, server, readFileSync(join(dir, `${name}.bpmn`), 'utf8'));
+  }
+  const { db, definitions } = server.app.reflow;
+  await seedDemoHistory(db, definitions, { processesDir: dir, now });
 }
 
 /** Deploys a BPMN document through the API as a designer; the test fails unless the answer is 201. */
@@ -153,9 +223,15 @@ export async function deployXml(
   return deployed.json();
 }
 
+/** Opens the modeler and waits until its palette is drawn; the navigation's answer. */
+export async function openModeler(page: Page, server: ModelerServer) {
+  const response = await page.goto(`${server.url}/`);
+  await page.waitForSelector('.djs-palette');
+  return response;
+}
+
 /** Opens the modeler and signs in with `token`, as a user arriving at the page does. */
 export async function signedIn(page: Page, server: ModelerServer, token: string): Promise<void> {
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
+  await openModeler(page, server);
   await useToken(page, token);
 }

@@ -7,15 +7,8 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parseTokens } from '../../server/auth/tokens.js';
 import { WarningScheduler } from '../../server/scheduler/warning-scheduler.js';
-import { bearer, TOKENS } from '../helpers/test-app.js';
-import {
-  collectPageErrors,
-  deployXml,
-  launchChromium,
-  screenshot,
-  startModelerTest,
-  useToken,
-} from './harness.js';
+import { TOKENS } from '../helpers/test-app.js';
+import { api, deployXml, screenshot, startBrowserTest, useToken } from './harness.js';
 
 const permit = readFileSync(new URL('../server/fixtures/correction.bpmn', import.meta.url), 'utf8');
 
@@ -34,25 +27,19 @@ t.test('claim a task in the inbox and complete it', async (t) => {
     ]),
     'people',
   );
-  const started = await startModelerTest(t, { people });
+  // a member of 市场监管's page, signed in
+  const started = await startBrowserTest(t, { app: { people }, token: TOKENS.market });
   if (!started) return;
-  const { server } = started;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
+  const { server, page, errors } = started;
   await deployXml(t, server, permit);
-  const created = await server.app.inject({
-    method: 'POST',
-    url: '/api/cases',
-    headers: bearer(TOKENS.intake),
-    payload: { process: 'permit', businessKey: 'SZ-2026-0001', variables: { applicant: '张三' } },
+  const created = await api(server, TOKENS.intake, 'POST', '/api/cases', {
+    process: 'permit',
+    businessKey: 'SZ-2026-0001',
+    variables: { applicant: '张三' },
   });
   t.equal(created.statusCode, 201, created.body);
   const caseId = created.json().id;
 
-  const page = await browser.newPage();
-  await page.goto(`${server.url}/`);
-  await useToken(page, TOKENS.market);
-  const errors = collectPageErrors(page); // from signing in on
   await page.goto(`${server.url}/#/inbox`);
   await page.waitForSelector('#reflow-tasks');
   const row = page.locator(`#reflow-tasks tr:has(a[href="#/case/${caseId}"])`);
@@ -87,9 +74,7 @@ t.test('claim a task in the inbox and complete it', async (t) => {
   await page.click('#reflow-task-submit');
   await page.waitForSelector('#reflow-inbox-status[data-kind="ok"]');
   await page.waitForSelector('#reflow-inbox-empty');
-  const view = (
-    await server.app.inject({ method: 'GET', url: `/api/cases/${caseId}`, headers: bearer(TOKENS.auditor) })
-  ).json();
+  const view = (await api(server, TOKENS.auditor, 'GET', `/api/cases/${caseId}`)).json();
   const review = view.timeline.find((s: { elementId: string }) => s.elementId === 'review');
   t.equal(review.status, 'completed', 'the review is completed');
   t.same(review.handler, { userId: 'department:市场监管', name: 'department:市场监管' }, 'its handler');

@@ -3,19 +3,10 @@
 // kept for every element drawn; bpmn-js's Modeler rewrites each plane from what it draws when saving
 // (BpmnDiOrdering), so DI of an element it cannot draw (a process no pool shows, an edge naming no element)
 // is dropped — those are listed, never a model element.
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import t from 'tap';
 import { parseBpmn } from '../../engine/model/parse.js';
-import {
-  buildPage,
-  CHROMIUM,
-  collectPageErrors,
-  launchChromium,
-  screenshot,
-  startModelerTest,
-  startServer,
-} from './harness.js';
+import { openModeler, screenshot, startBrowserTest } from './harness.js';
 
 const MIWG = new URL('../conformance/miwg/', import.meta.url);
 const PROCESSES = new URL('../../processes/', import.meta.url);
@@ -44,15 +35,10 @@ function taggedIds(xml: string): Map<string, Tagged> {
 }
 
 t.test('MIWG reference diagrams in the modeler', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startBrowserTest(t);
   if (!started) return;
-  const { server } = started;
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors = collectPageErrors(page);
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
+  const { server, page, errors } = started;
+  await openModeler(page, server);
 
   const names = (await readdir(MIWG)).filter((n) => n.endsWith('.bpmn')).sort();
   t.equal(names.length, 21, 'all 21 reference diagrams');
@@ -127,18 +113,10 @@ t.test('MIWG reference diagrams in the modeler', async (t) => {
 t.test(
   'the sample processes open without warnings, validate clean and keep their gov extensions',
   async (t) => {
-    if (!existsSync(CHROMIUM)) {
-      t.fail(`Chromium not found at ${CHROMIUM}`);
-      return;
-    }
-    await buildPage();
-    const server = await startServer();
-    t.teardown(() => server.close());
-    const browser = await launchChromium();
-    t.teardown(() => browser.close());
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForSelector('.djs-palette');
+    const started = await startBrowserTest(t);
+    if (!started) return;
+    const { server, page } = started;
+    await openModeler(page, server);
     const names = (await readdir(PROCESSES)).filter((n) => n.endsWith('.bpmn')).sort();
     t.ok(names.length >= 5, `${names.length} sample processes`);
     for (const name of names) {

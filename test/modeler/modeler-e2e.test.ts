@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import t from 'tap';
-import { bearer, TOKENS } from '../helpers/test-app.js';
+import { TOKENS } from '../helpers/test-app.js';
 import {
-  collectPageErrors,
+  api,
   deployFromModeler,
-  launchChromium,
   loadEventMs,
+  openModeler,
   screenshot,
-  startModelerTest,
+  startBrowserTest,
   useToken,
 } from './harness.js';
 
@@ -20,8 +20,6 @@ const before = readFileSync(new URL('./fixtures/permit.before.bpmn', import.meta
 const after = readFileSync(new URL('./fixtures/permit.after.bpmn', import.meta.url), 'utf8');
 const KEY = 'e2e_permit';
 const DAY = 24 * 3600 * 1000;
-
-/** Sets the API token through the field at the top right, as a user does. */
 
 async function importDiagram(page: Page, xml: string): Promise<string[]> {
   return page.evaluate(async (text) => {
@@ -45,15 +43,10 @@ async function clickElement(page: Page, id: string): Promise<void> {
 const metric = (page: Page, key: string) => page.locator(`#reflow-static-metrics dd[data-metric="${key}"]`);
 
 t.test('modeler and dashboards, end to end', async (t) => {
-  const started = await startModelerTest(t);
+  const started = await startBrowserTest(t);
   if (!started) return;
-  const { server, build } = started;
+  const { server, build, browser, page, errors } = started;
   t.comment(`bundle: ${(build.bytes / 1024).toFixed(0)} KiB in ${build.ms} ms`);
-  const browser = await launchChromium();
-  t.teardown(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  const errors = collectPageErrors(page);
 
   await t.test('the page loads from a cold cache', async (t) => {
     // given fresh browser contexts (empty caches)
@@ -70,8 +63,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
     }
   });
 
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('.djs-palette');
+  await openModeler(page, server);
   t.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
   t.match(
     await page.locator('.reflow-nav').textContent(),
@@ -239,11 +231,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
     await page.waitForSelector('#reflow-modeler-status[data-kind="ok"]');
     t.match(await page.locator('#reflow-modeler-status').textContent(), /已部署 e2e_permit，版本 1/);
     // then the server has it, gov attributes included
-    const v1 = await server.app.inject({
-      method: 'GET',
-      url: `/api/definitions/${KEY}/versions/1`,
-      headers: bearer(TOKENS.auditor),
-    });
+    const v1 = await api(server, TOKENS.auditor, 'GET', `/api/definitions/${KEY}/versions/1`);
     t.equal(v1.statusCode, 200);
     t.match(v1.json().metrics, { steps: 3, materials: 3, applicantMaterials: 3, timeLimitDays: 5, trips: 2 });
 
@@ -294,11 +282,10 @@ t.test('modeler and dashboards, end to end', async (t) => {
   await t.test('cases started through the API are completed in the department inbox', async (t) => {
     // given a case on each version, started through the API at the intake window
     for (const version of [1, 2] as const) {
-      const started = await server.app.inject({
-        method: 'POST',
-        url: '/api/cases',
-        headers: bearer(TOKENS.intake),
-        payload: { process: KEY, version, businessKey: `E2E-${version}` },
+      const started = await api(server, TOKENS.intake, 'POST', '/api/cases', {
+        process: KEY,
+        version,
+        businessKey: `E2E-${version}`,
       });
       t.equal(started.statusCode, 201, started.body);
       caseIds[`v${version}`] = started.json().id;
@@ -336,18 +323,10 @@ t.test('modeler and dashboards, end to end', async (t) => {
     await complete('issue', caseIds.v1);
     await page.waitForSelector('#reflow-inbox-empty');
     for (const id of [caseIds.v1, caseIds.v2]) {
-      const view = await server.app.inject({
-        method: 'GET',
-        url: `/api/cases/${id}`,
-        headers: bearer(TOKENS.auditor),
-      });
+      const view = await api(server, TOKENS.auditor, 'GET', `/api/cases/${id}`);
       t.equal(view.json().status, 'completed', `case ${id} completed`);
     }
-    const v1 = await server.app.inject({
-      method: 'GET',
-      url: `/api/cases/${caseIds.v1}`,
-      headers: bearer(TOKENS.auditor),
-    });
+    const v1 = await api(server, TOKENS.auditor, 'GET', `/api/cases/${caseIds.v1}`);
     t.match(v1.json().variables, { approved: true, note: '材料齐全' }, 'the form variables reached the case');
   });
 
@@ -355,13 +334,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
     // when the case of version 1 is opened
     await page.goto(`${server.url}/#/case/${caseIds.v1}`);
     await page.waitForSelector('#reflow-timeline');
-    const view = (
-      await server.app.inject({
-        method: 'GET',
-        url: `/api/cases/${caseIds.v1}`,
-        headers: bearer(TOKENS.auditor),
-      })
-    ).json();
+    const view = (await api(server, TOKENS.auditor, 'GET', `/api/cases/${caseIds.v1}`)).json();
     // then the timeline lists each step and the diagram marks them done with their durations
     t.equal(await page.locator('#reflow-timeline tbody tr').count(), view.timeline.length);
     for (const id of ['accept', 'review', 'issue']) {
@@ -405,13 +378,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
   const routes = server.app.printRoutes({ commonPrefix: false });
   const hasMetrics =
     /processes\/:key\/versions\/:version\/metrics/.test(routes) ||
-    (
-      await server.app.inject({
-        method: 'GET',
-        url: `/api/processes/${KEY}/versions/1/metrics`,
-        headers: bearer(TOKENS.auditor),
-      })
-    ).statusCode !== 404;
+    (await api(server, TOKENS.auditor, 'GET', `/api/processes/${KEY}/versions/1/metrics`)).statusCode !== 404;
 
   await t.test('heatmap: per-step durations on the diagram', async (t) => {
     await page.goto(`${server.url}/#/heatmap/${KEY}/1`);
@@ -426,11 +393,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
     }
     await page.waitForSelector('#reflow-heatmap-steps');
     const metrics = (
-      await server.app.inject({
-        method: 'GET',
-        url: `/api/processes/${KEY}/versions/1/metrics`,
-        headers: bearer(TOKENS.auditor),
-      })
+      await api(server, TOKENS.auditor, 'GET', `/api/processes/${KEY}/versions/1/metrics`)
     ).json();
     const measured = metrics.dynamic.steps.filter((s: { elementId: string }) =>
       ['accept', 'review', 'issue'].includes(s.elementId),
@@ -453,11 +416,7 @@ t.test('modeler and dashboards, end to end', async (t) => {
     }
     await page.waitForSelector('#reflow-reductions');
     const compared = (
-      await server.app.inject({
-        method: 'GET',
-        url: `/api/processes/${KEY}/compare?from=1&to=2`,
-        headers: bearer(TOKENS.auditor),
-      })
+      await api(server, TOKENS.auditor, 'GET', `/api/processes/${KEY}/compare?from=1&to=2`)
     ).json();
     const cell = (table: string, figure: string, column: string) =>
       page.locator(`#${table} tr[data-figure="${figure}"] td[data-column="${column}"]`).textContent();
@@ -512,13 +471,8 @@ t.test('modeler and dashboards, end to end', async (t) => {
 
     // and the printable report opens with the token, as a blob
     const hasReport =
-      (
-        await server.app.inject({
-          method: 'GET',
-          url: `/api/processes/${KEY}/report?from=1&to=2`,
-          headers: bearer(TOKENS.auditor),
-        })
-      ).statusCode === 200;
+      (await api(server, TOKENS.auditor, 'GET', `/api/processes/${KEY}/report?from=1&to=2`)).statusCode ===
+      200;
     if (hasReport) {
       const popup = page.waitForEvent('popup');
       await page.click('#reflow-report');

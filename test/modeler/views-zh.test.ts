@@ -13,6 +13,7 @@ import { seedDemoHistory } from '../../server/simulate/demo.js';
 import { bearer, TOKENS } from '../helpers/test-app.js';
 import {
   collectPageErrors,
+  deployXml,
   launchChromium,
   type ModelerServer,
   screenshot,
@@ -224,13 +225,7 @@ t.test('every view in Chinese and legible, on the demo data', async (t) => {
   await t.test(
     'a task form: fields by their titles, a missing required field refused in Chinese',
     async (t) => {
-      const deployed = await server.app.inject({
-        method: 'POST',
-        url: '/api/definitions',
-        headers: { ...bearer(TOKENS.designer), 'content-type': 'application/xml' },
-        payload: fixture,
-      });
-      t.equal(deployed.statusCode, 201, deployed.body);
+      await deployXml(t, server, fixture);
       const started = await server.app.inject({
         method: 'POST',
         url: '/api/cases',

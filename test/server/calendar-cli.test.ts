@@ -112,7 +112,10 @@ for (const target of targets) {
       file('wrong.json', JSON.stringify({ holidays: ['2027-01-01'], workdays: ['2027-01-04'] })),
     );
     t.equal(wrong.code, 1, wrong.stderr);
-    t.match(wrong.stderr, /workdays\[0\]: workdays\[0\] is 2027-01-04, a Monday/);
+    t.match(
+      wrong.stderr,
+      /workdays\[0\]: workdays\[0\] 是 2027-01-04（星期一），本来就是工作日.* \/ workdays\[0\] is 2027-01-04, a Monday/,
+    );
     t.equal((await calendar('erase')).code, 2);
 
     // --dry-run reads the notice's text and stores nothing

@@ -340,8 +340,9 @@ for (const database of testDatabases()) {
     });
 
     t.test('a year is checked strictly: 400/422 naming the field', async (t) => {
+      // in English here; the Chinese of the same refusals: test/server/problem-details.test.ts
       const put = (body: unknown, year: string | number = 2028, token: string = TOKENS.admin) =>
-        inject('PUT', `/api/calendar/years/${year}`, token, body);
+        inject('PUT', `/api/calendar/years/${year}`, token, body, { 'accept-language': 'en' });
       const forbidden = await put(TEST_2027, 2027, TOKENS.auditor);
       t.equal(forbidden.status, 403);
       const bad = await put({
@@ -405,7 +406,10 @@ for (const database of testDatabases()) {
 五、端午节：5月31日（周六）至6月2日（周一）放假，共3天。
 六、国庆节、中秋节：10月1日（周三）至8日（周三）放假调休，共8天。9月28日（周日）、10月11日（周六）上班。`;
       const put = (text: string, year: number) =>
-        inject('PUT', `/api/calendar/years/${year}`, TOKENS.admin, text, { 'content-type': 'text/plain' });
+        inject('PUT', `/api/calendar/years/${year}`, TOKENS.admin, text, {
+          'content-type': 'text/plain',
+          'accept-language': 'en',
+        });
       // when it is loaded for another year, it is refused by its weekdays
       const wrong = await put(notice, 2031);
       t.equal(wrong.status, 422);

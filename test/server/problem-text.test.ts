@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { inBoth, PROBLEM_TITLES, pick, problemTitle, sayCommandRejected } from '../../server/problem-text.js';
+import { at, PROBLEM_TITLES, pick, problemTitle, sayCommandRejected } from '../../server/problem-text.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
 import { testDatabases } from '../helpers/test-database.js';
 
@@ -39,7 +39,7 @@ t.test('every problem code the server raises has a Chinese and an English title'
 });
 
 t.test('the catalogue helpers', async (t) => {
-  t.same(inBoth('x'), { zh: 'x', en: 'x' }, 'one text is both languages');
+  t.same(at({ zh: '第 3 行', en: 'line 3' }, { zh: '甲', en: 'a' }), { zh: '第 3 行：甲', en: 'line 3: a' });
   t.equal(pick({ zh: '甲', en: 'a' }, 'zh'), '甲');
   t.equal(pick({ zh: '甲', en: 'a' }, 'en'), 'a');
   t.equal(problemTitle('not-found', 'zh', 'Not found'), '未找到');
@@ -105,7 +105,7 @@ for (const database of testDatabases()) {
         {},
         404,
         /^没有此接口：GET \/api\/nowhere/,
-        /^no route GET \/api\/nowhere$/,
+        /^no route GET \/api\/nowhere \(the routes are listed at \/docs\)$/,
       ],
     ];
     for (const [what, url, headers, status, zh, english] of cases) {

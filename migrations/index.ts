@@ -20,6 +20,7 @@ import * as cheaperRowTriggers from './2026-12-09-cheaper-row-triggers.js';
 import * as originalXml from './2026-12-10-original-xml.js';
 import * as warningFigures from './2026-12-10-warning-figures.js';
 import * as hotCaseUpdates from './2026-12-11-hot-case-updates.js';
+import * as webhookEndpointBackoff from './2026-12-12-webhook-endpoint-backoff.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-10-original-xml': originalXml,
   '2026-12-10-warning-figures': warningFigures,
   '2026-12-11-hot-case-updates': hotCaseUpdates,
+  '2026-12-12-webhook-endpoint-backoff': webhookEndpointBackoff,
 };

@@ -274,6 +274,10 @@ export interface WebhookEndpointsTable {
   description: string | null;
   created_at: Timestamp;
   created_by: string | null;
+  /** Failed attempts in a row (migration 2026-12-12-webhook-endpoint-backoff): above 0, the endpoint is paused. */
+  failures: Generated<number>;
+  /** When a paused endpoint's next probe is due. */
+  retry_at: Timestamp | null;
 }
 
 /** An event in the outbox: its id is every delivery's `webhook-id`. */

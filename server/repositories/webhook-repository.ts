@@ -9,7 +9,10 @@ export type EndpointRow = RowOf<'webhook_endpoints'>;
 
 export async function insertEndpoint(
   db: Executor,
-  row: Omit<EndpointRow, 'events' | 'enabled'> & { events: string[]; enabled: boolean },
+  row: Omit<EndpointRow, 'events' | 'enabled' | 'failures' | 'retry_at'> & {
+    events: string[];
+    enabled: boolean;
+  },
 ): Promise<void> {
   await db
     .insertInto('webhook_endpoints')
@@ -59,6 +62,9 @@ export async function deliveriesOf(
 export interface ClaimedDelivery {
   id: string;
   event_id: string;
+  endpoint_id: string;
+  /** The endpoint's failed attempts in a row when claimed: above 0, this delivery is its probe. */
+  endpoint_failures: number;
   attempts: number;
   url: string;
   secret: string;
@@ -68,8 +74,10 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims up to `batch` pending deliveries due at `now` of enabled endpoints for `nodeId` until `until`, counting an
- * attempt on each; a delivery whose claim lapsed (its node died mid-delivery) is claimed again.
+ * Claims for `nodeId` until `until`, counting an attempt on each, up to `batch` pending deliveries due at `now` of
+ * enabled endpoints that are not failing, and one delivery of each failing endpoint whose pause is over (the one
+ * tried most, then the oldest): its probe, which moves the endpoint's `retry_at` to `until`, so no other node probes
+ * it meanwhile. A delivery whose claim lapsed (its node died mid-delivery) is claimed again.
  */
 export async function claimDueDeliveries(
   db: Executor,
@@ -77,27 +85,43 @@ export async function claimDueDeliveries(
 ): Promise<ClaimedDelivery[]> {
   const { nodeId, now, until, batch } = claim;
   const result = await sql<ClaimedDelivery>`
-    WITH claimed AS (
+    WITH probes AS (
+      UPDATE webhook_endpoints SET retry_at = ${until}
+      WHERE enabled AND failures > 0 AND retry_at <= ${now}
+      RETURNING id),
+    claimed AS (
       UPDATE webhook_deliveries SET claimed_by = ${nodeId}, claimed_until = ${until}, attempts = attempts + 1,
         last_attempt_at = ${now}
       WHERE id IN (
         SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints p ON p.id = d.endpoint_id
-        WHERE d.status = 'pending' AND d.next_at <= ${now} AND p.enabled
+        WHERE d.status = 'pending' AND d.next_at <= ${now} AND p.enabled AND p.failures = 0
           AND (d.claimed_until IS NULL OR d.claimed_until < ${now})
         ORDER BY d.next_at LIMIT ${batch}
         FOR UPDATE OF d SKIP LOCKED)
+      OR id IN (
+        SELECT q.id FROM probes x CROSS JOIN LATERAL (
+          SELECT d.id FROM webhook_deliveries d
+          WHERE d.endpoint_id = x.id AND d.status = 'pending'
+            AND (d.claimed_until IS NULL OR d.claimed_until < ${now})
+          ORDER BY d.attempts DESC, d.created_at, d.id LIMIT 1
+          FOR UPDATE SKIP LOCKED) q)
       RETURNING id, event_id, endpoint_id, attempts)
-    SELECT c.id, c.event_id, c.attempts, p.url, p.secret, e.type, e.data, e.created_at
+    SELECT c.id, c.event_id, c.endpoint_id, p.failures AS endpoint_failures, c.attempts, p.url, p.secret, e.type,
+        e.data, e.created_at
       FROM claimed c JOIN webhook_endpoints p ON p.id = c.endpoint_id JOIN webhook_events e ON e.id = c.event_id`.execute(
     db,
   );
   return result.rows;
 }
 
-/** The outcome of one attempt by `nodeId`: delivered, to retry at `retryAt`, or failed for good. */
+/**
+ * The outcome of one attempt by `nodeId`: delivered, to retry at `retryAt`, or failed for good. A delivery ends
+ * its endpoint's pause; a failure pauses the endpoint until `retryAt`, its failures in a row counted once for the
+ * attempts made together (`seenFailures`: the count when the delivery was claimed).
+ */
 export async function recordAttempt(
   db: Executor,
-  id: string,
+  delivery: { id: string; endpointId: string; seenFailures: number },
   nodeId: string,
   outcome: {
     status: 'delivered' | 'pending' | 'failed';
@@ -118,9 +142,27 @@ export async function recordAttempt(
       ...(outcome.status === 'delivered' ? { delivered_at: outcome.at } : {}),
       ...(outcome.retryAt ? { next_at: outcome.retryAt } : {}),
     })
-    .where('id', '=', id)
+    .where('id', '=', delivery.id)
     .where('claimed_by', '=', nodeId)
     .execute();
+  if (outcome.status === 'delivered') {
+    if (delivery.seenFailures > 0)
+      await db
+        .updateTable('webhook_endpoints')
+        .set({ failures: 0, retry_at: null })
+        .where('id', '=', delivery.endpointId)
+        .where('failures', '>', 0)
+        .execute();
+  } else if (outcome.retryAt || outcome.status === 'failed') {
+    // the first failure recorded of those claimed together sets the pause (a probe's replaces its lease); a later
+    // one of the same round only lengthens it
+    const retryAt = outcome.retryAt ?? outcome.at;
+    await sql`UPDATE webhook_endpoints
+      SET failures = GREATEST(failures, ${delivery.seenFailures + 1}),
+        retry_at = CASE WHEN failures > ${delivery.seenFailures}
+          THEN GREATEST(coalesce(retry_at, ${retryAt}), ${retryAt}) ELSE ${retryAt} END
+      WHERE id = ${delivery.endpointId}`.execute(db);
+  }
 }
 
 /** Hands back the claims of `nodeId` not attempted (its stop). */

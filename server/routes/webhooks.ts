@@ -22,6 +22,16 @@ const endpointSchema = {
         failed: { type: 'integer' },
       },
     },
+    failures: {
+      type: 'integer',
+      description:
+        '连续失败次数，大于 0 时暂停推送 / failed attempts in a row: above 0 the endpoint is paused',
+    },
+    retryAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: '暂停的推送地址下次试推的时间 / when a paused endpoint is next tried (one delivery)',
+    },
   },
 } as const;
 

@@ -3,11 +3,14 @@
  * deliveries with FOR UPDATE SKIP LOCKED and a lease, and POSTs each to its endpoint signed per Standard Webhooks
  * (`webhook-id` = the event's id, the same on every attempt; `webhook-timestamp`; `webhook-signature: v1,<base64
  * HMAC-SHA256 of "id.timestamp.body">` — the standardwebhooks library). A 2xx answer delivers it; anything else
- * (an error status, a refused connection, no answer within the timeout) is retried after a pause that doubles
- * from `retryMs` up to `maxRetryMs`, until `maxAttempts`, then recorded as failed. A node killed mid-delivery
- * leaves its claim to lapse: another node (or it, restarted) delivers again with the same id — at least once.
+ * (an error status, a refused connection, no answer within the timeout) pauses the whole endpoint: none of its
+ * deliveries is tried until the pause is over, then one (a probe); the pause doubles from `retryMs` up to
+ * `maxRetryMs` with each failure in a row, and the first delivery ends it. A delivery that failed `maxAttempts`
+ * times is recorded as failed. A node killed mid-delivery leaves its claim to lapse: another node (or it,
+ * restarted) delivers again with the same id — at least once.
  *
- * Runs beside the case commands, never inside them: a failing or slow endpoint only delays its own deliveries.
+ * Runs beside the case commands, never inside them: a failing or slow endpoint only delays its own deliveries,
+ * and an endpoint that is down costs one attempt per pause, not one per event.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -75,6 +78,10 @@ export class DeliveryWorker {
     return this.options.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs;
   }
 
+  private ref(d: ClaimedDelivery) {
+    return { id: d.id, endpointId: d.endpoint_id, seenFailures: d.endpoint_failures };
+  }
+
   /** Sends one delivery and records its outcome; true when delivered. */
   private async send(d: ClaimedDelivery): Promise<boolean> {
     const body = deliveryBody(d);
@@ -99,7 +106,7 @@ export class DeliveryWorker {
       httpStatus = response.status;
       await response.body?.cancel().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) {
-        await recordAttempt(this.db, d.id, this.options.nodeId, {
+        await recordAttempt(this.db, this.ref(d), this.options.nodeId, {
           status: 'delivered',
           httpStatus,
           error: null,
@@ -113,11 +120,12 @@ export class DeliveryWorker {
       error = messageOf(e);
     }
     const maxAttempts = this.options.maxAttempts ?? WEBHOOK_DEFAULTS.maxAttempts;
+    // the endpoint's pause: doubled by each failure in a row (a probe's failure follows `endpoint_failures` others)
     const pause = Math.min(
-      (this.options.retryMs ?? WEBHOOK_DEFAULTS.retryMs) * 2 ** (d.attempts - 1),
+      (this.options.retryMs ?? WEBHOOK_DEFAULTS.retryMs) * 2 ** d.endpoint_failures,
       this.options.maxRetryMs ?? WEBHOOK_DEFAULTS.maxRetryMs,
     );
-    await recordAttempt(this.db, d.id, this.options.nodeId, {
+    await recordAttempt(this.db, this.ref(d), this.options.nodeId, {
       status: d.attempts >= maxAttempts ? 'failed' : 'pending',
       httpStatus,
       error,
@@ -145,6 +153,8 @@ export class DeliveryWorker {
       });
       if (batch.length === 0) break;
       const queue = [...batch];
+      // an endpoint that failed in this pass is paused: its other deliveries claimed with it are handed back
+      const paused = new Set<string>();
       const lanes = Array.from(
         { length: Math.min(this.options.concurrency ?? 8, queue.length) },
         async () => {
@@ -154,9 +164,14 @@ export class DeliveryWorker {
               queue.length = 0;
               return;
             }
+            if (paused.has(d.endpoint_id)) {
+              await releaseDeliveryClaims(this.db, [d.id], this.options.nodeId);
+              continue;
+            }
             this.inFlight.add(d.id);
             try {
               if (await this.send(d)) delivered++;
+              else paused.add(d.endpoint_id);
             } catch (error) {
               this.options.onError?.(error); // not recorded: the claim lapses and it is attempted again
             } finally {

@@ -34,6 +34,10 @@ export interface EndpointView {
   description: string | null;
   createdAt: string;
   deliveries: { pending: number; delivered: number; failed: number };
+  /** Failed attempts in a row: above 0 the endpoint is paused, its deliveries waiting until `retryAt`. */
+  failures: number;
+  /** When a paused endpoint is next tried (one delivery, a probe); null while it delivers. */
+  retryAt: string | null;
 }
 
 export interface DeliveryView {
@@ -69,6 +73,8 @@ export class WebhookService {
       description: row.description,
       createdAt: row.created_at.toISOString(),
       deliveries: { pending: n('pending'), delivered: n('delivered'), failed: n('failed') },
+      failures: row.failures,
+      retryAt: row.failures > 0 && row.retry_at ? row.retry_at.toISOString() : null,
     };
   }
 
@@ -122,7 +128,7 @@ export class WebhookService {
       created_by: actor,
     };
     await insertEndpoint(this.db, row);
-    return this.view({ ...row, enabled: row.enabled }, new Map());
+    return this.view({ ...row, enabled: row.enabled, failures: 0, retry_at: null }, new Map());
   }
 
   async list(): Promise<EndpointView[]> {

@@ -15,6 +15,7 @@ import {
   type WarningRow,
   warningById,
 } from '../repositories/warning-repository.js';
+import type { RaisedCard } from './warning-decision.js';
 
 export interface WarningNote {
   id: string;
@@ -23,21 +24,8 @@ export interface WarningNote {
   createdAt: string;
 }
 
-export interface WarningCard {
-  id: string;
-  level: 'yellow' | 'red';
-  subject: 'task' | 'case';
-  caseId: string;
-  taskId: string | null;
-  processKey: string;
-  version: number;
-  elementId: string;
-  department: string | null;
-  raisedAt: string;
-  dueAt: string | null;
-  usedShare: number;
-  warnAt: number;
-  limitDays: number;
+/** A card as the API shows it: as raised (warning-decision.ts), with its clearing and 督办 notes. */
+export interface WarningCard extends RaisedCard {
   clearedAt: string | null;
   notes: WarningNote[];
 }

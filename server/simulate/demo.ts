@@ -50,6 +50,8 @@ export interface DemoOptions {
   rectificationKey?: string;
   /** The share of a limit at which a yellow card is raised when the model does not say (REFLOW_WARN_AT). */
   warnAt?: number;
+  /** The share of each file's demo cases to write (default 1): tests that only look at the screens write fewer. */
+  share?: number;
   log?: (line: string) => void;
 }
 
@@ -189,7 +191,7 @@ export async function seedDemoHistory(
       params,
       seed: s.params.seed ?? 1,
       calendar,
-      cases: demo.cases ?? 300,
+      cases: Math.max(1, Math.round((demo.cases ?? 300) * (options.share ?? 1))),
       start: workingDaysBefore(calendar, now, demo.fromWorkingDaysAgo ?? 80),
       arrivalsEnd: workingDaysBefore(calendar, now, demo.toWorkingDaysAgo ?? 20),
       until: now,

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import type { Test } from 'tap';
 import { recordInputs, unchangedInputs } from '../../modeler/build-lib.mjs';
-import { createDatabaseBeside } from './test-database.js';
+import { createDatabaseBeside, seedDataDir } from './test-database.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -118,6 +118,8 @@ export interface ChildOptions {
   env?: Record<string, string>;
   /** Options for node itself, before the bundle (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Start on an empty embedded database (else a new data dir gets a migrated one: seedDataDir). */
+  emptyDatabase?: boolean;
 }
 
 export interface ChildServer {
@@ -138,6 +140,7 @@ export interface ChildServer {
 export async function spawnChild(options: ChildOptions): Promise<ChildServer> {
   const file = await serverBundle();
   mkdirSync(options.dataDir, { recursive: true });
+  if (!options.databaseUrl && !options.emptyDatabase) await seedDataDir(options.dataDir);
   const tokensFile = writeTokensFile(options.dataDir);
   const processesDir = options.processesDir ?? join(options.dataDir, 'no-processes');
   mkdirSync(processesDir, { recursive: true });

@@ -192,9 +192,15 @@ export function api(
 
 /**
  * The business-startup sample before and after and the rating-rectification process, deployed, with the demo's
- * simulated history up to `now` (server/simulate/demo.ts), as `npm start` seeds them.
+ * simulated history up to `now` (server/simulate/demo.ts), as `npm start` seeds them — `share` of its cases (a
+ * quarter unless told: the screens are read, not the demo's size; cards on open work need the whole demo).
  */
-export async function seedSampleHistory(t: Test, server: ModelerServer, now: number): Promise<void> {
+export async function seedSampleHistory(
+  t: Test,
+  server: ModelerServer,
+  now: number,
+  share = 0.25,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'reflow-samples-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const samples = new URL('../../processes/', import.meta.url).pathname;
@@ -204,7 +210,7 @@ export async function seedSampleHistory(t: Test, server: ModelerServer, now: num
     await deployXml(t, server, readFileSync(join(dir, `${name}.bpmn`), 'utf8'));
   }
   const { db, definitions } = server.app.reflow;
-  await seedDemoHistory(db, definitions, { processesDir: dir, now });
+  await seedDemoHistory(db, definitions, { processesDir: dir, now, share });
 }
 
 /** Deploys a BPMN document through the API as a designer; the test fails unless the answer is 201. */

@@ -22,8 +22,12 @@ t.test('deploy and publish dialogs show the diff against the version in force', 
 
   await signedIn(page, server, TOKENS.admin);
   await page.goto(`${server.url}/#/modeler/${KEY}/1`);
-  await page.waitForFunction(() =>
-    /在用版本：v1/.test(document.querySelector('#reflow-in-force')?.textContent ?? ''),
+  // v1 opened from the server first: an import racing it would be replaced by it
+  await page.waitForFunction(
+    (key) =>
+      /在用版本：v1/.test(document.querySelector('#reflow-in-force')?.textContent ?? '') &&
+      (document.querySelector('#reflow-modeler-status')?.textContent ?? '').includes(`已打开 ${key} v1`),
+    KEY,
   );
   t.match(await page.locator('#reflow-in-force').textContent(), /在用版本：v1.*已发布/);
 

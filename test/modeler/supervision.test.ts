@@ -37,7 +37,7 @@ t.test('the supervision view shows the cards of the demo history', async (t) => 
   if (!started) return;
   const { server, browser, page, errors } = started;
   const now = Date.parse('2026-11-27T15:00:00+08:00');
-  await seedSampleHistory(t, server, now);
+  await seedSampleHistory(t, server, now, 1);
   const scheduler = new WarningScheduler(server.app.reflow.db, server.service, {
     nodeId: 'view',
     clock: () => now,

@@ -15,7 +15,7 @@ import { DefinitionStore } from '../../server/store/definition-store.js';
 import { checkIntegrity } from '../helpers/case-integrity.js';
 import { createPostgresDatabase } from '../helpers/child-server.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
-import { testDatabases } from '../helpers/test-database.js';
+import { seedDataDir, testDatabases } from '../helpers/test-database.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -526,6 +526,7 @@ t.test('npm run verify on the embedded database', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reflow-verify-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const dataDir = join(dir, 'data');
+  await seedDataDir(dataDir);
   const opened = await openDatabase({ dataDir });
   const { caseId, stepId } = await seed(opened.db);
   await opened.close();

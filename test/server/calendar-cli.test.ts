@@ -12,6 +12,7 @@ import { CaseService } from '../../server/cases/case-service.js';
 import { openDatabase } from '../../server/db/database.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
 import { createPostgresDatabase } from '../helpers/child-server.js';
+import { seedDataDir } from '../helpers/test-database.js';
 
 t.setTimeout(240_000);
 
@@ -59,6 +60,7 @@ const targets: {
     name: 'pglite',
     env: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'reflow-calendar-cli-'));
+      await seedDataDir(dir);
       return {
         env: { REFLOW_DATA_DIR: dir },
         drop: async () => rmSync(dir, { recursive: true, force: true }),

@@ -418,11 +418,14 @@ t.test('SIGKILL mid-delivery: delivered again after the restart, same webhook-id
   const ids = rx.got.map((r) => r.headers['webhook-id']);
   t.equal(new Set(ids).size, 1, `the same webhook-id: ${ids.join(', ')}`);
   t.equal(verified(key, rx.got[1]).data.caseId, started.body.id);
-  const deliveries = await http(
-    second.url,
-    'GET',
-    `/api/webhooks/${registered.body.id}/deliveries`,
-    CHILD_TOKENS.admin,
-  );
-  t.match(deliveries.body[0], { status: 'delivered', eventId: ids[0] });
+  // the receiver has answered; the child records the delivery just after
+  const deliveries = async () =>
+    (await http(second.url, 'GET', `/api/webhooks/${registered.body.id}/deliveries`, CHILD_TOKENS.admin))
+      .body;
+  let listed = await deliveries();
+  for (const deadline = Date.now() + 10_000; listed[0]?.status !== 'delivered' && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    listed = await deliveries();
+  }
+  t.match(listed[0], { status: 'delivered', eventId: ids[0] });
 });

@@ -9,7 +9,7 @@ import t from 'tap';
 import { importEventLog } from '../../server/metrics/event-log-import.js';
 import { parseCsvLog, parseXes } from '../../server/metrics/event-log-parse.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
-import { openPglite } from '../helpers/test-database.js';
+import { openPglite, seedDataDir } from '../helpers/test-database.js';
 import { calendar, readSample } from './helpers.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -183,6 +183,7 @@ t.test(
   async (t) => {
     // when the 一件事 by messages is simulated into a database, in bulk
     const env = { ...process.env, DATABASE_URL: '', REFLOW_DATA_DIR: join(dir, 'db') };
+    await seedDataDir(env.REFLOW_DATA_DIR);
     const run = spawnSync(
       process.execPath,
       [

@@ -93,11 +93,15 @@ export async function claimDueDeliveries(
       UPDATE webhook_deliveries SET claimed_by = ${nodeId}, claimed_until = ${until}, attempts = attempts + 1,
         last_attempt_at = ${now}
       WHERE id IN (
-        SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints p ON p.id = d.endpoint_id
-        WHERE d.status = 'pending' AND d.next_at <= ${now} AND p.enabled AND p.failures = 0
-          AND (d.claimed_until IS NULL OR d.claimed_until < ${now})
-        ORDER BY d.next_at LIMIT ${batch}
-        FOR UPDATE OF d SKIP LOCKED)
+        -- endpoint by endpoint (webhook_deliveries_due leads with it): a paused endpoint's backlog is not read
+        SELECT q.id FROM webhook_endpoints p CROSS JOIN LATERAL (
+          SELECT d.id, d.next_at FROM webhook_deliveries d
+          WHERE d.endpoint_id = p.id AND d.status = 'pending' AND d.next_at <= ${now}
+            AND (d.claimed_until IS NULL OR d.claimed_until < ${now})
+          ORDER BY d.next_at LIMIT ${batch}
+          FOR UPDATE SKIP LOCKED) q
+        WHERE p.enabled AND p.failures = 0
+        ORDER BY q.next_at LIMIT ${batch})
       OR id IN (
         SELECT q.id FROM probes x CROSS JOIN LATERAL (
           SELECT d.id FROM webhook_deliveries d

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 import { configurePool, migrateToLatest, type OpenedDatabase } from '../../server/db/database.js';
 import type { Database } from '../../server/db/schema.js';
+import { PgliteReuse } from './pglite-reuse.js';
 
 /** The template is rebuilt whenever any migration's text changes. */
 const migrationsDir = new URL('../../migrations/', import.meta.url);
@@ -61,12 +62,18 @@ export async function seedDataDir(dataDir: string): Promise<void> {
   cpSync(template, target, { recursive: true });
 }
 
+const reuse = new PgliteReuse();
+
+/**
+ * A migrated embedded database, empty as the template: the process's instance from an earlier test, reset, or a new
+ * one loaded from the template (test/helpers/pglite-reuse.ts). Closing it hands it to the next test.
+ */
 export async function openPglite(): Promise<OpenedDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create({ loadDataDir: await pgliteTemplate() });
+  const pglite = await reuse.take(async () => PGlite.create({ loadDataDir: await pgliteTemplate() }));
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   await migrateToLatest(db as Kysely<unknown>);
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  return { db, kind: 'pglite', close: () => reuse.give(pglite) };
 }
 
 /**

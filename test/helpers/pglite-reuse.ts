@@ -117,4 +117,11 @@ export class PgliteReuse {
     if (this.idle) return pglite.close();
     this.idle = pglite;
   }
+
+  /** Closes the instance kept (it would keep the process alive): after the test file's last test. */
+  async end(): Promise<void> {
+    const kept = this.idle;
+    this.idle = null;
+    if (kept && !kept.closed) await kept.close();
+  }
 }

@@ -63,6 +63,14 @@ export async function seedDataDir(dataDir: string): Promise<void> {
 }
 
 const reuse = new PgliteReuse();
+/** Under tap the instance is kept between tests and closed after the file's last test (else closed each time). */
+let ending: Promise<void> | undefined;
+const keepInstances = () => {
+  ending ??= import('tap').then(({ default: tap }) => {
+    tap.teardown(() => reuse.end());
+  });
+  return ending;
+};
 
 /**
  * A migrated embedded database, empty as the template: the process's instance from an earlier test, reset, or a new
@@ -73,6 +81,8 @@ export async function openPglite(): Promise<OpenedDatabase> {
   const pglite = await reuse.take(async () => PGlite.create({ loadDataDir: await pgliteTemplate() }));
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   await migrateToLatest(db as Kysely<unknown>);
+  if (!process.env.TAP) return { db, kind: 'pglite', close: () => db.destroy() };
+  await keepInstances();
   return { db, kind: 'pglite', close: () => reuse.give(pglite) };
 }
 

@@ -78,10 +78,13 @@ const keepInstances = () => {
  */
 export async function openPglite(): Promise<OpenedDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await reuse.take(async () => PGlite.create({ loadDataDir: await pgliteTemplate() }));
+  const create = async () => PGlite.create({ loadDataDir: await pgliteTemplate() });
+  // outside tap (benches) nothing is kept, so nothing is captured to reset to either
+  const kept = Boolean(process.env.TAP);
+  const pglite = kept ? await reuse.take(create) : await create();
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   await migrateToLatest(db as Kysely<unknown>);
-  if (!process.env.TAP) return { db, kind: 'pglite', close: () => db.destroy() };
+  if (!kept) return { db, kind: 'pglite', close: () => db.destroy() };
   await keepInstances();
   return { db, kind: 'pglite', close: () => reuse.give(pglite) };
 }

@@ -66,6 +66,9 @@ export function createInboxView(): View {
           method: 'POST',
           body: { variables },
         });
+        replaceChildren(editor);
+        // the list is redrawn first, so "done" is said of what the clerk then sees
+        await refresh({ announce: false });
         status.set(
           'ok',
           t('Completed "{name}"; the case is {status}', {
@@ -73,8 +76,6 @@ export function createInboxView(): View {
             status: t(after.status),
           }),
         );
-        replaceChildren(editor);
-        await refresh({ announce: false });
       } catch (error) {
         status.error(error);
       }
@@ -103,19 +104,21 @@ export function createInboxView(): View {
 
   /** 部门待办 (the department's unclaimed tasks) or 我的待办 (claimed by me). */
   let tab: 'queue' | 'mine' = 'queue';
+  /** Counts refreshes; only the newest draws. */
+  let generation = 0;
   const tabs = h('div', { class: 'reflow-tabs', role: 'tablist' });
   const load = h('div', { class: 'reflow-team-load', id: 'reflow-team-load' });
 
   async function holdTask(task: Task, action: 'claim' | 'release'): Promise<void> {
     try {
       await api(`/api/tasks/${encodeURIComponent(task.id)}/${action}`, { method: 'POST' });
+      await refresh({ announce: false });
       status.set(
         'ok',
         t(action === 'claim' ? 'Claimed "{name}"' : 'Released "{name}"', {
           name: task.name ?? task.elementId,
         }),
       );
-      await refresh({ announce: false });
     } catch (error) {
       status.error(error);
     }
@@ -173,6 +176,9 @@ export function createInboxView(): View {
    */
   async function refresh({ announce = true, poll = false } = {}): Promise<void> {
     if (!poll) renderTabs();
+    // a poll still reading when a claim's refresh starts must not draw its older list over the newer one
+    const mine = ++generation;
+    const superseded = () => mine !== generation;
     try {
       const filter = tab === 'mine' ? 'claimedBy=me' : 'claimed=false';
       const taskAnswer = await apiIfChanged<Task[]>(
@@ -184,6 +190,7 @@ export function createInboxView(): View {
         '/api/warnings?limit=5000',
         poll ? cardsTag : null,
       ).catch(() => (poll ? null : { body: [] as WarningCard[], etag: null }));
+      if (superseded()) return; // a newer refresh draws
       if (taskAnswer === null && cardAnswer === null) return; // unchanged: nothing to draw
       if (taskAnswer) ({ body: tasks, etag: tasksTag } = taskAnswer);
       if (cardAnswer) ({ body: cards, etag: cardsTag } = cardAnswer);
@@ -290,11 +297,11 @@ export function createInboxView(): View {
       );
       if (announce) status.set('info', t('{n} open tasks', { n: tasks.length }));
     } catch (error) {
-      if (poll) return; // the next poll tries again; what is shown stays
+      if (poll || superseded()) return; // the next poll tries again; what is shown stays
       replaceChildren(list);
       status.error(error);
     }
-    await renderTeamLoad();
+    if (!superseded()) await renderTeamLoad();
   }
 
   const element = h(

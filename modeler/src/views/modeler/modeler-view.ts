@@ -95,9 +95,13 @@ export function createModelerView(): View {
   modeler.on('commandStack.changed', () => {
     if (opened === 'new') opened = 'diagram';
   });
-  // a diagram imported while the list loads (a file, automation) is not replaced by the dropdown's process
+  // a diagram imported while the list or a version loads (a file, another route, automation) is not replaced by
+  // what was asked for before it: counted as each import starts, so the newest asked for wins
   let imports = 0;
-  modeler.on('import.done', () => imports++);
+  // (a listener's return value would replace the XML being imported: this one returns nothing)
+  modeler.on('import.parse.start', () => {
+    imports++;
+  });
   const open = async (xml: string, source: string, quiet = false) => {
     modeler.get('liveValidation').quietUntilEdited(quiet);
     opened = quiet ? 'new' : 'diagram';
@@ -139,10 +143,12 @@ export function createModelerView(): View {
         'error',
         t('Choose a process and a version (deployed processes are listed once a token is set)'),
       );
+    const importsBefore = imports;
     try {
       const definition = await api<DefinitionVersion>(
         `/api/definitions/${encodeURIComponent(key)}/versions/${version}`,
       );
+      if (imports !== importsBefore) return; // another diagram was opened while this one loaded
       await open(definition.xml, `${key} v${version}`);
     } catch (error) {
       status.error(error);

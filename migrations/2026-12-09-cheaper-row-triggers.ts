@@ -13,11 +13,34 @@
  */
 import { type Kysely, sql } from 'kysely';
 
-const TASK_EVENT_DATA = {
+/** The payloads of the task events (later migrations write them set-based: 2026-12-14-webhook-outbox-writes). */
+export const TASK_EVENT_DATA = {
   created: `jsonb_build_object('taskId', n.id, 'caseId', n.case_id, 'elementId', n.element_id, 'name', n.name,
         'department', n.department, 'createdAt', n.created_at, 'dueAt', n.due_at)`,
   completed: `jsonb_build_object('taskId', n.id, 'caseId', n.case_id, 'elementId', n.element_id, 'name', n.name,
         'department', n.department, 'completedAt', n.completed_at)`,
+};
+
+/** The task events' statement-level trigger functions: one `reflow_enqueue_event` call per row. */
+export const TASK_EVENT_FUNCTIONS = {
+  created: `CREATE FUNCTION reflow_task_events_created() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events @> '["task.created"]') THEN
+      PERFORM reflow_enqueue_event('task.created', ${TASK_EVENT_DATA.created}, n.created_at)
+         FROM new_tasks n;
+    END IF;
+    RETURN NULL;
+  END $$`,
+  completed: `CREATE FUNCTION reflow_task_events_completed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events @> '["task.completed"]') THEN
+      PERFORM reflow_enqueue_event('task.completed', ${TASK_EVENT_DATA.completed},
+        coalesce(n.completed_at, now()))
+         FROM new_tasks n JOIN old_tasks o ON o.id = n.id
+        WHERE o.status <> 'completed' AND n.status = 'completed';
+    END IF;
+    RETURN NULL;
+  END $$`,
 };
 
 const statements = [
@@ -45,27 +68,11 @@ const statements = [
     WHEN (OLD.status = 'active' AND NEW.status = 'completed' AND NOT NEW.imported)
     EXECUTE FUNCTION reflow_case_events()`,
   'DROP TRIGGER tasks_webhook_events ON tasks',
-  `CREATE FUNCTION reflow_task_events_created() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    IF EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events @> '["task.created"]') THEN
-      PERFORM reflow_enqueue_event('task.created', ${TASK_EVENT_DATA.created}, n.created_at)
-         FROM new_tasks n;
-    END IF;
-    RETURN NULL;
-  END $$`,
+  TASK_EVENT_FUNCTIONS.created,
   `CREATE TRIGGER tasks_webhook_events_insert AFTER INSERT ON tasks
     REFERENCING NEW TABLE AS new_tasks FOR EACH STATEMENT
     EXECUTE FUNCTION reflow_task_events_created()`,
-  `CREATE FUNCTION reflow_task_events_completed() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    IF EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events @> '["task.completed"]') THEN
-      PERFORM reflow_enqueue_event('task.completed', ${TASK_EVENT_DATA.completed},
-        coalesce(n.completed_at, now()))
-         FROM new_tasks n JOIN old_tasks o ON o.id = n.id
-        WHERE o.status <> 'completed' AND n.status = 'completed';
-    END IF;
-    RETURN NULL;
-  END $$`,
+  TASK_EVENT_FUNCTIONS.completed,
   // a trigger with transition tables cannot name columns: it fires once per UPDATE statement on tasks
   `CREATE TRIGGER tasks_webhook_events_update AFTER UPDATE ON tasks
     REFERENCING OLD TABLE AS old_tasks NEW TABLE AS new_tasks FOR EACH STATEMENT

@@ -10,8 +10,13 @@
  *   events are never deleted (a delivery's history stays readable).
  * - `reflow_enqueue_event` reads the subscribed endpoints once (their ids with whether one is awake) and writes the
  *   deliveries from those ids, not from a second scan of the endpoints.
+ * - The task events (`task.created`, `task.completed`), written by statement-level triggers, are written set-based:
+ *   one INSERT of the statement's events and one of their deliveries, not a function call with its own statements per
+ *   task. The case writer's batch writes the tasks of several commands in one statement: in a loop of 5-task
+ *   statements, ~100 µs an event before, ~50 µs after.
  */
 import { type Kysely, sql } from 'kysely';
+import { TASK_EVENT_DATA, TASK_EVENT_FUNCTIONS } from './2026-12-09-cheaper-row-triggers.js';
 
 const enqueue = (deliveries: string) => `
   CREATE OR REPLACE FUNCTION reflow_enqueue_event(p_type text, p_data jsonb, p_at timestamptz) RETURNS void
@@ -34,6 +39,37 @@ const enqueue = (deliveries: string) => `
     END IF;
   END $$`;
 
+/**
+ * A task event's statement-level trigger function, set-based: the events of the rows `rows` selects (aliased `n`,
+ * with the event's time `at`), their deliveries to every enabled endpoint subscribed to `type`, and one
+ * notification when an endpoint that is not paused gets any.
+ */
+const taskEvents = (name: string, type: string, data: string, at: string, rows: string) => `
+  CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    awake boolean;
+    endpoint_ids text[];
+    written integer;
+  BEGIN
+    SELECT bool_or(failures = 0), array_agg(id) INTO awake, endpoint_ids
+      FROM webhook_endpoints WHERE enabled AND events @> '["${type}"]';
+    IF awake IS NULL THEN
+      RETURN NULL;
+    END IF;
+    WITH written_events AS (
+      INSERT INTO webhook_events (id, type, data, created_at)
+        SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), '${type}', ${data}, ${at} ${rows}
+        RETURNING id, created_at)
+    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, status, next_at, created_at)
+      SELECT v.id || '.' || e, v.id, e, 'pending', v.created_at, v.created_at
+        FROM written_events v CROSS JOIN unnest(endpoint_ids) AS e;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    IF awake AND written > 0 THEN
+      PERFORM pg_notify('reflow_webhooks', '');
+    END IF;
+    RETURN NULL;
+  END $$`;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_event_id_fkey`.execute(db);
   await sql`ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_endpoint_id_fkey`.execute(db);
@@ -43,9 +79,34 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       SELECT event_id || '.' || e, event_id, e, 'pending', p_at, p_at FROM unnest(endpoint_ids) AS e;`),
     )
     .execute(db);
+  await sql
+    .raw(
+      taskEvents(
+        'reflow_task_events_created',
+        'task.created',
+        TASK_EVENT_DATA.created,
+        'n.created_at',
+        'FROM new_tasks n',
+      ),
+    )
+    .execute(db);
+  await sql
+    .raw(
+      taskEvents(
+        'reflow_task_events_completed',
+        'task.completed',
+        TASK_EVENT_DATA.completed,
+        'coalesce(n.completed_at, now())',
+        `FROM new_tasks n JOIN old_tasks o ON o.id = n.id
+          WHERE o.status <> 'completed' AND n.status = 'completed'`,
+      ),
+    )
+    .execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  for (const text of [TASK_EVENT_FUNCTIONS.created, TASK_EVENT_FUNCTIONS.completed])
+    await sql.raw(text.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')).execute(db);
   await sql
     .raw(
       enqueue(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, status, next_at, created_at)

@@ -1,10 +1,15 @@
 // Migration 2026-12-14-webhook-outbox-writes, on each database: an event gets one delivery for each enabled endpoint
 // subscribed to its type (awake or paused), none for a disabled or unsubscribed one, and none at all when nobody
-// wants it; the deliveries' foreign keys are gone; down brings them back and writes the same deliveries.
+// wants it; the deliveries' foreign keys are gone; down brings them back and writes the same deliveries. The task
+// events, written set-based by their statement triggers, are one each for tasks written together in one statement
+// (a fork's four approvals), with their payloads, awake and paused endpoints alike.
+import { readFileSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import t from 'tap';
 import { migrations } from '../../migrations/index.js';
+import { CaseService } from '../../server/cases/case-service.js';
+import { DefinitionStore } from '../../server/store/definition-store.js';
 import { testDatabases } from '../helpers/test-database.js';
 
 const NAME = '2026-12-14-webhook-outbox-writes';
@@ -93,5 +98,64 @@ for (const database of testDatabases()) {
     t.same(await foreignKeys(), []);
     await enqueue('case.completed', { caseId: 'c2' });
     t.equal((await deliveries()).length, 4, 'nothing lost either way');
+  });
+}
+
+// a fork: after the acceptance, four parallel approvals written by one statement of the case writer
+const registration = readFileSync(new URL('../bench/business-registration.bpmn', import.meta.url), 'utf8');
+
+for (const database of testDatabases()) {
+  t.test(`the tasks of one statement, an event each (${database.name})`, async (t) => {
+    const opened = await database.open();
+    t.teardown(() => opened.close());
+    const db = opened.db as Kysely<unknown>;
+    const now = Date.parse('2026-12-07T02:00:00Z');
+    const definitions = new DefinitionStore(opened.db);
+    const { key } = await definitions.deploy(registration, new Date(now));
+    const service = new CaseService(opened.db, definitions, { clock: () => now });
+    await sql`INSERT INTO webhook_endpoints (id, url, events, secret, created_at, failures) VALUES
+      ('awake', 'http://127.0.0.1:9/hook', '["task.created", "task.completed"]', 'whsec_x', ${at}, 0),
+      ('paused', 'http://127.0.0.1:9/hook', '["task.created"]', 'whsec_y', ${at}, 1)`.execute(db);
+    const events = async (type: string) =>
+      (
+        await sql<{ id: string; data: Record<string, unknown>; endpoints: string[] }>`
+          SELECT e.id, e.data, array_agg(d.endpoint_id ORDER BY d.endpoint_id) AS endpoints
+            FROM webhook_events e JOIN webhook_deliveries d ON d.event_id = e.id
+           WHERE e.type = ${type} GROUP BY e.id, e.data ORDER BY e.data->>'elementId'`.execute(db)
+      ).rows;
+
+    // when a case starts (its acceptance) and the acceptance is completed (the fork's four approvals)
+    const { view } = await service.start({ process: key }, 'intake');
+    const accepted = await service.completeTask(view.openTasks[0].id, {}, 'department:市场监管');
+    t.equal(accepted.openTasks.length, 4, 'four approvals open at once');
+    const created = await events('task.created');
+    t.same(
+      created.map((e) => e.data.elementId),
+      ['accept', 'fund', 'seal', 'social', 'tax'],
+      'one task.created for each task',
+    );
+    t.ok(
+      created.every((e) => e.endpoints.join() === 'awake,paused'),
+      'each delivered to the awake and the paused endpoint',
+    );
+    const seal = created.find((e) => e.data.elementId === 'seal');
+    t.same(
+      Object.keys(seal?.data ?? {}).sort(),
+      ['caseId', 'createdAt', 'department', 'dueAt', 'elementId', 'name', 'taskId'],
+      'a task.created names the task, its case, department and times',
+    );
+    t.match(seal?.data, { caseId: view.id, department: '公安', name: '公章刻制' });
+    t.equal(
+      seal?.data.taskId,
+      accepted.openTasks.find((task) => task.elementId === 'seal')?.id,
+      'the task it reports',
+    );
+    const completed = await events('task.completed');
+    t.same(
+      completed.map((e) => [e.data.elementId, e.endpoints]),
+      [['accept', ['awake']]],
+      'one task.completed, for the endpoint subscribed to it',
+    );
+    t.match(completed[0].data, { caseId: view.id, department: '市场监管', completedAt: String });
   });
 }

@@ -5,18 +5,20 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { openDatabase } from '../../server/db/database.js';
+import { type OpenedDatabase, openDatabase } from '../../server/db/database.js';
 import { checkIntegrity } from '../helpers/case-integrity.js';
 import { CHILD_TOKENS, childSetting, DEPARTMENT_TOKENS, http, spawnChild } from '../helpers/child-server.js';
 
 const registrationFile = new URL('../bench/business-registration.bpmn', import.meta.url).pathname;
 const timerFile = new URL('./fixtures/crash-timer.bpmn', import.meta.url).pathname;
+/** Loops driving load, each with a command or more in flight when the kill comes. */
 const LOOPS = 8;
-const LOAD_MS = 1500;
-/** Completions to see in a round before the kill (a busy machine may need longer than LOAD_MS). */
+/**
+ * Completions acknowledged in a round before the kill: the loops go on meanwhile, so the kill still lands in the
+ * middle of load, however fast or slow the machine (counted, not timed: a fast one does not spend longer loading).
+ */
 const MIN_COMPLETIONS = 25;
 const TIMER_MS = 2000; // crash-timer.bpmn: PT2S on 'review'
-const ROUNDS = 2;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -95,6 +97,10 @@ if (process.env.TEST_DATABASE_URL) backends.push({ name: 'postgres', url: proces
 t.setTimeout(300_000); // two server processes per backend, each start an initdb or a crash recovery on a busy machine
 
 for (const backend of backends) {
+  // on PGlite the database dies with the server: a second round kills a database recovered from the first kill, and
+  // the first round's acknowledged writes must survive that too; PostgreSQL itself is never killed, so a second
+  // round there would only repeat the first
+  const ROUNDS = backend.name === 'pglite' ? 2 : 1;
   t.test(
     `SIGKILL under load loses nothing acknowledged and half-applies nothing (${backend.name})`,
     async (t) => {
@@ -138,11 +144,8 @@ for (const backend of backends) {
         const loops = Array.from({ length: LOOPS }, (_, n) => loop(child.url, n, round, acked, phase));
         const loadFrom = Date.now();
         const before = acked.completions.length;
-        while (
-          Date.now() - loadFrom < LOAD_MS ||
-          (acked.completions.length - before < MIN_COMPLETIONS && Date.now() - loadFrom < 20_000)
-        )
-          await sleep(50);
+        while (acked.completions.length - before < MIN_COMPLETIONS && Date.now() - loadFrom < 20_000)
+          await sleep(10);
         // while the loops go on, start cases whose PT2S timer will come due while the server is down; kill right after
         const timerStarts = await Promise.all(
           [0, 1, 2, 3].map((k) =>
@@ -201,23 +204,24 @@ for (const backend of backends) {
         `${acked.timerCases.length} timer cases started before the kills`,
       );
 
+      let database: OpenedDatabase | undefined;
       if (backend.name === 'pglite') {
         // a lock naming this very process (a container restart hands out the same pid again) or an empty one
-        // (a crash between creating and writing it) is left over, not held
+        // (a crash between creating and writing it) is left over, not held; the last one opened reads what follows
         for (const content of [String(process.pid), '']) {
+          await database?.close();
           writeFileSync(lockFile, content);
-          const reopened = await openDatabase({ dataDir });
+          database = await openDatabase({ dataDir });
           t.equal(
             readFileSync(lockFile, 'utf8'),
             String(process.pid),
             `a stale lock reading '${content}' is taken over`,
           );
-          await reopened.close();
         }
       }
 
       // read the database the servers left behind
-      const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir });
+      database ??= await openDatabase(databaseUrl ? { databaseUrl } : { dataDir });
       try {
         const report = await checkIntegrity(database.db);
         const missing = [...acked.starts.keys()].filter((id) => !report.cases.has(id));

@@ -31,14 +31,13 @@ const enqueue = (notify: string) => `
     ${notify}
   END $$`;
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql
-    .raw(
-      enqueue(`IF awake THEN
+/** `reflow_enqueue_event` as this migration leaves it (2026-12-14-webhook-outbox-writes brings it back on its down). */
+export const ENQUEUE_EVENT = enqueue(`IF awake THEN
       PERFORM pg_notify('reflow_webhooks', '');
-    END IF;`),
-    )
-    .execute(db);
+    END IF;`);
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql.raw(ENQUEUE_EVENT).execute(db);
   await sql`DROP INDEX webhook_deliveries_due`.execute(db);
   await sql`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint_id, next_at)
     WHERE status = 'pending'`.execute(db);

@@ -17,8 +17,10 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { TASK_EVENT_DATA, TASK_EVENT_FUNCTIONS } from './2026-12-09-cheaper-row-triggers.js';
+import { ENQUEUE_EVENT } from './2026-12-13-webhook-claims.js';
 
-const enqueue = (deliveries: string) => `
+/** `reflow_enqueue_event`: the subscribed endpoints read once, the deliveries written from their ids. */
+const ENQUEUE_FROM_IDS = `
   CREATE OR REPLACE FUNCTION reflow_enqueue_event(p_type text, p_data jsonb, p_at timestamptz) RETURNS void
   LANGUAGE plpgsql AS $$
   DECLARE
@@ -33,7 +35,8 @@ const enqueue = (deliveries: string) => `
     END IF;
     event_id := 'msg_' || replace(gen_random_uuid()::text, '-', '');
     INSERT INTO webhook_events (id, type, data, created_at) VALUES (event_id, p_type, p_data, p_at);
-    ${deliveries}
+    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, status, next_at, created_at)
+      SELECT event_id || '.' || e, event_id, e, 'pending', p_at, p_at FROM unnest(endpoint_ids) AS e;
     IF awake THEN
       PERFORM pg_notify('reflow_webhooks', '');
     END IF;
@@ -73,12 +76,7 @@ const taskEvents = (name: string, type: string, data: string, at: string, rows: 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_event_id_fkey`.execute(db);
   await sql`ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_endpoint_id_fkey`.execute(db);
-  await sql
-    .raw(
-      enqueue(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, status, next_at, created_at)
-      SELECT event_id || '.' || e, event_id, e, 'pending', p_at, p_at FROM unnest(endpoint_ids) AS e;`),
-    )
-    .execute(db);
+  await sql.raw(ENQUEUE_FROM_IDS).execute(db);
   await sql
     .raw(
       taskEvents(
@@ -107,13 +105,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const text of [TASK_EVENT_FUNCTIONS.created, TASK_EVENT_FUNCTIONS.completed])
     await sql.raw(text.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')).execute(db);
-  await sql
-    .raw(
-      enqueue(`INSERT INTO webhook_deliveries (id, event_id, endpoint_id, status, next_at, created_at)
-      SELECT event_id || '.' || e.id, event_id, e.id, 'pending', p_at, p_at
-        FROM webhook_endpoints e WHERE e.enabled AND e.events @> jsonb_build_array(p_type);`),
-    )
-    .execute(db);
+  await sql.raw(ENQUEUE_EVENT).execute(db);
   await sql`ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_endpoint_id_fkey
     FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints (id)`.execute(db);
   await sql`ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_event_id_fkey

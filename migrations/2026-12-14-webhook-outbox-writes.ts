@@ -19,8 +19,11 @@ import { type Kysely, sql } from 'kysely';
 import { TASK_EVENT_DATA, TASK_EVENT_FUNCTIONS } from './2026-12-09-cheaper-row-triggers.js';
 import { ENQUEUE_EVENT } from './2026-12-13-webhook-claims.js';
 
-/** `reflow_enqueue_event`: the subscribed endpoints read once, the deliveries written from their ids. */
-const ENQUEUE_FROM_IDS = `
+/**
+ * `reflow_enqueue_event`: the subscribed endpoints read once, the deliveries written from their ids (exported for
+ * 2026-12-15-webhook-held-events, whose down brings it back).
+ */
+export const ENQUEUE_FROM_IDS = `
   CREATE OR REPLACE FUNCTION reflow_enqueue_event(p_type text, p_data jsonb, p_at timestamptz) RETURNS void
   LANGUAGE plpgsql AS $$
   DECLARE
@@ -73,33 +76,31 @@ const taskEvents = (name: string, type: string, data: string, at: string, rows: 
     RETURN NULL;
   END $$`;
 
+/** The task events' trigger functions as this migration writes them (2026-12-15-webhook-held-events brings them back on its down). */
+export const TASK_EVENTS_SET_BASED = {
+  created: taskEvents(
+    'reflow_task_events_created',
+    'task.created',
+    TASK_EVENT_DATA.created,
+    'n.created_at',
+    'FROM new_tasks n',
+  ),
+  completed: taskEvents(
+    'reflow_task_events_completed',
+    'task.completed',
+    TASK_EVENT_DATA.completed,
+    'coalesce(n.completed_at, now())',
+    `FROM new_tasks n JOIN old_tasks o ON o.id = n.id
+          WHERE o.status <> 'completed' AND n.status = 'completed'`,
+  ),
+};
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_event_id_fkey`.execute(db);
   await sql`ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_endpoint_id_fkey`.execute(db);
   await sql.raw(ENQUEUE_FROM_IDS).execute(db);
-  await sql
-    .raw(
-      taskEvents(
-        'reflow_task_events_created',
-        'task.created',
-        TASK_EVENT_DATA.created,
-        'n.created_at',
-        'FROM new_tasks n',
-      ),
-    )
-    .execute(db);
-  await sql
-    .raw(
-      taskEvents(
-        'reflow_task_events_completed',
-        'task.completed',
-        TASK_EVENT_DATA.completed,
-        'coalesce(n.completed_at, now())',
-        `FROM new_tasks n JOIN old_tasks o ON o.id = n.id
-          WHERE o.status <> 'completed' AND n.status = 'completed'`,
-      ),
-    )
-    .execute(db);
+  await sql.raw(TASK_EVENTS_SET_BASED.created).execute(db);
+  await sql.raw(TASK_EVENTS_SET_BASED.completed).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

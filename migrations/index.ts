@@ -23,6 +23,7 @@ import * as hotCaseUpdates from './2026-12-11-hot-case-updates.js';
 import * as webhookEndpointBackoff from './2026-12-12-webhook-endpoint-backoff.js';
 import * as webhookClaims from './2026-12-13-webhook-claims.js';
 import * as webhookOutboxWrites from './2026-12-14-webhook-outbox-writes.js';
+import * as webhookHeldEvents from './2026-12-15-webhook-held-events.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-29-001-initial': initial,
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-12-webhook-endpoint-backoff': webhookEndpointBackoff,
   '2026-12-13-webhook-claims': webhookClaims,
   '2026-12-14-webhook-outbox-writes': webhookOutboxWrites,
+  '2026-12-15-webhook-held-events': webhookHeldEvents,
 };

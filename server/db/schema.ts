@@ -278,6 +278,8 @@ export interface WebhookEndpointsTable {
   failures: Generated<number>;
   /** When a paused endpoint's next probe is due. */
   retry_at: Timestamp | null;
+  /** Events may be held for it (`webhook_events.owed`) since a pause (migration 2026-12-15-webhook-held-events). */
+  held: Generated<boolean>;
 }
 
 /** An event in the outbox: its id is every delivery's `webhook-id`. */
@@ -286,6 +288,8 @@ export interface WebhookEventsTable {
   type: string;
   data: Json<unknown>;
   created_at: Timestamp;
+  /** The paused endpoints it is held for: they get its delivery rows when their pause ends. */
+  owed: string[] | null;
 }
 
 /** One event to one endpoint: pending, delivered or failed (attempts used up). */

@@ -9,7 +9,7 @@ export type EndpointRow = RowOf<'webhook_endpoints'>;
 
 export async function insertEndpoint(
   db: Executor,
-  row: Omit<EndpointRow, 'events' | 'enabled' | 'failures' | 'retry_at'> & {
+  row: Omit<EndpointRow, 'events' | 'enabled' | 'failures' | 'retry_at' | 'held'> & {
     events: string[];
     enabled: boolean;
   },
@@ -28,20 +28,24 @@ export async function endpointById(db: Executor, id: string): Promise<EndpointRo
   return db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Per endpoint: deliveries pending, delivered and failed. */
+/**
+ * Per endpoint: deliveries pending, delivered and failed; the events held for a paused endpoint are pending (rows
+ * of status 'pending' may come twice for an endpoint: its delivery rows, then its held events).
+ */
 export async function deliveryCounts(
   db: Executor,
 ): Promise<{ endpoint_id: string; status: string; n: string | number | bigint }[]> {
-  return db
-    .selectFrom('webhook_deliveries')
-    .select(({ fn }) => ['endpoint_id', 'status', fn.countAll().as('n')])
-    .groupBy(['endpoint_id', 'status'])
-    .execute() as Promise<{ endpoint_id: string; status: string; n: string | number | bigint }[]>;
+  const result = await sql<{ endpoint_id: string; status: string; n: string | number | bigint }>`
+    SELECT endpoint_id, status, count(*) AS n FROM webhook_deliveries GROUP BY endpoint_id, status
+    UNION ALL
+    SELECT o, 'pending', count(*) FROM webhook_events e CROSS JOIN unnest(e.owed) AS o
+     WHERE e.owed IS NOT NULL GROUP BY o`.execute(db);
+  return result.rows;
 }
 
 export type DeliveryWithEvent = RowOf<'webhook_deliveries'> & { type: string; data: unknown; event_at: Date };
 
-/** An endpoint's deliveries, newest first, with their events. */
+/** An endpoint's deliveries, newest first, with their events; its held events are pending ones, not yet tried. */
 export async function deliveriesOf(
   db: Executor,
   endpointId: string,
@@ -54,9 +58,27 @@ export async function deliveriesOf(
     .select(['e.type', 'e.data', 'e.created_at as event_at'])
     .where('d.endpoint_id', '=', endpointId);
   if (filter.status) query = query.where('d.status', '=', filter.status as 'pending');
-  return query.orderBy('d.created_at', 'desc').orderBy('d.id').limit(filter.limit).execute() as Promise<
-    DeliveryWithEvent[]
-  >;
+  const rows = (await query
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.id')
+    .limit(filter.limit)
+    .execute()) as DeliveryWithEvent[];
+  if (filter.status && filter.status !== 'pending') return rows;
+  // held events: due at the endpoint's next probe
+  const held = await sql<DeliveryWithEvent>`
+    SELECT e.id || '.' || p.id AS id, e.id AS event_id, p.id AS endpoint_id, 'pending' AS status, 0 AS attempts,
+        coalesce(p.retry_at, e.created_at) AS next_at, NULL AS claimed_by, NULL AS claimed_until,
+        NULL AS last_attempt_at, NULL AS last_status, NULL AS last_error, NULL AS delivered_at, e.created_at, e.type,
+        e.data, e.created_at AS event_at
+      FROM webhook_endpoints p JOIN webhook_events e ON e.owed IS NOT NULL AND e.owed @> ARRAY[p.id]
+     WHERE p.id = ${endpointId}
+     ORDER BY e.created_at DESC, e.id LIMIT ${filter.limit}`.execute(db);
+  if (held.rows.length === 0) return rows;
+  return [...rows, ...held.rows]
+    .sort(
+      (a, b) => b.created_at.getTime() - a.created_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    )
+    .slice(0, filter.limit);
 }
 
 export interface ClaimedDelivery {
@@ -162,7 +184,7 @@ export async function recordAttempt(
     // one of the same round only lengthens it
     const retryAt = outcome.retryAt ?? outcome.at;
     await sql`UPDATE webhook_endpoints
-      SET failures = GREATEST(failures, ${delivery.seenFailures + 1}),
+      SET failures = GREATEST(failures, ${delivery.seenFailures + 1}), held = true,
         retry_at = CASE WHEN failures > ${delivery.seenFailures}
           THEN GREATEST(coalesce(retry_at, ${retryAt}), ${retryAt}) ELSE ${retryAt} END
       WHERE id = ${delivery.endpointId}`.execute(db);
@@ -178,4 +200,40 @@ export async function releaseDeliveryClaims(db: Executor, ids: string[], nodeId:
     .where('id', 'in', ids)
     .where('claimed_by', '=', nodeId)
     .execute();
+}
+
+/**
+ * Turns held events into deliveries (migration 2026-12-15-webhook-held-events): all of an endpoint's once its pause
+ * has ended — after `reflow_webhook_barrier`, so no command that still saw it paused is open — in batches of
+ * `batch`, oldest first, then clears its `held`; and the oldest one of a paused endpoint whose probe is due and that
+ * has no pending delivery left to probe with. Returns how many deliveries were written.
+ */
+export async function releaseHeldEvents(db: Executor, now: Date, batch = 500): Promise<number> {
+  const endpoints = await sql<{ id: string; failures: number }>`
+    SELECT id, failures FROM webhook_endpoints p
+     WHERE enabled AND held AND (failures = 0 OR (retry_at <= ${now} AND NOT EXISTS (
+       SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = p.id AND d.status = 'pending')))`.execute(db);
+  const release = async (endpointId: string, after: string, limit: number) =>
+    (
+      await sql<{ released: number; last_id: string | null }>`
+        SELECT released, last_id FROM reflow_release_held(${endpointId}, ${after}, ${limit})`.execute(db)
+    ).rows[0];
+  let released = 0;
+  for (const endpoint of endpoints.rows) {
+    if (endpoint.failures > 0) {
+      released += (await release(endpoint.id, '', 1)).released;
+      continue;
+    }
+    await sql`SELECT reflow_webhook_barrier()`.execute(db);
+    for (let after = ''; ; ) {
+      const step = await release(endpoint.id, after, batch);
+      released += step.released;
+      if (step.released < batch || step.last_id === null) break;
+      after = step.last_id;
+    }
+    await sql`UPDATE webhook_endpoints SET held = false
+      WHERE id = ${endpoint.id} AND failures = 0 AND NOT EXISTS (
+        SELECT 1 FROM webhook_events WHERE owed IS NOT NULL AND owed @> ARRAY[${endpoint.id}])`.execute(db);
+  }
+  return released;
 }

@@ -22,6 +22,7 @@ import {
   claimDueDeliveries,
   recordAttempt,
   releaseDeliveryClaims,
+  releaseHeldEvents,
   WEBHOOK_CHANNEL,
 } from '../repositories/webhook-repository.js';
 import { SingleRun } from '../scheduler/single-run.js';
@@ -145,6 +146,7 @@ export class DeliveryWorker {
     let delivered = 0;
     while (!this.stopped) {
       const now = this.clock();
+      await releaseHeldEvents(this.db, new Date(now));
       const batch = await claimDueDeliveries(this.db, {
         nodeId: this.options.nodeId,
         now: new Date(now),

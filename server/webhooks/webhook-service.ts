@@ -79,7 +79,12 @@ export class WebhookService {
   }
 
   private async counts(): Promise<Map<string, number>> {
-    return new Map((await deliveryCounts(this.db)).map((c) => [`${c.endpoint_id}:${c.status}`, Number(c.n)]));
+    const counts = new Map<string, number>();
+    for (const c of await deliveryCounts(this.db)) {
+      const key = `${c.endpoint_id}:${c.status}`;
+      counts.set(key, (counts.get(key) ?? 0) + Number(c.n));
+    }
+    return counts;
   }
 
   async register(input: EndpointInput, actor: string): Promise<EndpointView> {
@@ -128,7 +133,7 @@ export class WebhookService {
       created_by: actor,
     };
     await insertEndpoint(this.db, row);
-    return this.view({ ...row, enabled: row.enabled, failures: 0, retry_at: null }, new Map());
+    return this.view({ ...row, enabled: row.enabled, failures: 0, retry_at: null, held: false }, new Map());
   }
 
   async list(): Promise<EndpointView[]> {

@@ -1,7 +1,8 @@
 // Migration 2026-12-13-webhook-claims, on each database: an event for a paused endpoint is kept (its outbox rows
 // written) without waking the delivery workers, one for an endpoint that is not paused wakes them once per
 // transaction; a claim takes the due deliveries of the endpoints that are not paused and the probe of a paused one
-// whose pause is over, never the rest of its backlog; down brings back one notification an event.
+// whose pause is over, never the rest of its backlog; down brings back one notification an event. The test first
+// migrates the database down to this migration (2026-12-15 holds a paused endpoint's events instead of writing rows).
 import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type pg from 'pg';
@@ -18,6 +19,8 @@ for (const database of testDatabases()) {
     const opened = await database.open();
     t.teardown(() => opened.close());
     const db = opened.db as Kysely<unknown>;
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    t.notOk((await migrator.migrateTo(NAME)).error);
     // what the workers would hear: on PostgreSQL a listening connection; PGlite's notifications are not heard here
     const heard: string[] = [];
     let listener: pg.PoolClient | undefined;
@@ -88,7 +91,6 @@ for (const database of testDatabases()) {
     t.equal((await claim(new Date(at.getTime() + 63_000), 4)).length, 4);
 
     // down: one notification an event again, deliveries kept
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
     const names = Object.keys(migrations);
     const down = await migrator.migrateTo(names[names.indexOf(NAME) - 1]);
     t.notOk(down.error, String(down.error ?? ''));
@@ -98,7 +100,7 @@ for (const database of testDatabases()) {
     if (listener) t.equal(heard.length, 2, 'one notification an event, naming it');
     if (listener) t.match(heard[0], /^msg_/);
     t.equal(await pending('up'), 2);
-    const up = await migrator.migrateToLatest();
+    const up = await migrator.migrateTo(NAME);
     t.notOk(up.error, String(up.error ?? ''));
     t.equal(await pending('down'), 8, 'nothing lost either way');
   });

@@ -2,7 +2,8 @@
 // subscribed to its type (awake or paused), none for a disabled or unsubscribed one, and none at all when nobody
 // wants it; the deliveries' foreign keys are gone; down brings them back and writes the same deliveries. The task
 // events, written set-based by their statement triggers, are one each for tasks written together in one statement
-// (a fork's four approvals), with their payloads, awake and paused endpoints alike.
+// (a fork's four approvals), with their payloads, awake and paused endpoints alike. Each test first migrates the
+// database down to this migration (later ones change how a paused endpoint's events are kept).
 import { readFileSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -20,6 +21,8 @@ for (const database of testDatabases()) {
     const opened = await database.open();
     t.teardown(() => opened.close());
     const db = opened.db as Kysely<unknown>;
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    t.notOk((await migrator.migrateTo(NAME)).error);
     const enqueue = (type: string, data: unknown) =>
       sql`SELECT reflow_enqueue_event(${type}, ${JSON.stringify(data)}::jsonb, ${at})`.execute(db);
     const deliveries = async () =>
@@ -81,7 +84,6 @@ for (const database of testDatabases()) {
     );
 
     // down: the foreign keys are back, and an event gets the same deliveries
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
     const names = Object.keys(migrations);
     const down = await migrator.migrateTo(names[names.indexOf(NAME) - 1]);
     t.notOk(down.error, String(down.error ?? ''));
@@ -93,7 +95,7 @@ for (const database of testDatabases()) {
       ['awake', 'paused', 'paused'],
       'case.completed only for the endpoint subscribed to it',
     );
-    const up = await migrator.migrateToLatest();
+    const up = await migrator.migrateTo(NAME);
     t.notOk(up.error, String(up.error ?? ''));
     t.same(await foreignKeys(), []);
     await enqueue('case.completed', { caseId: 'c2' });
@@ -109,6 +111,8 @@ for (const database of testDatabases()) {
     const opened = await database.open();
     t.teardown(() => opened.close());
     const db = opened.db as Kysely<unknown>;
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    t.notOk((await migrator.migrateTo(NAME)).error);
     const now = Date.parse('2026-12-07T02:00:00Z');
     const definitions = new DefinitionStore(opened.db);
     const { key } = await definitions.deploy(registration, new Date(now));

@@ -4,13 +4,10 @@
 // is paused as a whole (one probe a pause) and delivers what it kept once it answers; bad registrations are
 // refused naming what is wrong; a server killed with SIGKILL mid-delivery delivers again after its restart with the
 // same webhook-id.
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Webhook } from 'standardwebhooks';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { WarningScheduler } from '../../server/scheduler/warning-scheduler.js';
 import { DeliveryWorker } from '../../server/webhooks/delivery-worker.js';
 import {
@@ -22,46 +19,10 @@ import {
 } from '../helpers/child-server.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
 import { testDatabases } from '../helpers/test-database.js';
+import { receiver, secret, verified } from '../helpers/webhook-receiver.js';
 
 const licenceFile = new URL('./fixtures/warnings.bpmn', import.meta.url).pathname;
 const licence = readFileSync(licenceFile, 'utf8');
-const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local receiver: `answer` decides each request's status (null: never answer). */
-async function receiver(t: Test, answer: (n: number) => number | null = () => 204) {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      got.push({ headers: req.headers, body });
-      const status = answer(got.length);
-      if (status !== null) res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/events`, got };
-}
-
-const verified = (key: string, r: Received) =>
-  new Webhook(key).verify(r.body, {
-    'webhook-id': String(r.headers['webhook-id']),
-    'webhook-timestamp': String(r.headers['webhook-timestamp']),
-    'webhook-signature': String(r.headers['webhook-signature']),
-  }) as { type: string; timestamp: string; data: Record<string, unknown> };
 
 for (const database of testDatabases()) {
   t.test(`each event once, signed (${database.name})`, async (t) => {

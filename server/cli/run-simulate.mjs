@@ -1,5 +1,6 @@
 // `npm run simulate -- …` and `npm run demo`: bundles the CLI (server/cli/simulate.ts) with esbuild, as
-// test/bench/run.mjs does, then runs it in this process (Node 20 runs no TypeScript by itself).
+// test/bench/run.mjs does, then runs its main in this process (Node 20 runs no TypeScript by itself) and ends
+// with the exit code main answers.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -17,4 +18,5 @@ await build({
   sourcemap: true, // coverage of a run maps back to the .ts sources
   logLevel: 'warning',
 });
-await import(pathToFileURL(outfile).href);
+const { main } = await import(pathToFileURL(outfile).href);
+process.exitCode = await main(process.argv.slice(2));

@@ -61,28 +61,39 @@ interface Run {
   summary: SimulationSummary;
 }
 
+/** The command line parsed; an unknown option, or one without its value, stops the run naming it. */
+function parsedArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        params: { type: 'string' },
+        seed: { type: 'string' },
+        cases: { type: 'string' },
+        rate: { type: 'string' },
+        start: { type: 'string' },
+        until: { type: 'string' },
+        csv: { type: 'string' },
+        xes: { type: 'string' },
+        json: { type: 'string' },
+        ratings: { type: 'string' },
+        db: { type: 'boolean' },
+        bulk: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return fail(
+      `${(error as Error).message.split('. ')[0]} — npm run simulate -- --help 列出可用选项 / lists the options`,
+    );
+  }
+}
+
 /** The command line's options, checked: numbers and instants parsed, `fail` on a bad one. */
 function readOptions(args: string[]) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      params: { type: 'string' },
-      seed: { type: 'string' },
-      cases: { type: 'string' },
-      rate: { type: 'string' },
-      start: { type: 'string' },
-      until: { type: 'string' },
-      csv: { type: 'string' },
-      xes: { type: 'string' },
-      json: { type: 'string' },
-      ratings: { type: 'string' },
-      db: { type: 'boolean' },
-      bulk: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parsedArgs(args);
   const number = (name: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);

@@ -164,6 +164,14 @@ t.test('parameter mistakes stop the run with their paths', async (t) => {
   t.equal(spawned.status, 2, 'exit code 2');
   t.match(spawned.stderr, /\$\.tasks\.registration_review\.duration\.lognormal\.sd: must be a finite number/);
   t.match(spawned.stderr, /\$\.tasks\.seal_making: task 'seal_making'.*has no duration/);
+  // an option it does not know, or one without its value: named, with where the options are listed
+  const unknown = await run(['processes/business-startup.after.bpmn', '--case', '5']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /Unknown option '--case'.*--help 列出可用选项/);
+  t.notMatch(unknown.stderr, /\n\s+at /, 'no stack trace');
+  const valueless = await run(['processes/business-startup.after.bpmn', '--cases']);
+  t.equal(valueless.code, 2);
+  t.match(valueless.stderr, /--cases/);
 });
 
 t.test('the 一件事 by messages simulates, with the figures of its call-activity version', async (t) => {

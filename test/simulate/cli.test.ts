@@ -159,7 +159,7 @@ t.test('parameter mistakes stop the run with their paths', async (t) => {
   const spawned = spawnSync(
     process.execPath,
     ['server/cli/run-simulate.mjs', 'processes/business-startup.after.bpmn', '--params', bad],
-    { cwd: root, encoding: 'utf8' },
+    { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
   );
   t.equal(spawned.status, 2, 'exit code 2');
   t.match(spawned.stderr, /\$\.tasks\.registration_review\.duration\.lognormal\.sd: must be a finite number/);

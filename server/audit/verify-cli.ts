@@ -67,8 +67,8 @@ function parse(argv: string[]) {
 }
 
 /** PostgreSQL is read as it is (no migration: an auditor's read-only role suffices); the embedded one needs its lock. */
-async function open(): Promise<{ db: Db; where: string; close(): Promise<void> }> {
-  const url = process.env.DATABASE_URL;
+async function open(env: NodeJS.ProcessEnv): Promise<{ db: Db; where: string; close(): Promise<void> }> {
+  const url = env.DATABASE_URL;
   if (url) {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     pool.on('error', () => {});
@@ -77,7 +77,7 @@ async function open(): Promise<{ db: Db; where: string; close(): Promise<void> }
     safe.password = safe.password ? '***' : '';
     return { db, where: `PostgreSQL ${safe.toString()}`, close: () => db.destroy() };
   }
-  const dataDir = resolve(process.env.REFLOW_DATA_DIR ?? './data');
+  const dataDir = resolve(env.REFLOW_DATA_DIR ?? './data');
   try {
     const opened = await openDatabase({ dataDir });
     return { db: opened.db, where: `the embedded database in ${dataDir}`, close: opened.close };
@@ -92,7 +92,8 @@ async function open(): Promise<{ db: Db; where: string; close(): Promise<void> }
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `env`: the process's, or a test's that runs the command in its own process. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let options: ReturnType<typeof parse>;
   try {
     options = parse(argv);
@@ -106,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let database: Awaited<ReturnType<typeof open>>;
   try {
-    database = await open();
+    database = await open(env);
   } catch (error) {
     console.error(`verify: cannot open the database: ${(error as Error).message}`);
     return 2;

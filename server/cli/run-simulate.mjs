@@ -1,20 +1,5 @@
-// `npm run simulate -- …` and `npm run demo`: bundles the CLI (server/cli/simulate.ts) with esbuild, as
-// test/bench/run.mjs does, then runs it in this process (Node 20 runs no TypeScript by itself).
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+// `npm run simulate -- …` and `npm run demo`: runs server/cli/simulate.ts, bundled (server/cli/run-bundled.mjs:
+// one bundle per run, removed once loaded, so a run in a test's child adds no bundle to the coverage report).
+import { runBundled } from './run-bundled.mjs';
 
-const root = new URL('../..', import.meta.url).pathname;
-const outfile = join(root, 'dist', 'simulate', 'cli.mjs');
-await build({
-  entryPoints: [join(root, 'server', 'cli', 'simulate.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  outfile,
-  sourcemap: true, // coverage of a run maps back to the .ts sources
-  logLevel: 'warning',
-});
-await import(pathToFileURL(outfile).href);
+await runBundled('server/cli/simulate.ts', 'simulate');

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { getDefaultCalendar } from '../../engine/calendar/index.js';
 import type { CompiledDefinition } from '../../engine/index.js';
 import type { SimulationResult } from '../../engine/simulate/index.js';
-import { fail, progressBar } from './cli-output.js';
+import { type CliIo, fail, progressBar } from './cli-output.js';
 
 /** A before ahead of its after, as the samples are deployed. */
 const sorted = (files: string[]) => {
@@ -19,34 +19,34 @@ const sorted = (files: string[]) => {
 export type Server = Awaited<ReturnType<typeof openServer>>;
 
 /** The database (DATABASE_URL, else the embedded one in REFLOW_DATA_DIR), its definitions and its calendar. */
-export async function openServer() {
+export async function openServer(env: NodeJS.ProcessEnv) {
   const [{ openDatabase }, { DefinitionStore }, { storedCalendar }] = await Promise.all([
     import('../db/database.js'),
     import('../store/definition-store.js'),
     import('../calendar/calendar-service.js'),
   ]);
-  const dataDir = resolve(process.env.REFLOW_DATA_DIR ?? './data');
-  const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir });
+  const dataDir = resolve(env.REFLOW_DATA_DIR ?? './data');
+  const database = await openDatabase({ databaseUrl: env.DATABASE_URL || undefined, dataDir });
   return {
     database,
     definitions: new DefinitionStore(database.db),
     // the holiday years the nodes use: the built-in ones and those an administrator loaded
     calendar: await storedCalendar(database.db, getDefaultCalendar()),
-    where: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`,
+    where: env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`,
   };
 }
 
 /** `npm run demo`: the samples deployed (published) and their demo history seeded. */
-export async function demo(): Promise<void> {
+export async function demo(io: CliIo): Promise<void> {
   const [{ seedDemoHistory }, { readConfig }] = await Promise.all([
     import('../simulate/demo.js'),
     import('../config.js'),
   ]);
   // the server's REFLOW_WARN_AT: the cards of the history are raised as the server would raise them
-  const { warnAt } = readConfig(process.env);
-  const dir = resolve(process.env.REFLOW_PROCESSES_DIR ?? 'processes');
+  const { warnAt } = readConfig(io.env);
+  const dir = resolve(io.env.REFLOW_PROCESSES_DIR ?? 'processes');
   const t0 = performance.now();
-  const { database, definitions, where, calendar } = await openServer();
+  const { database, definitions, where, calendar } = await openServer(io.env);
   try {
     for (const file of sorted(readdirSync(dir).filter((f) => f.endsWith('.bpmn')))) {
       await definitions.deploy(readFileSync(join(dir, file), 'utf8'), new Date(), {
@@ -54,18 +54,18 @@ export async function demo(): Promise<void> {
         publish: true,
       });
     }
-    process.stdout.write(`演示数据 / demo history → ${where}\n`);
+    io.stdout(`演示数据 / demo history → ${where}\n`);
     const report = await seedDemoHistory(database.db, definitions, {
       processesDir: dir,
       calendar,
       warnAt,
-      log: (line) => process.stdout.write(`${line}\n`),
+      log: (line) => io.stdout(`${line}\n`),
     });
     if (report.versions.length === 0)
-      process.stdout.write(
+      io.stdout(
         '  每个示例版本都已有案件，未写入 / every sample version already has cases: nothing written\n',
       );
-    process.stdout.write(
+    io.stdout(
       `完成 / done: seeded in ${(report.ms / 1000).toFixed(1)} s (total ${((performance.now() - t0) / 1000).toFixed(1)} s with opening and deploying)\n`,
     );
   } finally {
@@ -98,7 +98,7 @@ async function writeToDatabase(
   result: SimulationResult,
   definition: CompiledDefinition,
   seed: number | string,
-  options: { bulk: boolean; showProgress: boolean },
+  options: { bulk: boolean; showProgress: boolean; io: CliIo },
 ): Promise<void> {
   const { caseExists } = await import('../repositories/case-repository.js');
   const first = result.cases[0];
@@ -126,7 +126,7 @@ async function writeToDatabase(
         { calendar, onProgress: (n) => writer.update(n) },
       );
   writer.stop();
-  process.stdout.write(
+  options.io.stdout(
     `已写入 / written: ${written.cases} cases, ${written.commands} commands → ${server.where}, ${definition.key} v${definition.version} (${options.bulk ? 'bulk' : 'CaseService'}, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
   );
 }

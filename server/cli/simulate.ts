@@ -31,7 +31,7 @@ import {
   xesHeader,
   xesTrace,
 } from '../../engine/simulate/index.js';
-import { fail, progressBar } from './cli-output.js';
+import { type CliIo, CliStop, fail, processIo, progressBar } from './cli-output.js';
 import { demo, deployForRun, openServer, type Server, writeToDatabase } from './simulate-database.js';
 
 const HELP = `用法 / usage:
@@ -61,27 +61,39 @@ interface Run {
   summary: SimulationSummary;
 }
 
+/** The command line parsed; an unknown option, or one without its value, stops the run naming it. */
+function parsedArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        params: { type: 'string' },
+        seed: { type: 'string' },
+        cases: { type: 'string' },
+        rate: { type: 'string' },
+        start: { type: 'string' },
+        until: { type: 'string' },
+        csv: { type: 'string' },
+        xes: { type: 'string' },
+        json: { type: 'string' },
+        ratings: { type: 'string' },
+        db: { type: 'boolean' },
+        bulk: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return fail(
+      `${(error as Error).message.split('. ')[0]} — npm run simulate -- --help 列出可用选项 / lists the options`,
+    );
+  }
+}
+
 /** The command line's options, checked: numbers and instants parsed, `fail` on a bad one. */
-function readOptions() {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      params: { type: 'string' },
-      seed: { type: 'string' },
-      cases: { type: 'string' },
-      rate: { type: 'string' },
-      start: { type: 'string' },
-      until: { type: 'string' },
-      csv: { type: 'string' },
-      xes: { type: 'string' },
-      json: { type: 'string' },
-      ratings: { type: 'string' },
-      db: { type: 'boolean' },
-      bulk: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+function readOptions(args: string[]) {
+  const { values, positionals } = parsedArgs(args);
   const number = (name: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -185,13 +197,13 @@ function loadParams(
 }
 
 /** Each run after an earlier one of the same process: the two compared. */
-function printComparisons(runs: Run[]): void {
+function printComparisons(runs: Run[], io: CliIo): void {
   for (let i = 1; i < runs.length; i++) {
     const before = runs
       .slice(0, i)
       .reverse()
       .find((r) => r.definition.key === runs[i].definition.key);
-    if (before) process.stdout.write(`${formatComparison(before.summary, runs[i].summary)}\n`);
+    if (before) io.stdout(`${formatComparison(before.summary, runs[i].summary)}\n`);
   }
 }
 
@@ -213,15 +225,33 @@ async function writeSummaryFiles(runs: Run[], options: Options): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const options = readOptions();
+/**
+ * Runs the command line `args` (without node and the script); answers the exit code: 0 done, 2 it could not run
+ * as given (the reason on stderr), 1 it failed.
+ */
+export async function main(args: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    await run(args, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof CliStop) {
+      io.stderr(`${error.message}\n`);
+      return error.code;
+    }
+    io.stderr(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function run(args: string[], io: CliIo): Promise<void> {
+  const options = readOptions(args);
   const { values, positionals } = options;
   if (options.help) {
-    process.stdout.write(`${HELP}\n`);
+    io.stdout(`${HELP}\n`);
     return;
   }
-  if (options.demo) return demo();
-  const server = values.db ? await openServer() : null;
+  if (options.demo) return demo(io);
+  const server = values.db ? await openServer(io.env) : null;
   const calendar = server?.calendar ?? getDefaultCalendar();
   const hoursPerDay = calendar.msPerWorkingDay / 3_600_000;
   const memory = definitionSet([]);
@@ -273,31 +303,28 @@ async function main(): Promise<void> {
       bar.stop();
       const summary = summarise(result, definition, calendar);
       runs.push({ file: path, definition, result, summary });
-      process.stdout.write(`${formatSummary(summary)}\n`);
+      io.stdout(`${formatSummary(summary)}\n`);
       if (calendar.beyondHorizon(result.end))
-        process.stdout.write(
+        io.stdout(
           `注意 / note: 模拟时段超出工作日历数据截止日 ${calendar.horizon}，之后的工作日按普通周一至周五估算 / the run passes the holiday calendar's horizon ${calendar.horizon}: working days after it are estimated as plain Monday to Friday (load the year: npm run calendar -- load FILE)\n`,
         );
       if (server)
         await writeToDatabase(server, result, definition, seed, {
           bulk: options.values.bulk === true,
           showProgress: options.showProgress,
+          io,
         });
     }
-    printComparisons(runs);
+    printComparisons(runs, io);
     await writeSummaryFiles(runs, options);
+    xes?.write(xesFooter());
   } finally {
+    // on a stop too: a test running the command in its own process keeps no database or file open
     await server?.database.close();
+    await close(csv);
+    await close(xes);
   }
-  xes?.write(xesFooter());
-  await close(csv);
-  await close(xes);
 }
 
 const close = (stream: WriteStream | null): Promise<void> =>
   new Promise((done) => (stream ? stream.end(done) : done()));
-
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});

@@ -50,8 +50,11 @@ export interface DemoOptions {
   rectificationKey?: string;
   /** The share of a limit at which a yellow card is raised when the model does not say (REFLOW_WARN_AT). */
   warnAt?: number;
-  /** The share of each file's demo cases to write (default 1): tests that only look at the screens write fewer. */
-  share?: number;
+  /**
+   * The share of each file's demo cases to write (default 1), or a share per `.sim.json` file: tests that only
+   * look at the screens, or at the figures of some versions, write fewer.
+   */
+  share?: number | ((file: string) => number);
   log?: (line: string) => void;
 }
 
@@ -147,6 +150,8 @@ export async function seedDemoHistory(
   const all = await scenarios(db, definitions, options.processesDir, now);
   const ratings: { rating: Rating; channel: string | null }[] = [];
   const hoursPerDay = calendar.msPerWorkingDay / 3_600_000;
+  const shareOf = (file: string) =>
+    typeof options.share === 'function' ? options.share(file) : (options.share ?? 1);
 
   const record = (
     s: Scenario,
@@ -191,7 +196,7 @@ export async function seedDemoHistory(
       params,
       seed: s.params.seed ?? 1,
       calendar,
-      cases: Math.max(1, Math.round((demo.cases ?? 300) * (options.share ?? 1))),
+      cases: Math.max(1, Math.round((demo.cases ?? 300) * shareOf(s.file))),
       start: workingDaysBefore(calendar, now, demo.fromWorkingDaysAgo ?? 80),
       arrivalsEnd: workingDaysBefore(calendar, now, demo.toWorkingDaysAgo ?? 20),
       until: now,

@@ -29,3 +29,30 @@ export async function tableChecksums(
   const { rows } = await sql.raw<Record<string, string>>(`SELECT ${parts.join(', ')}`).execute(db);
   return rows[0];
 }
+
+/** The tables' checksums, and the database's write mark when they were read. */
+export interface TableState {
+  mark: string;
+  checksums: Record<string, string>;
+}
+
+/**
+ * The transaction id the database hands out next (the snapshot's xmax): a row can only be inserted, updated,
+ * deleted or locked by a transaction that was given an id, so while the mark stays the same, no table changed.
+ * It is cluster-wide: other databases' writes move it too, which only costs a checksum more.
+ */
+async function writeMark(db: Db): Promise<string> {
+  const { rows } = await sql<{ mark: string }>`
+    SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS mark`.execute(db);
+  return rows[0].mark;
+}
+
+/**
+ * `tableChecksums` of the case tables, reusing `known` (a state read earlier) when nothing was written since:
+ * reading every row of every table after each of thousands of requests is what such tests spend most on.
+ */
+export async function tableState(db: Db, known?: TableState): Promise<TableState> {
+  const mark = await writeMark(db); // read first: a write after it moves it, and the next call reads again
+  if (known?.mark === mark) return known;
+  return { mark, checksums: await tableChecksums(db) };
+}

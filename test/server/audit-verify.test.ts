@@ -1,23 +1,25 @@
 // Audit verification (审计校验): an untouched database verifies; a step time, task status or case end changed
 // directly in SQL, an altered, re-hashed or deleted audit event, and a moved chain head are each found and named
-// by case and first broken link — through verifyAudit, GET /api/audit/verify and `npm run verify`.
-import { execFile, spawn } from 'node:child_process';
+// by case and first broken link — through verifyAudit, GET /api/audit/verify and `npm run verify` (its main
+// function in this process, test/helpers/run-cli.ts, and once through its launcher in a child process).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import t from 'tap';
 import { type BrokenLink, verifyAudit } from '../../server/audit/verify.js';
+import { main as verifyMain } from '../../server/audit/verify-cli.js';
 import { CaseService } from '../../server/cases/case-service.js';
 import { type Db, openDatabase } from '../../server/db/database.js';
 import { auditHash } from '../../server/store/audit-log.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
 import { checkIntegrity } from '../helpers/case-integrity.js';
 import { createPostgresDatabase } from '../helpers/child-server.js';
+import { runMain, spawnCli } from '../helpers/run-cli.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
 import { seedDataDir, testDatabases } from '../helpers/test-database.js';
 
-const root = new URL('../..', import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const permit = fixture('correction.bpmn');
 const sla = fixture('registration-sla.bpmn');
@@ -475,22 +477,8 @@ for (const database of testDatabases()) {
   });
 }
 
-/** Runs `npm run verify`'s script with an environment; resolves with its exit code and output. */
-function runVerify(
-  env: Record<string, string>,
-  args: string[] = [],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(root, 'server/audit/run-verify.mjs'), ...args],
-      { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+/** `npm run verify` with an environment, in this process; resolves with its exit code and output. */
+const runVerify = (env: Record<string, string>, args: string[] = []) => runMain(verifyMain, args, env);
 
 /** Starts a case and completes its tasks, with a real clock, through the service (no HTTP). */
 async function seed(db: Db): Promise<{ caseId: string; stepId: string }> {
@@ -541,7 +529,8 @@ t.test('npm run verify on the embedded database', async (t) => {
     .raw(`UPDATE steps SET completed_at = completed_at + interval '2 hours' WHERE id = '${stepId}'`)
     .execute(again.db);
   await again.close();
-  const broken = await runVerify({ REFLOW_DATA_DIR: dataDir });
+  // through the launcher, as a user runs it: its exit code and output are main's
+  const broken = await spawnCli('server/audit/run-verify.mjs', [], { REFLOW_DATA_DIR: dataDir });
   t.equal(broken.code, 1, 'exits non-zero on a break');
   t.match(
     broken.stdout,

@@ -1,12 +1,13 @@
 // The authorisation matrix: every route of the OpenAPI document × every role × department, table-driven.
 // Each row says which callers succeed (and with which status); every other caller gets 403 problem+json and
 // leaves the database exactly as it was; no token, an unknown token or a malformed header gets 401. Routes
-// that change state get a fresh case or task per caller. A route missing from the table fails the test.
+// that change state get a fresh case or task per caller (one a refused caller left as it was, the check says,
+// is fresh still and goes to the next caller). A route missing from the table fails the test.
 import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import t, { type Test } from 'tap';
 import { WarningScheduler } from '../../server/scheduler/warning-scheduler.js';
-import { tableChecksums } from '../helpers/db-checksum.js';
+import { type TableState, tableState } from '../helpers/db-checksum.js';
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
 import { testDatabases } from '../helpers/test-database.js';
 
@@ -43,6 +44,11 @@ interface Row {
   allowed: Partial<Record<Caller, number>>;
   /** The request for one caller; routes that change state prepare a fresh case or task for each. */
   call: (who: Caller) => Promise<Call>;
+  /**
+   * The call prepares a case or task in a state the request changes: a call a refused caller made (changing
+   * nothing) is made again by the next caller, instead of preparing another.
+   */
+  fresh?: true;
   /** More checks on a success (what a department sees of other departments' work). */
   check?: (t: Test, who: Caller, res: LightMyRequestResponse) => void;
 }
@@ -230,6 +236,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/cases/{id}/messages',
         allowed: { intake: 200, admin: 200, market: 200 },
+        fresh: true,
         call: async () => ({
           url: `/api/cases/${await waitingForSupplement()}/messages`,
           payload: { name: 'materials-supplemented' },
@@ -265,6 +272,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/cases/{id}/cancel',
         allowed: { admin: 200 },
+        fresh: true,
         call: async () => ({
           url: `/api/cases/${(await atReview()).caseId}/cancel`,
           payload: { reason: '测试' },
@@ -324,6 +332,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/tasks/{id}/complete',
         allowed: { market: 200, admin: 200 },
+        fresh: true,
         call: async () => ({
           url: `/api/tasks/${(await atReview()).taskId}/complete`,
           payload: { variables: { complete: true } },
@@ -334,6 +343,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/tasks/{id}/complete',
         allowed: { police: 200, admin: 200 },
+        fresh: true,
         call: async () => ({ url: `/api/tasks/${(await atIssue()).taskId}/complete`, payload: {} }),
       },
       {
@@ -341,6 +351,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/tasks/{id}/claim',
         allowed: { market: 200, admin: 200 },
+        fresh: true,
         call: async () => ({ url: `/api/tasks/${(await atReview()).taskId}/claim` }),
       },
       {
@@ -348,6 +359,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/tasks/{id}/release',
         allowed: { market: 200, admin: 200 },
+        fresh: true,
         call: async () => {
           const { taskId } = await atReview();
           await as('market', 'POST', `/api/tasks/${taskId}/claim`);
@@ -359,6 +371,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/tasks/{id}/assign',
         allowed: { admin: 200 },
+        fresh: true,
         call: async () => ({
           url: `/api/tasks/${(await atReview()).taskId}/assign`,
           payload: { userId: 'u-1001' },
@@ -369,6 +382,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/tasks/{id}/transfer',
         allowed: { admin: 200 },
+        fresh: true,
         call: async () => ({
           url: `/api/tasks/${(await atReview()).taskId}/transfer`,
           payload: { department: '公安', reason: '属公安职责' },
@@ -439,6 +453,7 @@ for (const database of testDatabases()) {
         method: 'POST',
         route: '/api/cases/{id}/ratings',
         allowed: { intake: 201, admin: 201 },
+        fresh: true,
         call: async () => ({
           url: `/api/cases/${await completedCase()}/ratings`,
           payload: { level: 5, channel: 'online' },
@@ -600,12 +615,15 @@ for (const database of testDatabases()) {
 
     for (const row of matrix) {
       await t.test(`${row.method} ${row.route}: ${row.title}`, async (t) => {
+        // the checksums read before and after each call, reused while nothing has been written
+        let state: TableState | undefined;
+        let spare: Call | undefined;
         for (const who of CALLERS) {
-          const call = await row.call(who);
-          const before = await tableChecksums(opened.db);
-          const res = await send(row.method, call, bearer(TOKENS[who]));
+          const call = spare ?? (await row.call(who));
+          spare = undefined;
           const expected = row.allowed[who];
           if (expected !== undefined) {
+            const res = await send(row.method, call, bearer(TOKENS[who]));
             t.equal(
               res.statusCode,
               expected,
@@ -613,14 +631,21 @@ for (const database of testDatabases()) {
             );
             row.check?.(t, who, res);
           } else {
+            const before = await tableState(opened.db, state);
+            const res = await send(row.method, call, bearer(TOKENS[who]));
             t.equal(res.statusCode, 403, `${who} is refused → ${res.statusCode}`);
             t.match(res.headers['content-type'], /^application\/problem\+json/);
             t.match(res.json(), { type: 'urn:reflow:problem:forbidden', status: 403, detail: String });
-            t.same(await tableChecksums(opened.db), before, `${who}'s refused call changed nothing`);
+            state = await tableState(opened.db, before);
+            if (
+              t.same(state.checksums, before.checksums, `${who}'s refused call changed nothing`) &&
+              row.fresh
+            )
+              spare = call;
           }
         }
-        const call = await row.call('admin');
-        const before = await tableChecksums(opened.db);
+        const call = spare ?? (await row.call('admin'));
+        const before = await tableState(opened.db, state);
         for (const headers of [
           {},
           bearer('not-a-real-token'),
@@ -631,7 +656,11 @@ for (const database of testDatabases()) {
           t.equal(res.statusCode, 401, `${JSON.stringify(headers)} → 401`);
           t.match(res.json(), { type: 'urn:reflow:problem:unauthenticated', status: 401 });
         }
-        t.same(await tableChecksums(opened.db), before, 'unauthenticated calls changed nothing');
+        t.same(
+          (await tableState(opened.db, before)).checksums,
+          before.checksums,
+          'unauthenticated calls changed nothing',
+        );
       });
     }
 

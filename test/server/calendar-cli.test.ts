@@ -1,22 +1,25 @@
 // `npm run calendar`: a year loaded from a file through the same code as the API (checks, the audit entry with
 // the OS user as actor, due dates and working times recomputed), `show`, `--dry-run`, the notice's text, clear
-// refusals with exit codes; afterwards `npm run verify` agrees with the re-measured working times.
+// refusals with exit codes; afterwards `npm run verify` agrees with the re-measured working times. The CLIs'
+// main functions run in this process (test/helpers/run-cli.ts); one refusal goes through `npm run calendar`'s
+// launcher in a child process, for its exit code and output.
 //
 // The 2027 schedule below is MADE UP for the test: it is not the State Council's 2027 notice.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { main as verify } from '../../server/audit/verify-cli.js';
+import { main as calendarMain } from '../../server/calendar/calendar-cli.js';
 import { CaseService } from '../../server/cases/case-service.js';
 import { openDatabase } from '../../server/db/database.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
 import { createPostgresDatabase } from '../helpers/child-server.js';
+import { runMain, spawnCli } from '../helpers/run-cli.js';
 import { seedDataDir } from '../helpers/test-database.js';
 
 t.setTimeout(240_000);
 
-const root = new URL('../..', import.meta.url).pathname;
 const PROCESS = readFileSync(new URL('./fixtures/calendar-permit.bpmn', import.meta.url), 'utf8');
 const at = (local: string): number => Date.parse(`${local.replace(' ', 'T')}:00+08:00`);
 /** TEST DATA, not official. */
@@ -39,18 +42,6 @@ const NOTICE_2025 = `国务院办公厅关于2025年部分节假日安排的通�
 四、劳动节：5月1日（周四）至5日（周一）放假调休，共5天。4月27日（周日）上班。
 五、端午节：5月31日（周六）至6月2日（周一）放假，共3天。
 六、国庆节、中秋节：10月1日（周三）至8日（周三）放假调休，共8天。9月28日（周日）、10月11日（周六）上班。`;
-
-function run(script: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [join(root, script), ...args],
-      { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const targets: {
   name: string;
@@ -90,7 +81,7 @@ for (const target of targets) {
       writeFileSync(join(files, name), content);
       return join(files, name);
     };
-    const calendar = (...args: string[]) => run('server/calendar/run-calendar.mjs', args, env);
+    const calendar = (...args: string[]) => runMain(calendarMain, args, env);
 
     // given a case with its review open since 2026-12-28 and one done on 2027-02-10, measured without 2027
     let database = await open();
@@ -146,34 +137,47 @@ for (const target of targets) {
     t.match(shown.stdout, new RegExp(`loaded 2027: 7 holidays, 1 workdays, .* by ${actor}`));
 
     database = await open();
-    t.teardown(() => database.close());
-    const entry = await database.db
-      .selectFrom('system_events')
-      .selectAll()
-      .where('type', 'like', 'calendar%') // the log also holds the publication of cal_permit's first version
-      .orderBy('seq')
-      .execute();
-    t.match(entry[0], { type: 'calendarYearLoaded', actor, payload: { year: 2027, replaced: 'none' } });
-    t.match(entry[1], { type: 'calendarDueDatesMoved', actor });
-    const row = await database.db
-      .selectFrom('cases')
-      .select('working_ms')
-      .where('id', '=', done.id)
-      .executeTakeFirst();
-    t.equal(Number(row?.working_ms), 28 * 7 * 3_600_000, 're-measured: 28 working days');
-    const moved = await database.db
-      .selectFrom('audit_events')
-      .select(['actor', 'payload'])
-      .where('case_id', '=', open1.id)
-      .where('type', '=', 'dueDatesMoved')
-      .executeTakeFirst();
-    t.equal(moved?.actor, actor);
-    await database.close();
+    try {
+      const entry = await database.db
+        .selectFrom('system_events')
+        .selectAll()
+        .where('type', 'like', 'calendar%') // the log also holds the publication of cal_permit's first version
+        .orderBy('seq')
+        .execute();
+      t.match(entry[0], { type: 'calendarYearLoaded', actor, payload: { year: 2027, replaced: 'none' } });
+      t.match(entry[1], { type: 'calendarDueDatesMoved', actor });
+      const row = await database.db
+        .selectFrom('cases')
+        .select('working_ms')
+        .where('id', '=', done.id)
+        .executeTakeFirst();
+      t.equal(Number(row?.working_ms), 28 * 7 * 3_600_000, 're-measured: 28 working days');
+      const moved = await database.db
+        .selectFrom('audit_events')
+        .select(['actor', 'payload'])
+        .where('case_id', '=', open1.id)
+        .where('type', '=', 'dueDatesMoved')
+        .executeTakeFirst();
+      t.equal(moved?.actor, actor);
+    } finally {
+      await database.close();
+    }
 
     // `npm run verify` recomputes working times with the stored year: everything verifies
-    const verified = await run('server/audit/run-verify.mjs', [], env);
+    const verified = await runMain(verify, [], env);
     t.equal(verified.code, 0, verified.stdout + verified.stderr);
     t.match(verified.stdout, /OK: 2 cases/);
-    database = await open();
   });
 }
+
+// `npm run calendar` itself, once: the launcher bundles the CLI, passes its arguments and ends with the exit code
+// main answers (here 1, a schedule that is not valid), its refusal on stderr
+t.test('npm run calendar in a child process', async (t) => {
+  const files = mkdtempSync(join(tmpdir(), 'reflow-calendar-files-'));
+  t.teardown(() => rmSync(files, { recursive: true, force: true }));
+  const file = join(files, 'wrong.json');
+  writeFileSync(file, JSON.stringify({ holidays: ['2027-01-01'], workdays: ['2027-01-04'] }));
+  const wrong = await spawnCli('server/calendar/run-calendar.mjs', ['load', file], {});
+  t.equal(wrong.code, 1, wrong.stderr);
+  t.match(wrong.stderr, /workdays\[0\] is 2027-01-04, a Monday/);
+});

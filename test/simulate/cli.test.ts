@@ -1,11 +1,14 @@
 // The command line (npm run simulate): the same seed prints the same summary and writes the same files, byte for
 // byte; the CSV and XES logs read back through the server's event-log parser and import as cases of the version
-// with the simulated durations; parameter mistakes stop it with their paths.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// with the simulated durations; parameter mistakes stop it with their paths. The command runs in this process
+// (its main, as the launcher runs it), but for the stop on a mistake: there the launcher's exit code is the point.
+import { spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { main as verify } from '../../server/audit/verify-cli.js';
+import { main } from '../../server/cli/simulate.js';
 import { importEventLog } from '../../server/metrics/event-log-import.js';
 import { parseCsvLog, parseXes } from '../../server/metrics/event-log-parse.js';
 import { DefinitionStore } from '../../server/store/definition-store.js';
@@ -16,11 +19,23 @@ const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'reflow-simulate-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
-const cli = (args: string[]) =>
-  execFileSync(process.execPath, ['server/cli/run-simulate.mjs', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+/** `npm run simulate -- args` in this process (file arguments from the project root), as the launcher runs it. */
+const run = async (args: string[], env: NodeJS.ProcessEnv = process.env) => {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(
+    args.map((a) => (a.startsWith('processes/') ? join(root, a) : a)),
+    { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env },
+  );
+  return { code, stdout, stderr };
+};
+
+/** Its stdout, the run having ended with exit code 0. */
+const cli = async (args: string[]): Promise<string> => {
+  const { code, stdout, stderr } = await run(args);
+  if (code !== 0) throw new Error(`exit code ${code}: ${stderr}`);
+  return stdout;
+};
 
 const collect = async <T>(source: AsyncIterable<T>): Promise<T[]> => {
   const out: T[] = [];
@@ -29,9 +44,9 @@ const collect = async <T>(source: AsyncIterable<T>): Promise<T[]> => {
 };
 
 t.test('same seed, same output: summary and files byte-identical', async (t) => {
-  const run = (n: number) => {
+  const runOnce = async (n: number) => {
     const out = join(dir, `run${n}`);
-    const stdout = cli([
+    const stdout = await cli([
       'processes/business-startup.before.bpmn',
       'processes/business-startup.after.bpmn',
       '--cases',
@@ -53,8 +68,8 @@ t.test('same seed, same output: summary and files byte-identical', async (t) => 
       files: ['csv', 'xes', 'json', 'ratings.csv'].map((ext) => readFileSync(`${out}.${ext}`, 'utf8')),
     };
   };
-  const a = run(1);
-  const b = run(2);
+  const a = await runOnce(1);
+  const b = await runOnce(2);
   t.equal(b.stdout, a.stdout, 'stdout');
   for (const [i, file] of a.files.entries()) t.equal(b.files[i], file, `file ${i + 1} of 4`);
   t.match(a.stdout, /案件 cases: 300 受理 arrived/, 'a summary per process');
@@ -75,7 +90,7 @@ t.test('same seed, same output: summary and files byte-identical', async (t) => 
 t.test('the logs read back and import as cases with the simulated durations', async (t) => {
   // given a simulated log of the after version
   const out = join(dir, 'after');
-  const stdout = cli([
+  const stdout = await cli([
     'processes/business-startup.after.bpmn',
     '--cases',
     '200',
@@ -137,30 +152,37 @@ t.test('the logs read back and import as cases with the simulated durations', as
 
 t.test('parameter mistakes stop the run with their paths', async (t) => {
   const bad = join(dir, 'bad.sim.json');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(
     bad,
     JSON.stringify({ tasks: { registration_review: { duration: { lognormal: { mean: 1 } } } } }),
   );
-  const run = spawnSync(
+  const spawned = spawnSync(
     process.execPath,
     ['server/cli/run-simulate.mjs', 'processes/business-startup.after.bpmn', '--params', bad],
-    { cwd: root, encoding: 'utf8' },
+    { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
   );
-  t.equal(run.status, 2, 'exit code 2');
-  t.match(run.stderr, /\$\.tasks\.registration_review\.duration\.lognormal\.sd: must be a finite number/);
-  t.match(run.stderr, /\$\.tasks\.seal_making: task 'seal_making'.*has no duration/);
+  t.equal(spawned.status, 2, 'exit code 2');
+  t.match(spawned.stderr, /\$\.tasks\.registration_review\.duration\.lognormal\.sd: must be a finite number/);
+  t.match(spawned.stderr, /\$\.tasks\.seal_making: task 'seal_making'.*has no duration/);
+  // an option it does not know, or one without its value: named, with where the options are listed
+  const unknown = await run(['processes/business-startup.after.bpmn', '--case', '5']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /Unknown option '--case'.*--help 列出可用选项/);
+  t.notMatch(unknown.stderr, /\n\s+at /, 'no stack trace');
+  const valueless = await run(['processes/business-startup.after.bpmn', '--cases']);
+  t.equal(valueless.code, 2);
+  t.match(valueless.stderr, /--cases/);
 });
 
 t.test('the 一件事 by messages simulates, with the figures of its call-activity version', async (t) => {
   // when the 一件事 by calls and by messages are simulated with the same parameters and seed
-  const figures = (file: string) => {
+  const figures = async (file: string) => {
     const out = join(dir, `${file.replace(/\W/g, '_')}.json`);
-    const stdout = cli([file, '--cases', '150', '--seed', '11', '--quiet', '--json', out]);
+    const stdout = await cli([file, '--cases', '150', '--seed', '11', '--quiet', '--json', out]);
     return { stdout, summary: JSON.parse(readFileSync(out, 'utf8')) };
   };
-  const byCalls = figures('processes/by-call/business-startup-one-thing.after.bpmn');
-  const byMessages = figures('processes/business-startup-one-thing.after.bpmn');
+  const byCalls = await figures('processes/by-call/business-startup-one-thing.after.bpmn');
+  const byMessages = await figures('processes/business-startup-one-thing.after.bpmn');
 
   // then every master completed with its five department cases, and the 一件事's figures are the same
   t.match(byMessages.stdout, /由消息发起的部门案件 cases started by messages: 750 \(750 办结 completed\)/);
@@ -184,30 +206,24 @@ t.test(
     // when the 一件事 by messages is simulated into a database, in bulk
     const env = { ...process.env, DATABASE_URL: '', REFLOW_DATA_DIR: join(dir, 'db') };
     await seedDataDir(env.REFLOW_DATA_DIR);
-    const run = spawnSync(
-      process.execPath,
-      [
-        'server/cli/run-simulate.mjs',
-        'processes/business-startup-one-thing.after.bpmn',
-        '--db',
-        '--bulk',
-        '--cases',
-        '20',
-        '--quiet',
-      ],
-      { cwd: root, encoding: 'utf8', env },
+    const {
+      code: simulated,
+      stdout,
+      stderr,
+    } = await run(
+      ['processes/business-startup-one-thing.after.bpmn', '--db', '--bulk', '--cases', '20', '--quiet'],
+      env,
     );
 
     // then the 20 masters and their 100 department cases are written, and the audit verification passes
-    t.equal(run.status, 0, `exit code 0: ${run.stderr}`);
-    t.match(run.stdout, /由消息发起的部门案件 cases started by messages: 100 \(100 办结 completed\)/);
-    t.match(run.stdout, /已写入 \/ written: 120 cases/);
-    const verify = spawnSync(process.execPath, ['server/audit/run-verify.mjs'], {
-      cwd: root,
-      encoding: 'utf8',
-      env,
-    });
-    t.equal(verify.status, 0, `npm run verify: ${verify.stdout}${verify.stderr}`);
-    t.match(verify.stdout, /120 cases/);
+    t.equal(simulated, 0, `exit code 0: ${stderr}`);
+    t.match(stdout, /由消息发起的部门案件 cases started by messages: 100 \(100 办结 completed\)/);
+    t.match(stdout, /已写入 \/ written: 120 cases/);
+    const printed = t.capture(console, 'log', () => {});
+    const failed = t.capture(console, 'error', () => {});
+    const code = await verify([], env);
+    const lines = [...printed(), ...failed()].map((c) => c.args.join(' ')).join('\n');
+    t.equal(code, 0, `npm run verify: ${lines}`);
+    t.match(lines, /120 cases/);
   },
 );

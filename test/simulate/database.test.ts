@@ -39,18 +39,23 @@ async function dump(db: Db): Promise<Record<string, string>> {
   return out;
 }
 
+/** Rectification cases the scenario starts, each with its idempotency key. */
+const RECTIFICATIONS = 8;
+
 /**
  * Business start-up after (correction loop, messages), construction approval after (subprocesses, joint review,
  * deemed-approval timers) and rectification cases of given ratings (working-day deadline timers, escalation),
- * each stopped midway so some cases are still open.
+ * each stopped midway so some cases are still open. The sizes are the least that still leave, on seed 11, both
+ * completed and open cases of each, an open start-up waiting for its supplementary documents and timers of both
+ * kinds: every case goes through CaseService command by command, the test's cost.
  */
 async function scenario(): Promise<
   { name: string; result: SimulationResult; summary: ReturnType<typeof summarise> }[]
 > {
   const runs = [];
   for (const [name, cases, days] of [
-    ['business-startup.after', 80, 20],
-    ['construction-approval.after', 60, 70],
+    ['business-startup.after', 20, 4],
+    ['construction-approval.after', 24, 70],
   ] as const) {
     const { definition, params } = await sample(name);
     const start = Date.parse('2026-03-02T09:00:00+08:00');
@@ -69,7 +74,7 @@ async function scenario(): Promise<
   // rectification cases of given bad ratings, as the demo starts them: own ids, business and idempotency keys
   const { definition, params } = await sample('rating-rectification');
   const start = Date.parse('2026-03-02T09:00:00+08:00');
-  const arrivals = Array.from({ length: 24 }, (_, i) => ({
+  const arrivals = Array.from({ length: RECTIFICATIONS }, (_, i) => ({
     at: calendar.addWorkingMs(start, (i + 1) * 2 * 3_600_000),
     id: `rectification-${i + 1}`,
     variables: {
@@ -130,8 +135,15 @@ t.test(
     const rowsB = await dump(b.opened.db);
     for (const [table] of TABLES)
       t.equal(rowsB[table], rowsA[table], `${table}: identical (${JSON.parse(rowsA[table]).length} rows)`);
-    t.ok(
-      JSON.parse(rowsA.timers).length > 0,
+    const processOf = new Map(
+      (JSON.parse(rowsA.cases) as { id: string; process_key: string }[]).map((c) => [c.id, c.process_key]),
+    );
+    const timed = new Set(
+      (JSON.parse(rowsA.timers) as { case_id: string }[]).map((x) => processOf.get(x.case_id)),
+    );
+    t.same(
+      [...timed].sort(),
+      ['construction_approval', 'rating_rectification'],
       'open cases left timers due later (deemed approval, rectification deadline)',
     );
     t.ok(
@@ -139,7 +151,7 @@ t.test(
       'open cases left waits for messages (supplementary documents), reachable by POST /api/messages',
     );
     t.ok(
-      JSON.parse(rowsA.idempotency_keys).length === 24,
+      JSON.parse(rowsA.idempotency_keys).length === RECTIFICATIONS,
       'the rectification cases carry their idempotency keys',
     );
 
@@ -206,8 +218,9 @@ t.test(
     }
     const now = Date.parse('2026-11-27T15:00:00+08:00');
 
-    // when
-    const report = await seedDemoHistory(opened.db, definitions, { processesDir: dir, now, calendar });
+    // when a quarter of each file's demo cases is seeded: every sample and every path of the seeding still runs
+    const share = 0.25;
+    const report = await seedDemoHistory(opened.db, definitions, { processesDir: dir, now, calendar, share });
     t.comment(
       `seeded ${report.versions.reduce((n, v) => n + v.cases, 0)} cases, ${report.ratings} ratings in ${(report.ms / 1000).toFixed(1)} s`,
     );
@@ -222,7 +235,7 @@ t.test(
     ]) {
       const c = await metrics.compare(key, 1, 2);
       t.ok(
-        (c.before.dynamic.completed ?? 0) >= 140 && (c.after.dynamic.completed ?? 0) >= 140,
+        (c.before.dynamic.completed ?? 0) >= 140 * share && (c.after.dynamic.completed ?? 0) >= 140 * share,
         `${key}: ${c.before.dynamic.completed} and ${c.after.dynamic.completed} completed cases`,
       );
       t.ok(
@@ -288,7 +301,7 @@ t.test(
     t.ok(masters.ok && masters.checkedCases === oneThing?.cases, `${masters.checkedCases} masters verify`);
 
     // and a second seeding writes nothing: every version has its cases
-    const again = await seedDemoHistory(opened.db, definitions, { processesDir: dir, now, calendar });
+    const again = await seedDemoHistory(opened.db, definitions, { processesDir: dir, now, calendar, share });
     t.same(again.versions, [], 'nothing seeded twice');
   },
 );

@@ -26,7 +26,16 @@ for (const database of testDatabases())
         publish: true,
       });
     const now = Date.parse('2026-11-27T15:00:00+08:00');
-    await seedDemoHistory(opened.db, definitions, { processesDir: dir, now, calendar });
+    // with a quarter of the before's cases, whose overrunning steps cost the most (the cards of 98% of them), and
+    // every case of the after, whose last bad ratings' rectification cases are still open at the end; a 3-day
+    // rectification deadline has one of those past its yellow threshold (seeds are fixed: always the same one)
+    await seedDemoHistory(opened.db, definitions, {
+      processesDir: dir,
+      now,
+      calendar,
+      share: (file) => (file.includes('.before.') ? 0.25 : 1),
+      rectificationDays: 3,
+    });
 
     // then the before version has red cards where its steps overran
     const metrics = new MetricsService(opened.db, definitions);

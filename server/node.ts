@@ -10,7 +10,7 @@ import { loadTokens, type Principal } from './auth/tokens.js';
 import type { CalendarService } from './calendar/calendar-service.js';
 import type { CaseService } from './cases/case-service.js';
 import { type BrowserSignIn, readConfig, type ServerConfig } from './config.js';
-import { type OpenedDatabase, openDatabase } from './db/database.js';
+import { autovacuumOff, type OpenedDatabase, openDatabase } from './db/database.js';
 import { startRollupDrain } from './metrics/rollup-queue.js';
 import type { EdgeOptions } from './plugins/edge.js';
 import { hasAnyCase } from './repositories/case-repository.js';
@@ -186,6 +186,10 @@ export async function startNode(config: NodeConfig): Promise<ReflowNode> {
     edge: config.edge,
   });
   calendarLog.error = (error) => app.log.error({ err: error }, 'calendar failed');
+  if (await autovacuumOff(database))
+    app.log.warn(
+      'autovacuum is off on this PostgreSQL: statistics are never refreshed and commands slow down as the tables grow; turn it on or run ANALYZE regularly / 此 PostgreSQL 关闭了 autovacuum：统计信息不再更新，命令会随表增长而变慢；请开启它或定期执行 ANALYZE',
+    );
   // unrated completed cases get the default rating (基本满意 after 7 days by default); every node may run it
   let sweep: Promise<unknown> = Promise.resolve();
   const defaultRatings = () => {

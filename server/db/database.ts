@@ -11,7 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
@@ -159,4 +159,15 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Opene
     unlock();
     throw error;
   }
+}
+
+/**
+ * True when the database is PostgreSQL with autovacuum off: its statistics are then never refreshed, and the named
+ * write statements keep the full-scan plans made on empty tables, so every command slows as the tables grow (README,
+ * 扩展部署). PGlite plans each statement afresh: false.
+ */
+export async function autovacuumOff(opened: OpenedDatabase): Promise<boolean> {
+  if (opened.kind !== 'postgres') return false;
+  const { rows } = await sql<{ autovacuum: string }>`SHOW autovacuum`.execute(opened.db);
+  return rows[0]?.autovacuum === 'off';
 }

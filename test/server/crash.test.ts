@@ -4,6 +4,7 @@
 // TEST_DATABASE_URL is set, on PostgreSQL.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import t from 'tap';
 import { type OpenedDatabase, openDatabase } from '../../server/db/database.js';
 import { checkIntegrity } from '../helpers/case-integrity.js';
@@ -94,6 +95,17 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 const backends: { name: 'pglite' | 'postgres'; url?: string }[] = [{ name: 'pglite' }];
 if (process.env.TEST_DATABASE_URL) backends.push({ name: 'postgres', url: process.env.TEST_DATABASE_URL });
 
+/** The server's autovacuum setting ('on' or 'off'). */
+async function autovacuumSetting(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ autovacuum: string }>('SHOW autovacuum')).rows[0].autovacuum;
+  } finally {
+    await client.end();
+  }
+}
+
 t.setTimeout(300_000); // two server processes per backend, each start an initdb or a crash recovery on a busy machine
 
 for (const backend of backends) {
@@ -112,6 +124,13 @@ for (const backend of backends) {
       );
       let child = await start();
       t.match(child.output(), /crash_timer v1/, 'the processes folder was deployed at start');
+      // a PostgreSQL without autovacuum (this CI's has it off) is named at start: its plans go stale as tables grow
+      const autovacuumOff = databaseUrl !== undefined && (await autovacuumSetting(databaseUrl)) === 'off';
+      t.equal(
+        /autovacuum is off on this PostgreSQL/.test(child.output()),
+        autovacuumOff,
+        `a warning exactly when autovacuum is off (${backend.name})`,
+      );
       const lockFile = join(dataDir, 'reflow.lock');
       if (backend.name === 'pglite') {
         // a second live process on the same data dir is refused, and leaves the first one's lock alone

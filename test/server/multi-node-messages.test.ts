@@ -12,6 +12,7 @@ import {
   CHILD_TOKENS,
   type ChildServer,
   createPostgresDatabase,
+  holdServerCluster,
   http,
   startChild,
 } from '../helpers/child-server.js';
@@ -48,6 +49,7 @@ t.test(
   `3 server processes on one PostgreSQL deliver ${TOTAL} correlated messages concurrently, each exactly once`,
   { skip: url ? false : 'needs TEST_DATABASE_URL (PGlite is single-node)' },
   async (t) => {
+    await holdServerCluster(t);
     const database = await createPostgresDatabase(url as string);
     const dir = mkdtempSync(join(tmpdir(), 'reflow-messages-'));
     const processesDir = join(dir, 'processes');

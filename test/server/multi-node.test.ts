@@ -20,6 +20,7 @@ import {
   createPostgresDatabase,
   DEPARTMENT_TOKENS,
   type HttpResult,
+  holdServerCluster,
   http,
   startChild,
 } from '../helpers/child-server.js';
@@ -52,6 +53,7 @@ interface Cluster {
 
 /** Three server processes started at once (migrating and deploying concurrently) on one fresh PostgreSQL database. */
 async function processCluster(url: string, t: Test): Promise<Cluster> {
+  await holdServerCluster(t);
   const database = await createPostgresDatabase(url);
   const dir = mkdtempSync(join(tmpdir(), 'reflow-multi-'));
   const processesDir = join(dir, 'processes');

@@ -1,7 +1,16 @@
 // Real server processes for crash and multi-node tests: the server bundled once per test file with esbuild,
 // spawned as `node <bundle>` with the environment of the README's 配置 / Configuration, and killed or stopped like an operator would.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -145,7 +154,14 @@ export async function spawnChild(options: ChildOptions): Promise<ChildServer> {
   const processesDir = options.processesDir ?? join(options.dataDir, 'no-processes');
   mkdirSync(processesDir, { recursive: true });
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file], {
+  // through `env -u NODE_OPTIONS` (which execs node: the same pid): tap's process-info loader, which it puts in
+  // the NODE_OPTIONS of every process a test spawns, would otherwise run in the child, hooking every module it
+  // loads and, with coverage on, covering it — seconds of CPU per start for nothing, as the child's lines are the
+  // bundle's, which coverage skips (.taprc)
+  const command = existsSync('/usr/bin/env')
+    ? ['/usr/bin/env', '-u', 'NODE_OPTIONS', process.execPath]
+    : [process.execPath];
+  const child = spawn(command[0], [...command.slice(1), ...(options.nodeArgs ?? []), file], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -230,6 +246,53 @@ export async function startChild(options: ChildOptions, timeoutMs = 120_000): Pr
   }
   await child.kill('SIGKILL');
   throw new Error(`the server did not answer /healthz within ${timeoutMs} ms:\n${child.output()}`);
+}
+
+/**
+ * Waits for, then holds until the end of `t`, a lock the test files running at once share (tap runs two, and
+ * helpers on the same machine use the same PostgreSQL): three server processes on PostgreSQL take it, as two such
+ * clusters side by side — six pools of up to 20 connections (server/db/database.ts) — pass PostgreSQL's default
+ * max_connections of 100, and requests fail with "sorry, too many clients already". A lock whose holder has died
+ * is taken over; after three minutes the test goes on without it.
+ */
+export async function holdServerCluster(t: Test): Promise<void> {
+  const lock = join(tmpdir(), 'reflow-test-server-cluster.lock');
+  const pidFile = join(lock, 'pid');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(pidFile, 'utf8'));
+      } catch {
+        // being taken right now: its pid follows
+      }
+      if (holder > 0 && !alive(holder)) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    writeFileSync(pidFile, String(process.pid));
+    const release = () => rmSync(lock, { recursive: true, force: true });
+    process.once('exit', release);
+    t.teardown(() => {
+      process.off('exit', release);
+      release();
+    });
+    return;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A fresh PostgreSQL database for child servers (test-database.ts); drop() removes it. */

@@ -50,7 +50,7 @@ export const ENQUEUE_FROM_IDS = `
  * with the event's time `at`), their deliveries to every enabled endpoint subscribed to `type`, and one
  * notification when an endpoint that is not paused gets any.
  */
-const taskEvents = (name: string, type: string, data: string, at: string, rows: string) => `
+const taskEvents = ({ name, type, data, at, rows }: TaskEventSource) => `
   CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     awake boolean;
@@ -76,23 +76,38 @@ const taskEvents = (name: string, type: string, data: string, at: string, rows: 
     RETURN NULL;
   END $$`;
 
+/** What a task event's trigger function is made of: its name, the event type, payload, time and the rows it reads. */
+export interface TaskEventSource {
+  name: string;
+  type: string;
+  data: string;
+  at: string;
+  rows: string;
+}
+
+/** The two task events (2026-12-15-webhook-held-events writes their functions again from these). */
+export const TASK_EVENT_SOURCES: Record<'created' | 'completed', TaskEventSource> = {
+  created: {
+    name: 'reflow_task_events_created',
+    type: 'task.created',
+    data: TASK_EVENT_DATA.created,
+    at: 'n.created_at',
+    rows: 'FROM new_tasks n',
+  },
+  completed: {
+    name: 'reflow_task_events_completed',
+    type: 'task.completed',
+    data: TASK_EVENT_DATA.completed,
+    at: 'coalesce(n.completed_at, now())',
+    rows: `FROM new_tasks n JOIN old_tasks o ON o.id = n.id
+          WHERE o.status <> 'completed' AND n.status = 'completed'`,
+  },
+};
+
 /** The task events' trigger functions as this migration writes them (2026-12-15-webhook-held-events brings them back on its down). */
 export const TASK_EVENTS_SET_BASED = {
-  created: taskEvents(
-    'reflow_task_events_created',
-    'task.created',
-    TASK_EVENT_DATA.created,
-    'n.created_at',
-    'FROM new_tasks n',
-  ),
-  completed: taskEvents(
-    'reflow_task_events_completed',
-    'task.completed',
-    TASK_EVENT_DATA.completed,
-    'coalesce(n.completed_at, now())',
-    `FROM new_tasks n JOIN old_tasks o ON o.id = n.id
-          WHERE o.status <> 'completed' AND n.status = 'completed'`,
-  ),
+  created: taskEvents(TASK_EVENT_SOURCES.created),
+  completed: taskEvents(TASK_EVENT_SOURCES.completed),
 };
 
 export async function up(db: Kysely<unknown>): Promise<void> {

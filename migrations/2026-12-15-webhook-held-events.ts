@@ -17,8 +17,12 @@
  *   than at random places, and in the order events were written, which is the order held events are released in.
  */
 import { type Kysely, sql } from 'kysely';
-import { TASK_EVENT_DATA } from './2026-12-09-cheaper-row-triggers.js';
-import { ENQUEUE_FROM_IDS, TASK_EVENTS_SET_BASED } from './2026-12-14-webhook-outbox-writes.js';
+import {
+  ENQUEUE_FROM_IDS,
+  TASK_EVENT_SOURCES,
+  TASK_EVENTS_SET_BASED,
+  type TaskEventSource,
+} from './2026-12-14-webhook-outbox-writes.js';
 
 /** The advisory lock between enqueues that hold events for a paused endpoint and the end of a pause. */
 const HELD_LOCK = 1_919_247_980;
@@ -61,7 +65,7 @@ const ENQUEUE_HOLDING = `
   END $$`;
 
 /** A task event's statement-level trigger function (as in 2026-12-14, with the paused endpoints held). */
-const taskEvents = (name: string, type: string, data: string, at: string, rows: string) => `
+const taskEvents = ({ name, type, data, at, rows }: TaskEventSource) => `
   CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     awake text[];
@@ -92,21 +96,8 @@ const statements = [
   'ALTER TABLE webhook_endpoints ADD COLUMN held boolean NOT NULL DEFAULT false',
   'CREATE INDEX webhook_events_owed ON webhook_events (id) WHERE owed IS NOT NULL',
   ENQUEUE_HOLDING,
-  taskEvents(
-    'reflow_task_events_created',
-    'task.created',
-    TASK_EVENT_DATA.created,
-    'n.created_at',
-    'FROM new_tasks n',
-  ),
-  taskEvents(
-    'reflow_task_events_completed',
-    'task.completed',
-    TASK_EVENT_DATA.completed,
-    'coalesce(n.completed_at, now())',
-    `FROM new_tasks n JOIN old_tasks o ON o.id = n.id
-          WHERE o.status <> 'completed' AND n.status = 'completed'`,
-  ),
+  taskEvents(TASK_EVENT_SOURCES.created),
+  taskEvents(TASK_EVENT_SOURCES.completed),
   // called in a transaction of its own: returns once no command that saw a paused endpoint is still open
   `CREATE FUNCTION reflow_webhook_barrier() RETURNS void LANGUAGE sql AS $$
     SELECT pg_advisory_xact_lock(${HELD_LOCK})

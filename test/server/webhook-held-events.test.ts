@@ -4,21 +4,19 @@
 // endpoint whose every delivery failed for good is probed with its oldest held event; the API counts and lists held
 // events as pending; down writes every held event's delivery rows. On PostgreSQL: the end of a pause waits for a
 // command that still saw the endpoint paused, so the event it held is released, not forgotten.
-import { readFileSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import t from 'tap';
 import { migrations } from '../../migrations/index.js';
 import { releaseHeldEvents } from '../../server/repositories/webhook-repository.js';
-import { DeliveryWorker } from '../../server/webhooks/delivery-worker.js';
-import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
+import { bearer, TOKENS } from '../helpers/test-app.js';
 import { testDatabases } from '../helpers/test-database.js';
-import { receiver, secret, verified } from '../helpers/webhook-receiver.js';
+import { verified } from '../helpers/webhook-receiver.js';
+import { downEndpoint } from '../helpers/webhook-rig.js';
 
 const NAME = '2026-12-15-webhook-held-events';
 const at = new Date('2026-12-08T02:00:00Z');
-const xml = readFileSync(new URL('./fixtures/warnings.bpmn', import.meta.url), 'utf8');
 
 const endpointRow = (db: Kysely<unknown>, id: string, events: string[], failures: number, enabled = true) =>
   sql`INSERT INTO webhook_endpoints (id, url, events, secret, created_at, enabled, failures, held)
@@ -99,36 +97,9 @@ for (const database of testDatabases()) {
     `events written during a pause are held, then delivered once each when the endpoint answers (${database.name})`,
     async (t) => {
       const opened = await database.open();
-      const test = await buildTestApp(opened);
-      const { app, service, clock } = test;
+      const { service, app, worker, state, rx, key, registered, endpoint } = await downEndpoint(t, opened, 2);
       const db = opened.db as Kysely<unknown>;
-      let now = Date.now();
-      const worker = new DeliveryWorker(opened.db, {
-        nodeId: 'w1',
-        retryMs: 1000,
-        maxAttempts: 2,
-        concurrency: 1,
-        clock: () => now,
-      });
-      t.teardown(async () => {
-        await worker.stop();
-        await test.close();
-      });
-      await service.definitions.deploy(xml, new Date(clock.now));
-      let up = false;
-      const rx = await receiver(t, () => (up ? 204 : 503));
-      const key = secret();
-      const registered = await app.inject({
-        method: 'POST',
-        url: '/api/webhooks',
-        headers: bearer(TOKENS.admin),
-        payload: { url: rx.url, secret: key, events: ['case.started'] },
-      });
       const endpointId = registered.json().id as string;
-      const endpoint = async () =>
-        (
-          await app.inject({ method: 'GET', url: '/api/webhooks', headers: bearer(TOKENS.admin) })
-        ).json()[0] as { failures: number; deliveries: Record<string, number> };
       const deliveryRows = async () =>
         Number(
           (await sql<{ n: string }>`SELECT count(*) AS n FROM webhook_deliveries`.execute(db)).rows[0].n,
@@ -162,12 +133,12 @@ for (const database of testDatabases()) {
       );
 
       // the probe fails for good (2 attempts): the paused endpoint has no delivery row left to probe with
-      now += 1000;
+      state.now += 1000;
       t.equal(await worker.tick(), 0);
       t.match(await endpoint(), { failures: 2, deliveries: { pending: 5, delivered: 0, failed: 1 } });
       // so its oldest held event becomes its next probe, and when the receiver answers it delivers
-      up = true;
-      now += 2000;
+      state.up = true;
+      state.now += 2000;
       t.equal(await worker.tick(), 5, 'the probe, then the 4 events still held');
       t.match(await endpoint(), { failures: 0, deliveries: { pending: 0, delivered: 5, failed: 1 } });
       const ids = rx.got.slice(2).map((r) => String(r.headers['webhook-id']));

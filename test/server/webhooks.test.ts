@@ -20,6 +20,7 @@ import {
 import { bearer, buildTestApp, TOKENS } from '../helpers/test-app.js';
 import { testDatabases } from '../helpers/test-database.js';
 import { receiver, secret, verified } from '../helpers/webhook-receiver.js';
+import { downEndpoint } from '../helpers/webhook-rig.js';
 
 const licenceFile = new URL('./fixtures/warnings.bpmn', import.meta.url).pathname;
 const licence = readFileSync(licenceFile, 'utf8');
@@ -217,37 +218,9 @@ for (const database of testDatabases()) {
     `an endpoint that is down is paused as a whole: one probe a pause, the rest kept untried until it answers (${database.name})`,
     async (t) => {
       const opened = await database.open();
-      const test = await buildTestApp(opened);
-      const { app, service, clock } = test;
-      let now = Date.now();
-      // one delivery at a time, so the order of attempts is the test's to say
-      const worker = new DeliveryWorker(opened.db, {
-        nodeId: 'w1',
-        retryMs: 1000,
-        maxAttempts: 3,
-        concurrency: 1,
-        clock: () => now,
-      });
-      t.teardown(async () => {
-        await worker.stop();
-        await test.close();
-      });
-      await service.definitions.deploy(licence, new Date(clock.now));
-      let up = false;
-      const rx = await receiver(t, () => (up ? 204 : 503));
-      const key = secret();
-      const registered = await app.inject({
-        method: 'POST',
-        url: '/api/webhooks',
-        headers: bearer(TOKENS.admin),
-        payload: { url: rx.url, secret: key, events: ['case.started'] },
-      });
+      const { service, worker, state, rx, key, registered, endpoint } = await downEndpoint(t, opened, 3);
       t.equal(registered.statusCode, 201);
       t.match(registered.json(), { failures: 0, retryAt: null });
-      const endpoint = async () =>
-        (
-          await app.inject({ method: 'GET', url: '/api/webhooks', headers: bearer(TOKENS.admin) })
-        ).json()[0] as { failures: number; retryAt: string | null; deliveries: Record<string, number> };
       // given 12 events while the receiver is down
       for (let i = 0; i < 12; i++) await service.start({ process: 'licence' }, 'intake');
       // when the worker runs: the first attempt fails, and the endpoint's other 11 deliveries wait untried
@@ -255,26 +228,26 @@ for (const database of testDatabases()) {
       t.equal(rx.got.length, 1, 'one attempt, not one per event');
       t.match(await endpoint(), {
         failures: 1,
-        retryAt: new Date(now + 1000).toISOString(),
+        retryAt: new Date(state.now + 1000).toISOString(),
         deliveries: { pending: 12, delivered: 0, failed: 0 },
       });
       t.equal(await worker.tick(), 0);
       t.equal(rx.got.length, 1, 'nothing tried during the pause');
       // then one probe a pause, the pause doubling: 1 s, then 2 s
-      now += 1000;
+      state.now += 1000;
       await worker.tick();
       t.equal(rx.got.length, 2, 'a probe after 1 s');
-      now += 1000;
+      state.now += 1000;
       await worker.tick();
       t.equal(rx.got.length, 2, 'the second pause is 2 s');
-      now += 1000;
+      state.now += 1000;
       await worker.tick();
       t.equal(rx.got.length, 3, 'a probe after 2 s more');
       // the probed delivery has had its 3 attempts: failed for good; the other 11 were never tried
       t.match(await endpoint(), { failures: 3, deliveries: { pending: 11, delivered: 0, failed: 1 } });
       // when the receiver answers again: the probe delivers, the pause ends, and every kept event is delivered
-      up = true;
-      now += 4000;
+      state.up = true;
+      state.now += 4000;
       t.equal(await worker.tick(), 11, 'the probe and then the 10 kept deliveries');
       t.match(await endpoint(), {
         failures: 0,
